@@ -1,0 +1,41 @@
+//! potok ("поток": thread) is Python's `threading` model in Rust, with Rust's guarantees and
+//! better diagnostics.
+//!
+//! # Python → potok
+//!
+//! | Python | potok |
+//! |---|---|
+//! | `threading.current_thread()` / `main_thread()` | [`current_thread`] / [`main_thread`] → [`Thread`] (main is `MainThread`) |
+//! | `threading.enumerate()` / `active_count()` | [`enumerate`] → `Vec<Thread>` / [`active_count`] |
+//! | `Thread(target=f).start()` | [`spawn`]`(f)` → [`JoinHandle`] |
+//! | `Thread(target=f, name=.., daemon=..).start()` | [`Builder`]`::new().name(..).daemon(..).spawn(f)` |
+//! | subclass of `Thread` overriding `run()` | a type implementing [`Run`], started with [`start`] / [`Builder::start`] |
+//! | `t.name`, `t.ident`, `t.native_id`, `t.daemon`, `t.is_alive()` | [`Thread::name`], [`Thread::ident`], [`Thread::native_id`], [`Thread::is_daemon`], [`Thread::is_alive`] |
+//! | `t.join()`, `t.join(timeout)` | [`JoinHandle::join`] → `Result<T, `[`Panicked`]`>`, [`JoinHandle::join_timeout`]; from any handle: [`Thread::join`], [`Thread::join_timeout`] |
+//! | the interpreter waits for non-daemon threads at exit | [`main`]`(body)` |
+//! | `threading.excepthook` | [`set_excepthook`], [`reset_excepthook`] |
+//! | `time.sleep` | [`sleep`] |
+//!
+//! # Examples
+//!
+//! ```
+//! fn main() {
+//!     potok::main(|| {
+//!         let workers: Vec<_> = (0..4)
+//!             .map(|i| potok::Builder::new().name(format!("worker-{i}")).spawn(move || i * i).unwrap())
+//!             .collect();
+//!         let squares: Vec<i32> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+//!         assert_eq!(squares, [0, 1, 4, 9]);
+//!     });
+//! }
+//! # main();
+//! ```
+#![warn(missing_docs)]
+
+mod thread;
+
+pub use thread::{
+    active_count, current_thread, enumerate, main, main_thread, reset_excepthook, set_excepthook,
+    sleep, spawn, start, Builder, ExceptHookArgs, JoinError, JoinHandle, JoinTimeoutError,
+    Panicked, Run, Thread,
+};

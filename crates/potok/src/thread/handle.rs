@@ -1,0 +1,236 @@
+//! [`Thread`]: a cheap, clonable handle to one registered thread.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+/// What kind of thread a record describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// The process's main thread (`MainThread`).
+    Main,
+    /// Started by potok (`spawn`, `start`, `Builder`).
+    Spawned,
+    /// A thread potok did not start that called `current_thread()` (`Dummy-N`).
+    Dummy,
+}
+
+/// The shared record behind every [`Thread`] handle.
+pub(crate) struct Inner {
+    pub(crate) name: Box<str>,
+    pub(crate) ident: u64,
+    /// The OS thread id; 0 until the thread has started running.
+    pub(crate) native_id: AtomicU64,
+    pub(crate) daemon: bool,
+    pub(crate) kind: Kind,
+    /// `true` once the thread has finished (see the lifecycle in `thread/mod.rs`).
+    pub(crate) finished: Mutex<bool>,
+    pub(crate) finished_cv: Condvar,
+}
+
+impl Inner {
+    pub(crate) fn new(name: Box<str>, ident: u64, daemon: bool, kind: Kind) -> Self {
+        Inner {
+            name,
+            ident,
+            native_id: AtomicU64::new(0),
+            daemon,
+            kind,
+            finished: Mutex::new(false),
+            finished_cv: Condvar::new(),
+        }
+    }
+
+    /// Marks the thread finished and wakes everyone joining it.
+    pub(crate) fn mark_finished(&self) {
+        *self.finished.lock() = true;
+        self.finished_cv.notify_all();
+    }
+
+    /// Waits until the thread has finished, or until `deadline`; returns whether it finished.
+    pub(crate) fn wait_finished(&self, deadline: Option<Instant>) -> bool {
+        let mut finished = self.finished.lock();
+        while !*finished {
+            match deadline {
+                None => self.finished_cv.wait(&mut finished),
+                Some(d) => {
+                    if self.finished_cv.wait_until(&mut finished, d).timed_out() {
+                        return *finished;
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// A handle to a thread potok knows about: Python's `threading.Thread` object.
+///
+/// Cheap to clone (one reference count). Two handles are equal when they describe the same
+/// thread. Get one from [`current_thread`](crate::current_thread),
+/// [`main_thread`](crate::main_thread), [`enumerate`](crate::enumerate) or
+/// [`JoinHandle::thread`](crate::JoinHandle::thread).
+///
+/// # Examples
+///
+/// ```
+/// let handle = potok::Builder::new().name("worker").spawn(|| 6 * 7).unwrap();
+/// let thread = handle.thread().clone();
+/// assert_eq!(thread.name(), "worker");
+/// assert_eq!(handle.join().unwrap(), 42);
+/// assert!(!thread.is_alive());
+/// ```
+#[derive(Clone)]
+pub struct Thread {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// Why [`Thread::join`] or [`Thread::join_timeout`] returned without the thread finishing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinError {
+    /// A thread cannot join itself (Python raises `RuntimeError("cannot join current thread")`).
+    CurrentThread,
+    /// The timeout passed and the thread is still alive.
+    Timeout,
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::CurrentThread => f.write_str("cannot join current thread"),
+            JoinError::Timeout => f.write_str("timed out waiting for the thread to finish"),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl Thread {
+    pub(crate) fn from_inner(inner: Inner) -> Self {
+        Thread {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The thread's name: `MainThread`, `Thread-N`, `Dummy-N`, or the one it was given.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// A number that identifies this thread among all the threads of the process, and is never
+    /// reused (Python's `ident`; Python may reuse an ident after a thread exits, potok does not).
+    pub fn ident(&self) -> u64 {
+        self.inner.ident
+    }
+
+    /// The operating system's id for the thread (`gettid()` on Linux), or `None` while a thread
+    /// that was just spawned has not started running yet.
+    pub fn native_id(&self) -> Option<u64> {
+        match self.inner.native_id.load(Ordering::Acquire) {
+            0 => None,
+            id => Some(id),
+        }
+    }
+
+    /// Whether this is a daemon thread: [`potok::main`](crate::main) does not wait for those.
+    pub fn is_daemon(&self) -> bool {
+        self.inner.daemon
+    }
+
+    /// Whether the thread is still running: `true` from `spawn` until its closure has returned
+    /// or panicked. The main thread is always alive.
+    pub fn is_alive(&self) -> bool {
+        !*self.inner.finished.lock()
+    }
+
+    /// Waits until the thread has finished, from any handle (not only the spawner's).
+    ///
+    /// # Errors
+    ///
+    /// [`JoinError::CurrentThread`] when a thread tries to join itself, which would never end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = potok::spawn(|| ());
+    /// let thread = handle.thread().clone();
+    /// thread.join().unwrap();
+    /// assert!(!thread.is_alive());
+    /// assert_eq!(potok::current_thread().join(), Err(potok::JoinError::CurrentThread));
+    /// ```
+    pub fn join(&self) -> Result<(), JoinError> {
+        self.check_not_current()?;
+        self.inner.wait_finished(None);
+        Ok(())
+    }
+
+    /// Like [`join`](Thread::join), but gives up after `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`JoinError::Timeout`] if the thread is still alive when the timeout passes;
+    /// [`JoinError::CurrentThread`] when a thread tries to join itself.
+    pub fn join_timeout(&self, timeout: Duration) -> Result<(), JoinError> {
+        self.check_not_current()?;
+        let deadline = Instant::now().checked_add(timeout);
+        if self.inner.wait_finished(deadline) {
+            Ok(())
+        } else {
+            Err(JoinError::Timeout)
+        }
+    }
+
+    fn check_not_current(&self) -> Result<(), JoinError> {
+        if crate::thread::registry::current_ident() == Some(self.inner.ident) {
+            Err(JoinError::CurrentThread)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl PartialEq for Thread {
+    fn eq(&self, other: &Self) -> bool {
+        self.inner.ident == other.inner.ident
+    }
+}
+
+impl Eq for Thread {}
+
+impl std::hash::Hash for Thread {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.inner.ident.hash(state);
+    }
+}
+
+/// Like Python's repr: `<Thread(worker, started daemon 12345)>`.
+impl fmt::Debug for Thread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.inner.kind {
+            Kind::Main => "_MainThread",
+            Kind::Spawned => "Thread",
+            Kind::Dummy => "_DummyThread",
+        };
+        let status = if self.is_alive() {
+            "started"
+        } else {
+            "stopped"
+        };
+        let daemon = if self.is_daemon() { " daemon" } else { "" };
+        write!(f, "<{kind}({}, {status}{daemon}", self.name())?;
+        if let Some(id) = self.native_id() {
+            write!(f, " {id}")?;
+        }
+        f.write_str(")>")
+    }
+}
+
+/// The thread's name.
+impl fmt::Display for Thread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

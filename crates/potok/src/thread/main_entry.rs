@@ -1,0 +1,55 @@
+//! `potok::main`: the interpreter's exit rule (wait for every non-daemon thread).
+
+use std::panic::{self, AssertUnwindSafe};
+
+use super::registry;
+
+/// Runs a program's `main` body the way Python runs a script: then waits for every non-daemon
+/// thread before returning, and abandons daemon threads.
+///
+/// Without it Rust's own rule applies: when `main` returns, the process exits and every other
+/// thread dies wherever it is, daemon or not (a half-written file stays half-written).
+///
+/// Call it first thing in `fn main`, on the process's main thread. If the body panics, the
+/// non-daemon threads are still waited for, then the panic goes on.
+///
+/// # Examples
+///
+/// ```
+/// fn main() {
+///     potok::main(|| {
+///         assert_eq!(potok::current_thread().name(), "MainThread");
+///         potok::spawn(|| potok::sleep(std::time::Duration::from_millis(10)));
+///         // no join: potok::main waits for the thread before returning
+///     });
+///     assert_eq!(potok::active_count(), 1);
+/// }
+/// # main();
+/// ```
+pub fn main<R>(body: impl FnOnce() -> R) -> R {
+    let me = registry::current_thread();
+    let outcome = panic::catch_unwind(AssertUnwindSafe(body));
+    wait_for_non_daemon_threads(me.ident());
+    match outcome {
+        Ok(value) => value,
+        Err(payload) => panic::resume_unwind(payload),
+    }
+}
+
+/// Joins non-daemon threads until none is left, including ones they started meanwhile.
+fn wait_for_non_daemon_threads(me: u64) {
+    loop {
+        let pending: Vec<_> = registry::live_threads()
+            .into_iter()
+            .filter(|t| {
+                !t.is_daemon() && t.ident() != me && t.inner.kind == super::handle::Kind::Spawned
+            })
+            .collect();
+        if pending.is_empty() {
+            return;
+        }
+        for thread in pending {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The registry of live threads: `current_thread`, `main_thread`, `enumerate`, `active_count`.
+
+use std::cell::{OnceCell, RefCell};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+use parking_lot::Mutex;
+
+use super::handle::{Inner, Kind, Thread};
+
+/// Every live thread potok knows, by ident (idents grow, so this is creation order, like the
+/// insertion order of Python's `threading._active`).
+static LIVE: Mutex<BTreeMap<u64, Thread>> = parking_lot::const_mutex(BTreeMap::new());
+
+/// Idents are never reused.
+static NEXT_IDENT: AtomicU64 = AtomicU64::new(1);
+
+/// Python's `_counter`: shared by `Thread-N` and `Dummy-N`, taken only for default names.
+static NAME_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+static MAIN: OnceLock<Thread> = OnceLock::new();
+
+thread_local! {
+    /// This thread's record, once known.
+    static CURRENT: OnceCell<Thread> = const { OnceCell::new() };
+    /// Set on foreign threads only: deregisters the `Dummy-N` record when the thread exits.
+    static DUMMY_EXIT: RefCell<Option<DummyExit>> = const { RefCell::new(None) };
+}
+
+struct DummyExit(Thread);
+
+impl Drop for DummyExit {
+    fn drop(&mut self) {
+        finish(&self.0);
+    }
+}
+
+pub(crate) fn next_ident() -> u64 {
+    NEXT_IDENT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Python's `_newname`: `Thread-1`, `Dummy-2`, … from one counter.
+pub(crate) fn new_name(prefix: &str) -> Box<str> {
+    let n = NAME_COUNTER.fetch_add(1, Ordering::Relaxed) + 1;
+    format!("{prefix}-{n}").into_boxed_str()
+}
+
+pub(crate) fn register(thread: &Thread) {
+    LIVE.lock().insert(thread.ident(), thread.clone());
+}
+
+/// Removes the thread from the registry, then marks it finished (in that order: see the
+/// lifecycle in `thread/mod.rs`).
+pub(crate) fn finish(thread: &Thread) {
+    LIVE.lock().remove(&thread.ident());
+    thread.inner.mark_finished();
+}
+
+/// Binds the calling OS thread to `thread` (a thread potok just started).
+pub(crate) fn bind_current(thread: &Thread) {
+    thread
+        .inner
+        .native_id
+        .store(native_thread_id(), Ordering::Release);
+    CURRENT.with(|c| {
+        let _ = c.set(thread.clone());
+    });
+}
+
+/// The calling thread's ident, if it is registered (without registering it).
+pub(crate) fn current_ident() -> Option<u64> {
+    CURRENT
+        .try_with(|c| c.get().map(Thread::ident))
+        .ok()
+        .flatten()
+}
+
+/// The [`Thread`] of the caller: Python's `threading.current_thread()`.
+///
+/// In the process's main thread this is `MainThread`; in a thread potok started, its record;
+/// in any other thread (a plain `std::thread`, another library's pool) a `Dummy-N` record is
+/// made on the first call, listed by [`enumerate`] until that thread exits.
+///
+/// Costs one thread-local read and a reference count after the first call.
+///
+/// # Examples
+///
+/// ```
+/// let name = potok::spawn(|| potok::current_thread().name().to_owned())
+///     .join()
+///     .unwrap();
+/// assert!(name.starts_with("Thread-"));
+///
+/// let foreign = std::thread::spawn(|| potok::current_thread().name().to_owned());
+/// assert!(foreign.join().unwrap().starts_with("Dummy-"));
+/// ```
+pub fn current_thread() -> Thread {
+    CURRENT
+        .try_with(|c| c.get_or_init(register_unknown_caller).clone())
+        // Called from a thread-local destructor after ours is gone: describe the caller
+        // without registering it again.
+        .unwrap_or_else(|_| {
+            Thread::from_inner(Inner::new(
+                new_name("Dummy"),
+                next_ident(),
+                true,
+                Kind::Dummy,
+            ))
+        })
+}
+
+/// The process's main thread, named `MainThread`: Python's `threading.main_thread()`.
+///
+/// # Examples
+///
+/// ```
+/// let main = potok::main_thread();
+/// assert_eq!(main.name(), "MainThread");
+/// assert!(main.is_alive());
+/// assert!(!main.is_daemon());
+/// ```
+pub fn main_thread() -> Thread {
+    MAIN.get_or_init(|| {
+        let main = Thread::from_inner(Inner::new(
+            "MainThread".into(),
+            next_ident(),
+            false,
+            Kind::Main,
+        ));
+        main.inner.native_id.store(process_id(), Ordering::Release);
+        register(&main);
+        main
+    })
+    .clone()
+}
+
+/// Every live thread potok knows, in the order they were registered: Python's
+/// `threading.enumerate()`.
+///
+/// Lists the main thread, every thread started by potok that has not finished, and every
+/// foreign thread that has called [`current_thread`] and not exited (as `Dummy-N`). A finished
+/// thread is never listed.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = std::sync::mpsc::channel::<()>();
+/// let worker = potok::Builder::new().name("listed").spawn(move || rx.recv()).unwrap();
+/// assert!(potok::enumerate().iter().any(|t| t.name() == "listed"));
+/// drop(tx);
+/// let thread = worker.thread().clone();
+/// worker.join().unwrap().unwrap_err();
+/// assert!(!potok::enumerate().contains(&thread));
+/// ```
+pub fn enumerate() -> Vec<Thread> {
+    main_thread();
+    LIVE.lock().values().cloned().collect()
+}
+
+/// How many threads [`enumerate`] would list: Python's `threading.active_count()`.
+///
+/// # Examples
+///
+/// ```
+/// assert!(potok::active_count() >= 1); // the main thread at least
+/// ```
+pub fn active_count() -> usize {
+    main_thread();
+    LIVE.lock().len()
+}
+
+/// The live threads, for `potok::main`'s wait at exit.
+pub(crate) fn live_threads() -> Vec<Thread> {
+    LIVE.lock().values().cloned().collect()
+}
+
+fn register_unknown_caller() -> Thread {
+    if is_process_main_thread() {
+        return main_thread();
+    }
+    let thread = Thread::from_inner(Inner::new(
+        new_name("Dummy"),
+        next_ident(),
+        true,
+        Kind::Dummy,
+    ));
+    thread
+        .inner
+        .native_id
+        .store(native_thread_id(), Ordering::Release);
+    register(&thread);
+    let exit = DummyExit(thread.clone());
+    if DUMMY_EXIT
+        .try_with(|d| *d.borrow_mut() = Some(exit))
+        .is_err()
+    {
+        // Too late to be told when the thread exits: do not leave it listed.
+        finish(&thread);
+    }
+    thread
+}
+
+#[cfg(target_os = "linux")]
+fn native_thread_id() -> u64 {
+    // SAFETY: gettid has no preconditions and cannot fail.
+    let tid = unsafe { libc::gettid() };
+    tid as u64
+}
+
+#[cfg(not(target_os = "linux"))]
+fn native_thread_id() -> u64 {
+    // No portable OS thread id: derive a stable, non-zero one from std's ThreadId.
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::thread::current().id().hash(&mut h);
+    h.finish() | 1
+}
+
+fn process_id() -> u64 {
+    u64::from(std::process::id())
+}
+
+#[cfg(target_os = "linux")]
+fn is_process_main_thread() -> bool {
+    native_thread_id() == process_id()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn is_process_main_thread() -> bool {
+    std::thread::current().name() == Some("main")
+}
