@@ -32,8 +32,13 @@
 //! ```
 #![warn(missing_docs)]
 
+mod queue;
 mod thread;
 
+pub use queue::{
+    EmptyError, GetError, GetTimeoutError, IntoIter, Iter, LifoQueue, PriorityQueue, PutError,
+    PutTimeoutError, Queue, SimpleQueue, TaskDoneError, TryGetError, TryPutError,
+};
 pub use thread::{
     active_count, current_thread, enumerate, main, main_thread, reset_excepthook, set_excepthook,
     sleep, spawn, start, Builder, ExceptHookArgs, JoinError, JoinHandle, JoinTimeoutError,
