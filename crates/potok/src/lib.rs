@@ -15,6 +15,14 @@
 //! | the interpreter waits for non-daemon threads at exit | [`main`]`(body)` |
 //! | `threading.excepthook` | [`set_excepthook`], [`reset_excepthook`] |
 //! | `time.sleep` | [`sleep`] |
+//! | `queue.Queue(maxsize)`, `LifoQueue`, `PriorityQueue`, `SimpleQueue()` | [`Queue`]`::new(maxsize)`, [`LifoQueue`], [`PriorityQueue`] (smallest first), [`SimpleQueue`]`::new()`; clonable handles; `maxsize` 0 is unbounded |
+//! | `q.put(x)`, `q.put(x, timeout=t)`, `q.put_nowait(x)` | [`Queue::put`], [`Queue::put_timeout`], [`Queue::try_put`]; a failed put gives the item back |
+//! | `q.get()`, `q.get(timeout=t)`, `q.get_nowait()` | [`Queue::get`], [`Queue::get_timeout`], [`Queue::try_get`] |
+//! | `queue.Full`, `queue.Empty`, `queue.ShutDown` | the variants of [`TryPutError`], [`PutTimeoutError`], [`PutError`], [`TryGetError`], [`GetTimeoutError`], [`GetError`] ([`EmptyError`] for `SimpleQueue`) |
+//! | `q.qsize()`, `q.empty()`, `q.full()`, `q.maxsize` | [`Queue::qsize`], [`Queue::is_empty`], [`Queue::is_full`], [`Queue::maxsize`] |
+//! | `q.task_done()` (`ValueError` when called too often), `q.join()`, `q.unfinished_tasks` | [`Queue::task_done`] → `Result<(), `[`TaskDoneError`]`>`, [`Queue::join`], [`Queue::unfinished_tasks`] |
+//! | `q.shutdown(immediate)`, `q.is_shutdown` (3.13) | [`Queue::shutdown`], [`Queue::is_shut_down`] |
+//! | `for x in iter(q.get, None)` | `for x in &q` / [`Queue::iter`]: items until the queue is shut down |
 //!
 //! # Examples
 //!
