@@ -83,8 +83,11 @@ pub fn run(ctx: &Context, dir: &Path) -> CliResult {
 /// Bad input, found before any work: a `--dir` that is missing or cannot be written.
 fn check_writable(dir: &Path) -> CliResult {
     let bad = |why: String| CliError::Usage(format!("--dir {}: {why}", dir.display()));
-    if !dir.is_dir() {
+    if !dir.exists() {
         return Err(bad("no such folder".to_owned()));
+    }
+    if !dir.is_dir() {
+        return Err(bad("not a folder".to_owned()));
     }
     let probe: PathBuf = dir.join(format!(".potok-write-check-{}", std::process::id()));
     File::create(&probe).map_err(|e| bad(format!("cannot write there: {e}")))?;

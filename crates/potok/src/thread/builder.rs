@@ -169,6 +169,8 @@ where
     F: FnOnce() -> T,
 {
     registry::bind_current(&thread);
+    // Deregisters and wakes joiners however this function is left.
+    let _finish = Finish(&thread);
     let result = {
         let _quiet = excepthook::QuietPanics::enter();
         panic::catch_unwind(AssertUnwindSafe(f))
@@ -179,8 +181,16 @@ where
         excepthook::report(&panicked);
         panicked
     });
-    registry::finish(&thread);
     result
+}
+
+/// Runs the end of a thread's lifecycle (see `thread/mod.rs`) when dropped.
+struct Finish<'a>(&'a Thread);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        registry::finish(self.0);
+    }
 }
 
 /// Starts a thread running `f` with Python's defaults (`Thread-N`, inherited daemon flag).
