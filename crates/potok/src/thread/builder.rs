@@ -175,13 +175,12 @@ where
         let _quiet = excepthook::QuietPanics::enter();
         panic::catch_unwind(AssertUnwindSafe(f))
     };
-    let result = result.map_err(|payload| {
+    result.map_err(|payload| {
         let location = excepthook::take_panic_location();
         let panicked = Panicked::new(thread.clone(), payload, location);
         excepthook::report(&panicked);
         panicked
-    });
-    result
+    })
 }
 
 /// Runs the end of a thread's lifecycle (see `thread/mod.rs`) when dropped.
