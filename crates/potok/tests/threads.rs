@@ -77,6 +77,16 @@ fn builder_sets_name_daemon_and_stack_size() {
 }
 
 #[test]
+fn any_name_is_accepted_even_one_the_os_cannot_hold() {
+    let name = "nul\0inside, and longer than the fifteen bytes Linux keeps";
+    let handle = potok::Builder::new()
+        .name(name)
+        .spawn(|| potok::current_thread().name().to_owned())
+        .unwrap();
+    assert_eq!(handle.join().unwrap(), name);
+}
+
+#[test]
 fn daemon_flag_is_inherited_from_the_spawning_thread() {
     let inner = potok::Builder::new()
         .daemon(true)

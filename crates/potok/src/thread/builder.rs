@@ -129,7 +129,9 @@ impl Builder {
         ));
         excepthook::install_panic_hook();
 
-        let mut native = std::thread::Builder::new().name(thread.name().to_owned());
+        // The OS name cannot hold NUL bytes (std would panic); potok's own name keeps them.
+        let os_name = thread.name().replace('\0', "\u{2400}");
+        let mut native = std::thread::Builder::new().name(os_name);
         if let Some(bytes) = self.stack_size {
             native = native.stack_size(bytes);
         }
