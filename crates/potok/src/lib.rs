@@ -32,8 +32,15 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod deadlock;
+mod sync;
 mod thread;
 
+pub use deadlock::DeadlockError;
+pub use sync::{
+    Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard, Event, Lock,
+    LockGuard, Mutex, MutexGuard, RLock, RLockGuard, ReleaseError, Semaphore, SemaphoreGuard,
+};
 pub use thread::{
     active_count, current_thread, enumerate, main, main_thread, reset_excepthook, set_excepthook,
     sleep, spawn, start, Builder, ExceptHookArgs, JoinError, JoinHandle, JoinTimeoutError,
