@@ -40,12 +40,19 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod deadlock;
 mod queue;
+mod sync;
 mod thread;
 
+pub use deadlock::DeadlockError;
 pub use queue::{
     EmptyError, GetError, GetTimeoutError, IntoIter, Iter, LifoQueue, PriorityQueue, PutError,
     PutTimeoutError, Queue, SimpleQueue, TaskDoneError, TryGetError, TryPutError,
+};
+pub use sync::{
+    Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard, Event, Lock,
+    LockGuard, Mutex, MutexGuard, RLock, RLockGuard, ReleaseError, Semaphore, SemaphoreGuard,
 };
 pub use thread::{
     active_count, current_thread, enumerate, main, main_thread, reset_excepthook, set_excepthook,
