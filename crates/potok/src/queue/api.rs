@@ -19,7 +19,7 @@ macro_rules! task_queue_api {
             #[doc = concat!("assert_eq!(q.get().unwrap(), ", $next, ");")]
             /// ```
             pub fn new(maxsize: usize) -> Self {
-                Self::with_name(super::name::next(stringify!($queue)), maxsize)
+                Self::with_name(crate::sync::name::Name::new(), maxsize)
             }
 
             /// A queue holding at most `maxsize` items (0: unbounded), with a name for reports
@@ -33,12 +33,13 @@ macro_rules! task_queue_api {
             /// assert_eq!(orders.maxsize(), 0);
             /// ```
             pub fn named(name: impl Into<String>, maxsize: usize) -> Self {
-                Self::with_name(name.into().into_boxed_str(), maxsize)
+                Self::with_name(crate::sync::name::Name::named(name), maxsize)
             }
 
-            fn with_name(name: Box<str>, maxsize: usize) -> Self {
+            fn with_name(name: crate::sync::name::Name, maxsize: usize) -> Self {
+                let kind = crate::deadlock::ResourceKind::$queue;
                 $queue {
-                    core: std::sync::Arc::new(super::core::Core::new(name, maxsize, true)),
+                    core: std::sync::Arc::new(super::core::Core::new(kind, name, maxsize, true)),
                 }
             }
 
@@ -76,6 +77,12 @@ macro_rules! task_queue_api {
             ///
             /// [`PutError::ShutDown`](crate::PutError::ShutDown) with the item, if the queue is
             /// shut down, before or while waiting.
+            ///
+            /// # Panics
+            ///
+            /// With the default [deadlock policy](crate::deadlock::Policy), panics with a
+            /// [`DeadlockError`](crate::DeadlockError) if the wait can never end (every potok
+            /// thread is blocked); the report names this queue and says `full`.
             ///
             /// # Examples
             ///
@@ -160,6 +167,12 @@ macro_rules! task_queue_api {
             ///
             /// [`GetError::ShutDown`](crate::GetError::ShutDown) once the queue is shut down and
             /// empty (after `shutdown(false)` the items left are still returned first).
+            ///
+            /// # Panics
+            ///
+            /// With the default [deadlock policy](crate::deadlock::Policy), panics with a
+            /// [`DeadlockError`](crate::DeadlockError) if the wait can never end (every potok
+            /// thread is blocked); the report names this queue and says `empty`.
             ///
             /// # Examples
             ///
@@ -256,6 +269,12 @@ macro_rules! task_queue_api {
             /// Waits until every item put has been marked with [`task_done`](Self::task_done)
             /// (Python's `join()`). After `shutdown(true)` the drained items count as done.
             ///
+            /// # Panics
+            ///
+            /// With the default [deadlock policy](crate::deadlock::Policy), panics with a
+            /// [`DeadlockError`](crate::DeadlockError) if the wait can never end (every potok
+            /// thread is blocked); the report names this queue and says `unfinished tasks`.
+            ///
             /// # Examples
             ///
             /// ```
@@ -314,7 +333,8 @@ macro_rules! task_queue_api {
 
             /// An iterator that takes items with [`get`](Self::get) until the queue is shut down
             /// and empty (Python's `for item in iter(q.get, sentinel)`, with shutdown as the
-            /// sentinel). It does not call [`task_done`](Self::task_done).
+            /// sentinel). It does not call [`task_done`](Self::task_done). Each step is a
+            /// [`get`](Self::get), and panics as it does when the wait can never end.
             ///
             /// # Examples
             ///

@@ -47,6 +47,9 @@ use crossbeam_utils::{Backoff, CachePadded};
 
 use super::store::Store;
 use super::wait::WaitList;
+use crate::deadlock::park::{Owner, Wait};
+use crate::deadlock::ResourceKind;
+use crate::sync::name::Name;
 
 const OPEN: u8 = 0;
 const SHUT_DOWN: u8 = 1;
@@ -80,7 +83,8 @@ pub(crate) enum GetFail {
     ShutDown,
 }
 
-/// What a blocked thread waits for: the detail a stall report gives.
+/// What a blocked thread waits for: the detail a stall report gives (`empty`, `full`,
+/// `unfinished tasks`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Waiting {
     /// A getter, for an item (the queue is empty).
@@ -95,7 +99,8 @@ pub(crate) enum Waiting {
 pub(crate) struct Core<T, S> {
     store: S,
     maxsize: usize,
-    name: Box<str>,
+    kind: ResourceKind,
+    name: Name,
     /// Whether `task_done`/`join` are counted (not for `SimpleQueue`).
     tracked: bool,
     state: AtomicU8,
@@ -109,10 +114,12 @@ pub(crate) struct Core<T, S> {
 }
 
 impl<T, S: Store<T>> Core<T, S> {
-    pub(crate) fn new(name: Box<str>, maxsize: usize, tracked: bool) -> Self {
+    /// A queue of `kind` (which also numbers its default name), tracking tasks or not.
+    pub(crate) fn new(kind: ResourceKind, name: Name, maxsize: usize, tracked: bool) -> Self {
         Core {
             store: S::new(maxsize),
             maxsize,
+            kind,
             name,
             tracked,
             state: AtomicU8::new(OPEN),
@@ -127,7 +134,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     pub(crate) fn name(&self) -> &str {
-        &self.name
+        self.name.get(self.kind)
     }
 
     pub(crate) fn maxsize(&self) -> usize {
@@ -319,18 +326,26 @@ impl<T, S: Store<T>> Core<T, S> {
         }
     }
 
-    /// The one place where a queue's thread blocks (see `wait.rs`).
+    /// The one place where a queue's thread blocks (see `wait.rs`); an untimed wait takes part
+    /// in deadlock detection, described by the queue's kind, name and `waiting`'s detail.
     fn wait(&self, waiting: Waiting, deadline: Option<Instant>) {
-        match waiting {
-            Waiting::NotEmpty => self
-                .not_empty
-                .wait_until(|| self.store.len() > 0 || self.is_shut_down(), deadline),
-            Waiting::NotFull => self
-                .not_full
-                .wait_until(|| !self.is_full() || self.is_shut_down(), deadline),
-            Waiting::AllTasksDone => self
-                .all_tasks_done
-                .wait_until(|| self.all_tasks_done(), deadline),
-        }
+        let (list, detail) = match waiting {
+            Waiting::NotEmpty => (&self.not_empty, "empty"),
+            Waiting::NotFull => (&self.not_full, "full"),
+            Waiting::AllTasksDone => (&self.all_tasks_done, "unfinished tasks"),
+        };
+        let what = Wait {
+            kind: self.kind,
+            name: self.name(),
+            detail: Some(detail),
+            resource: self as *const Self as usize,
+            owner: Owner::Nobody,
+        };
+        let ready = || match waiting {
+            Waiting::NotEmpty => self.store.len() > 0 || self.is_shut_down(),
+            Waiting::NotFull => !self.is_full() || self.is_shut_down(),
+            Waiting::AllTasksDone => self.all_tasks_done(),
+        };
+        list.wait_until(ready, &what, deadline);
     }
 }

@@ -17,7 +17,6 @@ mod error;
 mod fifo;
 mod iter;
 mod lifo;
-mod name;
 mod priority;
 mod simple;
 mod store;

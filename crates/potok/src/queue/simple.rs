@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use super::core::{Block, Core};
 use super::store::FifoStore;
+use crate::deadlock::ResourceKind;
+use crate::sync::name::Name;
 use crate::EmptyError;
 
 /// An unbounded first-in, first-out queue with no `task_done`/`join`, no `maxsize` and no
@@ -37,7 +39,7 @@ pub struct SimpleQueue<T> {
 impl<T: Send> SimpleQueue<T> {
     /// An empty queue named `SimpleQueue-N`: Python's `SimpleQueue()`.
     pub fn new() -> Self {
-        Self::with_name(super::name::next("SimpleQueue"))
+        Self::with_name(Name::new())
     }
 
     /// An empty queue with a name for reports and traces.
@@ -49,12 +51,12 @@ impl<T: Send> SimpleQueue<T> {
     /// assert_eq!(log.name(), "log");
     /// ```
     pub fn named(name: impl Into<String>) -> Self {
-        Self::with_name(name.into().into_boxed_str())
+        Self::with_name(Name::named(name))
     }
 
-    fn with_name(name: Box<str>) -> Self {
+    fn with_name(name: Name) -> Self {
         SimpleQueue {
-            core: Arc::new(Core::new(name, 0, false)),
+            core: Arc::new(Core::new(ResourceKind::SimpleQueue, name, 0, false)),
         }
     }
 
@@ -72,6 +74,12 @@ impl<T: Send> SimpleQueue<T> {
     }
 
     /// Takes the next item, waiting while the queue is empty (Python's `get()`).
+    ///
+    /// # Panics
+    ///
+    /// With the default [deadlock policy](crate::deadlock::Policy), panics with a
+    /// [`DeadlockError`](crate::DeadlockError) if the wait can never end (every potok thread is
+    /// blocked); the report names this queue and says `empty`.
     ///
     /// # Examples
     ///

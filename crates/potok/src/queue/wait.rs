@@ -1,8 +1,10 @@
 //! [`WaitList`]: where a queue's threads sleep, and the only place they do.
 //!
 //! Every blocking wait of every queue (a getter on an empty queue, a putter on a full one, a
-//! joiner on unfinished tasks) goes through [`WaitList::wait_until`], so stall detection and
-//! tracing hook in at one place.
+//! joiner on unfinished tasks) goes through [`WaitList::wait_until`]. It sleeps on the deadlock
+//! detector's wait list ([`crate::deadlock::WaitList`]), so an untimed wait that can never end
+//! (every potok thread blocked) is reported, naming the queue and saying `empty`, `full` or
+//! `unfinished tasks`, and fails with [`DeadlockError`](crate::DeadlockError) by policy.
 //!
 //! # The protocol (no lost wake-ups, no system call when nobody sleeps)
 //!
@@ -11,7 +13,7 @@
 //!  ───────                                   ─────
 //!  lock                                      change the state (push, pop, task_done...)
 //!  waiters += 1               (SeqCst)       if waiters > 0:               (SeqCst load)
-//!  if !ready(): wait on the condvar              lock, unlock   (the sleeper is parked now)
+//!  if !ready(): park, unlocking                  lock, unlock   (the sleeper is parked now)
 //!  waiters -= 1                                  notify
 //!  unlock
 //! ```
@@ -22,7 +24,10 @@
 //! successful crossbeam `ArrayQueue`/`SegQueue` push or pop is a `SeqCst` compare-exchange and
 //! their `len` reads `SeqCst`; the `Vec` and heap stores are read and written under one mutex,
 //! which `ready()` takes too. The waker's lock/unlock pair waits out a sleeper that is between
-//! its check and its park, so the notification cannot slip in between.
+//! its check and its park, so the notification cannot slip in between. (The queue's state is
+//! not kept under that mutex, unlike the detector's wait list's general contract: the mutex
+//! only serialises "check, then park" against "lock, unlock, then notify", which is the part
+//! of the contract the handshake needs.)
 //!
 //! A waker that sees `waiters == 0` pays one plain load: no fence, no lock, no system call (the
 //! trap that held a line-for-line port of CPython's `queue.py` on `std::sync` to a fraction of
@@ -34,7 +39,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crossbeam_utils::CachePadded;
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
+
+use crate::deadlock::park::Wait;
 
 /// Threads waiting for one condition of one queue (`not_empty`, `not_full` or `all_tasks_done`
 /// in CPython's `queue.py`).
@@ -43,7 +50,7 @@ pub(crate) struct WaitList {
     /// only by sleepers: on its own cache line, so the fast path of the other side stays local.
     waiters: CachePadded<AtomicUsize>,
     lock: Mutex<()>,
-    condvar: Condvar,
+    sleepers: crate::deadlock::WaitList,
 }
 
 impl WaitList {
@@ -51,32 +58,45 @@ impl WaitList {
         WaitList {
             waiters: CachePadded::new(AtomicUsize::new(0)),
             lock: Mutex::new(()),
-            condvar: Condvar::new(),
+            sleepers: crate::deadlock::WaitList::new(),
         }
     }
 
     /// Sleeps until woken or until `deadline` (`None`: no deadline), unless `ready()` already
     /// holds once this thread is registered. Wakes up spuriously at times: the caller re-checks
     /// its condition in a loop.
-    pub(crate) fn wait_until(&self, ready: impl FnOnce() -> bool, deadline: Option<Instant>) {
-        let mut guard = self.lock.lock();
+    ///
+    /// # Panics
+    ///
+    /// Under the default [`Policy`](crate::deadlock::Policy), an untimed wait that would
+    /// complete a stall panics with the [`DeadlockError`](crate::DeadlockError) (after the
+    /// report is printed), via [`crate::deadlock::fail`].
+    pub(crate) fn wait_until(
+        &self,
+        ready: impl FnOnce() -> bool,
+        what: &Wait<'_>,
+        deadline: Option<Instant>,
+    ) {
+        let guard = self.lock.lock();
         self.waiters.fetch_add(1, Ordering::SeqCst);
-        if !ready() {
-            match deadline {
-                None => self.condvar.wait(&mut guard),
-                Some(deadline) => {
-                    self.condvar.wait_until(&mut guard, deadline);
-                }
-            }
+        let result = if ready() {
+            Ok(())
+        } else {
+            let (guard, result) = self.sleepers.wait(guard, what, deadline);
+            drop(guard);
+            result.map(drop)
+        };
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        if let Err(err) = result {
+            crate::deadlock::fail(err);
         }
-        self.waiters.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Wakes one sleeper, if there is one. Call after the state change that may make it ready.
     pub(crate) fn notify_one(&self) {
         if self.waiters.load(Ordering::SeqCst) > 0 {
             drop(self.lock.lock());
-            self.condvar.notify_one();
+            self.sleepers.notify_one();
         }
     }
 
@@ -84,7 +104,7 @@ impl WaitList {
     pub(crate) fn notify_all(&self) {
         if self.waiters.load(Ordering::SeqCst) > 0 {
             drop(self.lock.lock());
-            self.condvar.notify_all();
+            self.sleepers.notify_all();
         }
     }
 }
