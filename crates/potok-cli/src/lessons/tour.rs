@@ -7,6 +7,9 @@ use crate::error::{CliError, CliResult};
 /// The tour's default `--time-scale`: a hundred times faster than the course.
 pub const TIME_SCALE: f64 = 0.01;
 
+/// Millions of squares per thread for `gil` in the tour: a fifth of the lesson's default.
+const TOUR_GIL_WORK: u64 = 20;
+
 pub fn run(ctx: &Context) -> CliResult {
     let dir = std::env::temp_dir().join(format!("potok-tour-{}", std::process::id()));
     std::fs::create_dir_all(&dir)
@@ -33,6 +36,16 @@ fn lessons(ctx: &Context, dir: &std::path::Path) -> CliResult {
         "knights",
     );
     super::knights::run(ctx, &[])?;
+    header(
+        ctx,
+        "10_4",
+        "Очереди для обмена данными между потоками",
+        "Queues for exchanging data between threads",
+        "cafe",
+    );
+    super::cafe::run(ctx, super::cafe::TABLES, &[])?;
+    header(ctx, "10_4", "GIL", "The GIL", "gil");
+    super::gil::run(ctx, None, TOUR_GIL_WORK)?;
     Ok(())
 }
 
