@@ -2,11 +2,14 @@
 //! same run (BASELINES.md: compare ratios taken in one run, never absolute figures across runs).
 //!
 //! Workloads (items are `u64`, `ITEMS` per iteration, threads started per iteration):
-//! - `spsc/*`: one producer, one consumer;
-//! - `mpmc2x2/*`: two producers, two consumers (std's mpsc has one receiver, so it sits out);
+//! - `queue_spsc_*`: one producer, one consumer;
+//! - `queue_mpmc2x2_*`: two producers, two consumers (std's mpsc has one receiver: it sits out);
 //! - `bounded1024` and `unbounded` for each;
-//! - `task_done/mpmc2x2`: consumers call `task_done` on every item and the main thread `join`s;
-//! - `priority/spsc`: `PriorityQueue` beside a `Mutex<BinaryHeap>` + `Condvar` baseline.
+//! - `queue_task_done_mpmc2x2_unbounded`: consumers call `task_done` on every item and the main
+//!   thread `join`s;
+//! - `queue_priority_1x1`, `_2x2`: `PriorityQueue` beside a `Mutex<BinaryHeap>` + `Condvar`.
+//!
+//! CPython's side: `python3 bench/python/queue_bench.py`; ratios: `python3 bench/ratios.py queue_`.
 //!
 //! `potok_lifo` runs the same core with a `Vec` under a `parking_lot::Mutex` as storage: it is the
 //! measured alternative to the lock-free FIFO storage `Queue` uses.
@@ -20,7 +23,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const ITEMS: u64 = 100_000;
 
@@ -221,32 +224,31 @@ fn bench_workload(c: &mut Criterion, group: &str, bound: usize, producers: u64, 
 }
 
 fn queues(c: &mut Criterion) {
-    bench_workload(c, "spsc/bounded1024", 1024, 1, 1);
-    bench_workload(c, "spsc/unbounded", 0, 1, 1);
-    bench_workload(c, "mpmc2x2/bounded1024", 1024, 2, 2);
-    bench_workload(c, "mpmc2x2/unbounded", 0, 2, 2);
+    bench_workload(c, "queue_spsc_bounded1024", 1024, 1, 1);
+    bench_workload(c, "queue_spsc_unbounded", 0, 1, 1);
+    bench_workload(c, "queue_mpmc2x2_bounded1024", 1024, 2, 2);
+    bench_workload(c, "queue_mpmc2x2_unbounded", 0, 2, 2);
 }
 
 fn priority(c: &mut Criterion) {
-    let mut g = c.benchmark_group("priority");
-    g.throughput(Throughput::Elements(ITEMS));
-    g.sample_size(10);
-    g.warm_up_time(Duration::from_millis(500));
-    g.measurement_time(Duration::from_secs(2));
     for (producers, consumers) in [(1, 1), (2, 2)] {
-        let id = format!("{producers}x{consumers}");
-        g.bench_function(BenchmarkId::new("potok_priority", &id), |b| {
+        let mut g = c.benchmark_group(format!("queue_priority_{producers}x{consumers}"));
+        g.throughput(Throughput::Elements(ITEMS));
+        g.sample_size(10);
+        g.warm_up_time(Duration::from_millis(500));
+        g.measurement_time(Duration::from_secs(2));
+        g.bench_function("potok_priority", |b| {
             b.iter(|| assert_eq!(PotokPriority::run(0, producers, consumers), expected_sum()))
         });
-        g.bench_function(BenchmarkId::new("mutex_heap_condvar", &id), |b| {
+        g.bench_function("mutex_heap_condvar", |b| {
             b.iter(|| assert_eq!(HeapCondvar::run(0, producers, consumers), expected_sum()))
         });
+        g.finish();
     }
-    g.finish();
 }
 
 fn task_done(c: &mut Criterion) {
-    let mut g = c.benchmark_group("task_done/mpmc2x2/unbounded");
+    let mut g = c.benchmark_group("queue_task_done_mpmc2x2_unbounded");
     g.throughput(Throughput::Elements(ITEMS));
     g.sample_size(10);
     g.warm_up_time(Duration::from_millis(500));
