@@ -231,3 +231,80 @@ fn shutdown_hands_every_blocked_putter_its_item() {
         assert_eq!(returned, (0..8).collect::<Vec<_>>());
     });
 }
+
+/// Two threads bat one item back and forth through two queues: nearly every get finds its
+/// queue empty and goes to sleep, so a lost wake-up would hang here (and fail by the watchdog).
+#[test]
+fn ping_pong_never_loses_a_wake_up() {
+    const ROUNDS: u32 = 20_000;
+    within("ping-pong", || {
+        // Bounded (ring), unbounded, bounded beyond the ring size, and the locked stores.
+        let pairs: [(Queue<u32>, Queue<u32>); 3] = [
+            (Queue::new(1), Queue::new(1)),
+            (Queue::new(0), Queue::new(0)),
+            (Queue::new(100_000), Queue::new(100_000)),
+        ];
+        for (ping, pong) in pairs {
+            let echo = {
+                let (ping, pong) = (ping.clone(), pong.clone());
+                potok::spawn(move || {
+                    for ball in &ping {
+                        pong.put(ball + 1).unwrap();
+                    }
+                })
+            };
+            let mut ball = 0;
+            for _ in 0..ROUNDS {
+                ping.put(ball).unwrap();
+                ball = pong.get().unwrap();
+            }
+            assert_eq!(ball, ROUNDS);
+            ping.shutdown(false);
+            echo.join().unwrap();
+        }
+        let (ping, pong) = (potok::LifoQueue::new(1), potok::PriorityQueue::new(1));
+        let echo = {
+            let (ping, pong) = (ping.clone(), pong.clone());
+            potok::spawn(move || {
+                for ball in &ping {
+                    pong.put(ball + 1).unwrap();
+                }
+            })
+        };
+        let mut ball = 0u32;
+        for _ in 0..ROUNDS {
+            ping.put(ball).unwrap();
+            ball = pong.get().unwrap();
+        }
+        assert_eq!(ball, ROUNDS);
+        ping.shutdown(false);
+        echo.join().unwrap();
+    });
+}
+
+/// Many rounds of "put a batch, join": every round's last `task_done` must wake the joiner.
+#[test]
+fn join_wakes_up_round_after_round() {
+    within("join rounds", || {
+        let q = Queue::new(16);
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let q = q.clone();
+                potok::spawn(move || {
+                    for _ in &q {
+                        q.task_done().unwrap();
+                    }
+                })
+            })
+            .collect();
+        for round in 0..2_000u32 {
+            for item in 0..(round % 7) {
+                q.put(item).unwrap();
+            }
+            q.join();
+            assert_eq!(q.unfinished_tasks(), 0);
+        }
+        q.shutdown(false);
+        workers.into_iter().for_each(|w| w.join().unwrap());
+    });
+}
