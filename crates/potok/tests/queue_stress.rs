@@ -232,37 +232,10 @@ fn shutdown_hands_every_blocked_putter_its_item() {
     });
 }
 
-/// Two threads bat one item back and forth through two queues: nearly every get finds its
-/// queue empty and goes to sleep, so a lost wake-up would hang here (and fail by the watchdog).
-#[test]
-fn ping_pong_never_loses_a_wake_up() {
-    const ROUNDS: u32 = 20_000;
-    within("ping-pong", || {
-        // Bounded (ring), unbounded, bounded beyond the ring size, and the locked stores.
-        let pairs: [(Queue<u32>, Queue<u32>); 3] = [
-            (Queue::new(1), Queue::new(1)),
-            (Queue::new(0), Queue::new(0)),
-            (Queue::new(100_000), Queue::new(100_000)),
-        ];
-        for (ping, pong) in pairs {
-            let echo = {
-                let (ping, pong) = (ping.clone(), pong.clone());
-                potok::spawn(move || {
-                    for ball in &ping {
-                        pong.put(ball + 1).unwrap();
-                    }
-                })
-            };
-            let mut ball = 0;
-            for _ in 0..ROUNDS {
-                ping.put(ball).unwrap();
-                ball = pong.get().unwrap();
-            }
-            assert_eq!(ball, ROUNDS);
-            ping.shutdown(false);
-            echo.join().unwrap();
-        }
-        let (ping, pong) = (potok::LifoQueue::new(1), potok::PriorityQueue::new(1));
+/// Bats a ball through `$ping` to an echo thread and back through `$pong`, `ROUNDS` times.
+macro_rules! ping_pong {
+    ($ping:expr, $pong:expr) => {{
+        let (ping, pong) = ($ping, $pong);
         let echo = {
             let (ping, pong) = (ping.clone(), pong.clone());
             potok::spawn(move || {
@@ -279,6 +252,21 @@ fn ping_pong_never_loses_a_wake_up() {
         assert_eq!(ball, ROUNDS);
         ping.shutdown(false);
         echo.join().unwrap();
+    }};
+}
+
+const ROUNDS: u32 = 20_000;
+
+/// Two threads bat one item back and forth through two queues: nearly every get finds its
+/// queue empty and goes to sleep, so a lost wake-up would hang here (and fail by the watchdog).
+/// Every store: the ring (bounded), unbounded, bounded beyond the ring size, and the locked ones.
+#[test]
+fn ping_pong_never_loses_a_wake_up() {
+    within("ping-pong", || {
+        ping_pong!(Queue::new(1), Queue::new(1));
+        ping_pong!(Queue::new(0), Queue::new(0));
+        ping_pong!(Queue::new(100_000), Queue::new(100_000));
+        ping_pong!(potok::LifoQueue::new(1), potok::PriorityQueue::new(1));
     });
 }
 
