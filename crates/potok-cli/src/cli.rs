@@ -1,0 +1,107 @@
+//! The command line: global flags and one subcommand per lesson.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::context::Lang;
+use crate::error::{CliError, CliResult};
+use crate::lessons::knights::KnightSpec;
+
+/// The five lessons of the threading course, run as real programs on the potok library.
+#[derive(Debug, Parser)]
+#[command(
+    name = "potok",
+    version,
+    arg_required_else_help = true,
+    after_help = "Exit codes: 0 done; 1 the lesson failed while running; 2 bad input."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every lesson takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Language of the lesson's messages [default: from LC_ALL, LC_MESSAGES or LANG]
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
+    /// Multiplies every sleep: 1 is the course's real seconds, 0.01 a hundred times faster
+    /// [default: 1; for tour 0.01]
+    #[arg(long, global = true, value_name = "F", value_parser = parse_time_scale, allow_negative_numbers = true)]
+    pub time_scale: Option<f64>,
+    /// Makes every random choice repeatable
+    #[arg(long, global = true, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 10_1: write four files one after another, then in four threads, and time both
+    WriteWords {
+        /// Folder for example1.txt … example8.txt
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// 10_2: knights as thread types (`Run`), each fighting 100 enemies
+    Knights {
+        /// A knight as "Name:power" (repeatable) [default: "Sir Lancelot:10" and "Sir Galahad:20"]
+        #[arg(long = "knight", value_name = "NAME:POWER", value_parser = parse_knight)]
+        knights: Vec<KnightSpec>,
+    },
+    /// Every lesson, one after another, quickly (time scale 0.01 unless given)
+    Tour,
+}
+
+/// Parses the command line. Help and version are printed and the process exits 0; bad input
+/// becomes one line (exit code 2).
+pub fn parse() -> CliResult<Cli> {
+    Cli::try_parse().map_err(|err| {
+        use clap::error::ErrorKind;
+        match err.kind() {
+            ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => err.exit(),
+            _ => {
+                let rendered = err.render().to_string();
+                let first = rendered.lines().next().unwrap_or("bad arguments");
+                CliError::Usage(first.trim_start_matches("error: ").to_owned())
+            }
+        }
+    })
+}
+
+fn parse_time_scale(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
+        _ => Err("must be a positive number, like 1 or 0.01".to_owned()),
+    }
+}
+
+fn parse_knight(s: &str) -> Result<KnightSpec, String> {
+    let (name, power) = s
+        .rsplit_once(':')
+        .ok_or_else(|| "expected NAME:POWER, like \"Sir Lancelot:10\"".to_owned())?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("the knight's name is empty".to_owned());
+    }
+    let power: u32 = power
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&p| p > 0)
+        .ok_or_else(|| {
+            format!(
+                "power must be a whole number above 0, got '{}'",
+                power.trim()
+            )
+        })?;
+    Ok(KnightSpec {
+        name: name.to_owned(),
+        power,
+    })
+}

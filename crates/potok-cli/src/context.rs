@@ -1,0 +1,72 @@
+//! What every lesson is given: language, time scale, seed.
+
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+/// The language of the lesson's messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// The course's Russian, word for word.
+    Ru,
+    /// The same lines in English.
+    En,
+}
+
+impl Lang {
+    /// From the locale: the first of LC_ALL, LC_MESSAGES, LANG that is set; `ru*` is Russian.
+    pub fn from_env() -> Lang {
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|var| std::env::var(var).ok())
+            .find(|v| !v.is_empty())
+            .unwrap_or_default();
+        if locale.to_ascii_lowercase().starts_with("ru") {
+            Lang::Ru
+        } else {
+            Lang::En
+        }
+    }
+}
+
+/// The settings a lesson runs with.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub lang: Lang,
+    pub time_scale: f64,
+    #[allow(dead_code)] // read by rng()
+    seed: Option<u64>,
+}
+
+impl Context {
+    pub fn new(lang: Lang, time_scale: f64, seed: Option<u64>) -> Self {
+        Context {
+            lang,
+            time_scale,
+            seed,
+        }
+    }
+
+    /// Sleeps `seconds` of the course's time, scaled by `--time-scale`.
+    pub fn sleep(&self, seconds: f64) {
+        potok::sleep(self.scaled(seconds));
+    }
+
+    /// `seconds` of the course's time, scaled by `--time-scale`.
+    pub fn scaled(&self, seconds: f64) -> Duration {
+        Duration::from_secs_f64(seconds * self.time_scale)
+    }
+
+    /// A random generator for the lesson: from `--seed`, or from a drawn seed printed on
+    /// stderr so that the run can be repeated.
+    #[allow(dead_code)] // for the lessons that draw (bank, cafe)
+    pub fn rng(&self) -> StdRng {
+        let seed = self.seed.unwrap_or_else(|| {
+            let seed = rand::random::<u64>();
+            eprintln!("seed: {seed} (repeat this run with --seed {seed})");
+            seed
+        });
+        StdRng::seed_from_u64(seed)
+    }
+}

@@ -1,0 +1,28 @@
+//! One file per lesson; `run` sends each command to its lesson.
+
+pub mod knights;
+mod tour;
+pub mod write_words;
+
+use crate::cli::{Cli, Command};
+use crate::context::{Context, Lang};
+use crate::error::CliResult;
+
+/// Runs the command the user asked for.
+pub fn run(cli: &Cli) -> CliResult {
+    let lang = cli.global.lang.unwrap_or_else(Lang::from_env);
+    let default_scale = match cli.command {
+        Command::Tour => tour::TIME_SCALE,
+        _ => 1.0,
+    };
+    let ctx = Context::new(
+        lang,
+        cli.global.time_scale.unwrap_or(default_scale),
+        cli.global.seed,
+    );
+    match &cli.command {
+        Command::WriteWords { dir } => write_words::run(&ctx, dir),
+        Command::Knights { knights } => knights::run(&ctx, knights),
+        Command::Tour => tour::run(&ctx),
+    }
+}

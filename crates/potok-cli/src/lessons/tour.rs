@@ -1,0 +1,45 @@
+//! `potok tour`: every lesson, one after another, at a small time scale.
+
+use crate::console::say;
+use crate::context::{Context, Lang};
+use crate::error::{CliError, CliResult};
+
+/// The tour's default `--time-scale`: a hundred times faster than the course.
+pub const TIME_SCALE: f64 = 0.01;
+
+pub fn run(ctx: &Context) -> CliResult {
+    let dir = std::env::temp_dir().join(format!("potok-tour-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CliError::Failed(format!("cannot make {}: {e}", dir.display())))?;
+    let result = lessons(ctx, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn lessons(ctx: &Context, dir: &std::path::Path) -> CliResult {
+    header(
+        ctx,
+        "10_1",
+        "Создание потоков",
+        "Creating threads",
+        "write-words",
+    );
+    super::write_words::run(ctx, dir)?;
+    header(
+        ctx,
+        "10_2",
+        "Потоки на классах",
+        "Threads as classes",
+        "knights",
+    );
+    super::knights::run(ctx, &[])?;
+    Ok(())
+}
+
+fn header(ctx: &Context, number: &str, ru: &str, en: &str, command: &str) {
+    let title = match ctx.lang {
+        Lang::Ru => ru,
+        Lang::En => en,
+    };
+    say!("\n== {number} {title} (potok {command}) ==");
+}
