@@ -35,11 +35,11 @@
 //!
 //! Every blocking potok primitive sleeps through this module: the owned locks park on their
 //! lock word with `park::park` (which registers the wait atomically with joining the wait
-//! queue), and everything that waits for a state to change uses [`WaitList`], a condition
+//! queue), and everything that waits for a state to change uses `WaitList` (crate-internal), a condition
 //! variable for a `parking_lot::Mutex`-protected state whose contract is documented on the
 //! type. A new blocking primitive (a queue, say) keeps its state in a `parking_lot::Mutex`,
-//! describes each wait with a [`Wait`](park::Wait) (kind, name, detail such as `empty` or
-//! `full`), and calls [`fail`] when a wait returns a [`DeadlockError`].
+//! describes each wait with a `park::Wait` (kind, name, detail such as `empty` or
+//! `full`), and calls `deadlock::fail` when a wait returns a [`DeadlockError`].
 
 mod detector;
 mod error;

@@ -7,7 +7,7 @@
 //! locks) or through [`WaitList`](super::WaitList).
 
 use std::cell::{Cell, RefCell};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use parking_lot_core::{FilterOp, ParkResult, ParkToken, UnparkResult, UnparkToken};
@@ -84,7 +84,7 @@ pub(crate) fn park(
     let me = thread::current_thread();
     // A thread blocking after its own end (in a thread-local destructor) is no longer in the
     // registry: it must not be counted as one of the blocked live threads.
-    let detect = deadline.is_none() && me.is_alive();
+    let detect = deadline.is_none() && !me.inner.done.load(Ordering::Acquire);
     let mut verdict = None;
     let token = ParkToken(me.ident() as usize);
     // SAFETY: `key` is owned by the caller (see above); the callbacks only touch atomics and

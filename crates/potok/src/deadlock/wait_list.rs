@@ -29,7 +29,7 @@ use super::park::{self, Parked, Wait};
 ///   before they run, so a stall check never counts a thread that is being woken. When the
 ///   wait would complete a stall, it returns the [`DeadlockError`] (with the guard, so the
 ///   caller can undo its bookkeeping) instead of sleeping; the caller then usually calls
-///   [`fail`](crate::deadlock::fail) to panic with it. Timed waits are never reported.
+///   `deadlock::fail` to panic with it. Timed waits are never reported.
 ///
 /// # Examples (crate-internal)
 ///

@@ -1,7 +1,7 @@
 //! [`Thread`]: a cheap, clonable handle to one registered thread.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,6 +31,9 @@ pub(crate) struct Inner {
     pub(crate) kind: Kind,
     /// `true` once the thread has finished (see the lifecycle in `thread/mod.rs`).
     pub(crate) finished: Mutex<bool>,
+    /// `*finished`, readable without the lock (a blocking thread asks whether it has
+    /// finished while it may hold another thread's `finished` lock).
+    pub(crate) done: AtomicBool,
     /// Joiners: a deadlock-aware wait (a join is an edge of the wait-for graph).
     pub(crate) joiners: WaitList,
 }
@@ -44,6 +47,7 @@ impl Inner {
             daemon,
             kind,
             finished: Mutex::new(false),
+            done: AtomicBool::new(false),
             joiners: WaitList::new(),
         }
     }
@@ -51,6 +55,7 @@ impl Inner {
     /// Marks the thread finished and wakes everyone joining it.
     pub(crate) fn mark_finished(&self) {
         *self.finished.lock() = true;
+        self.done.store(true, Ordering::Release);
         self.joiners.notify_all();
     }
 
