@@ -262,5 +262,57 @@ fn task_done(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, queues, task_done, priority);
+/// Round trips of one item between two threads through two queues bounded at 1: nearly every
+/// get sleeps and every put wakes the other thread, so this measures the sleep/wake path (on
+/// this VM, dominated by waking the other CPU: see BASELINES.md).
+fn ping_pong(c: &mut Criterion) {
+    const TRIPS: u32 = 10_000;
+    let mut g = c.benchmark_group("queue_pingpong");
+    g.throughput(Throughput::Elements(u64::from(TRIPS)));
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(2));
+    g.bench_function("potok_queue", |b| {
+        b.iter(|| {
+            let (ping, pong) = (potok::Queue::new(1), potok::Queue::new(1));
+            thread::scope(|s| {
+                s.spawn(|| {
+                    for ball in &ping {
+                        pong.put(ball + 1).unwrap();
+                    }
+                });
+                let mut ball = 0u32;
+                for _ in 0..TRIPS {
+                    ping.put(ball).unwrap();
+                    ball = pong.get().unwrap();
+                }
+                ping.shutdown(false);
+                assert_eq!(ball, TRIPS);
+            });
+        })
+    });
+    g.bench_function("crossbeam_channel", |b| {
+        b.iter(|| {
+            let (ping_tx, ping_rx) = crossbeam_channel::bounded::<u32>(1);
+            let (pong_tx, pong_rx) = crossbeam_channel::bounded::<u32>(1);
+            thread::scope(|s| {
+                s.spawn(move || {
+                    for ball in ping_rx {
+                        pong_tx.send(ball + 1).unwrap();
+                    }
+                });
+                let mut ball = 0u32;
+                for _ in 0..TRIPS {
+                    ping_tx.send(ball).unwrap();
+                    ball = pong_rx.recv().unwrap();
+                }
+                drop(ping_tx);
+                assert_eq!(ball, TRIPS);
+            });
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, queues, task_done, priority, ping_pong);
 criterion_main!(benches);
