@@ -13,6 +13,14 @@ use super::store::FifoStore;
 /// the same queue, as a Python queue object passed to several threads is). The queue lives as
 /// long as a handle or an iterator does.
 ///
+/// Items cross threads, so they must be `Send`, as with any channel; a queue of `Rc`s does not
+/// compile:
+///
+/// ```compile_fail
+/// let q = potok::Queue::new(0); // error: `Rc<i32>` cannot be sent between threads safely
+/// q.put(std::rc::Rc::new(1)).unwrap();
+/// ```
+///
 /// Storage is lock-free (crossbeam's `ArrayQueue` for `maxsize` up to 65,536, a segmented queue
 /// beyond that and for unbounded queues); threads sleep only when they have to, and a put or get
 /// that finds nobody asleep on the other side makes no system call.
