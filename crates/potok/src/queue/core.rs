@@ -23,6 +23,14 @@
 //! (after `shutdown(true)`, whoever sees the item last, the putter or the shutdown, drains it).
 //! Nothing is ever lost or returned twice, and once `shutdown` has returned every put fails.
 //!
+//! # Blocking
+//!
+//! A get that finds the store empty (or a put that finds it full) first retries a few times,
+//! spinning and then yielding (crossbeam's `Backoff`, as crossbeam-channel does), because on a
+//! busy queue the other side usually acts within microseconds; only then does it sleep, through
+//! `Core::wait`, the one place a queue's thread blocks (deadlock detection hooks in there). On
+//! the 2×2 benchmarks the short spin doubled throughput.
+//!
 //! # Task counting without a hot counter
 //!
 //! Python keeps one `unfinished_tasks` integer under the queue's lock. One shared atomic would
