@@ -156,7 +156,25 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
-pub fn run(ctx: &Context, threads: Option<usize>, work_millions: u64) -> CliResult {
+/// Millions of squares that take a Rust thread at least `target` on this machine and build
+/// (a release build is some thirty times faster than a debug one): for the tour, which must be
+/// quick and still show the speedup.
+pub fn calibrated_work(target: Duration) -> u64 {
+    let per_million = best(|| {
+        black_box(sum_of_squares(black_box(1_000_000)));
+    });
+    let millions = target.as_secs_f64() / per_million.as_secs_f64().max(1e-9);
+    (millions.ceil() as u64).clamp(1, 10_000)
+}
+
+/// Runs the lesson: `work_millions` millions of squares per thread in Rust, and
+/// `python_squares` (default: a [`PYTHON_SHARE`]th of that) per thread in CPython.
+pub fn run(
+    ctx: &Context,
+    threads: Option<usize>,
+    work_millions: u64,
+    python_squares: Option<u64>,
+) -> CliResult {
     let threads = threads.unwrap_or_else(default_threads);
     if threads == 0 {
         return Err(CliError::Usage("--threads must be at least 1".to_owned()));
@@ -165,7 +183,7 @@ pub fn run(ctx: &Context, threads: Option<usize>, work_millions: u64) -> CliResu
         return Err(CliError::Usage("--work must be at least 1".to_owned()));
     }
     let squares = work_millions * 1_000_000;
-    let python_squares = (squares / PYTHON_SHARE).max(1);
+    let python_squares = python_squares.unwrap_or((squares / PYTHON_SHARE).max(1));
     match ctx.lang {
         Lang::Ru => say!(
             "Работа: {threads} × {squares} квадратов (Rust), {threads} × {python_squares} (CPython); лучшее из {REPEAT}"

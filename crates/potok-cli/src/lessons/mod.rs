@@ -26,7 +26,7 @@ pub fn run(cli: &Cli) -> CliResult {
         Command::WriteWords { dir } => write_words::run(&ctx, dir),
         Command::Knights { knights } => knights::run(&ctx, knights),
         Command::Cafe { tables, guests } => cafe::run(&ctx, *tables, guests),
-        Command::Gil { threads, work } => gil::run(&ctx, *threads, *work),
+        Command::Gil { threads, work } => gil::run(&ctx, *threads, *work, None),
         Command::Tour => tour::run(&ctx),
     }
 }

@@ -7,8 +7,11 @@ use crate::error::{CliError, CliResult};
 /// The tour's default `--time-scale`: a hundred times faster than the course.
 pub const TIME_SCALE: f64 = 0.01;
 
-/// Millions of squares per thread for `gil` in the tour: a fifth of the lesson's default.
-const TOUR_GIL_WORK: u64 = 20;
+/// How long one Rust thread's share of `gil` takes in the tour (the amount is calibrated to it,
+/// since debug and release builds differ thirtyfold), and CPython's fixed share, which takes
+/// about as long in CPython 3.11.
+const TOUR_GIL_PIECE: std::time::Duration = std::time::Duration::from_millis(40);
+const TOUR_GIL_PYTHON_SQUARES: u64 = 600_000;
 
 pub fn run(ctx: &Context) -> CliResult {
     let dir = std::env::temp_dir().join(format!("potok-tour-{}", std::process::id()));
@@ -45,7 +48,8 @@ fn lessons(ctx: &Context, dir: &std::path::Path) -> CliResult {
     );
     super::cafe::run(ctx, super::cafe::TABLES, &[])?;
     header(ctx, "10_4", "GIL", "The GIL", "gil");
-    super::gil::run(ctx, None, TOUR_GIL_WORK)?;
+    let work = super::gil::calibrated_work(TOUR_GIL_PIECE);
+    super::gil::run(ctx, None, work, Some(TOUR_GIL_PYTHON_SQUARES))?;
     Ok(())
 }
 
