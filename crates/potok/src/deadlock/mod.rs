@@ -23,7 +23,8 @@
 //!
 //! # What happens then
 //!
-//! Under [`Policy::Panic`] (the default), the report is printed once to stderr and the
+//! Under [`Policy::Panic`] (the default), the report is printed once to stderr (unless
+//! [`set_print_reports`]`(false)`) and the
 //! thread whose block closed the cycle or completed the stall panics with the
 //! [`DeadlockError`] as payload. Unwinding frees its locks, so the others go on;
 //! [`JoinHandle::join`](crate::JoinHandle::join) returns the panic, and
@@ -48,7 +49,7 @@ pub(crate) mod park;
 pub(crate) mod wait_list;
 
 use std::io::Write;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 pub use error::{BlockedThread, DeadlockError, DeadlockKind, Resource, ResourceKind};
@@ -96,9 +97,32 @@ pub fn policy() -> Policy {
     }
 }
 
+static PRINT_REPORTS: AtomicBool = AtomicBool::new(true);
+
+/// Whether deadlock reports are printed to stderr (they are by default). A program that
+/// handles every [`DeadlockError`] itself (a test, a benchmark, a server that logs it its own
+/// way) can turn printing off; the errors and panics are the same.
+///
+/// # Examples
+///
+/// ```
+/// potok::deadlock::set_print_reports(false);
+/// let lock = potok::Lock::named("quiet");
+/// lock.acquire();
+/// // ... a deadlock found now is returned/raised as usual, without the stderr report.
+/// potok::deadlock::set_print_reports(true);
+/// # lock.release().unwrap();
+/// ```
+pub fn set_print_reports(enabled: bool) {
+    PRINT_REPORTS.store(enabled, Ordering::Relaxed);
+}
+
 /// Prints the report to stderr, once: the same deadlock (same threads waiting for the same
 /// things) found again, by `potok::main`'s final joins say, is not printed again.
 pub(crate) fn print_report(err: &DeadlockError) {
+    if !PRINT_REPORTS.load(Ordering::Relaxed) {
+        return;
+    }
     static PRINTED: Mutex<Vec<Vec<(u64, String)>>> = Mutex::new(Vec::new());
     let mut signature: Vec<(u64, String)> = err
         .threads()
