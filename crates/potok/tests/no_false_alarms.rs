@@ -6,8 +6,9 @@
 //! Then ping-pong between two threads through every waking path (a Lock used as a signal,
 //! Condition notify, Semaphore release, Event set, join), tens of thousands of round trips
 //! each: a lost wake-up would leave both threads blocked, which the detector reports as a
-//! stall (and the parent's time limit catches in any case). This is the empirical stand-in
-//! for loom models, which do not fit potok's parking (see the `deadlock` module docs).
+//! stall (and the parent's time limit catches in any case). For the state-based primitives
+//! this is the empirical stand-in for loom models, which do not fit them (see the `deadlock`
+//! module docs; the lock word itself has loom models).
 //!
 //! `harness = false`, run in a child process under a time limit (see `support`): the stall
 //! check is armed only when potok knows every thread of the process, which is exactly the

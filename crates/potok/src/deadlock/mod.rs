@@ -43,17 +43,21 @@
 //! `full`), and calls `deadlock::fail` when a wait returns a [`DeadlockError`].
 
 //!
-//! # Testing: why no loom models
+//! # Testing with loom, and where it does not fit
 //!
-//! loom explores interleavings of code written against loom's own atomics, mutexes and
-//! thread parking, with every model thread on one OS thread. potok's blocking path parks OS
-//! threads through `parking_lot_core` (which loom cannot schedule), knows a thread by the
-//! registry's std thread-locals (shared by all loom threads), and its primitives have `const`
-//! constructors (loom's atomics are not `const`). A loom build would need a twin of the
-//! parking layer, of the registry's thread identity and of every constructor. Instead, the
-//! tests drive every waking path tens of thousands of times with the detector armed, where a
-//! lost wake-up shows up as a stall report or a time-out (`tests/no_false_alarms.rs`), and
-//! the deadlock zoo checks each report (`tests/deadlock_zoo.rs`).
+//! The lock word's protocol (`sync/raw.rs`: the CAS fast path, the PARKED bit, parking and
+//! waking) is generic over its platform, and loom models check it over every interleaving
+//! with loom's atomics and a loom-made parking lot that keeps `parking_lot_core::park`'s
+//! contract (`cargo test -p potok --lib loom`): mutual exclusion with its memory orderings,
+//! and no lost wake-up with one or two parked waiters.
+//!
+//! The rest does not fit loom: `Condition`, `Event` and the other state-based primitives keep
+//! their state in a `parking_lot::Mutex` (which parks OS threads: loom runs every model
+//! thread on one OS thread and cannot schedule them), and potok knows a thread by the
+//! registry's std thread-locals (shared by all loom threads). Instead, the tests drive every
+//! waking path tens of thousands of times with the detector armed, where a lost wake-up
+//! shows up as a stall report or a time-out (`tests/no_false_alarms.rs`), and the deadlock
+//! zoo checks each report (`tests/deadlock_zoo.rs`).
 
 mod detector;
 mod error;
