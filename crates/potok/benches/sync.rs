@@ -12,7 +12,8 @@
 //!   (`set_print_reports(false)`).
 //!
 //! Run: `cargo bench -p potok --bench sync`; `python3 bench/ratios.py uncontended counter
-//! ping_pong detection` prints the ratios.
+//! ping_pong detection` prints the ratios; `python3 bench/python/sync.py` measures the same
+//! workloads in CPython.
 
 use std::hint::black_box;
 use std::panic::{self, AssertUnwindSafe};
