@@ -21,6 +21,10 @@
 //!
 //! All the checking happens on the blocking path: an uncontended acquire pays nothing.
 //!
+//! A thread potok did not start that blocks without a timeout on a potok primitive is
+//! registered first, as [`current_thread`](crate::current_thread) would register it (`Dummy-N`,
+//! or `MainThread`), so that reports can name it.
+//!
 //! # What happens then
 //!
 //! Under [`Policy::Panic`] (the default), the report is printed once to stderr (unless
