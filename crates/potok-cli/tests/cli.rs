@@ -176,7 +176,13 @@ fn tour_runs_every_lesson() {
     let output = potok().args(["--lang", "en", "tour"]).output().unwrap();
     assert!(output.status.success(), "{output:?}");
     let text = String::from_utf8(output.stdout).unwrap();
-    for needle in ["Threads took", "Functions took", "All battles are over!"] {
+    for needle in [
+        "Threads took",
+        "Functions took",
+        "All battles are over!",
+        "Final balance: ",
+        "Deadlock caught",
+    ] {
         assert!(text.contains(needle), "tour printed no '{needle}':\n{text}");
     }
 }
@@ -186,7 +192,7 @@ fn help_names_every_lesson() {
     let output = potok().arg("--help").output().unwrap();
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
-    for lesson in ["write-words", "knights", "tour"] {
+    for lesson in ["write-words", "knights", "bank", "deadlock", "tour"] {
         assert!(text.contains(lesson), "help does not mention {lesson}");
     }
 }
@@ -264,7 +270,12 @@ fn a_reader_that_goes_away_ends_the_run_quietly() {
     assert!(first.contains("under attack"), "{first}");
     // the reader is dropped here, like `potok knights | head -1`
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");

@@ -15,6 +15,15 @@
 //! | the interpreter waits for non-daemon threads at exit | [`main`]`(body)` |
 //! | `threading.excepthook` | [`set_excepthook`], [`reset_excepthook`] |
 //! | `time.sleep` | [`sleep`] |
+//! | `Lock()`: `acquire()`, `acquire(False)`, `acquire(timeout=t)`, `release()`, `locked()`, `with lock:` | [`Lock`]: [`acquire`](Lock::acquire), [`try_acquire`](Lock::try_acquire), [`acquire_timeout`](Lock::acquire_timeout), [`release`](Lock::release) → `Result<(), `[`ReleaseError`]`>`, [`locked`](Lock::locked), [`lock`](Lock::lock) → [`LockGuard`] |
+//! | `RLock()` | [`RLock`] (same methods; [`RLockGuard`]; release by a non-owner is [`ReleaseError::NotOwner`]) |
+//! | a lock that guards data (Rust's idiom) | [`Mutex<T>`](Mutex): [`lock`](Mutex::lock), [`try_lock`](Mutex::try_lock), [`lock_timeout`](Mutex::lock_timeout) → [`MutexGuard`]; never poisoned |
+//! | `Condition(lock)`: `wait()`, `wait(t)`, `wait_for(pred)`, `notify(n)`, `notify_all()` | [`Condition`] ([`new`](Condition::new), [`with_lock`](Condition::with_lock)): [`wait`](Condition::wait), [`wait_timeout`](Condition::wait_timeout), [`wait_for`](Condition::wait_for), [`notify`](Condition::notify), [`notify_all`](Condition::notify_all); or the same on [`ConditionGuard`] from [`Condition::lock`] |
+//! | `Semaphore(n)`, `BoundedSemaphore(n)` | [`Semaphore`], [`BoundedSemaphore`] (over-release is [`ReleaseError::TooManyReleases`]); `with sem:` is [`Semaphore::guard`] |
+//! | `Event()`: `set`, `clear`, `is_set`, `wait()`, `wait(t)` | [`Event`]: [`set`](Event::set), [`clear`](Event::clear), [`is_set`](Event::is_set), [`wait`](Event::wait), [`wait_timeout`](Event::wait_timeout) |
+//! | `Barrier(n, action, timeout)`: `wait()`, `abort()`, `reset()`, `BrokenBarrierError` | [`Barrier`]: [`wait`](Barrier::wait) → arrival index or [`BrokenBarrierError`], [`abort`](Barrier::abort), [`reset`](Barrier::reset), [`with_action`](Barrier::with_action), [`with_timeout`](Barrier::with_timeout) |
+//! | `Timer(interval, f)`: `start()`, `cancel()` | [`Timer`]: [`start`](Timer::start), [`cancel`](Timer::cancel), [`join`](Timer::join) |
+//! | a program that hangs in a deadlock | a [`DeadlockError`] naming every thread and lock involved (see [`deadlock`]); [`deadlock::set_policy`] to keep Python's hang, with the report |
 //!
 //! # Examples
 //!
@@ -32,8 +41,16 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod deadlock;
+mod sync;
 mod thread;
 
+pub use deadlock::DeadlockError;
+pub use sync::{
+    Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard, Event, Lock,
+    LockGuard, Mutex, MutexGuard, RLock, RLockGuard, ReleaseError, Semaphore, SemaphoreGuard,
+    Timer, TimerError,
+};
 pub use thread::{
     active_count, current_thread, enumerate, main, main_thread, reset_excepthook, set_excepthook,
     sleep, spawn, start, Builder, ExceptHookArgs, JoinError, JoinHandle, JoinTimeoutError,

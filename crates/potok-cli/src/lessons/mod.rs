@@ -1,5 +1,7 @@
 //! One file per lesson; `run` sends each command to its lesson.
 
+pub mod bank;
+pub mod deadlock;
 pub mod knights;
 mod tour;
 pub mod write_words;
@@ -23,6 +25,8 @@ pub fn run(cli: &Cli) -> CliResult {
     match &cli.command {
         Command::WriteWords { dir } => write_words::run(&ctx, dir),
         Command::Knights { knights } => knights::run(&ctx, knights),
+        Command::Bank { faithful } => bank::run(&ctx, *faithful),
+        Command::Deadlock { scenario } => deadlock::run(&ctx, scenario),
         Command::Tour => tour::run(&ctx),
     }
 }

@@ -85,6 +85,16 @@ pub(crate) fn install_panic_hook() {
             if quiet {
                 let location = info.location().map(ToString::to_string);
                 let _ = LOCATION.try_with(|l| *l.borrow_mut() = location);
+            } else if info.payload().is::<crate::deadlock::DeadlockError>() {
+                // The report was printed when the deadlock was found: say only who panics.
+                let name = std::thread::current()
+                    .name()
+                    .unwrap_or("<unnamed>")
+                    .to_owned();
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "thread '{name}' panicked with the DeadlockError reported above"
+                );
             } else {
                 previous(info);
             }
@@ -136,6 +146,15 @@ pub(crate) fn report(panicked: &Panicked) {
 }
 
 fn default_report(args: &ExceptHookArgs<'_>) {
+    if args.panicked.is::<crate::deadlock::DeadlockError>() {
+        // The report was printed when the deadlock was found.
+        let text = format!(
+            "Exception in thread {}: DeadlockError (reported above)\n",
+            args.thread.name()
+        );
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        return;
+    }
     let mut text = format!("Exception in thread {}:\n", args.thread.name());
     if let Some(location) = args.location {
         text.push_str(&format!("panicked at {location}:\n"));

@@ -1,11 +1,14 @@
 //! [`Thread`]: a cheap, clonable handle to one registered thread.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
+
+use crate::deadlock::park::{Owner, Wait};
+use crate::deadlock::{ResourceKind, WaitList};
 
 /// What kind of thread a record describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,7 +31,11 @@ pub(crate) struct Inner {
     pub(crate) kind: Kind,
     /// `true` once the thread has finished (see the lifecycle in `thread/mod.rs`).
     pub(crate) finished: Mutex<bool>,
-    pub(crate) finished_cv: Condvar,
+    /// `*finished`, readable without the lock (a blocking thread asks whether it has
+    /// finished while it may hold another thread's `finished` lock).
+    pub(crate) done: AtomicBool,
+    /// Joiners: a deadlock-aware wait (a join is an edge of the wait-for graph).
+    pub(crate) joiners: WaitList,
 }
 
 impl Inner {
@@ -40,30 +47,39 @@ impl Inner {
             daemon,
             kind,
             finished: Mutex::new(false),
-            finished_cv: Condvar::new(),
+            done: AtomicBool::new(false),
+            joiners: WaitList::new(),
         }
     }
 
     /// Marks the thread finished and wakes everyone joining it.
     pub(crate) fn mark_finished(&self) {
         *self.finished.lock() = true;
-        self.finished_cv.notify_all();
+        self.done.store(true, Ordering::Release);
+        self.joiners.notify_all();
     }
 
     /// Waits until the thread has finished, or until `deadline`; returns whether it finished.
+    ///
+    /// # Panics
+    ///
+    /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when an untimed join would
+    /// deadlock (two threads joining each other, or everyone blocked).
     pub(crate) fn wait_finished(&self, deadline: Option<Instant>) -> bool {
-        let mut finished = self.finished.lock();
-        while !*finished {
-            match deadline {
-                None => self.finished_cv.wait(&mut finished),
-                Some(d) => {
-                    if self.finished_cv.wait_until(&mut finished, d).timed_out() {
-                        return *finished;
-                    }
-                }
-            }
+        let what = Wait {
+            kind: ResourceKind::Thread,
+            name: &self.name,
+            detail: None,
+            resource: self as *const Inner as usize,
+            owner: Owner::Thread(self.ident),
+        };
+        let (_finished, result) =
+            self.joiners
+                .wait_while(self.finished.lock(), &what, |finished| !*finished, deadline);
+        match result {
+            Ok(finished) => finished,
+            Err(err) => crate::deadlock::fail(err),
         }
-        true
     }
 }
 
@@ -151,6 +167,11 @@ impl Thread {
     /// # Errors
     ///
     /// [`JoinError::CurrentThread`] when a thread tries to join itself, which would never end.
+    ///
+    /// # Panics
+    ///
+    /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when the join would deadlock:
+    /// two threads joining each other, or every thread blocked (see [`crate::deadlock`]).
     ///
     /// # Examples
     ///

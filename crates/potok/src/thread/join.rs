@@ -53,8 +53,15 @@ impl<T> JoinHandle<T> {
     /// # Errors
     ///
     /// [`Panicked`] if the thread panicked: it names the thread and carries the panic.
+    ///
+    /// # Panics
+    ///
+    /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when the join would deadlock:
+    /// two threads joining each other, or every thread blocked (see [`crate::deadlock`]).
     pub fn join(self) -> Result<T, Panicked> {
         let thread = self.thread;
+        // Wait where the deadlock detector sees it; the OS thread ends right after.
+        thread.inner.wait_finished(None);
         match self.native.join() {
             Ok(result) => result,
             // Only a panic outside the thread's closure gets here (in a thread-local destructor,
@@ -213,6 +220,8 @@ fn payload_message(payload: &(dyn Any + Send)) -> String {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {
         s.clone()
+    } else if let Some(e) = payload.downcast_ref::<crate::deadlock::DeadlockError>() {
+        e.to_string()
     } else {
         "Box<dyn Any>".to_owned()
     }

@@ -35,3 +35,6 @@ pub use join::{JoinHandle, JoinTimeoutError, Panicked};
 pub use main_entry::main;
 pub use registry::{active_count, current_thread, enumerate, main_thread};
 pub use sleep::sleep;
+
+pub(crate) use excepthook::install_panic_hook;
+pub(crate) use registry::{current_ident_fast, live_count};

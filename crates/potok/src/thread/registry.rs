@@ -1,8 +1,8 @@
 //! The registry of live threads: `current_thread`, `main_thread`, `enumerate`, `active_count`.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use parking_lot::Mutex;
@@ -12,6 +12,10 @@ use super::handle::{Inner, Kind, Thread};
 /// Every live thread potok knows, by ident (idents grow, so this is creation order, like the
 /// insertion order of Python's `threading._active`).
 static LIVE: Mutex<BTreeMap<u64, Thread>> = parking_lot::const_mutex(BTreeMap::new());
+
+/// `LIVE.len()`, readable without the lock (the deadlock detector reads it under a wait
+/// queue's lock, where taking a parking_lot lock is not allowed).
+static LIVE_COUNT: AtomicUsize = AtomicUsize::new(0);
 
 /// Idents are never reused.
 static NEXT_IDENT: AtomicU64 = AtomicU64::new(1);
@@ -24,6 +28,10 @@ static MAIN: OnceLock<Thread> = OnceLock::new();
 thread_local! {
     /// This thread's record, once known.
     static CURRENT: OnceCell<Thread> = const { OnceCell::new() };
+    /// This thread's ident, once known: the owner ident potok's locks store. A foreign thread
+    /// that takes a lock gets an ident without being registered; if it registers later (as
+    /// `Dummy-N`), it keeps that ident.
+    static IDENT: Cell<u64> = const { Cell::new(0) };
     /// Set on foreign threads only: deregisters the `Dummy-N` record when the thread exits.
     static DUMMY_EXIT: RefCell<Option<DummyExit>> = const { RefCell::new(None) };
 }
@@ -47,14 +55,61 @@ pub(crate) fn new_name(prefix: &str) -> Box<str> {
 }
 
 pub(crate) fn register(thread: &Thread) {
-    LIVE.lock().insert(thread.ident(), thread.clone());
+    let mut live = LIVE.lock();
+    live.insert(thread.ident(), thread.clone());
+    LIVE_COUNT.store(live.len(), Ordering::Release);
 }
 
 /// Removes the thread from the registry, then marks it finished (in that order: see the
 /// lifecycle in `thread/mod.rs`).
 pub(crate) fn finish(thread: &Thread) {
-    LIVE.lock().remove(&thread.ident());
+    {
+        let mut live = LIVE.lock();
+        live.remove(&thread.ident());
+        LIVE_COUNT.store(live.len(), Ordering::Release);
+    }
     thread.inner.mark_finished();
+    // Everyone left may now be blocked with nobody to wake them.
+    crate::deadlock::thread_exited();
+}
+
+/// How many threads are registered (what [`active_count`] says, without registering the main
+/// thread).
+pub(crate) fn live_count() -> usize {
+    LIVE_COUNT.load(Ordering::Acquire)
+}
+
+/// The calling thread's ident, as the owner field of potok's locks: one thread-local read
+/// after the first call. Registers the main thread as `MainThread`, but not a foreign thread
+/// (see `IDENT`).
+#[inline]
+pub(crate) fn current_ident_fast() -> u64 {
+    match IDENT.try_with(Cell::get) {
+        Ok(0) => first_ident(),
+        Ok(id) => id,
+        // During thread-local destruction: an ident of its own, never an owner of anything
+        // else's.
+        Err(_) => next_ident(),
+    }
+}
+
+#[cold]
+fn first_ident() -> u64 {
+    let known = CURRENT
+        .try_with(|c| c.get().map(Thread::ident))
+        .ok()
+        .flatten();
+    let id = match known {
+        Some(id) => id,
+        None if is_process_main_thread() => {
+            let main = main_thread();
+            let _ = CURRENT.try_with(|c| c.set(main.clone()));
+            main.ident()
+        }
+        None => next_ident(),
+    };
+    let _ = IDENT.try_with(|c| c.set(id));
+    id
 }
 
 /// Binds the calling OS thread to `thread` (a thread potok just started).
@@ -66,6 +121,7 @@ pub(crate) fn bind_current(thread: &Thread) {
     CURRENT.with(|c| {
         let _ = c.set(thread.clone());
     });
+    IDENT.with(|c| c.set(thread.ident()));
 }
 
 /// The calling thread's ident, if it is registered (without registering it).
@@ -177,14 +233,17 @@ pub(crate) fn live_threads() -> Vec<Thread> {
 
 fn register_unknown_caller() -> Thread {
     if is_process_main_thread() {
-        return main_thread();
+        let main = main_thread();
+        let _ = IDENT.try_with(|c| c.set(main.ident()));
+        return main;
     }
-    let thread = Thread::from_inner(Inner::new(
-        new_name("Dummy"),
-        next_ident(),
-        true,
-        Kind::Dummy,
-    ));
+    // Keep the ident this thread may already own locks under.
+    let ident = match IDENT.try_with(Cell::get) {
+        Ok(0) | Err(_) => next_ident(),
+        Ok(id) => id,
+    };
+    let _ = IDENT.try_with(|c| c.set(ident));
+    let thread = Thread::from_inner(Inner::new(new_name("Dummy"), ident, true, Kind::Dummy));
     thread
         .inner
         .native_id

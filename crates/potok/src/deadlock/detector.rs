@@ -1,0 +1,455 @@
+//! The detector's state: who is blocked on what, the cycle and stall checks, and the rechecker.
+//!
+//! # State
+//!
+//! One record per thread blocked *without a timeout* on a potok primitive, in [`STATE`]
+//! (a `std::sync::Mutex`: it is taken inside `parking_lot_core` callbacks, which must not call
+//! into `parking_lot`). A record is
+//!
+//! - inserted by the blocking thread itself, inside `park`'s `validate` callback, that is
+//!   under the wait queue's lock, atomically with joining the queue;
+//! - removed by whoever wakes the thread, inside `unpark_filter`'s callback (so before the
+//!   thread runs again), or by the thread itself when it does not park after all.
+//!
+//! So a thread being woken is never counted as blocked, and a check never sees a record of a
+//! thread that can still run: that is what makes the stall check free of false alarms.
+//!
+//! # Checks (on the blocking path only)
+//!
+//! - Cycle: from the new record, follow `waiter -> owner of what it waits for -> what that
+//!   owner waits for ...`. Reaching the new waiter again is a deadlock, except a thread
+//!   waiting for a `Lock` it holds itself: with Python's `Lock` another thread may release
+//!   it (a signal), so only the stall check can call that a deadlock.
+//! - Stall: as many records as live registered threads (every record belongs to a live
+//!   registered thread, so the sets are equal), and no thread potok does not know in the
+//!   process (the OS's thread count). With unknown threads, or with a thread that is still
+//!   exiting, the stall is *suspected*: the rechecker wakes the newest waiter later, with a
+//!   growing delay, and it checks again.
+//! - When a thread exits and every remaining thread is blocked, the newest waiter is woken to
+//!   check again (its block now completes the stall).
+//! - A stall completed by a `join` is failed at the newest thread that does not join: its
+//!   panic reaches its joiners through `join` (which returns it), instead of unwinding the
+//!   joiner and leaving the joined thread blocked forever.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::error::{BlockedThread, DeadlockError, DeadlockKind, Resource, ResourceKind};
+use super::owner;
+use super::park::{self, Owner, Wait, TOKEN_RECHECK};
+use crate::thread::{self, Thread};
+
+/// Who holds what a record waits for.
+enum OwnerRef {
+    Nobody,
+    /// A lock word (see [`owner`]); read live during checks.
+    Word(*const AtomicU64),
+    /// A joined thread.
+    Thread(u64),
+}
+
+struct Record {
+    thread: Thread,
+    seq: u64,
+    /// The park key, to wake this thread for a recheck.
+    key: usize,
+    /// Identity of the resource (its address), to list what a thread holds.
+    resource: usize,
+    kind: ResourceKind,
+    name: Box<str>,
+    detail: Option<&'static str>,
+    owner: OwnerRef,
+    reported: bool,
+}
+
+impl Record {
+    fn owner(&self) -> Option<u64> {
+        match self.owner {
+            OwnerRef::Nobody => None,
+            OwnerRef::Thread(id) => Some(id),
+            // SAFETY: a record with a `Word` is made from a `&AtomicU64` borrowed by the blocking
+            // call of its thread, and removed (under STATE's lock) before that call returns:
+            // by the thread itself when it does not park, or by its waker before the thread
+            // is unparked. This is only called under STATE's lock while the record exists, so
+            // the word is alive.
+            OwnerRef::Word(word) => owner::decode(unsafe { &*word }.load(Ordering::Acquire)),
+        }
+    }
+
+    fn resource(&self) -> Resource {
+        Resource {
+            kind: self.kind,
+            name: self.name.to_string(),
+            detail: self.detail,
+        }
+    }
+}
+
+struct State {
+    blocked: BTreeMap<u64, Record>,
+    seq: u64,
+}
+
+// SAFETY: the only non-Send part is `OwnerRef::Word`, a pointer that is dereferenced only under
+// STATE's lock while it is valid (see `Record::owner`).
+unsafe impl Send for State {}
+
+static STATE: Mutex<State> = Mutex::new(State {
+    blocked: BTreeMap::new(),
+    seq: 0,
+});
+
+/// Number of records, read without the lock by wakers (no record: nothing to remove).
+static BLOCKED: AtomicUsize = AtomicUsize::new(0);
+
+fn state() -> MutexGuard<'static, State> {
+    STATE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What [`register`] decided.
+pub(crate) enum Verdict {
+    /// Park.
+    Park,
+    /// Do not park: this block closes a cycle or completes a stall.
+    Deadlock(DeadlockError),
+}
+
+/// Records that `me` blocks without a timeout on `wait`, then checks. Called inside `park`'s
+/// `validate` callback.
+pub(crate) fn register(me: &Thread, key: usize, wait: &Wait<'_>) -> Verdict {
+    let mut st = state();
+    st.seq += 1;
+    let seq = st.seq;
+    let owner = match wait.owner {
+        Owner::Nobody => OwnerRef::Nobody,
+        Owner::Word(w) => OwnerRef::Word(w),
+        Owner::Thread(id) => OwnerRef::Thread(id),
+    };
+    let ident = me.ident();
+    let record = Record {
+        thread: me.clone(),
+        seq,
+        key,
+        resource: wait.resource,
+        kind: wait.kind,
+        name: wait.name.into(),
+        detail: wait.detail,
+        owner,
+        reported: false,
+    };
+    if st.blocked.insert(ident, record).is_none() {
+        BLOCKED.fetch_add(1, Ordering::Relaxed);
+    }
+    match st.check(ident) {
+        Check::Clear => Verdict::Park,
+        Check::Suspected => {
+            drop(st);
+            request_recheck();
+            Verdict::Park
+        }
+        Check::Redirect(key, ident) => {
+            drop(st);
+            request_wake(key, ident);
+            Verdict::Park
+        }
+        Check::Deadlock(err) => match super::policy() {
+            super::Policy::Panic => {
+                if st.blocked.remove(&ident).is_some() {
+                    BLOCKED.fetch_sub(1, Ordering::Relaxed);
+                }
+                Verdict::Deadlock(err)
+            }
+            super::Policy::ReportAndWait => {
+                let involved: Vec<u64> = err.threads.iter().map(|t| t.ident).collect();
+                let new = involved
+                    .iter()
+                    .any(|id| st.blocked.get(id).is_some_and(|r| !r.reported));
+                for id in &involved {
+                    if let Some(r) = st.blocked.get_mut(id) {
+                        r.reported = true;
+                    }
+                }
+                drop(st);
+                if new {
+                    super::print_report(&err);
+                }
+                Verdict::Park
+            }
+        },
+    }
+}
+
+/// Marks threads as no longer blocked: called by wakers before the threads run.
+pub(crate) fn woken(idents: &[u64]) {
+    if idents.is_empty() || BLOCKED.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    let mut st = state();
+    for id in idents {
+        if st.blocked.remove(id).is_some() {
+            BLOCKED.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A thread left the registry: if everyone left is blocked, the newest waiter checks again.
+pub(crate) fn thread_exited() {
+    if BLOCKED.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    if let Some((key, ident)) = newest_if_all_blocked() {
+        wake_for_recheck(key, ident);
+    }
+}
+
+enum Check {
+    Clear,
+    Suspected,
+    /// A stall completed by a join: the joined side should fail instead (see `check`).
+    Redirect(usize, u64),
+    Deadlock(DeadlockError),
+}
+
+impl State {
+    fn check(&self, me: u64) -> Check {
+        if let Some(cycle) = self.find_cycle(me) {
+            return Check::Deadlock(self.report(DeadlockKind::Cycle, &cycle, me));
+        }
+        if !self.all_blocked() {
+            return Check::Clear;
+        }
+        if unknown_threads_exist() {
+            return Check::Suspected;
+        }
+        // A stall completed by a join is failed at a thread that does not join (the newest):
+        // its panic reaches the joiners through `join`, which can handle it, and the joiners
+        // go on. That thread is woken to check again, and its own block completes the stall.
+        if self
+            .blocked
+            .get(&me)
+            .is_some_and(|r| r.kind == ResourceKind::Thread)
+        {
+            if let Some(leaf) = self
+                .blocked
+                .values()
+                .filter(|r| r.kind != ResourceKind::Thread)
+                .max_by_key(|r| r.seq)
+            {
+                return Check::Redirect(leaf.key, leaf.thread.ident());
+            }
+        }
+        let mut all: Vec<(u64, u64)> = self
+            .blocked
+            .values()
+            .map(|r| (r.seq, r.thread.ident()))
+            .collect();
+        all.sort_unstable();
+        let idents: Vec<u64> = all.into_iter().map(|(_, id)| id).collect();
+        Check::Deadlock(self.report(DeadlockKind::Stall, &idents, me))
+    }
+
+    fn all_blocked(&self) -> bool {
+        let live = thread::live_count();
+        live > 0 && self.blocked.len() >= live
+    }
+
+    /// The cycle through `me` (in order, starting at `me`), if its block closes one.
+    fn find_cycle(&self, me: u64) -> Option<Vec<u64>> {
+        let mut path = vec![me];
+        let mut cur = me;
+        loop {
+            let record = self.blocked.get(&cur)?;
+            let owner = record.owner()?;
+            if owner == me {
+                // A thread waiting for a Lock it holds: a signal another thread may give.
+                if path.len() == 1 && record.kind == ResourceKind::Lock {
+                    return None;
+                }
+                return Some(path);
+            }
+            if path.contains(&owner) {
+                // A cycle that does not go through `me`: found when it closed.
+                return None;
+            }
+            path.push(owner);
+            cur = owner;
+        }
+    }
+
+    fn report(&self, kind: DeadlockKind, idents: &[u64], me: u64) -> DeadlockError {
+        let name_of = |id: u64| -> String {
+            match self.blocked.get(&id) {
+                Some(r) => r.thread.name().to_owned(),
+                // Not blocked (and so not named in a record): a thread that is running foreign
+                // code, or that finished while holding a Lock. The registry cannot be asked
+                // here (this runs under a wait queue's lock, where parking_lot is off limits).
+                None => format!("thread #{id}"),
+            }
+        };
+        let threads = idents
+            .iter()
+            .filter_map(|&id| {
+                let record = self.blocked.get(&id)?;
+                let mut holds: Vec<(usize, Resource)> = Vec::new();
+                for other in self.blocked.values() {
+                    if other.kind != ResourceKind::Thread
+                        && other.owner() == Some(id)
+                        && !holds.iter().any(|(res, _)| *res == other.resource)
+                    {
+                        holds.push((other.resource, other.resource()));
+                    }
+                }
+                Some(BlockedThread {
+                    name: record.thread.name().to_owned(),
+                    ident: id,
+                    waits_for: record.resource(),
+                    held_by: record.owner().map(name_of),
+                    holds: holds.into_iter().map(|(_, r)| r).collect(),
+                })
+            })
+            .collect();
+        DeadlockError {
+            kind,
+            threads,
+            found_by: name_of(me),
+        }
+    }
+}
+
+/// The newest record (key, ident), if every live thread is blocked.
+fn newest_if_all_blocked() -> Option<(usize, u64)> {
+    let st = state();
+    if !st.all_blocked() {
+        return None;
+    }
+    st.blocked
+        .values()
+        .max_by_key(|r| r.seq)
+        .map(|r| (r.key, r.thread.ident()))
+}
+
+/// Wakes `ident` parked on `key` with [`TOKEN_RECHECK`]: it blocks again and so checks again.
+fn wake_for_recheck(key: usize, ident: u64) {
+    park::unpark_thread_with(key, ident, TOKEN_RECHECK);
+}
+
+/// Whether the process has threads that are not in potok's registry (they might wake the
+/// blocked ones), not counting the rechecker.
+fn unknown_threads_exist() -> bool {
+    match os_thread_count() {
+        Some(n) => {
+            let ours = usize::from(RECHECKER_STARTED.load(Ordering::Acquire));
+            n > thread::live_count() + ours
+        }
+        None => false,
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn os_thread_count() -> Option<usize> {
+    // Field 20 of /proc/self/stat, counted after the command name (which may hold spaces).
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(17)?.parse().ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn os_thread_count() -> Option<usize> {
+    // No portable count: trust the registry.
+    None
+}
+
+// The rechecker: a plain std thread (not a potok thread, never blocked on potok primitives),
+// started the first time it is needed. It wakes parked threads so that they check again:
+// at once when asked to (`Check::Redirect`), or after a growing delay while a stall is only
+// suspected.
+
+static RECHECKER_STARTED: AtomicBool = AtomicBool::new(false);
+static REQUESTS: Mutex<Requests> = Mutex::new(Requests {
+    recheck: false,
+    wake: Vec::new(),
+});
+static REQUESTS_CV: Condvar = Condvar::new();
+
+struct Requests {
+    /// A stall is suspected: check again after the current delay.
+    recheck: bool,
+    /// Threads to wake at once, to check again: (park key, ident).
+    wake: Vec<(usize, u64)>,
+}
+
+const FIRST_DELAY: Duration = Duration::from_micros(200);
+const MAX_DELAY: Duration = Duration::from_millis(50);
+
+fn requests() -> MutexGuard<'static, Requests> {
+    REQUESTS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn request(change: impl FnOnce(&mut Requests)) {
+    let mut r = requests();
+    change(&mut r);
+    if !RECHECKER_STARTED.swap(true, Ordering::AcqRel) {
+        let spawned = std::thread::Builder::new()
+            .name("potok-deadlock-recheck".into())
+            .spawn(recheck_loop);
+        if spawned.is_err() {
+            RECHECKER_STARTED.store(false, Ordering::Release);
+        }
+    }
+    REQUESTS_CV.notify_one();
+}
+
+fn request_recheck() {
+    request(|r| r.recheck = true);
+}
+
+fn request_wake(key: usize, ident: u64) {
+    request(|r| r.wake.push((key, ident)));
+}
+
+fn recheck_loop() {
+    let mut delay = FIRST_DELAY;
+    let mut due: Option<Instant> = None;
+    loop {
+        let wake = {
+            let mut r = requests();
+            loop {
+                if r.recheck {
+                    r.recheck = false;
+                    due.get_or_insert_with(|| Instant::now() + delay);
+                }
+                if !r.wake.is_empty() {
+                    break std::mem::take(&mut r.wake);
+                }
+                match due {
+                    Some(at) if Instant::now() >= at => break Vec::new(),
+                    Some(at) => {
+                        let left = at.saturating_duration_since(Instant::now());
+                        r = REQUESTS_CV
+                            .wait_timeout(r, left)
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .0;
+                    }
+                    None => {
+                        r = REQUESTS_CV.wait(r).unwrap_or_else(PoisonError::into_inner);
+                    }
+                }
+            }
+        };
+        for (key, ident) in wake {
+            wake_for_recheck(key, ident);
+        }
+        if due.is_some_and(|at| Instant::now() >= at) {
+            due = None;
+            match newest_if_all_blocked() {
+                Some((key, ident)) => {
+                    wake_for_recheck(key, ident);
+                    delay = (delay * 2).min(MAX_DELAY);
+                }
+                None => delay = FIRST_DELAY,
+            }
+        }
+    }
+}

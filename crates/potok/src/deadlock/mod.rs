@@ -1,0 +1,170 @@
+//! Deadlocks are reported, by name, instead of hanging: the wait-for graph, stall detection
+//! and the report ([`DeadlockError`]).
+//!
+//! # What is found
+//!
+//! - **Cycles among owned locks** ([`Mutex`](crate::Mutex), [`RLock`](crate::RLock), a held
+//!   [`Lock`](crate::Lock)) and joins: a thread about to block follows
+//!   `waiter -> owner -> what that owner waits for -> ...`; coming back to itself is a
+//!   deadlock, found at the moment the cycle closes. A thread waiting for a `Lock` it holds
+//!   itself is not a cycle (any thread may release a Python `Lock`: that is a signal).
+//! - **Stalls**: every live thread potok knows is blocked without a timeout on a potok
+//!   primitive (`Event`, `Condition`, `Semaphore`, `Barrier`, a `Lock` used as a signal,
+//!   `join`, queues), so nobody can wake anybody.
+//!
+//! No false alarms: a thread blocked in I/O, in a sleep, in a foreign primitive or in a timed
+//! wait counts as running; a thread being woken stops counting as blocked before it runs;
+//! and while the process has threads potok does not know (the OS's count of the process's
+//! threads says so, on Linux), no stall is declared: one of them might wake the others. Such a
+//! suspected stall is checked again later (after 0.2 ms, doubling up to 50 ms), so a stall
+//! that waited only for an exiting thread to be gone is still found.
+//!
+//! All the checking happens on the blocking path: an uncontended acquire pays nothing.
+//!
+//! A thread potok did not start that blocks without a timeout on a potok primitive is
+//! registered first, as [`current_thread`](crate::current_thread) would register it (`Dummy-N`,
+//! or `MainThread`), so that reports can name it.
+//!
+//! # What happens then
+//!
+//! Under [`Policy::Panic`] (the default), the report is printed once to stderr (unless
+//! [`set_print_reports`]`(false)`) and the
+//! thread whose block closed the cycle or completed the stall panics with the
+//! [`DeadlockError`] as payload. Unwinding frees its locks, so the others go on;
+//! [`JoinHandle::join`](crate::JoinHandle::join) returns the panic, and
+//! [`Panicked::downcast`](crate::Panicked::downcast) gives the error back. Under
+//! [`Policy::ReportAndWait`] the report is printed and the thread keeps waiting, as Python
+//! would (without the diagnosis).
+//!
+//! # Inside potok: the blocking building block
+//!
+//! Every blocking potok primitive sleeps through this module: the owned locks park on their
+//! lock word with `park::park` (which registers the wait atomically with joining the wait
+//! queue), and everything that waits for a state to change uses `WaitList` (crate-internal), a condition
+//! variable for a `parking_lot::Mutex`-protected state whose contract is documented on the
+//! type. A new blocking primitive (a queue, say) keeps its state in a `parking_lot::Mutex`,
+//! describes each wait with a `park::Wait` (kind, name, detail such as `empty` or
+//! `full`), and calls `deadlock::fail` when a wait returns a [`DeadlockError`].
+
+//!
+//! # Testing with loom, and where it does not fit
+//!
+//! The lock word's protocol (`sync/raw.rs`: the CAS fast path, the PARKED bit, parking and
+//! waking) is generic over its platform, and loom models check it over every interleaving
+//! with loom's atomics and a loom-made parking lot that keeps `parking_lot_core::park`'s
+//! contract (`cargo test -p potok --lib loom`): mutual exclusion with its memory orderings,
+//! and no lost wake-up with one or two parked waiters.
+//!
+//! The rest does not fit loom: `Condition`, `Event` and the other state-based primitives keep
+//! their state in a `parking_lot::Mutex` (which parks OS threads: loom runs every model
+//! thread on one OS thread and cannot schedule them), and potok knows a thread by the
+//! registry's std thread-locals (shared by all loom threads). Instead, the tests drive every
+//! waking path tens of thousands of times with the detector armed, where a lost wake-up
+//! shows up as a stall report or a time-out (`tests/no_false_alarms.rs`), and the deadlock
+//! zoo checks each report (`tests/deadlock_zoo.rs`).
+
+mod detector;
+mod error;
+pub(crate) mod owner;
+pub(crate) mod park;
+pub(crate) mod wait_list;
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+pub use error::{BlockedThread, DeadlockError, DeadlockKind, Resource, ResourceKind};
+pub(crate) use wait_list::WaitList;
+
+pub(crate) use detector::thread_exited;
+
+/// What a blocking call does when its block would close a cycle or complete a stall.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Policy {
+    /// Print the report once and panic with the [`DeadlockError`] (the default).
+    #[default]
+    Panic,
+    /// Print the report once and keep waiting, as Python does (it hangs, now with a diagnosis).
+    ReportAndWait,
+}
+
+static POLICY: AtomicU8 = AtomicU8::new(0);
+
+/// Chooses what a deadlocked blocking call does, for the whole process.
+///
+/// # Examples
+///
+/// ```
+/// use potok::deadlock::{policy, set_policy, Policy};
+///
+/// assert_eq!(policy(), Policy::Panic);
+/// set_policy(Policy::ReportAndWait);
+/// assert_eq!(policy(), Policy::ReportAndWait);
+/// set_policy(Policy::Panic);
+/// ```
+pub fn set_policy(policy: Policy) {
+    let value = match policy {
+        Policy::Panic => 0,
+        Policy::ReportAndWait => 1,
+    };
+    POLICY.store(value, Ordering::Relaxed);
+}
+
+/// The current [`Policy`].
+pub fn policy() -> Policy {
+    match POLICY.load(Ordering::Relaxed) {
+        0 => Policy::Panic,
+        _ => Policy::ReportAndWait,
+    }
+}
+
+static PRINT_REPORTS: AtomicBool = AtomicBool::new(true);
+
+/// Whether deadlock reports are printed to stderr (they are by default). A program that
+/// handles every [`DeadlockError`] itself (a test, a benchmark, a server that logs it its own
+/// way) can turn printing off; the errors and panics are the same.
+///
+/// # Examples
+///
+/// ```
+/// potok::deadlock::set_print_reports(false);
+/// let lock = potok::Lock::named("quiet");
+/// lock.acquire();
+/// // ... a deadlock found now is returned/raised as usual, without the stderr report.
+/// potok::deadlock::set_print_reports(true);
+/// # lock.release().unwrap();
+/// ```
+pub fn set_print_reports(enabled: bool) {
+    PRINT_REPORTS.store(enabled, Ordering::Relaxed);
+}
+
+/// Prints the report to stderr, once: the same deadlock (same threads waiting for the same
+/// things) found again, by `potok::main`'s final joins say, is not printed again.
+pub(crate) fn print_report(err: &DeadlockError) {
+    if !PRINT_REPORTS.load(Ordering::Relaxed) {
+        return;
+    }
+    static PRINTED: Mutex<Vec<Vec<(u64, String)>>> = Mutex::new(Vec::new());
+    let mut signature: Vec<(u64, String)> = err
+        .threads()
+        .iter()
+        .map(|t| (t.ident(), t.waits_for().to_string()))
+        .collect();
+    signature.sort();
+    {
+        let mut printed = PRINTED.lock().unwrap_or_else(PoisonError::into_inner);
+        if printed.contains(&signature) {
+            return;
+        }
+        printed.push(signature);
+    }
+    let text = format!("{err}\n");
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Panics with `err` as the payload: what a blocking call does when its block would deadlock.
+#[track_caller]
+pub(crate) fn fail(err: DeadlockError) -> ! {
+    crate::thread::install_panic_hook();
+    std::panic::panic_any(err)
+}

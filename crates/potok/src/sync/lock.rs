@@ -1,0 +1,172 @@
+//! [`Lock`]: Python's `threading.Lock`.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use super::error::ReleaseError;
+use super::name::Name;
+use super::raw::RawLock;
+use crate::deadlock::ResourceKind;
+
+/// Python's `threading.Lock`: a lock that any thread may release, not only the one that
+/// acquired it (so it also works as a signal, as in the course's bank lesson).
+///
+/// Not reentrant: a thread that acquires it twice waits for another thread to release it.
+/// While held, the lock remembers who acquired it, and the deadlock detector follows that:
+/// threads waiting for each other's Locks in a cycle are reported; a thread waiting for a Lock
+/// it holds itself is reported only when nobody else is left to release it (a stall).
+///
+/// `Lock::new` is `const` and free: the default name (`Lock-N`) is given when first needed.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// let lock = Arc::new(potok::Lock::named("bank"));
+/// lock.acquire();
+/// assert!(lock.locked());
+/// let other = Arc::clone(&lock);
+/// potok::spawn(move || other.release().unwrap()).join().unwrap(); // any thread may release
+/// assert!(!lock.locked());
+///
+/// {
+///     let _guard = lock.lock(); // Python's `with lock:`
+///     assert!(!lock.try_acquire());
+/// }
+/// assert_eq!(lock.release(), Err(potok::ReleaseError::Unlocked));
+/// ```
+#[derive(Default)]
+pub struct Lock {
+    raw: RawLock,
+    name: Name,
+}
+
+impl Lock {
+    /// An unlocked lock, named `Lock-N` when a name is first needed.
+    pub const fn new() -> Self {
+        Lock {
+            raw: RawLock::new(),
+            name: Name::new(),
+        }
+    }
+
+    /// An unlocked lock with a name, used in deadlock reports.
+    pub fn named(name: impl Into<String>) -> Self {
+        Lock {
+            raw: RawLock::new(),
+            name: Name::named(name),
+        }
+    }
+
+    /// The lock's name.
+    pub fn name(&self) -> &str {
+        self.name.get(ResourceKind::Lock)
+    }
+
+    /// Waits until the lock is free and takes it: Python's `acquire()`.
+    ///
+    /// # Panics
+    ///
+    /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when waiting would deadlock
+    /// (see [`crate::deadlock`]).
+    pub fn acquire(&self) {
+        if let Err(err) = self.raw.lock(ResourceKind::Lock, &self.name) {
+            crate::deadlock::fail(err)
+        }
+    }
+
+    /// Takes the lock if it is free: Python's `acquire(blocking=False)`.
+    pub fn try_acquire(&self) -> bool {
+        self.raw.try_lock()
+    }
+
+    /// Waits at most `timeout` for the lock: Python's `acquire(timeout=t)`. Returns whether it
+    /// got the lock. Timed waits are never reported as deadlocks.
+    pub fn acquire_timeout(&self, timeout: Duration) -> bool {
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => self
+                .raw
+                .lock_until(ResourceKind::Lock, &self.name, deadline),
+            None => {
+                self.acquire();
+                true
+            }
+        }
+    }
+
+    /// Releases the lock, from any thread: Python's `release()`.
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseError::Unlocked`] if the lock is not locked (nothing changes).
+    pub fn release(&self) -> Result<(), ReleaseError> {
+        if self.raw.unlock() {
+            Ok(())
+        } else {
+            Err(ReleaseError::Unlocked)
+        }
+    }
+
+    /// Whether the lock is held: Python's `locked()`.
+    pub fn locked(&self) -> bool {
+        self.raw.is_locked()
+    }
+
+    /// Acquires the lock and returns a guard that releases it when dropped: Python's
+    /// `with lock:`.
+    ///
+    /// # Panics
+    ///
+    /// As [`acquire`](Lock::acquire).
+    pub fn lock(&self) -> LockGuard<'_> {
+        self.acquire();
+        LockGuard { lock: self }
+    }
+
+    /// [`try_acquire`](Lock::try_acquire) with a guard.
+    pub fn try_lock(&self) -> Option<LockGuard<'_>> {
+        self.try_acquire().then_some(LockGuard { lock: self })
+    }
+
+    /// [`acquire_timeout`](Lock::acquire_timeout) with a guard.
+    pub fn lock_timeout(&self, timeout: Duration) -> Option<LockGuard<'_>> {
+        self.acquire_timeout(timeout)
+            .then_some(LockGuard { lock: self })
+    }
+}
+
+/// Like Python's repr: `<unlocked Lock 'bank'>`.
+impl fmt::Debug for Lock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.locked() { "locked" } else { "unlocked" };
+        write!(f, "<{state} Lock '{}'>", self.name())
+    }
+}
+
+/// Holds a [`Lock`] for a scope; releases it when dropped (unless it was already released,
+/// by any thread).
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct LockGuard<'a> {
+    lock: &'a Lock,
+}
+
+impl LockGuard<'_> {
+    /// The lock this guard holds.
+    pub fn lock(&self) -> &Lock {
+        self.lock
+    }
+}
+
+impl Drop for LockGuard<'_> {
+    fn drop(&mut self) {
+        // Another thread may have released it meanwhile (a Lock is not owned): not an error.
+        let _ = self.lock.release();
+    }
+}
+
+impl fmt::Debug for LockGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("LockGuard").field(self.lock).finish()
+    }
+}

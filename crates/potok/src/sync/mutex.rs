@@ -1,0 +1,203 @@
+//! [`Mutex`]: a lock that owns the data it guards.
+
+use std::cell::UnsafeCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
+
+use super::name::Name;
+use super::raw::RawLock;
+use crate::deadlock::ResourceKind;
+
+/// A lock that guards data, the Rust way, deadlock-checked like the rest of potok.
+///
+/// Like `std::sync::Mutex`, but: never poisoned (a panic while holding it releases it on
+/// unwinding, and the next thread gets the data as the panicking one left it); waiting for
+/// each other's Mutexes in a cycle, or locking a Mutex again on the same thread, is reported
+/// as a [`DeadlockError`](crate::deadlock::DeadlockError) instead of hanging; and it has a
+/// name for reports.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// let balance = Arc::new(potok::Mutex::named("balance", 0_i64));
+/// let workers: Vec<_> = (0..4)
+///     .map(|_| {
+///         let balance = Arc::clone(&balance);
+///         potok::spawn(move || {
+///             for _ in 0..1000 {
+///                 *balance.lock() += 1;
+///             }
+///         })
+///     })
+///     .collect();
+/// for w in workers {
+///     w.join().unwrap();
+/// }
+/// assert_eq!(*balance.lock(), 4000);
+/// ```
+pub struct Mutex<T: ?Sized> {
+    raw: RawLock,
+    name: Name,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: the data is only reached through a guard, and one guard exists at a time (the lock);
+// like std's Mutex, moving T between threads is all that is needed.
+unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
+// SAFETY: as above: `&Mutex<T>` hands out `&mut T` to one thread at a time.
+unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
+
+impl<T> Mutex<T> {
+    /// An unlocked Mutex holding `value`, named `Mutex-N` when a name is first needed.
+    pub const fn new(value: T) -> Self {
+        Mutex {
+            raw: RawLock::new(),
+            name: Name::new(),
+            data: UnsafeCell::new(value),
+        }
+    }
+
+    /// An unlocked Mutex with a name, used in deadlock reports.
+    pub fn named(name: impl Into<String>, value: T) -> Self {
+        Mutex {
+            raw: RawLock::new(),
+            name: Name::named(name),
+            data: UnsafeCell::new(value),
+        }
+    }
+
+    /// The data, taking the Mutex apart.
+    pub fn into_inner(self) -> T {
+        self.data.into_inner()
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// The Mutex's name.
+    pub fn name(&self) -> &str {
+        self.name.get(ResourceKind::Mutex)
+    }
+
+    /// Waits until the Mutex is free and locks it.
+    ///
+    /// # Panics
+    ///
+    /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when waiting would deadlock:
+    /// a cycle of threads waiting for each other's locks, this thread locking it again, or
+    /// every thread blocked (see [`crate::deadlock`]).
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        if let Err(err) = self.raw.lock(ResourceKind::Mutex, &self.name) {
+            crate::deadlock::fail(err)
+        }
+        MutexGuard::new(self)
+    }
+
+    /// Locks the Mutex if it is free.
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        self.raw.try_lock().then(|| MutexGuard::new(self))
+    }
+
+    /// Waits at most `timeout` to lock the Mutex. Timed waits are never reported as
+    /// deadlocks.
+    pub fn lock_timeout(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
+        let Some(deadline) = Instant::now().checked_add(timeout) else {
+            return Some(self.lock());
+        };
+        self.raw
+            .lock_until(ResourceKind::Mutex, &self.name, deadline)
+            .then(|| MutexGuard::new(self))
+    }
+
+    /// Whether some thread holds it.
+    pub fn is_locked(&self) -> bool {
+        self.raw.is_locked()
+    }
+
+    /// The data, through `&mut self` (no locking needed).
+    pub fn get_mut(&mut self) -> &mut T {
+        self.data.get_mut()
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Self {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    fn from(value: T) -> Self {
+        Mutex::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Mutex");
+        d.field("name", &self.name());
+        match self.try_lock() {
+            Some(guard) => d.field("data", &&*guard),
+            None => d.field("data", &format_args!("<locked>")),
+        };
+        d.finish()
+    }
+}
+
+/// The lock on a [`Mutex`]: gives the data; unlocks when dropped (also while unwinding).
+#[must_use = "the Mutex is unlocked as soon as the guard is dropped"]
+pub struct MutexGuard<'a, T: ?Sized> {
+    mutex: &'a Mutex<T>,
+    /// Unlocked on the thread that locked it, like std's guard.
+    _not_send: PhantomData<*const ()>,
+}
+
+// SAFETY: sharing the guard shares `&T` only.
+unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
+
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    fn new(mutex: &'a Mutex<T>) -> Self {
+        MutexGuard {
+            mutex,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized> Deref for MutexGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: the guard exists only while this thread holds the lock.
+        unsafe { &*self.mutex.data.get() }
+    }
+}
+
+impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard exists only while this thread holds the lock, and `&mut self`
+        // makes this the only reference through it.
+        unsafe { &mut *self.mutex.data.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        self.mutex.raw.unlock();
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}

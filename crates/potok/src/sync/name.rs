@@ -1,0 +1,37 @@
+//! Names of primitives: given (`Lock::named("bank")`) or numbered per kind (`Lock-3`).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+use crate::deadlock::ResourceKind;
+
+/// One counter per kind; a primitive takes its number the first time its name is needed (in
+/// a report, or from `name()`), so creating one stays free and `const`.
+static COUNTERS: [AtomicU64; 13] = [const { AtomicU64::new(0) }; 13];
+
+/// A primitive's name.
+#[derive(Debug, Default)]
+pub(crate) struct Name(OnceLock<Box<str>>);
+
+impl Name {
+    /// No name yet: numbered when first needed.
+    pub(crate) const fn new() -> Self {
+        Name(OnceLock::new())
+    }
+
+    /// The given name.
+    pub(crate) fn named(name: impl Into<String>) -> Self {
+        let cell = OnceLock::new();
+        let _ = cell.set(name.into().into_boxed_str());
+        Name(cell)
+    }
+
+    /// The name: the given one, or `Kind-N`.
+    pub(crate) fn get(&self, kind: ResourceKind) -> &str {
+        self.0.get_or_init(|| {
+            let counter = &COUNTERS[kind as usize % COUNTERS.len()];
+            let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
+            format!("{kind}-{n}").into_boxed_str()
+        })
+    }
+}

@@ -1,0 +1,224 @@
+//! [`RLock`]: Python's `threading.RLock`.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use super::error::ReleaseError;
+use super::name::Name;
+use super::raw::RawLock;
+use crate::deadlock::ResourceKind;
+use crate::thread::current_ident_fast;
+
+/// Python's `threading.RLock`: a reentrant lock, owned by the thread that acquired it.
+///
+/// The owner may acquire it again; it is free when the owner has released it as many times
+/// as it acquired it. Only the owner may release it. Cycles of threads waiting for each
+/// other's RLocks are reported as deadlocks (see [`crate::deadlock`]).
+///
+/// # Examples
+///
+/// ```
+/// let lock = potok::RLock::named("tree");
+/// lock.acquire();
+/// lock.acquire(); // the owner may acquire it again
+/// assert!(lock.is_owned());
+/// lock.release().unwrap();
+/// lock.release().unwrap();
+/// assert_eq!(lock.release(), Err(potok::ReleaseError::NotOwner));
+/// {
+///     let _outer = lock.lock();
+///     let _inner = lock.lock();
+/// }
+/// assert!(!lock.is_owned());
+/// ```
+#[derive(Default)]
+pub struct RLock {
+    raw: RawLock,
+    /// How many times the owner holds it; touched by the owner only.
+    count: AtomicUsize,
+    name: Name,
+}
+
+impl RLock {
+    /// A free RLock, named `RLock-N` when a name is first needed.
+    pub const fn new() -> Self {
+        RLock {
+            raw: RawLock::new(),
+            count: AtomicUsize::new(0),
+            name: Name::new(),
+        }
+    }
+
+    /// A free RLock with a name, used in deadlock reports.
+    pub fn named(name: impl Into<String>) -> Self {
+        RLock {
+            raw: RawLock::new(),
+            count: AtomicUsize::new(0),
+            name: Name::named(name),
+        }
+    }
+
+    /// The RLock's name.
+    pub fn name(&self) -> &str {
+        self.name.get(ResourceKind::RLock)
+    }
+
+    /// Whether the calling thread holds it (Python's `_is_owned()`).
+    pub fn is_owned(&self) -> bool {
+        self.raw.owner() == Some(current_ident_fast())
+    }
+
+    /// Acquires it, once more if this thread already holds it: Python's `acquire()`.
+    ///
+    /// # Panics
+    ///
+    /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when waiting would deadlock
+    /// (see [`crate::deadlock`]).
+    pub fn acquire(&self) {
+        if self.reenter() {
+            return;
+        }
+        if let Err(err) = self.raw.lock(ResourceKind::RLock, &self.name) {
+            crate::deadlock::fail(err)
+        }
+        self.count.store(1, Ordering::Relaxed);
+    }
+
+    /// Acquires it if it is free or already this thread's: Python's `acquire(blocking=False)`.
+    pub fn try_acquire(&self) -> bool {
+        if self.reenter() {
+            return true;
+        }
+        let got = self.raw.try_lock();
+        if got {
+            self.count.store(1, Ordering::Relaxed);
+        }
+        got
+    }
+
+    /// Waits at most `timeout` for it: Python's `acquire(timeout=t)`. Timed waits are never
+    /// reported as deadlocks.
+    pub fn acquire_timeout(&self, timeout: Duration) -> bool {
+        if self.reenter() {
+            return true;
+        }
+        let Some(deadline) = Instant::now().checked_add(timeout) else {
+            self.acquire();
+            return true;
+        };
+        let got = self
+            .raw
+            .lock_until(ResourceKind::RLock, &self.name, deadline);
+        if got {
+            self.count.store(1, Ordering::Relaxed);
+        }
+        got
+    }
+
+    fn reenter(&self) -> bool {
+        if self.is_owned() {
+            self.count.fetch_add(1, Ordering::Relaxed);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Releases it once: Python's `release()`.
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseError::NotOwner`] if the calling thread does not hold it.
+    pub fn release(&self) -> Result<(), ReleaseError> {
+        if !self.is_owned() {
+            return Err(ReleaseError::NotOwner);
+        }
+        if self.count.fetch_sub(1, Ordering::Relaxed) == 1 {
+            self.raw.unlock();
+        }
+        Ok(())
+    }
+
+    /// Releases it completely, returning how many times it was held (Python's
+    /// `_release_save`, for [`Condition::wait`](crate::Condition::wait)).
+    pub(crate) fn release_all(&self) -> Result<usize, ReleaseError> {
+        if !self.is_owned() {
+            return Err(ReleaseError::NotOwner);
+        }
+        let count = self.count.swap(0, Ordering::Relaxed);
+        self.raw.unlock();
+        Ok(count)
+    }
+
+    /// Acquires it and restores the count (Python's `_acquire_restore`).
+    pub(crate) fn acquire_restore(&self, count: usize) {
+        if let Err(err) = self.raw.lock(ResourceKind::RLock, &self.name) {
+            crate::deadlock::fail(err)
+        }
+        self.count.store(count, Ordering::Relaxed);
+    }
+
+    /// Acquires it and returns a guard that releases it once when dropped: Python's
+    /// `with rlock:`.
+    ///
+    /// # Panics
+    ///
+    /// As [`acquire`](RLock::acquire).
+    pub fn lock(&self) -> RLockGuard<'_> {
+        self.acquire();
+        RLockGuard {
+            lock: self,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// [`try_acquire`](RLock::try_acquire) with a guard.
+    pub fn try_lock(&self) -> Option<RLockGuard<'_>> {
+        self.try_acquire().then_some(RLockGuard {
+            lock: self,
+            _not_send: PhantomData,
+        })
+    }
+
+    /// [`acquire_timeout`](RLock::acquire_timeout) with a guard.
+    pub fn lock_timeout(&self, timeout: Duration) -> Option<RLockGuard<'_>> {
+        self.acquire_timeout(timeout).then_some(RLockGuard {
+            lock: self,
+            _not_send: PhantomData,
+        })
+    }
+}
+
+/// Like Python's repr: `<unlocked RLock 'tree' count=0>`.
+impl fmt::Debug for RLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.raw.is_locked() {
+            "locked"
+        } else {
+            "unlocked"
+        };
+        write!(f, "<{state} RLock '{}'>", self.name())
+    }
+}
+
+/// Holds an [`RLock`] once for a scope.
+#[must_use = "the RLock is released as soon as the guard is dropped"]
+pub struct RLockGuard<'a> {
+    lock: &'a RLock,
+    /// Released on the thread that acquired it (only the owner may release).
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for RLockGuard<'_> {
+    fn drop(&mut self) {
+        let _ = self.lock.release();
+    }
+}
+
+impl fmt::Debug for RLockGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RLockGuard").field(self.lock).finish()
+    }
+}
