@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::context::Lang;
 use crate::error::{CliError, CliResult};
+use crate::lessons::deadlock::Scenario;
 use crate::lessons::knights::KnightSpec;
 
 /// The five lessons of the threading course, run as real programs on the potok library.
@@ -51,6 +52,18 @@ pub enum Command {
         /// A knight as "Name:power" (repeatable) [default: "Sir Lancelot:10" and "Sir Galahad:20"]
         #[arg(long = "knight", value_name = "NAME:POWER", value_parser = parse_knight)]
         knights: Vec<KnightSpec>,
+    },
+    /// 10_3: a bank whose take waits on a Lock that deposit releases (a signal)
+    Bank {
+        /// Run the course's program as written: it races on the balance and can hang, and
+        /// then the deadlock detector reports it
+        #[arg(long)]
+        faithful: bool,
+    },
+    /// 10_3: deadlocks caught instead of hanging: abba, ring N, self, bank
+    Deadlock {
+        #[command(subcommand)]
+        scenario: Scenario,
     },
     /// 10_4: a cafe whose waiting line is a potok Queue; guests are thread types
     Cafe {

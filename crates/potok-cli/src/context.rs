@@ -35,7 +35,6 @@ impl Lang {
 pub struct Context {
     pub lang: Lang,
     pub time_scale: f64,
-    #[allow(dead_code)] // read by rng()
     seed: Option<u64>,
 }
 
@@ -60,7 +59,6 @@ impl Context {
 
     /// A random generator for the lesson: from `--seed`, or from a drawn seed printed on
     /// stderr so that the run can be repeated.
-    #[allow(dead_code)] // for the lessons that draw (bank, cafe)
     pub fn rng(&self) -> StdRng {
         let seed = self.seed.unwrap_or_else(|| {
             let seed = rand::random::<u64>();

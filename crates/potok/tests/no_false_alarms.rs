@@ -3,6 +3,13 @@
 //! acquisitions, and condition waits (untimed ones at shared checkpoints, timed ones nobody
 //! notifies), raise zero deadlock reports.
 //!
+//! Then ping-pong between two threads through every waking path (a Lock used as a signal,
+//! Condition notify, Semaphore release, Event set, join), tens of thousands of round trips
+//! each: a lost wake-up would leave both threads blocked, which the detector reports as a
+//! stall (and the parent's time limit catches in any case). For the state-based primitives
+//! this is the empirical stand-in for loom models, which do not fit them (see the `deadlock`
+//! module docs; the lock word itself has loom models).
+//!
 //! `harness = false`, run in a child process under a time limit (see `support`): the stall
 //! check is armed only when potok knows every thread of the process, which is exactly the
 //! situation where a false alarm could happen.
@@ -23,11 +30,33 @@ const ACQUISITIONS: u64 = 100_000;
 const CHECKPOINT_EVERY: u64 = 5_000;
 
 fn main() -> ExitCode {
-    let scenarios = [Scenario {
-        name: "consistent_order_stress",
-        body: consistent_order_stress,
-        reports: 0,
-    }];
+    let scenarios = [
+        Scenario {
+            name: "consistent_order_stress",
+            body: consistent_order_stress,
+            reports: 0,
+        },
+        Scenario {
+            name: "lock_signal_ping_pong",
+            body: lock_signal_ping_pong,
+            reports: 0,
+        },
+        Scenario {
+            name: "condition_ping_pong",
+            body: condition_ping_pong,
+            reports: 0,
+        },
+        Scenario {
+            name: "semaphore_and_event_ping_pong",
+            body: semaphore_and_event_ping_pong,
+            reports: 0,
+        },
+        Scenario {
+            name: "join_chains",
+            body: join_chains,
+            reports: 0,
+        },
+    ];
     support::run(&scenarios, Duration::from_secs(240))
 }
 
@@ -247,4 +276,107 @@ fn consistent_order_stress() {
         CONTENDED.load(Ordering::Relaxed),
         started.elapsed()
     );
+}
+
+/// Round trips for each ping-pong.
+const ROUNDS: usize = 20_000;
+
+/// Two Locks used as signals (Python style: released by the other thread), held alternately.
+fn lock_signal_ping_pong() {
+    let ping = Arc::new(Lock::named("ping"));
+    let pong = Arc::new(Lock::named("pong"));
+    ping.acquire();
+    pong.acquire();
+    let partner = Builder::new()
+        .name("partner")
+        .spawn({
+            let (ping, pong) = (Arc::clone(&ping), Arc::clone(&pong));
+            move || {
+                for _ in 0..ROUNDS {
+                    ping.acquire(); // released by MainThread
+                    pong.release().unwrap();
+                }
+            }
+        })
+        .unwrap();
+    for _ in 0..ROUNDS {
+        ping.release().unwrap();
+        pong.acquire(); // released by partner
+    }
+    partner.join().unwrap();
+}
+
+/// A turn passed back and forth under a Condition, with notify(1).
+fn condition_ping_pong() {
+    let cv = Arc::new(Condition::named("turn"));
+    let turn = Arc::new(AtomicUsize::new(0));
+    let partner = Builder::new()
+        .name("partner")
+        .spawn({
+            let (cv, turn) = (Arc::clone(&cv), Arc::clone(&turn));
+            move || {
+                for round in 0..ROUNDS {
+                    let mut g = cv.lock();
+                    g.wait_for(|| turn.load(Ordering::SeqCst) == 2 * round + 1);
+                    turn.fetch_add(1, Ordering::SeqCst);
+                    g.notify(1);
+                }
+            }
+        })
+        .unwrap();
+    for round in 0..ROUNDS {
+        let mut g = cv.lock();
+        turn.fetch_add(1, Ordering::SeqCst);
+        g.notify(1);
+        g.wait_for(|| turn.load(Ordering::SeqCst) == 2 * round + 2);
+    }
+    partner.join().unwrap();
+}
+
+/// A Semaphore one way, an Event (set, cleared) the other.
+fn semaphore_and_event_ping_pong() {
+    let sem = Arc::new(potok::Semaphore::named("to partner", 0));
+    let back = Arc::new(potok::Event::named("back"));
+    let partner = Builder::new()
+        .name("partner")
+        .spawn({
+            let (sem, back) = (Arc::clone(&sem), Arc::clone(&back));
+            move || {
+                for _ in 0..ROUNDS {
+                    sem.acquire();
+                    back.set();
+                }
+            }
+        })
+        .unwrap();
+    for _ in 0..ROUNDS {
+        sem.release(1);
+        back.wait();
+        back.clear();
+    }
+    partner.join().unwrap();
+}
+
+/// Threads that join the previous one: chains of untimed joins, finishing in turn.
+fn join_chains() {
+    for _ in 0..200 {
+        let mut previous: Option<potok::Thread> = None;
+        let mut handles = Vec::new();
+        for i in 0..4 {
+            let before = previous.take();
+            let h = Builder::new()
+                .name(format!("link-{i}"))
+                .spawn(move || {
+                    if let Some(t) = before {
+                        t.join().unwrap();
+                    }
+                })
+                .unwrap();
+            previous = Some(h.thread().clone());
+            handles.push(h);
+        }
+        for h in handles.into_iter().rev() {
+            h.join().unwrap();
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! One file per lesson; `run` sends each command to its lesson.
 
+pub mod bank;
 pub mod cafe;
+pub mod deadlock;
 mod gil;
 pub mod knights;
 mod tour;
@@ -25,6 +27,8 @@ pub fn run(cli: &Cli) -> CliResult {
     match &cli.command {
         Command::WriteWords { dir } => write_words::run(&ctx, dir),
         Command::Knights { knights } => knights::run(&ctx, knights),
+        Command::Bank { faithful } => bank::run(&ctx, *faithful),
+        Command::Deadlock { scenario } => deadlock::run(&ctx, scenario),
         Command::Cafe { tables, guests } => cafe::run(&ctx, *tables, guests),
         Command::Gil { threads, work } => gil::run(&ctx, *threads, *work, None),
         Command::Tour => tour::run(&ctx),

@@ -41,6 +41,22 @@ fn lessons(ctx: &Context, dir: &std::path::Path) -> CliResult {
     super::knights::run(ctx, &[])?;
     header(
         ctx,
+        "10_3",
+        "Блокировки и обработка ошибок",
+        "Locks and error handling",
+        "bank",
+    );
+    super::bank::run(ctx, false)?;
+    header(
+        ctx,
+        "10_3",
+        "Взаимная блокировка",
+        "A deadlock",
+        "deadlock abba",
+    );
+    super::deadlock::run(ctx, &super::deadlock::Scenario::Abba)?;
+    header(
+        ctx,
         "10_4",
         "Очереди для обмена данными между потоками",
         "Queues for exchanging data between threads",

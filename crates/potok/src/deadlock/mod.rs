@@ -21,9 +21,14 @@
 //!
 //! All the checking happens on the blocking path: an uncontended acquire pays nothing.
 //!
+//! A thread potok did not start that blocks without a timeout on a potok primitive is
+//! registered first, as [`current_thread`](crate::current_thread) would register it (`Dummy-N`,
+//! or `MainThread`), so that reports can name it.
+//!
 //! # What happens then
 //!
-//! Under [`Policy::Panic`] (the default), the report is printed once to stderr and the
+//! Under [`Policy::Panic`] (the default), the report is printed once to stderr (unless
+//! [`set_print_reports`]`(false)`) and the
 //! thread whose block closed the cycle or completed the stall panics with the
 //! [`DeadlockError`] as payload. Unwinding frees its locks, so the others go on;
 //! [`JoinHandle::join`](crate::JoinHandle::join) returns the panic, and
@@ -41,6 +46,23 @@
 //! describes each wait with a `park::Wait` (kind, name, detail such as `empty` or
 //! `full`), and calls `deadlock::fail` when a wait returns a [`DeadlockError`].
 
+//!
+//! # Testing with loom, and where it does not fit
+//!
+//! The lock word's protocol (`sync/raw.rs`: the CAS fast path, the PARKED bit, parking and
+//! waking) is generic over its platform, and loom models check it over every interleaving
+//! with loom's atomics and a loom-made parking lot that keeps `parking_lot_core::park`'s
+//! contract (`cargo test -p potok --lib loom`): mutual exclusion with its memory orderings,
+//! and no lost wake-up with one or two parked waiters.
+//!
+//! The rest does not fit loom: `Condition`, `Event` and the other state-based primitives keep
+//! their state in a `parking_lot::Mutex` (which parks OS threads: loom runs every model
+//! thread on one OS thread and cannot schedule them), and potok knows a thread by the
+//! registry's std thread-locals (shared by all loom threads). Instead, the tests drive every
+//! waking path tens of thousands of times with the detector armed, where a lost wake-up
+//! shows up as a stall report or a time-out (`tests/no_false_alarms.rs`), and the deadlock
+//! zoo checks each report (`tests/deadlock_zoo.rs`).
+
 mod detector;
 mod error;
 pub(crate) mod owner;
@@ -48,7 +70,7 @@ pub(crate) mod park;
 pub(crate) mod wait_list;
 
 use std::io::Write;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 pub use error::{BlockedThread, DeadlockError, DeadlockKind, Resource, ResourceKind};
@@ -96,9 +118,32 @@ pub fn policy() -> Policy {
     }
 }
 
+static PRINT_REPORTS: AtomicBool = AtomicBool::new(true);
+
+/// Whether deadlock reports are printed to stderr (they are by default). A program that
+/// handles every [`DeadlockError`] itself (a test, a benchmark, a server that logs it its own
+/// way) can turn printing off; the errors and panics are the same.
+///
+/// # Examples
+///
+/// ```
+/// potok::deadlock::set_print_reports(false);
+/// let lock = potok::Lock::named("quiet");
+/// lock.acquire();
+/// // ... a deadlock found now is returned/raised as usual, without the stderr report.
+/// potok::deadlock::set_print_reports(true);
+/// # lock.release().unwrap();
+/// ```
+pub fn set_print_reports(enabled: bool) {
+    PRINT_REPORTS.store(enabled, Ordering::Relaxed);
+}
+
 /// Prints the report to stderr, once: the same deadlock (same threads waiting for the same
 /// things) found again, by `potok::main`'s final joins say, is not printed again.
 pub(crate) fn print_report(err: &DeadlockError) {
+    if !PRINT_REPORTS.load(Ordering::Relaxed) {
+        return;
+    }
     static PRINTED: Mutex<Vec<Vec<(u64, String)>>> = Mutex::new(Vec::new());
     let mut signature: Vec<(u64, String)> = err
         .threads()
