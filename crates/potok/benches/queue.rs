@@ -247,6 +247,37 @@ fn priority(c: &mut Criterion) {
     }
 }
 
+/// BASELINES.md's tracked peer: crossbeam-channel (unbounded) plus a cache-padded counter of
+/// items done; the main thread "joins" by yielding until every item is done.
+fn crossbeam_with_counters(producers: u64, consumers: u64) -> u64 {
+    let (tx, rx) = crossbeam_channel::unbounded::<u64>();
+    let done = crossbeam_utils::CachePadded::new(std::sync::atomic::AtomicU64::new(0));
+    thread::scope(|s| {
+        let takers: Vec<_> = (0..consumers)
+            .map(|_| {
+                let (rx, done) = (rx.clone(), &done);
+                s.spawn(move || {
+                    let mut sum = 0;
+                    for i in rx {
+                        sum += i;
+                        done.fetch_add(1, std::sync::atomic::Ordering::Release);
+                    }
+                    sum
+                })
+            })
+            .collect();
+        for p in 0..producers {
+            let tx = tx.clone();
+            s.spawn(move || share(p, producers).for_each(|i| tx.send(i).unwrap()));
+        }
+        drop(tx);
+        while done.load(std::sync::atomic::Ordering::Acquire) < ITEMS {
+            thread::yield_now();
+        }
+        takers.into_iter().map(|t| t.join().unwrap()).sum()
+    })
+}
+
 fn task_done(c: &mut Criterion) {
     let mut g = c.benchmark_group("queue_task_done_mpmc2x2_unbounded");
     g.throughput(Throughput::Elements(ITEMS));
@@ -258,6 +289,9 @@ fn task_done(c: &mut Criterion) {
     });
     g.bench_function("crossbeam_channel_no_tracking", |b| {
         b.iter(|| assert_eq!(Crossbeam::run(0, 2, 2), expected_sum()))
+    });
+    g.bench_function("crossbeam_channel_padded_counters", |b| {
+        b.iter(|| assert_eq!(crossbeam_with_counters(2, 2), expected_sum()))
     });
     g.finish();
 }

@@ -45,7 +45,9 @@
 //! `unfinished = produced - done`; `join` returns once `done >= produced`. `task_done` is allowed
 //! while `done < max(produced, got)`: `got` covers an item that a consumer already holds while its
 //! putter has not yet counted it, so `task_done` never fails spuriously, and since every item got
-//! was put, it never allows more calls than items put.
+//! was put, it never allows more calls than items put. The usual consumer (get, then task_done)
+//! is settled by `done < got` alone, and wakes joiners only when there are some, so `task_done`
+//! does not read `produced`, the line every put writes, at all.
 
 use std::marker::PhantomData;
 use std::sync::atomic::{fence, AtomicU8, AtomicUsize, Ordering};
@@ -249,9 +251,10 @@ impl<T, S: Store<T>> Core<T, S> {
     pub(crate) fn task_done(&self) -> Result<(), ()> {
         let mut done = self.done.load(Ordering::Relaxed);
         loop {
-            // `got` is read only when `produced` alone would refuse (rarely: see the module docs).
-            if done >= self.produced.load(Ordering::Acquire)
-                && done >= self.got.load(Ordering::Acquire)
+            // The usual caller got an item first, so `done < got` settles it on the consumers'
+            // own cache lines; only otherwise is `produced`, which every put writes, read.
+            if done >= self.got.load(Ordering::Acquire)
+                && done >= self.produced.load(Ordering::Acquire)
             {
                 return Err(());
             }
@@ -265,7 +268,10 @@ impl<T, S: Store<T>> Core<T, S> {
                 Err(now) => done = now,
             }
         }
-        if done + 1 >= self.produced.load(Ordering::SeqCst) {
+        // Joiners are woken only when they exist and every task is done. The SeqCst increment
+        // above and the SeqCst read of the joiners' count make Dekker's handshake with `join`
+        // (which registers, then reads `done` and `produced`).
+        if self.all_tasks_done.has_waiters() && done + 1 >= self.produced.load(Ordering::SeqCst) {
             self.all_tasks_done.notify_all();
         }
         Ok(())

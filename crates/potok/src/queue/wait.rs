@@ -92,9 +92,14 @@ impl WaitList {
         }
     }
 
+    /// Whether a thread waits here (a `SeqCst` read: the waker's half of the handshake).
+    pub(crate) fn has_waiters(&self) -> bool {
+        self.waiters.load(Ordering::SeqCst) > 0
+    }
+
     /// Wakes one sleeper, if there is one. Call after the state change that may make it ready.
     pub(crate) fn notify_one(&self) {
-        if self.waiters.load(Ordering::SeqCst) > 0 {
+        if self.has_waiters() {
             drop(self.lock.lock());
             self.sleepers.notify_one();
         }
@@ -102,7 +107,7 @@ impl WaitList {
 
     /// Wakes every sleeper. Call after the state change that may make them ready.
     pub(crate) fn notify_all(&self) {
-        if self.waiters.load(Ordering::SeqCst) > 0 {
+        if self.has_waiters() {
             drop(self.lock.lock());
             self.sleepers.notify_all();
         }
