@@ -1,5 +1,5 @@
-//! potok ("поток": thread) is Python's `threading` model in Rust, with Rust's guarantees and
-//! better diagnostics.
+//! potok ("поток": thread) is Python's `threading` and `multiprocessing` model in Rust, with
+//! Rust's guarantees and better diagnostics.
 //!
 //! # Python → potok
 //!
@@ -15,6 +15,15 @@
 //! | the interpreter waits for non-daemon threads at exit | [`main`]`(body)` |
 //! | `threading.excepthook` | [`set_excepthook`], [`reset_excepthook`] |
 //! | `time.sleep` | [`sleep`] |
+//! | `if __name__ == "__main__":` (children must not run the program) | [`main`] or [`process::init`] first in `fn main` |
+//! | `multiprocessing.Pool(n)`, `Pool(n, initializer, initargs, maxtasksperchild)` | [`process::Pool::new`]`(n)`, [`process::Pool::builder`]`()` |
+//! | `pool.map(f, xs, chunksize)`, `starmap`, `imap`, `imap_unordered` | [`process::Pool::map`] / `map_chunked`, [`process::Pool::starmap`], [`process::Pool::imap`], [`process::Pool::imap_unordered`] |
+//! | `pool.apply(f, (x,))`, `apply_async` → `AsyncResult` (`get`, `wait`, `ready`, `successful`) | [`process::Pool::apply`], [`process::Pool::apply_async`] → [`process::AsyncResult`] |
+//! | `pool.close()`, `join()`, `terminate()`, `with Pool() as p:` | [`process::Pool::close`], [`process::Pool::join`], [`process::Pool::terminate`], drop |
+//! | `Process(target=f, args=(x,))`, subclass overriding `run()` | [`process::Process::new`]`(f, x)`, [`process::Process::from_run`] with [`process::Run`] |
+//! | `p.start()`, `pid`, `is_alive()`, `join(timeout)`, `terminate()`, `kill()`, `exitcode` | same names on [`process::Process`]; `join` also returns the result |
+//! | `Pipe()` → two `Connection`s (`send`, `recv`, `poll`) | [`process::Pipe::new`] → [`process::Connection`] |
+//! | `os.cpu_count()` | [`process::cpu_count`] |
 //!
 //! # Examples
 //!
@@ -32,6 +41,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod process;
 mod thread;
 
 pub use thread::{

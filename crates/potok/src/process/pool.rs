@@ -1,0 +1,704 @@
+//! [`Pool`]: Python's `multiprocessing.Pool`, with workers that may crash without taking the
+//! pool, or anybody's results, down with them.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::cpu::cpu_count;
+use super::error::{Closed, MapError, StartError, StillRunning, TaskErrorKind};
+use super::results::{AsyncResult, IMap, IMapUnordered, Results, Sink};
+use super::spawn::{self, Child, ChildKind};
+use super::task::{encode_into, Task, TaskId, Value};
+use super::worker;
+
+/// A chunk of items for one worker: their encoded arguments and where each starts.
+pub(crate) struct Job {
+    pub(crate) task: TaskId,
+    /// The items' postcard bytes, one after another.
+    pub(crate) bytes: Vec<u8>,
+    /// Where each item starts in `bytes`.
+    offsets: Vec<u32>,
+    /// Each item's index in its call.
+    pub(crate) indices: Vec<usize>,
+    pub(crate) sink: Arc<dyn Sink>,
+    /// Times the job went back to the queue because a worker died before starting any item.
+    pub(crate) attempts: u32,
+}
+
+impl Job {
+    fn new(task: TaskId, sink: Arc<dyn Sink>, capacity: usize) -> Job {
+        Job {
+            task,
+            bytes: Vec::new(),
+            offsets: Vec::with_capacity(capacity),
+            indices: Vec::with_capacity(capacity),
+            sink,
+            attempts: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.indices.len()
+    }
+
+    pub(crate) fn fail_all(&mut self, kind: TaskErrorKind) {
+        for &index in &self.indices {
+            self.sink.fail(index, kind.clone());
+        }
+    }
+
+    fn item(&self, i: usize) -> &[u8] {
+        let start = self.offsets[i] as usize;
+        let end = self
+            .offsets
+            .get(i + 1)
+            .map_or(self.bytes.len(), |&o| o as usize);
+        &self.bytes[start..end]
+    }
+
+    /// A job with items `range` of this one.
+    fn sub(&self, range: std::ops::Range<usize>) -> Option<Job> {
+        if range.is_empty() {
+            return None;
+        }
+        let mut job = Job::new(self.task, Arc::clone(&self.sink), range.len());
+        for i in range {
+            job.offsets.push(job.bytes.len() as u32);
+            job.bytes.extend_from_slice(self.item(i));
+            job.indices.push(self.indices[i]);
+        }
+        Some(job)
+    }
+
+    /// The items before and after item `k`.
+    pub(crate) fn split_around(&self, k: usize) -> (Option<Job>, Option<Job>) {
+        (self.sub(0..k), self.sub(k + 1..self.len()))
+    }
+
+    /// Moves the job out, leaving an empty one.
+    pub(crate) fn take(&mut self) -> Job {
+        let empty = Job::new(self.task, Arc::clone(&self.sink), 0);
+        std::mem::replace(self, empty)
+    }
+}
+
+struct State {
+    queue: VecDeque<Job>,
+    closed: bool,
+    terminated: bool,
+    broken: Option<String>,
+    /// The pid of each slot's worker while it may be running.
+    pids: Vec<Option<u32>>,
+}
+
+/// What the pool and its worker threads share.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    work: Condvar,
+    seq: AtomicU64,
+    pub(crate) initializer: Option<(TaskId, Vec<u8>)>,
+    pub(crate) maxtasksperchild: Option<usize>,
+}
+
+impl Shared {
+    /// The next job, waiting for one; `None` when the worker should stop.
+    pub(crate) fn next_job(&self) -> Option<Job> {
+        let mut st = self.state.lock();
+        loop {
+            if st.terminated || st.broken.is_some() {
+                return None;
+            }
+            if let Some(job) = st.queue.pop_front() {
+                return Some(job);
+            }
+            if st.closed {
+                return None;
+            }
+            self.work.wait(&mut st);
+        }
+    }
+
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub(crate) fn requeue(&self, job: Job) {
+        let mut st = self.state.lock();
+        if st.terminated {
+            drop(st);
+            let mut job = job;
+            job.fail_all(TaskErrorKind::Terminated);
+            return;
+        }
+        if let Some(why) = st.broken.clone() {
+            drop(st);
+            let mut job = job;
+            job.fail_all(TaskErrorKind::PoolBroken(why));
+            return;
+        }
+        st.queue.push_front(job);
+        drop(st);
+        self.work.notify_one();
+    }
+
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.state.lock().terminated
+    }
+
+    pub(crate) fn forget_pid(&self, slot: usize) {
+        self.state.lock().pids[slot] = None;
+    }
+
+    /// Publishes a new worker's pid; false if the pool was terminated meanwhile.
+    pub(crate) fn publish_pid(&self, slot: usize, pid: u32) -> bool {
+        let mut st = self.state.lock();
+        if st.terminated {
+            return false;
+        }
+        st.pids[slot] = Some(pid);
+        true
+    }
+
+    /// No worker can be started any more: every queued task fails, and so will new ones.
+    pub(crate) fn break_pool(&self, why: String) {
+        let queued: Vec<Job> = {
+            let mut st = self.state.lock();
+            st.broken.get_or_insert(why.clone());
+            st.queue.drain(..).collect()
+        };
+        self.work.notify_all();
+        for mut job in queued {
+            job.fail_all(TaskErrorKind::PoolBroken(why.clone()));
+        }
+    }
+
+    fn submit(&self, jobs: Vec<Job>) -> Result<(), Vec<Job>> {
+        let mut st = self.state.lock();
+        if st.closed || st.terminated {
+            return Err(jobs);
+        }
+        if let Some(why) = st.broken.clone() {
+            drop(st);
+            for mut job in jobs {
+                job.fail_all(TaskErrorKind::PoolBroken(why.clone()));
+            }
+            return Ok(());
+        }
+        let n = jobs.len();
+        st.queue.extend(jobs);
+        drop(st);
+        if n == 1 {
+            self.work.notify_one();
+        } else {
+            self.work.notify_all();
+        }
+        Ok(())
+    }
+}
+
+/// A pool of worker processes: Python's `multiprocessing.Pool`.
+///
+/// Tasks are plain functions, `fn(T) -> R` with serde `T` and `R` (see [`Task`]): the pool
+/// sends the function's identity and the encoded argument to a worker, and the result comes
+/// back the same way. A worker that panics, aborts, is killed or crashes costs only the task
+/// it was running (an error naming its index); the pool starts a new worker, and every other
+/// task's result is unaffected. Python's Pool hangs in that case.
+///
+/// Dropping the pool terminates it (as Python's `with Pool() as p:` does), after which no
+/// worker process is left, not even as a zombie.
+///
+/// A program that uses a pool must begin `main` with [`potok::main`](crate::main) or
+/// [`init`](super::init): every worker is this executable started again.
+///
+/// # Examples
+///
+/// ```no_run
+/// // no_run: workers re-run this executable, and rustdoc's wrapper does not dispatch them.
+/// use potok::process::Pool;
+///
+/// fn square(x: u64) -> u64 {
+///     x * x
+/// }
+///
+/// fn add(a: u64, b: u64) -> u64 {
+///     a + b
+/// }
+///
+/// fn main() {
+///     potok::main(|| {
+///         let pool = Pool::new(2).unwrap();
+///         assert_eq!(pool.map(square, 0..5).unwrap(), [0, 1, 4, 9, 16]);
+///         assert_eq!(pool.starmap(add, [(1, 2), (3, 4)]).unwrap(), [3, 7]);
+///         let pending = pool.apply_async(square, 12).unwrap();
+///         assert_eq!(pending.get().unwrap(), 144);
+///         pool.close();
+///         pool.join().unwrap();
+///     });
+/// }
+/// ```
+pub struct Pool {
+    shared: Arc<Shared>,
+    threads: std::sync::Mutex<Vec<JoinHandle<()>>>,
+    processes: usize,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let st = self.shared.state.lock();
+        f.debug_struct("Pool")
+            .field("processes", &self.processes)
+            .field("closed", &st.closed)
+            .field("terminated", &st.terminated)
+            .field("queued_jobs", &st.queue.len())
+            .finish()
+    }
+}
+
+/// Sets up a [`Pool`]: Python's `Pool(processes, initializer, initargs, maxtasksperchild)`.
+///
+/// # Examples
+///
+/// ```no_run
+/// // no_run: needs worker processes (see `potok::process::init`).
+/// fn greet(who: String) {
+///     eprintln!("worker {} ready for {who}", std::process::id());
+/// }
+///
+/// # fn main() {
+/// # potok::process::init();
+/// let pool = potok::process::Pool::builder()
+///     .processes(2)
+///     .initializer(greet, "the course".to_string())
+///     .maxtasksperchild(100)
+///     .build()
+///     .unwrap();
+/// # drop(pool);
+/// # }
+/// ```
+#[derive(Default)]
+#[must_use = "a PoolBuilder does nothing until build() is called"]
+pub struct PoolBuilder {
+    processes: Option<usize>,
+    initializer: Option<(TaskId, Vec<u8>)>,
+    maxtasksperchild: Option<usize>,
+}
+
+impl std::fmt::Debug for PoolBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolBuilder")
+            .field("processes", &self.processes)
+            .field("initializer", &self.initializer.is_some())
+            .field("maxtasksperchild", &self.maxtasksperchild)
+            .finish()
+    }
+}
+
+impl PoolBuilder {
+    /// The number of worker processes (default: [`cpu_count`]).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0 (Python raises `ValueError`).
+    pub fn processes(mut self, n: usize) -> Self {
+        assert!(n > 0, "a pool needs at least one process");
+        self.processes = Some(n);
+        self
+    }
+
+    /// A function each new worker runs once before taking tasks, with `arg` (Python's
+    /// `initializer` and `initargs`). If it panics, [`build`](Self::build) fails with
+    /// [`StartError::Initializer`]; in a replacement worker, the pool is broken and its
+    /// pending tasks fail.
+    ///
+    /// # Panics
+    ///
+    /// If `arg` cannot be serialized.
+    pub fn initializer<T: Value>(mut self, f: fn(T), arg: T) -> Self {
+        let mut bytes = Vec::new();
+        encode_into(&arg, &mut bytes).expect("the initializer's argument must serialize");
+        self.initializer = Some((TaskId::of(f), bytes));
+        self
+    }
+
+    /// How many tasks (chunks, for the map family, as in Python) a worker runs before it is
+    /// replaced by a fresh one (Python's `maxtasksperchild`; default: no limit).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0.
+    pub fn maxtasksperchild(mut self, n: usize) -> Self {
+        assert!(n > 0, "maxtasksperchild must be at least 1");
+        self.maxtasksperchild = Some(n);
+        self
+    }
+
+    /// Starts the workers and waits until each has reported for work (and run the initializer).
+    ///
+    /// # Errors
+    ///
+    /// [`StartError`] if a worker cannot be started: the executable cannot be run again, its
+    /// `main` does not begin with [`potok::main`](crate::main) or [`init`](super::init)
+    /// ([`StartError::NotDispatched`], reported within 10 seconds), or the initializer
+    /// panicked. Workers already started are stopped.
+    pub fn build(self) -> Result<Pool, StartError> {
+        let processes = self.processes.unwrap_or_else(cpu_count);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                closed: false,
+                terminated: false,
+                broken: None,
+                pids: vec![None; processes],
+            }),
+            work: Condvar::new(),
+            seq: AtomicU64::new(0),
+            initializer: self.initializer,
+            maxtasksperchild: self.maxtasksperchild,
+        });
+        // Start all children first, so they boot in parallel, then wait for each.
+        let mut children: Vec<Child> = Vec::with_capacity(processes);
+        for _ in 0..processes {
+            children.push(spawn::spawn(ChildKind::Worker)?);
+        }
+        for child in &mut children {
+            child.handshake(spawn::HANDSHAKE_TIMEOUT)?;
+            worker::run_initializer(&shared, child)?;
+        }
+        let mut threads = Vec::with_capacity(processes);
+        for (slot, child) in children.into_iter().enumerate() {
+            shared.state.lock().pids[slot] = Some(child.pid);
+            let shared = Arc::clone(&shared);
+            let thread = std::thread::Builder::new()
+                .name(format!("potok-pool-worker-{slot}"))
+                .spawn(move || worker::run(shared, slot, child))
+                .map_err(StartError::Spawn)?;
+            threads.push(thread);
+        }
+        Ok(Pool {
+            shared,
+            threads: std::sync::Mutex::new(threads),
+            processes,
+        })
+    }
+}
+
+impl Pool {
+    /// A pool of `processes` workers (Python's `Pool(processes)`).
+    ///
+    /// # Errors
+    ///
+    /// [`StartError`], as for [`PoolBuilder::build`].
+    ///
+    /// # Panics
+    ///
+    /// If `processes` is 0.
+    pub fn new(processes: usize) -> Result<Pool, StartError> {
+        Pool::builder().processes(processes).build()
+    }
+
+    /// A builder, for the initializer, `maxtasksperchild`, or the default process count.
+    pub fn builder() -> PoolBuilder {
+        PoolBuilder::default()
+    }
+
+    /// The number of worker processes.
+    pub fn processes(&self) -> usize {
+        self.processes
+    }
+
+    /// The pids of the current workers (they change when a worker is replaced).
+    pub fn pids(&self) -> Vec<u32> {
+        self.shared
+            .state
+            .lock()
+            .pids
+            .iter()
+            .flatten()
+            .copied()
+            .collect()
+    }
+
+    /// Python's default chunk size for `map`: `len / (4 * processes)`, rounded up.
+    fn default_chunksize(&self, len: usize) -> usize {
+        len.div_ceil(4 * self.processes).max(1)
+    }
+
+    /// Encodes the items into jobs of `chunksize` and queues them.
+    fn submit<F: Task>(
+        &self,
+        f: F,
+        items: Vec<F::Args>,
+        chunksize: usize,
+        track_arrival: bool,
+    ) -> Result<Arc<Results<F::Output>>, Vec<F::Args>> {
+        {
+            let st = self.shared.state.lock();
+            if st.closed || st.terminated {
+                return Err(items);
+            }
+        }
+        let len = items.len();
+        let results = Results::<F::Output>::new(len, track_arrival);
+        let sink: Arc<dyn Sink> = results.clone();
+        let task = TaskId::of(f);
+        let chunksize = chunksize.max(1);
+        let mut job = Job::new(task, Arc::clone(&sink), chunksize.min(len));
+        for (index, item) in items.into_iter().enumerate() {
+            let mark = job.bytes.len();
+            match encode_into(&item, &mut job.bytes) {
+                Ok(()) => {
+                    job.offsets.push(mark as u32);
+                    job.indices.push(index);
+                }
+                Err(err) => {
+                    job.bytes.truncate(mark);
+                    sink.fail(
+                        index,
+                        TaskErrorKind::Encode(format!(
+                            "the argument could not be encoded as {}: {err}",
+                            std::any::type_name::<F::Args>()
+                        )),
+                    );
+                }
+            }
+            // Each chunk is queued as soon as it is encoded, so workers start on it while the
+            // rest is being encoded.
+            if job.len() == chunksize {
+                let next = Job::new(task, Arc::clone(&sink), chunksize.min(len - index - 1));
+                let full = std::mem::replace(&mut job, next);
+                if self.shared.submit(vec![full]).is_err() {
+                    return Ok(self.fail_closed(results, len));
+                }
+            }
+        }
+        if job.len() > 0 && self.shared.submit(vec![job]).is_err() {
+            return Ok(self.fail_closed(results, len));
+        }
+        Ok(results)
+    }
+
+    /// The pool closed while a call was being queued: its unqueued items fail as terminated.
+    fn fail_closed<R>(&self, results: Arc<Results<R>>, len: usize) -> Arc<Results<R>>
+    where
+        R: serde::de::DeserializeOwned + Send + 'static,
+    {
+        for index in 0..len {
+            results.fail(index, TaskErrorKind::Terminated);
+        }
+        results
+    }
+
+    /// Applies `f` to every item, in parallel, and returns the results in order (Python's
+    /// `map`, with its default chunk size: `len / (4 * processes)` rounded up).
+    ///
+    /// # Errors
+    ///
+    /// [`MapError::Task`] with the failed task of lowest index (the others still ran), or
+    /// [`MapError::Closed`] if the pool no longer takes work.
+    pub fn map<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<Vec<R>, MapError> {
+        let items: Vec<T> = items.into_iter().collect();
+        let chunksize = self.default_chunksize(items.len());
+        self.map_chunked(f, items, chunksize)
+    }
+
+    /// [`map`](Self::map) with an explicit chunk size (items per message to a worker).
+    ///
+    /// # Errors
+    ///
+    /// As for [`map`](Self::map).
+    pub fn map_chunked<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+        chunksize: usize,
+    ) -> Result<Vec<R>, MapError> {
+        self.run_all(f, items.into_iter().collect(), Some(chunksize))
+    }
+
+    /// Like [`map`](Self::map), for functions of two arguments given as pairs (Python's
+    /// `starmap`). For more arguments, take a tuple and use `map`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`map`](Self::map).
+    pub fn starmap<A: Value, B: Value, R: Value>(
+        &self,
+        f: fn(A, B) -> R,
+        items: impl IntoIterator<Item = (A, B)>,
+    ) -> Result<Vec<R>, MapError> {
+        self.run_all(f, items.into_iter().collect(), None)
+    }
+
+    fn run_all<F: Task>(
+        &self,
+        f: F,
+        items: Vec<F::Args>,
+        chunksize: Option<usize>,
+    ) -> Result<Vec<F::Output>, MapError> {
+        let chunksize = chunksize.unwrap_or_else(|| self.default_chunksize(items.len()));
+        let results = self
+            .submit(f, items, chunksize, false)
+            .map_err(|_| MapError::Closed)?;
+        Ok(results.collect()?)
+    }
+
+    /// Calls `f(arg)` in a worker and waits for the result (Python's `apply`).
+    ///
+    /// # Errors
+    ///
+    /// As for [`map`](Self::map).
+    pub fn apply<T: Value, R: Value>(&self, f: fn(T) -> R, arg: T) -> Result<R, MapError> {
+        let pending = self.apply_async(f, arg).map_err(|_| MapError::Closed)?;
+        Ok(pending.get()?)
+    }
+
+    /// Starts `f(arg)` in a worker and returns at once (Python's `apply_async`).
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] with `arg` if the pool no longer takes work.
+    pub fn apply_async<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        arg: T,
+    ) -> Result<AsyncResult<R>, Closed<T>> {
+        match self.submit(f, vec![arg], 1, false) {
+            Ok(results) => Ok(AsyncResult::new(results)),
+            Err(mut items) => Err(Closed(items.pop().expect("one item"))),
+        }
+    }
+
+    /// Applies `f` to every item and yields the results in order, each as soon as it is ready
+    /// (Python's `imap`, chunk size 1).
+    ///
+    /// # Errors
+    ///
+    /// [`MapError::Closed`] if the pool no longer takes work; each task's own error comes
+    /// from the iterator.
+    pub fn imap<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<IMap<R>, MapError> {
+        self.imap_chunked(f, items, 1)
+    }
+
+    /// [`imap`](Self::imap) with an explicit chunk size.
+    ///
+    /// # Errors
+    ///
+    /// As for [`imap`](Self::imap).
+    pub fn imap_chunked<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+        chunksize: usize,
+    ) -> Result<IMap<R>, MapError> {
+        let (results, len) = self.submit_all(f, items, chunksize, false)?;
+        Ok(IMap::new(results, len))
+    }
+
+    /// Like [`imap`](Self::imap), but yields results in the order they finish (Python's
+    /// `imap_unordered`).
+    ///
+    /// # Errors
+    ///
+    /// As for [`imap`](Self::imap).
+    pub fn imap_unordered<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<IMapUnordered<R>, MapError> {
+        self.imap_unordered_chunked(f, items, 1)
+    }
+
+    /// [`imap_unordered`](Self::imap_unordered) with an explicit chunk size.
+    ///
+    /// # Errors
+    ///
+    /// As for [`imap`](Self::imap).
+    pub fn imap_unordered_chunked<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+        chunksize: usize,
+    ) -> Result<IMapUnordered<R>, MapError> {
+        let (results, len) = self.submit_all(f, items, chunksize, true)?;
+        Ok(IMapUnordered::new(results, len))
+    }
+
+    /// Queues every item for the iterator forms; the results and their count.
+    fn submit_all<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+        chunksize: usize,
+        track_arrival: bool,
+    ) -> Result<(Arc<Results<R>>, usize), MapError> {
+        let items: Vec<T> = items.into_iter().collect();
+        let len = items.len();
+        let results = self
+            .submit(f, items, chunksize, track_arrival)
+            .map_err(|_| MapError::Closed)?;
+        Ok((results, len))
+    }
+
+    /// Takes no more work; the workers finish what is queued, then exit (Python's `close`).
+    pub fn close(&self) {
+        self.shared.state.lock().closed = true;
+        self.shared.work.notify_all();
+    }
+
+    /// Stops the workers at once (SIGKILL): running and queued tasks fail with
+    /// [`TaskErrorKind::Terminated`] (Python's `terminate`).
+    pub fn terminate(&self) {
+        let queued: Vec<Job> = {
+            let mut st = self.shared.state.lock();
+            st.terminated = true;
+            for pid in st.pids.iter().flatten() {
+                spawn::signal_pid(*pid, libc::SIGKILL);
+            }
+            st.queue.drain(..).collect()
+        };
+        self.shared.work.notify_all();
+        for mut job in queued {
+            job.fail_all(TaskErrorKind::Terminated);
+        }
+    }
+
+    /// Waits for the workers to exit, after [`close`](Self::close) or
+    /// [`terminate`](Self::terminate) (Python's `join`). Every worker process has been reaped
+    /// when it returns.
+    ///
+    /// # Errors
+    ///
+    /// [`StillRunning`] if the pool was neither closed nor terminated.
+    pub fn join(&self) -> Result<(), StillRunning> {
+        {
+            let st = self.shared.state.lock();
+            if !st.closed && !st.terminated {
+                return Err(StillRunning);
+            }
+        }
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
+        for thread in threads {
+            let _ = thread.join();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.terminate();
+        let _ = self.join();
+    }
+}
