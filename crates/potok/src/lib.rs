@@ -22,6 +22,7 @@
 //! | `pool.close()`, `join()`, `terminate()`, `with Pool() as p:` | [`process::Pool::close`], [`process::Pool::join`], [`process::Pool::terminate`], drop |
 //! | `Process(target=f, args=(x,))`, subclass overriding `run()` | [`process::Process::new`]`(f, x)`, [`process::Process::from_run`] with [`process::Run`] |
 //! | `p.start()`, `pid`, `is_alive()`, `join(timeout)`, `terminate()`, `kill()`, `exitcode` | same names on [`process::Process`]; `join` also returns the result |
+//! | `multiprocessing.Queue(maxsize)`: `put/get(block, timeout)`, `put_nowait/get_nowait`, `qsize/empty/full` | [`process::Queue`]: `put`, `put_timeout`, `try_put`, `get`, `get_timeout`, `try_get`, `qsize`, `is_empty`, `is_full` |
 //! | `Pipe()` → two `Connection`s (`send`, `recv`, `poll`) | [`process::Pipe::new`] → [`process::Connection`] |
 //! | `os.cpu_count()` | [`process::cpu_count`] |
 //!

@@ -1,5 +1,5 @@
-//! Processes with Python's `multiprocessing` model: [`Process`], [`Pool`], [`Pipe`],
-//! [`cpu_count`].
+//! Processes with Python's `multiprocessing` model: [`Process`], [`Pool`], [`Queue`],
+//! [`Pipe`], [`cpu_count`].
 //!
 //! # How a child starts
 //!
@@ -36,6 +36,7 @@ mod pipe;
 mod pool;
 mod proc;
 mod progress;
+mod queue;
 mod results;
 mod spawn;
 mod task;
@@ -53,5 +54,6 @@ pub use error::{
 pub use pipe::{Connection, Pipe, RecvError, SendError};
 pub use pool::{Pool, PoolBuilder};
 pub use proc::{Process, Run};
+pub use queue::{GetError, PutError, Queue};
 pub use results::{AsyncResult, IMap, IMapUnordered};
 pub use task::{Task, Value};

@@ -184,8 +184,7 @@ impl Connection {
         if buf.first() != Some(&tag::VALUE) {
             return Err(RecvError::Corrupt("not a value message".into()));
         }
-        postcard::from_bytes(&buf[1..])
-            .map_err(|e| RecvError::Decode(format!("not a {}: {e}", std::any::type_name::<T>())))
+        super::queue::decode_exact(&buf[1..]).map_err(RecvError::Decode)
     }
 
     /// Whether there is something to read, waiting at most `timeout` (`None`: wait until there
