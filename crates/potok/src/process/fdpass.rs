@@ -55,7 +55,7 @@ pub(crate) fn drop_received() {
 }
 
 /// Sends a finished frame with `fds` attached to its first bytes.
-pub(crate) fn send_frame(sock: &mut UnixStream, frame: &[u8], fds: &[RawFd]) -> io::Result<()> {
+pub(crate) fn send_frame(mut sock: &UnixStream, frame: &[u8], fds: &[RawFd]) -> io::Result<()> {
     if fds.is_empty() {
         return sock.write_all(frame);
     }

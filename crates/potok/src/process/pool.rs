@@ -2,6 +2,8 @@
 //! pool, or anybody's results, down with them.
 
 use std::collections::VecDeque;
+use std::io::Write;
+use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -12,31 +14,77 @@ use super::cpu::cpu_count;
 use super::error::{Closed, MapError, StartError, StillRunning, TaskErrorKind};
 use super::results::{AsyncResult, IMap, IMapUnordered, Results, Sink};
 use super::spawn::{self, Child, ChildKind};
-use super::task::{encode_into, Task, TaskId, Value};
+use super::task::{encode_into, item_offsets, Task, TaskId, Value};
+use super::wire::{push_varint, tag, FrameBuf};
 use super::worker;
 
-/// A chunk of items for one worker: their encoded arguments and where each starts.
+/// The indices (in their call) of a job's items: a range in the common case, a list once an
+/// item was left out (it did not encode) or the job was split.
+#[derive(Debug, Clone)]
+pub(crate) enum Indices {
+    Range { start: usize, len: usize },
+    List(Vec<usize>),
+}
+
+impl Indices {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Indices::Range { len, .. } => *len,
+            Indices::List(list) => list.len(),
+        }
+    }
+
+    pub(crate) fn get(&self, i: usize) -> usize {
+        match self {
+            Indices::Range { start, .. } => start + i,
+            Indices::List(list) => list[i],
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    fn push(&mut self, index: usize) {
+        match self {
+            Indices::Range { start, len } if *len == 0 => {
+                *start = index;
+                *len = 1;
+            }
+            Indices::Range { start, len } if *start + *len == index => *len += 1,
+            Indices::Range { start, len } => {
+                let mut list: Vec<usize> = (*start..*start + *len).collect();
+                list.push(index);
+                *self = Indices::List(list);
+            }
+            Indices::List(list) => list.push(index),
+        }
+    }
+}
+
+/// Finds where each of `count` encoded items starts (see `task::item_offsets`).
+type Offsets = fn(&[u8], usize) -> Option<Vec<usize>>;
+
+/// A chunk of items for one worker: their encoded arguments and their indices.
 pub(crate) struct Job {
     pub(crate) task: TaskId,
     /// The items' postcard bytes, one after another.
     pub(crate) bytes: Vec<u8>,
-    /// Where each item starts in `bytes`.
-    offsets: Vec<u32>,
-    /// Each item's index in its call.
-    pub(crate) indices: Vec<usize>,
+    pub(crate) indices: Indices,
     pub(crate) sink: Arc<dyn Sink>,
+    offsets: Offsets,
     /// Times the job went back to the queue because a worker died before starting any item.
     pub(crate) attempts: u32,
 }
 
 impl Job {
-    fn new(task: TaskId, sink: Arc<dyn Sink>, capacity: usize) -> Job {
+    fn new(task: TaskId, sink: Arc<dyn Sink>, offsets: Offsets) -> Job {
         Job {
             task,
             bytes: Vec::new(),
-            offsets: Vec::with_capacity(capacity),
-            indices: Vec::with_capacity(capacity),
+            indices: Indices::Range { start: 0, len: 0 },
             sink,
+            offsets,
             attempts: 0,
         }
     }
@@ -45,45 +93,74 @@ impl Job {
         self.indices.len()
     }
 
-    pub(crate) fn fail_all(&mut self, kind: TaskErrorKind) {
-        for &index in &self.indices {
+    pub(crate) fn fail_all(&self, kind: TaskErrorKind) {
+        for index in self.indices.iter() {
             self.sink.fail(index, kind.clone());
         }
     }
 
-    fn item(&self, i: usize) -> &[u8] {
-        let start = self.offsets[i] as usize;
-        let end = self
-            .offsets
-            .get(i + 1)
-            .map_or(self.bytes.len(), |&o| o as usize);
-        &self.bytes[start..end]
+    /// The items before and after item `k`, as new jobs; `None` for an empty side. If the
+    /// items cannot be told apart, every item but `k` fails with `kind`.
+    pub(crate) fn split_around(&self, k: usize, kind: &TaskErrorKind) -> [Option<Job>; 2] {
+        let Some(offsets) = (self.offsets)(&self.bytes, self.len()) else {
+            for (i, index) in self.indices.iter().enumerate() {
+                if i != k {
+                    self.sink.fail(index, kind.clone());
+                }
+            }
+            return [None, None];
+        };
+        let end = |i: usize| offsets.get(i).copied().unwrap_or(self.bytes.len());
+        let part = |range: std::ops::Range<usize>| {
+            if range.is_empty() {
+                return None;
+            }
+            let mut job = Job::new(self.task, Arc::clone(&self.sink), self.offsets);
+            job.bytes = self.bytes[offsets[range.start]..end(range.end)].to_vec();
+            for i in range {
+                job.indices.push(self.indices.get(i));
+            }
+            Some(job)
+        };
+        [part(0..k), part(k + 1..self.len())]
     }
 
-    /// A job with items `range` of this one.
-    fn sub(&self, range: std::ops::Range<usize>) -> Option<Job> {
-        if range.is_empty() {
-            return None;
-        }
-        let mut job = Job::new(self.task, Arc::clone(&self.sink), range.len());
-        for i in range {
-            job.offsets.push(job.bytes.len() as u32);
-            job.bytes.extend_from_slice(self.item(i));
-            job.indices.push(self.indices[i]);
-        }
-        Some(job)
+    /// The frame that asks a worker to run this job as number `seq`.
+    pub(crate) fn frame(&self, seq: u64) -> Vec<u8> {
+        let mut frame = FrameBuf::with_capacity(tag::JOB, 42 + self.bytes.len());
+        frame
+            .u64(seq)
+            .u64(self.task.trampoline as u64)
+            .u64(self.task.function as u64)
+            .u64(self.task.fingerprint);
+        push_varint(frame.vec(), self.len() as u64);
+        frame.bytes(&self.bytes);
+        // Jobs are far below the frame limit: a chunk's items are in memory already.
+        frame.finish().unwrap_or_default()
     }
+}
 
-    /// The items before and after item `k`.
-    pub(crate) fn split_around(&self, k: usize) -> (Option<Job>, Option<Job>) {
-        (self.sub(0..k), self.sub(k + 1..self.len()))
-    }
+/// A job given to a worker thread: its sequence number, and whether a caller already wrote it
+/// to the worker (a hand-off to an idle worker).
+pub(crate) struct Assigned {
+    pub(crate) seq: u64,
+    pub(crate) job: Job,
+    pub(crate) written: bool,
+}
 
-    /// Moves the job out, leaving an empty one.
-    pub(crate) fn take(&mut self) -> Job {
-        let empty = Job::new(self.task, Arc::clone(&self.sink), 0);
-        std::mem::replace(self, empty)
-    }
+/// One worker slot, as the pool state sees it.
+#[derive(Default)]
+struct Slot {
+    /// The worker's pid while the child may be running.
+    pid: Option<u32>,
+    /// The parent's end of the worker's socket while it is in service.
+    sock: Option<Arc<UnixStream>>,
+    /// Its thread waits for work.
+    idle: bool,
+    /// A caller is writing a job to it.
+    claimed: bool,
+    /// The job a caller wrote to it, for its thread to collect.
+    handoff: Option<(u64, Job)>,
 }
 
 struct State {
@@ -91,111 +168,178 @@ struct State {
     closed: bool,
     terminated: bool,
     broken: Option<String>,
-    /// The pid of each slot's worker while it may be running.
-    pids: Vec<Option<u32>>,
+    slots: Vec<Slot>,
+}
+
+impl State {
+    /// Every job that is no worker's: queued, or handed off but not collected.
+    fn drain_unowned(&mut self) -> Vec<Job> {
+        let mut jobs: Vec<Job> = self.queue.drain(..).collect();
+        jobs.extend(
+            self.slots
+                .iter_mut()
+                .filter_map(|s| s.handoff.take().map(|(_, j)| j)),
+        );
+        jobs
+    }
 }
 
 /// What the pool and its worker threads share.
 pub(crate) struct Shared {
     state: Mutex<State>,
-    work: Condvar,
+    /// One per slot: its thread waits there for work.
+    wake: Vec<Condvar>,
     seq: AtomicU64,
     pub(crate) initializer: Option<(TaskId, Vec<u8>)>,
     pub(crate) maxtasksperchild: Option<usize>,
 }
 
 impl Shared {
-    /// The next job, waiting for one; `None` when the worker should stop.
-    pub(crate) fn next_job(&self) -> Option<Job> {
+    fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// The next job for `slot`: one a caller handed off, or the oldest queued. With `wait`, waits
+    /// for one; `None` when the worker should stop (or, without `wait`, when there is none now).
+    pub(crate) fn next_job(&self, slot: usize, wait: bool) -> Option<Assigned> {
         let mut st = self.state.lock();
         loop {
             if st.terminated || st.broken.is_some() {
                 return None;
             }
-            if let Some(job) = st.queue.pop_front() {
-                return Some(job);
+            let me = &mut st.slots[slot];
+            if let Some((seq, job)) = me.handoff.take() {
+                me.claimed = false;
+                me.idle = false;
+                return Some(Assigned {
+                    seq,
+                    job,
+                    written: true,
+                });
             }
-            if st.closed {
-                return None;
+            if !me.claimed {
+                if let Some(job) = st.queue.pop_front() {
+                    st.slots[slot].idle = false;
+                    return Some(Assigned {
+                        seq: self.next_seq(),
+                        job,
+                        written: false,
+                    });
+                }
+                if st.closed || !wait {
+                    return None;
+                }
             }
-            self.work.wait(&mut st);
+            st.slots[slot].idle = true;
+            self.wake[slot].wait(&mut st);
         }
-    }
-
-    pub(crate) fn next_seq(&self) -> u64 {
-        self.seq.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     pub(crate) fn requeue(&self, job: Job) {
         let mut st = self.state.lock();
         if st.terminated {
             drop(st);
-            let mut job = job;
             job.fail_all(TaskErrorKind::Terminated);
             return;
         }
         if let Some(why) = st.broken.clone() {
             drop(st);
-            let mut job = job;
             job.fail_all(TaskErrorKind::PoolBroken(why));
             return;
         }
         st.queue.push_front(job);
-        drop(st);
-        self.work.notify_one();
+        self.wake_one_idle(&mut st);
+    }
+
+    /// Wakes one idle worker thread, if any (and marks it busy, so the next wake picks another).
+    fn wake_one_idle(&self, st: &mut State) {
+        if let Some(slot) = st.slots.iter().position(|s| s.idle) {
+            st.slots[slot].idle = false;
+            self.wake[slot].notify_one();
+        }
+    }
+
+    fn wake_all(&self) {
+        for cond in &self.wake {
+            cond.notify_all();
+        }
     }
 
     pub(crate) fn is_terminated(&self) -> bool {
         self.state.lock().terminated
     }
 
-    pub(crate) fn forget_pid(&self, slot: usize) {
-        self.state.lock().pids[slot] = None;
+    /// The slot's worker is gone or going: no signal or job may reach it any more.
+    pub(crate) fn forget_worker(&self, slot: usize) {
+        let mut st = self.state.lock();
+        st.slots[slot].pid = None;
+        st.slots[slot].sock = None;
     }
 
-    /// Publishes a new worker's pid; false if the pool was terminated meanwhile.
-    pub(crate) fn publish_pid(&self, slot: usize, pid: u32) -> bool {
+    /// Publishes a new worker; false if the pool was terminated meanwhile.
+    pub(crate) fn publish_worker(&self, slot: usize, child: &Child) -> bool {
         let mut st = self.state.lock();
         if st.terminated {
             return false;
         }
-        st.pids[slot] = Some(pid);
+        st.slots[slot].pid = Some(child.pid);
+        st.slots[slot].sock = Some(Arc::clone(&child.sock));
         true
     }
 
-    /// No worker can be started any more: every queued task fails, and so will new ones.
+    /// No worker can be started any more: every waiting task fails, and so will new ones.
     pub(crate) fn break_pool(&self, why: String) {
-        let queued: Vec<Job> = {
+        let jobs = {
             let mut st = self.state.lock();
             st.broken.get_or_insert(why.clone());
-            st.queue.drain(..).collect()
+            st.drain_unowned()
         };
-        self.work.notify_all();
-        for mut job in queued {
+        self.wake_all();
+        for job in jobs {
             job.fail_all(TaskErrorKind::PoolBroken(why.clone()));
         }
     }
 
-    fn submit(&self, jobs: Vec<Job>) -> Result<(), Vec<Job>> {
+    /// Queues a job, or writes it straight to an idle worker when nothing is queued (saving
+    /// that worker's thread a wake-up on the way there). `Err` gives the job back if the pool
+    /// takes no more work.
+    fn submit(&self, job: Job) -> Result<(), Job> {
         let mut st = self.state.lock();
         if st.closed || st.terminated {
-            return Err(jobs);
+            return Err(job);
         }
         if let Some(why) = st.broken.clone() {
             drop(st);
-            for mut job in jobs {
-                job.fail_all(TaskErrorKind::PoolBroken(why.clone()));
-            }
+            job.fail_all(TaskErrorKind::PoolBroken(why));
             return Ok(());
         }
-        let n = jobs.len();
-        st.queue.extend(jobs);
+        let idle = st
+            .slots
+            .iter()
+            .position(|s| s.idle && !s.claimed && s.sock.is_some());
+        let Some(slot) = idle.filter(|_| st.queue.is_empty()) else {
+            st.queue.push_back(job);
+            self.wake_one_idle(&mut st);
+            return Ok(());
+        };
+        let me = &mut st.slots[slot];
+        me.idle = false;
+        me.claimed = true;
+        let sock = Arc::clone(me.sock.as_ref().expect("checked above"));
         drop(st);
-        if n == 1 {
-            self.work.notify_one();
-        } else {
-            self.work.notify_all();
+        let seq = self.next_seq();
+        // A failed write means the worker is dead: its thread finds out on reading.
+        let _ = (&*sock).write_all(&job.frame(seq));
+        let mut st = self.state.lock();
+        if st.terminated {
+            st.slots[slot].claimed = false;
+            drop(st);
+            job.fail_all(TaskErrorKind::Terminated);
+            return Ok(());
         }
+        st.slots[slot].handoff = Some((seq, job));
+        drop(st);
+        self.wake[slot].notify_one();
         Ok(())
     }
 }
@@ -352,17 +496,17 @@ impl PoolBuilder {
                 closed: false,
                 terminated: false,
                 broken: None,
-                pids: vec![None; processes],
+                slots: (0..processes).map(|_| Slot::default()).collect(),
             }),
-            work: Condvar::new(),
+            wake: (0..processes).map(|_| Condvar::new()).collect(),
             seq: AtomicU64::new(0),
             initializer: self.initializer,
             maxtasksperchild: self.maxtasksperchild,
         });
         // Start all children first, so they boot in parallel, then wait for each.
         let mut children: Vec<Child> = Vec::with_capacity(processes);
-        for _ in 0..processes {
-            children.push(spawn::spawn(ChildKind::Worker)?);
+        for child in spawn::spawn_many(ChildKind::Worker, processes) {
+            children.push(child?);
         }
         for child in &mut children {
             child.handshake(spawn::HANDSHAKE_TIMEOUT)?;
@@ -370,7 +514,7 @@ impl PoolBuilder {
         }
         let mut threads = Vec::with_capacity(processes);
         for (slot, child) in children.into_iter().enumerate() {
-            shared.state.lock().pids[slot] = Some(child.pid);
+            shared.publish_worker(slot, &child);
             let shared = Arc::clone(&shared);
             let thread = std::thread::Builder::new()
                 .name(format!("potok-pool-worker-{slot}"))
@@ -415,10 +559,9 @@ impl Pool {
         self.shared
             .state
             .lock()
-            .pids
+            .slots
             .iter()
-            .flatten()
-            .copied()
+            .filter_map(|s| s.pid)
             .collect()
     }
 
@@ -446,14 +589,12 @@ impl Pool {
         let sink: Arc<dyn Sink> = results.clone();
         let task = TaskId::of(f);
         let chunksize = chunksize.max(1);
-        let mut job = Job::new(task, Arc::clone(&sink), chunksize.min(len));
+        let offsets: Offsets = item_offsets::<F::Args>;
+        let mut job = Job::new(task, Arc::clone(&sink), offsets);
         for (index, item) in items.into_iter().enumerate() {
             let mark = job.bytes.len();
             match encode_into(&item, &mut job.bytes) {
-                Ok(()) => {
-                    job.offsets.push(mark as u32);
-                    job.indices.push(index);
-                }
+                Ok(()) => job.indices.push(index),
                 Err(err) => {
                     job.bytes.truncate(mark);
                     sink.fail(
@@ -468,14 +609,14 @@ impl Pool {
             // Each chunk is queued as soon as it is encoded, so workers start on it while the
             // rest is being encoded.
             if job.len() == chunksize {
-                let next = Job::new(task, Arc::clone(&sink), chunksize.min(len - index - 1));
+                let next = Job::new(task, Arc::clone(&sink), offsets);
                 let full = std::mem::replace(&mut job, next);
-                if self.shared.submit(vec![full]).is_err() {
+                if self.shared.submit(full).is_err() {
                     return Ok(self.fail_closed(results, len));
                 }
             }
         }
-        if job.len() > 0 && self.shared.submit(vec![job]).is_err() {
+        if job.len() > 0 && self.shared.submit(job).is_err() {
             return Ok(self.fail_closed(results, len));
         }
         Ok(results)
@@ -654,22 +795,22 @@ impl Pool {
     /// Takes no more work; the workers finish what is queued, then exit (Python's `close`).
     pub fn close(&self) {
         self.shared.state.lock().closed = true;
-        self.shared.work.notify_all();
+        self.shared.wake_all();
     }
 
     /// Stops the workers at once (SIGKILL): running and queued tasks fail with
     /// [`TaskErrorKind::Terminated`] (Python's `terminate`).
     pub fn terminate(&self) {
-        let queued: Vec<Job> = {
+        let unowned = {
             let mut st = self.shared.state.lock();
             st.terminated = true;
-            for pid in st.pids.iter().flatten() {
-                spawn::signal_pid(*pid, libc::SIGKILL);
+            for pid in st.slots.iter().filter_map(|s| s.pid) {
+                spawn::signal_pid(pid, libc::SIGKILL);
             }
-            st.queue.drain(..).collect()
+            st.drain_unowned()
         };
-        self.shared.work.notify_all();
-        for mut job in queued {
+        self.shared.wake_all();
+        for job in unowned {
             job.fail_all(TaskErrorKind::Terminated);
         }
     }

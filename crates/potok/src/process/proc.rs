@@ -167,7 +167,7 @@ impl<R: Value> Process<R> {
                 )
             })?;
             let frame = frame.finish().map_err(|e| e.to_string())?;
-            fdpass::send_frame(&mut child.sock, &frame, &fds).map_err(|e| e.to_string())?;
+            fdpass::send_frame(&child.sock, &frame, &fds).map_err(|e| e.to_string())?;
             // Our copies of handed-over descriptors close with `arg`, as the parent's copies
             // would in Python once the `Process` object is gone.
             drop(arg);
@@ -329,7 +329,7 @@ impl<R: Value> Process<R> {
 /// The watcher thread: reads the child's answer, waits for it to end, reaps it.
 fn watch<R: DeserializeOwned>(mut child: Child, shared: &Shared<R>) {
     let mut buf = Vec::new();
-    let answer = wire::read_frame(&mut child.sock, &mut buf);
+    let answer = wire::read_frame(&mut &*child.sock, &mut buf);
     wait_exited(child.pid);
     shared.watch.lock().exited = true;
     let exit = child.wait();

@@ -10,19 +10,23 @@ use parking_lot::{Condvar, Mutex};
 use serde::de::DeserializeOwned;
 
 use super::error::{GetTimeoutError, NotReady, TaskError, TaskErrorKind, TimedOut};
+use super::pool::Indices;
 use super::task::ItemError;
 use super::wire::take_varint;
 
 /// Receives the outcomes of jobs; type-erased so the worker threads need not know `R`.
 pub(crate) trait Sink: Send + Sync {
     /// The child's encoded outcomes for the items at `indices`, in order.
-    fn deliver(&self, indices: &[usize], outcomes: &[u8]);
+    fn deliver(&self, indices: &Indices, outcomes: &[u8]);
     /// The item at `index` has no result.
     fn fail(&self, index: usize, kind: TaskErrorKind);
 }
 
+/// One item's outcome, as stored (the error boxed, so a slot stays small).
+type Outcome<R> = Result<R, Box<TaskError>>;
+
 struct State<R> {
-    slots: Vec<Option<Result<R, TaskError>>>,
+    slots: Vec<Option<Outcome<R>>>,
     /// Indices in the order their outcomes arrived (kept only for `imap_unordered`).
     arrived: VecDeque<usize>,
     remaining: usize,
@@ -50,7 +54,7 @@ impl<R> Results<R> {
         })
     }
 
-    fn store(&self, outcomes: impl IntoIterator<Item = (usize, Result<R, TaskError>)>) {
+    fn store(&self, outcomes: impl IntoIterator<Item = (usize, Outcome<R>)>) {
         let mut st = self.state.lock();
         for (index, outcome) in outcomes {
             if st.slots[index].is_none() {
@@ -87,7 +91,10 @@ impl<R> Results<R> {
         let slots = std::mem::take(&mut self.state.lock().slots);
         slots
             .into_iter()
-            .map(|slot| slot.expect("wait_all saw every slot filled"))
+            .map(|slot| {
+                slot.expect("wait_all saw every slot filled")
+                    .map_err(|e| *e)
+            })
             .collect()
     }
 
@@ -96,12 +103,12 @@ impl<R> Results<R> {
         let mut st = self.state.lock();
         loop {
             if let Some(outcome) = st.slots[index].take() {
-                return Some(outcome);
+                return Some(outcome.map_err(|e| *e));
             }
             match deadline {
                 Some(d) => {
                     if self.changed.wait_until(&mut st, d).timed_out() {
-                        return st.slots[index].take();
+                        return st.slots[index].take().map(|o| o.map_err(|e| *e));
                     }
                 }
                 None => self.changed.wait(&mut st),
@@ -114,13 +121,13 @@ impl<R> Results<R> {
         let mut st = self.state.lock();
         loop {
             if let Some(index) = st.arrived.pop_front() {
-                return st.slots[index].take();
+                return st.slots[index].take().map(|o| o.map_err(|e| *e));
             }
             match deadline {
                 Some(d) => {
                     if self.changed.wait_until(&mut st, d).timed_out() {
                         let index = st.arrived.pop_front()?;
-                        return st.slots[index].take();
+                        return st.slots[index].take().map(|o| o.map_err(|e| *e));
                     }
                 }
                 None => self.changed.wait(&mut st),
@@ -138,8 +145,7 @@ impl<R> Results<R> {
 }
 
 impl<R: DeserializeOwned + Send> Sink for Results<R> {
-    fn deliver(&self, indices: &[usize], outcomes: &[u8]) {
-        let mut decoded = Vec::with_capacity(indices.len());
+    fn deliver(&self, indices: &Indices, outcomes: &[u8]) {
         let mut rest = outcomes;
         let mut broken: Option<String> = match take_varint(rest) {
             Ok((n, tail)) if n as usize == indices.len() => {
@@ -152,13 +158,17 @@ impl<R: DeserializeOwned + Send> Sink for Results<R> {
             )),
             Err(err) => Some(err.to_string()),
         };
-        for &index in indices {
+        // Decoded straight into the slots (under the lock): no intermediate copy.
+        let decoded = indices.iter().map(|index| {
             let outcome = match &broken {
-                Some(why) => Err(TaskError::new(index, TaskErrorKind::Decode(why.clone()))),
+                Some(why) => Err(Box::new(TaskError::new(
+                    index,
+                    TaskErrorKind::Decode(why.clone()),
+                ))),
                 None => match postcard::take_from_bytes::<Result<R, ItemError>>(rest) {
                     Ok((outcome, tail)) => {
                         rest = tail;
-                        outcome.map_err(|err| TaskError::new(index, item_error(err)))
+                        outcome.map_err(|err| Box::new(TaskError::new(index, item_error(err))))
                     }
                     Err(err) => {
                         let why = format!(
@@ -166,17 +176,17 @@ impl<R: DeserializeOwned + Send> Sink for Results<R> {
                             std::any::type_name::<R>()
                         );
                         broken = Some(why.clone());
-                        Err(TaskError::new(index, TaskErrorKind::Decode(why)))
+                        Err(Box::new(TaskError::new(index, TaskErrorKind::Decode(why))))
                     }
                 },
             };
-            decoded.push((index, outcome));
-        }
+            (index, outcome)
+        });
         self.store(decoded);
     }
 
     fn fail(&self, index: usize, kind: TaskErrorKind) {
-        self.store([(index, Err(TaskError::new(index, kind)))]);
+        self.store([(index, Err(Box::new(TaskError::new(index, kind))))]);
     }
 }
 

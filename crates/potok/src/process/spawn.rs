@@ -1,9 +1,9 @@
 //! Starting a child: the same executable again, marked as a child, with a socket to its parent.
 //!
-//! All children are started by one long-lived thread (`potok-spawner`). On Linux a child asks
-//! for SIGKILL when its parent dies (`PR_SET_PDEATHSIG`), and the kernel sends it when the
-//! *thread* that started the child ends, not the process: starting every child from a thread
-//! that lives as long as the process makes "dies with the parent" mean the parent process.
+//! All children are started by two long-lived threads (`potok-spawner-N`). On Linux a child
+//! asks for SIGKILL when its parent dies (`PR_SET_PDEATHSIG`), and the kernel sends it when the
+//! *thread* that started the child ends, not the process: starting every child from threads
+//! that live as long as the process makes "dies with the parent" mean the parent process.
 //!
 //! The child gets:
 //! - its socket to the parent as its stdin (it moves it to a new descriptor and puts
@@ -19,7 +19,7 @@ use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use super::error::{ChildExit, StartError};
@@ -65,7 +65,8 @@ impl ChildKind {
 /// A running child as its parent sees it.
 pub(crate) struct Child {
     pub(crate) pid: u32,
-    pub(crate) sock: UnixStream,
+    /// The parent's end of the socket; shared so a caller can hand an idle worker its job.
+    pub(crate) sock: Arc<UnixStream>,
     pub(crate) progress: Progress,
     proc: std::process::Child,
     reaped: Option<ChildExit>,
@@ -112,7 +113,7 @@ impl Child {
             .set_read_timeout(Some(timeout))
             .map_err(StartError::Spawn)?;
         let mut buf = Vec::new();
-        let outcome = wire::read_frame(&mut self.sock, &mut buf);
+        let outcome = wire::read_frame(&mut &*self.sock, &mut buf);
         self.sock
             .set_read_timeout(None)
             .map_err(StartError::Spawn)?;
@@ -193,38 +194,57 @@ pub(crate) fn signal_pid(pid: u32, sig: libc::c_int) {
 
 type Request = (ChildKind, mpsc::Sender<io::Result<Child>>);
 
+/// How many spawner threads there are: starting a child costs about half a millisecond of
+/// exec and loading here, and two run side by side on two CPUs.
+const SPAWNERS: usize = 2;
+
+/// The queue of the spawner threads, started on first use.
+fn spawner() -> &'static Mutex<mpsc::Sender<Request>> {
+    static SPAWNER: OnceLock<Mutex<mpsc::Sender<Request>>> = OnceLock::new();
+    SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Request>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..SPAWNERS {
+            let rx = Arc::clone(&rx);
+            std::thread::Builder::new()
+                .name(format!("potok-spawner-{i}"))
+                .spawn(move || loop {
+                    let request = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    let Ok((kind, reply)) = request else { return };
+                    let _ = reply.send(spawn_here(kind));
+                })
+                .expect("could not start a potok-spawner thread");
+        }
+        Mutex::new(tx)
+    })
+}
+
+/// Starts `n` children of `kind` at once (without waiting for their HELLO).
+pub(crate) fn spawn_many(kind: ChildKind, n: usize) -> Vec<Result<Child, StartError>> {
+    refuse_if_undispatched_child();
+    let gone = || StartError::Spawn(io::Error::other("the potok-spawner threads are gone"));
+    let replies: Vec<_> = (0..n)
+        .map(|_| {
+            let (reply_tx, reply_rx) = mpsc::channel();
+            let sent = spawner()
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .send((kind, reply_tx));
+            sent.ok().map(|()| reply_rx)
+        })
+        .collect();
+    replies
+        .into_iter()
+        .map(|rx| match rx.map(|rx| rx.recv()) {
+            Some(Ok(result)) => result.map_err(StartError::Spawn),
+            _ => Err(gone()),
+        })
+        .collect()
+}
+
 /// Starts a child of `kind` (without waiting for its HELLO).
 pub(crate) fn spawn(kind: ChildKind) -> Result<Child, StartError> {
-    refuse_if_undispatched_child();
-    static SPAWNER: OnceLock<Mutex<mpsc::Sender<Request>>> = OnceLock::new();
-    let spawner = SPAWNER.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Request>();
-        std::thread::Builder::new()
-            .name("potok-spawner".into())
-            .spawn(move || {
-                for (kind, reply) in rx {
-                    let _ = reply.send(spawn_here(kind));
-                }
-            })
-            .expect("could not start the potok-spawner thread");
-        Mutex::new(tx)
-    });
-    let (reply_tx, reply_rx) = mpsc::channel();
-    let sent = spawner
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .send((kind, reply_tx));
-    if sent.is_err() {
-        return Err(StartError::Spawn(io::Error::other(
-            "the potok-spawner thread is gone",
-        )));
-    }
-    match reply_rx.recv() {
-        Ok(result) => result.map_err(StartError::Spawn),
-        Err(_) => Err(StartError::Spawn(io::Error::other(
-            "the potok-spawner thread is gone",
-        ))),
-    }
+    spawn_many(kind, 1).pop().expect("one child asked for")
 }
 
 /// A process that was started as a potok child but is running the program (its `main` never
@@ -267,7 +287,7 @@ fn spawn_here(kind: ChildKind) -> io::Result<Child> {
     drop(progress_fd);
     Ok(Child {
         pid: proc.id(),
-        sock: parent_end,
+        sock: Arc::new(parent_end),
         progress,
         proc,
         reaped: None,

@@ -329,14 +329,48 @@ pub(crate) fn encode_into<T: Serialize + ?Sized>(
     value: &T,
     out: &mut Vec<u8>,
 ) -> Result<(), postcard::Error> {
-    postcard::to_extend(value, Appender(out)).map(|_| ())
+    postcard::serialize_with_flavor(value, Appender(out))
 }
 
-/// Lets postcard append to a borrowed buffer.
+/// Lets postcard append straight to a borrowed buffer.
 struct Appender<'a>(&'a mut Vec<u8>);
 
-impl Extend<u8> for Appender<'_> {
-    fn extend<I: IntoIterator<Item = u8>>(&mut self, iter: I) {
-        self.0.extend(iter);
+impl postcard::ser_flavors::Flavor for Appender<'_> {
+    type Output = ();
+
+    #[inline]
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        // Most calls carry a varint of a few bytes: pushing them beats a memcpy call.
+        if data.len() <= 16 {
+            self.0.reserve(data.len());
+            for &b in data {
+                self.0.push(b);
+            }
+        } else {
+            self.0.extend_from_slice(data);
+        }
+        Ok(())
     }
+
+    #[inline]
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.0.push(data);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
+}
+
+/// Where each of the `count` encoded `T`s in `bytes` starts (used only to split a chunk after
+/// its worker died); `None` if they do not decode.
+pub(crate) fn item_offsets<T: Value>(bytes: &[u8], count: usize) -> Option<Vec<usize>> {
+    let mut offsets = Vec::with_capacity(count);
+    let mut rest = bytes;
+    for _ in 0..count {
+        offsets.push(bytes.len() - rest.len());
+        rest = postcard::take_from_bytes::<T>(rest).ok()?.1;
+    }
+    Some(offsets)
 }

@@ -62,11 +62,11 @@ pub fn job_frame_with_offsets(
 /// If the worker cannot be started.
 pub fn send_raw_to_worker(bytes: &[u8]) -> RawReply {
     let mut child = spawn::start(ChildKind::Worker).expect("a worker starts");
-    let _ = child.sock.write_all(bytes);
+    let _ = (&*child.sock).write_all(bytes);
     let _ = child.sock.shutdown(std::net::Shutdown::Write);
     let _ = child.sock.set_read_timeout(Some(Duration::from_secs(10)));
     let mut buf = Vec::new();
-    let answer = match wire::read_frame(&mut child.sock, &mut buf) {
+    let answer = match wire::read_frame(&mut &*child.sock, &mut buf) {
         Ok(true) => Some(match buf.first() {
             Some(&tag::DONE) => "DONE".to_string(),
             Some(&tag::REFUSED) => format!("REFUSED: {}", String::from_utf8_lossy(&buf[9..])),

@@ -5,36 +5,40 @@
 //!
 //! ```text
 //!            start child + HELLO + initializer
-//!  Starting ───────────────────────────────────▶ Idle ◀────────────────────────────┐
-//!     │ fails: pool Broken                          │ job from the queue             │
-//!     ▼                                             ▼                                │
-//!   Exit ◀── queue empty and closed, ─────────── Busy: JOB sent, waiting for answer │
-//!     ▲      or terminated                          │                                │
-//!     │                     ┌───────────────────────┼──────────────────────┐         │
-//!     │                     │ DONE / REFUSED        │ EOF, I/O error,       │         │
-//!     │                     ▼                       │ corrupt frame         │         │
-//!     │             results delivered ──────────────┼──────────▶ (count) ───┤         │
-//!     │             maxtasksperchild reached:       ▼                       │         │
-//!     │             Retiring (close, reap) ──▶ Dead: kill + reap; blame the │         │
-//!     │                                        item in the progress page,   │         │
-//!     │                                        requeue the rest of the job  │         │
-//!     │                                              │                      │         │
-//!     └── terminated ◀───────────────────────────────┴─▶ Starting (replace) ┴─────────┘
+//!  Starting ──────────────────────────────────▶ Idle ◀──────────────────────────────────┐
+//!     │ fails: pool Broken                        │ a caller wrote a job to the worker    │
+//!     ▼                                           │ (hand-off), or a job from the queue   │
+//!   Exit ◀── nothing queued and closed, ──────────┤ (this thread writes it)               │
+//!     ▲      or terminated, or broken             ▼                                       │
+//!     │                                    Busy: waiting for the answer                   │
+//!     │                          DONE / REFUSED │                 │ EOF, I/O error,       │
+//!     │                                         ▼                 │ corrupt frame         │
+//!     │      next job (if any) written at once, then this answer  │                       │
+//!     │      decoded into its results while the worker runs it ───┼──▶ Busy / Idle ───────┤
+//!     │      (maxtasksperchild reached: no next job; Retiring:    ▼                       │
+//!     │       close the socket, reap, Starting)          Dead: kill + reap; the item in   │
+//!     │                                                  the progress page fails, the     │
+//!     │                                                  rest of the job is requeued      │
+//!     └── terminated ◀───────────────────────────────────────┴──▶ Starting (replace) ─────┘
 //! ```
 //!
-//! Invariants: a job is owned by exactly one place (the queue, or one worker thread), and it
-//! leaves that place only when every item in it has an outcome or the job is back in the queue;
-//! so no call ever waits for an item that nobody holds. A worker's pid is published in the pool
+//! Invariants: a job is owned by exactly one place (the queue, a slot's hand-off, or one worker
+//! thread), and it leaves that place only when every item in it has an outcome or the job is
+//! back in the queue; `terminate` and a broken pool fail whatever is queued or handed off; so
+//! no call ever waits for an item that nobody holds. A worker's pid is published in the pool
 //! state while the child may run, and removed (under the lock) before the child is reaped, so
-//! `terminate` never signals a reused pid.
+//! `terminate` never signals a reused pid. The worker's socket only ever carries one job and
+//! its answer at a time in each direction, and the thread reads every answer in full before
+//! writing the next job, so neither side can block the other.
 
+use std::io::Write;
 use std::sync::Arc;
 
 use super::error::{ChildExit, StartError, TaskErrorKind};
-use super::pool::{Job, Shared};
+use super::pool::{Assigned, Job, Shared};
 use super::progress::NO_ITEM;
 use super::spawn::{self, Child, ChildKind};
-use super::task::{ItemError, TaskId};
+use super::task::ItemError;
 use super::wire::{self, push_varint, tag, Fields, FrameBuf, WireError};
 
 /// How an exchange with a worker ended.
@@ -53,28 +57,9 @@ enum Broken {
     Garbled(String),
 }
 
-/// Sends a job and reads the answer.
-fn exchange(
-    child: &mut Child,
-    seq: u64,
-    task: TaskId,
-    count: usize,
-    items: &[u8],
-    buf: &mut Vec<u8>,
-) -> Result<Answer, Broken> {
-    let mut frame = FrameBuf::with_capacity(tag::JOB, 40 + items.len());
-    frame
-        .u64(seq)
-        .u64(task.trampoline as u64)
-        .u64(task.function as u64)
-        .u64(task.fingerprint);
-    push_varint(frame.vec(), count as u64);
-    frame.bytes(items);
-    let frame = frame.finish().map_err(|e| Broken::Garbled(e.to_string()))?;
-    if wire::write_frame(&mut child.sock, &frame).is_err() {
-        return Err(Broken::Died);
-    }
-    match wire::read_frame(&mut child.sock, buf) {
+/// Reads the answer to job `seq`.
+fn read_answer(child: &Child, seq: u64, buf: &mut Vec<u8>) -> Result<Answer, Broken> {
+    match wire::read_frame(&mut &*child.sock, buf) {
         Ok(true) => {}
         Ok(false) | Err(WireError::Truncated) | Err(WireError::Io(_)) => return Err(Broken::Died),
         Err(err @ WireError::Corrupt(_)) => return Err(Broken::Garbled(err.to_string())),
@@ -95,6 +80,11 @@ fn exchange(
     }
 }
 
+/// Writes job `seq`; false if the worker is gone.
+fn send(child: &Child, seq: u64, job: &Job) -> bool {
+    (&*child.sock).write_all(&job.frame(seq)).is_ok()
+}
+
 /// Starts a worker process: spawn, HELLO, initializer.
 pub(crate) fn start_worker(shared: &Shared) -> Result<Child, StartError> {
     let mut child = spawn::spawn(ChildKind::Worker)?;
@@ -108,44 +98,51 @@ pub(crate) fn run_initializer(shared: &Shared, child: &mut Child) -> Result<(), 
     let Some((task, arg)) = &shared.initializer else {
         return Ok(());
     };
+    let mut frame = FrameBuf::with_capacity(tag::JOB, 42 + arg.len());
+    frame
+        .u64(0)
+        .u64(task.trampoline as u64)
+        .u64(task.function as u64)
+        .u64(task.fingerprint);
+    push_varint(frame.vec(), 1);
+    frame.bytes(arg);
+    let frame = frame
+        .finish()
+        .map_err(|e| StartError::Handshake(e.to_string()))?;
     let mut buf = Vec::new();
-    match exchange(child, 0, *task, 1, arg, &mut buf) {
+    let answer = if (&*child.sock).write_all(&frame).is_ok() {
+        read_answer(child, 0, &mut buf)
+    } else {
+        Err(Broken::Died)
+    };
+    let failure = match answer {
         Ok(Answer::Done(at)) => {
             let outcome = wire::take_varint(&buf[at..])
                 .ok()
                 .and_then(|(_, rest)| postcard::from_bytes::<Result<(), ItemError>>(rest).ok());
             match outcome {
-                Some(Ok(())) => Ok(()),
-                Some(Err(ItemError::Panicked(msg))) => {
-                    child.kill_and_reap();
-                    Err(StartError::Initializer(msg))
-                }
-                Some(Err(err)) => {
-                    child.kill_and_reap();
-                    Err(StartError::Initializer(format!("{err:?}")))
-                }
-                None => {
-                    child.kill_and_reap();
-                    Err(StartError::Handshake(
-                        "garbled answer to the initializer".into(),
-                    ))
-                }
+                Some(Ok(())) => return Ok(()),
+                Some(Err(ItemError::Panicked(msg))) => StartError::Initializer(msg),
+                Some(Err(err)) => StartError::Initializer(format!("{err:?}")),
+                None => StartError::Handshake("garbled answer to the initializer".into()),
             }
         }
-        Ok(Answer::Refused(why)) => {
-            child.kill_and_reap();
-            Err(StartError::Initializer(why))
-        }
+        Ok(Answer::Refused(why)) => StartError::Initializer(why),
         Err(Broken::Died) => {
             let exit = child.kill_and_reap();
-            Err(StartError::Initializer(format!(
-                "the worker died in it ({exit})"
-            )))
+            StartError::Initializer(format!("the worker died in it ({exit})"))
         }
-        Err(Broken::Garbled(why)) => {
-            child.kill_and_reap();
-            Err(StartError::Handshake(why))
-        }
+        Err(Broken::Garbled(why)) => StartError::Handshake(why),
+    };
+    child.kill_and_reap();
+    Err(failure)
+}
+
+/// Hands a job's answer to its results.
+fn settle(job: &Job, answer: Answer, buf: &[u8]) {
+    match answer {
+        Answer::Done(at) => job.sink.deliver(&job.indices, &buf[at..]),
+        Answer::Refused(why) => job.fail_all(TaskErrorKind::Protocol(why)),
     }
 }
 
@@ -153,31 +150,59 @@ pub(crate) fn run_initializer(shared: &Shared, child: &mut Child) -> Result<(), 
 pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
     let mut buf = Vec::new();
     let mut done_by_this_child = 0usize;
+    // A job already written to the worker while the previous answer was being settled.
+    let mut carried: Option<Assigned> = None;
     loop {
-        let Some(mut job) = shared.next_job() else {
-            break;
+        let assigned = match carried.take() {
+            Some(assigned) => assigned,
+            None => match shared.next_job(slot, true) {
+                Some(assigned) => assigned,
+                None => break,
+            },
         };
-        let seq = shared.next_seq();
-        match exchange(&mut child, seq, job.task, job.len(), &job.bytes, &mut buf) {
-            Ok(Answer::Done(at)) => {
-                job.sink.deliver(&job.indices, &buf[at..]);
+        let Assigned { seq, job, written } = assigned;
+        let answer = if written || send(&child, seq, &job) {
+            read_answer(&child, seq, &mut buf)
+        } else {
+            Err(Broken::Died)
+        };
+        match answer {
+            Ok(answer) => {
                 done_by_this_child += 1;
-            }
-            Ok(Answer::Refused(why)) => {
-                for &index in &job.indices {
-                    job.sink.fail(index, TaskErrorKind::Protocol(why.clone()));
+                let recycle = shared
+                    .maxtasksperchild
+                    .is_some_and(|max| done_by_this_child >= max);
+                if !recycle {
+                    // Give the worker its next job before decoding this answer, so it does not
+                    // wait for us. (It has sent its whole answer, so it is reading: no
+                    // deadlock.) A failed write shows up as EOF on the next read.
+                    if let Some(mut next) = shared.next_job(slot, false) {
+                        if !next.written {
+                            send(&child, next.seq, &next.job);
+                            next.written = true;
+                        }
+                        carried = Some(next);
+                    }
                 }
-                done_by_this_child += 1;
+                settle(&job, answer, &buf);
+                if recycle {
+                    retire(&shared, slot, child);
+                    match replace(&shared, slot) {
+                        Some(fresh) => child = fresh,
+                        None => return,
+                    }
+                    done_by_this_child = 0;
+                }
             }
             Err(broken) => {
-                shared.forget_pid(slot);
+                shared.forget_worker(slot);
                 let exit = child.kill_and_reap();
                 if shared.is_terminated() {
                     job.fail_all(TaskErrorKind::Terminated);
                     return;
                 }
                 match broken {
-                    Broken::Died => blame(&shared, &child, seq, &mut job, exit),
+                    Broken::Died => blame(&shared, &child, seq, job, exit),
                     Broken::Garbled(why) => job.fail_all(TaskErrorKind::Protocol(why)),
                 }
                 match replace(&shared, slot) {
@@ -185,23 +210,11 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
                     None => return,
                 }
                 done_by_this_child = 0;
-                continue;
             }
-        }
-        if shared
-            .maxtasksperchild
-            .is_some_and(|max| done_by_this_child >= max)
-        {
-            retire(&shared, slot, child);
-            match replace(&shared, slot) {
-                Some(fresh) => child = fresh,
-                None => return,
-            }
-            done_by_this_child = 0;
         }
     }
     if shared.is_terminated() {
-        shared.forget_pid(slot);
+        shared.forget_worker(slot);
         child.kill_and_reap();
     } else {
         retire(&shared, slot, child);
@@ -211,7 +224,7 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
 /// Closes a worker's socket (it exits on EOF) and reaps it.
 fn retire(shared: &Shared, slot: usize, mut child: Child) {
     // An idle worker exits as soon as it reads EOF.
-    shared.forget_pid(slot);
+    shared.forget_worker(slot);
     let _ = child.sock.shutdown(std::net::Shutdown::Both);
     child.wait();
 }
@@ -222,13 +235,8 @@ fn replace(shared: &Shared, slot: usize) -> Option<Child> {
         return None;
     }
     match start_worker(shared) {
-        Ok(child) => {
-            if !shared.publish_pid(slot, child.pid) {
-                // Terminated while starting: the child goes with `child`'s Drop.
-                return None;
-            }
-            Some(child)
-        }
+        // If the pool was terminated while it started, the child goes with `child`'s Drop.
+        Ok(child) => shared.publish_worker(slot, &child).then_some(child),
         Err(err) => {
             shared.break_pool(format!("could not replace a worker: {err}"));
             None
@@ -238,20 +246,20 @@ fn replace(shared: &Shared, slot: usize) -> Option<Child> {
 
 /// A worker died holding `job`: the item it was running fails, the others go back to the
 /// queue. If it died before starting any item, the whole job is retried once, then fails.
-fn blame(shared: &Shared, child: &Child, seq: u64, job: &mut Job, exit: ChildExit) {
+fn blame(shared: &Shared, child: &Child, seq: u64, mut job: Job, exit: ChildExit) {
     let (progress_seq, item) = child.progress.read();
+    let died = TaskErrorKind::WorkerDied(exit);
     if progress_seq == seq && item != NO_ITEM && (item as usize) < job.len() {
         let item = item as usize;
-        job.sink
-            .fail(job.indices[item], TaskErrorKind::WorkerDied(exit));
-        let (before, after) = job.split_around(item);
+        job.sink.fail(job.indices.get(item), died.clone());
+        let [before, after] = job.split_around(item, &died);
         for part in [after, before].into_iter().flatten() {
             shared.requeue(part);
         }
     } else if job.attempts == 0 {
         job.attempts += 1;
-        shared.requeue(job.take());
+        shared.requeue(job);
     } else {
-        job.fail_all(TaskErrorKind::WorkerDied(exit));
+        job.fail_all(died);
     }
 }
