@@ -10,6 +10,7 @@
 //! | 2 | bad input: an unknown flag, a bad value, a folder that cannot be written; one line on stderr |
 
 mod cli;
+mod console;
 mod context;
 mod error;
 mod lessons;

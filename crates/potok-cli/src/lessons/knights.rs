@@ -1,5 +1,6 @@
 //! 10_2 "Потоки на классах": knights are thread types, each fighting its own 100 enemies.
 
+use crate::console::say;
 use crate::context::{Context, Lang};
 use crate::error::CliResult;
 
@@ -30,8 +31,8 @@ impl potok::Run for Knight {
     fn run(self) {
         let name = &self.name;
         match self.ctx.lang {
-            Lang::Ru => println!("{name}, на нас напали!"),
-            Lang::En => println!("{name}, we are under attack!"),
+            Lang::Ru => say!("{name}, на нас напали!"),
+            Lang::En => say!("{name}, we are under attack!"),
         }
         let mut enemies = ENEMIES;
         let mut days = 0;
@@ -41,16 +42,16 @@ impl potok::Run for Knight {
             enemies = enemies.saturating_sub(self.power);
             match self.ctx.lang {
                 Lang::Ru => {
-                    println!("{name}, сражается {days} день(дня)..., осталось {enemies} воинов.")
+                    say!("{name}, сражается {days} день(дня)..., осталось {enemies} воинов.")
                 }
                 Lang::En => {
-                    println!("{name}, fighting for {days} day(s)..., {enemies} warriors left.")
+                    say!("{name}, fighting for {days} day(s)..., {enemies} warriors left.")
                 }
             }
         }
         match self.ctx.lang {
-            Lang::Ru => println!("{name} одержал победу спустя {days} дней(дня)!"),
-            Lang::En => println!("{name} won after {days} day(s)!"),
+            Lang::Ru => say!("{name} одержал победу спустя {days} дней(дня)!"),
+            Lang::En => say!("{name} won after {days} day(s)!"),
         }
     }
 }
@@ -85,8 +86,8 @@ pub fn run(ctx: &Context, specs: &[KnightSpec]) -> CliResult {
         knight.join()?;
     }
     match ctx.lang {
-        Lang::Ru => println!("Все битвы закончились!"),
-        Lang::En => println!("All battles are over!"),
+        Lang::Ru => say!("Все битвы закончились!"),
+        Lang::En => say!("All battles are over!"),
     }
     Ok(())
 }

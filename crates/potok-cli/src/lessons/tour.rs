@@ -1,5 +1,6 @@
 //! `potok tour`: every lesson, one after another, at a small time scale.
 
+use crate::console::say;
 use crate::context::{Context, Lang};
 use crate::error::{CliError, CliResult};
 
@@ -40,5 +41,5 @@ fn header(ctx: &Context, number: &str, ru: &str, en: &str, command: &str) {
         Lang::Ru => ru,
         Lang::En => en,
     };
-    println!("\n== {number} {title} (potok {command}) ==");
+    say!("\n== {number} {title} (potok {command}) ==");
 }

@@ -129,7 +129,9 @@ impl Builder {
         ));
         excepthook::install_panic_hook();
 
-        let mut native = std::thread::Builder::new().name(thread.name().to_owned());
+        // The OS name cannot hold NUL bytes (std would panic); potok's own name keeps them.
+        let os_name = thread.name().replace('\0', "\u{2400}");
+        let mut native = std::thread::Builder::new().name(os_name);
         if let Some(bytes) = self.stack_size {
             native = native.stack_size(bytes);
         }
@@ -169,18 +171,27 @@ where
     F: FnOnce() -> T,
 {
     registry::bind_current(&thread);
+    // Deregisters and wakes joiners however this function is left.
+    let _finish = Finish(&thread);
     let result = {
         let _quiet = excepthook::QuietPanics::enter();
         panic::catch_unwind(AssertUnwindSafe(f))
     };
-    let result = result.map_err(|payload| {
+    result.map_err(|payload| {
         let location = excepthook::take_panic_location();
         let panicked = Panicked::new(thread.clone(), payload, location);
         excepthook::report(&panicked);
         panicked
-    });
-    registry::finish(&thread);
-    result
+    })
+}
+
+/// Runs the end of a thread's lifecycle (see `thread/mod.rs`) when dropped.
+struct Finish<'a>(&'a Thread);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        registry::finish(self.0);
+    }
 }
 
 /// Starts a thread running `f` with Python's defaults (`Thread-N`, inherited daemon flag).

@@ -122,7 +122,15 @@ pub(crate) fn report(panicked: &Panicked) {
     };
     let hook = HOOK.read().clone();
     match hook {
-        Some(hook) => hook(&args),
+        Some(hook) => {
+            // A hook that panics must not lose the thread's own panic (nor skip the thread's
+            // exit bookkeeping): its panic is reported by the panic hook, then the default
+            // report stands in for it, as Python falls back to sys.excepthook.
+            let hooked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&args)));
+            if hooked.is_err() {
+                default_report(&args);
+            }
+        }
         None => default_report(&args),
     }
 }
