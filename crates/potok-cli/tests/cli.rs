@@ -264,7 +264,12 @@ fn a_reader_that_goes_away_ends_the_run_quietly() {
     assert!(first.contains("under attack"), "{first}");
     // the reader is dropped here, like `potok knights | head -1`
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");

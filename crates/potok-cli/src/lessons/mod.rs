@@ -1,6 +1,7 @@
 //! One file per lesson; `run` sends each command to its lesson.
 
 pub mod knights;
+pub mod read_files;
 mod tour;
 pub mod write_words;
 
@@ -23,6 +24,9 @@ pub fn run(cli: &Cli) -> CliResult {
     match &cli.command {
         Command::WriteWords { dir } => write_words::run(&ctx, dir),
         Command::Knights { knights } => knights::run(&ctx, knights),
+        Command::ReadFiles { dir, lines } => {
+            read_files::run(&ctx, dir, lines.unwrap_or(read_files::DEFAULT_LINES))
+        }
         Command::Tour => tour::run(&ctx),
     }
 }
