@@ -504,6 +504,32 @@ fn corrupt_frames_and_unknown_functions() {
     common::assert_no_children(Duration::from_secs(1));
 }
 
+fn concurrent_callers_share_the_pool() {
+    let pool = Pool::new(2).unwrap();
+    std::thread::scope(|s| {
+        let callers: Vec<_> = (0..4u64)
+            .map(|t| {
+                let pool = &pool;
+                s.spawn(move || {
+                    for round in 0..20u64 {
+                        let base = t * 1000 + round;
+                        let got = pool.map_chunked(square, base..base + 50, 7).unwrap();
+                        let want: Vec<u64> = (base..base + 50).map(|x| x * x).collect();
+                        assert_eq!(got, want);
+                        assert_eq!(
+                            pool.apply_async(square, base).unwrap().get().unwrap(),
+                            base * base
+                        );
+                    }
+                })
+            })
+            .collect();
+        for caller in callers {
+            caller.join().unwrap();
+        }
+    });
+}
+
 fn no_child_outlives_the_tests() {
     common::assert_no_children(Duration::from_secs(2));
 }
@@ -526,6 +552,7 @@ fn main() {
             case!(close_then_join_finishes_the_work),
             case!(bad_values_are_errors),
             case!(corrupt_frames_and_unknown_functions),
+            case!(concurrent_callers_share_the_pool),
             case!(no_child_outlives_the_tests),
         ],
         Duration::from_secs(60),
