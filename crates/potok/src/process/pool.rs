@@ -355,6 +355,10 @@ impl Shared {
 /// Dropping the pool terminates it (as Python's `with Pool() as p:` does), after which no
 /// worker process is left, not even as a zombie.
 ///
+/// A worker is given a new chunk only once it has answered the last one, so a quick task never
+/// waits behind a slow one; the price is a round trip per chunk, which is why `map`'s default
+/// chunk size (a quarter of the items per worker, as in Python) matters for many small items.
+///
 /// A program that uses a pool must begin `main` with [`potok::main`](crate::main) or
 /// [`init`](super::init): every worker is this executable started again.
 ///
