@@ -282,6 +282,27 @@ fn a_killed_worker_costs_one_task() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+fn an_idle_worker_that_dies_is_reaped_and_replaced() {
+    let pool = Pool::new(2).unwrap();
+    let victim = pool.pids()[0];
+    // SAFETY: kill(2) on a worker of our own pool.
+    unsafe {
+        libc::kill(victim as i32, libc::SIGKILL);
+    }
+    // No zombie is left, and a new worker takes its place, without any task being submitted.
+    assert!(
+        common::eventually(Duration::from_secs(5), || {
+            let kids = common::children();
+            let pids = pool.pids();
+            !kids.contains(&victim) && pids.len() == 2 && !pids.contains(&victim)
+        }),
+        "children {:?}, pool {:?}",
+        common::children(),
+        pool.pids()
+    );
+    assert_eq!(pool.map(square, 0..10).unwrap()[3], 9);
+}
+
 fn maxtasksperchild_recycles_workers() {
     let pool = Pool::builder()
         .processes(1)
@@ -545,6 +566,7 @@ fn main() {
             case!(an_aborting_worker_costs_one_task),
             case!(a_segfaulting_worker_costs_one_task),
             case!(a_killed_worker_costs_one_task),
+            case!(an_idle_worker_that_dies_is_reaped_and_replaced),
             case!(maxtasksperchild_recycles_workers),
             case!(initializer_runs_in_each_worker),
             case!(terminate_while_busy_leaves_no_child),

@@ -134,6 +134,52 @@ fn dropped_process_is_reaped() {
     common::assert_no_children(Duration::from_secs(5));
 }
 
+/// Starts a grandchild that sleeps, reports its pid through `path`, then sleeps itself.
+fn parent_of_a_sleeper(path: String) -> u8 {
+    let mut grandchild = Process::new(sleeps, 30_000);
+    grandchild.start().unwrap();
+    std::fs::write(&path, grandchild.pid().unwrap().to_string()).unwrap();
+    std::thread::sleep(Duration::from_secs(30));
+    0
+}
+
+/// Whether `pid` is gone (or a zombie waiting for init, which is just as dead).
+fn is_gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rfind(')')
+            .and_then(|i| stat[i + 2..].split(' ').next())
+            .is_some_and(|state| state == "Z" || state == "X"),
+    }
+}
+
+fn a_child_dies_with_its_parent() {
+    let path = std::env::temp_dir().join(format!("potok-orphan-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let mut parent = Process::new(parent_of_a_sleeper, path.to_string_lossy().into_owned());
+    parent.start().unwrap();
+    assert!(
+        common::eventually(Duration::from_secs(10), || std::fs::read_to_string(&path)
+            .is_ok_and(|s| !s.is_empty())),
+        "the grandchild never started"
+    );
+    let grandchild: u32 = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    assert!(!is_gone(grandchild));
+    parent.kill();
+    assert_eq!(
+        parent.join_timeout(Duration::from_secs(5)),
+        Err(JoinTimeoutError::Failed(ProcessError::Killed(
+            libc::SIGKILL
+        )))
+    );
+    assert!(
+        common::eventually(Duration::from_secs(5), || is_gone(grandchild)),
+        "the grandchild {grandchild} outlived its parent"
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
 fn pipe_in_one_process() {
     let (a, b) = Pipe::new().unwrap();
     assert!(!b.poll(Some(Duration::from_millis(10))).unwrap());
@@ -317,6 +363,7 @@ fn main() {
             case!(process_failures),
             case!(terminate_and_kill),
             case!(dropped_process_is_reaped),
+            case!(a_child_dies_with_its_parent),
             case!(pipe_in_one_process),
             case!(pipe_across_processes),
             case!(connection_cannot_travel_in_a_pool_task),

@@ -140,13 +140,29 @@ impl Job {
     }
 }
 
-/// A job given to a worker thread: its sequence number, and whether a caller already wrote it
-/// to the worker (a hand-off to an idle worker).
+/// A job given to a worker thread: its sequence number, and the socket a caller already wrote
+/// it to, if it was handed to an idle worker (if that worker has been replaced since, the job
+/// must be written again).
 pub(crate) struct Assigned {
     pub(crate) seq: u64,
     pub(crate) job: Job,
-    pub(crate) written: bool,
+    pub(crate) written_to: Option<Arc<UnixStream>>,
 }
+
+/// What a worker thread is to do next.
+pub(crate) enum Next {
+    /// Run this job.
+    Job(Assigned),
+    /// Nothing came for a while: check that the worker is still alive, then ask again.
+    Check,
+    /// Stop: closed and nothing left, terminated, or broken (or, without waiting, no job now).
+    Stop,
+}
+
+/// How long an idle worker thread waits before checking that its worker is alive, so a worker
+/// that dies while idle is reaped and replaced within this time (Python's pool checks every
+/// 0.1 s).
+const IDLE_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// One worker slot, as the pool state sees it.
 #[derive(Default)]
@@ -159,8 +175,8 @@ struct Slot {
     idle: bool,
     /// A caller is writing a job to it.
     claimed: bool,
-    /// The job a caller wrote to it, for its thread to collect.
-    handoff: Option<(u64, Job)>,
+    /// The job a caller wrote to it (and the socket written to), for its thread to collect.
+    handoff: Option<(u64, Job, Arc<UnixStream>)>,
 }
 
 struct State {
@@ -178,7 +194,7 @@ impl State {
         jobs.extend(
             self.slots
                 .iter_mut()
-                .filter_map(|s| s.handoff.take().map(|(_, j)| j)),
+                .filter_map(|s| s.handoff.take().map(|(_, j, _)| j)),
         );
         jobs
     }
@@ -200,38 +216,41 @@ impl Shared {
     }
 
     /// The next job for `slot`: one a caller handed off, or the oldest queued. With `wait`, waits
-    /// for one; `None` when the worker should stop (or, without `wait`, when there is none now).
-    pub(crate) fn next_job(&self, slot: usize, wait: bool) -> Option<Assigned> {
+    /// for one (returning [`Next::Check`] now and then while idle); without, returns
+    /// [`Next::Stop`] when there is none now.
+    pub(crate) fn next_job(&self, slot: usize, wait: bool) -> Next {
         let mut st = self.state.lock();
         loop {
             if st.terminated || st.broken.is_some() {
-                return None;
+                return Next::Stop;
             }
             let me = &mut st.slots[slot];
-            if let Some((seq, job)) = me.handoff.take() {
+            if let Some((seq, job, sock)) = me.handoff.take() {
                 me.claimed = false;
                 me.idle = false;
-                return Some(Assigned {
+                return Next::Job(Assigned {
                     seq,
                     job,
-                    written: true,
+                    written_to: Some(sock),
                 });
             }
             if !me.claimed {
                 if let Some(job) = st.queue.pop_front() {
                     st.slots[slot].idle = false;
-                    return Some(Assigned {
+                    return Next::Job(Assigned {
                         seq: self.next_seq(),
                         job,
-                        written: false,
+                        written_to: None,
                     });
                 }
                 if st.closed || !wait {
-                    return None;
+                    return Next::Stop;
                 }
             }
             st.slots[slot].idle = true;
-            self.wake[slot].wait(&mut st);
+            if self.wake[slot].wait_for(&mut st, IDLE_CHECK).timed_out() {
+                return Next::Check;
+            }
         }
     }
 
@@ -337,7 +356,7 @@ impl Shared {
             job.fail_all(TaskErrorKind::Terminated);
             return Ok(());
         }
-        st.slots[slot].handoff = Some((seq, job));
+        st.slots[slot].handoff = Some((seq, job, sock));
         drop(st);
         self.wake[slot].notify_one();
         Ok(())

@@ -97,6 +97,28 @@ impl Child {
         exit
     }
 
+    /// Whether the child has ended, without reaping it (so its pid stays reserved until
+    /// [`wait`](Self::wait)).
+    pub(crate) fn has_exited(&self) -> bool {
+        if self.reaped.is_some() {
+            return true;
+        }
+        // SAFETY: an all-zero siginfo_t is a valid output buffer.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waitid on our own unreaped child; WNOWAIT leaves it unreaped, WNOHANG makes it
+        // return at once.
+        let rc = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                self.pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT | libc::WNOHANG,
+            )
+        };
+        // SAFETY: waitid filled `info` (si_pid is 0 when the child has not ended).
+        rc == 0 && unsafe { info.si_pid() } != 0
+    }
+
     /// Reaps the child if it has ended; `None` while it runs.
     pub(crate) fn try_wait(&mut self) -> Option<ChildExit> {
         if self.reaped.is_none() {

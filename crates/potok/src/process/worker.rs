@@ -9,7 +9,7 @@
 //!     │ fails: pool Broken                        │ a caller wrote a job to the worker    │
 //!     ▼                                           │ (hand-off), or a job from the queue   │
 //!   Exit ◀── nothing queued and closed, ──────────┤ (this thread writes it)               │
-//!     ▲      or terminated, or broken             ▼                                       │
+//!     ▲      or terminated, or broken             ▼   (idle 0.1 s: worker dead? reap, replace)│
 //!     │                                    Busy: waiting for the answer                   │
 //!     │                          DONE / REFUSED │                 │ EOF, I/O error,       │
 //!     │                                         ▼                 │ corrupt frame         │
@@ -35,7 +35,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use super::error::{ChildExit, StartError, TaskErrorKind};
-use super::pool::{Assigned, Job, Shared};
+use super::pool::{Assigned, Job, Next, Shared};
 use super::progress::NO_ITEM;
 use super::spawn::{self, Child, ChildKind};
 use super::task::ItemError;
@@ -156,11 +156,30 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
         let assigned = match carried.take() {
             Some(assigned) => assigned,
             None => match shared.next_job(slot, true) {
-                Some(assigned) => assigned,
-                None => break,
+                Next::Job(assigned) => assigned,
+                Next::Check => {
+                    if child.has_exited() {
+                        // Died while idle: no task is lost; reap and replace it.
+                        shared.forget_worker(slot);
+                        child.wait();
+                        match replace(&shared, slot) {
+                            Some(fresh) => child = fresh,
+                            None => return,
+                        }
+                        done_by_this_child = 0;
+                    }
+                    continue;
+                }
+                Next::Stop => break,
             },
         };
-        let Assigned { seq, job, written } = assigned;
+        let Assigned {
+            seq,
+            job,
+            written_to,
+        } = assigned;
+        // A job handed off to a worker that has been replaced since must be written again.
+        let written = written_to.is_some_and(|sock| Arc::ptr_eq(&sock, &child.sock));
         let answer = if written || send(&child, seq, &job) {
             read_answer(&child, seq, &mut buf)
         } else {
@@ -176,10 +195,14 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
                     // Give the worker its next job before decoding this answer, so it does not
                     // wait for us. (It has sent its whole answer, so it is reading: no
                     // deadlock.) A failed write shows up as EOF on the next read.
-                    if let Some(mut next) = shared.next_job(slot, false) {
-                        if !next.written {
+                    if let Next::Job(mut next) = shared.next_job(slot, false) {
+                        let written = next
+                            .written_to
+                            .as_ref()
+                            .is_some_and(|sock| Arc::ptr_eq(sock, &child.sock));
+                        if !written {
                             send(&child, next.seq, &next.job);
-                            next.written = true;
+                            next.written_to = Some(Arc::clone(&child.sock));
                         }
                         carried = Some(next);
                     }
