@@ -434,6 +434,26 @@ impl<'de> Deserialize<'de> for OneWay {
     }
 }
 
+/// Serializes, and panics when deserialized.
+#[derive(Debug)]
+struct Explosive;
+
+impl Serialize for Explosive {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+}
+
+impl<'de> Deserialize<'de> for Explosive {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        panic!("Explosive went off while decoding");
+    }
+}
+
+fn make_explosive(_: u8) -> Explosive {
+    Explosive
+}
+
 fn touchy_id(t: Touchy) -> bool {
     t.fail
 }
@@ -488,6 +508,18 @@ fn bad_values_are_errors() {
     assert!(
         matches!(outcomes[1].as_ref().unwrap_err().kind(), TaskErrorKind::Encode(m) if m.contains("could not be encoded as pool::Touchy"))
     );
+    // A result whose decoding panics in the parent: an error for each item, no hang.
+    let outcomes: Vec<_> = pool
+        .imap_chunked(make_explosive, [1, 2, 3], 3)
+        .unwrap()
+        .collect();
+    for outcome in &outcomes {
+        let err = outcome.as_ref().unwrap_err();
+        assert!(
+            matches!(err.kind(), TaskErrorKind::Decode(m) if m.contains("Explosive went off")),
+            "{err}"
+        );
+    }
     // The pool is fine afterwards.
     assert_eq!(pool.map(square, [4]).unwrap(), [16]);
 }

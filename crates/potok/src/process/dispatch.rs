@@ -230,12 +230,27 @@ fn worker_loop(sock: &mut UnixStream, progress: &Progress) -> Result<i32, String
             Ok(false) => return Ok(0),
             Ok(true) if buf.first() == Some(&tag::JOB) => {
                 let answer = run_job(&buf, progress)?;
-                send(sock, answer)?;
+                let bytes = match answer.finish() {
+                    Ok(bytes) => bytes,
+                    // The results are too large for one message: refuse the chunk by name
+                    // rather than die (which would blame one item for all).
+                    Err(err) => refusal(&buf, &format!("the chunk's results do not fit: {err}"))?,
+                };
+                sock.write_all(&bytes)
+                    .map_err(|e| format!("writing to the parent: {e}"))?;
             }
             Ok(true) => return Err(format!("unexpected message tag {:?}", buf.first())),
             Err(err) => return Err(format!("reading from the parent: {err}")),
         }
     }
+}
+
+/// A REFUSED frame for the job in `job_payload`.
+fn refusal(job_payload: &[u8], why: &str) -> Result<Vec<u8>, String> {
+    let seq = Fields::new(job_payload).u64().map_err(|e| e.to_string())?;
+    let mut frame = FrameBuf::new(tag::REFUSED);
+    frame.u64(seq).bytes(why.as_bytes());
+    frame.finish().map_err(|e| e.to_string())
 }
 
 fn process_once(sock: &mut UnixStream, progress: &Progress) -> Result<i32, String> {

@@ -15,7 +15,7 @@ use super::error::{Closed, MapError, StartError, StillRunning, TaskErrorKind};
 use super::results::{AsyncResult, IMap, IMapUnordered, Results, Sink};
 use super::spawn::{self, Child, ChildKind};
 use super::task::{encode_into, item_offsets, Task, TaskId, Value};
-use super::wire::{push_varint, tag, FrameBuf};
+use super::wire::{push_varint, tag, FrameBuf, MAX_FRAME};
 use super::worker;
 
 /// The indices (in their call) of a job's items: a range in the common case, a list once an
@@ -61,6 +61,9 @@ impl Indices {
         }
     }
 }
+
+/// The most item bytes one job carries, leaving room for its header within a frame.
+const MAX_JOB_BYTES: usize = MAX_FRAME - 64;
 
 /// Finds where each of `count` encoded items starts (see `task::item_offsets`).
 type Offsets = fn(&[u8], usize) -> Option<Vec<usize>>;
@@ -135,8 +138,9 @@ impl Job {
             .u64(self.task.fingerprint);
         push_varint(frame.vec(), self.len() as u64);
         frame.bytes(&self.bytes);
-        // Jobs are far below the frame limit: a chunk's items are in memory already.
-        frame.finish().unwrap_or_default()
+        frame
+            .finish()
+            .expect("submit keeps every job's bytes under MAX_JOB_BYTES")
     }
 }
 
@@ -617,7 +621,31 @@ impl Pool {
         for (index, item) in items.into_iter().enumerate() {
             let mark = job.bytes.len();
             match encode_into(&item, &mut job.bytes) {
-                Ok(()) => job.indices.push(index),
+                Ok(()) if job.bytes.len() <= MAX_JOB_BYTES => job.indices.push(index),
+                Ok(()) => {
+                    // Too much for one frame: the chunk ends before this item.
+                    let item_bytes = job.bytes.split_off(mark);
+                    if item_bytes.len() > MAX_JOB_BYTES {
+                        sink.fail(
+                            index,
+                            TaskErrorKind::Encode(format!(
+                                "the argument takes {} bytes encoded, more than a message may \
+                                 carry ({MAX_JOB_BYTES})",
+                                item_bytes.len()
+                            )),
+                        );
+                        continue;
+                    }
+                    if job.len() > 0 {
+                        let full =
+                            std::mem::replace(&mut job, Job::new(task, Arc::clone(&sink), offsets));
+                        if self.shared.submit(full).is_err() {
+                            return Ok(self.fail_closed(results, len));
+                        }
+                    }
+                    job.bytes = item_bytes;
+                    job.indices.push(index);
+                }
                 Err(err) => {
                     job.bytes.truncate(mark);
                     sink.fail(

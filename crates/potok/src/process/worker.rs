@@ -139,10 +139,20 @@ pub(crate) fn run_initializer(shared: &Shared, child: &mut Child) -> Result<(), 
 }
 
 /// Hands a job's answer to its results.
+///
+/// A result type whose `Deserialize` panics must not take this thread down (the job's other
+/// items would then never be answered): the panic becomes a decode error for every item of the
+/// job that has no outcome yet.
 fn settle(job: &Job, answer: Answer, buf: &[u8]) {
-    match answer {
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match answer {
         Answer::Done(at) => job.sink.deliver(&job.indices, &buf[at..]),
         Answer::Refused(why) => job.fail_all(TaskErrorKind::Protocol(why)),
+    }));
+    if let Err(payload) = decoded {
+        let msg = super::dispatch::panic_text(&*payload);
+        job.fail_all(TaskErrorKind::Decode(format!(
+            "decoding the result panicked: {msg}"
+        )));
     }
 }
 
