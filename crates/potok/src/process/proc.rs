@@ -334,7 +334,15 @@ fn watch<R: DeserializeOwned>(mut child: Child, shared: &Shared<R>) {
     shared.watch.lock().exited = true;
     let exit = child.wait();
     let result = match answer {
-        Ok(true) => decode_answer::<R>(&buf),
+        // A panicking Deserialize must not end this thread before the result is stored.
+        Ok(true) => {
+            std::panic::catch_unwind(|| decode_answer::<R>(&buf)).unwrap_or_else(|payload| {
+                Err(ProcessError::Lost(format!(
+                    "decoding the result panicked: {}",
+                    super::dispatch::panic_text(&*payload)
+                )))
+            })
+        }
         Ok(false) | Err(WireError::Truncated) | Err(WireError::Io(_)) => Err(match exit {
             ChildExit::Signal(sig) => ProcessError::Killed(sig),
             ChildExit::Code(code) => ProcessError::Exited(code),
