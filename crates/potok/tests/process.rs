@@ -48,8 +48,8 @@ impl Run for Knight {
 }
 
 fn process_function_way() {
-    let mut p = Process::new(shout, "hello".to_string()).name("shouter");
-    assert_eq!(p.get_name(), "shouter");
+    let mut p = Process::new(shout, "hello".to_string()).with_name("shouter");
+    assert_eq!(p.name(), "shouter");
     assert_eq!(p.pid(), None);
     assert!(!p.is_alive());
     p.start().unwrap();
@@ -67,7 +67,7 @@ fn process_class_way() {
         name: "Sir Galahad".into(),
         power: 20,
     });
-    assert!(p.get_name().starts_with("Process-"));
+    assert!(p.name().starts_with("Process-"));
     p.start().unwrap();
     assert_eq!(p.join().unwrap(), "Sir Galahad won after 5 days");
 }

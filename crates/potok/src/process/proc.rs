@@ -100,7 +100,7 @@ struct Shared<R> {
 ///
 /// fn main() {
 ///     potok::main(|| {
-///         let mut p = Process::new(shout, "hello".to_string()).name("shouter");
+///         let mut p = Process::new(shout, "hello".to_string()).with_name("shouter");
 ///         p.start().unwrap();
 ///         assert!(p.pid().is_some());
 ///         assert_eq!(p.join().unwrap(), "HELLO");
@@ -188,14 +188,14 @@ impl<R: Value> Process<R> {
         }
     }
 
-    /// Names the process (Python's `name=`); the default is `Process-N`.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
+    /// Names the process (Python's `Process(name=...)`); the default is `Process-N`.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self
     }
 
-    /// The process's name.
-    pub fn get_name(&self) -> &str {
+    /// The process's name (Python's `name`).
+    pub fn name(&self) -> &str {
         &self.name
     }
 
