@@ -42,6 +42,7 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(target_os = "linux")]
 pub mod process;
 mod thread;
 

@@ -124,13 +124,10 @@ fn run_child(spec: &OsString) -> Result<i32, String> {
 
 /// Asks for SIGKILL when the parent dies, then checks it has not died already.
 fn die_with_parent(ppid: libc::pid_t) -> Result<(), String> {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: prctl(PR_SET_PDEATHSIG, sig) only sets a flag on this process.
-        let rc = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
-        if rc != 0 {
-            return Err(format!("prctl: {}", io::Error::last_os_error()));
-        }
+    // SAFETY: prctl(PR_SET_PDEATHSIG, sig) only sets a flag on this process.
+    let rc = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+    if rc != 0 {
+        return Err(format!("prctl: {}", io::Error::last_os_error()));
     }
     // SAFETY: getppid has no preconditions.
     if unsafe { libc::getppid() } != ppid {

@@ -1,6 +1,9 @@
 //! Processes with Python's `multiprocessing` model: [`Process`], [`Pool`], [`Queue`],
 //! [`Pipe`], [`cpu_count`].
 //!
+//! Linux only (it relies on `memfd`, `PR_SET_PDEATHSIG`, abstract Unix sockets and
+//! `/proc/self/exe`); on other systems the module is absent and the thread model still builds.
+//!
 //! # How a child starts
 //!
 //! A child is this same executable started again (from `/proc/self/exe`) with `POTOK_CHILD` in

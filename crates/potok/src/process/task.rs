@@ -227,7 +227,6 @@ fn in_code(addr: usize) -> bool {
         .any(|&(start, end)| (start..end).contains(&addr))
 }
 
-#[cfg(target_os = "linux")]
 fn find_code_ranges() -> Vec<(usize, usize)> {
     unsafe extern "C" fn callback(
         info: *mut libc::dl_phdr_info,
@@ -254,11 +253,6 @@ fn find_code_ranges() -> Vec<(usize, usize)> {
         libc::dl_iterate_phdr(Some(callback), &mut ranges as *mut _ as *mut libc::c_void);
     }
     ranges
-}
-
-#[cfg(not(target_os = "linux"))]
-fn find_code_ranges() -> Vec<(usize, usize)> {
-    Vec::new()
 }
 
 /// Runs a job in the child: `input` is a postcard sequence of `F::Args`; appends to `out` a

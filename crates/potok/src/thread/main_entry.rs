@@ -32,6 +32,7 @@ use super::registry;
 /// ```
 pub fn main<R>(body: impl FnOnce() -> R) -> R {
     // A child process started by potok::process runs its worker here and never returns.
+    #[cfg(target_os = "linux")]
     crate::process::init();
     let me = registry::current_thread();
     let outcome = panic::catch_unwind(AssertUnwindSafe(body));
