@@ -15,7 +15,7 @@ use super::error::{Closed, MapError, StartError, StillRunning, TaskErrorKind};
 use super::results::{AsyncResult, IMap, IMapUnordered, Results, Sink};
 use super::spawn::{self, Child, ChildKind};
 use super::task::{encode_into, item_offsets, Task, TaskId, Value};
-use super::wire::{push_varint, tag, FrameBuf, MAX_FRAME};
+use super::wire::MAX_FRAME;
 use super::worker;
 
 /// The indices (in their call) of a job's items: a range in the common case, a list once an
@@ -130,13 +130,7 @@ impl Job {
 
     /// The frame that asks a worker to run this job as number `seq`.
     pub(crate) fn frame(&self, seq: u64) -> Vec<u8> {
-        let mut frame = FrameBuf::with_capacity(tag::JOB, 42 + self.bytes.len());
-        frame
-            .u64(seq)
-            .u64(self.task.trampoline as u64)
-            .u64(self.task.function as u64)
-            .u64(self.task.fingerprint);
-        push_varint(frame.vec(), self.len() as u64);
+        let mut frame = self.task.job_frame(seq, self.len(), self.bytes.len());
         frame.bytes(&self.bytes);
         frame
             .finish()

@@ -12,7 +12,7 @@ use super::error::{ChildExit, JoinTimeoutError, ProcessError, StartError};
 use super::fdpass;
 use super::spawn::{self, Child, ChildKind};
 use super::task::{encode_into, ItemError, Task, TaskId, Value};
-use super::wire::{self, push_varint, tag, Fields, FrameBuf, WireError};
+use super::wire::{self, tag, Fields, WireError};
 
 /// A process written as a type, the way Python subclasses `Process` and overrides `run()`.
 ///
@@ -152,13 +152,7 @@ impl<R: Value> Process<R> {
     fn with_task<F: Task<Output = R>>(f: F, arg: F::Args) -> Process<R> {
         let sender: Sender = Box::new(move |child: &mut Child| {
             let task = TaskId::of(f);
-            let mut frame = FrameBuf::new(tag::JOB);
-            frame
-                .u64(1)
-                .u64(task.trampoline as u64)
-                .u64(task.function as u64)
-                .u64(task.fingerprint);
-            push_varint(frame.vec(), 1);
+            let mut frame = task.job_frame(1, 1, 64);
             let (encoded, fds) = fdpass::collecting(|| encode_into(&arg, frame.vec()));
             encoded.map_err(|err| {
                 format!(

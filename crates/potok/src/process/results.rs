@@ -120,13 +120,18 @@ impl<R> Results<R> {
             .collect()
     }
 
-    /// Takes the outcome at `index`, waiting for it until `deadline`.
-    fn take(&self, index: usize, deadline: Option<Instant>) -> Option<Result<R, TaskError>> {
+    /// Waits until `pick` finds something: awake for a moment first, then asleep; at
+    /// `deadline`, one last look.
+    fn wait_for<T>(
+        &self,
+        deadline: Option<Instant>,
+        mut pick: impl FnMut(&mut State<R>) -> Option<T>,
+    ) -> Option<T> {
         let mut st = self.state.lock();
         let mut spun = false;
         loop {
-            if let Some(outcome) = st.slots[index].take() {
-                return Some(outcome.map_err(|e| *e));
+            if let Some(found) = pick(&mut st) {
+                return Some(found);
             }
             if !spun {
                 spun = true;
@@ -137,7 +142,7 @@ impl<R> Results<R> {
             match deadline {
                 Some(d) => {
                     if self.changed.wait_until(&mut st, d).timed_out() {
-                        return st.slots[index].take().map(|o| o.map_err(|e| *e));
+                        return pick(&mut st);
                     }
                 }
                 None => self.changed.wait(&mut st),
@@ -145,30 +150,19 @@ impl<R> Results<R> {
         }
     }
 
+    /// Takes the outcome at `index`, waiting for it until `deadline`.
+    fn take(&self, index: usize, deadline: Option<Instant>) -> Option<Result<R, TaskError>> {
+        self.wait_for(deadline, |st| {
+            st.slots[index].take().map(|o| o.map_err(|e| *e))
+        })
+    }
+
     /// Takes the next outcome to arrive, waiting until `deadline`.
     fn take_arrived(&self, deadline: Option<Instant>) -> Option<Result<R, TaskError>> {
-        let mut st = self.state.lock();
-        let mut spun = false;
-        loop {
-            if let Some(index) = st.arrived.pop_front() {
-                return st.slots[index].take().map(|o| o.map_err(|e| *e));
-            }
-            if !spun {
-                spun = true;
-                let seen = self.stores.load(Ordering::Acquire);
-                MutexGuard::unlocked(&mut st, || self.spin(seen, deadline));
-                continue;
-            }
-            match deadline {
-                Some(d) => {
-                    if self.changed.wait_until(&mut st, d).timed_out() {
-                        let index = st.arrived.pop_front()?;
-                        return st.slots[index].take().map(|o| o.map_err(|e| *e));
-                    }
-                }
-                None => self.changed.wait(&mut st),
-            }
-        }
+        self.wait_for(deadline, |st| {
+            let index = st.arrived.pop_front()?;
+            st.slots[index].take().map(|o| o.map_err(|e| *e))
+        })
     }
 
     fn is_filled(&self, index: usize) -> bool {

@@ -36,7 +36,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::progress::Progress;
-use super::wire::{push_varint, take_varint};
+use super::wire::{push_varint, tag, take_varint, FrameBuf};
 
 /// A value that can cross a process boundary: serde both ways, sendable, owned. Every type
 /// with `Serialize` and `DeserializeOwned` is one.
@@ -151,6 +151,19 @@ impl TaskId {
             function: offset(f.addr()),
             fingerprint: fingerprint::<F>(),
         }
+    }
+
+    /// A JOB frame asking for this task on `count` items, numbered `seq`; the items' bytes
+    /// (`capacity` of them) are appended by the caller.
+    pub(crate) fn job_frame(&self, seq: u64, count: usize, capacity: usize) -> FrameBuf {
+        let mut frame = FrameBuf::with_capacity(tag::JOB, 42 + capacity);
+        frame
+            .u64(seq)
+            .u64(self.trampoline as u64)
+            .u64(self.function as u64)
+            .u64(self.fingerprint);
+        push_varint(frame.vec(), count as u64);
+        frame
     }
 
     /// Finds the trampoline in this process, refusing addresses outside the executable's code.

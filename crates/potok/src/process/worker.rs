@@ -39,7 +39,7 @@ use super::pool::{Assigned, Job, Next, Shared};
 use super::progress::NO_ITEM;
 use super::spawn::{self, Child, ChildKind};
 use super::task::ItemError;
-use super::wire::{self, push_varint, tag, Fields, FrameBuf, WireError};
+use super::wire::{self, tag, Fields, WireError};
 
 /// How an exchange with a worker ended.
 enum Answer {
@@ -98,13 +98,7 @@ pub(crate) fn run_initializer(shared: &Shared, child: &mut Child) -> Result<(), 
     let Some((task, arg)) = &shared.initializer else {
         return Ok(());
     };
-    let mut frame = FrameBuf::with_capacity(tag::JOB, 42 + arg.len());
-    frame
-        .u64(0)
-        .u64(task.trampoline as u64)
-        .u64(task.function as u64)
-        .u64(task.fingerprint);
-    push_varint(frame.vec(), 1);
+    let mut frame = task.job_frame(0, 1, arg.len());
     frame.bytes(arg);
     let frame = frame
         .finish()
