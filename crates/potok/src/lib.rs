@@ -1,5 +1,5 @@
-//! potok ("поток": thread) is Python's `threading` model in Rust, with Rust's guarantees and
-//! better diagnostics.
+//! potok ("поток": thread) is Python's `threading` and `multiprocessing` model in Rust, with
+//! Rust's guarantees and better diagnostics.
 //!
 //! # Python → potok
 //!
@@ -24,6 +24,16 @@
 //! | `Barrier(n, action, timeout)`: `wait()`, `abort()`, `reset()`, `BrokenBarrierError` | [`Barrier`]: [`wait`](Barrier::wait) → arrival index or [`BrokenBarrierError`], [`abort`](Barrier::abort), [`reset`](Barrier::reset), [`with_action`](Barrier::with_action), [`with_timeout`](Barrier::with_timeout) |
 //! | `Timer(interval, f)`: `start()`, `cancel()` | [`Timer`]: [`start`](Timer::start), [`cancel`](Timer::cancel), [`join`](Timer::join) |
 //! | a program that hangs in a deadlock | a [`DeadlockError`] naming every thread and lock involved (see [`deadlock`]); [`deadlock::set_policy`] to keep Python's hang, with the report |
+//! | `if __name__ == "__main__":` (children must not run the program) | [`main`] or [`process::init`] first in `fn main` |
+//! | `multiprocessing.Pool(n)`, `Pool(n, initializer, initargs, maxtasksperchild)` | [`process::Pool::new`]`(n)`, [`process::Pool::builder`]`()` |
+//! | `pool.map(f, xs, chunksize)`, `starmap`, `imap`, `imap_unordered` | [`process::Pool::map`] / `map_chunked`, [`process::Pool::starmap`], [`process::Pool::imap`], [`process::Pool::imap_unordered`] |
+//! | `pool.apply(f, (x,))`, `apply_async` → `AsyncResult` (`get`, `wait`, `ready`, `successful`) | [`process::Pool::apply`], [`process::Pool::apply_async`] → [`process::AsyncResult`] |
+//! | `pool.close()`, `join()`, `terminate()`, `with Pool() as p:` | [`process::Pool::close`], [`process::Pool::join`], [`process::Pool::terminate`], drop |
+//! | `Process(target=f, args=(x,))`, subclass overriding `run()` | [`process::Process::new`]`(f, x)`, [`process::Process::from_run`] with [`process::Run`] |
+//! | `p.start()`, `pid`, `is_alive()`, `join(timeout)`, `terminate()`, `kill()`, `exitcode` | same names on [`process::Process`]; `join` also returns the result |
+//! | `multiprocessing.Queue(maxsize)`: `put/get(block, timeout)`, `put_nowait/get_nowait`, `qsize/empty/full` | [`process::Queue`]: `put`, `put_timeout`, `try_put`, `get`, `get_timeout`, `try_get`, `qsize`, `is_empty`, `is_full` |
+//! | `Pipe()` → two `Connection`s (`send`, `recv`, `poll`) | [`process::Pipe::new`] → [`process::Connection`] |
+//! | `os.cpu_count()` | [`process::cpu_count`] |
 //!
 //! # Examples
 //!
@@ -42,6 +52,8 @@
 #![warn(missing_docs)]
 
 pub mod deadlock;
+#[cfg(target_os = "linux")]
+pub mod process;
 mod sync;
 mod thread;
 

@@ -3,6 +3,7 @@
 pub mod bank;
 pub mod deadlock;
 pub mod knights;
+pub mod read_files;
 mod tour;
 pub mod write_words;
 
@@ -27,6 +28,9 @@ pub fn run(cli: &Cli) -> CliResult {
         Command::Knights { knights } => knights::run(&ctx, knights),
         Command::Bank { faithful } => bank::run(&ctx, *faithful),
         Command::Deadlock { scenario } => deadlock::run(&ctx, scenario),
+        Command::ReadFiles { dir, lines } => {
+            read_files::run(&ctx, dir, lines.unwrap_or(read_files::DEFAULT_LINES))
+        }
         Command::Tour => tour::run(&ctx),
     }
 }

@@ -7,6 +7,9 @@ use crate::error::{CliError, CliResult};
 /// The tour's default `--time-scale`: a hundred times faster than the course.
 pub const TIME_SCALE: f64 = 0.01;
 
+/// Lines per file for read-files in the tour: small, so it is quick.
+const TOUR_LINES: u64 = 20_000;
+
 pub fn run(ctx: &Context) -> CliResult {
     let dir = std::env::temp_dir().join(format!("potok-tour-{}", std::process::id()));
     std::fs::create_dir_all(&dir)
@@ -49,6 +52,14 @@ fn lessons(ctx: &Context, dir: &std::path::Path) -> CliResult {
         "deadlock abba",
     );
     super::deadlock::run(ctx, &super::deadlock::Scenario::Abba)?;
+    header(
+        ctx,
+        "10_5",
+        "Многопроцессное программирование",
+        "Multiprocessing",
+        "read-files",
+    );
+    super::read_files::run(ctx, dir, TOUR_LINES)?;
     Ok(())
 }
 
