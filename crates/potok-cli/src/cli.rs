@@ -83,6 +83,15 @@ pub enum Command {
         #[arg(long, default_value_t = 100, value_name = "M")]
         work: u64,
     },
+    /// 10_5: read four files one after another, with a process pool and with threads, and time each
+    ReadFiles {
+        /// Folder for `file 1.txt` … `file 4.txt` (missing ones are written first)
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Lines in each generated file (consecutive integers) [default: 3000000, about a second of reading here]
+        #[arg(long, value_name = "N", value_parser = parse_lines)]
+        lines: Option<u64>,
+    },
     /// Every lesson, one after another, quickly (time scale 0.01 unless given)
     Tour,
 }
@@ -109,6 +118,13 @@ fn parse_time_scale(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
         _ => Err("must be a positive number, like 1 or 0.01".to_owned()),
+    }
+}
+
+fn parse_lines(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("must be a whole number above 0, like 1000".to_owned()),
     }
 }
 

@@ -1,5 +1,5 @@
-//! potok ("поток": thread) is Python's `threading` and `queue` model in Rust, with Rust's
-//! guarantees and better diagnostics.
+//! potok ("поток": thread) is Python's `threading`, `queue` and `multiprocessing` model in Rust,
+//! with Rust's guarantees and better diagnostics.
 //!
 //! # Python → potok
 //!
@@ -32,6 +32,16 @@
 //! | `q.task_done()` (`ValueError` when called too often), `q.join()`, `q.unfinished_tasks` | [`Queue::task_done`] → `Result<(), `[`TaskDoneError`]`>`, [`Queue::join`], [`Queue::unfinished_tasks`] |
 //! | `q.shutdown(immediate)`, `q.is_shutdown` (3.13) | [`Queue::shutdown`], [`Queue::is_shut_down`] |
 //! | `for x in iter(q.get, None)` | `for x in &q` / [`Queue::iter`]: items until the queue is shut down |
+//! | `if __name__ == "__main__":` (children must not run the program) | [`main`] or [`process::init`] first in `fn main` |
+//! | `multiprocessing.Pool(n)`, `Pool(n, initializer, initargs, maxtasksperchild)` | [`process::Pool::new`]`(n)`, [`process::Pool::builder`]`()` |
+//! | `pool.map(f, xs, chunksize)`, `starmap`, `imap`, `imap_unordered` | [`process::Pool::map`] / `map_chunked`, [`process::Pool::starmap`], [`process::Pool::imap`], [`process::Pool::imap_unordered`] |
+//! | `pool.apply(f, (x,))`, `apply_async` → `AsyncResult` (`get`, `wait`, `ready`, `successful`) | [`process::Pool::apply`], [`process::Pool::apply_async`] → [`process::AsyncResult`] |
+//! | `pool.close()`, `join()`, `terminate()`, `with Pool() as p:` | [`process::Pool::close`], [`process::Pool::join`], [`process::Pool::terminate`], drop |
+//! | `Process(target=f, args=(x,))`, subclass overriding `run()` | [`process::Process::new`]`(f, x)`, [`process::Process::from_run`] with [`process::Run`] |
+//! | `p.start()`, `pid`, `is_alive()`, `join(timeout)`, `terminate()`, `kill()`, `exitcode` | same names on [`process::Process`]; `join` also returns the result |
+//! | `multiprocessing.Queue(maxsize)`: `put/get(block, timeout)`, `put_nowait/get_nowait`, `qsize/empty/full` | [`process::Queue`]: `put`, `put_timeout`, `try_put`, `get`, `get_timeout`, `try_get`, `qsize`, `is_empty`, `is_full` |
+//! | `Pipe()` → two `Connection`s (`send`, `recv`, `poll`) | [`process::Pipe::new`] → [`process::Connection`] |
+//! | `os.cpu_count()` | [`process::cpu_count`] |
 //!
 //! # Examples
 //!
@@ -50,6 +60,8 @@
 #![warn(missing_docs)]
 
 pub mod deadlock;
+#[cfg(target_os = "linux")]
+pub mod process;
 mod queue;
 mod sync;
 mod thread;

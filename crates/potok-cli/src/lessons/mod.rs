@@ -5,6 +5,7 @@ pub mod cafe;
 pub mod deadlock;
 mod gil;
 pub mod knights;
+pub mod read_files;
 mod tour;
 pub mod write_words;
 
@@ -31,6 +32,9 @@ pub fn run(cli: &Cli) -> CliResult {
         Command::Deadlock { scenario } => deadlock::run(&ctx, scenario),
         Command::Cafe { tables, guests } => cafe::run(&ctx, *tables, guests),
         Command::Gil { threads, work } => gil::run(&ctx, *threads, *work, None),
+        Command::ReadFiles { dir, lines } => {
+            read_files::run(&ctx, dir, lines.unwrap_or(read_files::DEFAULT_LINES))
+        }
         Command::Tour => tour::run(&ctx),
     }
 }

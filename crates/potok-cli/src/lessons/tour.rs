@@ -13,6 +13,9 @@ pub const TIME_SCALE: f64 = 0.01;
 const TOUR_GIL_PIECE: std::time::Duration = std::time::Duration::from_millis(40);
 const TOUR_GIL_PYTHON_SQUARES: u64 = 600_000;
 
+/// Lines per file for read-files in the tour: small, so it is quick.
+const TOUR_LINES: u64 = 20_000;
+
 pub fn run(ctx: &Context) -> CliResult {
     let dir = std::env::temp_dir().join(format!("potok-tour-{}", std::process::id()));
     std::fs::create_dir_all(&dir)
@@ -66,6 +69,14 @@ fn lessons(ctx: &Context, dir: &std::path::Path) -> CliResult {
     header(ctx, "10_4", "GIL", "The GIL", "gil");
     let work = super::gil::calibrated_work(TOUR_GIL_PIECE);
     super::gil::run(ctx, None, work, Some(TOUR_GIL_PYTHON_SQUARES))?;
+    header(
+        ctx,
+        "10_5",
+        "Многопроцессное программирование",
+        "Multiprocessing",
+        "read-files",
+    );
+    super::read_files::run(ctx, dir, TOUR_LINES)?;
     Ok(())
 }
 

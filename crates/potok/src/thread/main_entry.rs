@@ -13,6 +13,10 @@ use super::registry;
 /// Call it first thing in `fn main`, on the process's main thread. If the body panics, the
 /// non-daemon threads are still waited for, then the panic goes on.
 ///
+/// It also dispatches child processes: in a process started by [`crate::process`] (a pool
+/// worker, a `Process`), it runs the child's work instead of `body` and exits
+/// (see [`process::init`](crate::process::init)).
+///
 /// # Examples
 ///
 /// ```
@@ -27,6 +31,9 @@ use super::registry;
 /// # main();
 /// ```
 pub fn main<R>(body: impl FnOnce() -> R) -> R {
+    // A child process started by potok::process runs its worker here and never returns.
+    #[cfg(target_os = "linux")]
+    crate::process::init();
     let me = registry::current_thread();
     let outcome = panic::catch_unwind(AssertUnwindSafe(body));
     wait_for_non_daemon_threads(me.ident());

@@ -1,0 +1,124 @@
+//! `potok read-files` (lesson 10_5), run as a user runs it: the three timings in Python's
+//! duration format, the generated files' content, files already there left alone, bad input,
+//! and the lesson in the tour. The pool's workers are the `potok` binary itself, dispatched by
+//! `potok::main`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+/// Bound on any one run, so the suite can never hang.
+const LIMIT: Duration = Duration::from_secs(120);
+
+fn potok() -> Command {
+    let mut cmd = Command::cargo_bin("potok").unwrap();
+    cmd.timeout(LIMIT)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG");
+    cmd
+}
+
+/// Checks `H:MM:SS[.ffffff] (<label>)` and returns the label.
+fn timing_label(line: &str) -> &str {
+    let (duration, label) = line.split_once(' ').expect("a duration, then a label");
+    let parts: Vec<&str> = duration.split(':').collect();
+    assert_eq!(parts.len(), 3, "not H:MM:SS: {line}");
+    assert!(parts[0].chars().all(|c| c.is_ascii_digit()), "{line}");
+    assert_eq!(parts[1].len(), 2, "{line}");
+    let (secs, frac) = parts[2].split_once('.').unwrap_or((parts[2], "000000"));
+    assert_eq!(secs.len(), 2, "{line}");
+    assert_eq!(frac.len(), 6, "microseconds are six digits: {line}");
+    assert!(
+        (secs.to_owned() + frac).chars().all(|c| c.is_ascii_digit()),
+        "{line}"
+    );
+    label
+        .strip_prefix('(')
+        .and_then(|l| l.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("label not in parentheses: {line}"))
+}
+
+fn run_lesson(lang: &str, dir: &Path, lines: &str) -> Vec<String> {
+    let output = potok()
+        .args(["--lang", lang, "read-files", "--lines", lines, "--dir"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn three_timings_and_generated_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = run_lesson("ru", dir.path(), "1000");
+    let labels: Vec<&str> = lines.iter().map(|l| timing_label(l)).collect();
+    assert_eq!(labels, ["линейный", "многопроцессный", "многопоточный"]);
+    for n in 1..=4u64 {
+        let text = std::fs::read_to_string(dir.path().join(format!("file {n}.txt"))).unwrap();
+        let expected: String = ((n - 1) * 1000 + 1..=n * 1000)
+            .map(|i| format!("{i}\n"))
+            .collect();
+        assert_eq!(text, expected, "file {n}.txt");
+    }
+    // No partial files left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
+}
+
+#[test]
+fn english_labels_and_existing_files_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("file 1.txt"), "7\n8\n").unwrap();
+    let lines = run_lesson("en", dir.path(), "50");
+    let labels: Vec<&str> = lines.iter().map(|l| timing_label(l)).collect();
+    assert_eq!(labels, ["linear", "multiprocess", "multithreaded"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("file 1.txt")).unwrap(),
+        "7\n8\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("file 2.txt"))
+            .unwrap()
+            .lines()
+            .next(),
+        Some("51")
+    );
+}
+
+#[test]
+fn bad_input_is_exit_code_2() {
+    for (args, mention) in [
+        (vec!["read-files", "--lines", "0"], "above 0"),
+        (vec!["read-files", "--lines", "many"], "above 0"),
+        (
+            vec!["read-files", "--dir", "/no/such/folder"],
+            "no such folder",
+        ),
+    ] {
+        let output = potok().args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(mention), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn the_tour_reads_files_too() {
+    let output = potok().args(["--lang", "en", "tour"]).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    for needle in ["(linear)", "(multiprocess)", "(multithreaded)"] {
+        assert!(text.contains(needle), "tour printed no '{needle}':\n{text}");
+    }
+    let help = potok().arg("--help").output().unwrap();
+    assert!(String::from_utf8(help.stdout)
+        .unwrap()
+        .contains("read-files"));
+}

@@ -1,0 +1,271 @@
+//! Child dispatch: [`init`] turns a process started by potok into a worker before the program
+//! runs, and the worker loops that children run.
+//!
+//! # A worker's life (the child side)
+//!
+//! ```text
+//!  exec ──▶ init(): POTOK_CHILD set? ── no ──▶ return: this is the program
+//!               │ yes
+//!               ▼
+//!  parent-death signal; parent still there? ── no ──▶ exit
+//!               ▼
+//!  socket off stdin, /dev/null on stdin, progress page mapped, quiet panic hook
+//!               ▼
+//!  HELLO(pid, layout) ──▶ [worker]  read JOB ─▶ run items ─▶ DONE/REFUSED ─┐
+//!                          ▲                                               │
+//!                          └───────────────────────────────────────────────┘
+//!                          EOF from the parent ─▶ exit 0
+//!                     ──▶ [process] read JOB ─▶ run it ─▶ DONE ─▶ exit 0 (1 if it panicked)
+//! ```
+//!
+//! A broken frame from the parent ends the child with exit code 70 and a line on stderr; the
+//! parent sees the socket close and reports it.
+
+use std::cell::RefCell;
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::os::fd::{FromRawFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::progress::Progress;
+use super::spawn::{ChildKind, ENV};
+use super::task::{layout_fingerprint, TaskId};
+use super::wire::{self, tag, Fields, FrameBuf};
+
+/// Exit code of a child whose stream from the parent broke.
+const EXIT_PROTOCOL: i32 = 70;
+
+static DISPATCHED: AtomicBool = AtomicBool::new(false);
+
+/// Runs the worker instead of the program if this process is a potok child; returns at once
+/// otherwise.
+///
+/// [`potok::main`](crate::main) calls it first, so a program that uses `potok::main` needs
+/// nothing else. A program that does not must call it as the first line of `main`: a child is
+/// this same executable started again, and everything `main` does before `init` runs in every
+/// child too. A child that does not reach `init` is noticed: it may not start children of its
+/// own (it exits with a message instead), and its parent reports
+/// [`StartError::NotDispatched`](super::StartError::NotDispatched) within seconds.
+///
+/// # Tests
+///
+/// Integration tests are executables too. A test file that uses processes sets
+/// `harness = false` for itself in `Cargo.toml` and has its own `main` that calls `init()` (or
+/// `potok::main`) before running its tests; the libtest harness cannot be used there, since
+/// the child would run the test harness instead.
+///
+/// # Examples
+///
+/// ```no_run
+/// // no_run: a doc test's `main` is wrapped by rustdoc, so its children would not start here.
+/// fn square(x: u64) -> u64 {
+///     x * x
+/// }
+///
+/// fn main() {
+///     potok::process::init(); // a child never returns from here
+///     let pool = potok::process::Pool::new(2).unwrap();
+///     assert_eq!(pool.map(square, 1..=3).unwrap(), [1, 4, 9]);
+/// }
+/// ```
+pub fn init() {
+    if DISPATCHED.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let Some(spec) = std::env::var_os(ENV) else {
+        return;
+    };
+    // Children of this child must not see the marker: a task may start a pool of its own.
+    std::env::remove_var(ENV);
+    let code = match run_child(&spec) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("potok child process {}: {msg}", std::process::id());
+            EXIT_PROTOCOL
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run_child(spec: &OsString) -> Result<i32, String> {
+    let spec = spec.to_str().ok_or("unreadable POTOK_CHILD")?;
+    let mut parts = spec.split(':');
+    let (kind, ppid, progress_fd) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(kind), Some(ppid), Some(fd)) => (
+            ChildKind::parse(kind).ok_or("unknown child kind")?,
+            ppid.parse::<libc::pid_t>().map_err(|_| "bad parent pid")?,
+            fd.parse::<RawFd>().map_err(|_| "bad progress descriptor")?,
+        ),
+        _ => return Err(format!("malformed {ENV}={spec}")),
+    };
+    die_with_parent(ppid)?;
+    let sock = take_socket_from_stdin().map_err(|e| format!("no socket to the parent: {e}"))?;
+    let progress = Progress::map(progress_fd)
+        .or_else(|_| Progress::private())
+        .map_err(|e| format!("no progress page: {e}"))?;
+    // SAFETY: closing the inherited progress descriptor, which nothing else in this fresh
+    // process uses; the mapping stays valid after close.
+    unsafe {
+        libc::close(progress_fd);
+    }
+    install_quiet_panic_hook();
+    let mut sock = sock;
+    let mut hello = FrameBuf::new(tag::HELLO);
+    hello
+        .u64(u64::from(std::process::id()))
+        .u64(layout_fingerprint());
+    send(&mut sock, hello)?;
+    match kind {
+        ChildKind::Worker => worker_loop(&mut sock, &progress),
+        ChildKind::Process => process_once(&mut sock, &progress),
+    }
+}
+
+/// Asks for SIGKILL when the parent dies, then checks it has not died already.
+fn die_with_parent(ppid: libc::pid_t) -> Result<(), String> {
+    // SAFETY: prctl(PR_SET_PDEATHSIG, sig) only sets a flag on this process.
+    let rc = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+    if rc != 0 {
+        return Err(format!("prctl: {}", io::Error::last_os_error()));
+    }
+    // SAFETY: getppid has no preconditions.
+    if unsafe { libc::getppid() } != ppid {
+        // The parent died before we asked: nobody is waiting for us.
+        std::process::exit(0);
+    }
+    Ok(())
+}
+
+/// Moves the socket off stdin to a close-on-exec descriptor and puts /dev/null on stdin.
+fn take_socket_from_stdin() -> io::Result<UnixStream> {
+    // SAFETY: duplicating fd 0, which the parent set to our socket.
+    let fd = unsafe { libc::fcntl(0, libc::F_DUPFD_CLOEXEC, 3) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a fresh descriptor that we own.
+    let sock = unsafe { UnixStream::from_raw_fd(fd) };
+    let null = std::fs::File::open("/dev/null")?;
+    // SAFETY: dup2 onto stdin; both descriptors are valid.
+    if unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), 0) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(sock)
+}
+
+thread_local! {
+    static LAST_PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// In a child a panicking task is reported to the parent, not printed: the hook only notes
+/// where it happened.
+fn install_quiet_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+        LAST_PANIC_AT.with(|slot| *slot.borrow_mut() = at);
+    }));
+}
+
+/// The text of a panic: its message, and where it happened when the hook saw it.
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    let msg = if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "Box<dyn Any>".to_owned()
+    };
+    match LAST_PANIC_AT.with(|slot| slot.borrow_mut().take()) {
+        Some(at) => format!("{msg} (at {at})"),
+        None => msg,
+    }
+}
+
+fn send(sock: &mut UnixStream, frame: FrameBuf) -> Result<(), String> {
+    let bytes = frame.finish().map_err(|e| e.to_string())?;
+    sock.write_all(&bytes)
+        .map_err(|e| format!("writing to the parent: {e}"))
+}
+
+/// Runs one JOB frame; returns the answer frame and whether the (first) item panicked.
+fn run_job(payload: &[u8], progress: &Progress) -> Result<FrameBuf, String> {
+    let mut fields = Fields::new(payload);
+    let read = |f: &mut Fields<'_>| f.u64().map_err(|e| e.to_string());
+    let seq = read(&mut fields)?;
+    let id = TaskId {
+        trampoline: read(&mut fields)? as i64,
+        function: read(&mut fields)? as i64,
+        fingerprint: read(&mut fields)?,
+    };
+    let items = fields.rest();
+    progress.start_job(seq);
+    let refuse = |why: String| {
+        let mut frame = FrameBuf::new(tag::REFUSED);
+        frame.u64(seq).bytes(why.as_bytes());
+        frame
+    };
+    let (trampoline, function) = match id.resolve() {
+        Ok(found) => found,
+        Err(why) => return Ok(refuse(why)),
+    };
+    let mut frame = FrameBuf::with_capacity(tag::DONE, items.len() + 16);
+    frame.u64(seq);
+    match trampoline(function, id.fingerprint, items, frame.vec(), progress) {
+        Ok(()) => Ok(frame),
+        Err(why) => Ok(refuse(why)),
+    }
+}
+
+fn worker_loop(sock: &mut UnixStream, progress: &Progress) -> Result<i32, String> {
+    let mut buf = Vec::new();
+    let mut reader = sock.try_clone().map_err(|e| e.to_string())?;
+    loop {
+        match wire::read_frame(&mut reader, &mut buf) {
+            Ok(false) => return Ok(0),
+            Ok(true) if buf.first() == Some(&tag::JOB) => {
+                let answer = run_job(&buf, progress)?;
+                let bytes = match answer.finish() {
+                    Ok(bytes) => bytes,
+                    // The results are too large for one message: refuse the chunk by name
+                    // rather than die (which would blame one item for all).
+                    Err(err) => refusal(&buf, &format!("the chunk's results do not fit: {err}"))?,
+                };
+                sock.write_all(&bytes)
+                    .map_err(|e| format!("writing to the parent: {e}"))?;
+            }
+            Ok(true) => return Err(format!("unexpected message tag {:?}", buf.first())),
+            Err(err) => return Err(format!("reading from the parent: {err}")),
+        }
+    }
+}
+
+/// A REFUSED frame for the job in `job_payload`.
+fn refusal(job_payload: &[u8], why: &str) -> Result<Vec<u8>, String> {
+    let seq = Fields::new(job_payload).u64().map_err(|e| e.to_string())?;
+    let mut frame = FrameBuf::new(tag::REFUSED);
+    frame.u64(seq).bytes(why.as_bytes());
+    frame.finish().map_err(|e| e.to_string())
+}
+
+fn process_once(sock: &mut UnixStream, progress: &Progress) -> Result<i32, String> {
+    let mut buf = Vec::new();
+    let mut reader = sock.try_clone().map_err(|e| e.to_string())?;
+    super::fdpass::receive_frame(&mut reader, &mut buf)
+        .map_err(|e| format!("reading from the parent: {e}"))?;
+    if buf.first() != Some(&tag::JOB) {
+        return Err(format!("unexpected message tag {:?}", buf.first()));
+    }
+    let answer = run_job(&buf, progress)?;
+    let bytes = answer.finish().map_err(|e| e.to_string())?;
+    // DONE: seq (8 bytes), then a one-item sequence: its length (1), then the Result variant
+    // (0 = Ok, 1 = Err).
+    let failed = bytes.get(wire::HEADER) == Some(&tag::REFUSED)
+        || bytes.get(wire::HEADER + 1 + 8 + 1) == Some(&1);
+    sock.write_all(&bytes)
+        .map_err(|e| format!("writing to the parent: {e}"))?;
+    super::fdpass::drop_received();
+    Ok(if failed { 1 } else { 0 })
+}

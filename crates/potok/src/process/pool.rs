@@ -1,0 +1,890 @@
+//! [`Pool`]: Python's `multiprocessing.Pool`, with workers that may crash without taking the
+//! pool, or anybody's results, down with them.
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::cpu::cpu_count;
+use super::error::{Closed, MapError, StartError, StillRunning, TaskErrorKind};
+use super::results::{AsyncResult, IMap, IMapUnordered, Results, Sink};
+use super::spawn::{self, Child, ChildKind};
+use super::task::{encode_into, item_offsets, Task, TaskId, Value};
+use super::wire::MAX_FRAME;
+use super::worker;
+
+/// The indices (in their call) of a job's items: a range in the common case, a list once an
+/// item was left out (it did not encode) or the job was split.
+#[derive(Debug, Clone)]
+pub(crate) enum Indices {
+    Range { start: usize, len: usize },
+    List(Vec<usize>),
+}
+
+impl Indices {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Indices::Range { len, .. } => *len,
+            Indices::List(list) => list.len(),
+        }
+    }
+
+    pub(crate) fn get(&self, i: usize) -> usize {
+        match self {
+            Indices::Range { start, .. } => start + i,
+            Indices::List(list) => list[i],
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    fn push(&mut self, index: usize) {
+        match self {
+            Indices::Range { start, len } if *len == 0 => {
+                *start = index;
+                *len = 1;
+            }
+            Indices::Range { start, len } if *start + *len == index => *len += 1,
+            Indices::Range { start, len } => {
+                let mut list: Vec<usize> = (*start..*start + *len).collect();
+                list.push(index);
+                *self = Indices::List(list);
+            }
+            Indices::List(list) => list.push(index),
+        }
+    }
+}
+
+/// The most item bytes one job carries, leaving room for its header within a frame.
+const MAX_JOB_BYTES: usize = MAX_FRAME - 64;
+
+/// Finds where each of `count` encoded items starts (see `task::item_offsets`).
+type Offsets = fn(&[u8], usize) -> Option<Vec<usize>>;
+
+/// A chunk of items for one worker: their encoded arguments and their indices.
+pub(crate) struct Job {
+    pub(crate) task: TaskId,
+    /// The items' postcard bytes, one after another.
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) indices: Indices,
+    pub(crate) sink: Arc<dyn Sink>,
+    offsets: Offsets,
+    /// Times the job went back to the queue because a worker died before starting any item.
+    pub(crate) attempts: u32,
+}
+
+impl Job {
+    fn new(task: TaskId, sink: Arc<dyn Sink>, offsets: Offsets) -> Job {
+        Job {
+            task,
+            bytes: Vec::new(),
+            indices: Indices::Range { start: 0, len: 0 },
+            sink,
+            offsets,
+            attempts: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.indices.len()
+    }
+
+    pub(crate) fn fail_all(&self, kind: TaskErrorKind) {
+        for index in self.indices.iter() {
+            self.sink.fail(index, kind.clone());
+        }
+    }
+
+    /// The items before and after item `k`, as new jobs; `None` for an empty side. If the
+    /// items cannot be told apart, every item but `k` fails with `kind`.
+    pub(crate) fn split_around(&self, k: usize, kind: &TaskErrorKind) -> [Option<Job>; 2] {
+        let Some(offsets) = (self.offsets)(&self.bytes, self.len()) else {
+            for (i, index) in self.indices.iter().enumerate() {
+                if i != k {
+                    self.sink.fail(index, kind.clone());
+                }
+            }
+            return [None, None];
+        };
+        let end = |i: usize| offsets.get(i).copied().unwrap_or(self.bytes.len());
+        let part = |range: std::ops::Range<usize>| {
+            if range.is_empty() {
+                return None;
+            }
+            let mut job = Job::new(self.task, Arc::clone(&self.sink), self.offsets);
+            job.bytes = self.bytes[offsets[range.start]..end(range.end)].to_vec();
+            for i in range {
+                job.indices.push(self.indices.get(i));
+            }
+            Some(job)
+        };
+        [part(0..k), part(k + 1..self.len())]
+    }
+
+    /// The frame that asks a worker to run this job as number `seq`.
+    pub(crate) fn frame(&self, seq: u64) -> Vec<u8> {
+        let mut frame = self.task.job_frame(seq, self.len(), self.bytes.len());
+        frame.bytes(&self.bytes);
+        frame
+            .finish()
+            .expect("submit keeps every job's bytes under MAX_JOB_BYTES")
+    }
+}
+
+/// A job given to a worker thread: its sequence number, and the socket a caller already wrote
+/// it to, if it was handed to an idle worker (if that worker has been replaced since, the job
+/// must be written again).
+pub(crate) struct Assigned {
+    pub(crate) seq: u64,
+    pub(crate) job: Job,
+    pub(crate) written_to: Option<Arc<UnixStream>>,
+}
+
+/// What a worker thread is to do next.
+pub(crate) enum Next {
+    /// Run this job.
+    Job(Assigned),
+    /// Nothing came for a while: check that the worker is still alive, then ask again.
+    Check,
+    /// Stop: closed and nothing left, terminated, or broken (or, without waiting, no job now).
+    Stop,
+}
+
+/// How long an idle worker thread waits before checking that its worker is alive, so a worker
+/// that dies while idle is reaped and replaced within this time (Python's pool checks every
+/// 0.1 s).
+const IDLE_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// One worker slot, as the pool state sees it.
+#[derive(Default)]
+struct Slot {
+    /// The worker's pid while the child may be running.
+    pid: Option<u32>,
+    /// The parent's end of the worker's socket while it is in service.
+    sock: Option<Arc<UnixStream>>,
+    /// Its thread waits for work.
+    idle: bool,
+    /// A caller is writing a job to it.
+    claimed: bool,
+    /// The job a caller wrote to it (and the socket written to), for its thread to collect.
+    handoff: Option<(u64, Job, Arc<UnixStream>)>,
+}
+
+struct State {
+    queue: VecDeque<Job>,
+    closed: bool,
+    terminated: bool,
+    broken: Option<String>,
+    slots: Vec<Slot>,
+}
+
+impl State {
+    /// Every job that is no worker's: queued, or handed off but not collected.
+    fn drain_unowned(&mut self) -> Vec<Job> {
+        let mut jobs: Vec<Job> = self.queue.drain(..).collect();
+        jobs.extend(
+            self.slots
+                .iter_mut()
+                .filter_map(|s| s.handoff.take().map(|(_, j, _)| j)),
+        );
+        jobs
+    }
+}
+
+/// What the pool and its worker threads share.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    /// One per slot: its thread waits there for work.
+    wake: Vec<Condvar>,
+    seq: AtomicU64,
+    pub(crate) initializer: Option<(TaskId, Vec<u8>)>,
+    pub(crate) maxtasksperchild: Option<usize>,
+}
+
+impl Shared {
+    fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// The next job for `slot`: one a caller handed off, or the oldest queued. With `wait`, waits
+    /// for one (returning [`Next::Check`] now and then while idle); without, returns
+    /// [`Next::Stop`] when there is none now.
+    pub(crate) fn next_job(&self, slot: usize, wait: bool) -> Next {
+        let mut st = self.state.lock();
+        loop {
+            if st.terminated || st.broken.is_some() {
+                return Next::Stop;
+            }
+            let me = &mut st.slots[slot];
+            if let Some((seq, job, sock)) = me.handoff.take() {
+                me.claimed = false;
+                me.idle = false;
+                return Next::Job(Assigned {
+                    seq,
+                    job,
+                    written_to: Some(sock),
+                });
+            }
+            if !me.claimed {
+                if let Some(job) = st.queue.pop_front() {
+                    st.slots[slot].idle = false;
+                    return Next::Job(Assigned {
+                        seq: self.next_seq(),
+                        job,
+                        written_to: None,
+                    });
+                }
+                if st.closed || !wait {
+                    return Next::Stop;
+                }
+            }
+            st.slots[slot].idle = true;
+            if self.wake[slot].wait_for(&mut st, IDLE_CHECK).timed_out() {
+                return Next::Check;
+            }
+        }
+    }
+
+    pub(crate) fn requeue(&self, job: Job) {
+        let mut st = self.state.lock();
+        if st.terminated {
+            drop(st);
+            job.fail_all(TaskErrorKind::Terminated);
+            return;
+        }
+        if let Some(why) = st.broken.clone() {
+            drop(st);
+            job.fail_all(TaskErrorKind::PoolBroken(why));
+            return;
+        }
+        st.queue.push_front(job);
+        self.wake_one_idle(&mut st);
+    }
+
+    /// Wakes one idle worker thread, if any (and marks it busy, so the next wake picks another).
+    fn wake_one_idle(&self, st: &mut State) {
+        if let Some(slot) = st.slots.iter().position(|s| s.idle) {
+            st.slots[slot].idle = false;
+            self.wake[slot].notify_one();
+        }
+    }
+
+    fn wake_all(&self) {
+        for cond in &self.wake {
+            cond.notify_all();
+        }
+    }
+
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.state.lock().terminated
+    }
+
+    /// The slot's worker is gone or going: no signal or job may reach it any more.
+    pub(crate) fn forget_worker(&self, slot: usize) {
+        let mut st = self.state.lock();
+        st.slots[slot].pid = None;
+        st.slots[slot].sock = None;
+    }
+
+    /// Publishes a new worker; false if the pool was terminated meanwhile.
+    pub(crate) fn publish_worker(&self, slot: usize, child: &Child) -> bool {
+        let mut st = self.state.lock();
+        if st.terminated {
+            return false;
+        }
+        st.slots[slot].pid = Some(child.pid);
+        st.slots[slot].sock = Some(Arc::clone(&child.sock));
+        true
+    }
+
+    /// No worker can be started any more: every waiting task fails, and so will new ones.
+    pub(crate) fn break_pool(&self, why: String) {
+        let jobs = {
+            let mut st = self.state.lock();
+            st.broken.get_or_insert(why.clone());
+            st.drain_unowned()
+        };
+        self.wake_all();
+        for job in jobs {
+            job.fail_all(TaskErrorKind::PoolBroken(why.clone()));
+        }
+    }
+
+    /// Queues a job, or writes it straight to an idle worker when nothing is queued (saving
+    /// that worker's thread a wake-up on the way there). `Err` gives the job back if the pool
+    /// takes no more work.
+    fn submit(&self, job: Job) -> Result<(), Job> {
+        let mut st = self.state.lock();
+        if st.closed || st.terminated {
+            return Err(job);
+        }
+        if let Some(why) = st.broken.clone() {
+            drop(st);
+            job.fail_all(TaskErrorKind::PoolBroken(why));
+            return Ok(());
+        }
+        let idle = st
+            .slots
+            .iter()
+            .position(|s| s.idle && !s.claimed && s.sock.is_some());
+        let Some(slot) = idle.filter(|_| st.queue.is_empty()) else {
+            st.queue.push_back(job);
+            self.wake_one_idle(&mut st);
+            return Ok(());
+        };
+        let me = &mut st.slots[slot];
+        me.idle = false;
+        me.claimed = true;
+        let sock = Arc::clone(me.sock.as_ref().expect("checked above"));
+        drop(st);
+        let seq = self.next_seq();
+        // A failed write means the worker is dead: its thread finds out on reading.
+        let _ = (&*sock).write_all(&job.frame(seq));
+        let mut st = self.state.lock();
+        if st.terminated {
+            st.slots[slot].claimed = false;
+            drop(st);
+            job.fail_all(TaskErrorKind::Terminated);
+            return Ok(());
+        }
+        st.slots[slot].handoff = Some((seq, job, sock));
+        drop(st);
+        self.wake[slot].notify_one();
+        Ok(())
+    }
+}
+
+/// A pool of worker processes: Python's `multiprocessing.Pool`.
+///
+/// Tasks are plain functions, `fn(T) -> R` with serde `T` and `R` (see [`Task`]): the pool
+/// sends the function's identity and the encoded argument to a worker, and the result comes
+/// back the same way. A worker that panics, aborts, is killed or crashes costs only the task
+/// it was running (an error naming its index); the pool starts a new worker, and every other
+/// task's result is unaffected. Python's Pool hangs in that case.
+///
+/// Dropping the pool terminates it (as Python's `with Pool() as p:` does), after which no
+/// worker process is left, not even as a zombie.
+///
+/// A worker is given a new chunk only once it has answered the last one, so a quick task never
+/// waits behind a slow one; the price is a round trip per chunk, which is why `map`'s default
+/// chunk size (a quarter of the items per worker, as in Python) matters for many small items.
+///
+/// A program that uses a pool must begin `main` with [`potok::main`](crate::main) or
+/// [`init`](super::init): every worker is this executable started again.
+///
+/// # Examples
+///
+/// ```no_run
+/// // no_run: workers re-run this executable, and rustdoc's wrapper does not dispatch them.
+/// use potok::process::Pool;
+///
+/// fn square(x: u64) -> u64 {
+///     x * x
+/// }
+///
+/// fn add(a: u64, b: u64) -> u64 {
+///     a + b
+/// }
+///
+/// fn main() {
+///     potok::main(|| {
+///         let pool = Pool::new(2).unwrap();
+///         assert_eq!(pool.map(square, 0..5).unwrap(), [0, 1, 4, 9, 16]);
+///         assert_eq!(pool.starmap(add, [(1, 2), (3, 4)]).unwrap(), [3, 7]);
+///         let pending = pool.apply_async(square, 12).unwrap();
+///         assert_eq!(pending.get().unwrap(), 144);
+///         pool.close();
+///         pool.join().unwrap();
+///     });
+/// }
+/// ```
+pub struct Pool {
+    shared: Arc<Shared>,
+    threads: std::sync::Mutex<Vec<JoinHandle<()>>>,
+    processes: usize,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let st = self.shared.state.lock();
+        f.debug_struct("Pool")
+            .field("processes", &self.processes)
+            .field("closed", &st.closed)
+            .field("terminated", &st.terminated)
+            .field("queued_jobs", &st.queue.len())
+            .finish()
+    }
+}
+
+/// Sets up a [`Pool`]: Python's `Pool(processes, initializer, initargs, maxtasksperchild)`.
+///
+/// # Examples
+///
+/// ```no_run
+/// // no_run: needs worker processes (see `potok::process::init`).
+/// fn greet(who: String) {
+///     eprintln!("worker {} ready for {who}", std::process::id());
+/// }
+///
+/// # fn main() {
+/// # potok::process::init();
+/// let pool = potok::process::Pool::builder()
+///     .processes(2)
+///     .initializer(greet, "the course".to_string())
+///     .maxtasksperchild(100)
+///     .build()
+///     .unwrap();
+/// # drop(pool);
+/// # }
+/// ```
+#[derive(Default)]
+#[must_use = "a PoolBuilder does nothing until build() is called"]
+pub struct PoolBuilder {
+    processes: Option<usize>,
+    initializer: Option<(TaskId, Vec<u8>)>,
+    maxtasksperchild: Option<usize>,
+}
+
+impl std::fmt::Debug for PoolBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolBuilder")
+            .field("processes", &self.processes)
+            .field("initializer", &self.initializer.is_some())
+            .field("maxtasksperchild", &self.maxtasksperchild)
+            .finish()
+    }
+}
+
+impl PoolBuilder {
+    /// The number of worker processes (default: [`cpu_count`]).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0 (Python raises `ValueError`).
+    pub fn processes(mut self, n: usize) -> Self {
+        assert!(n > 0, "a pool needs at least one process");
+        self.processes = Some(n);
+        self
+    }
+
+    /// A function each new worker runs once before taking tasks, with `arg` (Python's
+    /// `initializer` and `initargs`). If it panics, [`build`](Self::build) fails with
+    /// [`StartError::Initializer`]; in a replacement worker, the pool is broken and its
+    /// pending tasks fail.
+    ///
+    /// # Panics
+    ///
+    /// If `arg` cannot be serialized.
+    pub fn initializer<T: Value>(mut self, f: fn(T), arg: T) -> Self {
+        let mut bytes = Vec::new();
+        encode_into(&arg, &mut bytes).expect("the initializer's argument must serialize");
+        self.initializer = Some((TaskId::of(f), bytes));
+        self
+    }
+
+    /// How many tasks (chunks, for the map family, as in Python) a worker runs before it is
+    /// replaced by a fresh one (Python's `maxtasksperchild`; default: no limit).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0.
+    pub fn maxtasksperchild(mut self, n: usize) -> Self {
+        assert!(n > 0, "maxtasksperchild must be at least 1");
+        self.maxtasksperchild = Some(n);
+        self
+    }
+
+    /// Starts the workers and waits until each has reported for work (and run the initializer).
+    ///
+    /// # Errors
+    ///
+    /// [`StartError`] if a worker cannot be started: the executable cannot be run again, its
+    /// `main` does not begin with [`potok::main`](crate::main) or [`init`](super::init)
+    /// ([`StartError::NotDispatched`], reported within 10 seconds), or the initializer
+    /// panicked. Workers already started are stopped.
+    pub fn build(self) -> Result<Pool, StartError> {
+        let processes = self.processes.unwrap_or_else(cpu_count);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                closed: false,
+                terminated: false,
+                broken: None,
+                slots: (0..processes).map(|_| Slot::default()).collect(),
+            }),
+            wake: (0..processes).map(|_| Condvar::new()).collect(),
+            seq: AtomicU64::new(0),
+            initializer: self.initializer,
+            maxtasksperchild: self.maxtasksperchild,
+        });
+        // Start all children first, so they boot in parallel, then wait for each.
+        let mut children: Vec<Child> = Vec::with_capacity(processes);
+        for child in spawn::spawn_many(ChildKind::Worker, processes) {
+            children.push(child?);
+        }
+        for child in &mut children {
+            child.handshake(spawn::HANDSHAKE_TIMEOUT)?;
+            worker::run_initializer(&shared, child)?;
+        }
+        let mut threads = Vec::with_capacity(processes);
+        for (slot, child) in children.into_iter().enumerate() {
+            shared.publish_worker(slot, &child);
+            let shared = Arc::clone(&shared);
+            let thread = std::thread::Builder::new()
+                .name(format!("potok-pool-worker-{slot}"))
+                .spawn(move || worker::run(shared, slot, child))
+                .map_err(StartError::Spawn)?;
+            threads.push(thread);
+        }
+        Ok(Pool {
+            shared,
+            threads: std::sync::Mutex::new(threads),
+            processes,
+        })
+    }
+}
+
+impl Pool {
+    /// A pool of `processes` workers (Python's `Pool(processes)`).
+    ///
+    /// # Errors
+    ///
+    /// [`StartError`], as for [`PoolBuilder::build`].
+    ///
+    /// # Panics
+    ///
+    /// If `processes` is 0.
+    pub fn new(processes: usize) -> Result<Pool, StartError> {
+        Pool::builder().processes(processes).build()
+    }
+
+    /// A builder, for the initializer, `maxtasksperchild`, or the default process count.
+    pub fn builder() -> PoolBuilder {
+        PoolBuilder::default()
+    }
+
+    /// The number of worker processes.
+    pub fn processes(&self) -> usize {
+        self.processes
+    }
+
+    /// The pids of the current workers (they change when a worker is replaced).
+    pub fn pids(&self) -> Vec<u32> {
+        self.shared
+            .state
+            .lock()
+            .slots
+            .iter()
+            .filter_map(|s| s.pid)
+            .collect()
+    }
+
+    /// Python's default chunk size for `map`: `len / (4 * processes)`, rounded up.
+    fn default_chunksize(&self, len: usize) -> usize {
+        len.div_ceil(4 * self.processes).max(1)
+    }
+
+    /// Encodes the items into jobs of `chunksize` and queues them.
+    fn submit<F: Task>(
+        &self,
+        f: F,
+        items: Vec<F::Args>,
+        chunksize: usize,
+        track_arrival: bool,
+    ) -> Result<Arc<Results<F::Output>>, Vec<F::Args>> {
+        {
+            let st = self.shared.state.lock();
+            if st.closed || st.terminated {
+                return Err(items);
+            }
+        }
+        let len = items.len();
+        let results = Results::<F::Output>::new(len, track_arrival);
+        let sink: Arc<dyn Sink> = results.clone();
+        let task = TaskId::of(f);
+        let chunksize = chunksize.max(1);
+        let offsets: Offsets = item_offsets::<F::Args>;
+        let mut job = Job::new(task, Arc::clone(&sink), offsets);
+        for (index, item) in items.into_iter().enumerate() {
+            let mark = job.bytes.len();
+            match encode_into(&item, &mut job.bytes) {
+                Ok(()) if job.bytes.len() <= MAX_JOB_BYTES => job.indices.push(index),
+                Ok(()) => {
+                    // Too much for one frame: the chunk ends before this item.
+                    let item_bytes = job.bytes.split_off(mark);
+                    if item_bytes.len() > MAX_JOB_BYTES {
+                        sink.fail(
+                            index,
+                            TaskErrorKind::Encode(format!(
+                                "the argument takes {} bytes encoded, more than a message may \
+                                 carry ({MAX_JOB_BYTES})",
+                                item_bytes.len()
+                            )),
+                        );
+                        continue;
+                    }
+                    if job.len() > 0 {
+                        let full =
+                            std::mem::replace(&mut job, Job::new(task, Arc::clone(&sink), offsets));
+                        if self.shared.submit(full).is_err() {
+                            return Ok(self.fail_closed(results, len));
+                        }
+                    }
+                    job.bytes = item_bytes;
+                    job.indices.push(index);
+                }
+                Err(err) => {
+                    job.bytes.truncate(mark);
+                    sink.fail(
+                        index,
+                        TaskErrorKind::Encode(format!(
+                            "the argument could not be encoded as {}: {err}",
+                            std::any::type_name::<F::Args>()
+                        )),
+                    );
+                }
+            }
+            // Each chunk is queued as soon as it is encoded, so workers start on it while the
+            // rest is being encoded.
+            if job.len() == chunksize {
+                let next = Job::new(task, Arc::clone(&sink), offsets);
+                let full = std::mem::replace(&mut job, next);
+                if self.shared.submit(full).is_err() {
+                    return Ok(self.fail_closed(results, len));
+                }
+            }
+        }
+        if job.len() > 0 && self.shared.submit(job).is_err() {
+            return Ok(self.fail_closed(results, len));
+        }
+        Ok(results)
+    }
+
+    /// The pool closed while a call was being queued: its unqueued items fail as terminated.
+    fn fail_closed<R>(&self, results: Arc<Results<R>>, len: usize) -> Arc<Results<R>>
+    where
+        R: serde::de::DeserializeOwned + Send + 'static,
+    {
+        for index in 0..len {
+            results.fail(index, TaskErrorKind::Terminated);
+        }
+        results
+    }
+
+    /// Applies `f` to every item, in parallel, and returns the results in order (Python's
+    /// `map`, with its default chunk size: `len / (4 * processes)` rounded up).
+    ///
+    /// # Errors
+    ///
+    /// [`MapError::Task`] with the failed task of lowest index (the others still ran), or
+    /// [`MapError::Closed`] if the pool no longer takes work.
+    pub fn map<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<Vec<R>, MapError> {
+        let items: Vec<T> = items.into_iter().collect();
+        let chunksize = self.default_chunksize(items.len());
+        self.map_chunked(f, items, chunksize)
+    }
+
+    /// [`map`](Self::map) with an explicit chunk size (items per message to a worker).
+    ///
+    /// # Errors
+    ///
+    /// As for [`map`](Self::map).
+    pub fn map_chunked<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+        chunksize: usize,
+    ) -> Result<Vec<R>, MapError> {
+        self.run_all(f, items.into_iter().collect(), Some(chunksize))
+    }
+
+    /// Like [`map`](Self::map), for functions of two arguments given as pairs (Python's
+    /// `starmap`). For more arguments, take a tuple and use `map`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`map`](Self::map).
+    pub fn starmap<A: Value, B: Value, R: Value>(
+        &self,
+        f: fn(A, B) -> R,
+        items: impl IntoIterator<Item = (A, B)>,
+    ) -> Result<Vec<R>, MapError> {
+        self.run_all(f, items.into_iter().collect(), None)
+    }
+
+    fn run_all<F: Task>(
+        &self,
+        f: F,
+        items: Vec<F::Args>,
+        chunksize: Option<usize>,
+    ) -> Result<Vec<F::Output>, MapError> {
+        let chunksize = chunksize.unwrap_or_else(|| self.default_chunksize(items.len()));
+        let results = self
+            .submit(f, items, chunksize, false)
+            .map_err(|_| MapError::Closed)?;
+        Ok(results.collect()?)
+    }
+
+    /// Calls `f(arg)` in a worker and waits for the result (Python's `apply`).
+    ///
+    /// # Errors
+    ///
+    /// As for [`map`](Self::map).
+    pub fn apply<T: Value, R: Value>(&self, f: fn(T) -> R, arg: T) -> Result<R, MapError> {
+        let pending = self.apply_async(f, arg).map_err(|_| MapError::Closed)?;
+        Ok(pending.get()?)
+    }
+
+    /// Starts `f(arg)` in a worker and returns at once (Python's `apply_async`).
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] with `arg` if the pool no longer takes work.
+    pub fn apply_async<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        arg: T,
+    ) -> Result<AsyncResult<R>, Closed<T>> {
+        match self.submit(f, vec![arg], 1, false) {
+            Ok(results) => Ok(AsyncResult::new(results)),
+            Err(mut items) => Err(Closed(items.pop().expect("one item"))),
+        }
+    }
+
+    /// Applies `f` to every item and yields the results in order, each as soon as it is ready
+    /// (Python's `imap`, chunk size 1).
+    ///
+    /// # Errors
+    ///
+    /// [`MapError::Closed`] if the pool no longer takes work; each task's own error comes
+    /// from the iterator.
+    pub fn imap<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<IMap<R>, MapError> {
+        self.imap_chunked(f, items, 1)
+    }
+
+    /// [`imap`](Self::imap) with an explicit chunk size.
+    ///
+    /// # Errors
+    ///
+    /// As for [`imap`](Self::imap).
+    pub fn imap_chunked<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+        chunksize: usize,
+    ) -> Result<IMap<R>, MapError> {
+        let (results, len) = self.submit_all(f, items, chunksize, false)?;
+        Ok(IMap::new(results, len))
+    }
+
+    /// Like [`imap`](Self::imap), but yields results in the order they finish (Python's
+    /// `imap_unordered`).
+    ///
+    /// # Errors
+    ///
+    /// As for [`imap`](Self::imap).
+    pub fn imap_unordered<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<IMapUnordered<R>, MapError> {
+        self.imap_unordered_chunked(f, items, 1)
+    }
+
+    /// [`imap_unordered`](Self::imap_unordered) with an explicit chunk size.
+    ///
+    /// # Errors
+    ///
+    /// As for [`imap`](Self::imap).
+    pub fn imap_unordered_chunked<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+        chunksize: usize,
+    ) -> Result<IMapUnordered<R>, MapError> {
+        let (results, len) = self.submit_all(f, items, chunksize, true)?;
+        Ok(IMapUnordered::new(results, len))
+    }
+
+    /// Queues every item for the iterator forms; the results and their count.
+    fn submit_all<T: Value, R: Value>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+        chunksize: usize,
+        track_arrival: bool,
+    ) -> Result<(Arc<Results<R>>, usize), MapError> {
+        let items: Vec<T> = items.into_iter().collect();
+        let len = items.len();
+        let results = self
+            .submit(f, items, chunksize, track_arrival)
+            .map_err(|_| MapError::Closed)?;
+        Ok((results, len))
+    }
+
+    /// Takes no more work; the workers finish what is queued, then exit (Python's `close`).
+    pub fn close(&self) {
+        self.shared.state.lock().closed = true;
+        self.shared.wake_all();
+    }
+
+    /// Stops the workers at once (SIGKILL): running and queued tasks fail with
+    /// [`TaskErrorKind::Terminated`] (Python's `terminate`).
+    pub fn terminate(&self) {
+        let unowned = {
+            let mut st = self.shared.state.lock();
+            st.terminated = true;
+            for pid in st.slots.iter().filter_map(|s| s.pid) {
+                spawn::signal_pid(pid, libc::SIGKILL);
+            }
+            st.drain_unowned()
+        };
+        self.shared.wake_all();
+        for job in unowned {
+            job.fail_all(TaskErrorKind::Terminated);
+        }
+    }
+
+    /// Waits for the workers to exit, after [`close`](Self::close) or
+    /// [`terminate`](Self::terminate) (Python's `join`). Every worker process has been reaped
+    /// when it returns.
+    ///
+    /// # Errors
+    ///
+    /// [`StillRunning`] if the pool was neither closed nor terminated.
+    pub fn join(&self) -> Result<(), StillRunning> {
+        {
+            let st = self.shared.state.lock();
+            if !st.closed && !st.terminated {
+                return Err(StillRunning);
+            }
+        }
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
+        for thread in threads {
+            let _ = thread.join();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.terminate();
+        let _ = self.join();
+    }
+}

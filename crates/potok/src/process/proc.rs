@@ -1,0 +1,401 @@
+//! [`Process`]: Python's `multiprocessing.Process`, from a function or from a type (the way a
+//! `Process` subclass overrides `run()`).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+use serde::de::DeserializeOwned;
+
+use super::error::{ChildExit, JoinTimeoutError, ProcessError, StartError};
+use super::fdpass;
+use super::spawn::{self, Child, ChildKind};
+use super::task::{encode_into, ItemError, Task, TaskId, Value};
+use super::wire::{self, tag, Fields, WireError};
+
+/// A process written as a type, the way Python subclasses `Process` and overrides `run()`.
+///
+/// The value is the process's parameters; it is serialized, sent to the child, and
+/// [`run`](Run::run) consumes it there. Start it with [`Process::from_run`].
+///
+/// # Examples
+///
+/// ```no_run
+/// // no_run: starts a child process (see `potok::process::init`).
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct Counter {
+///     up_to: u64,
+/// }
+///
+/// impl potok::process::Run for Counter {
+///     type Output = u64;
+///
+///     fn run(self) -> u64 {
+///         (1..=self.up_to).sum()
+///     }
+/// }
+///
+/// fn main() {
+///     potok::main(|| {
+///         let mut p = potok::process::Process::from_run(Counter { up_to: 100 });
+///         p.start().unwrap();
+///         assert_eq!(p.join().unwrap(), 5050);
+///     });
+/// }
+/// ```
+pub trait Run: Value {
+    /// What the process gives back to [`Process::join`].
+    type Output: Value;
+
+    /// The process's body, run in the child (Python's `run()`).
+    fn run(self) -> Self::Output;
+}
+
+fn run_it<P: Run>(p: P) -> P::Output {
+    p.run()
+}
+
+type Sender = Box<dyn FnOnce(&mut Child) -> Result<(), String> + Send>;
+
+/// What the watcher thread learned.
+struct Ended<R> {
+    exit: ChildExit,
+    result: Result<R, ProcessError>,
+}
+
+struct Watch<R> {
+    /// Set (under the lock) before the child is reaped, so no signal reaches a reused pid.
+    exited: bool,
+    ended: Option<Ended<R>>,
+    taken: bool,
+}
+
+struct Shared<R> {
+    watch: Mutex<Watch<R>>,
+    changed: Condvar,
+}
+
+/// A child process running one function: Python's `multiprocessing.Process`.
+///
+/// Create it with [`new`](Self::new) (a function and its argument) or
+/// [`from_run`](Self::from_run) (a [`Run`] type), then [`start`](Self::start) it. A thread of
+/// the parent reads the result and reaps the child as soon as it ends, so a finished child is
+/// never left as a zombie, joined or not. The child dies with the parent.
+///
+/// A [`Connection`](super::Connection) inside the argument is handed to the child (its socket
+/// travels with the argument).
+///
+/// # Examples
+///
+/// ```no_run
+/// // no_run: starts a child process (see `potok::process::init`).
+/// use potok::process::Process;
+///
+/// fn shout(word: String) -> String {
+///     word.to_uppercase()
+/// }
+///
+/// fn main() {
+///     potok::main(|| {
+///         let mut p = Process::new(shout, "hello".to_string()).with_name("shouter");
+///         p.start().unwrap();
+///         assert!(p.pid().is_some());
+///         assert_eq!(p.join().unwrap(), "HELLO");
+///         assert_eq!(p.exitcode(), Some(0));
+///     });
+/// }
+/// ```
+pub struct Process<R> {
+    name: String,
+    sender: Option<Sender>,
+    pid: Option<u32>,
+    shared: Arc<Shared<R>>,
+}
+
+impl<R> std::fmt::Debug for Process<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Process")
+            .field("name", &self.name)
+            .field("pid", &self.pid)
+            .field(
+                "exitcode",
+                &self
+                    .shared
+                    .watch
+                    .lock()
+                    .ended
+                    .as_ref()
+                    .map(|e| e.exit.exitcode()),
+            )
+            .finish()
+    }
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(1);
+
+impl<R: Value> Process<R> {
+    /// A process that will run `f(arg)` (Python's `Process(target=f, args=(arg,))`). Nothing
+    /// starts until [`start`](Self::start).
+    pub fn new<T: Value>(f: fn(T) -> R, arg: T) -> Process<R> {
+        Process::with_task(f, arg)
+    }
+
+    /// A process that will run `p.run()`: the class way.
+    pub fn from_run<P: Run<Output = R>>(p: P) -> Process<R> {
+        let f: fn(P) -> R = run_it::<P>;
+        Process::with_task(f, p)
+    }
+
+    fn with_task<F: Task<Output = R>>(f: F, arg: F::Args) -> Process<R> {
+        let sender: Sender = Box::new(move |child: &mut Child| {
+            let task = TaskId::of(f);
+            let mut frame = task.job_frame(1, 1, 64);
+            let (encoded, fds) = fdpass::collecting(|| encode_into(&arg, frame.vec()));
+            encoded.map_err(|err| {
+                format!(
+                    "the argument could not be encoded as {}: {err}",
+                    std::any::type_name::<F::Args>()
+                )
+            })?;
+            let frame = frame.finish().map_err(|e| e.to_string())?;
+            fdpass::send_frame(&child.sock, &frame, &fds).map_err(|e| e.to_string())?;
+            // Our copies of handed-over descriptors close with `arg`, as the parent's copies
+            // would in Python once the `Process` object is gone.
+            drop(arg);
+            Ok(())
+        });
+        Process {
+            name: format!("Process-{}", COUNTER.fetch_add(1, Ordering::Relaxed)),
+            sender: Some(sender),
+            pid: None,
+            shared: Arc::new(Shared {
+                watch: Mutex::new(Watch {
+                    exited: false,
+                    ended: None,
+                    taken: false,
+                }),
+                changed: Condvar::new(),
+            }),
+        }
+    }
+
+    /// Names the process (Python's `Process(name=...)`); the default is `Process-N`.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// The process's name (Python's `name`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Starts the child process and hands it the function and argument (Python's `start()`).
+    ///
+    /// # Errors
+    ///
+    /// [`StartError`] if the child cannot be started or never reports for work (its `main`
+    /// lacks [`potok::main`](crate::main) / [`init`](super::init)), or the argument does not
+    /// serialize ([`StartError::Handshake`] with the reason; the child is stopped).
+    ///
+    /// # Panics
+    ///
+    /// If the process was already started (Python: "cannot start a process twice").
+    pub fn start(&mut self) -> Result<(), StartError> {
+        let sender = self.sender.take().expect("cannot start a process twice");
+        let mut child = spawn::start(ChildKind::Process)?;
+        if let Err(why) = sender(&mut child) {
+            child.kill_and_reap();
+            return Err(StartError::Handshake(why));
+        }
+        self.pid = Some(child.pid);
+        let shared = Arc::clone(&self.shared);
+        std::thread::Builder::new()
+            .name(format!("potok-watch-{}", child.pid))
+            .spawn(move || watch(child, &shared))
+            .map_err(StartError::Spawn)?;
+        Ok(())
+    }
+
+    /// The child's pid, once started (Python's `pid`).
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
+    }
+
+    /// Whether the child is running (Python's `is_alive()`).
+    pub fn is_alive(&self) -> bool {
+        self.pid.is_some() && !self.shared.watch.lock().exited
+    }
+
+    /// How the child ended (Python's `exitcode`): `None` while it runs or before `start`; the
+    /// exit code (0 after success, 1 after a panic); minus the signal number if a signal killed
+    /// it.
+    pub fn exitcode(&self) -> Option<i32> {
+        self.shared
+            .watch
+            .lock()
+            .ended
+            .as_ref()
+            .map(|e| e.exit.exitcode())
+    }
+
+    /// Sends SIGTERM (Python's `terminate()`). Does nothing once the child has ended.
+    pub fn terminate(&self) {
+        self.signal(libc::SIGTERM);
+    }
+
+    /// Sends SIGKILL (Python's `kill()`). Does nothing once the child has ended.
+    pub fn kill(&self) {
+        self.signal(libc::SIGKILL);
+    }
+
+    fn signal(&self, sig: libc::c_int) {
+        if let Some(pid) = self.pid {
+            let watch = self.shared.watch.lock();
+            if !watch.exited {
+                spawn::signal_pid(pid, sig);
+            }
+        }
+    }
+
+    /// Waits for the child to end and returns what the function returned (Python's `join()`,
+    /// which returns nothing; here the result comes back too).
+    ///
+    /// # Errors
+    ///
+    /// [`ProcessError`]: the function panicked, the child exited or was killed without a
+    /// result, the result could not be read, the process was never started, or an earlier join
+    /// took the result.
+    pub fn join(&mut self) -> Result<R, ProcessError> {
+        self.join_until(None).map_err(|err| match err {
+            JoinTimeoutError::Failed(err) => err,
+            JoinTimeoutError::Timeout => unreachable!("no deadline"),
+        })
+    }
+
+    /// [`join`](Self::join), waiting at most `timeout` (Python's `join(timeout)`).
+    ///
+    /// # Errors
+    ///
+    /// [`JoinTimeoutError::Timeout`] if the child still runs (join again later), or
+    /// [`JoinTimeoutError::Failed`] as for [`join`](Self::join).
+    pub fn join_timeout(&mut self, timeout: Duration) -> Result<R, JoinTimeoutError> {
+        self.join_until(Some(Instant::now() + timeout))
+    }
+
+    fn join_until(&mut self, deadline: Option<Instant>) -> Result<R, JoinTimeoutError> {
+        if self.pid.is_none() {
+            return Err(JoinTimeoutError::Failed(ProcessError::NotStarted));
+        }
+        let mut watch = self.shared.watch.lock();
+        loop {
+            if watch.taken {
+                return Err(JoinTimeoutError::Failed(ProcessError::AlreadyJoined));
+            }
+            if watch.ended.is_some() {
+                break;
+            }
+            match deadline {
+                Some(d) => {
+                    if self.shared.changed.wait_until(&mut watch, d).timed_out()
+                        && watch.ended.is_none()
+                    {
+                        return Err(JoinTimeoutError::Timeout);
+                    }
+                }
+                None => self.shared.changed.wait(&mut watch),
+            }
+        }
+        watch.taken = true;
+        let ended = watch.ended.take().expect("checked above");
+        // Keep the exit for exitcode().
+        watch.ended = Some(Ended {
+            exit: ended.exit,
+            result: Err(ProcessError::AlreadyJoined),
+        });
+        ended.result.map_err(JoinTimeoutError::Failed)
+    }
+}
+
+/// The watcher thread: reads the child's answer, waits for it to end, reaps it.
+fn watch<R: DeserializeOwned>(mut child: Child, shared: &Shared<R>) {
+    let mut buf = Vec::new();
+    let answer = wire::read_frame(&mut &*child.sock, &mut buf);
+    wait_exited(child.pid);
+    shared.watch.lock().exited = true;
+    let exit = child.wait();
+    let result = match answer {
+        // A panicking Deserialize must not end this thread before the result is stored.
+        Ok(true) => {
+            std::panic::catch_unwind(|| decode_answer::<R>(&buf)).unwrap_or_else(|payload| {
+                Err(ProcessError::Lost(format!(
+                    "decoding the result panicked: {}",
+                    super::dispatch::panic_text(&*payload)
+                )))
+            })
+        }
+        Ok(false) | Err(WireError::Truncated) | Err(WireError::Io(_)) => Err(match exit {
+            ChildExit::Signal(sig) => ProcessError::Killed(sig),
+            ChildExit::Code(code) => ProcessError::Exited(code),
+        }),
+        Err(err) => Err(ProcessError::Lost(format!("{err} ({exit})"))),
+    };
+    let mut watch = shared.watch.lock();
+    watch.ended = Some(Ended { exit, result });
+    drop(watch);
+    shared.changed.notify_all();
+}
+
+fn decode_answer<R: DeserializeOwned>(buf: &[u8]) -> Result<R, ProcessError> {
+    let mut fields = Fields::new(buf);
+    fields
+        .u64()
+        .map_err(|e| ProcessError::Lost(e.to_string()))?;
+    let rest = fields.rest();
+    match buf[0] {
+        tag::DONE => {
+            let (_, rest) =
+                wire::take_varint(rest).map_err(|e| ProcessError::Lost(e.to_string()))?;
+            match postcard::from_bytes::<Result<R, ItemError>>(rest) {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(ItemError::Panicked(msg))) => Err(ProcessError::Panicked(msg)),
+                Ok(Err(ItemError::Decode(msg) | ItemError::Encode(msg))) => {
+                    Err(ProcessError::Lost(msg))
+                }
+                Err(err) => Err(ProcessError::Lost(format!(
+                    "the result could not be decoded as {}: {err}",
+                    std::any::type_name::<R>()
+                ))),
+            }
+        }
+        tag::REFUSED => Err(ProcessError::Lost(
+            String::from_utf8_lossy(rest).into_owned(),
+        )),
+        other => Err(ProcessError::Lost(format!(
+            "unexpected message tag {other}"
+        ))),
+    }
+}
+
+/// Waits until `pid` has ended, without reaping it (`waitid` with `WNOWAIT`).
+fn wait_exited(pid: u32) {
+    loop {
+        // SAFETY: an all-zero siginfo_t is a valid output buffer.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waitid on our own unreaped child; WNOWAIT leaves it to be reaped by wait().
+        let rc = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if rc == 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! A worker's progress, in memory shared with its parent: which job and which item of it the
+//! worker is running. When a worker dies in the middle of a chunk, this says which item it held,
+//! so only that item fails and the rest of the chunk runs again elsewhere.
+//!
+//! The memory is a `memfd` mapped by both processes; the child writes two atomics per item
+//! (a few nanoseconds), the parent reads them only after the child is gone.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+const SIZE: usize = 4096;
+
+/// Item index meaning "decoding the job, no item started yet".
+pub(crate) const NO_ITEM: u64 = u64::MAX;
+
+/// The shared page: `[job sequence number, item index]`.
+pub(crate) struct Progress {
+    ptr: NonNull<AtomicU64>,
+}
+
+// SAFETY: the page holds only atomics, and the mapping lives as long as the value.
+unsafe impl Send for Progress {}
+// SAFETY: as above; all access goes through atomic operations.
+unsafe impl Sync for Progress {}
+
+impl Progress {
+    /// Creates a shared page; returns it and the memfd to hand to a child (not close-on-exec,
+    /// so the child inherits it: close it once the child is spawned).
+    pub(crate) fn create() -> io::Result<(Progress, OwnedFd)> {
+        // SAFETY: memfd_create takes a NUL-terminated name and flags; it returns a new fd or -1.
+        let fd = unsafe { libc::memfd_create(c"potok-progress".as_ptr(), 0) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just returned by memfd_create and is owned by nobody else.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: ftruncate on an fd we own.
+        if unsafe { libc::ftruncate(fd.as_raw_fd(), SIZE as libc::off_t) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let progress = Progress::map(fd.as_raw_fd())?;
+        Ok((progress, fd))
+    }
+
+    /// Maps the page behind `fd` (the child's side).
+    pub(crate) fn map(fd: RawFd) -> io::Result<Progress> {
+        // SAFETY: a fresh shared mapping of SIZE bytes of `fd`; the kernel picks the address.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                SIZE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        let ptr = NonNull::new(ptr as *mut AtomicU64).expect("mmap never returns null on success");
+        Ok(Progress { ptr })
+    }
+
+    /// A private page, for a child that was handed none (it still counts; nobody reads it).
+    pub(crate) fn private() -> io::Result<Progress> {
+        Progress::create().map(|(progress, _fd)| progress)
+    }
+
+    fn slot(&self, i: usize) -> &AtomicU64 {
+        // SAFETY: the mapping is SIZE bytes, so slots 0 and 1 are in bounds and aligned (page
+        // aligned start); the mapping lives as long as `self`.
+        unsafe { &*self.ptr.as_ptr().add(i) }
+    }
+
+    /// The child starts job `seq`.
+    pub(crate) fn start_job(&self, seq: u64) {
+        self.slot(1).store(NO_ITEM, Ordering::Relaxed);
+        self.slot(0).store(seq, Ordering::Release);
+    }
+
+    /// The child starts item `i` of the current job.
+    #[inline]
+    pub(crate) fn set_item(&self, i: u64) {
+        self.slot(1).store(i, Ordering::Release);
+    }
+
+    /// What the child was doing last: `(job seq, item)`.
+    pub(crate) fn read(&self) -> (u64, u64) {
+        let seq = self.slot(0).load(Ordering::Acquire);
+        (seq, self.slot(1).load(Ordering::Acquire))
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        // SAFETY: unmapping the SIZE bytes mapped in `map`/`private`; no reference outlives self.
+        unsafe {
+            libc::munmap(self.ptr.as_ptr() as *mut libc::c_void, SIZE);
+        }
+    }
+}

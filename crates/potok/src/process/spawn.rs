@@ -1,0 +1,324 @@
+//! Starting a child: the same executable again, marked as a child, with a socket to its parent.
+//!
+//! All children are started by two long-lived threads (`potok-spawner-N`). On Linux a child
+//! asks for SIGKILL when its parent dies (`PR_SET_PDEATHSIG`), and the kernel sends it when the
+//! *thread* that started the child ends, not the process: starting every child from threads
+//! that live as long as the process makes "dies with the parent" mean the parent process.
+//!
+//! The child gets:
+//! - its socket to the parent as its stdin (it moves it to a new descriptor and puts
+//!   `/dev/null` on stdin), so stdout and stderr stay the parent's, as in Python;
+//! - the progress page (see `progress.rs`) as an inherited descriptor;
+//! - `POTOK_CHILD=<kind>:<parent pid>:<progress fd>` in its environment, which
+//!   `potok::process::init()` looks for.
+
+use std::ffi::OsString;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use super::error::{ChildExit, StartError};
+use super::progress::Progress;
+use super::task::layout_fingerprint;
+use super::wire::{self, tag, Fields, WireError};
+
+/// The environment variable that marks a child.
+pub(crate) const ENV: &str = "POTOK_CHILD";
+
+/// How long a new child has to report for work.
+pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Exit code of a child that finds itself running the program instead of the worker.
+pub(crate) const EXIT_NOT_DISPATCHED: i32 = 97;
+
+/// What a child is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChildKind {
+    /// A pool worker: runs jobs until its socket closes.
+    Worker,
+    /// A `Process`: runs one job, sends the result, exits.
+    Process,
+}
+
+impl ChildKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ChildKind::Worker => "worker",
+            ChildKind::Process => "process",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<ChildKind> {
+        match s {
+            "worker" => Some(ChildKind::Worker),
+            "process" => Some(ChildKind::Process),
+            _ => None,
+        }
+    }
+}
+
+/// A running child as its parent sees it.
+pub(crate) struct Child {
+    pub(crate) pid: u32,
+    /// The parent's end of the socket; shared so a caller can hand an idle worker its job.
+    pub(crate) sock: Arc<UnixStream>,
+    pub(crate) progress: Progress,
+    proc: std::process::Child,
+    reaped: Option<ChildExit>,
+}
+
+impl Child {
+    /// Sends a signal (SIGTERM, SIGKILL) unless the child was already reaped.
+    pub(crate) fn signal(&self, sig: libc::c_int) {
+        if self.reaped.is_none() {
+            signal_pid(self.pid, sig);
+        }
+    }
+
+    /// Waits for the child to end and reaps it (so it leaves no zombie).
+    pub(crate) fn wait(&mut self) -> ChildExit {
+        if let Some(exit) = self.reaped {
+            return exit;
+        }
+        let exit = loop {
+            match self.proc.wait() {
+                Ok(status) => break ChildExit::from_status(status),
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                // ECHILD: somebody else reaped it; nothing more can be known.
+                Err(_) => break ChildExit::Code(-1),
+            }
+        };
+        self.reaped = Some(exit);
+        exit
+    }
+
+    /// Whether the child has ended, without reaping it (so its pid stays reserved until
+    /// [`wait`](Self::wait)).
+    pub(crate) fn has_exited(&self) -> bool {
+        if self.reaped.is_some() {
+            return true;
+        }
+        // SAFETY: an all-zero siginfo_t is a valid output buffer.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waitid on our own unreaped child; WNOWAIT leaves it unreaped, WNOHANG makes it
+        // return at once.
+        let rc = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                self.pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT | libc::WNOHANG,
+            )
+        };
+        // SAFETY: waitid filled `info` (si_pid is 0 when the child has not ended).
+        rc == 0 && unsafe { info.si_pid() } != 0
+    }
+
+    /// Reaps the child if it has ended; `None` while it runs.
+    pub(crate) fn try_wait(&mut self) -> Option<ChildExit> {
+        if self.reaped.is_none() {
+            if let Ok(Some(status)) = self.proc.try_wait() {
+                self.reaped = Some(ChildExit::from_status(status));
+            }
+        }
+        self.reaped
+    }
+
+    /// Waits for the child's HELLO.
+    pub(crate) fn handshake(&mut self, timeout: Duration) -> Result<(), StartError> {
+        self.sock
+            .set_read_timeout(Some(timeout))
+            .map_err(StartError::Spawn)?;
+        let mut buf = Vec::new();
+        let outcome = wire::read_frame(&mut &*self.sock, &mut buf);
+        self.sock
+            .set_read_timeout(None)
+            .map_err(StartError::Spawn)?;
+        match outcome {
+            Ok(true) if buf.first() == Some(&tag::HELLO) => {
+                let mut fields = Fields::new(&buf);
+                let _pid = fields.u64();
+                match fields.u64() {
+                    Ok(layout) if layout == layout_fingerprint() => Ok(()),
+                    Ok(_) => {
+                        self.kill_and_reap();
+                        Err(StartError::Handshake(
+                            "it runs an executable laid out differently from this one".into(),
+                        ))
+                    }
+                    Err(err) => {
+                        self.kill_and_reap();
+                        Err(StartError::Handshake(err.to_string()))
+                    }
+                }
+            }
+            Ok(true) => {
+                self.kill_and_reap();
+                Err(StartError::Handshake(
+                    "its first message was not HELLO".into(),
+                ))
+            }
+            Ok(false) | Err(WireError::Truncated) => {
+                let exit = self.wait();
+                Err(StartError::NotDispatched(format!(
+                    "child process {} ended ({exit}) without reporting for work",
+                    self.pid
+                )))
+            }
+            Err(WireError::Io(err))
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                self.kill_and_reap();
+                Err(StartError::NotDispatched(format!(
+                    "child process {} did not report for work within {:?} and was killed",
+                    self.pid, timeout
+                )))
+            }
+            Err(err) => {
+                self.kill_and_reap();
+                Err(StartError::Handshake(err.to_string()))
+            }
+        }
+    }
+
+    /// SIGKILL, then reap.
+    pub(crate) fn kill_and_reap(&mut self) -> ChildExit {
+        self.signal(libc::SIGKILL);
+        self.wait()
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        // Never leave a zombie: a child still running when its handle goes is killed and reaped.
+        if self.try_wait().is_none() {
+            self.kill_and_reap();
+        }
+    }
+}
+
+/// Sends `sig` to `pid`.
+pub(crate) fn signal_pid(pid: u32, sig: libc::c_int) {
+    // SAFETY: kill(2) with a pid we started and have not reaped (callers ensure it), so the
+    // pid cannot have been reused by another process.
+    unsafe {
+        libc::kill(pid as libc::pid_t, sig);
+    }
+}
+
+type Request = (ChildKind, mpsc::Sender<io::Result<Child>>);
+
+/// How many spawner threads there are: starting a child costs about half a millisecond of
+/// exec and loading here, and two run side by side on two CPUs.
+const SPAWNERS: usize = 2;
+
+/// The queue of the spawner threads, started on first use.
+fn spawner() -> &'static Mutex<mpsc::Sender<Request>> {
+    static SPAWNER: OnceLock<Mutex<mpsc::Sender<Request>>> = OnceLock::new();
+    SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Request>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..SPAWNERS {
+            let rx = Arc::clone(&rx);
+            std::thread::Builder::new()
+                .name(format!("potok-spawner-{i}"))
+                .spawn(move || loop {
+                    let request = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    let Ok((kind, reply)) = request else { return };
+                    let _ = reply.send(spawn_here(kind));
+                })
+                .expect("could not start a potok-spawner thread");
+        }
+        Mutex::new(tx)
+    })
+}
+
+/// Starts `n` children of `kind` at once (without waiting for their HELLO).
+pub(crate) fn spawn_many(kind: ChildKind, n: usize) -> Vec<Result<Child, StartError>> {
+    refuse_if_undispatched_child();
+    let gone = || StartError::Spawn(io::Error::other("the potok-spawner threads are gone"));
+    let replies: Vec<_> = (0..n)
+        .map(|_| {
+            let (reply_tx, reply_rx) = mpsc::channel();
+            let sent = spawner()
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .send((kind, reply_tx));
+            sent.ok().map(|()| reply_rx)
+        })
+        .collect();
+    replies
+        .into_iter()
+        .map(|rx| match rx.map(|rx| rx.recv()) {
+            Some(Ok(result)) => result.map_err(StartError::Spawn),
+            _ => Err(gone()),
+        })
+        .collect()
+}
+
+/// Starts a child of `kind` (without waiting for its HELLO).
+pub(crate) fn spawn(kind: ChildKind) -> Result<Child, StartError> {
+    spawn_many(kind, 1).pop().expect("one child asked for")
+}
+
+/// A process that was started as a potok child but is running the program (its `main` never
+/// called `potok::main`/`process::init`) must not start children of its own: that would be a
+/// fork bomb. It says why and exits; its parent reports the same.
+fn refuse_if_undispatched_child() {
+    if std::env::var_os(ENV).is_some() {
+        eprintln!(
+            "potok: process {} was started as a potok child process, but its `main` did not \
+             begin with `potok::main(|| ...)` or `potok::process::init()`, so it ran the program \
+             instead of the worker; exiting. Add one of them as the first line of `main`.",
+            std::process::id()
+        );
+        std::process::exit(EXIT_NOT_DISPATCHED);
+    }
+}
+
+fn spawn_here(kind: ChildKind) -> io::Result<Child> {
+    let (parent_end, child_end) = UnixStream::pair()?;
+    let (progress, progress_fd) = Progress::create()?;
+    let arg0: OsString = std::env::args_os()
+        .next()
+        .unwrap_or_else(|| "potok-child".into());
+    let mut cmd = Command::new("/proc/self/exe");
+    cmd.arg0(arg0)
+        .env(
+            ENV,
+            format!(
+                "{}:{}:{}",
+                kind.as_str(),
+                std::process::id(),
+                progress_fd.as_raw_fd()
+            ),
+        )
+        .stdin(Stdio::from(OwnedFd::from(child_end)))
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit());
+    let proc = cmd.spawn()?;
+    drop(cmd); // closes our copy of the child's end
+    drop(progress_fd);
+    Ok(Child {
+        pid: proc.id(),
+        sock: Arc::new(parent_end),
+        progress,
+        proc,
+        reaped: None,
+    })
+}
+
+/// Starts a child and waits for its HELLO.
+pub(crate) fn start(kind: ChildKind) -> Result<Child, StartError> {
+    let mut child = spawn(kind)?;
+    child.handshake(HANDSHAKE_TIMEOUT)?;
+    Ok(child)
+}

@@ -1,0 +1,383 @@
+//! Task identity: how a plain `fn(T) -> R` is named across processes.
+//!
+//! A child runs the same executable as its parent, so every function sits at the same distance
+//! from any other function in both processes, even though each process loads the executable at
+//! its own (randomised) address. A task is therefore sent as two offsets from an anchor
+//! function in this module:
+//!
+//! - the *function*: the user's `fn(T) -> R`;
+//! - the *trampoline*: `run_items::<F>`, the monomorphised code that decodes the `T`s, calls
+//!   the function on each under `catch_unwind`, and encodes the results. Only it knows `T` and
+//!   `R`, which is why it travels too.
+//!
+//! # Trade-offs, and the checks that make it safe in practice
+//!
+//! The alternative is a registry (a macro that names each task, collected before `main`). Offsets
+//! need no registration and no macro: any `fn` with serde argument and result types is a task,
+//! as in Python. What they give up is a way for the child to *prove* an offset names a task.
+//! Three checks stand in for it:
+//!
+//! 1. every frame carries a checksum, so line noise cannot turn into an address;
+//! 2. in the child both addresses must fall inside the executable's code segment, or the job
+//!    is refused as an unknown function;
+//! 3. the trampoline compares a fingerprint of its own type (`fn(T) -> R`, spelled out) with
+//!    the one the parent sent before it touches the function address.
+//!
+//! The child is started from `/proc/self/exe`, which is the parent's executable even if the file
+//! on disk has since been rebuilt, and its first message carries a fingerprint of the layout
+//! that the parent checks. A wrong offset that passes all of this can only come from a bug in
+//! potok itself.
+
+use std::any::type_name;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::OnceLock;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::progress::Progress;
+use super::wire::{push_varint, tag, take_varint, FrameBuf};
+
+/// A value that can cross a process boundary: serde both ways, sendable, owned. Every type
+/// with `Serialize` and `DeserializeOwned` is one.
+pub trait Value: Serialize + DeserializeOwned + Send + 'static {}
+
+impl<T: Serialize + DeserializeOwned + Send + 'static> Value for T {}
+
+/// A function that can run in a child: an `fn` pointer with serde argument and result.
+///
+/// Implemented for `fn(T) -> R` (one argument, used by `map`, `apply`, `Process`) and
+/// `fn(A, B) -> R` (used by `starmap`). It is sealed: the identity scheme depends on `Self`
+/// being a plain function pointer.
+pub trait Task: Copy + Send + Sync + 'static + sealed::Sealed {
+    /// What the function takes (a tuple for several arguments).
+    type Args: Value;
+    /// What it returns.
+    type Output: Value;
+
+    /// Calls the function.
+    fn call(self, args: Self::Args) -> Self::Output;
+
+    /// The function's address.
+    #[doc(hidden)]
+    fn addr(self) -> usize;
+
+    /// Rebuilds the function pointer from an address.
+    ///
+    /// # Safety
+    ///
+    /// `addr` must be the address of a function of exactly this type, in this process.
+    #[doc(hidden)]
+    unsafe fn from_addr(addr: usize) -> Self;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<T, R> Sealed for fn(T) -> R {}
+    impl<A, B, R> Sealed for fn(A, B) -> R {}
+}
+
+impl<T: Value, R: Value> Task for fn(T) -> R {
+    type Args = T;
+    type Output = R;
+
+    fn call(self, args: T) -> R {
+        self(args)
+    }
+
+    fn addr(self) -> usize {
+        self as usize
+    }
+
+    unsafe fn from_addr(addr: usize) -> Self {
+        // SAFETY: the caller promises `addr` is a function of this type; a fn pointer has the
+        // size of a usize (checked at compile time by transmute).
+        unsafe { std::mem::transmute::<usize, fn(T) -> R>(addr) }
+    }
+}
+
+impl<A: Value, B: Value, R: Value> Task for fn(A, B) -> R {
+    type Args = (A, B);
+    type Output = R;
+
+    fn call(self, (a, b): (A, B)) -> R {
+        self(a, b)
+    }
+
+    fn addr(self) -> usize {
+        self as usize
+    }
+
+    unsafe fn from_addr(addr: usize) -> Self {
+        // SAFETY: as for `fn(T) -> R`.
+        unsafe { std::mem::transmute::<usize, fn(A, B) -> R>(addr) }
+    }
+}
+
+/// Why one item of a job has no result (sent from the child, per item).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) enum ItemError {
+    /// The function panicked; the message and where.
+    Panicked(String),
+    /// The argument could not be decoded in the child.
+    Decode(String),
+    /// The result could not be encoded in the child.
+    Encode(String),
+}
+
+/// The code that runs a job in the child: decode items, call, encode outcomes.
+pub(crate) type Trampoline = fn(
+    func: usize,
+    fingerprint: u64,
+    input: &[u8],
+    out: &mut Vec<u8>,
+    progress: &Progress,
+) -> Result<(), String>;
+
+/// A task as it travels: offsets from the anchor plus the type fingerprint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TaskId {
+    pub trampoline: i64,
+    pub function: i64,
+    pub fingerprint: u64,
+}
+
+impl TaskId {
+    /// The identity of `f` in this process.
+    pub(crate) fn of<F: Task>(f: F) -> TaskId {
+        let trampoline: Trampoline = run_items::<F>;
+        TaskId {
+            trampoline: offset(trampoline as usize),
+            function: offset(f.addr()),
+            fingerprint: fingerprint::<F>(),
+        }
+    }
+
+    /// A JOB frame asking for this task on `count` items, numbered `seq`; the items' bytes
+    /// (`capacity` of them) are appended by the caller.
+    pub(crate) fn job_frame(&self, seq: u64, count: usize, capacity: usize) -> FrameBuf {
+        let mut frame = FrameBuf::with_capacity(tag::JOB, 42 + capacity);
+        frame
+            .u64(seq)
+            .u64(self.trampoline as u64)
+            .u64(self.function as u64)
+            .u64(self.fingerprint);
+        push_varint(frame.vec(), count as u64);
+        frame
+    }
+
+    /// Finds the trampoline in this process, refusing addresses outside the executable's code.
+    pub(crate) fn resolve(&self) -> Result<(Trampoline, usize), String> {
+        let trampoline = address(self.trampoline);
+        let function = address(self.function);
+        for (what, addr) in [("trampoline", trampoline), ("function", function)] {
+            if !in_code(addr) {
+                return Err(format!(
+                    "unknown function identity: the {what} offset {:#x} is outside this executable's code",
+                    if what == "trampoline" { self.trampoline } else { self.function }
+                ));
+            }
+        }
+        // SAFETY: `trampoline` was produced by `TaskId::of` in a process running this very
+        // executable (the handshake checks the layout fingerprint and the frame checksum guards
+        // the bytes in between), and it lies inside the executable's code; every trampoline has
+        // the type `Trampoline`.
+        let trampoline = unsafe { std::mem::transmute::<usize, Trampoline>(trampoline) };
+        Ok((trampoline, function))
+    }
+}
+
+/// The anchor that offsets are measured from. Never inlined, so it has one address.
+#[inline(never)]
+fn anchor() -> u64 {
+    0x0070_6f74_6f6b // "potok"
+}
+
+fn anchor_addr() -> usize {
+    let f: fn() -> u64 = anchor;
+    f as usize
+}
+
+fn offset(addr: usize) -> i64 {
+    addr.wrapping_sub(anchor_addr()) as i64
+}
+
+fn address(offset: i64) -> usize {
+    anchor_addr().wrapping_add(offset as usize)
+}
+
+/// A fingerprint of this executable's layout, compared in the handshake: the distance between
+/// two functions of this crate and the code segment's size.
+pub(crate) fn layout_fingerprint() -> u64 {
+    let other: fn(&[u8]) -> u64 = hash_bytes;
+    let size: usize = code_ranges().iter().map(|(a, b)| b - a).sum();
+    (offset(other as usize) as u64) ^ ((size as u64) << 20)
+}
+
+/// A stable hash of a type's name (FNV-1a).
+pub(crate) fn fingerprint<F: Task>() -> u64 {
+    hash_bytes(type_name::<F>().as_bytes())
+}
+
+#[inline(never)]
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The executable's code segments in this process (start, end).
+fn code_ranges() -> &'static [(usize, usize)] {
+    static RANGES: OnceLock<Vec<(usize, usize)>> = OnceLock::new();
+    RANGES.get_or_init(find_code_ranges)
+}
+
+fn in_code(addr: usize) -> bool {
+    code_ranges()
+        .iter()
+        .any(|&(start, end)| (start..end).contains(&addr))
+}
+
+fn find_code_ranges() -> Vec<(usize, usize)> {
+    unsafe extern "C" fn callback(
+        info: *mut libc::dl_phdr_info,
+        _size: libc::size_t,
+        data: *mut libc::c_void,
+    ) -> libc::c_int {
+        // SAFETY: `data` is the `&mut Vec` passed to dl_iterate_phdr below, and `info` points to
+        // a valid record for the duration of the callback (dl_iterate_phdr's contract).
+        let (ranges, info) = unsafe { (&mut *(data as *mut Vec<(usize, usize)>), &*info) };
+        for i in 0..usize::from(info.dlpi_phnum) {
+            // SAFETY: `dlpi_phdr` points to `dlpi_phnum` program headers.
+            let ph = unsafe { &*info.dlpi_phdr.add(i) };
+            if ph.p_type == libc::PT_LOAD && ph.p_flags & libc::PF_X != 0 {
+                let start = (info.dlpi_addr as usize).wrapping_add(ph.p_vaddr as usize);
+                ranges.push((start, start + ph.p_memsz as usize));
+            }
+        }
+        1 // the first object is the executable itself: stop there
+    }
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    // SAFETY: the callback only reads the records it is given and writes to `ranges`, which
+    // outlives the call.
+    unsafe {
+        libc::dl_iterate_phdr(Some(callback), &mut ranges as *mut _ as *mut libc::c_void);
+    }
+    ranges
+}
+
+/// Runs a job in the child: `input` is a postcard sequence of `F::Args`; appends to `out` a
+/// sequence of `Result<F::Output, ItemError>`, one per item, in order.
+fn run_items<F: Task>(
+    func: usize,
+    fingerprint_sent: u64,
+    input: &[u8],
+    out: &mut Vec<u8>,
+    progress: &Progress,
+) -> Result<(), String> {
+    if fingerprint_sent != fingerprint::<F>() {
+        return Err(format!(
+            "unknown function identity: the job's type fingerprint does not match {}",
+            type_name::<F>()
+        ));
+    }
+    // SAFETY: the fingerprint says the parent took `func` from a function of type `F`, and
+    // `TaskId::resolve` checked that it lies inside this executable's code.
+    let f = unsafe { F::from_addr(func) };
+    let (count, mut rest) = take_varint(input).map_err(|e| e.to_string())?;
+    push_varint(out, count);
+    let mut decoded_ok = true;
+    for i in 0..count {
+        progress.set_item(i);
+        let outcome: Result<F::Output, ItemError> = if decoded_ok {
+            match postcard::take_from_bytes::<F::Args>(rest) {
+                Ok((args, tail)) => {
+                    rest = tail;
+                    panic::catch_unwind(AssertUnwindSafe(|| f.call(args))).map_err(|payload| {
+                        ItemError::Panicked(super::dispatch::panic_text(&*payload))
+                    })
+                }
+                Err(err) => {
+                    decoded_ok = false;
+                    Err(ItemError::Decode(format!(
+                        "the argument could not be decoded as {}: {err}",
+                        type_name::<F::Args>()
+                    )))
+                }
+            }
+        } else {
+            Err(ItemError::Decode(
+                "an earlier argument of the same chunk could not be decoded".into(),
+            ))
+        };
+        encode_outcome::<F::Output>(&outcome, out);
+    }
+    Ok(())
+}
+
+/// Appends one outcome; a result that fails to encode is replaced by an `Encode` error.
+fn encode_outcome<R: Serialize>(outcome: &Result<R, ItemError>, out: &mut Vec<u8>) {
+    let mark = out.len();
+    if let Err(err) = encode_into(outcome, out) {
+        out.truncate(mark);
+        let fallback: Result<(), ItemError> = Err(ItemError::Encode(format!(
+            "the result could not be encoded as {}: {err}",
+            type_name::<R>()
+        )));
+        // An `Err` encodes the same whatever the `Ok` type is, and a String always encodes.
+        encode_into(&fallback, out).expect("an error message always encodes");
+    }
+}
+
+/// Appends the postcard encoding of `value` to `out`.
+pub(crate) fn encode_into<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut Vec<u8>,
+) -> Result<(), postcard::Error> {
+    postcard::serialize_with_flavor(value, Appender(out))
+}
+
+/// Lets postcard append straight to a borrowed buffer.
+struct Appender<'a>(&'a mut Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for Appender<'_> {
+    type Output = ();
+
+    #[inline]
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        // Most calls carry a varint of a few bytes: pushing them beats a memcpy call.
+        if data.len() <= 16 {
+            self.0.reserve(data.len());
+            for &b in data {
+                self.0.push(b);
+            }
+        } else {
+            self.0.extend_from_slice(data);
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.0.push(data);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
+}
+
+/// Where each of the `count` encoded `T`s in `bytes` starts (used only to split a chunk after
+/// its worker died); `None` if they do not decode.
+pub(crate) fn item_offsets<T: Value>(bytes: &[u8], count: usize) -> Option<Vec<usize>> {
+    let mut offsets = Vec::with_capacity(count);
+    let mut rest = bytes;
+    for _ in 0..count {
+        offsets.push(bytes.len() - rest.len());
+        rest = postcard::take_from_bytes::<T>(rest).ok()?.1;
+    }
+    Some(offsets)
+}

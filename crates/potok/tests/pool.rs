@@ -1,0 +1,614 @@
+//! Pool: results and order, chunk sizes, panics, crashed and killed workers, recycling,
+//! terminate and drop (no child left behind), values that do not (de)serialize.
+//!
+//! Runs with `harness = false`: see `common/mod.rs`.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use potok::process::{GetTimeoutError, MapError, Pool, StartError, TaskErrorKind};
+use serde::{Deserialize, Serialize};
+
+fn square(x: u64) -> u64 {
+    x * x
+}
+
+fn add(a: u64, b: u64) -> u64 {
+    a + b
+}
+
+fn pid_of(_: u32) -> u32 {
+    std::process::id()
+}
+
+fn nap_ms(ms: u64) -> u64 {
+    std::thread::sleep(Duration::from_millis(ms));
+    ms
+}
+
+fn panic_on_seven(x: u64) -> u64 {
+    if x == 7 {
+        panic!("seven is not allowed");
+    }
+    x
+}
+
+fn abort_on_five(x: u64) -> u64 {
+    if x == 5 {
+        std::process::abort();
+    }
+    x + 1
+}
+
+fn segfault_on_three(x: u64) -> u64 {
+    if x == 3 {
+        // A real segmentation fault, as a crash in native code would give. (std's own SIGSEGV
+        // handler, there to report stack overflows, is put back to the default first.)
+        // SAFETY: signal() and raise() only affect this process.
+        unsafe {
+            libc::signal(libc::SIGSEGV, libc::SIG_DFL);
+            libc::raise(libc::SIGSEGV);
+        }
+    }
+    x
+}
+
+/// Writes its pid to `path`, then sleeps until killed (bounded: 30 s).
+fn report_pid_and_hang(path: String) -> u64 {
+    std::fs::write(&path, std::process::id().to_string()).unwrap();
+    std::thread::sleep(Duration::from_secs(30));
+    0
+}
+
+fn map_keeps_order() {
+    let pool = Pool::new(2).unwrap();
+    let expected: Vec<u64> = (0..1000).map(|x| x * x).collect();
+    assert_eq!(pool.map(square, 0..1000).unwrap(), expected);
+    // Strings and structs travel too.
+    fn shout(s: String) -> String {
+        s.to_uppercase()
+    }
+    assert_eq!(
+        pool.map(shout, ["a".to_string(), "bc".to_string()])
+            .unwrap(),
+        ["A", "BC"]
+    );
+}
+
+fn chunksize_edge_cases() {
+    let pool = Pool::new(3).unwrap();
+    assert_eq!(pool.map(square, 0..0).unwrap(), Vec::<u64>::new());
+    assert_eq!(pool.map(square, [9]).unwrap(), [81]);
+    // Fewer items than workers.
+    assert_eq!(pool.map(square, [2, 3]).unwrap(), [4, 9]);
+    for chunksize in [1, 2, 7, 100, 5000] {
+        let expected: Vec<u64> = (0..100).map(|x| x * x).collect();
+        assert_eq!(
+            pool.map_chunked(square, 0..100, chunksize).unwrap(),
+            expected
+        );
+    }
+    assert_eq!(pool.imap(square, 0..0).unwrap().count(), 0);
+    assert_eq!(pool.imap_unordered(square, 0..0).unwrap().count(), 0);
+}
+
+fn imap_and_starmap() {
+    let pool = Pool::new(2).unwrap();
+    let ordered: Vec<u64> = pool
+        .imap(square, 0..50)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(ordered, (0..50).map(|x| x * x).collect::<Vec<_>>());
+    let chunked: Vec<u64> = pool
+        .imap_chunked(square, 0..50, 8)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(chunked, ordered);
+    // imap_unordered: the fast items overtake the slow first one.
+    let unordered: Vec<u64> = pool
+        .imap_unordered(nap_ms, [300, 1, 1, 1])
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(unordered.len(), 4);
+    assert_eq!(*unordered.last().unwrap(), 300, "{unordered:?}");
+    let all: HashSet<u64> = pool
+        .imap_unordered_chunked(square, 0..200, 16)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(all, (0..200).map(|x| x * x).collect());
+    assert_eq!(
+        pool.starmap(add, [(1, 2), (3, 4), (5, 6)]).unwrap(),
+        [3, 7, 11]
+    );
+}
+
+fn apply_and_async_result() {
+    let pool = Pool::new(2).unwrap();
+    assert_eq!(pool.apply(square, 12).unwrap(), 144);
+    let fast = pool.apply_async(square, 5).unwrap();
+    fast.wait();
+    assert!(fast.ready());
+    assert_eq!(fast.successful(), Ok(true));
+    assert_eq!(fast.get().unwrap(), 25);
+
+    let slow = pool.apply_async(nap_ms, 400).unwrap();
+    assert!(!slow.ready());
+    assert!(slow.successful().is_err(), "not ready yet");
+    assert!(!slow.wait_timeout(Duration::from_millis(10)));
+    let slow = match slow.get_timeout(Duration::from_millis(10)) {
+        Err(GetTimeoutError::Timeout(again)) => again,
+        other => panic!("expected a timeout, got {other:?}"),
+    };
+    assert_eq!(slow.get_timeout(Duration::from_secs(10)).unwrap(), 400);
+
+    let failing = pool.apply_async(panic_on_seven, 7).unwrap();
+    failing.wait();
+    assert_eq!(failing.successful(), Ok(false));
+    let err = failing.get().unwrap_err();
+    assert_eq!(err.index(), 0);
+    assert!(
+        err.panic_message()
+            .unwrap()
+            .contains("seven is not allowed"),
+        "{err}"
+    );
+}
+
+fn a_panicking_task_fails_alone() {
+    let pool = Pool::new(2).unwrap();
+    let err = pool.map(panic_on_seven, 0..20).unwrap_err();
+    let MapError::Task(err) = err else {
+        panic!("expected a task error, got {err:?}");
+    };
+    assert_eq!(err.index(), 7);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("task 7 panicked: seven is not allowed"),
+        "{msg}"
+    );
+    assert!(msg.contains("pool.rs"), "the message says where: {msg}");
+    // Every other item has its result.
+    let outcomes: Vec<_> = pool
+        .imap_chunked(panic_on_seven, 0..20, 5)
+        .unwrap()
+        .collect();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        match outcome {
+            Ok(v) => assert_eq!(*v, i as u64),
+            Err(e) => assert_eq!(e.index(), 7, "{e}"),
+        }
+    }
+    assert_eq!(outcomes.iter().filter(|o| o.is_err()).count(), 1);
+}
+
+fn an_aborting_worker_costs_one_task() {
+    let pool = Pool::new(2).unwrap();
+    let before: HashSet<u32> = pool.pids().into_iter().collect();
+    // Chunks of 10: item 5 aborts its worker in the middle of a chunk.
+    let outcomes: Vec<_> = pool
+        .imap_chunked(abort_on_five, 0..40, 10)
+        .unwrap()
+        .collect();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if i == 5 {
+            let err = outcome.as_ref().unwrap_err();
+            assert_eq!(err.index(), 5);
+            assert_eq!(
+                err.kind(),
+                &TaskErrorKind::WorkerDied(potok::process::ChildExit::Signal(libc::SIGABRT)),
+                "{err}"
+            );
+            assert!(err.to_string().contains("SIGABRT"), "{err}");
+        } else {
+            assert_eq!(*outcome.as_ref().unwrap(), i as u64 + 1, "item {i}");
+        }
+    }
+    // The worker was replaced, and the pool still works.
+    assert!(common::eventually(Duration::from_secs(10), || pool
+        .pids()
+        .len()
+        == 2));
+    let after: HashSet<u32> = pool.pids().into_iter().collect();
+    assert_ne!(before, after);
+    assert_eq!(pool.map(square, 0..10).unwrap()[9], 81);
+    // With map's default chunking too.
+    let err = pool.map(abort_on_five, 0..100).unwrap_err();
+    assert!(matches!(&err, MapError::Task(e) if e.index() == 5), "{err}");
+}
+
+fn a_segfaulting_worker_costs_one_task() {
+    let pool = Pool::new(2).unwrap();
+    let outcomes: Vec<_> = pool
+        .imap_chunked(segfault_on_three, 0..12, 4)
+        .unwrap()
+        .collect();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if i == 3 {
+            assert_eq!(
+                outcome.as_ref().unwrap_err().kind(),
+                &TaskErrorKind::WorkerDied(potok::process::ChildExit::Signal(libc::SIGSEGV))
+            );
+        } else {
+            assert_eq!(*outcome.as_ref().unwrap(), i as u64);
+        }
+    }
+    assert_eq!(pool.apply(square, 3).unwrap(), 9);
+}
+
+fn a_killed_worker_costs_one_task() {
+    let pool = Pool::new(2).unwrap();
+    let dir = std::env::temp_dir().join(format!("potok-kill-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("pid");
+    let _ = std::fs::remove_file(&path);
+    let victim = pool
+        .apply_async(report_pid_and_hang, path.to_string_lossy().into_owned())
+        .unwrap();
+    let others: Vec<_> = (0..20)
+        .map(|x| pool.apply_async(square, x).unwrap())
+        .collect();
+    assert!(
+        common::eventually(Duration::from_secs(10), || std::fs::read_to_string(&path)
+            .map(|s| !s.is_empty())
+            .unwrap_or(false)),
+        "the task never started"
+    );
+    let pid: i32 = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    // SAFETY: kill(2) on a worker of our own pool.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    let err = victim.get_timeout(Duration::from_secs(10)).unwrap_err();
+    match err {
+        GetTimeoutError::Task(e) => assert_eq!(
+            e.kind(),
+            &TaskErrorKind::WorkerDied(potok::process::ChildExit::Signal(libc::SIGKILL))
+        ),
+        GetTimeoutError::Timeout(_) => panic!("no error after the worker was killed"),
+    }
+    for (x, pending) in others.into_iter().enumerate() {
+        assert_eq!(
+            pending.get_timeout(Duration::from_secs(10)).unwrap(),
+            (x * x) as u64
+        );
+    }
+    assert_eq!(pool.map(square, 0..4).unwrap(), [0, 1, 4, 9]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn an_idle_worker_that_dies_is_reaped_and_replaced() {
+    let pool = Pool::new(2).unwrap();
+    let victim = pool.pids()[0];
+    // SAFETY: kill(2) on a worker of our own pool.
+    unsafe {
+        libc::kill(victim as i32, libc::SIGKILL);
+    }
+    // No zombie is left, and a new worker takes its place, without any task being submitted.
+    assert!(
+        common::eventually(Duration::from_secs(5), || {
+            let kids = common::children();
+            let pids = pool.pids();
+            !kids.contains(&victim) && pids.len() == 2 && !pids.contains(&victim)
+        }),
+        "children {:?}, pool {:?}",
+        common::children(),
+        pool.pids()
+    );
+    assert_eq!(pool.map(square, 0..10).unwrap()[3], 9);
+}
+
+fn maxtasksperchild_recycles_workers() {
+    let pool = Pool::builder()
+        .processes(1)
+        .maxtasksperchild(2)
+        .build()
+        .unwrap();
+    let pids = pool.map_chunked(pid_of, 0..6, 1).unwrap();
+    let distinct: HashSet<u32> = pids.iter().copied().collect();
+    assert_eq!(distinct.len(), 3, "{pids:?}");
+    for pid in &distinct {
+        assert_eq!(pids.iter().filter(|p| *p == pid).count(), 2, "{pids:?}");
+    }
+    drop(pool);
+    common::assert_no_children(Duration::from_secs(5));
+}
+
+static GREETING: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn set_greeting(g: String) {
+    GREETING.set(g).unwrap();
+}
+
+fn read_greeting(_: ()) -> String {
+    GREETING.get().cloned().unwrap_or_default()
+}
+
+fn initializer_panics(_: u8) {
+    panic!("no initialization for you");
+}
+
+fn initializer_runs_in_each_worker() {
+    let pool = Pool::builder()
+        .processes(2)
+        .initializer(set_greeting, "hello from init".to_string())
+        .build()
+        .unwrap();
+    let got = pool.map_chunked(read_greeting, vec![(); 8], 1).unwrap();
+    assert!(got.iter().all(|g| g == "hello from init"), "{got:?}");
+    drop(pool);
+    let err = Pool::builder()
+        .processes(1)
+        .initializer(initializer_panics, 0)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, StartError::Initializer(m) if m.contains("no initialization for you")),
+        "{err}"
+    );
+    common::assert_no_children(Duration::from_secs(5));
+}
+
+fn terminate_while_busy_leaves_no_child() {
+    let pool = Pool::new(2).unwrap();
+    let pending: Vec<_> = (0..4)
+        .map(|_| pool.apply_async(nap_ms, 20_000).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let t = Instant::now();
+    pool.terminate();
+    for p in pending {
+        let err = p.get_timeout(Duration::from_secs(5)).unwrap_err();
+        assert!(
+            matches!(&err, GetTimeoutError::Task(e) if e.kind() == &TaskErrorKind::Terminated),
+            "{err}"
+        );
+    }
+    pool.join().unwrap();
+    assert!(t.elapsed() < Duration::from_secs(5));
+    common::assert_no_children(Duration::from_secs(1));
+    assert_eq!(pool.map(square, [1]), Err(MapError::Closed));
+    assert!(pool.apply_async(square, 4).is_err_and(|c| c.0 == 4));
+}
+
+fn drop_leaves_no_child() {
+    let pool = Pool::new(2).unwrap();
+    let pids = pool.pids();
+    assert_eq!(pids.len(), 2);
+    assert_eq!(common::children().len(), 2);
+    let _running = pool.apply_async(nap_ms, 20_000).unwrap();
+    drop(pool);
+    common::assert_no_children(Duration::from_secs(1));
+    for pid in pids {
+        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+    }
+}
+
+fn close_then_join_finishes_the_work() {
+    let pool = Pool::new(2).unwrap();
+    let pending: Vec<_> = (0..6)
+        .map(|x| pool.apply_async(square, x).unwrap())
+        .collect();
+    assert!(pool.join().is_err(), "join before close is an error");
+    pool.close();
+    pool.join().unwrap();
+    let got: Vec<u64> = pending.into_iter().map(|p| p.get().unwrap()).collect();
+    assert_eq!(got, [0, 1, 4, 9, 16, 25]);
+    common::assert_no_children(Duration::from_secs(1));
+}
+
+/// Serializes fine, refuses to serialize when `fail` is set.
+#[derive(Debug, Deserialize)]
+struct Touchy {
+    fail: bool,
+}
+
+impl Serialize for Touchy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.fail {
+            Err(serde::ser::Error::custom("Touchy refuses"))
+        } else {
+            s.serialize_bool(false)
+        }
+    }
+}
+
+/// Serializes, but never deserializes.
+#[derive(Debug)]
+struct OneWay(u8);
+
+impl Serialize for OneWay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for OneWay {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(serde::de::Error::custom("OneWay cannot be read back"))
+    }
+}
+
+/// Serializes, and panics when deserialized.
+#[derive(Debug)]
+struct Explosive;
+
+impl Serialize for Explosive {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+}
+
+impl<'de> Deserialize<'de> for Explosive {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        panic!("Explosive went off while decoding");
+    }
+}
+
+fn make_explosive(_: u8) -> Explosive {
+    Explosive
+}
+
+fn touchy_id(t: Touchy) -> bool {
+    t.fail
+}
+
+fn make_one_way(x: u8) -> OneWay {
+    OneWay(x)
+}
+
+fn take_one_way(x: OneWay) -> u8 {
+    x.0
+}
+
+fn touchy_result(fail: bool) -> Touchy {
+    Touchy { fail }
+}
+
+fn bad_values_are_errors() {
+    let pool = Pool::new(2).unwrap();
+    // An argument that does not serialize: that item fails, the others run.
+    let outcomes: Vec<_> = pool
+        .imap(
+            touchy_id,
+            [
+                Touchy { fail: false },
+                Touchy { fail: true },
+                Touchy { fail: false },
+            ],
+        )
+        .unwrap()
+        .collect();
+    assert!(outcomes[0].is_ok() && outcomes[2].is_ok());
+    let err = outcomes[1].as_ref().unwrap_err();
+    assert!(
+        matches!(err.kind(), TaskErrorKind::Encode(m) if m.contains("could not be encoded as pool::Touchy")),
+        "{err}"
+    );
+    // A result that does not deserialize in the parent.
+    let err = pool.apply(make_one_way, 1).unwrap_err();
+    assert!(
+        matches!(&err, MapError::Task(e) if matches!(e.kind(), TaskErrorKind::Decode(m) if m.contains("could not be decoded as pool::OneWay"))),
+        "{err}"
+    );
+    // An argument that does not deserialize in the child.
+    let err = pool.apply(take_one_way, OneWay(3)).unwrap_err();
+    assert!(
+        matches!(&err, MapError::Task(e) if matches!(e.kind(), TaskErrorKind::Decode(m) if m.contains("could not be decoded as pool::OneWay"))),
+        "{err}"
+    );
+    // A result that does not serialize in the child.
+    let outcomes: Vec<_> = pool.imap(touchy_result, [false, true]).unwrap().collect();
+    assert!(outcomes[0].is_ok());
+    assert!(
+        matches!(outcomes[1].as_ref().unwrap_err().kind(), TaskErrorKind::Encode(m) if m.contains("could not be encoded as pool::Touchy"))
+    );
+    // A result whose decoding panics in the parent: an error for each item, no hang.
+    let outcomes: Vec<_> = pool
+        .imap_chunked(make_explosive, [1, 2, 3], 3)
+        .unwrap()
+        .collect();
+    for outcome in &outcomes {
+        let err = outcome.as_ref().unwrap_err();
+        assert!(
+            matches!(err.kind(), TaskErrorKind::Decode(m) if m.contains("Explosive went off")),
+            "{err}"
+        );
+    }
+    // The pool is fine afterwards.
+    assert_eq!(pool.map(square, [4]).unwrap(), [16]);
+}
+
+fn corrupt_frames_and_unknown_functions() {
+    use potok::process::testing;
+    // A frame whose checksum is wrong: the worker reports it and exits; no hang.
+    let mut frame = testing::job_frame(square, 3);
+    let last = frame.len() - 1;
+    frame[last] ^= 0xff;
+    let reply = testing::send_raw_to_worker(&frame);
+    assert!(reply.answer.is_none(), "{reply:?}");
+    assert_eq!(reply.exit, potok::process::ChildExit::Code(70), "{reply:?}");
+    // A frame cut short.
+    let frame = testing::job_frame(square, 3);
+    let reply = testing::send_raw_to_worker(&frame[..frame.len() - 3]);
+    assert!(reply.answer.is_none());
+    assert_eq!(reply.exit, potok::process::ChildExit::Code(70), "{reply:?}");
+    // An intact frame naming a function outside the executable: refused, by name.
+    let frame = testing::job_frame_with_offsets(1 << 40, 1 << 41, 0, &[0]);
+    let reply = testing::send_raw_to_worker(&frame);
+    let text = reply.answer.expect("an answer");
+    assert!(text.contains("unknown function identity"), "{text}");
+    // An intact frame whose type fingerprint does not match the trampoline's.
+    let frame = testing::job_frame_with_wrong_fingerprint(square, 3);
+    let text = testing::send_raw_to_worker(&frame)
+        .answer
+        .expect("an answer");
+    assert!(text.contains("unknown function identity"), "{text}");
+    // And a valid one, for contrast.
+    let text = testing::send_raw_to_worker(&testing::job_frame(square, 3))
+        .answer
+        .expect("an answer");
+    assert!(text.starts_with("DONE"), "{text}");
+    common::assert_no_children(Duration::from_secs(1));
+}
+
+fn concurrent_callers_share_the_pool() {
+    let pool = Pool::new(2).unwrap();
+    std::thread::scope(|s| {
+        let callers: Vec<_> = (0..4u64)
+            .map(|t| {
+                let pool = &pool;
+                s.spawn(move || {
+                    for round in 0..20u64 {
+                        let base = t * 1000 + round;
+                        let got = pool.map_chunked(square, base..base + 50, 7).unwrap();
+                        let want: Vec<u64> = (base..base + 50).map(|x| x * x).collect();
+                        assert_eq!(got, want);
+                        assert_eq!(
+                            pool.apply_async(square, base).unwrap().get().unwrap(),
+                            base * base
+                        );
+                    }
+                })
+            })
+            .collect();
+        for caller in callers {
+            caller.join().unwrap();
+        }
+    });
+}
+
+fn no_child_outlives_the_tests() {
+    common::assert_no_children(Duration::from_secs(2));
+}
+
+fn main() {
+    common::run(
+        &[
+            case!(map_keeps_order),
+            case!(chunksize_edge_cases),
+            case!(imap_and_starmap),
+            case!(apply_and_async_result),
+            case!(a_panicking_task_fails_alone),
+            case!(an_aborting_worker_costs_one_task),
+            case!(a_segfaulting_worker_costs_one_task),
+            case!(a_killed_worker_costs_one_task),
+            case!(an_idle_worker_that_dies_is_reaped_and_replaced),
+            case!(maxtasksperchild_recycles_workers),
+            case!(initializer_runs_in_each_worker),
+            case!(terminate_while_busy_leaves_no_child),
+            case!(drop_leaves_no_child),
+            case!(close_then_join_finishes_the_work),
+            case!(bad_values_are_errors),
+            case!(corrupt_frames_and_unknown_functions),
+            case!(concurrent_callers_share_the_pool),
+            case!(no_child_outlives_the_tests),
+        ],
+        Duration::from_secs(60),
+    );
+}
