@@ -74,9 +74,9 @@ pub enum Command {
         #[arg(long = "guest", value_name = "NAME")]
         guests: Vec<String>,
     },
-    /// 10_4: the GIL: CPU-bound work one piece after another and in N threads, Rust beside CPython
+    /// 10_4: the GIL: CPU-bound work one piece after another, in N threads and in N processes, Rust beside CPython
     Gil {
-        /// How many threads (and pieces of work) [default: the number of cores]
+        /// How many threads, processes and pieces of work [default: the number of cores]
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
         /// Millions of squares each piece sums in Rust (CPython sums a twentieth of that)
