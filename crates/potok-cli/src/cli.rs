@@ -74,6 +74,24 @@ pub enum Command {
         #[arg(long, value_name = "N", value_parser = parse_lines)]
         lines: Option<u64>,
     },
+    /// 10_4: a cafe whose waiting line is a potok Queue; guests are thread types
+    Cafe {
+        /// How many tables the cafe has
+        #[arg(long, default_value_t = crate::lessons::cafe::TABLES, value_name = "N")]
+        tables: usize,
+        /// A guest's name, in order of arrival (repeatable) [default: the course's twelve]
+        #[arg(long = "guest", value_name = "NAME")]
+        guests: Vec<String>,
+    },
+    /// 10_4: the GIL: CPU-bound work one piece after another and in N threads, Rust beside CPython
+    Gil {
+        /// How many threads (and pieces of work) [default: the number of cores]
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Millions of squares each piece sums in Rust (CPython sums a twentieth of that)
+        #[arg(long, default_value_t = 100, value_name = "M")]
+        work: u64,
+    },
     /// Every lesson, one after another, quickly (time scale 0.01 unless given)
     Tour,
 }

@@ -182,6 +182,8 @@ fn tour_runs_every_lesson() {
         "All battles are over!",
         "Final balance: ",
         "Deadlock caught",
+        "Alexandra left the queue and sat down at table number",
+        "Rust, sequential",
     ] {
         assert!(text.contains(needle), "tour printed no '{needle}':\n{text}");
     }
@@ -192,7 +194,15 @@ fn help_names_every_lesson() {
     let output = potok().arg("--help").output().unwrap();
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
-    for lesson in ["write-words", "knights", "bank", "deadlock", "tour"] {
+    for lesson in [
+        "write-words",
+        "knights",
+        "bank",
+        "deadlock",
+        "cafe",
+        "gil",
+        "tour",
+    ] {
         assert!(text.contains(lesson), "help does not mention {lesson}");
     }
 }

@@ -1,5 +1,5 @@
-//! potok ("поток": thread) is Python's `threading` and `multiprocessing` model in Rust, with
-//! Rust's guarantees and better diagnostics.
+//! potok ("поток": thread) is Python's `threading`, `queue` and `multiprocessing` model in
+//! Rust, with Rust's guarantees and better diagnostics.
 //!
 //! # Python → potok
 //!
@@ -24,6 +24,14 @@
 //! | `Barrier(n, action, timeout)`: `wait()`, `abort()`, `reset()`, `BrokenBarrierError` | [`Barrier`]: [`wait`](Barrier::wait) → arrival index or [`BrokenBarrierError`], [`abort`](Barrier::abort), [`reset`](Barrier::reset), [`with_action`](Barrier::with_action), [`with_timeout`](Barrier::with_timeout) |
 //! | `Timer(interval, f)`: `start()`, `cancel()` | [`Timer`]: [`start`](Timer::start), [`cancel`](Timer::cancel), [`join`](Timer::join) |
 //! | a program that hangs in a deadlock | a [`DeadlockError`] naming every thread and lock involved (see [`deadlock`]); [`deadlock::set_policy`] to keep Python's hang, with the report |
+//! | `queue.Queue(maxsize)`, `LifoQueue`, `PriorityQueue`, `SimpleQueue()` | [`Queue`]`::new(maxsize)`, [`LifoQueue`], [`PriorityQueue`] (smallest first), [`SimpleQueue`]`::new()`; clonable handles; `maxsize` 0 is unbounded |
+//! | `q.put(x)`, `q.put(x, timeout=t)`, `q.put_nowait(x)` | [`Queue::put`], [`Queue::put_timeout`], [`Queue::try_put`]; a failed put gives the item back |
+//! | `q.get()`, `q.get(timeout=t)`, `q.get_nowait()` | [`Queue::get`], [`Queue::get_timeout`], [`Queue::try_get`] |
+//! | `queue.Full`, `queue.Empty`, `queue.ShutDown` | the variants of [`TryPutError`], [`PutTimeoutError`], [`PutError`], [`TryGetError`], [`GetTimeoutError`], [`GetError`] ([`EmptyError`] for `SimpleQueue`) |
+//! | `q.qsize()`, `q.empty()`, `q.full()`, `q.maxsize` | [`Queue::qsize`], [`Queue::is_empty`], [`Queue::is_full`], [`Queue::maxsize`] |
+//! | `q.task_done()` (`ValueError` when called too often), `q.join()`, `q.unfinished_tasks` | [`Queue::task_done`] → `Result<(), `[`TaskDoneError`]`>`, [`Queue::join`], [`Queue::unfinished_tasks`] |
+//! | `q.shutdown(immediate)`, `q.is_shutdown` (3.13) | [`Queue::shutdown`], [`Queue::is_shut_down`] |
+//! | `for x in iter(q.get, None)` | `for x in &q` / [`Queue::iter`]: items until the queue is shut down |
 //! | `if __name__ == "__main__":` (children must not run the program) | [`main`] or [`process::init`] first in `fn main` |
 //! | `multiprocessing.Pool(n)`, `Pool(n, initializer, initargs, maxtasksperchild)` | [`process::Pool::new`]`(n)`, [`process::Pool::builder`]`()` |
 //! | `pool.map(f, xs, chunksize)`, `starmap`, `imap`, `imap_unordered` | [`process::Pool::map`] / `map_chunked`, [`process::Pool::starmap`], [`process::Pool::imap`], [`process::Pool::imap_unordered`] |
@@ -54,10 +62,15 @@
 pub mod deadlock;
 #[cfg(target_os = "linux")]
 pub mod process;
+mod queue;
 mod sync;
 mod thread;
 
 pub use deadlock::DeadlockError;
+pub use queue::{
+    EmptyError, GetError, GetTimeoutError, IntoIter, Iter, LifoQueue, PriorityQueue, PutError,
+    PutTimeoutError, Queue, SimpleQueue, TaskDoneError, TryGetError, TryPutError,
+};
 pub use sync::{
     Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard, Event, Lock,
     LockGuard, Mutex, MutexGuard, RLock, RLockGuard, ReleaseError, Semaphore, SemaphoreGuard,

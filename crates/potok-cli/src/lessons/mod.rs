@@ -1,7 +1,9 @@
 //! One file per lesson; `run` sends each command to its lesson.
 
 pub mod bank;
+pub mod cafe;
 pub mod deadlock;
+mod gil;
 pub mod knights;
 pub mod read_files;
 mod tour;
@@ -31,6 +33,8 @@ pub fn run(cli: &Cli) -> CliResult {
         Command::ReadFiles { dir, lines } => {
             read_files::run(&ctx, dir, lines.unwrap_or(read_files::DEFAULT_LINES))
         }
+        Command::Cafe { tables, guests } => cafe::run(&ctx, *tables, guests),
+        Command::Gil { threads, work } => gil::run(&ctx, *threads, *work, None),
         Command::Tour => tour::run(&ctx),
     }
 }

@@ -9,6 +9,11 @@ pub const TIME_SCALE: f64 = 0.01;
 
 /// Lines per file for read-files in the tour: small, so it is quick.
 const TOUR_LINES: u64 = 20_000;
+/// How long one Rust thread's share of `gil` takes in the tour (the amount is calibrated to it,
+/// since debug and release builds differ thirtyfold), and CPython's fixed share, which takes
+/// about as long in CPython 3.11.
+const TOUR_GIL_PIECE: std::time::Duration = std::time::Duration::from_millis(40);
+const TOUR_GIL_PYTHON_SQUARES: u64 = 600_000;
 
 pub fn run(ctx: &Context) -> CliResult {
     let dir = std::env::temp_dir().join(format!("potok-tour-{}", std::process::id()));
@@ -52,6 +57,17 @@ fn lessons(ctx: &Context, dir: &std::path::Path) -> CliResult {
         "deadlock abba",
     );
     super::deadlock::run(ctx, &super::deadlock::Scenario::Abba)?;
+    header(
+        ctx,
+        "10_4",
+        "Очереди для обмена данными между потоками",
+        "Queues for exchanging data between threads",
+        "cafe",
+    );
+    super::cafe::run(ctx, super::cafe::TABLES, &[])?;
+    header(ctx, "10_4", "GIL", "The GIL", "gil");
+    let work = super::gil::calibrated_work(TOUR_GIL_PIECE);
+    super::gil::run(ctx, None, work, Some(TOUR_GIL_PYTHON_SQUARES))?;
     header(
         ctx,
         "10_5",

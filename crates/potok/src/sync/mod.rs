@@ -13,7 +13,7 @@ mod error;
 mod event;
 mod lock;
 mod mutex;
-mod name;
+pub(crate) mod name;
 mod raw;
 mod rlock;
 mod semaphore;

@@ -1,0 +1,219 @@
+//! 10_4, the GIL: the same CPU-bound work (summing squares) one piece after another and in N
+//! threads, wall time and speedup in a table; CPython beside it when `python3` is on the PATH.
+//! Rust's threads run on every core; CPython's take turns holding the GIL.
+//!
+//! Each figure is the best of [`REPEAT`] runs (as Python's `timeit` reports), which keeps the
+//! table steady on a busy machine.
+
+use std::hint::black_box;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::console::say;
+use crate::context::{Context, Lang};
+use crate::error::{CliError, CliResult};
+use crate::timedelta;
+
+/// Runs of each measurement; the best counts.
+pub const REPEAT: u32 = 3;
+
+/// CPython does this many times less work per thread than Rust (it is about that much slower per
+/// square), so both halves of the table take comparable time.
+pub const PYTHON_SHARE: u64 = 20;
+
+/// The same work in CPython: prints the best sequential and the best threaded wall time, in
+/// seconds. Arguments: threads, squares per thread, repeats.
+const PYTHON_SCRIPT: &str = r#"
+import sys, threading, time
+
+def sum_of_squares(n):
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+threads, n, repeat = map(int, sys.argv[1:4])
+
+def sequential():
+    for _ in range(threads):
+        sum_of_squares(n)
+
+def in_threads():
+    workers = [threading.Thread(target=sum_of_squares, args=(n,)) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+def best(f):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+print(best(sequential), best(in_threads))
+"#;
+
+/// The CPU-bound work: the sum of `i * i` for `i` below `n` (wrapping). `black_box` keeps the
+/// compiler from replacing the loop by the closed formula, and `inline(never)` makes the
+/// sequential and the threaded runs execute the very same machine code (inlined copies were
+/// compiled differently and made the comparison meaningless).
+#[inline(never)]
+fn sum_of_squares(n: u64) -> u64 {
+    let mut total = 0u64;
+    for i in 0..n {
+        total = total.wrapping_add(black_box(i).wrapping_mul(i));
+    }
+    total
+}
+
+/// The best of [`REPEAT`] wall times of `f`.
+fn best(mut f: impl FnMut()) -> Duration {
+    (0..REPEAT)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .min()
+        .expect("REPEAT > 0")
+}
+
+fn rust_times(threads: usize, squares: u64) -> CliResult<(Duration, Duration)> {
+    let expected = sum_of_squares(squares);
+    let sequential = best(|| {
+        for _ in 0..threads {
+            assert_eq!(sum_of_squares(squares), expected);
+        }
+    });
+    let mut failure = None;
+    let in_threads = best(|| {
+        let workers: Vec<_> = (0..threads)
+            .map(|i| {
+                potok::Builder::new()
+                    .name(format!("squares-{}", i + 1))
+                    .spawn(move || sum_of_squares(squares))
+            })
+            .collect();
+        for worker in workers {
+            match worker
+                .map_err(|e| e.to_string())
+                .and_then(|w| w.join().map_err(|p| p.to_string()))
+            {
+                Ok(sum) => assert_eq!(sum, expected),
+                Err(err) => failure = Some(err),
+            }
+        }
+    });
+    match failure {
+        Some(err) => Err(CliError::Failed(err)),
+        None => Ok((sequential, in_threads)),
+    }
+}
+
+/// Runs the same work in CPython; `None` (with a note on stderr) if `python3` cannot.
+fn python_times(threads: usize, squares: u64) -> Option<(Duration, Duration)> {
+    let output = Command::new("python3")
+        .args(["-c", PYTHON_SCRIPT])
+        .args([threads.to_string(), squares.to_string(), REPEAT.to_string()])
+        .output();
+    let output = match output {
+        Ok(output) if output.status.success() => output,
+        Ok(output) => {
+            let why = String::from_utf8_lossy(&output.stderr);
+            eprintln!(
+                "potok: python3 failed, CPython rows left out: {}",
+                why.trim()
+            );
+            return None;
+        }
+        Err(err) => {
+            eprintln!("potok: no python3 on the PATH ({err}): CPython rows left out");
+            return None;
+        }
+    };
+    let text = String::from_utf8_lossy(&output.stdout);
+    let secs: Vec<f64> = text
+        .split_whitespace()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    match secs[..] {
+        [sequential, in_threads] if sequential >= 0.0 && in_threads >= 0.0 => Some((
+            Duration::from_secs_f64(sequential),
+            Duration::from_secs_f64(in_threads),
+        )),
+        _ => {
+            eprintln!("potok: unexpected output from python3: {}", text.trim());
+            None
+        }
+    }
+}
+
+/// The default `--threads`: the number of cores.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Millions of squares that take a Rust thread at least `target` on this machine and build
+/// (a release build is some thirty times faster than a debug one): for the tour, which must be
+/// quick and still show the speedup.
+pub fn calibrated_work(target: Duration) -> u64 {
+    let per_million = best(|| {
+        black_box(sum_of_squares(black_box(1_000_000)));
+    });
+    let millions = target.as_secs_f64() / per_million.as_secs_f64().max(1e-9);
+    (millions.ceil() as u64).clamp(1, 10_000)
+}
+
+/// Runs the lesson: `work_millions` millions of squares per thread in Rust, and
+/// `python_squares` (default: a [`PYTHON_SHARE`]th of that) per thread in CPython.
+pub fn run(
+    ctx: &Context,
+    threads: Option<usize>,
+    work_millions: u64,
+    python_squares: Option<u64>,
+) -> CliResult {
+    let threads = threads.unwrap_or_else(default_threads);
+    if threads == 0 {
+        return Err(CliError::Usage("--threads must be at least 1".to_owned()));
+    }
+    if work_millions == 0 {
+        return Err(CliError::Usage("--work must be at least 1".to_owned()));
+    }
+    let squares = work_millions * 1_000_000;
+    let python_squares = python_squares.unwrap_or((squares / PYTHON_SHARE).max(1));
+    match ctx.lang {
+        Lang::Ru => say!(
+            "Работа: {threads} × {squares} квадратов (Rust), {threads} × {python_squares} (CPython); лучшее из {REPEAT}"
+        ),
+        Lang::En => say!(
+            "Work: {threads} × {squares} squares (Rust), {threads} × {python_squares} (CPython); best of {REPEAT}"
+        ),
+    }
+    let (time_header, speedup_header) = match ctx.lang {
+        Lang::Ru => ("время", "ускорение"),
+        Lang::En => ("wall time", "speedup"),
+    };
+    say!("{:<26}{time_header:<18}{speedup_header}", "");
+    let (sequential, in_threads) = rust_times(threads, squares)?;
+    rows(ctx.lang, "Rust", threads, sequential, in_threads);
+    if let Some((sequential, in_threads)) = python_times(threads, python_squares) {
+        rows(ctx.lang, "CPython", threads, sequential, in_threads);
+    }
+    Ok(())
+}
+
+/// Two rows of the table: sequential (speedup 1) and in threads.
+fn rows(lang: Lang, runtime: &str, threads: usize, sequential: Duration, in_threads: Duration) {
+    let (one_by_one, in_n) = match lang {
+        Lang::Ru => ("последовательно".to_owned(), format!("потоков: {threads}")),
+        Lang::En => ("sequential".to_owned(), format!("{threads} threads")),
+    };
+    let speedup = sequential.as_secs_f64() / in_threads.as_secs_f64().max(1e-9);
+    for (label, time, speedup) in [(one_by_one, sequential, 1.0), (in_n, in_threads, speedup)] {
+        let label = format!("{runtime}, {label}");
+        say!("{label:<26}{:<18}{speedup:.2}×", timedelta::format(time));
+    }
+}

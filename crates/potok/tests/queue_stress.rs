@@ -1,0 +1,298 @@
+//! Stress tests of the queues under real contention: nothing lost, nothing twice, bounds kept,
+//! counters consistent, no hang. Every scenario runs under a watchdog ([`within`]); none uses a
+//! sleep to synchronise.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use potok::{GetTimeoutError, PutError, Queue};
+
+mod queue_support;
+
+/// A hang fails the test instead of hanging the suite.
+const WATCHDOG: Duration = Duration::from_secs(120);
+
+fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    queue_support::within(what, WATCHDOG, f)
+}
+
+/// 4 producers × 4 consumers move 1,000,000 items through a queue bounded at 64: every item is
+/// received exactly once (a seen-bitmap, the count and a checksum), the queue is never seen
+/// holding more than 64, and `join` returns only after the last `task_done`.
+#[test]
+fn four_by_four_million_items_through_64_slots() {
+    const ITEMS: usize = 1_000_000;
+    const PRODUCERS: usize = 4;
+    const CONSUMERS: usize = 4;
+    const MAXSIZE: usize = 64;
+    within("4x4 stress", || {
+        let q = Queue::<usize>::named("stress", MAXSIZE);
+        let seen: Arc<Vec<AtomicBool>> =
+            Arc::new((0..ITEMS).map(|_| AtomicBool::new(false)).collect());
+        let processed = Arc::new(AtomicUsize::new(0));
+        let checksum = Arc::new(AtomicU64::new(0));
+        let max_seen = Arc::new(AtomicUsize::new(0));
+        let consumers: Vec<_> = (0..CONSUMERS)
+            .map(|_| {
+                let (q, seen, processed, checksum, max_seen) = (
+                    q.clone(),
+                    Arc::clone(&seen),
+                    Arc::clone(&processed),
+                    Arc::clone(&checksum),
+                    Arc::clone(&max_seen),
+                );
+                potok::spawn(move || {
+                    let mut sum = 0u64;
+                    for (n, item) in q.iter().enumerate() {
+                        assert!(
+                            !seen[item].swap(true, Ordering::Relaxed),
+                            "item {item} got twice"
+                        );
+                        sum = sum.wrapping_add((item as u64).wrapping_mul(2_654_435_761));
+                        if n % 64 == 0 {
+                            max_seen.fetch_max(q.qsize(), Ordering::Relaxed);
+                        }
+                        // Count before task_done, so join can be checked against it.
+                        processed.fetch_add(1, Ordering::SeqCst);
+                        q.task_done().unwrap();
+                    }
+                    checksum.fetch_add(sum, Ordering::Relaxed);
+                })
+            })
+            .collect();
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|p| {
+                let q = q.clone();
+                potok::spawn(move || {
+                    for item in (p..ITEMS).step_by(PRODUCERS) {
+                        q.put(item).unwrap();
+                        if item % 1024 == 0 {
+                            assert!(q.qsize() <= MAXSIZE);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for p in producers {
+            p.join().unwrap();
+        }
+        q.join();
+        assert_eq!(
+            processed.load(Ordering::SeqCst),
+            ITEMS,
+            "join returned early"
+        );
+        assert_eq!(q.unfinished_tasks(), 0);
+        assert_eq!(q.qsize(), 0);
+        q.shutdown(false);
+        for c in consumers {
+            c.join().unwrap();
+        }
+        assert!(
+            seen.iter().all(|s| s.load(Ordering::Relaxed)),
+            "an item was lost"
+        );
+        let expected = (0..ITEMS as u64).fold(0u64, |sum, i| {
+            sum.wrapping_add(i.wrapping_mul(2_654_435_761))
+        });
+        assert_eq!(checksum.load(Ordering::Relaxed), expected);
+        assert!(max_seen.load(Ordering::Relaxed) <= MAXSIZE);
+        assert_eq!(q.task_done(), Err(potok::TaskDoneError));
+    });
+}
+
+/// A `get_timeout` that times out just as a `put` lands: the item is either returned by that
+/// get or still in the queue, never lost, never both.
+#[test]
+fn no_item_lost_when_get_timeout_races_a_put() {
+    const ROUNDS: usize = 2_000;
+    within("get_timeout race", || {
+        let q = Queue::new(1);
+        let start = Arc::new(Barrier::new(2));
+        let putter = {
+            let q = q.clone();
+            let start = Arc::clone(&start);
+            potok::spawn(move || {
+                for round in 0..ROUNDS {
+                    start.wait();
+                    // Vary the moment the put lands around the getter's deadline.
+                    for _ in 0..(round % 50) * 20 {
+                        std::hint::spin_loop();
+                    }
+                    q.put(round).unwrap();
+                    start.wait();
+                }
+            })
+        };
+        let (mut got_by_get, mut left_in_queue) = (0, 0);
+        for round in 0..ROUNDS {
+            start.wait();
+            let got = q.get_timeout(Duration::from_micros(20));
+            start.wait(); // the put has landed
+            match got {
+                Ok(item) => {
+                    assert_eq!(item, round);
+                    got_by_get += 1;
+                }
+                Err(GetTimeoutError::Empty) => {
+                    assert_eq!(q.try_get(), Ok(round), "the item was lost");
+                    left_in_queue += 1;
+                }
+                Err(GetTimeoutError::ShutDown) => unreachable!(),
+            }
+            assert!(q.is_empty());
+        }
+        putter.join().unwrap();
+        assert_eq!(got_by_get + left_in_queue, ROUNDS);
+    });
+}
+
+/// `shutdown(true)` while producers and consumers race: every put either failed (item given
+/// back), was got by a consumer, or was drained; `join` returns once the consumers' items are
+/// done; nothing is left behind.
+#[test]
+fn shutdown_immediate_racing_producers_and_consumers() {
+    for round in 0..20 {
+        within("immediate shutdown race", move || {
+            let q = Queue::new(if round % 2 == 0 { 8 } else { 0 });
+            let put_ok = Arc::new(AtomicUsize::new(0));
+            let got = Arc::new(AtomicUsize::new(0));
+            let producers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (q, put_ok) = (q.clone(), Arc::clone(&put_ok));
+                    potok::spawn(move || {
+                        let mut n = 0u64;
+                        loop {
+                            match q.put(n) {
+                                Ok(()) => put_ok.fetch_add(1, Ordering::SeqCst),
+                                Err(PutError::ShutDown(item)) => {
+                                    assert_eq!(item, n);
+                                    return;
+                                }
+                            };
+                            n += 1;
+                        }
+                    })
+                })
+                .collect();
+            let consumers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (q, got) = (q.clone(), Arc::clone(&got));
+                    potok::spawn(move || {
+                        for _ in &q {
+                            got.fetch_add(1, Ordering::SeqCst);
+                            q.task_done().unwrap();
+                        }
+                    })
+                })
+                .collect();
+            // Let the traffic run until a few thousand items went through, then cut it.
+            while got.load(Ordering::SeqCst) < 2_000 {
+                std::thread::yield_now();
+            }
+            q.shutdown(true);
+            producers.into_iter().for_each(|p| p.join().unwrap());
+            consumers.into_iter().for_each(|c| c.join().unwrap());
+            q.join();
+            assert_eq!(q.qsize(), 0);
+            assert_eq!(q.unfinished_tasks(), 0);
+            assert!(got.load(Ordering::SeqCst) <= put_ok.load(Ordering::SeqCst));
+        });
+    }
+}
+
+/// Many putters blocked on a full queue, then `shutdown(false)`: each gets its own item back,
+/// and the items in the queue are still there to be got.
+#[test]
+fn shutdown_hands_every_blocked_putter_its_item() {
+    within("blocked putters", || {
+        let q = Queue::new(2);
+        let putters: Vec<_> = (0..8u32)
+            .map(|i| {
+                let q = q.clone();
+                potok::spawn(move || q.put(i).err().map(PutError::into_inner))
+            })
+            .collect();
+        // Two of them fit; wait until they have, then shut down on the six others.
+        while q.qsize() < 2 {
+            std::thread::yield_now();
+        }
+        q.shutdown(false);
+        let mut returned: Vec<u32> = putters
+            .into_iter()
+            .filter_map(|p| p.join().unwrap())
+            .collect();
+        let mut stored: Vec<u32> = q.iter().collect();
+        assert_eq!(returned.len(), 6);
+        assert_eq!(stored.len(), 2);
+        returned.append(&mut stored);
+        returned.sort();
+        assert_eq!(returned, (0..8).collect::<Vec<_>>());
+    });
+}
+
+/// Bats a ball through `$ping` to an echo thread and back through `$pong`, `ROUNDS` times.
+macro_rules! ping_pong {
+    ($ping:expr, $pong:expr) => {{
+        let (ping, pong) = ($ping, $pong);
+        let echo = {
+            let (ping, pong) = (ping.clone(), pong.clone());
+            potok::spawn(move || {
+                for ball in &ping {
+                    pong.put(ball + 1).unwrap();
+                }
+            })
+        };
+        let mut ball = 0u32;
+        for _ in 0..ROUNDS {
+            ping.put(ball).unwrap();
+            ball = pong.get().unwrap();
+        }
+        assert_eq!(ball, ROUNDS);
+        ping.shutdown(false);
+        echo.join().unwrap();
+    }};
+}
+
+const ROUNDS: u32 = 20_000;
+
+/// Two threads bat one item back and forth through two queues: nearly every get finds its
+/// queue empty and goes to sleep, so a lost wake-up would hang here (and fail by the watchdog).
+/// Every store: the ring (bounded), unbounded, bounded beyond the ring size, and the locked ones.
+#[test]
+fn ping_pong_never_loses_a_wake_up() {
+    within("ping-pong", || {
+        ping_pong!(Queue::new(1), Queue::new(1));
+        ping_pong!(Queue::new(0), Queue::new(0));
+        ping_pong!(Queue::new(100_000), Queue::new(100_000));
+        ping_pong!(potok::LifoQueue::new(1), potok::PriorityQueue::new(1));
+    });
+}
+
+/// Many rounds of "put a batch, join": every round's last `task_done` must wake the joiner.
+#[test]
+fn join_wakes_up_round_after_round() {
+    within("join rounds", || {
+        let q = Queue::new(16);
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let q = q.clone();
+                potok::spawn(move || {
+                    for _ in &q {
+                        q.task_done().unwrap();
+                    }
+                })
+            })
+            .collect();
+        for round in 0..2_000u32 {
+            for item in 0..(round % 7) {
+                q.put(item).unwrap();
+            }
+            q.join();
+            assert_eq!(q.unfinished_tasks(), 0);
+        }
+        q.shutdown(false);
+        workers.into_iter().for_each(|w| w.join().unwrap());
+    });
+}

@@ -1,0 +1,41 @@
+//! Helpers shared by the queue test files: a watchdog and a nudge for threads about to block.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Runs `f` on a thread and returns its result, failing the test if it takes longer than
+/// `limit`: a hang fails the test instead of hanging the suite.
+pub fn within<T: Send + 'static>(
+    what: &str,
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(value) => value,
+        Err(_) => panic!("{what}: did not finish within {limit:?}"),
+    }
+}
+
+/// Gives freshly started threads a moment to reach their blocking call. It only makes the
+/// blocked path likely: no assertion may depend on it.
+#[allow(dead_code)] // used by some of the test files only
+pub fn settle() {
+    std::thread::sleep(Duration::from_millis(20));
+}
+
+/// Starts a thread that waits in `join` and then reports on the returned channel.
+#[allow(dead_code)]
+pub fn spawn_joiner(
+    join: impl FnOnce() + Send + 'static,
+) -> (mpsc::Receiver<()>, potok::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel();
+    let joiner = potok::spawn(move || {
+        join();
+        let _ = tx.send(());
+    });
+    (rx, joiner)
+}
