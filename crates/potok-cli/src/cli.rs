@@ -65,15 +65,6 @@ pub enum Command {
         #[command(subcommand)]
         scenario: Scenario,
     },
-    /// 10_5: read four files one after another, with a process pool and with threads, and time each
-    ReadFiles {
-        /// Folder for `file 1.txt` … `file 4.txt` (missing ones are written first)
-        #[arg(long, default_value = ".")]
-        dir: PathBuf,
-        /// Lines in each generated file (consecutive integers) [default: 3000000, about a second of reading here]
-        #[arg(long, value_name = "N", value_parser = parse_lines)]
-        lines: Option<u64>,
-    },
     /// 10_4: a cafe whose waiting line is a potok Queue; guests are thread types
     Cafe {
         /// How many tables the cafe has
@@ -83,14 +74,23 @@ pub enum Command {
         #[arg(long = "guest", value_name = "NAME")]
         guests: Vec<String>,
     },
-    /// 10_4: the GIL: CPU-bound work one piece after another and in N threads, Rust beside CPython
+    /// 10_4: the GIL: CPU-bound work one piece after another, in N threads and in N processes, Rust beside CPython
     Gil {
-        /// How many threads (and pieces of work) [default: the number of cores]
+        /// How many threads, processes and pieces of work [default: the number of cores]
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
         /// Millions of squares each piece sums in Rust (CPython sums a twentieth of that)
         #[arg(long, default_value_t = 100, value_name = "M")]
         work: u64,
+    },
+    /// 10_5: read four files one after another, with a process pool and with threads, and time each
+    ReadFiles {
+        /// Folder for `file 1.txt` … `file 4.txt` (missing ones are written first)
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Lines in each generated file (consecutive integers) [default: 3000000, about a second of reading here]
+        #[arg(long, value_name = "N", value_parser = parse_lines)]
+        lines: Option<u64>,
     },
     /// Every lesson, one after another, quickly (time scale 0.01 unless given)
     Tour,

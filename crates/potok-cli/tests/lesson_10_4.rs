@@ -1,5 +1,5 @@
 //! Lesson 10_4 through the `potok` binary: `cafe` (the waiting line is a potok Queue) and `gil`
-//! (threads that help in Rust, and CPython beside them).
+//! (threads that help in Rust, CPython's that do not, processes for both).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -256,7 +256,13 @@ fn gil_table_shows_rust_threads_helping() {
             has_python,
             "{lines:?}"
         );
-        assert_eq!(lines.len(), if has_python { 6 } else { 4 }, "{lines:?}");
+        assert!(speedup(&lines, "Rust, 2 processes").is_some(), "{lines:?}");
+        assert_eq!(
+            speedup(&lines, "CPython, 2 processes").is_some(),
+            has_python,
+            "{lines:?}"
+        );
+        assert_eq!(lines.len(), if has_python { 8 } else { 5 }, "{lines:?}");
         if cores < 2 || rust > 1.5 {
             return;
         }
@@ -285,7 +291,8 @@ fn gil_in_russian_and_bad_input() {
     );
     assert!(lines[1].contains("время") && lines[1].contains("ускорение"));
     assert!(
-        lines.iter().any(|l| l.starts_with("Rust, потоков: 1")),
+        lines.iter().any(|l| l.starts_with("Rust, потоков: 1"))
+            && lines.iter().any(|l| l.starts_with("Rust, процессов: 1")),
         "{lines:?}"
     );
     let (ok, _, stderr) = potok(&["gil", "--threads", "0"]);

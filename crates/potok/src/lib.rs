@@ -1,5 +1,5 @@
-//! potok ("поток": thread) is Python's `threading`, `queue` and `multiprocessing` model in
-//! Rust, with Rust's guarantees and better diagnostics.
+//! potok ("поток": thread) is Python's `threading`, `queue` and `multiprocessing` model in Rust,
+//! with Rust's guarantees and better diagnostics.
 //!
 //! # Python → potok
 //!

@@ -1,6 +1,7 @@
-//! 10_4, the GIL: the same CPU-bound work (summing squares) one piece after another and in N
-//! threads, wall time and speedup in a table; CPython beside it when `python3` is on the PATH.
-//! Rust's threads run on every core; CPython's take turns holding the GIL.
+//! 10_4, the GIL: the same CPU-bound work (summing squares) one piece after another, in N
+//! threads and in N processes (a process pool started beforehand), wall time and speedup in a
+//! table; CPython beside it when `python3` is on the PATH. Rust's threads run on every core;
+//! CPython's take turns holding the GIL, and only its processes run in parallel.
 //!
 //! Each figure is the best of [`REPEAT`] runs (as Python's `timeit` reports), which keeps the
 //! table steady on a busy machine.
@@ -21,10 +22,10 @@ pub const REPEAT: u32 = 3;
 /// square), so both halves of the table take comparable time.
 pub const PYTHON_SHARE: u64 = 20;
 
-/// The same work in CPython: prints the best sequential and the best threaded wall time, in
-/// seconds. Arguments: threads, squares per thread, repeats.
+/// The same work in CPython: prints the best sequential, threaded and process-pool wall times,
+/// in seconds. Arguments: threads (and processes), squares per piece, repeats.
 const PYTHON_SCRIPT: &str = r#"
-import sys, threading, time
+import multiprocessing, sys, threading, time
 
 def sum_of_squares(n):
     total = 0
@@ -53,7 +54,12 @@ def best(f):
         times.append(time.perf_counter() - start)
     return min(times)
 
-print(best(sequential), best(in_threads))
+if __name__ == "__main__":
+    # fork: the workers inherit sum_of_squares from this -c script (spawn could not import it).
+    with multiprocessing.get_context("fork").Pool(threads) as pool:
+        pool.map(sum_of_squares, [1] * threads)  # started and warm before timing, as Rust's
+        in_processes = best(lambda: pool.map(sum_of_squares, [n] * threads))
+    print(best(sequential), best(in_threads), in_processes)
 "#;
 
 /// The CPU-bound work: the sum of `i * i` for `i` below `n` (wrapping). `black_box` keeps the
@@ -81,7 +87,14 @@ fn best(mut f: impl FnMut()) -> Duration {
         .expect("REPEAT > 0")
 }
 
-fn rust_times(threads: usize, squares: u64) -> CliResult<(Duration, Duration)> {
+/// Wall times of one runtime's three ways: one after another, in threads, in processes.
+struct Times {
+    sequential: Duration,
+    in_threads: Duration,
+    in_processes: Duration,
+}
+
+fn rust_times(threads: usize, squares: u64) -> CliResult<Times> {
     let expected = sum_of_squares(squares);
     let sequential = best(|| {
         for _ in 0..threads {
@@ -107,14 +120,31 @@ fn rust_times(threads: usize, squares: u64) -> CliResult<(Duration, Duration)> {
             }
         }
     });
+    if let Some(err) = failure {
+        return Err(CliError::Failed(err));
+    }
+    // The pool is started (and its workers warmed up) before timing: the row is about running
+    // in parallel, not about starting processes (`potok read-files` times that).
+    let pool = potok::process::Pool::new(threads)
+        .map_err(|e| CliError::Failed(format!("cannot start the process pool: {e}")))?;
+    pool.map(sum_of_squares, vec![1; threads])
+        .map_err(|e| CliError::Failed(format!("the process pool: {e}")))?;
+    let in_processes = best(|| match pool.map(sum_of_squares, vec![squares; threads]) {
+        Ok(sums) => assert!(sums.iter().all(|&sum| sum == expected)),
+        Err(err) => failure = Some(format!("the process pool: {err}")),
+    });
     match failure {
         Some(err) => Err(CliError::Failed(err)),
-        None => Ok((sequential, in_threads)),
+        None => Ok(Times {
+            sequential,
+            in_threads,
+            in_processes,
+        }),
     }
 }
 
 /// Runs the same work in CPython; `None` (with a note on stderr) if `python3` cannot.
-fn python_times(threads: usize, squares: u64) -> Option<(Duration, Duration)> {
+fn python_times(threads: usize, squares: u64) -> Option<Times> {
     let output = Command::new("python3")
         .args(["-c", PYTHON_SCRIPT])
         .args([threads.to_string(), squares.to_string(), REPEAT.to_string()])
@@ -140,10 +170,17 @@ fn python_times(threads: usize, squares: u64) -> Option<(Duration, Duration)> {
         .filter_map(|s| s.parse().ok())
         .collect();
     match secs[..] {
-        [sequential, in_threads] if sequential >= 0.0 && in_threads >= 0.0 => Some((
-            Duration::from_secs_f64(sequential),
-            Duration::from_secs_f64(in_threads),
-        )),
+        [sequential, in_threads, in_processes]
+            if [sequential, in_threads, in_processes]
+                .iter()
+                .all(|s| *s >= 0.0) =>
+        {
+            Some(Times {
+                sequential: Duration::from_secs_f64(sequential),
+                in_threads: Duration::from_secs_f64(in_threads),
+                in_processes: Duration::from_secs_f64(in_processes),
+            })
+        }
         _ => {
             eprintln!("potok: unexpected output from python3: {}", text.trim());
             None
@@ -197,22 +234,33 @@ pub fn run(
         Lang::En => ("wall time", "speedup"),
     };
     say!("{:<26}{time_header:<18}{speedup_header}", "");
-    let (sequential, in_threads) = rust_times(threads, squares)?;
-    rows(ctx.lang, "Rust", threads, sequential, in_threads);
-    if let Some((sequential, in_threads)) = python_times(threads, python_squares) {
-        rows(ctx.lang, "CPython", threads, sequential, in_threads);
+    rows(ctx.lang, "Rust", threads, &rust_times(threads, squares)?);
+    if let Some(times) = python_times(threads, python_squares) {
+        rows(ctx.lang, "CPython", threads, &times);
     }
     Ok(())
 }
 
-/// Two rows of the table: sequential (speedup 1) and in threads.
-fn rows(lang: Lang, runtime: &str, threads: usize, sequential: Duration, in_threads: Duration) {
-    let (one_by_one, in_n) = match lang {
-        Lang::Ru => ("последовательно".to_owned(), format!("потоков: {threads}")),
-        Lang::En => ("sequential".to_owned(), format!("{threads} threads")),
+/// Three rows of the table: one after another (speedup 1), in threads, in processes.
+fn rows(lang: Lang, runtime: &str, n: usize, times: &Times) {
+    let labels = match lang {
+        Lang::Ru => [
+            "последовательно".to_owned(),
+            format!("потоков: {n}"),
+            format!("процессов: {n}"),
+        ],
+        Lang::En => [
+            "sequential".to_owned(),
+            format!("{n} threads"),
+            format!("{n} processes"),
+        ],
     };
-    let speedup = sequential.as_secs_f64() / in_threads.as_secs_f64().max(1e-9);
-    for (label, time, speedup) in [(one_by_one, sequential, 1.0), (in_n, in_threads, speedup)] {
+    let sequential = times.sequential.as_secs_f64();
+    for (label, time) in labels
+        .iter()
+        .zip([times.sequential, times.in_threads, times.in_processes])
+    {
+        let speedup = sequential / time.as_secs_f64().max(1e-9);
         let label = format!("{runtime}, {label}");
         say!("{label:<26}{:<18}{speedup:.2}×", timedelta::format(time));
     }

@@ -30,11 +30,11 @@ pub fn run(cli: &Cli) -> CliResult {
         Command::Knights { knights } => knights::run(&ctx, knights),
         Command::Bank { faithful } => bank::run(&ctx, *faithful),
         Command::Deadlock { scenario } => deadlock::run(&ctx, scenario),
+        Command::Cafe { tables, guests } => cafe::run(&ctx, *tables, guests),
+        Command::Gil { threads, work } => gil::run(&ctx, *threads, *work, None),
         Command::ReadFiles { dir, lines } => {
             read_files::run(&ctx, dir, lines.unwrap_or(read_files::DEFAULT_LINES))
         }
-        Command::Cafe { tables, guests } => cafe::run(&ctx, *tables, guests),
-        Command::Gil { threads, work } => gil::run(&ctx, *threads, *work, None),
         Command::Tour => tour::run(&ctx),
     }
 }

@@ -7,13 +7,14 @@ use crate::error::{CliError, CliResult};
 /// The tour's default `--time-scale`: a hundred times faster than the course.
 pub const TIME_SCALE: f64 = 0.01;
 
-/// Lines per file for read-files in the tour: small, so it is quick.
-const TOUR_LINES: u64 = 20_000;
 /// How long one Rust thread's share of `gil` takes in the tour (the amount is calibrated to it,
 /// since debug and release builds differ thirtyfold), and CPython's fixed share, which takes
 /// about as long in CPython 3.11.
 const TOUR_GIL_PIECE: std::time::Duration = std::time::Duration::from_millis(40);
 const TOUR_GIL_PYTHON_SQUARES: u64 = 600_000;
+
+/// Lines per file for read-files in the tour: small, so it is quick.
+const TOUR_LINES: u64 = 20_000;
 
 pub fn run(ctx: &Context) -> CliResult {
     let dir = std::env::temp_dir().join(format!("potok-tour-{}", std::process::id()));
