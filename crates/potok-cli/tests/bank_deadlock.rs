@@ -2,23 +2,10 @@
 //! its final balance), `potok bank --faithful`, and `potok deadlock abba | ring N | self |
 //! bank` (each exits 0 and its report names the right threads and locks).
 
-use std::time::Duration;
-
-use assert_cmd::Command;
-
-/// Bound on any one run, so the suite can never hang.
-const LIMIT: Duration = Duration::from_secs(120);
+mod support;
 
 fn potok(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("potok")
-        .unwrap()
-        .timeout(LIMIT)
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env_remove("LANG")
-        .args(args)
-        .output()
-        .unwrap()
+    support::potok().args(args).output().unwrap()
 }
 
 fn stdout(output: &std::process::Output) -> String {

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+mod support;
 
 fn children_cpu() -> Duration {
     // SAFETY: getrusage only writes the struct we pass; zeroed is a valid `rusage`.
@@ -25,9 +25,7 @@ fn cafe_waiter_sleeps_instead_of_spinning() {
     let before = children_cpu();
     let start = Instant::now();
     // Meals of 0.15–0.5 s: about a second and a half in all.
-    let output = Command::cargo_bin("potok")
-        .unwrap()
-        .timeout(Duration::from_secs(120))
+    let output = support::potok()
         .args([
             "--lang",
             "en",

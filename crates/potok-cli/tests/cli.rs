@@ -1,22 +1,11 @@
 //! The `potok` binary, run as a user runs it: lessons write-words and knights, tour, languages,
 //! and bad input (one line on stderr, exit code 2).
 
+mod support;
+
 use std::path::Path;
-use std::time::Duration;
 
-use assert_cmd::Command;
-
-/// Bound on any one run: generous for a loaded 2-core machine, so the suite can never hang.
-const LIMIT: Duration = Duration::from_secs(120);
-
-fn potok() -> Command {
-    let mut cmd = Command::cargo_bin("potok").unwrap();
-    cmd.timeout(LIMIT)
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env_remove("LANG");
-    cmd
-}
+use support::potok;
 
 fn stdout_lines(output: &std::process::Output) -> Vec<String> {
     String::from_utf8(output.stdout.clone())

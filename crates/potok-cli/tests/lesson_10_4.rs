@@ -2,12 +2,8 @@
 //! (threads that help in Rust, CPython's that do not, processes for both).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use assert_cmd::Command;
-
-/// Bound on any one run: generous for a loaded 2-core machine, so the suite can never hang.
-const LIMIT: Duration = Duration::from_secs(120);
+mod support;
 
 const GUESTS: [&str; 12] = [
     "Maria",
@@ -25,15 +21,7 @@ const GUESTS: [&str; 12] = [
 ];
 
 fn potok(args: &[&str]) -> (bool, Vec<String>, String) {
-    let output = Command::cargo_bin("potok")
-        .unwrap()
-        .timeout(LIMIT)
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env_remove("LANG")
-        .args(args)
-        .output()
-        .unwrap();
+    let output = support::potok().args(args).output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
     (

@@ -3,22 +3,11 @@
 //! and the lesson in the tour. The pool's workers are the `potok` binary itself, dispatched by
 //! `potok::main`.
 
+mod support;
+
 use std::path::Path;
-use std::time::Duration;
 
-use assert_cmd::Command;
-
-/// Bound on any one run, so the suite can never hang.
-const LIMIT: Duration = Duration::from_secs(120);
-
-fn potok() -> Command {
-    let mut cmd = Command::cargo_bin("potok").unwrap();
-    cmd.timeout(LIMIT)
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env_remove("LANG");
-    cmd
-}
+use support::potok;
 
 /// Checks `H:MM:SS[.ffffff] (<label>)` and returns the label.
 fn timing_label(line: &str) -> &str {
