@@ -214,14 +214,21 @@ fn machine_parallel_speedup() -> f64 {
     fn busy() -> u64 {
         (0..20_000_000u64).fold(0, |acc, i| acc.wrapping_add(std::hint::black_box(i)))
     }
-    let start = std::time::Instant::now();
-    std::hint::black_box((busy(), busy()));
-    let one = start.elapsed();
-    let start = std::time::Instant::now();
-    let other = std::thread::spawn(busy);
-    std::hint::black_box(busy());
-    other.join().unwrap();
-    one.as_secs_f64() / start.elapsed().as_secs_f64()
+    fn once() -> f64 {
+        let start = std::time::Instant::now();
+        std::hint::black_box((busy(), busy()));
+        let one = start.elapsed();
+        let start = std::time::Instant::now();
+        let other = std::thread::spawn(busy);
+        std::hint::black_box(busy());
+        other.join().unwrap();
+        one.as_secs_f64() / start.elapsed().as_secs_f64()
+    }
+    // The median of three: one measurement on a busy machine can be off either way (a
+    // preempted sequential run once showed 3.6x on 2 cores).
+    let mut runs = [once(), once(), once()];
+    runs.sort_by(f64::total_cmp);
+    runs[1]
 }
 
 #[test]
