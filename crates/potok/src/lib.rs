@@ -55,7 +55,6 @@
 //!         assert_eq!(squares, [0, 1, 4, 9]);
 //!     });
 //! }
-//! # main();
 //! ```
 #![warn(missing_docs)]
 

@@ -186,6 +186,34 @@ impl Panicked {
         self.lock_payload().is::<P>()
     }
 
+    /// The [`DeadlockError`](crate::DeadlockError) this thread panicked with, if a deadlock
+    /// is what ended it (the report names every thread and lock involved).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// potok::deadlock::set_print_reports(false); // keep the doc test quiet
+    /// potok::set_excepthook(|_| {});
+    /// let lock = potok::Lock::named("door");
+    /// let worker = potok::Builder::new()
+    ///     .name("locksmith")
+    ///     .spawn(move || {
+    ///         lock.acquire();
+    ///         lock.acquire(); // a Lock is not reentrant, and nobody else can release it
+    ///     })
+    ///     .unwrap();
+    /// let err = worker.join().unwrap_err();
+    /// let deadlock = err.deadlock().expect("a deadlock ended the thread");
+    /// assert!(deadlock.to_string().contains("'door'"));
+    /// potok::reset_excepthook();
+    /// potok::deadlock::set_print_reports(true);
+    /// ```
+    pub fn deadlock(&self) -> Option<crate::DeadlockError> {
+        self.lock_payload()
+            .downcast_ref::<crate::DeadlockError>()
+            .cloned()
+    }
+
     /// The panic payload as a `P`, or the error back if it is not one.
     ///
     /// # Errors

@@ -28,7 +28,6 @@ use super::registry;
 ///     });
 ///     assert_eq!(potok::active_count(), 1);
 /// }
-/// # main();
 /// ```
 pub fn main<R>(body: impl FnOnce() -> R) -> R {
     // A child process started by potok::process runs its worker here and never returns.
