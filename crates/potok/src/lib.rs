@@ -46,15 +46,13 @@
 //! # Examples
 //!
 //! ```
-//! fn main() {
-//!     potok::main(|| {
-//!         let workers: Vec<_> = (0..4)
-//!             .map(|i| potok::Builder::new().name(format!("worker-{i}")).spawn(move || i * i).unwrap())
-//!             .collect();
-//!         let squares: Vec<i32> = workers.into_iter().map(|w| w.join().unwrap()).collect();
-//!         assert_eq!(squares, [0, 1, 4, 9]);
-//!     });
-//! }
+//! potok::main(|| {
+//!     let workers: Vec<_> = (0..4)
+//!         .map(|i| potok::Builder::new().name(format!("worker-{i}")).spawn(move || i * i).unwrap())
+//!         .collect();
+//!     let squares: Vec<i32> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+//!     assert_eq!(squares, [0, 1, 4, 9]);
+//! });
 //! ```
 #![warn(missing_docs)]
 

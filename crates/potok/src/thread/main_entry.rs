@@ -20,14 +20,12 @@ use super::registry;
 /// # Examples
 ///
 /// ```
-/// fn main() {
-///     potok::main(|| {
-///         assert_eq!(potok::current_thread().name(), "MainThread");
-///         potok::spawn(|| potok::sleep(std::time::Duration::from_millis(10)));
-///         // no join: potok::main waits for the thread before returning
-///     });
-///     assert_eq!(potok::active_count(), 1);
-/// }
+/// potok::main(|| {
+///     assert_eq!(potok::current_thread().name(), "MainThread");
+///     potok::spawn(|| potok::sleep(std::time::Duration::from_millis(10)));
+///     // no join: potok::main waits for the thread before returning
+/// });
+/// assert_eq!(potok::active_count(), 1);
 /// ```
 pub fn main<R>(body: impl FnOnce() -> R) -> R {
     // A child process started by potok::process runs its worker here and never returns.
