@@ -372,12 +372,18 @@ impl postcard::ser_flavors::Flavor for Appender<'_> {
 
 /// Where each of the `count` encoded `T`s in `bytes` starts (used only to split a chunk after
 /// its worker died); `None` if they do not decode.
+/// A `Deserialize` that panics counts as not decoding: this runs on a pool's worker thread,
+/// which must survive it.
 pub(crate) fn item_offsets<T: Value>(bytes: &[u8], count: usize) -> Option<Vec<usize>> {
-    let mut offsets = Vec::with_capacity(count);
-    let mut rest = bytes;
-    for _ in 0..count {
-        offsets.push(bytes.len() - rest.len());
-        rest = postcard::take_from_bytes::<T>(rest).ok()?.1;
-    }
-    Some(offsets)
+    panic::catch_unwind(|| {
+        let mut offsets = Vec::with_capacity(count);
+        let mut rest = bytes;
+        for _ in 0..count {
+            offsets.push(bytes.len() - rest.len());
+            rest = postcard::take_from_bytes::<T>(rest).ok()?.1;
+        }
+        Some(offsets)
+    })
+    .ok()
+    .flatten()
 }
