@@ -35,6 +35,14 @@ fn panic_on_seven(x: u64) -> u64 {
     x
 }
 
+/// Panics on every item whose remainder by 10 is 0, 4, 5 or 9.
+fn panic_on_0_4_5_9(x: u64) -> u64 {
+    if matches!(x % 10, 0 | 4 | 5 | 9) {
+        panic!("no {x}");
+    }
+    x * 3
+}
+
 fn abort_on_five(x: u64) -> u64 {
     if x == 5 {
         std::process::abort();
@@ -185,6 +193,32 @@ fn a_panicking_task_fails_alone() {
         }
     }
     assert_eq!(outcomes.iter().filter(|o| o.is_err()).count(), 1);
+}
+
+fn several_panics_in_one_chunk() {
+    // Chunks of 10: a panic on the first item, on two in a row and on the last; each is that
+    // item's error, and every other item of the chunk has its result (the worker catches a
+    // panic once for a run of items and resumes after the item that panicked).
+    let pool = Pool::new(2).unwrap();
+    let outcomes: Vec<_> = pool
+        .imap_chunked(panic_on_0_4_5_9, 0..40, 10)
+        .unwrap()
+        .collect();
+    assert_eq!(outcomes.len(), 40);
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if matches!(i % 10, 0 | 4 | 5 | 9) {
+            let err = outcome.as_ref().unwrap_err();
+            assert_eq!(err.index(), i);
+            let msg = err.panic_message().unwrap_or_default();
+            assert!(msg.starts_with(&format!("no {i} (at ")), "{err}");
+        } else {
+            assert_eq!(*outcome.as_ref().unwrap(), i as u64 * 3, "item {i}");
+        }
+    }
+    // No worker died for it.
+    let before: HashSet<u32> = pool.pids().into_iter().collect();
+    assert_eq!(pool.map(panic_on_0_4_5_9, [1, 2, 3]).unwrap(), [3, 6, 9]);
+    assert_eq!(before, pool.pids().into_iter().collect());
 }
 
 fn an_aborting_worker_costs_one_task() {
@@ -655,6 +689,7 @@ fn main() {
             case!(imap_and_starmap),
             case!(apply_and_async_result),
             case!(a_panicking_task_fails_alone),
+            case!(several_panics_in_one_chunk),
             case!(an_aborting_worker_costs_one_task),
             case!(a_segfaulting_worker_costs_one_task),
             case!(a_killed_worker_costs_one_task),

@@ -45,6 +45,7 @@ impl Indices {
         (0..self.len()).map(|i| self.get(i))
     }
 
+    #[inline]
     fn push(&mut self, index: usize) {
         match self {
             Indices::Range { start, len } if *len == 0 => {

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::{GetTimeoutError, NotReady, TaskError, TaskErrorKind, TimedOut};
 use super::pool::Indices;
-use super::task::ItemError;
+use super::task::{ItemError, OK_VARIANT};
 use super::wire::take_varint;
 
 /// Receives the outcomes of jobs; type-erased so the worker threads need not know `R`.
@@ -174,28 +174,27 @@ impl<R> Results<R> {
     }
 }
 
-impl<R: DeserializeOwned + Send> Sink for Results<R> {
-    fn deliver(&self, indices: &Indices, outcomes: &[u8]) {
+impl<R: DeserializeOwned + Send> Results<R> {
+    /// [`Sink::deliver`] for the items at `indices`.
+    fn deliver_at(&self, indices: impl ExactSizeIterator<Item = usize>, outcomes: &[u8]) {
+        let count = indices.len();
         let mut rest = outcomes;
         let mut broken: Option<String> = match take_varint(rest) {
-            Ok((n, tail)) if n as usize == indices.len() => {
+            Ok((n, tail)) if n as usize == count => {
                 rest = tail;
                 None
             }
-            Ok((n, _)) => Some(format!(
-                "the worker sent {n} results for {} tasks",
-                indices.len()
-            )),
+            Ok((n, _)) => Some(format!("the worker sent {n} results for {} tasks", count)),
             Err(err) => Some(err.to_string()),
         };
         // Decoded straight into the slots (under the lock): no intermediate copy.
-        let decoded = indices.iter().map(|index| {
+        let decoded = indices.map(|index| {
             let outcome = match &broken {
                 Some(why) => Err(Box::new(TaskError::new(
                     index,
                     TaskErrorKind::Decode(why.clone()),
                 ))),
-                None => match postcard::take_from_bytes::<Result<R, ItemError>>(rest) {
+                None => match decode_outcome::<R>(rest) {
                     Ok((outcome, tail)) => {
                         rest = tail;
                         outcome.map_err(|err| Box::new(TaskError::new(index, item_error(err))))
@@ -214,9 +213,33 @@ impl<R: DeserializeOwned + Send> Sink for Results<R> {
         });
         self.store(decoded);
     }
+}
+
+impl<R: DeserializeOwned + Send> Sink for Results<R> {
+    fn deliver(&self, indices: &Indices, outcomes: &[u8]) {
+        // One loop per kind of index list, so the per-item path has no match on it.
+        match indices {
+            Indices::Range { start, len } => self.deliver_at(*start..start + len, outcomes),
+            Indices::List(list) => self.deliver_at(list.iter().copied(), outcomes),
+        }
+    }
 
     fn fail(&self, index: usize, kind: TaskErrorKind) {
         self.store([(index, Err(Box::new(TaskError::new(index, kind))))]);
+    }
+}
+
+/// Decodes one `Result<R, ItemError>`, the `Ok` case (nearly every item) without going
+/// through serde's enum machinery.
+#[inline]
+fn decode_outcome<R: DeserializeOwned>(
+    bytes: &[u8],
+) -> postcard::Result<(Result<R, ItemError>, &[u8])> {
+    match bytes.split_first() {
+        Some((&OK_VARIANT, rest)) => {
+            postcard::take_from_bytes::<R>(rest).map(|(value, tail)| (Ok(value), tail))
+        }
+        _ => postcard::take_from_bytes::<Result<R, ItemError>>(bytes),
     }
 }
 

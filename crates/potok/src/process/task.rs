@@ -286,50 +286,101 @@ fn run_items<F: Task>(
     // SAFETY: the fingerprint says the parent took `func` from a function of type `F`, and
     // `TaskId::resolve` checked that it lies inside this executable's code.
     let f = unsafe { F::from_addr(func) };
-    let (count, mut rest) = take_varint(input).map_err(|e| e.to_string())?;
+    let (count, rest) = take_varint(input).map_err(|e| e.to_string())?;
     push_varint(out, count);
+    let mut de = postcard::Deserializer::from_bytes(rest);
+    // One `catch_unwind` for a run of items rather than one per item: it is left only when an
+    // item's function panics, and the loop then goes on with the next item. `at` is the item
+    // being run and `stage` what it is doing, so a panic is blamed exactly as with one
+    // `catch_unwind` around each call: in the function, the item's outcome is `Panicked`; in
+    // decoding an argument or encoding a result (a panicking serde impl), the panic goes on
+    // and ends the worker, which blames the item through the progress page.
+    let mut at = 0u64;
+    let mut stage = Stage::Decode;
     let mut decoded_ok = true;
-    for i in 0..count {
-        progress.set_item(i);
-        let outcome: Result<F::Output, ItemError> = if decoded_ok {
-            match postcard::take_from_bytes::<F::Args>(rest) {
-                Ok((args, tail)) => {
-                    rest = tail;
-                    panic::catch_unwind(AssertUnwindSafe(|| f.call(args))).map_err(|payload| {
-                        ItemError::Panicked(super::dispatch::panic_text(&*payload))
-                    })
+    while at < count {
+        let run = panic::catch_unwind(AssertUnwindSafe(|| {
+            while at < count {
+                progress.set_item(at);
+                if decoded_ok {
+                    stage = Stage::Decode;
+                    match F::Args::deserialize(&mut de) {
+                        Ok(args) => {
+                            stage = Stage::Call;
+                            let result = f.call(args);
+                            stage = Stage::Encode;
+                            encode_ok(&result, out);
+                        }
+                        Err(err) => {
+                            decoded_ok = false;
+                            encode_err(
+                                ItemError::Decode(format!(
+                                    "the argument could not be decoded as {}: {err}",
+                                    type_name::<F::Args>()
+                                )),
+                                out,
+                            );
+                        }
+                    }
+                } else {
+                    encode_err(
+                        ItemError::Decode(
+                            "an earlier argument of the same chunk could not be decoded".into(),
+                        ),
+                        out,
+                    );
                 }
-                Err(err) => {
-                    decoded_ok = false;
-                    Err(ItemError::Decode(format!(
-                        "the argument could not be decoded as {}: {err}",
-                        type_name::<F::Args>()
-                    )))
-                }
+                at += 1;
             }
-        } else {
-            Err(ItemError::Decode(
-                "an earlier argument of the same chunk could not be decoded".into(),
-            ))
-        };
-        encode_outcome::<F::Output>(&outcome, out);
+        }));
+        if let Err(payload) = run {
+            if stage != Stage::Call {
+                panic::resume_unwind(payload);
+            }
+            encode_err(
+                ItemError::Panicked(super::dispatch::panic_text(&*payload)),
+                out,
+            );
+            at += 1;
+        }
     }
     Ok(())
 }
 
-/// Appends one outcome; a result that fails to encode is replaced by an `Encode` error.
-fn encode_outcome<R: Serialize>(outcome: &Result<R, ItemError>, out: &mut Vec<u8>) {
+/// What the item loop of `run_items` is doing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Decode,
+    Call,
+    Encode,
+}
+
+/// Appends `Ok(result)` as postcard encodes a `Result` (variant 0, then the value); a result
+/// that fails to encode is replaced by an `Encode` error.
+#[inline]
+fn encode_ok<R: Serialize>(result: &R, out: &mut Vec<u8>) {
     let mark = out.len();
-    if let Err(err) = encode_into(outcome, out) {
+    out.push(OK_VARIANT);
+    if let Err(err) = encode_into(result, out) {
         out.truncate(mark);
-        let fallback: Result<(), ItemError> = Err(ItemError::Encode(format!(
-            "the result could not be encoded as {}: {err}",
-            type_name::<R>()
-        )));
-        // An `Err` encodes the same whatever the `Ok` type is, and a String always encodes.
-        encode_into(&fallback, out).expect("an error message always encodes");
+        encode_err(
+            ItemError::Encode(format!(
+                "the result could not be encoded as {}: {err}",
+                type_name::<R>()
+            )),
+            out,
+        );
     }
 }
+
+/// Appends `Err(err)`: it encodes the same whatever the `Ok` type is.
+fn encode_err(err: ItemError, out: &mut Vec<u8>) {
+    let outcome: Result<(), ItemError> = Err(err);
+    encode_into(&outcome, out).expect("an error message always encodes");
+}
+
+/// postcard's encoding of `Result::Ok`'s variant index (a varint, one byte).
+pub(crate) const OK_VARIANT: u8 = 0;
 
 /// Appends the postcard encoding of `value` to `out`.
 pub(crate) fn encode_into<T: Serialize + ?Sized>(
