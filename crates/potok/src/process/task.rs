@@ -383,11 +383,17 @@ fn encode_err(err: ItemError, out: &mut Vec<u8>) {
 pub(crate) const OK_VARIANT: u8 = 0;
 
 /// Appends the postcard encoding of `value` to `out`.
+///
+/// Inlined, with the serializer built here rather than in `postcard::serialize_with_flavor`, so
+/// that encoding a small value is a few instructions in the caller's loop.
+#[inline]
 pub(crate) fn encode_into<T: Serialize + ?Sized>(
     value: &T,
     out: &mut Vec<u8>,
 ) -> Result<(), postcard::Error> {
-    postcard::serialize_with_flavor(value, Appender(out))
+    value.serialize(&mut postcard::Serializer {
+        output: Appender(out),
+    })
 }
 
 /// Lets postcard append straight to a borrowed buffer.
@@ -398,14 +404,14 @@ impl postcard::ser_flavors::Flavor for Appender<'_> {
 
     #[inline]
     fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
-        // Most calls carry a varint of a few bytes: pushing them beats a memcpy call.
-        if data.len() <= 16 {
-            self.0.reserve(data.len());
-            for &b in data {
-                self.0.push(b);
-            }
-        } else {
-            self.0.extend_from_slice(data);
+        // Most calls carry a varint of one to three bytes: copies of a fixed length compile to
+        // a store or two, where a byte-by-byte push loop reloaded the length every byte
+        // (measured: 16% of a map's CPU in the caller, before).
+        match *data {
+            [a] => self.0.push(a),
+            [a, b] => self.0.extend_from_slice(&[a, b]),
+            [a, b, c] => self.0.extend_from_slice(&[a, b, c]),
+            _ => self.0.extend_from_slice(data),
         }
         Ok(())
     }
@@ -423,6 +429,7 @@ impl postcard::ser_flavors::Flavor for Appender<'_> {
 
 /// Where each of the `count` encoded `T`s in `bytes` starts (used only to split a chunk after
 /// its worker died); `None` if they do not decode.
+///
 /// A `Deserialize` that panics counts as not decoding: this runs on a pool's worker thread,
 /// which must survive it.
 pub(crate) fn item_offsets<T: Value>(bytes: &[u8], count: usize) -> Option<Vec<usize>> {
@@ -437,4 +444,40 @@ pub(crate) fn item_offsets<T: Value>(bytes: &[u8], count: usize) -> Option<Vec<u
     })
     .ok()
     .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `encode_into` (its own serializer and appending flavor) writes exactly postcard's bytes,
+    /// whatever the lengths of the pieces it is handed.
+    #[test]
+    fn encode_into_matches_postcard() {
+        fn check<T: Serialize + ?Sized>(value: &T) {
+            let mut out = vec![0xAA];
+            encode_into(value, &mut out).unwrap();
+            assert_eq!(out[1..], postcard::to_allocvec(value).unwrap()[..]);
+        }
+        for n in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            2_097_151,
+            2_097_152,
+            u64::MAX,
+        ] {
+            check(&n);
+            check(&(n as i64).wrapping_neg());
+            check(&Ok::<u64, ItemError>(n));
+        }
+        check(&Err::<u64, ItemError>(ItemError::Panicked("x".repeat(200))));
+        check(&("a string", 1.5f64, [1u8, 2, 3], vec![Some(7u32), None]));
+        check(&u128::MAX);
+        check("");
+    }
 }
