@@ -4,11 +4,12 @@
 //! ```text
 //! cargo run --release -p potok --example pool_timing -- start 200
 //! cargo run --release -p potok --example pool_timing -- map 300
+//! cargo run --release -p potok --example pool_timing -- map1 20
 //! ```
 //!
 //! `start N`: `Pool::new(2)`, the first `apply`, and the drop (workers killed and reaped),
 //! each timed, N times; `map N`: `map` of an identity function over 100,000 integers on one
-//! pool of 2, N times. Prints medians.
+//! pool of 2, N times; `map1 N`: the same over 10,000 with chunk size 1. Prints medians.
 
 use std::time::{Duration, Instant};
 
@@ -59,6 +60,21 @@ fn map(n: usize) {
     println!("median: map {per_item:.1} ns/item");
 }
 
+fn map_chunksize_1(n: usize) {
+    let pool = potok::process::Pool::new(2).unwrap();
+    let times = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            let out = pool.map_chunked(ident, 0..10_000u64, 1).unwrap();
+            let elapsed = t.elapsed();
+            assert_eq!(out.len(), 10_000);
+            elapsed
+        })
+        .collect();
+    let per_item = median(times).as_nanos() as f64 / 10_000.0;
+    println!("median: map chunksize 1 {per_item:.0} ns/item");
+}
+
 fn main() {
     potok::process::init();
     let mut args = std::env::args().skip(1);
@@ -71,6 +87,7 @@ fn main() {
     match what.as_str() {
         "start" => start(n),
         "map" => map(n),
-        _ => eprintln!("usage: pool_timing start|map [N]"),
+        "map1" => map_chunksize_1(n),
+        _ => eprintln!("usage: pool_timing start|map|map1 [N]"),
     }
 }
