@@ -35,6 +35,14 @@ fn panic_on_seven(x: u64) -> u64 {
     x
 }
 
+/// Panics on every item whose remainder by 10 is 0, 4, 5 or 9.
+fn panic_on_0_4_5_9(x: u64) -> u64 {
+    if matches!(x % 10, 0 | 4 | 5 | 9) {
+        panic!("no {x}");
+    }
+    x * 3
+}
+
 fn abort_on_five(x: u64) -> u64 {
     if x == 5 {
         std::process::abort();
@@ -185,6 +193,32 @@ fn a_panicking_task_fails_alone() {
         }
     }
     assert_eq!(outcomes.iter().filter(|o| o.is_err()).count(), 1);
+}
+
+fn several_panics_in_one_chunk() {
+    // Chunks of 10: a panic on the first item, on two in a row and on the last; each is that
+    // item's error, and every other item of the chunk has its result (the worker catches a
+    // panic once for a run of items and resumes after the item that panicked).
+    let pool = Pool::new(2).unwrap();
+    let outcomes: Vec<_> = pool
+        .imap_chunked(panic_on_0_4_5_9, 0..40, 10)
+        .unwrap()
+        .collect();
+    assert_eq!(outcomes.len(), 40);
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if matches!(i % 10, 0 | 4 | 5 | 9) {
+            let err = outcome.as_ref().unwrap_err();
+            assert_eq!(err.index(), i);
+            let msg = err.panic_message().unwrap_or_default();
+            assert!(msg.starts_with(&format!("no {i} (at ")), "{err}");
+        } else {
+            assert_eq!(*outcome.as_ref().unwrap(), i as u64 * 3, "item {i}");
+        }
+    }
+    // No worker died for it.
+    let before: HashSet<u32> = pool.pids().into_iter().collect();
+    assert_eq!(pool.map(panic_on_0_4_5_9, [1, 2, 3]).unwrap(), [3, 6, 9]);
+    assert_eq!(before, pool.pids().into_iter().collect());
 }
 
 fn an_aborting_worker_costs_one_task() {
@@ -450,6 +484,35 @@ impl<'de> Deserialize<'de> for Explosive {
     }
 }
 
+/// A number that panics when it is decoded as 13 (a buggy `Deserialize`): in the children
+/// only, or everywhere once `FRAGILE_IN_PARENT` is set (which only the test process does).
+#[derive(Debug)]
+struct Fragile(u8);
+
+static FRAGILE_IN_PARENT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static IS_PARENT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+impl Serialize for Fragile {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fragile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let n = u8::deserialize(d)?;
+        if !IS_PARENT.load(Relaxed) || FRAGILE_IN_PARENT.load(Relaxed) {
+            assert_ne!(n, 13, "Fragile broke while decoding");
+        }
+        Ok(Fragile(n))
+    }
+}
+
+fn fragile_double(x: Fragile) -> u16 {
+    u16::from(x.0) * 2
+}
+
 fn make_explosive(_: u8) -> Explosive {
     Explosive
 }
@@ -520,6 +583,37 @@ fn bad_values_are_errors() {
             "{err}"
         );
     }
+    // An argument whose decoding panics in the child: the worker goes down with it (as a
+    // crash in serde code would take it), that item fails, the rest of its chunk runs.
+    IS_PARENT.store(true, std::sync::atomic::Ordering::Relaxed);
+    let outcomes: Vec<_> = pool
+        .imap_chunked(fragile_double, (10..16).map(Fragile), 6)
+        .unwrap()
+        .collect();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if i == 3 {
+            let err = outcome.as_ref().unwrap_err();
+            assert!(matches!(err.kind(), TaskErrorKind::WorkerDied(_)), "{err}");
+        } else {
+            assert_eq!(*outcome.as_ref().unwrap(), (10 + i as u16) * 2, "item {i}");
+        }
+    }
+    // The same, when the parent cannot decode the arguments either (to split the chunk around
+    // the item that killed the worker): that item is blamed, the others fail with it or run,
+    // and the pool's worker thread survives (it used to die there, and the call hung).
+    FRAGILE_IN_PARENT.store(true, std::sync::atomic::Ordering::Relaxed);
+    let outcomes: Vec<_> = pool
+        .imap_chunked(fragile_double, (10..16).map(Fragile), 6)
+        .unwrap()
+        .collect();
+    FRAGILE_IN_PARENT.store(false, std::sync::atomic::Ordering::Relaxed);
+    for (i, outcome) in outcomes.iter().enumerate() {
+        match outcome {
+            Ok(v) => assert_eq!(*v, (10 + i as u16) * 2, "item {i}"),
+            Err(err) => assert!(matches!(err.kind(), TaskErrorKind::WorkerDied(_)), "{err}"),
+        }
+    }
+    assert!(outcomes[3].is_err());
     // The pool is fine afterwards.
     assert_eq!(pool.map(square, [4]).unwrap(), [16]);
 }
@@ -595,6 +689,7 @@ fn main() {
             case!(imap_and_starmap),
             case!(apply_and_async_result),
             case!(a_panicking_task_fails_alone),
+            case!(several_panics_in_one_chunk),
             case!(an_aborting_worker_costs_one_task),
             case!(a_segfaulting_worker_costs_one_task),
             case!(a_killed_worker_costs_one_task),

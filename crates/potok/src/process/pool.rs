@@ -615,7 +615,11 @@ impl Pool {
         for (index, item) in items.into_iter().enumerate() {
             let mark = job.bytes.len();
             match encode_into(&item, &mut job.bytes) {
-                Ok(()) if job.bytes.len() <= MAX_JOB_BYTES => job.indices.push(index),
+                Ok(()) if job.bytes.len() <= MAX_JOB_BYTES => match &mut job.indices {
+                    // The common case, kept out of `push` (which the compiler does not inline).
+                    Indices::Range { start, len } if *start + *len == index => *len += 1,
+                    indices => indices.push(index),
+                },
                 Ok(()) => {
                     // Too much for one frame: the chunk ends before this item.
                     let item_bytes = job.bytes.split_off(mark);

@@ -18,6 +18,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -220,25 +221,34 @@ type Request = (ChildKind, mpsc::Sender<io::Result<Child>>);
 /// exec and loading here, and two run side by side on two CPUs.
 const SPAWNERS: usize = 2;
 
-/// The queue of the spawner threads, started on first use.
-fn spawner() -> &'static Mutex<mpsc::Sender<Request>> {
-    static SPAWNER: OnceLock<Mutex<mpsc::Sender<Request>>> = OnceLock::new();
-    SPAWNER.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Request>();
-        let rx = Arc::new(Mutex::new(rx));
-        for i in 0..SPAWNERS {
-            let rx = Arc::clone(&rx);
-            std::thread::Builder::new()
-                .name(format!("potok-spawner-{i}"))
-                .spawn(move || loop {
-                    let request = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                    let Ok((kind, reply)) = request else { return };
-                    let _ = reply.send(spawn_here(kind));
-                })
-                .expect("could not start a potok-spawner thread");
-        }
-        Mutex::new(tx)
+/// The spawner threads, started on first use: one channel each, so that two requests sent
+/// together start two children side by side (with one shared queue, the second spawner first
+/// had to be woken by the first one's unlock, which cost up to an exec's time here).
+fn spawners() -> &'static [Mutex<mpsc::Sender<Request>>] {
+    static SPAWNERS_TX: OnceLock<Vec<Mutex<mpsc::Sender<Request>>>> = OnceLock::new();
+    SPAWNERS_TX.get_or_init(|| {
+        (0..SPAWNERS)
+            .map(|i| {
+                let (tx, rx) = mpsc::channel::<Request>();
+                std::thread::Builder::new()
+                    .name(format!("potok-spawner-{i}"))
+                    .spawn(move || {
+                        while let Ok((kind, reply)) = rx.recv() {
+                            let _ = reply.send(spawn_here(kind));
+                        }
+                    })
+                    .expect("could not start a potok-spawner thread");
+                Mutex::new(tx)
+            })
+            .collect()
     })
+}
+
+/// The spawner to use next (round robin).
+fn next_spawner() -> &'static Mutex<mpsc::Sender<Request>> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let all = spawners();
+    &all[NEXT.fetch_add(1, Ordering::Relaxed) % all.len()]
 }
 
 /// Starts `n` children of `kind` at once (without waiting for their HELLO).
@@ -248,7 +258,7 @@ pub(crate) fn spawn_many(kind: ChildKind, n: usize) -> Vec<Result<Child, StartEr
     let replies: Vec<_> = (0..n)
         .map(|_| {
             let (reply_tx, reply_rx) = mpsc::channel();
-            let sent = spawner()
+            let sent = next_spawner()
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .send((kind, reply_tx));
