@@ -88,6 +88,11 @@ fn main() -> ExitCode {
             reports: 0,
         },
         Scenario {
+            name: "lock_cycle_a_third_thread_breaks",
+            body: lock_cycle_a_third_thread_breaks,
+            reports: 0,
+        },
+        Scenario {
             name: "timed_waits_are_never_reported",
             body: timed_waits_are_never_reported,
             reports: 0,
@@ -446,6 +451,46 @@ fn lock_signal_given_is_no_deadlock() {
     potok::sleep(Duration::from_millis(50));
     lock.release().unwrap();
     waiter.join().unwrap();
+}
+
+/// A cycle through a held Lock while a third thread still runs: that thread may release the
+/// Lock (any thread may release a Python Lock), so it is no deadlock yet. Regression: this was
+/// reported as a cycle at once, and the two threads would have finished.
+fn lock_cycle_a_third_thread_breaks() {
+    let signal = Arc::new(Lock::named("signal"));
+    let data = Arc::new(Mutex::named("data", 0u32));
+    let all_hold = Arc::new(Barrier::new(3));
+    let a = Builder::new()
+        .name("A")
+        .spawn({
+            let (signal, data, all_hold) = (signal.clone(), data.clone(), all_hold.clone());
+            move || {
+                signal.acquire();
+                all_hold.wait().expect("barrier");
+                *data.lock() += 1; // waits for B, who waits for the signal
+            }
+        })
+        .unwrap();
+    let b = Builder::new()
+        .name("B")
+        .spawn({
+            let (signal, data, all_hold) = (signal.clone(), data.clone(), all_hold.clone());
+            move || {
+                let mut held = data.lock();
+                all_hold.wait().expect("barrier");
+                signal.acquire(); // held by A: a cycle, until MainThread releases it
+                signal.release().unwrap();
+                *held += 1;
+            }
+        })
+        .unwrap();
+    all_hold.wait().expect("barrier");
+    // Give A and B time to block (the result does not depend on it).
+    potok::sleep(Duration::from_millis(50));
+    signal.release().unwrap();
+    a.join().unwrap();
+    b.join().unwrap();
+    assert_eq!(*data.lock(), 2);
 }
 
 /// Everybody blocked, but with timeouts: they will wake on their own. No report.

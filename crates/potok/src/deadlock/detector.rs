@@ -17,9 +17,11 @@
 //! # Checks (on the blocking path only)
 //!
 //! - Cycle: from the new record, follow `waiter -> owner of what it waits for -> what that
-//!   owner waits for ...`. Reaching the new waiter again is a deadlock, except a thread
-//!   waiting for a `Lock` it holds itself: with Python's `Lock` another thread may release
-//!   it (a signal), so only the stall check can call that a deadlock.
+//!   owner waits for ...`. Reaching the new waiter again is a deadlock at once when the cycle
+//!   is made of `Mutex`es and `RLock`s (only their owners can release them). Python's `Lock`
+//!   may be released by any thread, so a cycle through a held `Lock` is reported only when
+//!   the stall condition below holds too (no other thread could release it), and a thread
+//!   waiting for a `Lock` it holds itself is left to the stall check alone.
 //! - Stall: as many records as live registered threads (every record belongs to a live
 //!   registered thread, so the sets are equal), and no thread potok does not know in the
 //!   process (the OS's thread count). With unknown threads, or with a thread that is still
@@ -214,14 +216,23 @@ enum Check {
 
 impl State {
     fn check(&self, me: u64) -> Check {
-        if let Some(cycle) = self.find_cycle(me) {
-            return Check::Deadlock(self.report(DeadlockKind::Cycle, &cycle, me));
+        let cycle = self.find_cycle(me);
+        if let Some(cycle) = &cycle {
+            // A cycle of Mutexes and RLocks is final: only their owners can release them. A
+            // Python Lock may be released by any thread, so a cycle through a held Lock is
+            // final only when no other thread can run (the stall condition below).
+            if !self.through_lock(cycle) {
+                return Check::Deadlock(self.report(DeadlockKind::Cycle, cycle, me));
+            }
         }
         if !self.all_blocked() {
             return Check::Clear;
         }
         if unknown_threads_exist() {
             return Check::Suspected;
+        }
+        if let Some(cycle) = &cycle {
+            return Check::Deadlock(self.report(DeadlockKind::Cycle, cycle, me));
         }
         // A stall completed by a join is failed at a thread that does not join (the newest):
         // its panic reaches the joiners through `join`, which can handle it, and the joiners
@@ -248,6 +259,15 @@ impl State {
         all.sort_unstable();
         let idents: Vec<u64> = all.into_iter().map(|(_, id)| id).collect();
         Check::Deadlock(self.report(DeadlockKind::Stall, &idents, me))
+    }
+
+    /// Whether a thread on `cycle` waits for a `Lock` (which any thread may release).
+    fn through_lock(&self, cycle: &[u64]) -> bool {
+        cycle.iter().any(|id| {
+            self.blocked
+                .get(id)
+                .is_some_and(|r| r.kind == ResourceKind::Lock)
+        })
     }
 
     fn all_blocked(&self) -> bool {
