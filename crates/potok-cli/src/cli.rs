@@ -68,19 +68,21 @@ pub enum Command {
     /// 10_4: a cafe whose waiting line is a potok Queue; guests are thread types
     Cafe {
         /// How many tables the cafe has
-        #[arg(long, default_value_t = crate::lessons::cafe::TABLES, value_name = "N")]
+        #[arg(long, default_value_t = crate::lessons::cafe::TABLES, value_name = "N",
+              value_parser = |s: &str| parse_count(s, 1, 1_000))]
         tables: usize,
         /// A guest's name, in order of arrival (repeatable) [default: the course's twelve]
-        #[arg(long = "guest", value_name = "NAME")]
+        #[arg(long = "guest", value_name = "NAME", value_parser = parse_name)]
         guests: Vec<String>,
     },
     /// 10_4: the GIL: CPU-bound work one piece after another, in N threads and in N processes, Rust beside CPython
     Gil {
         /// How many threads, processes and pieces of work [default: the number of cores]
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = |s: &str| parse_count(s, 1, 256))]
         threads: Option<usize>,
         /// Millions of squares each piece sums in Rust (CPython sums a twentieth of that)
-        #[arg(long, default_value_t = 100, value_name = "M")]
+        #[arg(long, default_value_t = 100, value_name = "M",
+              value_parser = |s: &str| parse_count(s, 1, 100_000).map(|n| n as u64))]
         work: u64,
     },
     /// 10_5: read four files one after another, with a process pool and with threads, and time each
@@ -102,9 +104,10 @@ pub fn parse() -> CliResult<Cli> {
     Cli::try_parse().map_err(|err| {
         use clap::error::ErrorKind;
         match err.kind() {
-            ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => err.exit(),
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => err.exit(),
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                CliError::Usage("a command is missing: 'potok --help' lists the lessons".to_owned())
+            }
             _ => {
                 let rendered = err.render().to_string();
                 let first = rendered.lines().next().unwrap_or("bad arguments");
@@ -114,17 +117,38 @@ pub fn parse() -> CliResult<Cli> {
     })
 }
 
+/// The largest `--time-scale`: a thousand times the course's seconds (a knight's day would be
+/// a quarter of an hour). Larger values only overflow a sleep.
+const MAX_TIME_SCALE: f64 = 1_000.0;
+
 fn parse_time_scale(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
-        _ => Err("must be a positive number, like 1 or 0.01".to_owned()),
+        Ok(f) if f.is_finite() && f > 0.0 && f <= MAX_TIME_SCALE => Ok(f),
+        _ => Err(format!(
+            "must be a positive number up to {MAX_TIME_SCALE}, like 1 or 0.01"
+        )),
     }
 }
 
 fn parse_lines(s: &str) -> Result<u64, String> {
-    match s.parse::<u64>() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err("must be a whole number above 0, like 1000".to_owned()),
+    parse_count(s, 1, 50_000_000).map(|n| n as u64)
+}
+
+/// A whole number from `min` to `max`.
+fn parse_count(s: &str, min: usize, max: usize) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("must be a whole number from {min} to {max}")),
+    }
+}
+
+/// A name that is not blank.
+fn parse_name(s: &str) -> Result<String, String> {
+    let name = s.trim();
+    if name.is_empty() {
+        Err("the name is empty".to_owned())
+    } else {
+        Ok(name.to_owned())
     }
 }
 

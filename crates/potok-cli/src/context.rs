@@ -1,5 +1,6 @@
 //! What every lesson is given: language, time scale, seed.
 
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use rand::rngs::StdRng;
@@ -35,7 +36,11 @@ impl Lang {
 pub struct Context {
     pub lang: Lang,
     pub time_scale: f64,
-    seed: Option<u64>,
+    /// `--seed`, or one drawn for this run: every lesson of a run draws from the same seed, so
+    /// `--seed N` repeats a whole run (the tour too).
+    seed: u64,
+    /// Whether the seed was drawn (then it is printed once, at the first draw).
+    drawn: Option<Arc<Once>>,
 }
 
 impl Context {
@@ -43,7 +48,8 @@ impl Context {
         Context {
             lang,
             time_scale,
-            seed,
+            seed: seed.unwrap_or_else(rand::random),
+            drawn: seed.is_none().then(|| Arc::new(Once::new())),
         }
     }
 
@@ -57,14 +63,13 @@ impl Context {
         Duration::from_secs_f64(seconds * self.time_scale)
     }
 
-    /// A random generator for the lesson: from `--seed`, or from a drawn seed printed on
-    /// stderr so that the run can be repeated.
+    /// A random generator for the lesson, from the run's seed; a drawn seed is printed on
+    /// stderr (once per run) so that the run can be repeated.
     pub fn rng(&self) -> StdRng {
-        let seed = self.seed.unwrap_or_else(|| {
-            let seed = rand::random::<u64>();
-            eprintln!("seed: {seed} (repeat this run with --seed {seed})");
-            seed
-        });
-        StdRng::seed_from_u64(seed)
+        if let Some(drawn) = &self.drawn {
+            let seed = self.seed;
+            drawn.call_once(|| eprintln!("seed: {seed} (repeat this run with --seed {seed})"));
+        }
+        StdRng::seed_from_u64(self.seed)
     }
 }

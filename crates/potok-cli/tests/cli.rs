@@ -230,6 +230,16 @@ fn bad_input_gets_one_line_and_exit_code_2() {
     assert_bad_input(&["knights", "--knight", "Sir Idle:0"], "above 0");
     assert_bad_input(&["knights", "--knight", ":5"], "name");
     assert_bad_input(&["--seed", "x", "knights"], "--seed");
+    assert_bad_input(&[], "--help");
+    assert_bad_input(&["deadlock"], "--help");
+    // values that would overflow a sleep or the machine
+    assert_bad_input(&["--time-scale", "1e30", "knights"], "up to 1000");
+    assert_bad_input(&["gil", "--work", "99999999999999"], "--work");
+    assert_bad_input(&["gil", "--threads", "5000"], "--threads");
+    assert_bad_input(&["gil", "--threads", "0"], "--threads");
+    assert_bad_input(&["cafe", "--tables", "100000000000"], "--tables");
+    assert_bad_input(&["cafe", "--guest", "  "], "empty");
+    assert_bad_input(&["read-files", "--lines", "0"], "--lines");
 }
 
 #[test]

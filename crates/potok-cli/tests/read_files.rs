@@ -83,8 +83,8 @@ fn english_labels_and_existing_files_are_kept() {
 #[test]
 fn bad_input_is_exit_code_2() {
     for (args, mention) in [
-        (vec!["read-files", "--lines", "0"], "above 0"),
-        (vec!["read-files", "--lines", "many"], "above 0"),
+        (vec!["read-files", "--lines", "0"], "from 1 to"),
+        (vec!["read-files", "--lines", "many"], "from 1 to"),
         (
             vec!["read-files", "--dir", "/no/such/folder"],
             "no such folder",

@@ -17,12 +17,12 @@ const TOUR_GIL_PYTHON_SQUARES: u64 = 600_000;
 const TOUR_LINES: u64 = 20_000;
 
 pub fn run(ctx: &Context) -> CliResult {
-    let dir = std::env::temp_dir().join(format!("potok-tour-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CliError::Failed(format!("cannot make {}: {e}", dir.display())))?;
-    let result = lessons(ctx, &dir);
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    // A fresh private folder (not a guessable name another user could prepare), removed after.
+    let dir = tempfile::Builder::new()
+        .prefix("potok-tour-")
+        .tempdir()
+        .map_err(|e| CliError::Failed(format!("cannot make a temporary folder: {e}")))?;
+    lessons(ctx, dir.path())
 }
 
 fn lessons(ctx: &Context, dir: &std::path::Path) -> CliResult {
