@@ -9,6 +9,14 @@ use super::name::Name;
 use crate::deadlock::park::{Owner, Wait};
 use crate::deadlock::{ResourceKind, WaitList};
 
+/// The flag, and how many times `set` was called (so that a waiter sees a set that a
+/// `clear` undid before it ran).
+#[derive(Default)]
+struct State {
+    flag: bool,
+    sets: u64,
+}
+
 /// Python's `threading.Event`: a flag threads can wait for.
 ///
 /// A wait with no timeout on an Event that no running thread can set is a stall, reported as a
@@ -30,7 +38,7 @@ use crate::deadlock::{ResourceKind, WaitList};
 /// ```
 #[derive(Default)]
 pub struct Event {
-    flag: StateMutex<bool>,
+    state: StateMutex<State>,
     waiters: WaitList,
     name: Name,
 }
@@ -39,7 +47,10 @@ impl Event {
     /// An Event that is not set, named `Event-N` when a name is first needed.
     pub const fn new() -> Self {
         Event {
-            flag: parking_lot::const_mutex(false),
+            state: parking_lot::const_mutex(State {
+                flag: false,
+                sets: 0,
+            }),
             waiters: WaitList::new(),
             name: Name::new(),
         }
@@ -48,7 +59,10 @@ impl Event {
     /// An Event that is not set, with a name used in deadlock reports.
     pub fn named(name: impl Into<String>) -> Self {
         Event {
-            flag: parking_lot::const_mutex(false),
+            state: parking_lot::const_mutex(State {
+                flag: false,
+                sets: 0,
+            }),
             waiters: WaitList::new(),
             name: Name::named(name),
         }
@@ -61,18 +75,22 @@ impl Event {
 
     /// Whether the flag is set: Python's `is_set()`.
     pub fn is_set(&self) -> bool {
-        *self.flag.lock()
+        self.state.lock().flag
     }
 
     /// Sets the flag and wakes every waiter: Python's `set()`.
     pub fn set(&self) {
-        *self.flag.lock() = true;
+        {
+            let mut state = self.state.lock();
+            state.flag = true;
+            state.sets = state.sets.wrapping_add(1);
+        }
         self.waiters.notify_all();
     }
 
     /// Clears the flag: Python's `clear()`.
     pub fn clear(&self) {
-        *self.flag.lock() = false;
+        self.state.lock().flag = false;
     }
 
     /// Waits until the flag is set: Python's `wait()`.
@@ -99,13 +117,17 @@ impl Event {
             resource: self as *const Event as usize,
             owner: Owner::Nobody,
         };
-        let (flag, result) =
+        let state = self.state.lock();
+        let sets = state.sets;
+        // Woken by a set() that a clear() already undid, a waiter still returns true, as in
+        // Python (every thread waiting when set() ran is released): hence the count of sets.
+        let (state, result) =
             self.waiters
-                .wait_while(self.flag.lock(), &what, |set| !*set, deadline);
+                .wait_while(state, &what, |s| !s.flag && s.sets == sets, deadline);
         match result {
-            Ok(_) => *flag,
+            Ok(_) => state.flag || state.sets != sets,
             Err(err) => {
-                drop(flag);
+                drop(state);
                 crate::deadlock::fail(err)
             }
         }
@@ -117,5 +139,35 @@ impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = if self.is_set() { "set" } else { "unset" };
         write!(f, "<Event '{}': {state}>", self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use super::Event;
+
+    /// Regression: `set(); clear()` while a thread waits must release it (Python returns True
+    /// to every thread that was waiting when `set()` ran); the waiter used to see the cleared
+    /// flag and sleep on until its timeout.
+    #[test]
+    fn a_set_undone_by_clear_still_releases_the_waiters() {
+        let event = Arc::new(Event::named("pulse"));
+        let waiter = {
+            let event = Arc::clone(&event);
+            std::thread::spawn(move || event.wait_timeout(Duration::from_secs(30)))
+        };
+        // The waiter has sampled the state and released its lock once it is on the wait list.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !event.waiters.has_waiters() {
+            assert!(Instant::now() < deadline, "the waiter never waited");
+            std::thread::yield_now();
+        }
+        event.set();
+        event.clear();
+        assert!(waiter.join().unwrap(), "the pulse was lost");
+        assert!(!event.is_set());
     }
 }
