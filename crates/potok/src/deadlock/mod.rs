@@ -140,6 +140,11 @@ pub fn set_print_reports(enabled: bool) {
 
 /// Prints the report to stderr, once: the same deadlock (same threads waiting for the same
 /// things) found again, by `potok::main`'s final joins say, is not printed again.
+/// Whether deadlock reports are printed (see [`set_print_reports`]).
+pub(crate) fn prints_reports() -> bool {
+    PRINT_REPORTS.load(Ordering::Relaxed)
+}
+
 pub(crate) fn print_report(err: &DeadlockError) {
     if !PRINT_REPORTS.load(Ordering::Relaxed) {
         return;

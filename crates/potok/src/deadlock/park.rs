@@ -81,12 +81,16 @@ pub(crate) fn park(
     timed_out: impl FnOnce(usize, bool),
     deadline: Option<Instant>,
 ) -> Result<Parked, DeadlockError> {
-    let me = thread::current_thread();
-    // A thread blocking after its own end (in a thread-local destructor) is no longer in the
-    // registry: it must not be counted as one of the blocked live threads.
-    let detect = deadline.is_none() && !me.inner.done.load(Ordering::Acquire);
+    // Only an untimed wait is recorded, so only it needs the thread's record (a foreign thread
+    // making a timed wait is not registered as a Dummy for it). A thread blocking after its own
+    // end (in a thread-local destructor) is no longer in the registry: it must not be counted
+    // as one of the blocked live threads.
+    let me = deadline
+        .is_none()
+        .then(thread::current_thread)
+        .filter(|me| !me.inner.done.load(Ordering::Acquire));
     let mut verdict = None;
-    let token = ParkToken(me.ident() as usize);
+    let token = ParkToken(thread::current_ident_fast() as usize);
     // SAFETY: `key` is owned by the caller (see above); the callbacks only touch atomics and
     // the detector's std Mutex, never parking_lot, and do not panic.
     let result = unsafe {
@@ -96,10 +100,10 @@ pub(crate) fn park(
                 if !validate() {
                     return false;
                 }
-                if !detect {
+                let Some(me) = &me else {
                     return true;
-                }
-                match detector::register(&me, key, wait) {
+                };
+                match detector::register(me, key, wait) {
                     Verdict::Park => true,
                     Verdict::Deadlock(err) => {
                         verdict = Some(err);

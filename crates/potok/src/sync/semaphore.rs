@@ -154,8 +154,10 @@ impl Semaphore {
     ///
     /// # Panics
     ///
-    /// If the value would overflow `usize`.
+    /// If `n` is 0 (Python raises `ValueError: n must be one or more`), or if the value would
+    /// overflow `usize`.
     pub fn release(&self, n: usize) {
+        assert!(n >= 1, "potok::Semaphore::release: n must be one or more");
         self.core
             .release(n, None)
             .expect("potok::Semaphore value overflowed");
@@ -263,7 +265,15 @@ impl BoundedSemaphore {
     ///
     /// [`ReleaseError::TooManyReleases`] if the value would go past the initial one (nothing
     /// changes).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0 (Python raises `ValueError: n must be one or more`).
     pub fn release_n(&self, n: usize) -> Result<(), ReleaseError> {
+        assert!(
+            n >= 1,
+            "potok::BoundedSemaphore::release_n: n must be one or more"
+        );
         self.core.release(n, Some(self.initial))
     }
 
@@ -321,5 +331,23 @@ impl fmt::Debug for SemaphoreGuard<'_> {
             Which::Plain(s) => f.debug_tuple("SemaphoreGuard").field(s).finish(),
             Which::Bounded(s) => f.debug_tuple("SemaphoreGuard").field(s).finish(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BoundedSemaphore, Semaphore};
+
+    // Python: `Semaphore().release(0)` raises ValueError('n must be one or more').
+    #[test]
+    #[should_panic(expected = "n must be one or more")]
+    fn releasing_zero_is_a_mistake() {
+        Semaphore::new(1).release(0);
+    }
+
+    #[test]
+    #[should_panic(expected = "n must be one or more")]
+    fn releasing_zero_of_a_bounded_semaphore_is_a_mistake() {
+        let _ = BoundedSemaphore::new(1).release_n(0);
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,6 +69,8 @@ pub struct Timer {
     interval: Duration,
     function: StateMutex<Option<Function>>,
     finished: Arc<Event>,
+    /// Set by the timer's thread once the function has run (for every joiner to read).
+    ran: Arc<AtomicBool>,
     name: Option<String>,
     handle: StateMutex<Option<JoinHandle<bool>>>,
     thread: StateMutex<Option<Thread>>,
@@ -81,6 +84,7 @@ impl Timer {
             interval,
             function: StateMutex::new(Some(Box::new(function))),
             finished: Arc::new(Event::new()),
+            ran: Arc::new(AtomicBool::new(false)),
             name: None,
             handle: StateMutex::new(None),
             thread: StateMutex::new(None),
@@ -110,6 +114,7 @@ impl Timer {
             return Err(TimerError::AlreadyStarted);
         };
         let finished = Arc::clone(&self.finished);
+        let ran = Arc::clone(&self.ran);
         let interval = self.interval;
         let mut builder = Builder::new();
         if let Some(name) = &self.name {
@@ -120,6 +125,7 @@ impl Timer {
                 let cancelled = finished.wait_timeout(interval);
                 if !cancelled {
                     function();
+                    ran.store(true, Ordering::Release);
                 }
                 finished.set();
                 !cancelled
@@ -136,7 +142,8 @@ impl Timer {
     }
 
     /// Waits for the timer's thread to end; returns whether the function ran. A timer that
-    /// was never started did not run (`Ok(false)`), and a second join says `Ok(false)` too.
+    /// was never started did not run (`Ok(false)`). Any number of threads may join; the one
+    /// that joins first gets the function's panic, if it panicked.
     ///
     /// # Errors
     ///
@@ -150,7 +157,14 @@ impl Timer {
         let handle = self.handle.lock().take();
         match handle {
             Some(handle) => handle.join(),
-            None => Ok(false),
+            // Another thread took the handle: wait for the timer's thread all the same (any
+            // number of threads may join, as in Python), then read what happened.
+            None => {
+                if let Some(thread) = self.thread() {
+                    let _ = thread.join();
+                }
+                Ok(self.ran.load(Ordering::Acquire))
+            }
         }
     }
 
@@ -176,5 +190,30 @@ impl fmt::Debug for Timer {
             .field("interval", &self.interval)
             .field("thread", &self.thread())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::Timer;
+
+    /// Regression: a second thread joining the same Timer returned at once, while the timer
+    /// was still running, saying the function did not run.
+    #[test]
+    fn every_joiner_waits_and_learns_the_function_ran() {
+        let timer = Arc::new(Timer::named("twice", Duration::from_millis(20), || {}));
+        timer.start().unwrap();
+        let joiners: Vec<_> = (0..2)
+            .map(|_| {
+                let timer = Arc::clone(&timer);
+                std::thread::spawn(move || (timer.join().unwrap(), timer.is_alive()))
+            })
+            .collect();
+        for joiner in joiners {
+            assert_eq!(joiner.join().unwrap(), (true, false));
+        }
     }
 }

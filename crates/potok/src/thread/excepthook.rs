@@ -86,14 +86,16 @@ pub(crate) fn install_panic_hook() {
                 let location = info.location().map(ToString::to_string);
                 let _ = LOCATION.try_with(|l| *l.borrow_mut() = location);
             } else if info.payload().is::<crate::deadlock::DeadlockError>() {
-                // The report was printed when the deadlock was found: say only who panics.
+                // The report was printed when the deadlock was found (unless reports are
+                // off): say only who panics.
                 let name = std::thread::current()
                     .name()
                     .unwrap_or("<unnamed>")
                     .to_owned();
                 let _ = writeln!(
                     std::io::stderr().lock(),
-                    "thread '{name}' panicked with the DeadlockError reported above"
+                    "thread '{name}' panicked with the DeadlockError{}",
+                    reported_above()
                 );
             } else {
                 previous(info);
@@ -147,10 +149,11 @@ pub(crate) fn report(panicked: &Panicked) {
 
 fn default_report(args: &ExceptHookArgs<'_>) {
     if args.panicked.is::<crate::deadlock::DeadlockError>() {
-        // The report was printed when the deadlock was found.
+        // The report was printed when the deadlock was found (unless reports are off).
         let text = format!(
-            "Exception in thread {}: DeadlockError (reported above)\n",
-            args.thread.name()
+            "Exception in thread {}: DeadlockError{}\n",
+            args.thread.name(),
+            reported_above()
         );
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
         return;
@@ -162,4 +165,13 @@ fn default_report(args: &ExceptHookArgs<'_>) {
     text.push_str(args.message);
     text.push('\n');
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// " reported above" when deadlock reports are printed as they are found, else nothing.
+fn reported_above() -> &'static str {
+    if crate::deadlock::prints_reports() {
+        " reported above"
+    } else {
+        ""
+    }
 }

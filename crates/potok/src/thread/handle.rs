@@ -159,7 +159,7 @@ impl Thread {
     /// Whether the thread is still running: `true` from `spawn` until its closure has returned
     /// or panicked. The main thread is always alive.
     pub fn is_alive(&self) -> bool {
-        !*self.inner.finished.lock()
+        !self.inner.done.load(Ordering::Acquire)
     }
 
     /// Waits until the thread has finished, from any handle (not only the spawner's).

@@ -56,19 +56,23 @@ pub(crate) fn new_name(prefix: &str) -> Box<str> {
 
 pub(crate) fn register(thread: &Thread) {
     let mut live = LIVE.lock();
-    live.insert(thread.ident(), thread.clone());
-    LIVE_COUNT.store(live.len(), Ordering::Release);
+    if live.insert(thread.ident(), thread.clone()).is_none() {
+        LIVE_COUNT.fetch_add(1, Ordering::AcqRel);
+    }
 }
 
 /// Removes the thread from the registry, then marks it finished (in that order: see the
 /// lifecycle in `thread/mod.rs`).
+///
+/// The live count drops only after the thread is marked finished: a thread that joins it in
+/// between must see it as still running (it is about to be woken), never as one more reason
+/// to call everything blocked.
 pub(crate) fn finish(thread: &Thread) {
-    {
-        let mut live = LIVE.lock();
-        live.remove(&thread.ident());
-        LIVE_COUNT.store(live.len(), Ordering::Release);
-    }
+    let removed = LIVE.lock().remove(&thread.ident()).is_some();
     thread.inner.mark_finished();
+    if removed {
+        LIVE_COUNT.fetch_sub(1, Ordering::AcqRel);
+    }
     // Everyone left may now be blocked with nobody to wake them.
     crate::deadlock::thread_exited();
 }
