@@ -112,10 +112,31 @@ fn state() -> MutexGuard<'static, State> {
 
 /// What [`register`] decided.
 pub(crate) enum Verdict {
-    /// Park.
-    Park,
+    /// Park, after doing what [`Later`] says (if anything) once out of the queue's lock.
+    Park(Option<Later>),
     /// Do not park: this block closes a cycle or completes a stall.
     Deadlock(DeadlockError),
+}
+
+/// What a blocking thread must do after its check, outside the wait queue's lock (where no
+/// I/O, thread start or possibly blocking call belongs): in `park`'s `before_sleep`.
+pub(crate) enum Later {
+    /// Print the report (the `ReportAndWait` policy: the thread waits on).
+    Report(DeadlockError),
+    /// A stall is suspected: ask the rechecker to check again later.
+    Recheck,
+    /// Wake this thread (park key, ident) to check again at once.
+    Wake(usize, u64),
+}
+
+impl Later {
+    pub(crate) fn run(self) {
+        match self {
+            Later::Report(err) => super::print_report(&err),
+            Later::Recheck => request_recheck(),
+            Later::Wake(key, ident) => request_wake(key, ident),
+        }
+    }
 }
 
 /// Records that `me` blocks without a timeout on `wait`, then checks. Called inside `park`'s
@@ -145,17 +166,9 @@ pub(crate) fn register(me: &Thread, key: usize, wait: &Wait<'_>) -> Verdict {
         BLOCKED.fetch_add(1, Ordering::Relaxed);
     }
     match st.check(ident) {
-        Check::Clear => Verdict::Park,
-        Check::Suspected => {
-            drop(st);
-            request_recheck();
-            Verdict::Park
-        }
-        Check::Redirect(key, ident) => {
-            drop(st);
-            request_wake(key, ident);
-            Verdict::Park
-        }
+        Check::Clear => Verdict::Park(None),
+        Check::Suspected => Verdict::Park(Some(Later::Recheck)),
+        Check::Redirect(key, ident) => Verdict::Park(Some(Later::Wake(key, ident))),
         Check::Deadlock(err) => match super::policy() {
             super::Policy::Panic => {
                 if st.blocked.remove(&ident).is_some() {
@@ -173,11 +186,7 @@ pub(crate) fn register(me: &Thread, key: usize, wait: &Wait<'_>) -> Verdict {
                         r.reported = true;
                     }
                 }
-                drop(st);
-                if new {
-                    super::print_report(&err);
-                }
-                Verdict::Park
+                Verdict::Park(new.then_some(Later::Report(err)))
             }
         },
     }

@@ -90,6 +90,8 @@ pub(crate) fn park(
         .then(thread::current_thread)
         .filter(|me| !me.inner.done.load(Ordering::Acquire));
     let mut verdict = None;
+    // Filled under the queue's lock by `validate`, run by `before_sleep` outside it.
+    let later: Cell<Option<detector::Later>> = Cell::new(None);
     let token = ParkToken(thread::current_ident_fast() as usize);
     // SAFETY: `key` is owned by the caller (see above); the callbacks only touch atomics and
     // the detector's std Mutex, never parking_lot, and do not panic.
@@ -104,14 +106,22 @@ pub(crate) fn park(
                     return true;
                 };
                 match detector::register(me, key, wait) {
-                    Verdict::Park => true,
+                    Verdict::Park(after) => {
+                        later.set(after);
+                        true
+                    }
                     Verdict::Deadlock(err) => {
                         verdict = Some(err);
                         false
                     }
                 }
             },
-            before_sleep,
+            || {
+                if let Some(later) = later.take() {
+                    later.run();
+                }
+                before_sleep();
+            },
             timed_out,
             token,
             deadline,
