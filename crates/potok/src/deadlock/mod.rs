@@ -69,6 +69,7 @@ pub(crate) mod owner;
 pub(crate) mod park;
 pub(crate) mod wait_list;
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -138,18 +139,19 @@ pub fn set_print_reports(enabled: bool) {
     PRINT_REPORTS.store(enabled, Ordering::Relaxed);
 }
 
-/// Prints the report to stderr, once: the same deadlock (same threads waiting for the same
-/// things) found again, by `potok::main`'s final joins say, is not printed again.
 /// Whether deadlock reports are printed (see [`set_print_reports`]).
 pub(crate) fn prints_reports() -> bool {
     PRINT_REPORTS.load(Ordering::Relaxed)
 }
 
+/// Prints the report to stderr, once: the same deadlock (same threads waiting for the same
+/// things) found again, by `potok::main`'s final joins say, is not printed again.
 pub(crate) fn print_report(err: &DeadlockError) {
     if !PRINT_REPORTS.load(Ordering::Relaxed) {
         return;
     }
-    static PRINTED: Mutex<Vec<Vec<(u64, String)>>> = Mutex::new(Vec::new());
+    // Deadlocks are rare and each signature small; a set keeps the look-up cheap.
+    static PRINTED: Mutex<BTreeSet<Vec<(u64, String)>>> = Mutex::new(BTreeSet::new());
     let mut signature: Vec<(u64, String)> = err
         .threads()
         .iter()
@@ -158,10 +160,9 @@ pub(crate) fn print_report(err: &DeadlockError) {
     signature.sort();
     {
         let mut printed = PRINTED.lock().unwrap_or_else(PoisonError::into_inner);
-        if printed.contains(&signature) {
+        if !printed.insert(signature) {
             return;
         }
-        printed.push(signature);
     }
     let text = format!("{err}\n");
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
