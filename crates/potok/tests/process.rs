@@ -355,6 +355,33 @@ fn queue_through_pool_tasks() {
     assert_eq!(got, (0..20).map(|x| x * 10).collect::<Vec<_>>());
 }
 
+/// In a child: one thread gets while another puts on the same handle. The getter keeps
+/// catching up with the putter and waiting on an empty queue; a handle whose one connection
+/// stays locked during a waiting get would block the putter for ever.
+fn get_and_put_from_two_threads(q: Queue<u64>) -> u64 {
+    const N: u64 = 2_000;
+    std::thread::scope(|s| {
+        let getter = s.spawn(|| (0..N).map(|_| q.get().unwrap()).sum::<u64>());
+        s.spawn(|| {
+            for i in 0..N {
+                q.put(i).unwrap();
+            }
+        });
+        getter.join().unwrap()
+    })
+}
+
+fn queue_get_and_put_from_two_threads_of_a_child() {
+    let q: Queue<u64> = Queue::new(0).unwrap();
+    let mut p = Process::new(get_and_put_from_two_threads, q.clone());
+    p.start().unwrap();
+    let outcome = p.join_timeout(Duration::from_secs(20));
+    if outcome.is_err() {
+        p.kill();
+    }
+    assert_eq!(outcome, Ok((0..2_000).sum::<u64>()));
+}
+
 fn main() {
     common::run(
         &[
@@ -371,6 +398,7 @@ fn main() {
             case!(queue_two_producers_two_consumers_100k),
             case!(bounded_queue_two_producers_two_consumers),
             case!(queue_through_pool_tasks),
+            case!(queue_get_and_put_from_two_threads_of_a_child),
         ],
         Duration::from_secs(120),
     );
