@@ -354,6 +354,14 @@ impl Shared {
             job.fail_all(TaskErrorKind::Terminated);
             return Ok(());
         }
+        // The pool broke while the lock was released: the slot's thread has seen that and
+        // retired (next_job returns Stop), so a hand-off would never be picked up.
+        if let Some(why) = st.broken.clone() {
+            st.slots[slot].claimed = false;
+            drop(st);
+            job.fail_all(TaskErrorKind::PoolBroken(why));
+            return Ok(());
+        }
         st.slots[slot].handoff = Some((seq, job, sock));
         drop(st);
         self.wake[slot].notify_one();
