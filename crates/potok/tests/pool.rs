@@ -388,6 +388,60 @@ fn initializer_runs_in_each_worker() {
     common::assert_no_children(Duration::from_secs(5));
 }
 
+/// The first worker to run this marks `dir`; every later one (a replacement) writes its pid to
+/// `dir/slow` and then sleeps 30 s, as a slow or hanging initializer would.
+fn initializer_slow_in_replacements(dir: String) {
+    let first = std::path::Path::new(&dir).join("first");
+    if std::fs::create_dir(&first).is_ok() {
+        return;
+    }
+    let slow = std::path::Path::new(&dir).join("slow");
+    std::fs::write(slow, std::process::id().to_string()).unwrap();
+    std::thread::sleep(Duration::from_secs(30));
+}
+
+fn terminate_kills_a_replacement_in_its_initializer() {
+    let dir = std::env::temp_dir().join(format!(
+        "potok-slow-init-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pool = Pool::builder()
+        .processes(1)
+        .maxtasksperchild(1)
+        .initializer(
+            initializer_slow_in_replacements,
+            dir.to_string_lossy().into_owned(),
+        )
+        .build()
+        .unwrap();
+    assert_eq!(pool.apply(square, 3).unwrap(), 9);
+    // The worker retires after that task; its replacement hangs in the initializer.
+    let slow = dir.join("slow");
+    assert!(
+        common::eventually(Duration::from_secs(10), || std::fs::read_to_string(&slow)
+            .map(|s| !s.is_empty())
+            .unwrap_or(false)),
+        "the replacement's initializer never started"
+    );
+    let pid: u32 = std::fs::read_to_string(&slow).unwrap().parse().unwrap();
+    assert_eq!(pool.pids(), [pid], "the starting worker's pid is published");
+    let t = Instant::now();
+    pool.terminate();
+    pool.join().unwrap();
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "terminate()+join() waited {:?} for the initializer",
+        t.elapsed()
+    );
+    common::assert_no_children(Duration::from_secs(1));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn terminate_while_busy_leaves_no_child() {
     let pool = Pool::new(2).unwrap();
     let pending: Vec<_> = (0..4)
@@ -696,6 +750,7 @@ fn main() {
             case!(an_idle_worker_that_dies_is_reaped_and_replaced),
             case!(maxtasksperchild_recycles_workers),
             case!(initializer_runs_in_each_worker),
+            case!(terminate_kills_a_replacement_in_its_initializer),
             case!(terminate_while_busy_leaves_no_child),
             case!(drop_leaves_no_child),
             case!(close_then_join_finishes_the_work),

@@ -293,6 +293,18 @@ impl Shared {
         st.slots[slot].sock = None;
     }
 
+    /// Publishes a replacement worker's pid as soon as it is spawned, before its handshake and
+    /// initializer, so that [`Pool::terminate`] can kill it while it starts; false if the pool
+    /// was terminated meanwhile. No job is handed to it until [`publish_worker`](Self::publish_worker).
+    pub(crate) fn publish_pid(&self, slot: usize, pid: u32) -> bool {
+        let mut st = self.state.lock();
+        if st.terminated {
+            return false;
+        }
+        st.slots[slot].pid = Some(pid);
+        true
+    }
+
     /// Publishes a new worker; false if the pool was terminated meanwhile.
     pub(crate) fn publish_worker(&self, slot: usize, child: &Child) -> bool {
         let mut st = self.state.lock();
