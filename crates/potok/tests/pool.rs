@@ -678,27 +678,32 @@ fn corrupt_frames_and_unknown_functions() {
     let mut frame = testing::job_frame(square, 3);
     let last = frame.len() - 1;
     frame[last] ^= 0xff;
-    let reply = testing::send_raw_to_worker(&frame);
+    // SAFETY: a corrupt frame: the worker rejects it unread.
+    let reply = unsafe { testing::send_raw_to_worker(&frame) };
     assert!(reply.answer.is_none(), "{reply:?}");
     assert_eq!(reply.exit, potok::process::ChildExit::Code(70), "{reply:?}");
     // A frame cut short.
     let frame = testing::job_frame(square, 3);
-    let reply = testing::send_raw_to_worker(&frame[..frame.len() - 3]);
+    // SAFETY: a frame cut short: the worker rejects it unread.
+    let reply = unsafe { testing::send_raw_to_worker(&frame[..frame.len() - 3]) };
     assert!(reply.answer.is_none());
     assert_eq!(reply.exit, potok::process::ChildExit::Code(70), "{reply:?}");
     // An intact frame naming a function outside the executable: refused, by name.
     let frame = testing::job_frame_with_offsets(1 << 40, 1 << 41, 0, &[0]);
-    let reply = testing::send_raw_to_worker(&frame);
+    // SAFETY: both offsets lie far outside the executable's code: the worker refuses them.
+    let reply = unsafe { testing::send_raw_to_worker(&frame) };
     let text = reply.answer.expect("an answer");
     assert!(text.contains("unknown function identity"), "{text}");
     // An intact frame whose type fingerprint does not match the trampoline's.
     let frame = testing::job_frame_with_wrong_fingerprint(square, 3);
-    let text = testing::send_raw_to_worker(&frame)
+    // SAFETY: made by job_frame_with_wrong_fingerprint: the worker refuses the mismatch.
+    let text = unsafe { testing::send_raw_to_worker(&frame) }
         .answer
         .expect("an answer");
     assert!(text.contains("unknown function identity"), "{text}");
     // And a valid one, for contrast.
-    let text = testing::send_raw_to_worker(&testing::job_frame(square, 3))
+    // SAFETY: made by job_frame for `square` in this executable.
+    let text = unsafe { testing::send_raw_to_worker(&testing::job_frame(square, 3)) }
         .answer
         .expect("an answer");
     assert!(text.starts_with("DONE"), "{text}");
