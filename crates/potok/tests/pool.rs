@@ -442,6 +442,31 @@ fn terminate_kills_a_replacement_in_its_initializer() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The `potok-progress` memfds that process `pid` holds open.
+fn progress_fds(pid: u32) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| std::fs::read_link(e.path()).ok())
+        .map(|target| target.to_string_lossy().into_owned())
+        .filter(|target| target.contains("potok-progress"))
+        .collect()
+}
+
+fn no_worker_holds_a_progress_memfd() {
+    // Each worker maps its own page and closes the descriptor before its HELLO; workers are
+    // spawned concurrently, so one that inherited a sibling's memfd would still hold it.
+    for _ in 0..5 {
+        let pool = Pool::new(8).unwrap();
+        for pid in pool.pids() {
+            let held = progress_fds(pid);
+            assert!(held.is_empty(), "worker {pid} holds {held:?}");
+        }
+    }
+    common::assert_no_children(Duration::from_secs(5));
+}
+
 fn terminate_while_busy_leaves_no_child() {
     let pool = Pool::new(2).unwrap();
     let pending: Vec<_> = (0..4)
@@ -757,6 +782,7 @@ fn main() {
             case!(initializer_runs_in_each_worker),
             case!(terminate_kills_a_replacement_in_its_initializer),
             case!(terminate_while_busy_leaves_no_child),
+            case!(no_worker_holds_a_progress_memfd),
             case!(drop_leaves_no_child),
             case!(close_then_join_finishes_the_work),
             case!(bad_values_are_errors),

@@ -319,6 +319,18 @@ fn spawn_here(kind: ChildKind) -> io::Result<Child> {
         .stdin(Stdio::from(OwnedFd::from(child_end)))
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit());
+    let inherited = progress_fd.as_raw_fd();
+    // SAFETY: runs in the forked child before exec; fcntl(2) is async-signal-safe and the
+    // closure touches nothing but the copied fd number. It clears close-on-exec on this
+    // child's own progress memfd only, so the child (and no sibling) inherits it.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::fcntl(inherited, libc::F_SETFD, 0) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
     let proc = cmd.spawn()?;
     drop(cmd); // closes our copy of the child's end
     drop(progress_fd);
