@@ -382,6 +382,24 @@ fn queue_get_and_put_from_two_threads_of_a_child() {
     assert_eq!(outcome, Ok((0..2_000).sum::<u64>()));
 }
 
+/// In a child whose SIGPIPE has the default action (as in a host that does not ignore it):
+/// sends to a Connection whose other end is gone. Ok(false): an error, as it should be.
+fn send_to_a_closed_pipe_with_default_sigpipe(_: ()) -> bool {
+    // SAFETY: signal(2) with SIG_DFL, in this single-purpose child process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let (a, b) = Pipe::new().unwrap();
+    drop(b);
+    a.send(&1u8).is_ok()
+}
+
+fn a_dead_peer_is_an_error_not_sigpipe() {
+    let mut p = Process::new(send_to_a_closed_pipe_with_default_sigpipe, ());
+    p.start().unwrap();
+    assert_eq!(p.join_timeout(Duration::from_secs(10)), Ok(false));
+}
+
 fn main() {
     common::run(
         &[
@@ -399,6 +417,7 @@ fn main() {
             case!(bounded_queue_two_producers_two_consumers),
             case!(queue_through_pool_tasks),
             case!(queue_get_and_put_from_two_threads_of_a_child),
+            case!(a_dead_peer_is_an_error_not_sigpipe),
         ],
         Duration::from_secs(120),
     );

@@ -2,7 +2,6 @@
 //! pool, or anybody's results, down with them.
 
 use std::collections::VecDeque;
-use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,7 +14,7 @@ use super::error::{Closed, MapError, StartError, StillRunning, TaskErrorKind};
 use super::results::{AsyncResult, IMap, IMapUnordered, Results, Sink};
 use super::spawn::{self, Child, ChildKind};
 use super::task::{encode_into, item_offsets, Task, TaskId, Value};
-use super::wire::MAX_FRAME;
+use super::wire::{self, MAX_FRAME};
 use super::worker;
 
 /// The indices (in their call) of a job's items: a range in the common case, a list once an
@@ -358,7 +357,7 @@ impl Shared {
         drop(st);
         let seq = self.next_seq();
         // A failed write means the worker is dead: its thread finds out on reading.
-        let _ = (&*sock).write_all(&job.frame(seq));
+        let _ = wire::send_all(&sock, &job.frame(seq));
         let mut st = self.state.lock();
         if st.terminated {
             st.slots[slot].claimed = false;

@@ -28,7 +28,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::io::{self, Write};
+use std::io;
 use std::marker::PhantomData;
 use std::os::fd::AsRawFd;
 use std::os::linux::net::SocketAddrExt;
@@ -244,7 +244,7 @@ fn accept_loop(broker: Arc<Broker>) {
     }
 }
 
-fn serve(broker: &Broker, mut stream: UnixStream) {
+fn serve(broker: &Broker, stream: UnixStream) {
     let mut buf = Vec::new();
     let mut reader = match stream.try_clone() {
         Ok(r) => r,
@@ -288,7 +288,7 @@ fn serve(broker: &Broker, mut stream: UnixStream) {
         };
         if let Some(reply) = reply {
             let Ok(bytes) = reply.finish() else { break };
-            if stream.write_all(&bytes).is_err() {
+            if wire::send_all(&stream, &bytes).is_err() {
                 break;
             }
         }
@@ -347,13 +347,13 @@ impl Remote {
 
     fn connect(name: &str, from_encoded: bool) -> io::Result<UnixStream> {
         let addr = SocketAddr::from_abstract_name(name.as_bytes())?;
-        let mut stream = UnixStream::connect_addr(&addr)?;
+        let stream = UnixStream::connect_addr(&addr)?;
         let mut hello = FrameBuf::new(tag::HELLO);
         hello.u64(u64::from(from_encoded));
         let bytes = hello
             .finish()
             .map_err(|e| io::Error::other(e.to_string()))?;
-        stream.write_all(&bytes)?;
+        wire::send_all(&stream, &bytes)?;
         Ok(stream)
     }
 
@@ -387,7 +387,7 @@ impl Remote {
         }
         let (stream, buf) = guard.as_mut().expect("connected above");
         let outcome = (|| {
-            stream.write_all(&bytes)?;
+            wire::send_all(stream, &bytes)?;
             if !expect_reply {
                 // Only puts stream without a reply.
                 self.unconfirmed.store(true, Ordering::Relaxed);

@@ -4,7 +4,6 @@
 //! A worker runs the function a job frame names by address, so handing it crafted bytes is
 //! unsafe: [`send_raw_to_worker`] is an `unsafe fn` whose contract says which frames may go.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use super::error::ChildExit;
@@ -80,7 +79,7 @@ pub fn job_frame_with_offsets(
 /// Frames that are corrupt or cut short are always fine: the worker rejects them unread.
 pub unsafe fn send_raw_to_worker(bytes: &[u8]) -> RawReply {
     let mut child = spawn::start(ChildKind::Worker).expect("a worker starts");
-    let _ = (&*child.sock).write_all(bytes);
+    let _ = wire::send_all(&child.sock, bytes);
     let _ = child.sock.shutdown(std::net::Shutdown::Write);
     let _ = child.sock.set_read_timeout(Some(Duration::from_secs(10)));
     let mut buf = Vec::new();

@@ -19,6 +19,8 @@
 
 use std::fmt;
 use std::io::{self, Read};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
 
 /// The largest frame accepted: anything longer is taken as corruption.
 pub(crate) const MAX_FRAME: usize = 1 << 30;
@@ -154,6 +156,35 @@ pub(crate) fn read_payload(
     r.read_exact(buf)?;
     if checksum(buf) != sum {
         return Err(WireError::Corrupt("checksum mismatch".into()));
+    }
+    Ok(())
+}
+
+/// Writes all of `bytes` to a socket with `MSG_NOSIGNAL`: a peer that is gone is an `EPIPE`
+/// error, never a `SIGPIPE` (which would end a host program that does not ignore it).
+pub(crate) fn send_all(sock: &UnixStream, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        // SAFETY: send(2) on the socket `sock` owns, reading at most `bytes.len()` bytes from
+        // a live slice.
+        let n = unsafe {
+            libc::send(
+                sock.as_raw_fd(),
+                bytes.as_ptr().cast(),
+                bytes.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        if n < 0 {
+            let err = io::Error::last_os_error();
+            if err.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        bytes = &bytes[n as usize..];
     }
     Ok(())
 }

@@ -31,7 +31,6 @@
 //! its answer at a time in each direction, and the thread reads every answer in full before
 //! writing the next job, so neither side can block the other.
 
-use std::io::Write;
 use std::sync::Arc;
 
 use super::error::{ChildExit, StartError, TaskErrorKind};
@@ -82,7 +81,7 @@ fn read_answer(child: &Child, seq: u64, buf: &mut Vec<u8>) -> Result<Answer, Bro
 
 /// Writes job `seq`; false if the worker is gone.
 fn send(child: &Child, seq: u64, job: &Job) -> bool {
-    (&*child.sock).write_all(&job.frame(seq)).is_ok()
+    wire::send_all(&child.sock, &job.frame(seq)).is_ok()
 }
 
 /// Runs the pool's initializer in a fresh worker.
@@ -96,7 +95,7 @@ pub(crate) fn run_initializer(shared: &Shared, child: &mut Child) -> Result<(), 
         .finish()
         .map_err(|e| StartError::Handshake(e.to_string()))?;
     let mut buf = Vec::new();
-    let answer = if (&*child.sock).write_all(&frame).is_ok() {
+    let answer = if wire::send_all(&child.sock, &frame).is_ok() {
         read_answer(child, 0, &mut buf)
     } else {
         Err(Broken::Died)
