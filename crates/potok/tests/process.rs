@@ -400,6 +400,44 @@ fn a_dead_peer_is_an_error_not_sigpipe() {
     assert_eq!(p.join_timeout(Duration::from_secs(10)), Ok(false));
 }
 
+/// In a child: becomes user `nobody`, connects to the queue broker named `name`, and reports
+/// whether the broker closed the connection (EOF) rather than waiting for requests.
+fn connect_as_another_user(name: String) -> bool {
+    use std::io::Read;
+    use std::os::linux::net::SocketAddrExt;
+    // SAFETY: setgid/setuid in this single-purpose child (run as root).
+    unsafe {
+        assert_eq!(libc::setgid(65534), 0);
+        assert_eq!(libc::setuid(65534), 0);
+    }
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+    // The abstract namespace has no permissions: the connect itself succeeds.
+    let mut stream = std::os::unix::net::UnixStream::connect_addr(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    // Closed by the broker: EOF at once. Accepted: no data ever comes, the read times out.
+    matches!(stream.read(&mut [0u8; 16]), Ok(0))
+}
+
+fn queue_broker_refuses_other_users() {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("(skipped: needs root to connect as another user)");
+        return;
+    }
+    let q: Queue<u64> = Queue::new(0).unwrap();
+    let debug = format!("{q:?}");
+    let name = debug.split('"').nth(1).unwrap().to_string();
+    assert!(name.starts_with("potok-queue-"), "{debug}");
+    let mut p = Process::new(connect_as_another_user, name);
+    p.start().unwrap();
+    assert_eq!(p.join_timeout(Duration::from_secs(15)), Ok(true));
+    // The queue still works for its own user.
+    q.put(5).unwrap();
+    assert_eq!(q.get_timeout(Duration::from_secs(5)), Ok(5));
+}
+
 fn main() {
     common::run(
         &[
@@ -418,6 +456,7 @@ fn main() {
             case!(queue_through_pool_tasks),
             case!(queue_get_and_put_from_two_threads_of_a_child),
             case!(a_dead_peer_is_an_error_not_sigpipe),
+            case!(queue_broker_refuses_other_users),
         ],
         Duration::from_secs(120),
     );

@@ -15,6 +15,9 @@
 //! any other process is connected, and while an encoded handle has not yet connected; then its
 //! thread ends.
 //!
+//! The abstract namespace has no file permissions, so the broker closes at once every
+//! connection from a process whose uid (`SO_PEERCRED`) is not its own.
+//!
 //! # Broker state machine (per connection)
 //!
 //! ```text
@@ -219,12 +222,38 @@ fn deadline_of(timeout_ms: u64) -> Option<Instant> {
     (timeout_ms != FOREVER).then(|| Instant::now() + Duration::from_millis(timeout_ms))
 }
 
+/// Whether the process at the other end of `stream` runs as our effective uid. The broker's
+/// socket is in the abstract namespace, which has no file permissions: anyone on the machine
+/// can connect, so the credentials the kernel recorded at `connect` decide.
+fn peer_is_same_user(stream: &UnixStream) -> bool {
+    // SAFETY: an all-zero ucred is a valid output buffer.
+    let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: getsockopt(SO_PEERCRED) on a socket we own, writing at most `len` bytes into
+    // `cred`; geteuid cannot fail.
+    unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        ) == 0
+            && len as usize == std::mem::size_of::<libc::ucred>()
+            && cred.uid == libc::geteuid()
+    }
+}
+
 fn accept_loop(broker: Arc<Broker>) {
     loop {
         match broker.listener.accept() {
             Ok((stream, _)) => {
                 if broker.state.lock().shut {
                     return;
+                }
+                if !peer_is_same_user(&stream) {
+                    // Another user's process: closed unanswered.
+                    continue;
                 }
                 broker.state.lock().connections += 1;
                 let broker = Arc::clone(&broker);
