@@ -367,6 +367,8 @@ fn initializer_panics(_: u8) {
     panic!("no initialization for you");
 }
 
+fn touchy_initializer(_: Touchy) {}
+
 fn initializer_runs_in_each_worker() {
     let pool = Pool::builder()
         .processes(2)
@@ -383,6 +385,16 @@ fn initializer_runs_in_each_worker() {
         .unwrap_err();
     assert!(
         matches!(&err, StartError::Initializer(m) if m.contains("no initialization for you")),
+        "{err}"
+    );
+    // An argument that does not serialize is an error from build(), not a panic.
+    let err = Pool::builder()
+        .processes(1)
+        .initializer(touchy_initializer, Touchy { fail: true })
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, StartError::InitializerArgument(m) if m.contains("Touchy does not serialize")),
         "{err}"
     );
     common::assert_no_children(Duration::from_secs(5));

@@ -467,7 +467,9 @@ impl std::fmt::Debug for Pool {
 #[must_use = "a PoolBuilder does nothing until build() is called"]
 pub struct PoolBuilder {
     processes: Option<usize>,
-    initializer: Option<(TaskId, Vec<u8>)>,
+    /// The initializer and its encoded argument, or why the argument did not encode (reported
+    /// by `build`).
+    initializer: Option<Result<(TaskId, Vec<u8>), String>>,
     maxtasksperchild: Option<usize>,
 }
 
@@ -496,15 +498,17 @@ impl PoolBuilder {
     /// A function each new worker runs once before taking tasks, with `arg` (Python's
     /// `initializer` and `initargs`). If it panics, [`build`](Self::build) fails with
     /// [`StartError::Initializer`]; in a replacement worker, the pool is broken and its
-    /// pending tasks fail.
-    ///
-    /// # Panics
-    ///
-    /// If `arg` cannot be serialized.
+    /// pending tasks fail. If `arg` does not serialize, `build` fails with
+    /// [`StartError::InitializerArgument`].
     pub fn initializer<T: Value>(mut self, f: fn(T), arg: T) -> Self {
         let mut bytes = Vec::new();
-        encode_into(&arg, &mut bytes).expect("the initializer's argument must serialize");
-        self.initializer = Some((TaskId::of(f), bytes));
+        self.initializer = Some(match encode_into(&arg, &mut bytes) {
+            Ok(_) => Ok((TaskId::of(f), bytes)),
+            Err(err) => Err(format!(
+                "{} does not serialize: {err}",
+                std::any::type_name::<T>()
+            )),
+        });
         self
     }
 
@@ -526,9 +530,14 @@ impl PoolBuilder {
     ///
     /// [`StartError`] if a worker cannot be started: the executable cannot be run again, its
     /// `main` does not begin with [`potok::main`](crate::main) or [`init`](super::init)
-    /// ([`StartError::NotDispatched`], reported within 10 seconds), or the initializer
-    /// panicked. Workers already started are stopped.
+    /// ([`StartError::NotDispatched`], reported within 10 seconds), the initializer's argument
+    /// did not serialize ([`StartError::InitializerArgument`], before any worker starts), or the
+    /// initializer panicked. Workers already started are stopped.
     pub fn build(self) -> Result<Pool, StartError> {
+        let initializer = self
+            .initializer
+            .transpose()
+            .map_err(StartError::InitializerArgument)?;
         let processes = self.processes.unwrap_or_else(cpu_count);
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
@@ -540,7 +549,7 @@ impl PoolBuilder {
             }),
             wake: (0..processes).map(|_| Condvar::new()).collect(),
             seq: AtomicU64::new(0),
-            initializer: self.initializer,
+            initializer,
             maxtasksperchild: self.maxtasksperchild,
         });
         // Start all children first, so they boot in parallel, then wait for each.
