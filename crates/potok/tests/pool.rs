@@ -367,6 +367,8 @@ fn initializer_panics(_: u8) {
     panic!("no initialization for you");
 }
 
+fn touchy_initializer(_: Touchy) {}
+
 fn initializer_runs_in_each_worker() {
     let pool = Pool::builder()
         .processes(2)
@@ -385,6 +387,95 @@ fn initializer_runs_in_each_worker() {
         matches!(&err, StartError::Initializer(m) if m.contains("no initialization for you")),
         "{err}"
     );
+    // An argument that does not serialize is an error from build(), not a panic.
+    let err = Pool::builder()
+        .processes(1)
+        .initializer(touchy_initializer, Touchy { fail: true })
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, StartError::InitializerArgument(m) if m.contains("Touchy does not serialize")),
+        "{err}"
+    );
+    common::assert_no_children(Duration::from_secs(5));
+}
+
+/// The first worker to run this marks `dir`; every later one (a replacement) writes its pid to
+/// `dir/slow` and then sleeps 30 s, as a slow or hanging initializer would.
+fn initializer_slow_in_replacements(dir: String) {
+    let first = std::path::Path::new(&dir).join("first");
+    if std::fs::create_dir(&first).is_ok() {
+        return;
+    }
+    let slow = std::path::Path::new(&dir).join("slow");
+    std::fs::write(slow, std::process::id().to_string()).unwrap();
+    std::thread::sleep(Duration::from_secs(30));
+}
+
+fn terminate_kills_a_replacement_in_its_initializer() {
+    let dir = std::env::temp_dir().join(format!(
+        "potok-slow-init-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pool = Pool::builder()
+        .processes(1)
+        .maxtasksperchild(1)
+        .initializer(
+            initializer_slow_in_replacements,
+            dir.to_string_lossy().into_owned(),
+        )
+        .build()
+        .unwrap();
+    assert_eq!(pool.apply(square, 3).unwrap(), 9);
+    // The worker retires after that task; its replacement hangs in the initializer.
+    let slow = dir.join("slow");
+    assert!(
+        common::eventually(Duration::from_secs(10), || std::fs::read_to_string(&slow)
+            .map(|s| !s.is_empty())
+            .unwrap_or(false)),
+        "the replacement's initializer never started"
+    );
+    let pid: u32 = std::fs::read_to_string(&slow).unwrap().parse().unwrap();
+    assert_eq!(pool.pids(), [pid], "the starting worker's pid is published");
+    let t = Instant::now();
+    pool.terminate();
+    pool.join().unwrap();
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "terminate()+join() waited {:?} for the initializer",
+        t.elapsed()
+    );
+    common::assert_no_children(Duration::from_secs(1));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The `potok-progress` memfds that process `pid` holds open.
+fn progress_fds(pid: u32) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| std::fs::read_link(e.path()).ok())
+        .map(|target| target.to_string_lossy().into_owned())
+        .filter(|target| target.contains("potok-progress"))
+        .collect()
+}
+
+fn no_worker_holds_a_progress_memfd() {
+    // Each worker maps its own page and closes the descriptor before its HELLO; workers are
+    // spawned concurrently, so one that inherited a sibling's memfd would still hold it.
+    for _ in 0..5 {
+        let pool = Pool::new(8).unwrap();
+        for pid in pool.pids() {
+            let held = progress_fds(pid);
+            assert!(held.is_empty(), "worker {pid} holds {held:?}");
+        }
+    }
     common::assert_no_children(Duration::from_secs(5));
 }
 
@@ -624,27 +715,32 @@ fn corrupt_frames_and_unknown_functions() {
     let mut frame = testing::job_frame(square, 3);
     let last = frame.len() - 1;
     frame[last] ^= 0xff;
-    let reply = testing::send_raw_to_worker(&frame);
+    // SAFETY: a corrupt frame: the worker rejects it unread.
+    let reply = unsafe { testing::send_raw_to_worker(&frame) };
     assert!(reply.answer.is_none(), "{reply:?}");
     assert_eq!(reply.exit, potok::process::ChildExit::Code(70), "{reply:?}");
     // A frame cut short.
     let frame = testing::job_frame(square, 3);
-    let reply = testing::send_raw_to_worker(&frame[..frame.len() - 3]);
+    // SAFETY: a frame cut short: the worker rejects it unread.
+    let reply = unsafe { testing::send_raw_to_worker(&frame[..frame.len() - 3]) };
     assert!(reply.answer.is_none());
     assert_eq!(reply.exit, potok::process::ChildExit::Code(70), "{reply:?}");
     // An intact frame naming a function outside the executable: refused, by name.
     let frame = testing::job_frame_with_offsets(1 << 40, 1 << 41, 0, &[0]);
-    let reply = testing::send_raw_to_worker(&frame);
+    // SAFETY: both offsets lie far outside the executable's code: the worker refuses them.
+    let reply = unsafe { testing::send_raw_to_worker(&frame) };
     let text = reply.answer.expect("an answer");
     assert!(text.contains("unknown function identity"), "{text}");
     // An intact frame whose type fingerprint does not match the trampoline's.
     let frame = testing::job_frame_with_wrong_fingerprint(square, 3);
-    let text = testing::send_raw_to_worker(&frame)
+    // SAFETY: made by job_frame_with_wrong_fingerprint: the worker refuses the mismatch.
+    let text = unsafe { testing::send_raw_to_worker(&frame) }
         .answer
         .expect("an answer");
     assert!(text.contains("unknown function identity"), "{text}");
     // And a valid one, for contrast.
-    let text = testing::send_raw_to_worker(&testing::job_frame(square, 3))
+    // SAFETY: made by job_frame for `square` in this executable.
+    let text = unsafe { testing::send_raw_to_worker(&testing::job_frame(square, 3)) }
         .answer
         .expect("an answer");
     assert!(text.starts_with("DONE"), "{text}");
@@ -696,7 +792,9 @@ fn main() {
             case!(an_idle_worker_that_dies_is_reaped_and_replaced),
             case!(maxtasksperchild_recycles_workers),
             case!(initializer_runs_in_each_worker),
+            case!(terminate_kills_a_replacement_in_its_initializer),
             case!(terminate_while_busy_leaves_no_child),
+            case!(no_worker_holds_a_progress_memfd),
             case!(drop_leaves_no_child),
             case!(close_then_join_finishes_the_work),
             case!(bad_values_are_errors),

@@ -355,6 +355,89 @@ fn queue_through_pool_tasks() {
     assert_eq!(got, (0..20).map(|x| x * 10).collect::<Vec<_>>());
 }
 
+/// In a child: one thread gets while another puts on the same handle. The getter keeps
+/// catching up with the putter and waiting on an empty queue; a handle whose one connection
+/// stays locked during a waiting get would block the putter for ever.
+fn get_and_put_from_two_threads(q: Queue<u64>) -> u64 {
+    const N: u64 = 2_000;
+    std::thread::scope(|s| {
+        let getter = s.spawn(|| (0..N).map(|_| q.get().unwrap()).sum::<u64>());
+        s.spawn(|| {
+            for i in 0..N {
+                q.put(i).unwrap();
+            }
+        });
+        getter.join().unwrap()
+    })
+}
+
+fn queue_get_and_put_from_two_threads_of_a_child() {
+    let q: Queue<u64> = Queue::new(0).unwrap();
+    let mut p = Process::new(get_and_put_from_two_threads, q.clone());
+    p.start().unwrap();
+    let outcome = p.join_timeout(Duration::from_secs(20));
+    if outcome.is_err() {
+        p.kill();
+    }
+    assert_eq!(outcome, Ok((0..2_000).sum::<u64>()));
+}
+
+/// In a child whose SIGPIPE has the default action (as in a host that does not ignore it):
+/// sends to a Connection whose other end is gone. Ok(false): an error, as it should be.
+fn send_to_a_closed_pipe_with_default_sigpipe(_: ()) -> bool {
+    // SAFETY: signal(2) with SIG_DFL, in this single-purpose child process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let (a, b) = Pipe::new().unwrap();
+    drop(b);
+    a.send(&1u8).is_ok()
+}
+
+fn a_dead_peer_is_an_error_not_sigpipe() {
+    let mut p = Process::new(send_to_a_closed_pipe_with_default_sigpipe, ());
+    p.start().unwrap();
+    assert_eq!(p.join_timeout(Duration::from_secs(10)), Ok(false));
+}
+
+/// In a child: becomes user `nobody`, connects to the queue broker named `name`, and reports
+/// whether the broker closed the connection (EOF) rather than waiting for requests.
+fn connect_as_another_user(name: String) -> bool {
+    use std::io::Read;
+    use std::os::linux::net::SocketAddrExt;
+    // SAFETY: setgid/setuid in this single-purpose child (run as root).
+    unsafe {
+        assert_eq!(libc::setgid(65534), 0);
+        assert_eq!(libc::setuid(65534), 0);
+    }
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+    // The abstract namespace has no permissions: the connect itself succeeds.
+    let mut stream = std::os::unix::net::UnixStream::connect_addr(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    // Closed by the broker: EOF at once. Accepted: no data ever comes, the read times out.
+    matches!(stream.read(&mut [0u8; 16]), Ok(0))
+}
+
+fn queue_broker_refuses_other_users() {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("(skipped: needs root to connect as another user)");
+        return;
+    }
+    let q: Queue<u64> = Queue::new(0).unwrap();
+    let debug = format!("{q:?}");
+    let name = debug.split('"').nth(1).unwrap().to_string();
+    assert!(name.starts_with("potok-queue-"), "{debug}");
+    let mut p = Process::new(connect_as_another_user, name);
+    p.start().unwrap();
+    assert_eq!(p.join_timeout(Duration::from_secs(15)), Ok(true));
+    // The queue still works for its own user.
+    q.put(5).unwrap();
+    assert_eq!(q.get_timeout(Duration::from_secs(5)), Ok(5));
+}
+
 fn main() {
     common::run(
         &[
@@ -371,6 +454,9 @@ fn main() {
             case!(queue_two_producers_two_consumers_100k),
             case!(bounded_queue_two_producers_two_consumers),
             case!(queue_through_pool_tasks),
+            case!(queue_get_and_put_from_two_threads_of_a_child),
+            case!(a_dead_peer_is_an_error_not_sigpipe),
+            case!(queue_broker_refuses_other_users),
         ],
         Duration::from_secs(120),
     );

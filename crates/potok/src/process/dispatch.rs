@@ -23,7 +23,7 @@
 
 use std::cell::RefCell;
 use std::ffi::OsString;
-use std::io::{self, Write};
+use std::io;
 use std::os::fd::{FromRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -186,8 +186,7 @@ pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 
 fn send(sock: &mut UnixStream, frame: FrameBuf) -> Result<(), String> {
     let bytes = frame.finish().map_err(|e| e.to_string())?;
-    sock.write_all(&bytes)
-        .map_err(|e| format!("writing to the parent: {e}"))
+    wire::send_all(sock, &bytes).map_err(|e| format!("writing to the parent: {e}"))
 }
 
 /// Runs one JOB frame; returns the answer frame and whether the (first) item panicked.
@@ -233,8 +232,7 @@ fn worker_loop(sock: &mut UnixStream, progress: &Progress) -> Result<i32, String
                     // rather than die (which would blame one item for all).
                     Err(err) => refusal(&buf, &format!("the chunk's results do not fit: {err}"))?,
                 };
-                sock.write_all(&bytes)
-                    .map_err(|e| format!("writing to the parent: {e}"))?;
+                wire::send_all(sock, &bytes).map_err(|e| format!("writing to the parent: {e}"))?;
             }
             Ok(true) => return Err(format!("unexpected message tag {:?}", buf.first())),
             Err(err) => return Err(format!("reading from the parent: {err}")),
@@ -264,8 +262,7 @@ fn process_once(sock: &mut UnixStream, progress: &Progress) -> Result<i32, Strin
     // (0 = Ok, 1 = Err).
     let failed = bytes.get(wire::HEADER) == Some(&tag::REFUSED)
         || bytes.get(wire::HEADER + 1 + 8 + 1) == Some(&1);
-    sock.write_all(&bytes)
-        .map_err(|e| format!("writing to the parent: {e}"))?;
+    wire::send_all(sock, &bytes).map_err(|e| format!("writing to the parent: {e}"))?;
     super::fdpass::drop_received();
     Ok(if failed { 1 } else { 0 })
 }

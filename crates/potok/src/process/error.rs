@@ -70,6 +70,9 @@ pub enum StartError {
     Handshake(String),
     /// The pool's initializer panicked in a new worker.
     Initializer(String),
+    /// The argument given to [`PoolBuilder::initializer`](super::PoolBuilder::initializer)
+    /// does not serialize; no worker was started.
+    InitializerArgument(String),
 }
 
 impl fmt::Display for StartError {
@@ -84,6 +87,12 @@ impl fmt::Display for StartError {
             ),
             StartError::Handshake(why) => write!(f, "the child process answered wrongly: {why}"),
             StartError::Initializer(msg) => write!(f, "the pool's initializer panicked: {msg}"),
+            StartError::InitializerArgument(why) => {
+                write!(
+                    f,
+                    "the pool's initializer argument could not be encoded: {why}"
+                )
+            }
         }
     }
 }

@@ -8,7 +8,7 @@
 //! does not encode: a descriptor cannot be sent there.
 
 use std::cell::RefCell;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 
@@ -55,9 +55,9 @@ pub(crate) fn drop_received() {
 }
 
 /// Sends a finished frame with `fds` attached to its first bytes.
-pub(crate) fn send_frame(mut sock: &UnixStream, frame: &[u8], fds: &[RawFd]) -> io::Result<()> {
+pub(crate) fn send_frame(sock: &UnixStream, frame: &[u8], fds: &[RawFd]) -> io::Result<()> {
     if fds.is_empty() {
-        return sock.write_all(frame);
+        return wire::send_all(sock, frame);
     }
     let payload = std::mem::size_of_val(fds);
     // SAFETY: CMSG_SPACE only computes a size.
@@ -86,7 +86,7 @@ pub(crate) fn send_frame(mut sock: &UnixStream, frame: &[u8], fds: &[RawFd]) -> 
     if sent < 0 {
         return Err(io::Error::last_os_error());
     }
-    sock.write_all(&frame[sent as usize..])
+    wire::send_all(sock, &frame[sent as usize..])
 }
 
 /// Reads one frame, keeping any descriptors that came with it for [`claim`].

@@ -22,7 +22,9 @@
 //! it is named across processes and what checks that name). Arguments and results are postcard
 //! bytes in length-prefixed, checksummed frames over a Unix socket pair. Anything that goes
 //! wrong on the way (a value that does not serialize, a corrupt or truncated frame, an unknown
-//! function) is an error for the task concerned, never a hang.
+//! function) is an error for the task concerned. One limit: a corrupted length field that still
+//! looks plausible makes the reader wait for bytes that never come, until the peer closes the
+//! connection or dies (then it is an error too).
 //!
 //! # Using processes in tests
 //!

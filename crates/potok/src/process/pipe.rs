@@ -2,7 +2,7 @@
 //! processes for serde values.
 
 use std::fmt;
-use std::io::{self, Write};
+use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
@@ -163,7 +163,7 @@ impl Connection {
             .finish()
             .map_err(|e| SendError::Encode(e.to_string()))?;
         let _guard = self.send_lock.lock();
-        (&self.sock).write_all(&frame).map_err(SendError::Io)
+        wire::send_all(&self.sock, &frame).map_err(SendError::Io)
     }
 
     /// Waits for the next value and decodes it as `T` (Python's `recv()`).

@@ -2,7 +2,6 @@
 //! pool, or anybody's results, down with them.
 
 use std::collections::VecDeque;
-use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,7 +14,7 @@ use super::error::{Closed, MapError, StartError, StillRunning, TaskErrorKind};
 use super::results::{AsyncResult, IMap, IMapUnordered, Results, Sink};
 use super::spawn::{self, Child, ChildKind};
 use super::task::{encode_into, item_offsets, Task, TaskId, Value};
-use super::wire::MAX_FRAME;
+use super::wire::{self, MAX_FRAME};
 use super::worker;
 
 /// The indices (in their call) of a job's items: a range in the common case, a list once an
@@ -293,6 +292,18 @@ impl Shared {
         st.slots[slot].sock = None;
     }
 
+    /// Publishes a replacement worker's pid as soon as it is spawned, before its handshake and
+    /// initializer, so that [`Pool::terminate`] can kill it while it starts; false if the pool
+    /// was terminated meanwhile. No job is handed to it until [`publish_worker`](Self::publish_worker).
+    pub(crate) fn publish_pid(&self, slot: usize, pid: u32) -> bool {
+        let mut st = self.state.lock();
+        if st.terminated {
+            return false;
+        }
+        st.slots[slot].pid = Some(pid);
+        true
+    }
+
     /// Publishes a new worker; false if the pool was terminated meanwhile.
     pub(crate) fn publish_worker(&self, slot: usize, child: &Child) -> bool {
         let mut st = self.state.lock();
@@ -346,12 +357,20 @@ impl Shared {
         drop(st);
         let seq = self.next_seq();
         // A failed write means the worker is dead: its thread finds out on reading.
-        let _ = (&*sock).write_all(&job.frame(seq));
+        let _ = wire::send_all(&sock, &job.frame(seq));
         let mut st = self.state.lock();
         if st.terminated {
             st.slots[slot].claimed = false;
             drop(st);
             job.fail_all(TaskErrorKind::Terminated);
+            return Ok(());
+        }
+        // The pool broke while the lock was released: the slot's thread has seen that and
+        // retired (next_job returns Stop), so a hand-off would never be picked up.
+        if let Some(why) = st.broken.clone() {
+            st.slots[slot].claimed = false;
+            drop(st);
+            job.fail_all(TaskErrorKind::PoolBroken(why));
             return Ok(());
         }
         st.slots[slot].handoff = Some((seq, job, sock));
@@ -448,7 +467,9 @@ impl std::fmt::Debug for Pool {
 #[must_use = "a PoolBuilder does nothing until build() is called"]
 pub struct PoolBuilder {
     processes: Option<usize>,
-    initializer: Option<(TaskId, Vec<u8>)>,
+    /// The initializer and its encoded argument, or why the argument did not encode (reported
+    /// by `build`).
+    initializer: Option<Result<(TaskId, Vec<u8>), String>>,
     maxtasksperchild: Option<usize>,
 }
 
@@ -477,15 +498,17 @@ impl PoolBuilder {
     /// A function each new worker runs once before taking tasks, with `arg` (Python's
     /// `initializer` and `initargs`). If it panics, [`build`](Self::build) fails with
     /// [`StartError::Initializer`]; in a replacement worker, the pool is broken and its
-    /// pending tasks fail.
-    ///
-    /// # Panics
-    ///
-    /// If `arg` cannot be serialized.
+    /// pending tasks fail. If `arg` does not serialize, `build` fails with
+    /// [`StartError::InitializerArgument`].
     pub fn initializer<T: Value>(mut self, f: fn(T), arg: T) -> Self {
         let mut bytes = Vec::new();
-        encode_into(&arg, &mut bytes).expect("the initializer's argument must serialize");
-        self.initializer = Some((TaskId::of(f), bytes));
+        self.initializer = Some(match encode_into(&arg, &mut bytes) {
+            Ok(_) => Ok((TaskId::of(f), bytes)),
+            Err(err) => Err(format!(
+                "{} does not serialize: {err}",
+                std::any::type_name::<T>()
+            )),
+        });
         self
     }
 
@@ -507,9 +530,14 @@ impl PoolBuilder {
     ///
     /// [`StartError`] if a worker cannot be started: the executable cannot be run again, its
     /// `main` does not begin with [`potok::main`](crate::main) or [`init`](super::init)
-    /// ([`StartError::NotDispatched`], reported within 10 seconds), or the initializer
-    /// panicked. Workers already started are stopped.
+    /// ([`StartError::NotDispatched`], reported within 10 seconds), the initializer's argument
+    /// did not serialize ([`StartError::InitializerArgument`], before any worker starts), or the
+    /// initializer panicked. Workers already started are stopped.
     pub fn build(self) -> Result<Pool, StartError> {
+        let initializer = self
+            .initializer
+            .transpose()
+            .map_err(StartError::InitializerArgument)?;
         let processes = self.processes.unwrap_or_else(cpu_count);
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
@@ -521,7 +549,7 @@ impl PoolBuilder {
             }),
             wake: (0..processes).map(|_| Condvar::new()).collect(),
             seq: AtomicU64::new(0),
-            initializer: self.initializer,
+            initializer,
             maxtasksperchild: self.maxtasksperchild,
         });
         // Start all children first, so they boot in parallel, then wait for each.

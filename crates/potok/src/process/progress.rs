@@ -26,11 +26,13 @@ unsafe impl Send for Progress {}
 unsafe impl Sync for Progress {}
 
 impl Progress {
-    /// Creates a shared page; returns it and the memfd to hand to a child (not close-on-exec,
-    /// so the child inherits it: close it once the child is spawned).
+    /// Creates a shared page; returns it and the memfd to hand to a child. The memfd is
+    /// close-on-exec, so no other child (a sibling spawned at the same time, or any `Command`
+    /// of the program) inherits it; the spawner clears the flag in its own child only, between
+    /// fork and exec. Close it once the child is spawned.
     pub(crate) fn create() -> io::Result<(Progress, OwnedFd)> {
         // SAFETY: memfd_create takes a NUL-terminated name and flags; it returns a new fd or -1.
-        let fd = unsafe { libc::memfd_create(c"potok-progress".as_ptr(), 0) };
+        let fd = unsafe { libc::memfd_create(c"potok-progress".as_ptr(), libc::MFD_CLOEXEC) };
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }

@@ -2,15 +2,21 @@
 //!
 //! The items live in the process that created the queue, in a *broker*: the queue's state
 //! plus a Unix socket in the abstract namespace (`potok-queue-<pid>-<n>-<nonce>`) that handles
-//! in other processes connect to, one connection (and one broker thread) per handle. The
-//! creating process works on the state directly; another process sends one message per `put`
-//! (no reply needed on an unbounded queue, so puts stream) and one round trip per `get`.
+//! in other processes connect to, one broker thread per connection. The creating process works
+//! on the state directly; another process sends one message per `put` (no reply needed on an
+//! unbounded queue, so puts stream) and one round trip per `get`. A handle in another process
+//! keeps two connections, one for puts (and `qsize`) and one for gets, each behind its own
+//! lock, so that a `get` waiting for an item in one thread does not block a `put` from another
+//! thread on the same handle.
 //!
 //! A handle reaches another process by serialization (inside a [`Process`](super::Process)'s
 //! argument, a pool task's argument, or down a [`Connection`](super::Connection)): it encodes
 //! as the broker's address. The broker lives while the creating process holds a handle, while
 //! any other process is connected, and while an encoded handle has not yet connected; then its
 //! thread ends.
+//!
+//! The abstract namespace has no file permissions, so the broker closes at once every
+//! connection from a process whose uid (`SO_PEERCRED`) is not its own.
 //!
 //! # Broker state machine (per connection)
 //!
@@ -25,7 +31,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::io::{self, Write};
+use std::io;
 use std::marker::PhantomData;
 use std::os::fd::AsRawFd;
 use std::os::linux::net::SocketAddrExt;
@@ -216,12 +222,38 @@ fn deadline_of(timeout_ms: u64) -> Option<Instant> {
     (timeout_ms != FOREVER).then(|| Instant::now() + Duration::from_millis(timeout_ms))
 }
 
+/// Whether the process at the other end of `stream` runs as our effective uid. The broker's
+/// socket is in the abstract namespace, which has no file permissions: anyone on the machine
+/// can connect, so the credentials the kernel recorded at `connect` decide.
+fn peer_is_same_user(stream: &UnixStream) -> bool {
+    // SAFETY: an all-zero ucred is a valid output buffer.
+    let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: getsockopt(SO_PEERCRED) on a socket we own, writing at most `len` bytes into
+    // `cred`; geteuid cannot fail.
+    unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        ) == 0
+            && len as usize == std::mem::size_of::<libc::ucred>()
+            && cred.uid == libc::geteuid()
+    }
+}
+
 fn accept_loop(broker: Arc<Broker>) {
     loop {
         match broker.listener.accept() {
             Ok((stream, _)) => {
                 if broker.state.lock().shut {
                     return;
+                }
+                if !peer_is_same_user(&stream) {
+                    // Another user's process: closed unanswered.
+                    continue;
                 }
                 broker.state.lock().connections += 1;
                 let broker = Arc::clone(&broker);
@@ -241,7 +273,7 @@ fn accept_loop(broker: Arc<Broker>) {
     }
 }
 
-fn serve(broker: &Broker, mut stream: UnixStream) {
+fn serve(broker: &Broker, stream: UnixStream) {
     let mut buf = Vec::new();
     let mut reader = match stream.try_clone() {
         Ok(r) => r,
@@ -285,7 +317,7 @@ fn serve(broker: &Broker, mut stream: UnixStream) {
         };
         if let Some(reply) = reply {
             let Ok(bytes) = reply.finish() else { break };
-            if stream.write_all(&bytes).is_err() {
+            if wire::send_all(&stream, &bytes).is_err() {
                 break;
             }
         }
@@ -293,12 +325,27 @@ fn serve(broker: &Broker, mut stream: UnixStream) {
     broker.release(|st| st.connections -= 1);
 }
 
-/// A handle in another process: a connection to the broker.
+/// Which of a remote handle's two connections a request uses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Channel {
+    /// Puts, `SYNC` and `SIZE`.
+    Puts,
+    /// Gets, which may wait long for an item: on their own connection, so that a blocked
+    /// `get` in one thread never holds up a `put` from another thread on the same handle.
+    Gets,
+}
+
+/// One connection to the broker and its read buffer; `None` until (re)connected.
+type Conn = Mutex<Option<(UnixStream, Vec<u8>)>>;
+
+/// A handle in another process: two connections to the broker, one for puts and one for
+/// gets, each behind its own lock (Python allows `put` and `get` from different threads).
 struct Remote {
     name: String,
     maxsize: usize,
-    stream: Mutex<Option<(UnixStream, Vec<u8>)>>,
-    /// Puts sent without a reply (unbounded queue) since the last round trip.
+    puts: Conn,
+    gets: Conn,
+    /// Puts sent without a reply (unbounded queue) since the last round trip on `puts`.
     unconfirmed: std::sync::atomic::AtomicBool,
 }
 
@@ -308,30 +355,51 @@ impl Drop for Remote {
     /// sentinel) comes after those items in the queue.
     fn drop(&mut self) {
         if self.unconfirmed.load(Ordering::Relaxed) {
-            if let Some((stream, _)) = self.stream.get_mut() {
+            if let Some((stream, _)) = self.puts.get_mut() {
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
             }
-            let _ = self.request(FrameBuf::new(tag::SYNC), true, |_| ());
+            let _ = self.request(Channel::Puts, FrameBuf::new(tag::SYNC), true, |_| ());
         }
     }
 }
 
 impl Remote {
+    fn new(name: String, maxsize: usize, puts: Option<UnixStream>) -> Remote {
+        Remote {
+            name,
+            maxsize,
+            puts: Mutex::new(puts.map(|s| (s, Vec::new()))),
+            gets: Mutex::new(None),
+            unconfirmed: false.into(),
+        }
+    }
+
     fn connect(name: &str, from_encoded: bool) -> io::Result<UnixStream> {
         let addr = SocketAddr::from_abstract_name(name.as_bytes())?;
-        let mut stream = UnixStream::connect_addr(&addr)?;
+        let stream = UnixStream::connect_addr(&addr)?;
         let mut hello = FrameBuf::new(tag::HELLO);
         hello.u64(u64::from(from_encoded));
         let bytes = hello
             .finish()
             .map_err(|e| io::Error::other(e.to_string()))?;
-        stream.write_all(&bytes)?;
+        wire::send_all(&stream, &bytes)?;
         Ok(stream)
     }
 
-    /// Sends a request and reads the reply (if one is expected) into the payload buffer.
+    /// Before a get: makes sure every put this handle streamed on the other connection has
+    /// reached the queue, so a handle still sees its own puts in order.
+    fn confirm_puts(&self) -> io::Result<()> {
+        if self.unconfirmed.load(Ordering::Relaxed) {
+            self.request(Channel::Puts, FrameBuf::new(tag::SYNC), true, |_| ())?;
+        }
+        Ok(())
+    }
+
+    /// Sends a request on one connection and reads the reply (if one is expected) into that
+    /// connection's buffer.
     fn request<R>(
         &self,
+        channel: Channel,
         frame: FrameBuf,
         expect_reply: bool,
         on_reply: impl FnOnce(&[u8]) -> R,
@@ -339,19 +407,25 @@ impl Remote {
         let bytes = frame
             .finish()
             .map_err(|e| io::Error::other(e.to_string()))?;
-        let mut guard = self.stream.lock();
+        let mut guard = match channel {
+            Channel::Puts => self.puts.lock(),
+            Channel::Gets => self.gets.lock(),
+        };
         if guard.is_none() {
             *guard = Some((Remote::connect(&self.name, false)?, Vec::new()));
         }
         let (stream, buf) = guard.as_mut().expect("connected above");
         let outcome = (|| {
-            stream.write_all(&bytes)?;
+            wire::send_all(stream, &bytes)?;
             if !expect_reply {
+                // Only puts stream without a reply.
                 self.unconfirmed.store(true, Ordering::Relaxed);
                 return Ok(None);
             }
-            // The reply comes after every earlier message was handled.
-            self.unconfirmed.store(false, Ordering::Relaxed);
+            if channel == Channel::Puts {
+                // The reply comes after every earlier message on this connection was handled.
+                self.unconfirmed.store(false, Ordering::Relaxed);
+            }
             match wire::read_frame(stream, buf) {
                 Ok(true) => Ok(Some(on_reply(buf))),
                 Ok(false) => Err(io::Error::from(io::ErrorKind::UnexpectedEof)),
@@ -501,7 +575,7 @@ impl<T: Value> Queue<T> {
                 let mut frame = FrameBuf::with_capacity(tag::PUT, 8 + bytes.len());
                 frame.u64(timeout_ms).bytes(&bytes);
                 let bounded = remote.maxsize > 0;
-                match remote.request(frame, bounded, |reply| reply[0] == tag::OK) {
+                match remote.request(Channel::Puts, frame, bounded, |reply| reply[0] == tag::OK) {
                     Ok(None) | Ok(Some(true)) => Ok(()),
                     Ok(Some(false)) => Err(PutError::Full(item)),
                     Err(_) => Err(PutError::Disconnected(item)),
@@ -550,7 +624,10 @@ impl<T: Value> Queue<T> {
             Side::Remote(remote) => {
                 let mut frame = FrameBuf::new(tag::GET);
                 frame.u64(timeout_ms);
-                let reply = remote.request(frame, true, |reply| match reply[0] {
+                if remote.confirm_puts().is_err() {
+                    return Err(GetError::Disconnected);
+                }
+                let reply = remote.request(Channel::Gets, frame, true, |reply| match reply[0] {
                     tag::ITEM => decode(&reply[1..]),
                     tag::EMPTY => Err(GetError::Empty),
                     _ => Err(GetError::Disconnected),
@@ -596,9 +673,11 @@ impl<T: Value> Queue<T> {
         match &self.side {
             Side::Owner(broker) => broker.len(),
             Side::Remote(remote) => {
-                let reply = remote.request(FrameBuf::new(tag::SIZE), true, |reply| {
-                    Fields::new(reply).u64().unwrap_or(0) as usize
-                });
+                // On the puts connection: the count includes this handle's streamed puts.
+                let reply =
+                    remote.request(Channel::Puts, FrameBuf::new(tag::SIZE), true, |reply| {
+                        Fields::new(reply).u64().unwrap_or(0) as usize
+                    });
                 reply.ok().flatten().unwrap_or(0)
             }
         }
@@ -623,12 +702,9 @@ impl<T> Clone for Queue<T> {
                 broker.state.lock().owners += 1;
                 Side::Owner(Arc::clone(broker))
             }
-            Side::Remote(remote) => Side::Remote(Remote {
-                name: remote.name.clone(),
-                maxsize: remote.maxsize,
-                stream: Mutex::new(None),
-                unconfirmed: false.into(),
-            }),
+            Side::Remote(remote) => {
+                Side::Remote(Remote::new(remote.name.clone(), remote.maxsize, None))
+            }
         };
         Queue {
             side,
@@ -666,12 +742,7 @@ impl<'de, T> Deserialize<'de> for Queue<T> {
             serde::de::Error::custom(format!("cannot reach the queue's broker: {e}"))
         })?;
         Ok(Queue {
-            side: Side::Remote(Remote {
-                name,
-                maxsize: maxsize as usize,
-                stream: Mutex::new(Some((stream, Vec::new()))),
-                unconfirmed: false.into(),
-            }),
+            side: Side::Remote(Remote::new(name, maxsize as usize, Some(stream))),
             _marker: PhantomData,
         })
     }

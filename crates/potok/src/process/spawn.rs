@@ -71,6 +71,9 @@ pub(crate) struct Child {
     pub(crate) progress: Progress,
     proc: std::process::Child,
     reaped: Option<ChildExit>,
+    /// Runs once, just before the child is reaped (while its pid is still reserved): a pool
+    /// that published the pid early withdraws it there, so no signal can reach a reused pid.
+    pub(crate) before_reap: Option<Box<dyn FnOnce() + Send + Sync>>,
 }
 
 impl Child {
@@ -85,6 +88,9 @@ impl Child {
     pub(crate) fn wait(&mut self) -> ChildExit {
         if let Some(exit) = self.reaped {
             return exit;
+        }
+        if let Some(before_reap) = self.before_reap.take() {
+            before_reap();
         }
         let exit = loop {
             match self.proc.wait() {
@@ -122,10 +128,9 @@ impl Child {
 
     /// Reaps the child if it has ended; `None` while it runs.
     pub(crate) fn try_wait(&mut self) -> Option<ChildExit> {
-        if self.reaped.is_none() {
-            if let Ok(Some(status)) = self.proc.try_wait() {
-                self.reaped = Some(ChildExit::from_status(status));
-            }
+        if self.reaped.is_none() && self.has_exited() {
+            // It has ended, so this returns at once (and runs `before_reap` first).
+            self.wait();
         }
         self.reaped
     }
@@ -314,6 +319,18 @@ fn spawn_here(kind: ChildKind) -> io::Result<Child> {
         .stdin(Stdio::from(OwnedFd::from(child_end)))
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit());
+    let inherited = progress_fd.as_raw_fd();
+    // SAFETY: runs in the forked child before exec; fcntl(2) is async-signal-safe and the
+    // closure touches nothing but the copied fd number. It clears close-on-exec on this
+    // child's own progress memfd only, so the child (and no sibling) inherits it.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::fcntl(inherited, libc::F_SETFD, 0) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
     let proc = cmd.spawn()?;
     drop(cmd); // closes our copy of the child's end
     drop(progress_fd);
@@ -323,6 +340,7 @@ fn spawn_here(kind: ChildKind) -> io::Result<Child> {
         progress,
         proc,
         reaped: None,
+        before_reap: None,
     })
 }
 

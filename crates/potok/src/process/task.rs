@@ -181,7 +181,8 @@ impl TaskId {
         // SAFETY: `trampoline` was produced by `TaskId::of` in a process running this very
         // executable (the handshake checks the layout fingerprint and the frame checksum guards
         // the bytes in between), and it lies inside the executable's code; every trampoline has
-        // the type `Trampoline`.
+        // the type `Trampoline`. The one way to send other bytes to a worker is the `unsafe fn`
+        // `testing::send_raw_to_worker`, whose caller promises the same.
         let trampoline = unsafe { std::mem::transmute::<usize, Trampoline>(trampoline) };
         Ok((trampoline, function))
     }

@@ -1,7 +1,9 @@
 //! Hooks for potok's own tests of the wire protocol (corrupt frames, unknown functions). Not
 //! part of the API: hidden from the docs, may change at any time.
+//!
+//! A worker runs the function a job frame names by address, so handing it crafted bytes is
+//! unsafe: [`send_raw_to_worker`] is an `unsafe fn` whose contract says which frames may go.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use super::error::ChildExit;
@@ -38,6 +40,8 @@ pub fn job_frame_with_wrong_fingerprint<T: Value, R: Value>(f: fn(T) -> R, arg: 
 }
 
 /// A well-formed job frame with the given identity and item bytes.
+///
+/// Building it is harmless; sending it to a worker is not (see [`send_raw_to_worker`]).
 pub fn job_frame_with_offsets(
     trampoline: i64,
     function: i64,
@@ -60,9 +64,22 @@ pub fn job_frame_with_offsets(
 /// # Panics
 ///
 /// If the worker cannot be started.
-pub fn send_raw_to_worker(bytes: &[u8]) -> RawReply {
+///
+/// # Safety
+///
+/// The worker transmutes the trampoline offset of every intact `JOB` frame that lies inside
+/// this executable's code and calls it (and the trampoline calls the function offset once the
+/// type fingerprint matches). So every intact `JOB` frame in `bytes` must be one of:
+///
+/// * made by [`job_frame`] or [`job_frame_with_wrong_fingerprint`] in this executable;
+/// * made by [`job_frame_with_offsets`] with a trampoline or function offset outside this
+///   executable's code (the worker refuses it), or with offsets and fingerprint copied from a
+///   frame of the first kind.
+///
+/// Frames that are corrupt or cut short are always fine: the worker rejects them unread.
+pub unsafe fn send_raw_to_worker(bytes: &[u8]) -> RawReply {
     let mut child = spawn::start(ChildKind::Worker).expect("a worker starts");
-    let _ = (&*child.sock).write_all(bytes);
+    let _ = wire::send_all(&child.sock, bytes);
     let _ = child.sock.shutdown(std::net::Shutdown::Write);
     let _ = child.sock.set_read_timeout(Some(Duration::from_secs(10)));
     let mut buf = Vec::new();

@@ -11,7 +11,10 @@
 //! The payload starts with a one-byte tag that says what the message is, then fixed-width
 //! little-endian fields, then (for jobs and results) postcard bytes. A frame whose checksum does
 //! not match, whose length is absurd, or that ends early is an error ([`WireError`]), never a
-//! guess: the connection it came from is treated as broken.
+//! guess: the connection it came from is treated as broken. A corrupted length that is still
+//! plausible (at most [`MAX_FRAME`]) cannot be told from a long frame still arriving: the
+//! reader waits for that many bytes, and reports the error only once the peer closes the
+//! connection (or a read timeout, where one is set, expires).
 //!
 //! postcard was chosen for the values: a documented, stable encoding (postcard 1.0), varints
 //! (a small integer is one byte, which matters when a map sends 100,000 of them), and no
@@ -19,6 +22,8 @@
 
 use std::fmt;
 use std::io::{self, Read};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
 
 /// The largest frame accepted: anything longer is taken as corruption.
 pub(crate) const MAX_FRAME: usize = 1 << 30;
@@ -158,8 +163,38 @@ pub(crate) fn read_payload(
     Ok(())
 }
 
+/// Writes all of `bytes` to a socket with `MSG_NOSIGNAL`: a peer that is gone is an `EPIPE`
+/// error, never a `SIGPIPE` (which would end a host program that does not ignore it).
+pub(crate) fn send_all(sock: &UnixStream, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        // SAFETY: send(2) on the socket `sock` owns, reading at most `bytes.len()` bytes from
+        // a live slice.
+        let n = unsafe {
+            libc::send(
+                sock.as_raw_fd(),
+                bytes.as_ptr().cast(),
+                bytes.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        if n < 0 {
+            let err = io::Error::last_os_error();
+            if err.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        bytes = &bytes[n as usize..];
+    }
+    Ok(())
+}
+
 /// Reads one frame's payload into `buf`. `Ok(false)` means the stream ended cleanly, between
-/// frames.
+/// frames. Blocks until the whole frame the header announces has arrived, so a corrupted but
+/// plausible length is noticed only when the stream ends (or a read timeout expires).
 pub(crate) fn read_frame(r: &mut impl Read, buf: &mut Vec<u8>) -> Result<bool, WireError> {
     let mut header = [0u8; HEADER];
     let mut got = 0;

@@ -31,7 +31,6 @@
 //! its answer at a time in each direction, and the thread reads every answer in full before
 //! writing the next job, so neither side can block the other.
 
-use std::io::Write;
 use std::sync::Arc;
 
 use super::error::{ChildExit, StartError, TaskErrorKind};
@@ -82,15 +81,7 @@ fn read_answer(child: &Child, seq: u64, buf: &mut Vec<u8>) -> Result<Answer, Bro
 
 /// Writes job `seq`; false if the worker is gone.
 fn send(child: &Child, seq: u64, job: &Job) -> bool {
-    (&*child.sock).write_all(&job.frame(seq)).is_ok()
-}
-
-/// Starts a worker process: spawn, HELLO, initializer.
-pub(crate) fn start_worker(shared: &Shared) -> Result<Child, StartError> {
-    let mut child = spawn::spawn(ChildKind::Worker)?;
-    child.handshake(spawn::HANDSHAKE_TIMEOUT)?;
-    run_initializer(shared, &mut child)?;
-    Ok(child)
+    wire::send_all(&child.sock, &job.frame(seq)).is_ok()
 }
 
 /// Runs the pool's initializer in a fresh worker.
@@ -104,7 +95,7 @@ pub(crate) fn run_initializer(shared: &Shared, child: &mut Child) -> Result<(), 
         .finish()
         .map_err(|e| StartError::Handshake(e.to_string()))?;
     let mut buf = Vec::new();
-    let answer = if (&*child.sock).write_all(&frame).is_ok() {
+    let answer = if wire::send_all(&child.sock, &frame).is_ok() {
         read_answer(child, 0, &mut buf)
     } else {
         Err(Broken::Died)
@@ -257,13 +248,40 @@ fn retire(shared: &Shared, slot: usize, mut child: Child) {
 }
 
 /// Starts a replacement worker for `slot`; on failure the pool is broken and the thread ends.
-fn replace(shared: &Shared, slot: usize) -> Option<Child> {
+///
+/// The pid is published right after the spawn, so that `terminate()` kills a worker whose
+/// handshake or initializer is slow (or hangs) instead of `join()` waiting for it; it is
+/// withdrawn before the child is reaped should the start fail.
+fn replace(shared: &Arc<Shared>, slot: usize) -> Option<Child> {
     if shared.is_terminated() {
         return None;
     }
-    match start_worker(shared) {
-        // If the pool was terminated while it started, the child goes with `child`'s Drop.
-        Ok(child) => shared.publish_worker(slot, &child).then_some(child),
+    let started = spawn::spawn(ChildKind::Worker).and_then(|mut child| {
+        if !shared.publish_pid(slot, child.pid) {
+            // Terminated meanwhile: the child goes with its Drop.
+            return Ok(None);
+        }
+        child.before_reap = Some(Box::new({
+            let shared = Arc::clone(shared);
+            move || shared.forget_worker(slot)
+        }));
+        child.handshake(spawn::HANDSHAKE_TIMEOUT)?;
+        run_initializer(shared, &mut child)?;
+        Ok(Some(child))
+    });
+    match started {
+        Ok(Some(mut child)) => {
+            if shared.publish_worker(slot, &child) {
+                child.before_reap = None;
+                Some(child)
+            } else {
+                // Terminated meanwhile: the child goes with its Drop, which withdraws the pid.
+                None
+            }
+        }
+        Ok(None) => None,
+        // Killed by terminate() while it started: not a broken pool.
+        Err(_) if shared.is_terminated() => None,
         Err(err) => {
             shared.break_pool(format!("could not replace a worker: {err}"));
             None
