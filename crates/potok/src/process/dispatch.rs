@@ -109,6 +109,7 @@ fn run_child(spec: &OsString) -> Result<i32, String> {
     unsafe {
         libc::close(progress_fd);
     }
+    close_stray_progress_pages();
     install_quiet_panic_hook();
     let mut sock = sock;
     let mut hello = FrameBuf::new(tag::HELLO);
@@ -119,6 +120,33 @@ fn run_child(spec: &OsString) -> Result<i32, String> {
     match kind {
         ChildKind::Worker => worker_loop(&mut sock, &progress),
         ChildKind::Process => process_once(&mut sock, &progress),
+    }
+}
+
+/// Closes progress pages of sibling workers that this child inherited because they were
+/// started in the same instant (see `spawn::spawn_here`): only descriptors of potok's own
+/// progress memfds, nothing else the program may have inherited on purpose.
+fn close_stray_progress_pages() {
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
+        return;
+    };
+    let strays: Vec<RawFd> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let fd: RawFd = entry.file_name().to_str()?.parse().ok()?;
+            let target = std::fs::read_link(entry.path()).ok()?;
+            target
+                .to_string_lossy()
+                .starts_with(super::progress::MEMFD_PATH)
+                .then_some(fd)
+        })
+        .collect();
+    for fd in strays {
+        // SAFETY: a sibling's progress memfd, inherited by accident; nothing in this process
+        // uses it (our own page was mapped and its descriptor closed above).
+        unsafe {
+            libc::close(fd);
+        }
     }
 }
 

@@ -25,11 +25,14 @@ unsafe impl Send for Progress {}
 // SAFETY: as above; all access goes through atomic operations.
 unsafe impl Sync for Progress {}
 
+/// Where `/proc/self/fd/N` points for a progress page's memfd (its name, as memfd_create
+/// gives it).
+pub(crate) const MEMFD_PATH: &str = "/memfd:potok-progress";
+
 impl Progress {
     /// Creates a shared page; returns it and the memfd to hand to a child. The memfd is
-    /// close-on-exec, so no other child (a sibling spawned at the same time, or any `Command`
-    /// of the program) inherits it; the spawner clears the flag in its own child only, between
-    /// fork and exec. Close it once the child is spawned.
+    /// close-on-exec; the spawner makes it inheritable just for its child's spawn (see
+    /// `spawn::spawn_here`). Close it once the child is spawned.
     pub(crate) fn create() -> io::Result<(Progress, OwnedFd)> {
         // SAFETY: memfd_create takes a NUL-terminated name and flags; it returns a new fd or -1.
         let fd = unsafe { libc::memfd_create(c"potok-progress".as_ptr(), libc::MFD_CLOEXEC) };
