@@ -382,20 +382,5 @@ fn decode_answer<R: DeserializeOwned>(buf: &[u8]) -> Result<R, ProcessError> {
 
 /// Waits until `pid` has ended, without reaping it (`waitid` with `WNOWAIT`).
 fn wait_exited(pid: u32) {
-    loop {
-        // SAFETY: an all-zero siginfo_t is a valid output buffer.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: waitid on our own unreaped child; WNOWAIT leaves it to be reaped by wait().
-        let rc = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::WNOWAIT,
-            )
-        };
-        if rc == 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-            return;
-        }
-    }
+    super::spawn::peek_exit(pid, true);
 }

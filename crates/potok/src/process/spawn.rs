@@ -110,20 +110,7 @@ impl Child {
         if self.reaped.is_some() {
             return true;
         }
-        // SAFETY: an all-zero siginfo_t is a valid output buffer.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: waitid on our own unreaped child; WNOWAIT leaves it unreaped, WNOHANG makes it
-        // return at once.
-        let rc = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                self.pid as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::WNOWAIT | libc::WNOHANG,
-            )
-        };
-        // SAFETY: waitid filled `info` (si_pid is 0 when the child has not ended).
-        rc == 0 && unsafe { info.si_pid() } != 0
+        peek_exit(self.pid, false)
     }
 
     /// Reaps the child if it has ended; `None` while it runs.
@@ -349,4 +336,24 @@ pub(crate) fn start(kind: ChildKind) -> Result<Child, StartError> {
     let mut child = spawn(kind)?;
     child.handshake(HANDSHAKE_TIMEOUT)?;
     Ok(child)
+}
+
+/// Whether our unreaped child `pid` has ended, leaving it unreaped (`waitid` with `WNOWAIT`):
+/// at once, or, with `block`, after waiting for it to end (then always `true`, unless the pid
+/// is not our child).
+pub(crate) fn peek_exit(pid: u32, block: bool) -> bool {
+    let flags = libc::WEXITED | libc::WNOWAIT | if block { 0 } else { libc::WNOHANG };
+    loop {
+        // SAFETY: an all-zero siginfo_t is a valid output buffer.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waitid on our own unreaped child; WNOWAIT leaves it to be reaped by wait().
+        let rc = unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags) };
+        if rc == 0 {
+            // SAFETY: waitid filled `info` (si_pid is 0 when the child has not ended).
+            return unsafe { info.si_pid() } != 0;
+        }
+        if io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            return false;
+        }
+    }
 }
