@@ -400,6 +400,37 @@ fn initializer_runs_in_each_worker() {
     common::assert_no_children(Duration::from_secs(5));
 }
 
+/// Marks its arrival in `dir`, then waits (bounded) until the other worker has arrived too: it
+/// can only finish if the two initializers run at the same time.
+fn initializer_meets_the_other(dir: String) {
+    let dir = std::path::Path::new(&dir);
+    std::fs::write(dir.join(format!("arrived-{}", std::process::id())), "").unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::fs::read_dir(dir).unwrap().count() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "alone: the other worker's initializer never ran beside this one"
+        );
+        std::thread::sleep(Duration::from_millis(1)); // polling the folder, bounded above
+    }
+}
+
+/// Regression: a pool's first workers ran their initializers one after another, so `build`
+/// took N times an initializer's time (Python runs them side by side).
+fn initializers_run_side_by_side() {
+    let dir = std::env::temp_dir().join(format!("potok-init-meet-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pool = Pool::builder()
+        .processes(2)
+        .initializer(
+            initializer_meets_the_other,
+            dir.to_string_lossy().into_owned(),
+        )
+        .build();
+    let _ = std::fs::remove_dir_all(&dir);
+    pool.unwrap();
+}
+
 /// The first worker to run this marks `dir`; every later one (a replacement) writes its pid to
 /// `dir/slow` and then sleeps 30 s, as a slow or hanging initializer would.
 fn initializer_slow_in_replacements(dir: String) {
@@ -792,6 +823,7 @@ fn main() {
             case!(an_idle_worker_that_dies_is_reaped_and_replaced),
             case!(maxtasksperchild_recycles_workers),
             case!(initializer_runs_in_each_worker),
+            case!(initializers_run_side_by_side),
             case!(terminate_kills_a_replacement_in_its_initializer),
             case!(terminate_while_busy_leaves_no_child),
             case!(no_worker_holds_a_progress_memfd),

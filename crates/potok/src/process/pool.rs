@@ -557,9 +557,14 @@ impl PoolBuilder {
         for child in spawn::spawn_many(ChildKind::Worker, processes) {
             children.push(child?);
         }
+        // Then every initializer is sent before any answer is awaited: they run side by side.
+        let mut sent = Vec::with_capacity(processes);
         for child in &mut children {
             child.handshake(spawn::HANDSHAKE_TIMEOUT)?;
-            worker::run_initializer(&shared, child)?;
+            sent.push(worker::send_initializer(&shared, child)?);
+        }
+        for (child, sent) in children.iter_mut().zip(sent) {
+            worker::finish_initializer(child, sent)?;
         }
         let mut threads = Vec::with_capacity(processes);
         for (slot, child) in children.into_iter().enumerate() {

@@ -86,19 +86,51 @@ fn send(child: &Child, seq: u64, job: &Job) -> bool {
 
 /// Runs the pool's initializer in a fresh worker.
 pub(crate) fn run_initializer(shared: &Shared, child: &mut Child) -> Result<(), StartError> {
+    let sent = send_initializer(shared, child)?;
+    finish_initializer(child, sent)
+}
+
+/// What [`send_initializer`] did, for [`finish_initializer`].
+pub(crate) enum InitializerSent {
+    /// The pool has no initializer.
+    None,
+    /// Sent; the answer is to be read.
+    Sent,
+    /// The worker could not be written to (it died).
+    Failed,
+}
+
+/// Sends the initializer's job to a worker that has said hello, without waiting for it: a
+/// pool's first workers run their initializers side by side, as Python's do.
+pub(crate) fn send_initializer(
+    shared: &Shared,
+    child: &mut Child,
+) -> Result<InitializerSent, StartError> {
     let Some((task, arg)) = &shared.initializer else {
-        return Ok(());
+        return Ok(InitializerSent::None);
     };
     let mut frame = task.job_frame(0, 1, arg.len());
     frame.bytes(arg);
     let frame = frame
         .finish()
         .map_err(|e| StartError::Handshake(e.to_string()))?;
-    let mut buf = Vec::new();
-    let answer = if wire::send_all(&child.sock, &frame).is_ok() {
-        read_answer(child, 0, &mut buf)
+    Ok(if wire::send_all(&child.sock, &frame).is_ok() {
+        InitializerSent::Sent
     } else {
-        Err(Broken::Died)
+        InitializerSent::Failed
+    })
+}
+
+/// Waits for the initializer's answer; on failure the worker is stopped and reaped.
+pub(crate) fn finish_initializer(
+    child: &mut Child,
+    sent: InitializerSent,
+) -> Result<(), StartError> {
+    let mut buf = Vec::new();
+    let answer = match sent {
+        InitializerSent::None => return Ok(()),
+        InitializerSent::Sent => read_answer(child, 0, &mut buf),
+        InitializerSent::Failed => Err(Broken::Died),
     };
     let failure = match answer {
         Ok(Answer::Done(at)) => {
