@@ -22,18 +22,33 @@ fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static)
 /// holding more than 64, and `join` returns only after the last `task_done`.
 #[test]
 fn four_by_four_million_items_through_64_slots() {
-    const ITEMS: usize = 1_000_000;
-    const PRODUCERS: usize = 4;
-    const CONSUMERS: usize = 4;
-    const MAXSIZE: usize = 64;
-    within("4x4 stress", || {
-        let q = Queue::<usize>::named("stress", MAXSIZE);
+    items_exactly_once("4x4 stress", 1_000_000, 4, 4, 64);
+}
+
+/// The same through a bound above the preallocated ring's limit (the segmented store with a
+/// slot count): every item once, never above maxsize. Regression companion for getters that
+/// spun on slots whose items had not landed yet.
+#[test]
+fn two_by_two_through_a_large_bound() {
+    items_exactly_once("2x2 large bound", 400_000, 2, 2, 100_000);
+}
+
+/// `PRODUCERS` × `CONSUMERS` threads move `ITEMS` items through a queue bounded at `MAXSIZE`.
+fn items_exactly_once(
+    what: &'static str,
+    items: usize,
+    producers_n: usize,
+    consumers_n: usize,
+    maxsize: usize,
+) {
+    within(what, move || {
+        let q = Queue::<usize>::named("stress", maxsize);
         let seen: Arc<Vec<AtomicBool>> =
-            Arc::new((0..ITEMS).map(|_| AtomicBool::new(false)).collect());
+            Arc::new((0..items).map(|_| AtomicBool::new(false)).collect());
         let processed = Arc::new(AtomicUsize::new(0));
         let checksum = Arc::new(AtomicU64::new(0));
         let max_seen = Arc::new(AtomicUsize::new(0));
-        let consumers: Vec<_> = (0..CONSUMERS)
+        let consumers: Vec<_> = (0..consumers_n)
             .map(|_| {
                 let (q, seen, processed, checksum, max_seen) = (
                     q.clone(),
@@ -61,14 +76,14 @@ fn four_by_four_million_items_through_64_slots() {
                 })
             })
             .collect();
-        let producers: Vec<_> = (0..PRODUCERS)
+        let producers: Vec<_> = (0..producers_n)
             .map(|p| {
                 let q = q.clone();
                 potok::spawn(move || {
-                    for item in (p..ITEMS).step_by(PRODUCERS) {
+                    for item in (p..items).step_by(producers_n) {
                         q.put(item).unwrap();
                         if item % 1024 == 0 {
-                            assert!(q.qsize() <= MAXSIZE);
+                            assert!(q.qsize() <= maxsize);
                         }
                     }
                 })
@@ -80,7 +95,7 @@ fn four_by_four_million_items_through_64_slots() {
         q.join();
         assert_eq!(
             processed.load(Ordering::SeqCst),
-            ITEMS,
+            items,
             "join returned early"
         );
         assert_eq!(q.unfinished_tasks(), 0);
@@ -93,11 +108,11 @@ fn four_by_four_million_items_through_64_slots() {
             seen.iter().all(|s| s.load(Ordering::Relaxed)),
             "an item was lost"
         );
-        let expected = (0..ITEMS as u64).fold(0u64, |sum, i| {
+        let expected = (0..items as u64).fold(0u64, |sum, i| {
             sum.wrapping_add(i.wrapping_mul(2_654_435_761))
         });
         assert_eq!(checksum.load(Ordering::Relaxed), expected);
-        assert!(max_seen.load(Ordering::Relaxed) <= MAXSIZE);
+        assert!(max_seen.load(Ordering::Relaxed) <= maxsize);
         assert_eq!(q.task_done(), Err(potok::TaskDoneError));
     });
 }

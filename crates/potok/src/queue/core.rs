@@ -356,7 +356,7 @@ impl<T, S: Store<T>> Core<T, S> {
             owner: Owner::Nobody,
         };
         let ready = || match waiting {
-            Waiting::NotEmpty => self.store.len() > 0 || self.is_shut_down(),
+            Waiting::NotEmpty => self.store.has_items() || self.is_shut_down(),
             Waiting::NotFull => !self.is_full() || self.is_shut_down(),
             Waiting::AllTasksDone => self.all_tasks_done(),
         };

@@ -32,6 +32,11 @@ pub(crate) trait Store<T>: Send + Sync {
     fn pop(&self) -> Option<T>;
     /// How many items it holds (a snapshot: other threads may change it right away).
     fn len(&self) -> usize;
+    /// Whether `pop` would find an item now (what a getter waits for). Same as `len() > 0`
+    /// except in a store whose `len` counts pushes still in flight.
+    fn has_items(&self) -> bool {
+        self.len() > 0
+    }
 }
 
 /// Bounded queues up to this many slots preallocate a ring (crossbeam's `ArrayQueue`); larger
@@ -111,6 +116,15 @@ impl<T: Send> Store<T> for FifoStore<T> {
             // Items in the queue plus pushes in flight, so a putter refused for lack of a slot
             // does not see room that is not there; never above `maxsize`.
             FifoStore::Large { slots, .. } => slots.load(Ordering::SeqCst),
+        }
+    }
+
+    fn has_items(&self) -> bool {
+        match self {
+            // Not `slots`: a getter woken for a slot whose item has not landed yet would find
+            // nothing and spin until it does.
+            FifoStore::Large { items, .. } => !items.is_empty(),
+            _ => self.len() > 0,
         }
     }
 }
