@@ -372,7 +372,7 @@ fn main_thread_is_named_and_alive_from_anywhere() {
 fn enumerate_stays_correct_under_spawn_and_exit_churn() {
     // Threads are joined by a churner; an observer enumerates concurrently and must never see a
     // thread that was joined before its enumerate() began.
-    let joined = Arc::new(parking_lot_free::JoinedLog::default());
+    let joined = Arc::new(joined_log::JoinedLog::default());
     let start = Arc::new(Barrier::new(3));
     let churners: Vec<_> = (0..2)
         .map(|_| {
@@ -413,7 +413,7 @@ fn enumerate_stays_correct_under_spawn_and_exit_churn() {
     assert!(observer.join_timeout(WAIT).unwrap() > 0);
 }
 
-mod parking_lot_free {
+mod joined_log {
     use std::sync::Mutex;
 
     /// Idents of joined threads, in order.

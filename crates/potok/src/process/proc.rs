@@ -324,7 +324,8 @@ impl<R: Value> Process<R> {
 fn watch<R: DeserializeOwned>(mut child: Child, shared: &Shared<R>) {
     let mut buf = Vec::new();
     let answer = wire::read_frame(&mut &*child.sock, &mut buf);
-    wait_exited(child.pid);
+    // Wait for it to end without reaping it yet.
+    super::spawn::peek_exit(child.pid, true);
     shared.watch.lock().exited = true;
     let exit = child.wait();
     let result = match answer {
@@ -378,9 +379,4 @@ fn decode_answer<R: DeserializeOwned>(buf: &[u8]) -> Result<R, ProcessError> {
             "unexpected message tag {other}"
         ))),
     }
-}
-
-/// Waits until `pid` has ended, without reaping it (`waitid` with `WNOWAIT`).
-fn wait_exited(pid: u32) {
-    super::spawn::peek_exit(pid, true);
 }

@@ -88,12 +88,11 @@ pub(crate) fn live_count() -> usize {
 /// (see `IDENT`).
 #[inline]
 pub(crate) fn current_ident_fast() -> u64 {
-    match IDENT.try_with(Cell::get) {
-        Ok(0) => first_ident(),
-        Ok(id) => id,
-        // During thread-local destruction: an ident of its own, never an owner of anything
-        // else's.
-        Err(_) => next_ident(),
+    // `IDENT` is a const `Cell` with no destructor, so it stays readable even while the
+    // thread's other thread-locals are being destroyed.
+    match IDENT.with(Cell::get) {
+        0 => first_ident(),
+        id => id,
     }
 }
 
