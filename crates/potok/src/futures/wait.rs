@@ -21,12 +21,20 @@ pub enum ReturnWhen {
 
 /// What [`wait`] found: the futures that are finished and those that are not (Python's
 /// `DoneAndNotDoneFutures`). Each future appears once, even if it was given twice.
-#[derive(Debug)]
 pub struct Waited<T> {
     /// The finished futures (with a value, an error, or cancelled).
     pub done: Vec<Future<T>>,
     /// The others.
     pub not_done: Vec<Future<T>>,
+}
+
+impl<T> std::fmt::Debug for Waited<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Waited")
+            .field("done", &self.done)
+            .field("not_done", &self.not_done)
+            .finish()
+    }
 }
 
 /// Waits for the futures `fs` until `return_when` holds or `timeout` passes (`None`: no
