@@ -5,7 +5,7 @@ use std::fmt;
 use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use serde::de::DeserializeOwned;
@@ -195,20 +195,35 @@ impl Connection {
     ///
     /// The system's error if polling fails.
     pub fn poll(&self, timeout: Option<Duration>) -> io::Result<bool> {
-        let ms: libc::c_int = match timeout {
-            None => -1,
-            Some(t) => t.as_millis().min(libc::c_int::MAX as u128) as libc::c_int,
-        };
+        // As on the thread side: a timeout too long to add to now means no limit.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut pfd = libc::pollfd {
             fd: self.sock.as_raw_fd(),
             events: libc::POLLIN,
             revents: 0,
         };
         loop {
+            // Whole milliseconds, rounded up (a sub-millisecond timeout still waits); a wait
+            // longer than poll(2) can take is done in several polls.
+            let ms: libc::c_int = match (timeout, deadline) {
+                (None, _) | (Some(_), None) => -1,
+                (Some(_), Some(deadline)) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    left.as_nanos()
+                        .div_ceil(1_000_000)
+                        .min(libc::c_int::MAX as u128) as libc::c_int
+                }
+            };
             // SAFETY: one valid pollfd for a descriptor we own.
             let n = unsafe { libc::poll(&mut pfd, 1, ms) };
-            if n >= 0 {
-                return Ok(n > 0);
+            if n > 0 {
+                return Ok(true);
+            }
+            if n == 0 {
+                if deadline.is_some_and(|d| Instant::now() < d) {
+                    continue;
+                }
+                return Ok(false);
             }
             let err = io::Error::last_os_error();
             if err.kind() != io::ErrorKind::Interrupted {

@@ -283,7 +283,8 @@ impl<R: Value> Process<R> {
     /// [`JoinTimeoutError::Timeout`] if the child still runs (join again later), or
     /// [`JoinTimeoutError::Failed`] as for [`join`](Self::join).
     pub fn join_timeout(&mut self, timeout: Duration) -> Result<R, JoinTimeoutError> {
-        self.join_until(Some(Instant::now() + timeout))
+        // A timeout too long to add to now means no limit, as on the thread side.
+        self.join_until(Instant::now().checked_add(timeout))
     }
 
     fn join_until(&mut self, deadline: Option<Instant>) -> Result<R, JoinTimeoutError> {

@@ -218,8 +218,19 @@ impl Broker {
     }
 }
 
+/// The deadline of a message's timeout field; `None` (no limit) for [`FOREVER`] and for a
+/// timeout too long to add to now, as on the thread side.
 fn deadline_of(timeout_ms: u64) -> Option<Instant> {
-    (timeout_ms != FOREVER).then(|| Instant::now() + Duration::from_millis(timeout_ms))
+    if timeout_ms == FOREVER {
+        return None;
+    }
+    Instant::now().checked_add(Duration::from_millis(timeout_ms))
+}
+
+/// A timeout for a message's timeout field: whole milliseconds rounded up (a sub-millisecond
+/// timeout still waits, it is not a `try_`), [`FOREVER`] when it does not fit.
+fn timeout_ms(timeout: Duration) -> u64 {
+    u64::try_from(timeout.as_nanos().div_ceil(1_000_000)).unwrap_or(FOREVER)
 }
 
 /// Whether the process at the other end of `stream` runs as our effective uid. The broker's
@@ -599,10 +610,7 @@ impl<T: Value> Queue<T> {
     ///
     /// [`PutError::Full`] after the timeout, or as for [`put`](Self::put); with the item.
     pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutError<T>> {
-        self.put_until(
-            item,
-            timeout.as_millis().min(u128::from(FOREVER - 1)) as u64,
-        )
+        self.put_until(item, timeout_ms(timeout))
     }
 
     /// Puts an item if there is room now (Python's `put_nowait`).
@@ -655,7 +663,7 @@ impl<T: Value> Queue<T> {
     ///
     /// [`GetError::Empty`] after the timeout, or as for [`get`](Self::get).
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetError> {
-        self.get_until(timeout.as_millis().min(u128::from(FOREVER - 1)) as u64)
+        self.get_until(timeout_ms(timeout))
     }
 
     /// Takes the oldest item if there is one now (Python's `get_nowait`).

@@ -466,7 +466,7 @@ impl<R> AsyncResult<R> {
     ///
     /// [`GetTimeoutError::Timeout`] with this handle, to wait again; or the task's error.
     pub fn get_timeout(self, timeout: Duration) -> Result<R, GetTimeoutError<R>> {
-        match self.results.take(0, Some(Instant::now() + timeout)) {
+        match self.results.take(0, Instant::now().checked_add(timeout)) {
             Some(Ok(value)) => Ok(value),
             Some(Err(err)) => Err(GetTimeoutError::Task(err)),
             None => Err(GetTimeoutError::Timeout(self)),
@@ -482,7 +482,7 @@ impl<R> AsyncResult<R> {
     /// returns nothing: call [`ready`](Self::ready) after it there).
     #[must_use = "false means the wait timed out"]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        self.results.wait_all(Some(Instant::now() + timeout))
+        self.results.wait_all(Instant::now().checked_add(timeout))
     }
 
     /// Whether the result has arrived (Python's `ready()`).
@@ -526,7 +526,10 @@ impl<R> IMap<R> {
         if self.next == self.len {
             return Ok(None);
         }
-        match self.results.take(self.next, Some(Instant::now() + timeout)) {
+        match self
+            .results
+            .take(self.next, Instant::now().checked_add(timeout))
+        {
             Some(outcome) => {
                 self.next += 1;
                 Ok(Some(outcome))
@@ -591,7 +594,10 @@ impl<R> IMapUnordered<R> {
         if self.left == 0 {
             return Ok(None);
         }
-        match self.results.take_arrived(Some(Instant::now() + timeout)) {
+        match self
+            .results
+            .take_arrived(Instant::now().checked_add(timeout))
+        {
             Some(outcome) => {
                 self.left -= 1;
                 Ok(Some(outcome))
