@@ -42,13 +42,11 @@ mod pool;
 mod proc;
 mod progress;
 mod queue;
-mod results;
 mod spawn;
 mod task;
 #[doc(hidden)]
 pub mod testing;
 mod wire;
-mod worker;
 
 pub use cpu::cpu_count;
 pub use dispatch::init;
@@ -57,8 +55,7 @@ pub use error::{
     StartError, StillRunning, TaskError, TaskErrorKind, TimedOut,
 };
 pub use pipe::{Connection, Pipe, RecvError, SendError};
-pub use pool::{Pool, PoolBuilder};
+pub use pool::{AsyncResult, IMap, IMapUnordered, Pool, PoolBuilder};
 pub use proc::{Process, Run};
 pub use queue::{GetError, PutError, Queue};
-pub use results::{AsyncResult, IMap, IMapUnordered};
 pub use task::{Task, Value};

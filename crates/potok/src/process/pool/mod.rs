@@ -9,13 +9,18 @@ use std::thread::JoinHandle;
 
 use parking_lot::{Condvar, Mutex};
 
-use super::cpu::cpu_count;
-use super::error::{Closed, MapError, StartError, StillRunning, TaskErrorKind};
-use super::results::{AsyncResult, IMap, IMapUnordered, Results, Sink};
-use super::spawn::{self, Child, ChildKind};
-use super::task::{encode_into, item_offsets, Task, TaskId, Value};
-use super::wire::{self, MAX_FRAME};
-use super::worker;
+mod results;
+mod worker;
+
+pub use results::{AsyncResult, IMap, IMapUnordered};
+
+use results::{Results, Sink};
+
+use crate::process::cpu::cpu_count;
+use crate::process::error::{Closed, MapError, StartError, StillRunning, TaskErrorKind};
+use crate::process::spawn::{self, Child, ChildKind};
+use crate::process::task::{encode_into, item_offsets, Task, TaskId, Value};
+use crate::process::wire::{self, MAX_FRAME};
 
 /// The indices (in their call) of a job's items: a range in the common case, a list once an
 /// item was left out (it did not encode) or the job was split.
@@ -396,7 +401,7 @@ impl Shared {
 /// chunk size (a quarter of the items per worker, as in Python) matters for many small items.
 ///
 /// A program that uses a pool must begin `main` with [`potok::main`](crate::main) or
-/// [`init`](super::init): every worker is this executable started again.
+/// [`init`](crate::process::init): every worker is this executable started again.
 ///
 /// # Examples
 ///
@@ -529,7 +534,7 @@ impl PoolBuilder {
     /// # Errors
     ///
     /// [`StartError`] if a worker cannot be started: the executable cannot be run again, its
-    /// `main` does not begin with [`potok::main`](crate::main) or [`init`](super::init)
+    /// `main` does not begin with [`potok::main`](crate::main) or [`init`](crate::process::init)
     /// ([`StartError::NotDispatched`], reported within 10 seconds), the initializer's argument
     /// did not serialize ([`StartError::InitializerArgument`], before any worker starts), or the
     /// initializer panicked. Workers already started are stopped.

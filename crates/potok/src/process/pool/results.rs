@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use serde::de::DeserializeOwned;
 
-use super::error::{GetTimeoutError, NotReady, TaskError, TaskErrorKind, TimedOut};
-use super::pool::Indices;
-use super::task::{ItemError, OK_VARIANT};
-use super::wire::take_varint;
+use super::Indices;
+use crate::process::error::{GetTimeoutError, NotReady, TaskError, TaskErrorKind, TimedOut};
+use crate::process::task::{ItemError, OK_VARIANT};
+use crate::process::wire::take_varint;
 
 /// Receives the outcomes of jobs; type-erased so the worker threads need not know `R`.
 pub(crate) trait Sink: Send + Sync {
