@@ -34,7 +34,9 @@
 //! before running its test functions; potok's own `tests/pool.rs` is an example.
 
 mod cpu;
+mod data;
 mod dispatch;
+mod env;
 mod error;
 mod fdpass;
 mod pipe;
@@ -46,9 +48,11 @@ mod spawn;
 mod task;
 #[doc(hidden)]
 pub mod testing;
+mod unwind;
 mod wire;
 
 pub use cpu::cpu_count;
+pub use data::Value;
 pub use dispatch::init;
 pub use error::{
     ChildExit, Closed, GetTimeoutError, JoinTimeoutError, MapError, NotReady, ProcessError,
@@ -58,4 +62,4 @@ pub use pipe::{Connection, Pipe, RecvError, SendError};
 pub use pool::{AsyncResult, IMap, IMapUnordered, Pool, PoolBuilder};
 pub use proc::{Process, Run};
 pub use queue::{GetError, PutError, Queue};
-pub use task::{Task, Value};
+pub use task::Task;

@@ -11,8 +11,8 @@ use parking_lot::Mutex;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::data::{decode_exact, encode_into};
 use super::fdpass;
-use super::task::encode_into;
 use super::wire::{self, tag, FrameBuf, WireError};
 
 /// Makes a connected pair of [`Connection`]s (Python's `Pipe()`, duplex).
@@ -184,7 +184,7 @@ impl Connection {
         if buf.first() != Some(&tag::VALUE) {
             return Err(RecvError::Corrupt("not a value message".into()));
         }
-        super::queue::decode_exact(&buf[1..]).map_err(RecvError::Decode)
+        decode_exact(&buf[1..]).map_err(RecvError::Decode)
     }
 
     /// Whether there is something to read, waiting at most `timeout` (`None`: wait until there

@@ -8,10 +8,12 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 use serde::de::DeserializeOwned;
 
+use super::data::{encode_into, Value};
+use super::env::ChildKind;
 use super::error::{ChildExit, JoinTimeoutError, ProcessError, StartError};
 use super::fdpass;
-use super::spawn::{self, Child, ChildKind};
-use super::task::{encode_into, ItemError, Task, TaskId, Value};
+use super::spawn::{self, Child};
+use super::task::{ItemError, Task, TaskId};
 use super::wire::{self, tag, Fields, WireError};
 
 /// A process written as a type, the way Python subclasses `Process` and overrides `run()`.
@@ -334,7 +336,7 @@ fn watch<R: DeserializeOwned>(mut child: Child, shared: &Shared<R>) {
             std::panic::catch_unwind(|| decode_answer::<R>(&buf)).unwrap_or_else(|payload| {
                 Err(ProcessError::Lost(format!(
                     "decoding the result panicked: {}",
-                    super::dispatch::panic_text(&*payload)
+                    super::unwind::panic_text(&*payload)
                 )))
             })
         }

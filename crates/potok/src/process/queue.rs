@@ -43,37 +43,12 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::task::{encode_into, Value};
+use super::data::{decode_exact, encode_into, Value};
+use super::wire::tag::queue as tag;
 use super::wire::{self, Fields, FrameBuf};
-
-mod tag {
-    pub const HELLO: u8 = 20;
-    pub const PUT: u8 = 21;
-    pub const GET: u8 = 22;
-    pub const SIZE: u8 = 23;
-    pub const OK: u8 = 24;
-    pub const FULL: u8 = 25;
-    pub const ITEM: u8 = 26;
-    pub const EMPTY: u8 = 27;
-    pub const COUNT: u8 = 28;
-    pub const SYNC: u8 = 29;
-}
 
 /// "Wait without a limit", in a message's timeout field.
 const FOREVER: u64 = u64::MAX;
-
-/// Decodes a whole message as one `T`: bytes left over mean it was something else.
-pub(crate) fn decode_exact<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    match postcard::take_from_bytes::<T>(bytes) {
-        Ok((value, [])) => Ok(value),
-        Ok((_, rest)) => Err(format!(
-            "not a {}: {} bytes left over",
-            std::any::type_name::<T>(),
-            rest.len()
-        )),
-        Err(e) => Err(format!("not a {}: {e}", std::any::type_name::<T>())),
-    }
-}
 
 /// [`Queue::put`] and friends failed; the item comes back.
 #[derive(Debug)]

@@ -6,9 +6,11 @@
 
 use std::time::{Duration, Instant};
 
+use super::data::{encode_into, Value};
+use super::env::ChildKind;
 use super::error::ChildExit;
-use super::spawn::{self, ChildKind};
-use super::task::{encode_into, TaskId, Value};
+use super::spawn;
+use super::task::TaskId;
 use super::wire::{self, push_varint, tag, FrameBuf};
 
 /// What a worker did with raw bytes.

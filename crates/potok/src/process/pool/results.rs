@@ -10,18 +10,10 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use serde::de::DeserializeOwned;
 
-use super::Indices;
+use super::job::{Indices, Sink};
 use crate::process::error::{GetTimeoutError, NotReady, TaskError, TaskErrorKind, TimedOut};
 use crate::process::task::{ItemError, OK_VARIANT};
 use crate::process::wire::take_varint;
-
-/// Receives the outcomes of jobs; type-erased so the worker threads need not know `R`.
-pub(crate) trait Sink: Send + Sync {
-    /// The child's encoded outcomes for the items at `indices`, in order.
-    fn deliver(&self, indices: &Indices, outcomes: &[u8]);
-    /// The item at `index` has no result.
-    fn fail(&self, index: usize, kind: TaskErrorKind);
-}
 
 /// One item's outcome, as stored (the error boxed, so a slot stays small).
 type Outcome<R> = Result<R, Box<TaskError>>;
@@ -613,7 +605,7 @@ impl<R> ExactSizeIterator for IMapUnordered<R> {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::process::task::encode_into;
+    use crate::process::data::encode_into;
 
     /// A worker's answer for some items: the count, then each outcome.
     fn answer(outcomes: &[Result<u64, ItemError>]) -> Vec<u8> {

@@ -33,10 +33,12 @@
 
 use std::sync::Arc;
 
-use super::{Assigned, Job, Next, Shared};
+use super::job::Job;
+use super::state::{Assigned, Next, Shared};
+use crate::process::env::ChildKind;
 use crate::process::error::{ChildExit, StartError, TaskErrorKind};
 use crate::process::progress::NO_ITEM;
-use crate::process::spawn::{self, Child, ChildKind};
+use crate::process::spawn::{self, Child};
 use crate::process::task::ItemError;
 use crate::process::wire::{self, tag, Fields, WireError};
 
@@ -166,7 +168,7 @@ fn settle(job: &Job, answer: Answer, buf: &[u8]) {
         Answer::Refused(why) => job.fail_all(TaskErrorKind::Protocol(why)),
     }));
     if let Err(payload) = decoded {
-        let msg = crate::process::dispatch::panic_text(&*payload);
+        let msg = crate::process::unwind::panic_text(&*payload);
         job.fail_all(TaskErrorKind::Decode(format!(
             "decoding the result panicked: {msg}"
         )));
