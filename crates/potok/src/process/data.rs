@@ -1,16 +1,38 @@
 //! How values are encoded: the bound every value that crosses a process boundary satisfies
-//! ([`Value`]), and postcard in and out of plain byte buffers.
+//! ([`Data`]), and postcard in and out of plain byte buffers.
 
 use std::panic;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// A value that can cross a process boundary: serde both ways, sendable, owned. Every type
-/// with `Serialize` and `DeserializeOwned` is one.
-pub trait Value: Serialize + DeserializeOwned + Send + 'static {}
+/// Data that can cross a process boundary: serde both ways, sendable, owned. Every type with
+/// `Serialize`, `DeserializeOwned` and `Send` is `Data`: task arguments and results, a
+/// [`Process`](crate::process::Process)'s argument and result, a process
+/// [`Queue`](crate::process::Queue)'s items, a [`Connection`](crate::process::Connection)'s
+/// messages.
+///
+/// (The name `Value` is kept free for a value in memory shared between processes, as Python's
+/// `multiprocessing.Value`.)
+///
+/// # Examples
+///
+/// ```
+/// use potok::process::Data;
+///
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Point {
+///     x: i32,
+///     y: i32,
+/// }
+///
+/// fn crosses<T: Data>() {}
+/// crosses::<Point>();
+/// crosses::<(String, Vec<u64>)>();
+/// ```
+pub trait Data: Serialize + DeserializeOwned + Send + 'static {}
 
-impl<T: Serialize + DeserializeOwned + Send + 'static> Value for T {}
+impl<T: Serialize + DeserializeOwned + Send + 'static> Data for T {}
 
 /// Appends the postcard encoding of `value` to `out`.
 ///
@@ -75,7 +97,7 @@ pub(crate) fn decode_exact<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Resu
 ///
 /// A `Deserialize` that panics counts as not decoding: this runs on a pool's worker thread,
 /// which must survive it.
-pub(crate) fn item_offsets<T: Value>(bytes: &[u8], count: usize) -> Option<Vec<usize>> {
+pub(crate) fn item_offsets<T: Data>(bytes: &[u8], count: usize) -> Option<Vec<usize>> {
     panic::catch_unwind(|| {
         let mut offsets = Vec::with_capacity(count);
         let mut rest = bytes;

@@ -43,7 +43,8 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::data::{decode_exact, encode_into, Value};
+use super::data::{decode_exact, encode_into, Data};
+use super::timeout::millis_up;
 use super::wire::tag::queue as tag;
 use super::wire::{self, Fields, FrameBuf};
 
@@ -194,7 +195,10 @@ impl Broker {
 }
 
 fn deadline_of(timeout_ms: u64) -> Option<Instant> {
-    (timeout_ms != FOREVER).then(|| Instant::now() + Duration::from_millis(timeout_ms))
+    if timeout_ms == FOREVER {
+        return None;
+    }
+    Instant::now().checked_add(Duration::from_millis(timeout_ms))
 }
 
 /// Whether the process at the other end of `stream` runs as our effective uid. The broker's
@@ -482,7 +486,7 @@ impl<T> fmt::Debug for Queue<T> {
     }
 }
 
-impl<T: Value> Queue<T> {
+impl<T: Data> Queue<T> {
     /// A new queue holding at most `maxsize` items (0: unbounded, as in Python).
     ///
     /// # Errors
@@ -574,10 +578,7 @@ impl<T: Value> Queue<T> {
     ///
     /// [`PutError::Full`] after the timeout, or as for [`put`](Self::put); with the item.
     pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutError<T>> {
-        self.put_until(
-            item,
-            timeout.as_millis().min(u128::from(FOREVER - 1)) as u64,
-        )
+        self.put_until(item, millis_up(timeout, FOREVER).unwrap_or(FOREVER))
     }
 
     /// Puts an item if there is room now (Python's `put_nowait`).
@@ -630,7 +631,7 @@ impl<T: Value> Queue<T> {
     ///
     /// [`GetError::Empty`] after the timeout, or as for [`get`](Self::get).
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetError> {
-        self.get_until(timeout.as_millis().min(u128::from(FOREVER - 1)) as u64)
+        self.get_until(millis_up(timeout, FOREVER).unwrap_or(FOREVER))
     }
 
     /// Takes the oldest item if there is one now (Python's `get_nowait`).

@@ -34,7 +34,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::data::{encode_into, Value};
+use super::data::{encode_into, Data};
 use super::progress::Progress;
 use super::wire::{push_varint, tag, take_varint, FrameBuf};
 
@@ -45,9 +45,9 @@ use super::wire::{push_varint, tag, take_varint, FrameBuf};
 /// being a plain function pointer.
 pub trait Task: Copy + Send + Sync + 'static + sealed::Sealed {
     /// What the function takes (a tuple for several arguments).
-    type Args: Value;
+    type Args: Data;
     /// What it returns.
-    type Output: Value;
+    type Output: Data;
 
     /// Calls the function.
     fn call(self, args: Self::Args) -> Self::Output;
@@ -71,7 +71,7 @@ mod sealed {
     impl<A, B, R> Sealed for fn(A, B) -> R {}
 }
 
-impl<T: Value, R: Value> Task for fn(T) -> R {
+impl<T: Data, R: Data> Task for fn(T) -> R {
     type Args = T;
     type Output = R;
 
@@ -90,7 +90,7 @@ impl<T: Value, R: Value> Task for fn(T) -> R {
     }
 }
 
-impl<A: Value, B: Value, R: Value> Task for fn(A, B) -> R {
+impl<A: Data, B: Data, R: Data> Task for fn(A, B) -> R {
     type Args = (A, B);
     type Output = R;
 

@@ -9,14 +9,14 @@ mod results;
 mod state;
 mod worker;
 
-pub use results::{AsyncResult, IMap, IMapUnordered};
+pub use results::{AsyncResult, GetTimeoutError, IMap, IMapUnordered};
 
 use job::{Indices, Job, Offsets, Sink, MAX_JOB_BYTES};
 use results::Results;
 use state::Shared;
 
 use crate::process::cpu::cpu_count;
-use crate::process::data::{encode_into, item_offsets, Value};
+use crate::process::data::{encode_into, item_offsets, Data};
 use crate::process::env::ChildKind;
 use crate::process::error::{Closed, MapError, StartError, StillRunning, TaskErrorKind};
 use crate::process::spawn::{self, Child};
@@ -141,7 +141,7 @@ impl PoolBuilder {
     /// [`StartError::Initializer`]; in a replacement worker, the pool is broken and its
     /// pending tasks fail. If `arg` does not serialize, `build` fails with
     /// [`StartError::InitializerArgument`].
-    pub fn initializer<T: Value>(mut self, f: fn(T), arg: T) -> Self {
+    pub fn initializer<T: Data>(mut self, f: fn(T), arg: T) -> Self {
         let mut bytes = Vec::new();
         self.initializer = Some(match encode_into(&arg, &mut bytes) {
             Ok(_) => Ok((TaskId::of(f), bytes)),
@@ -342,7 +342,7 @@ impl Pool {
     ///
     /// [`MapError::Task`] with the failed task of lowest index (the others still ran), or
     /// [`MapError::Closed`] if the pool no longer takes work.
-    pub fn map<T: Value, R: Value>(
+    pub fn map<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         items: impl IntoIterator<Item = T>,
@@ -357,7 +357,7 @@ impl Pool {
     /// # Errors
     ///
     /// As for [`map`](Self::map).
-    pub fn map_chunked<T: Value, R: Value>(
+    pub fn map_chunked<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         items: impl IntoIterator<Item = T>,
@@ -372,7 +372,7 @@ impl Pool {
     /// # Errors
     ///
     /// As for [`map`](Self::map).
-    pub fn starmap<A: Value, B: Value, R: Value>(
+    pub fn starmap<A: Data, B: Data, R: Data>(
         &self,
         f: fn(A, B) -> R,
         items: impl IntoIterator<Item = (A, B)>,
@@ -398,7 +398,7 @@ impl Pool {
     /// # Errors
     ///
     /// As for [`map`](Self::map).
-    pub fn apply<T: Value, R: Value>(&self, f: fn(T) -> R, arg: T) -> Result<R, MapError> {
+    pub fn apply<T: Data, R: Data>(&self, f: fn(T) -> R, arg: T) -> Result<R, MapError> {
         let pending = self.apply_async(f, arg).map_err(|_| MapError::Closed)?;
         Ok(pending.get()?)
     }
@@ -408,7 +408,7 @@ impl Pool {
     /// # Errors
     ///
     /// [`Closed`] with `arg` if the pool no longer takes work.
-    pub fn apply_async<T: Value, R: Value>(
+    pub fn apply_async<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         arg: T,
@@ -426,7 +426,7 @@ impl Pool {
     ///
     /// [`MapError::Closed`] if the pool no longer takes work; each task's own error comes
     /// from the iterator.
-    pub fn imap<T: Value, R: Value>(
+    pub fn imap<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         items: impl IntoIterator<Item = T>,
@@ -439,7 +439,7 @@ impl Pool {
     /// # Errors
     ///
     /// As for [`imap`](Self::imap).
-    pub fn imap_chunked<T: Value, R: Value>(
+    pub fn imap_chunked<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         items: impl IntoIterator<Item = T>,
@@ -455,7 +455,7 @@ impl Pool {
     /// # Errors
     ///
     /// As for [`imap`](Self::imap).
-    pub fn imap_unordered<T: Value, R: Value>(
+    pub fn imap_unordered<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         items: impl IntoIterator<Item = T>,
@@ -468,7 +468,7 @@ impl Pool {
     /// # Errors
     ///
     /// As for [`imap`](Self::imap).
-    pub fn imap_unordered_chunked<T: Value, R: Value>(
+    pub fn imap_unordered_chunked<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         items: impl IntoIterator<Item = T>,
@@ -479,7 +479,7 @@ impl Pool {
     }
 
     /// Queues every item for the iterator forms; the results and their count.
-    fn submit_all<T: Value, R: Value>(
+    fn submit_all<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         items: impl IntoIterator<Item = T>,

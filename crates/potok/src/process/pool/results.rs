@@ -11,8 +11,12 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 use serde::de::DeserializeOwned;
 
 use super::job::{Indices, Sink};
-use crate::process::error::{GetTimeoutError, NotReady, TaskError, TaskErrorKind, TimedOut};
+use std::error::Error;
+use std::fmt;
+
+use crate::process::error::{NotReady, TaskError, TaskErrorKind, TimedOut};
 use crate::process::task::{ItemError, OK_VARIANT};
+use crate::process::timeout::deadline;
 use crate::process::wire::take_varint;
 
 /// One item's outcome, as stored (the error boxed, so a slot stays small).
@@ -399,6 +403,26 @@ fn item_error(err: ItemError) -> TaskErrorKind {
     }
 }
 
+/// The error of [`AsyncResult::get_timeout`](AsyncResult::get_timeout).
+#[derive(Debug)]
+pub enum GetTimeoutError<R> {
+    /// Not ready in time; the handle comes back to wait again.
+    Timeout(AsyncResult<R>),
+    /// The task failed.
+    Task(TaskError),
+}
+
+impl<R> fmt::Display for GetTimeoutError<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GetTimeoutError::Timeout(_) => f.write_str("timed out waiting for the result"),
+            GetTimeoutError::Task(err) => err.fmt(f),
+        }
+    }
+}
+
+impl<R: fmt::Debug> Error for GetTimeoutError<R> {}
+
 /// The pending result of [`Pool::apply_async`](super::Pool::apply_async) (Python's
 /// `AsyncResult`).
 ///
@@ -458,7 +482,7 @@ impl<R> AsyncResult<R> {
     ///
     /// [`GetTimeoutError::Timeout`] with this handle, to wait again; or the task's error.
     pub fn get_timeout(self, timeout: Duration) -> Result<R, GetTimeoutError<R>> {
-        match self.results.take(0, Some(Instant::now() + timeout)) {
+        match self.results.take(0, deadline(timeout)) {
             Some(Ok(value)) => Ok(value),
             Some(Err(err)) => Err(GetTimeoutError::Task(err)),
             None => Err(GetTimeoutError::Timeout(self)),
@@ -473,7 +497,7 @@ impl<R> AsyncResult<R> {
     /// Waits at most `timeout`; true if the result is ready (Python's `wait(timeout)`, which
     /// returns nothing: call [`ready`](Self::ready) after it there).
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        self.results.wait_all(Some(Instant::now() + timeout))
+        self.results.wait_all(deadline(timeout))
     }
 
     /// Whether the result has arrived (Python's `ready()`).
@@ -517,7 +541,7 @@ impl<R> IMap<R> {
         if self.next == self.len {
             return Ok(None);
         }
-        match self.results.take(self.next, Some(Instant::now() + timeout)) {
+        match self.results.take(self.next, deadline(timeout)) {
             Some(outcome) => {
                 self.next += 1;
                 Ok(Some(outcome))
@@ -573,7 +597,7 @@ impl<R> IMapUnordered<R> {
         if self.left == 0 {
             return Ok(None);
         }
-        match self.results.take_arrived(Some(Instant::now() + timeout)) {
+        match self.results.take_arrived(deadline(timeout)) {
             Some(outcome) => {
                 self.left -= 1;
                 Ok(Some(outcome))
