@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use potok::deadlock::{DeadlockError, DeadlockKind, ResourceKind};
+use potok::deadlock::{DeadlockError, DeadlockKind, ResourceKind, Role};
 use potok::{Barrier, Builder, Condition, Event, Lock, Mutex, Panicked, RLock, Semaphore};
 use support::Scenario;
 
@@ -189,6 +189,35 @@ fn abba_two_mutexes() {
         text.contains("thread 'B' holds Mutex 'b' and waits for Mutex 'a' (held by 'A')"),
         "{text}"
     );
+    // The same report as data: every fact of the text is a (thread, role, object) triple.
+    let mut facts: Vec<(String, Role, String)> = err
+        .relations()
+        .iter()
+        .map(|r| {
+            (
+                r.thread().name().to_owned(),
+                r.role(),
+                r.object().to_string(),
+            )
+        })
+        .collect();
+    facts.sort();
+    let expected = [
+        ("A", Role::Holds, "Mutex 'a'"),
+        ("A", Role::WaitsFor, "Mutex 'b'"),
+        ("B", Role::Holds, "Mutex 'b'"),
+        ("B", Role::WaitsFor, "Mutex 'a'"),
+    ];
+    assert_eq!(
+        facts,
+        expected.map(|(t, r, o)| (t.to_owned(), r, o.to_owned()))
+    );
+    let mut objects: Vec<String> = err.objects().iter().map(|o| o.to_string()).collect();
+    objects.sort();
+    assert_eq!(objects, ["Mutex 'a'", "Mutex 'b'"]);
+    let a = &err.thread("A").unwrap().holds()[0];
+    assert_eq!(err.holders_of(a)[0].name(), "A");
+    assert_eq!(err.waiters_for(a)[0].name(), "B");
 }
 
 fn abba_two_rlocks() {

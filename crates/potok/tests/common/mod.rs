@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// One test: a name and a function that panics on failure.
-pub struct Case {
+pub(crate) struct Case {
     pub name: &'static str,
     pub run: fn(),
 }
@@ -32,7 +32,7 @@ macro_rules! case {
 
 /// Runs the cases selected by the command line (substring filters, as libtest), each limited
 /// to `limit`, prints libtest-style results, and exits.
-pub fn run(cases: &[Case], limit: Duration) -> ! {
+pub(crate) fn run(cases: &[Case], limit: Duration) -> ! {
     potok::process::init();
     let filters: Vec<String> = std::env::args()
         .skip(1)
@@ -103,7 +103,7 @@ pub fn run(cases: &[Case], limit: Duration) -> ! {
 }
 
 /// The pids of this process's children (running or zombie), from /proc.
-pub fn children() -> Vec<u32> {
+pub(crate) fn children() -> Vec<u32> {
     let me = std::process::id();
     let mut kids = Vec::new();
     let Ok(dir) = std::fs::read_dir("/proc") else {
@@ -133,7 +133,7 @@ pub fn children() -> Vec<u32> {
 }
 
 /// Waits (bounded) until this process has no children left, and fails if some remain.
-pub fn assert_no_children(within: Duration) {
+pub(crate) fn assert_no_children(within: Duration) {
     let deadline = Instant::now() + within;
     loop {
         let kids = children();
@@ -148,7 +148,7 @@ pub fn assert_no_children(within: Duration) {
 }
 
 /// Polls `cond` until it holds or `within` passes.
-pub fn eventually(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
+pub(crate) fn eventually(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + within;
     loop {
         if cond() {

@@ -12,7 +12,7 @@ const CHILD_VAR: &str = "POTOK_SCENARIO";
 
 /// One scenario: its name, its body (run inside `potok::main` in the child; it panics to
 /// fail), and how many deadlock reports its stderr must hold.
-pub struct Scenario {
+pub(crate) struct Scenario {
     pub name: &'static str,
     pub body: fn(),
     pub reports: usize,
@@ -20,7 +20,7 @@ pub struct Scenario {
 
 /// The test binary's `main`: in the child, runs the scenario named by the environment; in
 /// the parent, runs every scenario in a child and checks exit status and reports.
-pub fn run(scenarios: &[Scenario], limit: Duration) -> ExitCode {
+pub(crate) fn run(scenarios: &[Scenario], limit: Duration) -> ExitCode {
     if let Ok(name) = std::env::var(CHILD_VAR) {
         let scenario = scenarios
             .iter()
