@@ -157,6 +157,20 @@ fn apply_and_async_result() {
     };
     assert_eq!(slow.get_timeout(Duration::from_secs(10)).unwrap(), 400);
 
+    // A timeout too long to represent is no deadline, not a panic.
+    let forever = pool.apply_async(square, 9).unwrap();
+    assert!(forever.wait_timeout(Duration::MAX));
+    assert_eq!(forever.get_timeout(Duration::MAX).unwrap(), 81);
+    let mut results = pool.imap(square, [1, 2]).unwrap();
+    assert_eq!(
+        results
+            .next_timeout(Duration::MAX)
+            .unwrap()
+            .unwrap()
+            .unwrap(),
+        1
+    );
+
     let failing = pool.apply_async(panic_on_seven, 7).unwrap();
     failing.wait();
     assert_eq!(failing.successful(), Ok(false));

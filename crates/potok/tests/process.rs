@@ -260,6 +260,21 @@ fn queue_in_one_process() {
         Err(GetError::Empty)
     );
     assert!(t.elapsed() >= Duration::from_millis(45));
+
+    // A timeout below a millisecond still waits (rounded up, not down to a poll), and one too
+    // long to represent waits forever instead of panicking.
+    let t = Instant::now();
+    assert_eq!(
+        q.get_timeout(Duration::from_micros(300)),
+        Err(GetError::Empty)
+    );
+    assert!(
+        t.elapsed() >= Duration::from_micros(300),
+        "{:?}",
+        t.elapsed()
+    );
+    q.put_timeout(5, Duration::MAX).unwrap();
+    assert_eq!(q.get_timeout(Duration::MAX).unwrap(), 5);
 }
 
 /// Producer `id` puts `count` items `id * 1_000_000 + i`, in order.

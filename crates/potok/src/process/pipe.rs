@@ -5,14 +5,15 @@ use std::fmt;
 use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::Mutex;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::data::{decode_exact, encode_into};
 use super::fdpass;
-use super::task::encode_into;
+use super::timeout::millis_up;
 use super::wire::{self, tag, FrameBuf, WireError};
 
 /// Makes a connected pair of [`Connection`]s (Python's `Pipe()`, duplex).
@@ -184,7 +185,7 @@ impl Connection {
         if buf.first() != Some(&tag::VALUE) {
             return Err(RecvError::Corrupt("not a value message".into()));
         }
-        super::queue::decode_exact(&buf[1..]).map_err(RecvError::Decode)
+        decode_exact(&buf[1..]).map_err(RecvError::Decode)
     }
 
     /// Whether there is something to read, waiting at most `timeout` (`None`: wait until there
@@ -195,35 +196,21 @@ impl Connection {
     ///
     /// The system's error if polling fails.
     pub fn poll(&self, timeout: Option<Duration>) -> io::Result<bool> {
-        // As on the thread side: a timeout too long to add to now means no limit.
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let ms: libc::c_int = match timeout {
+            None => -1,
+            // Too long for poll's argument: wait forever.
+            Some(t) => millis_up(t, libc::c_int::MAX as u64).map_or(-1, |ms| ms as libc::c_int),
+        };
         let mut pfd = libc::pollfd {
             fd: self.sock.as_raw_fd(),
             events: libc::POLLIN,
             revents: 0,
         };
         loop {
-            // Whole milliseconds, rounded up (a sub-millisecond timeout still waits); a wait
-            // longer than poll(2) can take is done in several polls.
-            let ms: libc::c_int = match (timeout, deadline) {
-                (None, _) | (Some(_), None) => -1,
-                (Some(_), Some(deadline)) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    left.as_nanos()
-                        .div_ceil(1_000_000)
-                        .min(libc::c_int::MAX as u128) as libc::c_int
-                }
-            };
             // SAFETY: one valid pollfd for a descriptor we own.
             let n = unsafe { libc::poll(&mut pfd, 1, ms) };
-            if n > 0 {
-                return Ok(true);
-            }
-            if n == 0 {
-                if deadline.is_some_and(|d| Instant::now() < d) {
-                    continue;
-                }
-                return Ok(false);
+            if n >= 0 {
+                return Ok(n > 0);
             }
             let err = io::Error::last_os_error();
             if err.kind() != io::ErrorKind::Interrupted {
