@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use potok::process::{
-    Connection, GetError, JoinTimeoutError, Pipe, Pool, Process, ProcessError, PutError, Queue,
-    RecvError, Run, TaskErrorKind,
+    Connection, JoinTimeoutError, Pipe, Pool, Process, ProcessError, PutTimeoutError, Queue,
+    RecvError, Run, TaskErrorKind, TryGetError, TryPutError,
 };
 use serde::{Deserialize, Serialize};
 use support::case;
@@ -243,21 +243,21 @@ fn queue_in_one_process() {
     q.put(1).unwrap();
     q.try_put(2).unwrap();
     assert!(q.is_full());
-    assert!(matches!(q.try_put(3), Err(PutError::Full(3))));
+    assert!(matches!(q.try_put(3), Err(TryPutError::Full(3))));
     let t = Instant::now();
     assert!(matches!(
         q.put_timeout(4, Duration::from_millis(50)),
-        Err(PutError::Full(4))
+        Err(PutTimeoutError::Full(4))
     ));
     assert!(t.elapsed() >= Duration::from_millis(45));
     assert_eq!(q.qsize(), 2);
     assert_eq!(q.get().unwrap(), 1);
     assert_eq!(q.try_get().unwrap(), 2);
-    assert_eq!(q.try_get(), Err(GetError::Empty));
+    assert_eq!(q.try_get(), Err(TryGetError::Empty));
     let t = Instant::now();
     assert_eq!(
         q.get_timeout(Duration::from_millis(50)),
-        Err(GetError::Empty)
+        Err(TryGetError::Empty)
     );
     assert!(t.elapsed() >= Duration::from_millis(45));
 
@@ -266,7 +266,7 @@ fn queue_in_one_process() {
     let t = Instant::now();
     assert_eq!(
         q.get_timeout(Duration::from_micros(300)),
-        Err(GetError::Empty)
+        Err(TryGetError::Empty)
     );
     assert!(
         t.elapsed() >= Duration::from_micros(300),
