@@ -824,6 +824,30 @@ fn no_child_outlives_the_tests() {
     support::assert_no_children(Duration::from_secs(2));
 }
 
+/// `Duration::MAX` means no limit, as on the thread side (`Instant::now() + timeout` panicked).
+fn duration_max_timeouts_mean_forever() {
+    let pool = Pool::new(1).unwrap();
+    let result = pool.apply_async(square, 3).unwrap();
+    assert!(result.wait_timeout(Duration::MAX));
+    assert_eq!(result.get_timeout(Duration::MAX).unwrap(), 9);
+    let mut ordered = pool.imap(square, [4, 5]).unwrap();
+    assert_eq!(
+        ordered.next_timeout(Duration::MAX).unwrap().unwrap(),
+        Ok(16)
+    );
+    assert_eq!(
+        ordered.next_timeout(Duration::MAX).unwrap().unwrap(),
+        Ok(25)
+    );
+    assert!(ordered.next_timeout(Duration::MAX).unwrap().is_none());
+    let mut unordered = pool.imap_unordered(square, [6]).unwrap();
+    assert_eq!(
+        unordered.next_timeout(Duration::MAX).unwrap().unwrap(),
+        Ok(36)
+    );
+    assert!(unordered.next_timeout(Duration::MAX).unwrap().is_none());
+}
+
 fn main() -> ExitCode {
     support::run(
         [
@@ -848,6 +872,7 @@ fn main() -> ExitCode {
             case!(bad_values_are_errors),
             case!(corrupt_frames_and_unknown_functions),
             case!(concurrent_callers_share_the_pool),
+            case!(duration_max_timeouts_mean_forever),
             case!(no_child_outlives_the_tests),
         ]
         .map(|test| test.limit(Duration::from_secs(60))),

@@ -455,6 +455,34 @@ fn queue_broker_refuses_other_users() {
     assert_eq!(q.get_timeout(Duration::from_secs(5)), Ok(5));
 }
 
+/// Process-side timeouts as on the thread side: `Duration::MAX` means no limit (it panicked in
+/// `Instant::now() + timeout`), and a sub-millisecond timeout waits instead of rounding down
+/// to "do not wait".
+fn process_side_timeouts_round_up_and_max_means_forever() {
+    let mut p = Process::new(shout, "max".to_string());
+    p.start().unwrap();
+    assert_eq!(p.join_timeout(Duration::MAX).unwrap(), "MAX");
+
+    let short = Duration::from_micros(500);
+    let q: Queue<u32> = Queue::new(1).unwrap();
+    q.put_timeout(1, Duration::MAX).unwrap();
+    let t = Instant::now();
+    assert!(matches!(q.put_timeout(2, short), Err(PutError::Full(2))));
+    assert!(t.elapsed() >= short, "put waited {:?}", t.elapsed());
+    assert_eq!(q.get_timeout(Duration::MAX).unwrap(), 1);
+    let t = Instant::now();
+    assert_eq!(q.get_timeout(short), Err(GetError::Empty));
+    assert!(t.elapsed() >= short, "get waited {:?}", t.elapsed());
+
+    let (a, b) = Pipe::new().unwrap();
+    let t = Instant::now();
+    assert!(!b.poll(Some(short)).unwrap());
+    assert!(t.elapsed() >= short, "poll waited {:?}", t.elapsed());
+    a.send(&1u8).unwrap();
+    assert!(b.poll(Some(Duration::MAX)).unwrap());
+    support::assert_no_children(Duration::from_secs(2));
+}
+
 fn main() -> ExitCode {
     support::run(
         [
@@ -474,6 +502,7 @@ fn main() -> ExitCode {
             case!(queue_get_and_put_from_two_threads_of_a_child),
             case!(a_dead_peer_is_an_error_not_sigpipe),
             case!(queue_broker_refuses_other_users),
+            case!(process_side_timeouts_round_up_and_max_means_forever),
         ]
         .map(|test| test.limit(Duration::from_secs(120))),
     )
