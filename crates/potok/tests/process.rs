@@ -467,11 +467,14 @@ fn process_side_timeouts_round_up_and_max_means_forever() {
     let q: Queue<u32> = Queue::new(1).unwrap();
     q.put_timeout(1, Duration::MAX).unwrap();
     let t = Instant::now();
-    assert!(matches!(q.put_timeout(2, short), Err(PutError::Full(2))));
+    assert!(matches!(
+        q.put_timeout(2, short),
+        Err(PutTimeoutError::Full(2))
+    ));
     assert!(t.elapsed() >= short, "put waited {:?}", t.elapsed());
     assert_eq!(q.get_timeout(Duration::MAX).unwrap(), 1);
     let t = Instant::now();
-    assert_eq!(q.get_timeout(short), Err(GetError::Empty));
+    assert_eq!(q.get_timeout(short), Err(TryGetError::Empty));
     assert!(t.elapsed() >= short, "get waited {:?}", t.elapsed());
 
     let (a, b) = Pipe::new().unwrap();
