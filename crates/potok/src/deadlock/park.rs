@@ -93,6 +93,7 @@ pub(crate) fn park(
     // Filled under the queue's lock by `validate`, run by `before_sleep` outside it.
     let later: Cell<Option<detector::Later>> = Cell::new(None);
     let token = ParkToken(thread::current_ident_fast() as usize);
+    let span = crate::trace::WaitSpan::begin(wait.kind, wait.name, wait.detail);
     // SAFETY: `key` is owned by the caller (see above); the callbacks only touch atomics and
     // the detector's std Mutex, never parking_lot, and do not panic.
     let result = unsafe {
@@ -127,7 +128,9 @@ pub(crate) fn park(
             deadline,
         )
     };
+    span.end(!matches!(result, ParkResult::Invalid));
     if let Some(err) = verdict {
+        crate::trace::deadlock(&err);
         super::print_report(&err);
         return Err(err);
     }
@@ -148,7 +151,7 @@ pub(crate) fn unpark_one(
     let woken: Cell<Option<u64>> = Cell::new(None);
     // SAFETY: see `park`; the callbacks only touch the detector's std Mutex and the caller's
     // atomics.
-    unsafe {
+    let result = unsafe {
         parking_lot_core::unpark_filter(
             key,
             |token| {
@@ -166,7 +169,9 @@ pub(crate) fn unpark_one(
                 callback(result)
             },
         )
-    }
+    };
+    crate::trace::woke(woken.get().as_slice());
+    result
 }
 
 /// Wakes up to `n` threads parked on `key`, oldest first; returns how many it woke.
@@ -194,6 +199,7 @@ pub(crate) fn unpark_n(key: usize, n: usize) -> usize {
             },
         )
     };
+    crate::trace::woke(&woken.borrow());
     result.unparked_threads
 }
 
@@ -230,5 +236,8 @@ pub(super) fn unpark_thread_with(key: usize, thread: u64, token: UnparkToken) ->
             },
         )
     };
+    if token != TOKEN_RECHECK && result.unparked_threads > 0 {
+        crate::trace::woke(&[thread]);
+    }
     result.unparked_threads > 0
 }
