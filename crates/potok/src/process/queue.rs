@@ -47,16 +47,16 @@ use super::task::{encode_into, Value};
 use super::wire::{self, Fields, FrameBuf};
 
 mod tag {
-    pub const HELLO: u8 = 20;
-    pub const PUT: u8 = 21;
-    pub const GET: u8 = 22;
-    pub const SIZE: u8 = 23;
-    pub const OK: u8 = 24;
-    pub const FULL: u8 = 25;
-    pub const ITEM: u8 = 26;
-    pub const EMPTY: u8 = 27;
-    pub const COUNT: u8 = 28;
-    pub const SYNC: u8 = 29;
+    pub(super) const HELLO: u8 = 20;
+    pub(super) const PUT: u8 = 21;
+    pub(super) const GET: u8 = 22;
+    pub(super) const SIZE: u8 = 23;
+    pub(super) const OK: u8 = 24;
+    pub(super) const FULL: u8 = 25;
+    pub(super) const ITEM: u8 = 26;
+    pub(super) const EMPTY: u8 = 27;
+    pub(super) const COUNT: u8 = 28;
+    pub(super) const SYNC: u8 = 29;
 }
 
 /// "Wait without a limit", in a message's timeout field.

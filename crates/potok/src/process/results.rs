@@ -480,6 +480,7 @@ impl<R> AsyncResult<R> {
 
     /// Waits at most `timeout`; true if the result is ready (Python's `wait(timeout)`, which
     /// returns nothing: call [`ready`](Self::ready) after it there).
+    #[must_use = "false means the wait timed out"]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.results.wait_all(Some(Instant::now() + timeout))
     }
@@ -555,6 +556,15 @@ impl<R> Iterator for IMap<R> {
 
 impl<R> ExactSizeIterator for IMap<R> {}
 
+impl<R> std::fmt::Debug for IMap<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IMap")
+            .field("next", &self.next)
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
 /// The results of [`Pool::imap_unordered`](super::Pool::imap_unordered), in the order they
 /// finish.
 pub struct IMapUnordered<R> {
@@ -609,6 +619,14 @@ impl<R> Iterator for IMapUnordered<R> {
 }
 
 impl<R> ExactSizeIterator for IMapUnordered<R> {}
+
+impl<R> std::fmt::Debug for IMapUnordered<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IMapUnordered")
+            .field("left", &self.left)
+            .finish()
+    }
+}
 
 #[cfg(test)]
 mod tests {
