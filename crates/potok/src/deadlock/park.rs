@@ -149,6 +149,7 @@ pub(crate) fn unpark_one(
     callback: impl FnOnce(UnparkResult) -> UnparkToken,
 ) -> UnparkResult {
     let woken: Cell<Option<u64>> = Cell::new(None);
+    let at = crate::trace::waking();
     // SAFETY: see `park`; the callbacks only touch the detector's std Mutex and the caller's
     // atomics.
     let result = unsafe {
@@ -170,7 +171,7 @@ pub(crate) fn unpark_one(
             },
         )
     };
-    crate::trace::woke(woken.get().as_slice());
+    crate::trace::woke(at, woken.get().as_slice());
     result
 }
 
@@ -180,6 +181,7 @@ pub(crate) fn unpark_n(key: usize, n: usize) -> usize {
         return 0;
     }
     let woken: RefCell<Vec<u64>> = RefCell::new(Vec::new());
+    let at = crate::trace::waking();
     // SAFETY: as in `unpark_one`.
     let result = unsafe {
         parking_lot_core::unpark_filter(
@@ -199,7 +201,7 @@ pub(crate) fn unpark_n(key: usize, n: usize) -> usize {
             },
         )
     };
-    crate::trace::woke(&woken.borrow());
+    crate::trace::woke(at, &woken.borrow());
     result.unparked_threads
 }
 
@@ -216,6 +218,7 @@ pub(crate) fn unpark_thread(key: usize, thread: u64) -> bool {
 /// Wakes `thread` if it is parked on `key`, with `token`; returns whether it was.
 pub(super) fn unpark_thread_with(key: usize, thread: u64, token: UnparkToken) -> bool {
     let mut found = false;
+    let at = crate::trace::waking();
     // SAFETY: as in `unpark_one`.
     let result = unsafe {
         parking_lot_core::unpark_filter(
@@ -237,7 +240,7 @@ pub(super) fn unpark_thread_with(key: usize, thread: u64, token: UnparkToken) ->
         )
     };
     if token != TOKEN_RECHECK && result.unparked_threads > 0 {
-        crate::trace::woke(&[thread]);
+        crate::trace::woke(at, &[thread]);
     }
     result.unparked_threads > 0
 }

@@ -316,6 +316,18 @@ pub(crate) fn record(tag: Tag, obj: Option<Obj<'_>>, arg: u64) {
     });
 }
 
+/// Records an event about nothing in particular, read from the clock earlier.
+pub(crate) fn record_at(t: u64, tag: Tag, arg: u64) {
+    with_local(|local| {
+        local.push(Event {
+            t,
+            arg,
+            obj: 0,
+            tag,
+        })
+    });
+}
+
 /// Records an event, then hands the buffer over (before blocking, at a task's end).
 pub(crate) fn record_and_flush(tag: Tag, obj: Option<Obj<'_>>, arg: u64) {
     with_local(|local| {

@@ -231,10 +231,18 @@ pub(crate) fn build(batches: Vec<Batch>, recorder: u32, end: Pair, origin: u64) 
         let Some(list) = waits.get(&(pid, woken)) else {
             continue;
         };
+        // The wait that contains the wake, or the next one (the woken thread may have
+        // recorded its wait's start just after the waker read the clock).
         let i = list.partition_point(|w| w.start <= at);
-        let Some(w) = i.checked_sub(1).map(|i| &list[i]).filter(|w| w.end >= at) else {
+        let Some(w) = i
+            .checked_sub(1)
+            .map(|i| &list[i])
+            .filter(|w| w.end >= at)
+            .or_else(|| list.get(i))
+        else {
             continue;
         };
+        let to = at.max(w.start);
         let woken_name = names.get(&(pid, woken)).cloned().unwrap_or_default();
         let id = next_id;
         next_id += 1;
@@ -246,7 +254,7 @@ pub(crate) fn build(batches: Vec<Batch>, recorder: u32, end: Pair, origin: u64) 
         let mut s = event("s", "wake", "wake", pid, waker, at);
         s.id = Some(id);
         out.push(s);
-        let mut f = event("f", "wake", "wake", pid, woken, at);
+        let mut f = event("f", "wake", "wake", pid, woken, to);
         f.id = Some(id);
         f.bp = Some("e".into());
         out.push(f);

@@ -97,12 +97,24 @@ impl WaitSpan {
     }
 }
 
-/// The calling thread woke the thread `ident` (a release, set, notify or put ended its wait).
+/// The time of a wake-up about to happen (read before the woken thread can run, so the wake
+/// is never after the end of the wait it ends); 0 while off.
 #[inline]
-pub(crate) fn woke(idents: &[u64]) {
+pub(crate) fn waking() -> u64 {
     if on() {
+        super::clock::ticks()
+    } else {
+        0
+    }
+}
+
+/// The calling thread woke the threads `idents` at `at` (from [`waking`]): a release, set,
+/// notify or put ended their wait.
+#[inline]
+pub(crate) fn woke(at: u64, idents: &[u64]) {
+    if on() && at != 0 {
         for &ident in idents {
-            record(Tag::Wake, None, ident);
+            super::buffer::record_at(at, Tag::Wake, ident);
         }
     }
 }

@@ -82,8 +82,8 @@ pub use model::{Trace, TraceJsonError};
 
 #[allow(unused_imports)] // span, Cat, Span: for pool tasks and src/futures/
 pub(crate) use hooks::{
-    counter, deadlock, held, on, released, sleep, span, thread_ended, thread_started, woke, Cat,
-    Span, WaitSpan,
+    counter, deadlock, held, on, released, sleep, span, thread_ended, thread_started, waking, woke,
+    Cat, Span, WaitSpan,
 };
 
 use parking_lot::Mutex;
