@@ -157,6 +157,20 @@ fn apply_and_async_result() {
     };
     assert_eq!(slow.get_timeout(Duration::from_secs(10)).unwrap(), 400);
 
+    // A timeout too long to represent is no deadline, not a panic.
+    let forever = pool.apply_async(square, 9).unwrap();
+    assert!(forever.wait_timeout(Duration::MAX));
+    assert_eq!(forever.get_timeout(Duration::MAX).unwrap(), 81);
+    let mut results = pool.imap(square, [1, 2]).unwrap();
+    assert_eq!(
+        results
+            .next_timeout(Duration::MAX)
+            .unwrap()
+            .unwrap()
+            .unwrap(),
+        1
+    );
+
     let failing = pool.apply_async(panic_on_seven, 7).unwrap();
     failing.wait();
     assert_eq!(failing.successful(), Ok(false));
@@ -531,7 +545,9 @@ fn terminate_while_busy_leaves_no_child() {
     assert!(t.elapsed() < Duration::from_secs(5));
     support::assert_no_children(Duration::from_secs(1));
     assert_eq!(pool.map(square, [1]), Err(MapError::Closed));
-    assert!(pool.apply_async(square, 4).is_err_and(|c| c.0 == 4));
+    assert!(pool
+        .apply_async(square, 4)
+        .is_err_and(|c| c.into_inner() == 4));
 }
 
 fn drop_leaves_no_child() {
@@ -810,6 +826,30 @@ fn no_child_outlives_the_tests() {
     support::assert_no_children(Duration::from_secs(2));
 }
 
+/// `Duration::MAX` means no limit, as on the thread side (`Instant::now() + timeout` panicked).
+fn duration_max_timeouts_mean_forever() {
+    let pool = Pool::new(1).unwrap();
+    let result = pool.apply_async(square, 3).unwrap();
+    assert!(result.wait_timeout(Duration::MAX));
+    assert_eq!(result.get_timeout(Duration::MAX).unwrap(), 9);
+    let mut ordered = pool.imap(square, [4, 5]).unwrap();
+    assert_eq!(
+        ordered.next_timeout(Duration::MAX).unwrap().unwrap(),
+        Ok(16)
+    );
+    assert_eq!(
+        ordered.next_timeout(Duration::MAX).unwrap().unwrap(),
+        Ok(25)
+    );
+    assert!(ordered.next_timeout(Duration::MAX).unwrap().is_none());
+    let mut unordered = pool.imap_unordered(square, [6]).unwrap();
+    assert_eq!(
+        unordered.next_timeout(Duration::MAX).unwrap().unwrap(),
+        Ok(36)
+    );
+    assert!(unordered.next_timeout(Duration::MAX).unwrap().is_none());
+}
+
 fn main() -> ExitCode {
     support::run(
         [
@@ -834,6 +874,7 @@ fn main() -> ExitCode {
             case!(bad_values_are_errors),
             case!(corrupt_frames_and_unknown_functions),
             case!(concurrent_callers_share_the_pool),
+            case!(duration_max_timeouts_mean_forever),
             case!(no_child_outlives_the_tests),
         ]
         .map(|test| test.limit(Duration::from_secs(60))),

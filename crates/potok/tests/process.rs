@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use potok::process::{
-    Connection, GetError, JoinTimeoutError, Pipe, Pool, Process, ProcessError, PutError, Queue,
-    RecvError, Run, TaskErrorKind,
+    Connection, JoinTimeoutError, Pipe, Pool, Process, ProcessError, PutTimeoutError, Queue,
+    RecvError, Run, TaskErrorKind, TryGetError, TryPutError,
 };
 use serde::{Deserialize, Serialize};
 use support::case;
@@ -243,23 +243,38 @@ fn queue_in_one_process() {
     q.put(1).unwrap();
     q.try_put(2).unwrap();
     assert!(q.is_full());
-    assert!(matches!(q.try_put(3), Err(PutError::Full(3))));
+    assert!(matches!(q.try_put(3), Err(TryPutError::Full(3))));
     let t = Instant::now();
     assert!(matches!(
         q.put_timeout(4, Duration::from_millis(50)),
-        Err(PutError::Full(4))
+        Err(PutTimeoutError::Full(4))
     ));
     assert!(t.elapsed() >= Duration::from_millis(45));
     assert_eq!(q.qsize(), 2);
     assert_eq!(q.get().unwrap(), 1);
     assert_eq!(q.try_get().unwrap(), 2);
-    assert_eq!(q.try_get(), Err(GetError::Empty));
+    assert_eq!(q.try_get(), Err(TryGetError::Empty));
     let t = Instant::now();
     assert_eq!(
         q.get_timeout(Duration::from_millis(50)),
-        Err(GetError::Empty)
+        Err(TryGetError::Empty)
     );
     assert!(t.elapsed() >= Duration::from_millis(45));
+
+    // A timeout below a millisecond still waits (rounded up, not down to a poll), and one too
+    // long to represent waits forever instead of panicking.
+    let t = Instant::now();
+    assert_eq!(
+        q.get_timeout(Duration::from_micros(300)),
+        Err(TryGetError::Empty)
+    );
+    assert!(
+        t.elapsed() >= Duration::from_micros(300),
+        "{:?}",
+        t.elapsed()
+    );
+    q.put_timeout(5, Duration::MAX).unwrap();
+    assert_eq!(q.get_timeout(Duration::MAX).unwrap(), 5);
 }
 
 /// Producer `id` puts `count` items `id * 1_000_000 + i`, in order.
@@ -440,6 +455,37 @@ fn queue_broker_refuses_other_users() {
     assert_eq!(q.get_timeout(Duration::from_secs(5)), Ok(5));
 }
 
+/// Process-side timeouts as on the thread side: `Duration::MAX` means no limit (it panicked in
+/// `Instant::now() + timeout`), and a sub-millisecond timeout waits instead of rounding down
+/// to "do not wait".
+fn process_side_timeouts_round_up_and_max_means_forever() {
+    let mut p = Process::new(shout, "max".to_string());
+    p.start().unwrap();
+    assert_eq!(p.join_timeout(Duration::MAX).unwrap(), "MAX");
+
+    let short = Duration::from_micros(500);
+    let q: Queue<u32> = Queue::new(1).unwrap();
+    q.put_timeout(1, Duration::MAX).unwrap();
+    let t = Instant::now();
+    assert!(matches!(
+        q.put_timeout(2, short),
+        Err(PutTimeoutError::Full(2))
+    ));
+    assert!(t.elapsed() >= short, "put waited {:?}", t.elapsed());
+    assert_eq!(q.get_timeout(Duration::MAX).unwrap(), 1);
+    let t = Instant::now();
+    assert_eq!(q.get_timeout(short), Err(TryGetError::Empty));
+    assert!(t.elapsed() >= short, "get waited {:?}", t.elapsed());
+
+    let (a, b) = Pipe::new().unwrap();
+    let t = Instant::now();
+    assert!(!b.poll(Some(short)).unwrap());
+    assert!(t.elapsed() >= short, "poll waited {:?}", t.elapsed());
+    a.send(&1u8).unwrap();
+    assert!(b.poll(Some(Duration::MAX)).unwrap());
+    support::assert_no_children(Duration::from_secs(2));
+}
+
 fn main() -> ExitCode {
     support::run(
         [
@@ -459,6 +505,7 @@ fn main() -> ExitCode {
             case!(queue_get_and_put_from_two_threads_of_a_child),
             case!(a_dead_peer_is_an_error_not_sigpipe),
             case!(queue_broker_refuses_other_users),
+            case!(process_side_timeouts_round_up_and_max_means_forever),
         ]
         .map(|test| test.limit(Duration::from_secs(120))),
     )
