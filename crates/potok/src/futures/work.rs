@@ -50,10 +50,14 @@ where
             before_finish();
             return;
         }
+        // The future's name is made only when a trace records it.
+        let span = crate::trace::on()
+            .then(|| crate::trace::span(crate::trace::Cat::Task, "Future", future.name(), 0));
         let outcome = panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
             let location = crate::thread::take_panic_location();
             FutureError::Panicked(Box::new(TaskPanic::from_payload(&*payload, location)))
         });
+        drop(span);
         before_finish();
         future.finish(outcome);
     }

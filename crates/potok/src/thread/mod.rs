@@ -38,4 +38,4 @@ pub use sleep::sleep;
 
 pub(crate) use excepthook::{install_panic_hook, take_panic_location};
 pub(crate) use join::payload_message;
-pub(crate) use registry::{current_ident_fast, live_count};
+pub(crate) use registry::{current_ident_fast, describe_current, live_count};
