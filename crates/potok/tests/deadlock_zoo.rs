@@ -106,6 +106,16 @@ fn main() -> ExitCode {
     support::run(&scenarios, Duration::from_secs(30))
 }
 
+/// Waits (bounded) until `thread` is blocked on `kind` `name`: the state the scenario is
+/// about is reached before it acts.
+fn blocked(thread: &potok::Thread, kind: ResourceKind, name: &str) {
+    if let Err(err) =
+        potok::deadlock::wait_until_blocked(thread, kind, name, Duration::from_secs(20))
+    {
+        panic!("{err}");
+    }
+}
+
 fn deadlock_of(panicked: Panicked) -> DeadlockError {
     match panicked.downcast::<DeadlockError>() {
         Ok(err) => *err,
@@ -476,8 +486,7 @@ fn lock_signal_given_is_no_deadlock() {
             }
         })
         .unwrap();
-    // Give the waiter time to block (the result does not depend on it).
-    potok::sleep(Duration::from_millis(50));
+    blocked(waiter.thread(), ResourceKind::Lock, "signal");
     lock.release().unwrap();
     waiter.join().unwrap();
 }
@@ -514,8 +523,9 @@ fn lock_cycle_a_third_thread_breaks() {
         })
         .unwrap();
     all_hold.wait().expect("barrier");
-    // Give A and B time to block (the result does not depend on it).
-    potok::sleep(Duration::from_millis(50));
+    // A and B are in the cycle, and MainThread, running, keeps it from being reported.
+    blocked(a.thread(), ResourceKind::Mutex, "data");
+    blocked(b.thread(), ResourceKind::Lock, "signal");
     signal.release().unwrap();
     a.join().unwrap();
     b.join().unwrap();

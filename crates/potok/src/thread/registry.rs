@@ -135,6 +135,11 @@ pub(crate) fn current_ident() -> Option<u64> {
         .flatten()
 }
 
+/// The calling thread's record, if it is registered (without registering it).
+pub(crate) fn current_known() -> Option<Thread> {
+    CURRENT.try_with(|c| c.get().cloned()).ok().flatten()
+}
+
 /// The [`Thread`] of the caller: Python's `threading.current_thread()`.
 ///
 /// In the process's main thread this is `MainThread`; in a thread potok started, its record;

@@ -1,8 +1,9 @@
 //! `time.sleep`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Sleeps the calling thread: Python's `time.sleep`. The same as `std::thread::sleep`.
+/// Sleeps the calling thread: Python's `time.sleep`. The same as `std::thread::sleep`, but
+/// [`deadlock::snapshot`](crate::deadlock::snapshot) shows the thread as sleeping.
 ///
 /// # Examples
 ///
@@ -12,5 +13,14 @@ use std::time::Duration;
 /// assert!(start.elapsed() >= std::time::Duration::from_millis(5));
 /// ```
 pub fn sleep(duration: Duration) {
+    let me = super::current_known();
+    if let Some(me) = &me {
+        me.inner
+            .activity
+            .sleeps(Instant::now().checked_add(duration));
+    }
     std::thread::sleep(duration);
+    if let Some(me) = &me {
+        me.inner.activity.resumes();
+    }
 }

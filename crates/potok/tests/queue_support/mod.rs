@@ -1,4 +1,4 @@
-//! Helpers shared by the queue test files: a watchdog and a nudge for threads about to block.
+//! Helpers shared by the queue test files: a watchdog and a joiner that reports.
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -18,13 +18,6 @@ pub(crate) fn within<T: Send + 'static>(
         Ok(value) => value,
         Err(_) => panic!("{what}: did not finish within {limit:?}"),
     }
-}
-
-/// Gives freshly started threads a moment to reach their blocking call. It only makes the
-/// blocked path likely: no assertion may depend on it.
-#[allow(dead_code)] // used by some of the test files only
-pub(crate) fn settle() {
-    std::thread::sleep(Duration::from_millis(20));
 }
 
 /// Starts a thread that waits in `join` and then reports on the returned channel.
