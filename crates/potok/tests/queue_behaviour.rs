@@ -18,25 +18,17 @@ use potok::{
     Queue, SimpleQueue, TaskDoneError, TryGetError, TryPutError,
 };
 
-mod queue_support;
+mod support;
 
 /// Generous bound on anything that should finish at once.
 const WATCHDOG: Duration = Duration::from_secs(30);
 
 fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    queue_support::within(what, WATCHDOG, f)
+    support::within(what, WATCHDOG, f)
 }
 
 use potok::deadlock::ResourceKind;
-use queue_support::spawn_joiner;
-
-/// Waits until `thread` is blocked on the queue of this kind named `name` (bounded): the state
-/// the test is about is reached before the test acts.
-fn blocked(thread: &potok::Thread, kind: ResourceKind, name: &str) {
-    if let Err(err) = potok::deadlock::wait_until_blocked(thread, kind, name, WATCHDOG) {
-        panic!("{err}");
-    }
-}
+use support::{blocked, spawn_joiner};
 
 /// The tests every task queue (`Queue`, `LifoQueue`, `PriorityQueue`) passes, with the order in
 /// which 111, 333, 222 come out (CPython's `target_order`).

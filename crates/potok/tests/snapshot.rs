@@ -11,17 +11,12 @@ use std::time::{Duration, Instant};
 
 use potok::deadlock::{snapshot, wait_until_blocked, ResourceKind, ThreadState};
 use potok::{Builder, Event, Mutex};
+use support::blocked;
+
+mod support;
 
 const LIMIT: Duration = Duration::from_secs(30);
 const CHILD: &str = "SNAPSHOT_CHILD";
-
-fn blocked(
-    thread: &potok::Thread,
-    kind: ResourceKind,
-    name: &str,
-) -> potok::deadlock::ThreadSnapshot {
-    wait_until_blocked(thread, kind, name, LIMIT).unwrap_or_else(|err| panic!("{err}"))
-}
 
 #[test]
 fn states_holders_and_since() {

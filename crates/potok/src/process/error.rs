@@ -292,26 +292,6 @@ impl fmt::Display for ProcessError {
 
 impl Error for ProcessError {}
 
-/// The error of [`AsyncResult::get_timeout`](super::AsyncResult::get_timeout).
-#[derive(Debug)]
-pub enum GetTimeoutError<R> {
-    /// Not ready in time; the handle comes back to wait again.
-    Timeout(super::AsyncResult<R>),
-    /// The task failed.
-    Task(TaskError),
-}
-
-impl<R> fmt::Display for GetTimeoutError<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            GetTimeoutError::Timeout(_) => f.write_str("timed out waiting for the result"),
-            GetTimeoutError::Task(err) => err.fmt(f),
-        }
-    }
-}
-
-impl<R: fmt::Debug> Error for GetTimeoutError<R> {}
-
 /// The error of [`Process::join_timeout`](super::Process::join_timeout).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JoinTimeoutError {

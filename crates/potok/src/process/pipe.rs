@@ -11,8 +11,9 @@ use parking_lot::Mutex;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::data::{decode_exact, encode_into};
 use super::fdpass;
-use super::task::encode_into;
+use super::timeout::millis_up;
 use super::wire::{self, tag, FrameBuf, WireError};
 
 /// Makes a connected pair of [`Connection`]s (Python's `Pipe()`, duplex).
@@ -184,7 +185,7 @@ impl Connection {
         if buf.first() != Some(&tag::VALUE) {
             return Err(RecvError::Corrupt("not a value message".into()));
         }
-        super::queue::decode_exact(&buf[1..]).map_err(RecvError::Decode)
+        decode_exact(&buf[1..]).map_err(RecvError::Decode)
     }
 
     /// Whether there is something to read, waiting at most `timeout` (`None`: wait until there
@@ -197,7 +198,8 @@ impl Connection {
     pub fn poll(&self, timeout: Option<Duration>) -> io::Result<bool> {
         let ms: libc::c_int = match timeout {
             None => -1,
-            Some(t) => t.as_millis().min(libc::c_int::MAX as u128) as libc::c_int,
+            // Too long for poll's argument: wait forever.
+            Some(t) => millis_up(t, libc::c_int::MAX as u64).map_or(-1, |ms| ms as libc::c_int),
         };
         let mut pfd = libc::pollfd {
             fd: self.sock.as_raw_fd(),

@@ -43,37 +43,13 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::task::{encode_into, Value};
+use super::data::{decode_exact, encode_into, Data};
+use super::timeout::millis_up;
+use super::wire::tag::queue as tag;
 use super::wire::{self, Fields, FrameBuf};
-
-mod tag {
-    pub(super) const HELLO: u8 = 20;
-    pub(super) const PUT: u8 = 21;
-    pub(super) const GET: u8 = 22;
-    pub(super) const SIZE: u8 = 23;
-    pub(super) const OK: u8 = 24;
-    pub(super) const FULL: u8 = 25;
-    pub(super) const ITEM: u8 = 26;
-    pub(super) const EMPTY: u8 = 27;
-    pub(super) const COUNT: u8 = 28;
-    pub(super) const SYNC: u8 = 29;
-}
 
 /// "Wait without a limit", in a message's timeout field.
 const FOREVER: u64 = u64::MAX;
-
-/// Decodes a whole message as one `T`: bytes left over mean it was something else.
-pub(crate) fn decode_exact<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    match postcard::take_from_bytes::<T>(bytes) {
-        Ok((value, [])) => Ok(value),
-        Ok((_, rest)) => Err(format!(
-            "not a {}: {} bytes left over",
-            std::any::type_name::<T>(),
-            rest.len()
-        )),
-        Err(e) => Err(format!("not a {}: {e}", std::any::type_name::<T>())),
-    }
-}
 
 /// [`Queue::put`] and friends failed; the item comes back.
 #[derive(Debug)]
@@ -219,7 +195,10 @@ impl Broker {
 }
 
 fn deadline_of(timeout_ms: u64) -> Option<Instant> {
-    (timeout_ms != FOREVER).then(|| Instant::now() + Duration::from_millis(timeout_ms))
+    if timeout_ms == FOREVER {
+        return None;
+    }
+    Instant::now().checked_add(Duration::from_millis(timeout_ms))
 }
 
 /// Whether the process at the other end of `stream` runs as our effective uid. The broker's
@@ -507,7 +486,7 @@ impl<T> fmt::Debug for Queue<T> {
     }
 }
 
-impl<T: Value> Queue<T> {
+impl<T: Data> Queue<T> {
     /// A new queue holding at most `maxsize` items (0: unbounded, as in Python).
     ///
     /// # Errors
@@ -599,10 +578,7 @@ impl<T: Value> Queue<T> {
     ///
     /// [`PutError::Full`] after the timeout, or as for [`put`](Self::put); with the item.
     pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutError<T>> {
-        self.put_until(
-            item,
-            timeout.as_millis().min(u128::from(FOREVER - 1)) as u64,
-        )
+        self.put_until(item, millis_up(timeout, FOREVER).unwrap_or(FOREVER))
     }
 
     /// Puts an item if there is room now (Python's `put_nowait`).
@@ -655,7 +631,7 @@ impl<T: Value> Queue<T> {
     ///
     /// [`GetError::Empty`] after the timeout, or as for [`get`](Self::get).
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetError> {
-        self.get_until(timeout.as_millis().min(u128::from(FOREVER - 1)) as u64)
+        self.get_until(millis_up(timeout, FOREVER).unwrap_or(FOREVER))
     }
 
     /// Takes the oldest item if there is one now (Python's `get_nowait`).
