@@ -104,6 +104,7 @@ pub(crate) fn park(
     // Filled under the queue's lock by `validate`, run by `before_sleep` outside it.
     let later: Cell<Option<detector::Later>> = Cell::new(None);
     let token = ParkToken(thread::current_ident_fast() as usize);
+    let span = crate::trace::WaitSpan::begin(wait.kind, wait.name, wait.detail);
     // SAFETY: `key` is owned by the caller (see above); the callbacks only touch atomics and
     // the detector's std Mutex, never parking_lot, and do not panic.
     let result = unsafe {
@@ -145,10 +146,12 @@ pub(crate) fn park(
             deadline,
         )
     };
+    span.end(!matches!(result, ParkResult::Invalid));
     if let Some(t) = &known {
         t.inner.activity.resumes();
     }
     if let Some(err) = verdict {
+        crate::trace::deadlock(&err);
         super::print_report(&err);
         return Err(err);
     }
@@ -167,9 +170,10 @@ pub(crate) fn unpark_one(
     callback: impl FnOnce(UnparkResult) -> UnparkToken,
 ) -> UnparkResult {
     let woken: Cell<Option<u64>> = Cell::new(None);
+    let at = crate::trace::waking();
     // SAFETY: see `park`; the callbacks only touch the detector's std Mutex and the caller's
     // atomics.
-    unsafe {
+    let result = unsafe {
         parking_lot_core::unpark_filter(
             key,
             |token| {
@@ -187,7 +191,9 @@ pub(crate) fn unpark_one(
                 callback(result)
             },
         )
-    }
+    };
+    crate::trace::woke(at, woken.get().as_slice());
+    result
 }
 
 /// Wakes up to `n` threads parked on `key`, oldest first; returns how many it woke.
@@ -196,6 +202,7 @@ pub(crate) fn unpark_n(key: usize, n: usize) -> usize {
         return 0;
     }
     let woken: RefCell<Vec<u64>> = RefCell::new(Vec::new());
+    let at = crate::trace::waking();
     // SAFETY: as in `unpark_one`.
     let result = unsafe {
         parking_lot_core::unpark_filter(
@@ -215,6 +222,7 @@ pub(crate) fn unpark_n(key: usize, n: usize) -> usize {
             },
         )
     };
+    crate::trace::woke(at, &woken.borrow());
     result.unparked_threads
 }
 
@@ -231,6 +239,7 @@ pub(crate) fn unpark_thread(key: usize, thread: u64) -> bool {
 /// Wakes `thread` if it is parked on `key`, with `token`; returns whether it was.
 pub(super) fn unpark_thread_with(key: usize, thread: u64, token: UnparkToken) -> bool {
     let mut found = false;
+    let at = crate::trace::waking();
     // SAFETY: as in `unpark_one`.
     let result = unsafe {
         parking_lot_core::unpark_filter(
@@ -251,5 +260,8 @@ pub(super) fn unpark_thread_with(key: usize, thread: u64, token: UnparkToken) ->
             },
         )
     };
+    if token != TOKEN_RECHECK && result.unparked_threads > 0 {
+        crate::trace::woke(at, &[thread]);
+    }
     result.unparked_threads > 0
 }

@@ -37,4 +37,6 @@ pub use registry::{active_count, current_thread, enumerate, main_thread};
 pub use sleep::sleep;
 
 pub(crate) use excepthook::install_panic_hook;
-pub(crate) use registry::{current_ident_fast, current_known, live_count, live_threads};
+pub(crate) use registry::{
+    current_ident_fast, current_known, describe_current, live_count, live_threads,
+};

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 /// assert!(start.elapsed() >= std::time::Duration::from_millis(5));
 /// ```
 pub fn sleep(duration: Duration) {
+    let _span = crate::trace::sleep(duration);
     let me = super::current_known();
     if let Some(me) = &me {
         me.inner
