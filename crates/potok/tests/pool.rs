@@ -545,7 +545,9 @@ fn terminate_while_busy_leaves_no_child() {
     assert!(t.elapsed() < Duration::from_secs(5));
     support::assert_no_children(Duration::from_secs(1));
     assert_eq!(pool.map(square, [1]), Err(MapError::Closed));
-    assert!(pool.apply_async(square, 4).is_err_and(|c| c.0 == 4));
+    assert!(pool
+        .apply_async(square, 4)
+        .is_err_and(|c| c.into_inner() == 4));
 }
 
 fn drop_leaves_no_child() {

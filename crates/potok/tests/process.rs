@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use potok::process::{
-    Connection, GetError, JoinTimeoutError, Pipe, Pool, Process, ProcessError, PutError, Queue,
-    RecvError, Run, TaskErrorKind,
+    Connection, JoinTimeoutError, Pipe, Pool, Process, ProcessError, PutTimeoutError, Queue,
+    RecvError, Run, TaskErrorKind, TryGetError, TryPutError,
 };
 use serde::{Deserialize, Serialize};
 use support::case;
@@ -243,21 +243,21 @@ fn queue_in_one_process() {
     q.put(1).unwrap();
     q.try_put(2).unwrap();
     assert!(q.is_full());
-    assert!(matches!(q.try_put(3), Err(PutError::Full(3))));
+    assert!(matches!(q.try_put(3), Err(TryPutError::Full(3))));
     let t = Instant::now();
     assert!(matches!(
         q.put_timeout(4, Duration::from_millis(50)),
-        Err(PutError::Full(4))
+        Err(PutTimeoutError::Full(4))
     ));
     assert!(t.elapsed() >= Duration::from_millis(45));
     assert_eq!(q.qsize(), 2);
     assert_eq!(q.get().unwrap(), 1);
     assert_eq!(q.try_get().unwrap(), 2);
-    assert_eq!(q.try_get(), Err(GetError::Empty));
+    assert_eq!(q.try_get(), Err(TryGetError::Empty));
     let t = Instant::now();
     assert_eq!(
         q.get_timeout(Duration::from_millis(50)),
-        Err(GetError::Empty)
+        Err(TryGetError::Empty)
     );
     assert!(t.elapsed() >= Duration::from_millis(45));
 
@@ -266,7 +266,7 @@ fn queue_in_one_process() {
     let t = Instant::now();
     assert_eq!(
         q.get_timeout(Duration::from_micros(300)),
-        Err(GetError::Empty)
+        Err(TryGetError::Empty)
     );
     assert!(
         t.elapsed() >= Duration::from_micros(300),
@@ -467,11 +467,14 @@ fn process_side_timeouts_round_up_and_max_means_forever() {
     let q: Queue<u32> = Queue::new(1).unwrap();
     q.put_timeout(1, Duration::MAX).unwrap();
     let t = Instant::now();
-    assert!(matches!(q.put_timeout(2, short), Err(PutError::Full(2))));
+    assert!(matches!(
+        q.put_timeout(2, short),
+        Err(PutTimeoutError::Full(2))
+    ));
     assert!(t.elapsed() >= short, "put waited {:?}", t.elapsed());
     assert_eq!(q.get_timeout(Duration::MAX).unwrap(), 1);
     let t = Instant::now();
-    assert_eq!(q.get_timeout(short), Err(GetError::Empty));
+    assert_eq!(q.get_timeout(short), Err(TryGetError::Empty));
     assert!(t.elapsed() >= short, "get waited {:?}", t.elapsed());
 
     let (a, b) = Pipe::new().unwrap();

@@ -81,11 +81,12 @@ pub use cpu::cpu_count;
 pub use data::Data;
 pub use dispatch::init;
 pub use error::{
-    ChildExit, Closed, JoinTimeoutError, MapError, NotReady, ProcessError, StartError,
-    StillRunning, TaskError, TaskErrorKind, TimedOut,
+    ChildExit, Closed, GetError, JoinTimeoutError, MapError, NotReady, ProcessError, PutError,
+    PutTimeoutError, RecvError, SendError, StartError, StillRunning, TaskError, TaskErrorKind,
+    TimedOut, TryGetError, TryPutError,
 };
-pub use pipe::{Connection, Pipe, RecvError, SendError};
+pub use pipe::{Connection, Pipe};
 pub use pool::{AsyncResult, GetTimeoutError, IMap, IMapUnordered, Pool, PoolBuilder};
 pub use proc::{Process, Run};
-pub use queue::{GetError, PutError, Queue};
+pub use queue::Queue;
 pub use task::Task;

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::data::{decode_exact, encode_into};
+use super::error::{RecvError, SendError};
 use super::fdpass;
 use super::timeout::millis_up;
 use super::wire::{self, tag, FrameBuf, WireError};
@@ -88,54 +89,6 @@ impl fmt::Debug for Connection {
             .finish()
     }
 }
-
-/// [`Connection::send`] failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum SendError {
-    /// The value does not serialize.
-    Encode(String),
-    /// The other end is closed, or the socket failed.
-    Io(io::Error),
-}
-
-impl fmt::Display for SendError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SendError::Encode(why) => write!(f, "the value could not be sent: {why}"),
-            SendError::Io(err) => write!(f, "the connection failed: {err}"),
-        }
-    }
-}
-
-impl std::error::Error for SendError {}
-
-/// [`Connection::recv`] failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum RecvError {
-    /// The other end was closed and nothing is left to read (Python's `EOFError`).
-    Closed,
-    /// A value arrived but does not decode as the type asked for.
-    Decode(String),
-    /// The bytes are not a valid message (corrupt or cut short).
-    Corrupt(String),
-    /// The socket failed.
-    Io(io::Error),
-}
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RecvError::Closed => f.write_str("the other end of the connection is closed"),
-            RecvError::Decode(why) => write!(f, "the value could not be decoded: {why}"),
-            RecvError::Corrupt(why) => write!(f, "corrupt message: {why}"),
-            RecvError::Io(err) => write!(f, "the connection failed: {err}"),
-        }
-    }
-}
-
-impl std::error::Error for RecvError {}
 
 impl Connection {
     fn from_stream(sock: UnixStream) -> Connection {

@@ -415,7 +415,7 @@ impl Pool {
     ) -> Result<AsyncResult<R>, Closed<T>> {
         match self.submit(f, vec![arg], 1, false) {
             Ok(results) => Ok(AsyncResult::new(results)),
-            Err(mut items) => Err(Closed(items.pop().expect("one item"))),
+            Err(mut items) => Err(Closed::new(items.pop().expect("one item"))),
         }
     }
 
