@@ -214,18 +214,28 @@ fn join_before_close_is_an_error_then_close_and_join() {
 
 #[test]
 fn terminate_cancels_what_has_not_started() {
-    let pool = ThreadPool::new(1);
-    let gate = Arc::new(Event::new());
-    let (g, opener) = (Arc::clone(&gate), Arc::clone(&gate));
-    let running = pool.apply_async(move || assert!(g.wait_timeout(LIMIT)), ());
+    let pool = Arc::new(ThreadPool::new(1));
+    let (started, gate) = (Arc::new(Event::new()), Arc::new(Event::new()));
+    let (s, g) = (Arc::clone(&started), Arc::clone(&gate));
+    let running = pool.apply_async(
+        move || {
+            s.set();
+            assert!(g.wait_timeout(LIMIT));
+        },
+        (),
+    );
     let queued = pool.apply_async(|| 2, ());
-    // Let the running task go once terminate() has cancelled the queue.
-    let t = potok::spawn(move || {
-        potok::sleep(Duration::from_millis(20));
-        opener.set();
-    });
-    pool.terminate();
-    t.join().unwrap();
+    assert!(started.wait_timeout(LIMIT), "the first task started");
+    // terminate() waits for the running task: call it from another thread, see the queued
+    // task cancelled, then let the running one finish.
+    let p = Arc::clone(&pool);
+    let terminator = potok::spawn(move || p.terminate());
+    assert!(
+        queued.wait_timeout(LIMIT),
+        "terminate cancelled the queued task"
+    );
+    gate.set();
+    terminator.join().unwrap();
     pool.join().unwrap();
     running.get().unwrap();
     assert_eq!(queued.get(), Err(FutureError::Cancelled));
