@@ -496,7 +496,7 @@ def _potok_install():
         pass
 
     main_start = now_us()
-    if os.environ.get('POTOK_CHECK_MAIN_PID') == str(os.getpid()):
+    if os.environ.get('POTOK_CHECK_PARENT') == str(os.getppid()):
         name_process('python3 ' + os.path.basename(sys.argv[0] if sys.argv and sys.argv[0] else ''))
         import atexit
 

@@ -214,6 +214,11 @@ pub(crate) fn classify(lines: &[Line], templates: &[String]) -> (Vec<Msg>, Vec<M
                 pieces,
             });
         } else {
+            // A line close to a message (a letter off: «отклонен» for «отклонён») counts as
+            // that message for the other rules; the messages rule still reports it.
+            if let Some(fixed) = corrected(text, templates) {
+                msgs.push(msg(&fixed));
+            }
             unknown.push(whole);
         }
     }
@@ -222,6 +227,38 @@ pub(crate) fn classify(lines: &[Line], templates: &[String]) -> (Vec<Msg>, Vec<M
     unknown.extend(blanks.into_iter().skip(stray));
     unknown.sort_by_key(|m| m.line);
     (msgs, unknown, glued)
+}
+
+/// How far (in edits of the `#` form) a line may be from a message to count as it: at most
+/// this, and one edit in eight characters.
+const CLOSE: usize = 3;
+
+/// The message of the task `text` was meant to be, when it is a few letters off one.
+fn corrected(text: &str, templates: &[String]) -> Option<String> {
+    let norm = normalize(text);
+    let best = templates
+        .iter()
+        .min_by_key(|t| levenshtein(t, &norm))?;
+    let runs = digit_runs(text);
+    let close = CLOSE.min(norm.chars().count() / 8);
+    if levenshtein(best, &norm) > close || best.matches('#').count() != runs.len() {
+        return None;
+    }
+    Some(fill(best, &runs))
+}
+
+/// A `#` form with the numbers put back in.
+fn fill(template: &str, runs: &[String]) -> String {
+    let mut out = String::new();
+    let mut runs = runs.iter();
+    for c in template.chars() {
+        if c == '#' {
+            out.push_str(runs.next().map_or("", |s| s.as_str()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `text` as two to four messages one after another, split where no digit meets a digit.
@@ -342,16 +379,7 @@ fn closest(text: &str, examples: &[String]) -> String {
     let template = normalize(best);
     let mine = digit_runs(text);
     if template.matches('#').count() == mine.len() {
-        let mut out = String::new();
-        let mut runs = mine.iter();
-        for c in template.chars() {
-            if c == '#' {
-                out.push_str(runs.next().map_or("", |s| s.as_str()));
-            } else {
-                out.push(c);
-            }
-        }
-        out
+        fill(&template, &mine)
     } else {
         best.clone()
     }
