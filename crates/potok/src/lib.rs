@@ -62,6 +62,7 @@ pub mod process;
 mod queue;
 mod sync;
 mod thread;
+pub mod trace;
 
 pub use deadlock::DeadlockError;
 pub use queue::{
