@@ -111,6 +111,9 @@ pub(crate) enum Command {
         /// Writes what the program's threads and processes did as a Chrome trace (JSON)
         #[arg(long, value_name = "F.json")]
         trace: Option<PathBuf>,
+        /// Draws the program's threads and processes on the timeline page (HTML)
+        #[arg(long, value_name = "F.html")]
+        timeline: Option<PathBuf>,
     },
 }
 

@@ -12,8 +12,9 @@ use crate::context::Lang;
 #[derive(Debug)]
 struct Thread {
     name: String,
-    /// pid of its process, when the program has several.
+    /// pid of its process, and the process's name (`MainProcess`, `ForkPoolWorker-1`).
     pid: i64,
+    process: String,
     wait: Option<Wait>,
     holds: Vec<String>,
     /// `file:line in function: code` of its innermost frame in the program's own code.
@@ -33,6 +34,7 @@ fn threads(states: &[Value]) -> Vec<Thread> {
     let mut out = Vec::new();
     for state in states {
         let pid = state["pid"].as_i64().unwrap_or(0);
+        let process = state["process"].as_str().unwrap_or("?").to_owned();
         let mut holders: HashMap<String, Vec<String>> = HashMap::new();
         let mut lock_holder: HashMap<String, String> = HashMap::new();
         for held in state["held"].as_array().into_iter().flatten() {
@@ -40,13 +42,20 @@ fn threads(states: &[Value]) -> Vec<Thread> {
                 held["object"].as_str().unwrap_or("?").to_owned(),
                 held["holder"].as_str().unwrap_or("?").to_owned(),
             );
-            holders.entry(holder.clone()).or_default().push(object.clone());
+            holders
+                .entry(holder.clone())
+                .or_default()
+                .push(object.clone());
             lock_holder.insert(object, holder);
         }
         for t in state["threads"].as_array().into_iter().flatten() {
             let name = t["name"].as_str().unwrap_or("?").to_owned();
             let wait = t["waiting"].as_object().map(|w| {
-                let kind = w.get("kind").and_then(Value::as_str).unwrap_or("").to_owned();
+                let kind = w
+                    .get("kind")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned();
                 let object = w
                     .get("object")
                     .and_then(Value::as_str)
@@ -87,6 +96,7 @@ fn threads(states: &[Value]) -> Vec<Thread> {
                 holds: holders.remove(&name).unwrap_or_default(),
                 name,
                 pid,
+                process: process.clone(),
                 wait,
                 at,
             });
@@ -97,14 +107,15 @@ fn threads(states: &[Value]) -> Vec<Thread> {
 
 /// The threads, in order, that wait for each other in a circle, if any.
 fn cycle(threads: &[Thread]) -> Option<Vec<usize>> {
-    let index: HashMap<&str, usize> = threads
+    // Locks and threads are a process's own: a wait points at a thread of the same process.
+    let index: HashMap<(i64, &str), usize> = threads
         .iter()
         .enumerate()
-        .map(|(i, t)| (t.name.as_str(), i))
+        .map(|(i, t)| ((t.pid, t.name.as_str()), i))
         .collect();
     let next = |i: usize| -> Option<usize> {
         let on = threads[i].wait.as_ref()?.on.as_deref()?;
-        index.get(on).copied()
+        index.get(&(threads[i].pid, on)).copied()
     };
     for start in 0..threads.len() {
         let mut path = vec![start];
@@ -136,8 +147,8 @@ fn describe(lang: Lang, t: &Thread, several: bool) -> String {
     };
     if several {
         line.push_str(&match lang {
-            Lang::Ru => format!(" (процесс {})", t.pid),
-            Lang::En => format!(" (process {})", t.pid),
+            Lang::Ru => format!(" (процесс {}, {})", t.process, t.pid),
+            Lang::En => format!(" (process {}, {})", t.process, t.pid),
         });
     }
     if !t.holds.is_empty() {
@@ -148,7 +159,9 @@ fn describe(lang: Lang, t: &Thread, several: bool) -> String {
     }
     let what = match &t.wait {
         None => match lang {
-            Lang::Ru => " не ждёт ничего из записанного (работает или ждёт вне threading)".to_owned(),
+            Lang::Ru => {
+                " не ждёт ничего из записанного (работает или ждёт вне threading)".to_owned()
+            }
             Lang::En => " waits for nothing recorded (runs, or waits outside threading)".to_owned(),
         },
         Some(w) => {
@@ -240,15 +253,22 @@ pub(crate) fn report(lang: Lang, states: &[Value], hang_after: f64) -> Vec<Strin
         }
     }
     if let Some(c) = &cycle {
-        let names: Vec<&str> = c.iter().map(|&i| threads[i].name.as_str()).collect();
-        lines.push(match lang {
-            Lang::Ru => format!(
-                "  как исправить: пусть все потоки берут замки в одном порядке (или ждут с timeout); поток, который ждёт свой же Lock, - возьмите RLock ({})",
-                names.join(" → ")
+        let locks: Vec<String> = c
+            .iter()
+            .filter_map(|&i| threads[i].wait.as_ref())
+            .filter(|w| w.kind == "lock")
+            .map(|w| format!("'{}'", w.object))
+            .collect();
+        lines.push(match (lang, c.len()) {
+            (Lang::Ru, 1) => "  как исправить: не берите снова Lock, который поток уже держит (RLock позволяет это одному потоку); сигнал между потоками - это Event или Condition".to_owned(),
+            (Lang::En, 1) => "  the fix: do not take again a Lock the thread already holds (an RLock lets one thread do that); a signal between threads is an Event or a Condition".to_owned(),
+            (Lang::Ru, _) => format!(
+                "  как исправить: пусть все потоки берут эти замки в одном порядке ({})",
+                locks.join(", ")
             ),
-            Lang::En => format!(
-                "  the fix: let every thread take the locks in one order (or wait with a timeout); a thread waiting for its own Lock wants an RLock ({})",
-                names.join(" → ")
+            (Lang::En, _) => format!(
+                "  the fix: let every thread take these locks in one order ({})",
+                locks.join(", ")
             ),
         });
     }

@@ -42,6 +42,7 @@ pub(crate) struct Args {
     pub(crate) lesson: Option<String>,
     pub(crate) hang_after: f64,
     pub(crate) trace: Option<PathBuf>,
+    pub(crate) timeline: Option<PathBuf>,
 }
 
 pub(crate) fn run(ctx: &Context, args: &Args) -> CliResult {
@@ -102,9 +103,7 @@ pub(crate) fn run(ctx: &Context, args: &Args) -> CliResult {
     })
     .map_err(failed)?;
     let records = records::Records::new(run.events);
-    if let Some(path) = &args.trace {
-        write_trace(lang, path, &records)?;
-    }
+    write_records(lang, args, &records)?;
 
     match &run.end {
         runner::End::Hung(states) => {
@@ -156,7 +155,11 @@ pub(crate) fn run(ctx: &Context, args: &Args) -> CliResult {
         say!("{}", words::all_hold(lang, verdicts.len()));
         Ok(())
     } else {
-        Err(CliError::Failed(words::some_fail(lang, failed, verdicts.len())))
+        Err(CliError::Failed(words::some_fail(
+            lang,
+            failed,
+            verdicts.len(),
+        )))
     }
 }
 
@@ -191,11 +194,26 @@ fn tail(text: &str, n: usize) -> Vec<&str> {
     lines[lines.len().saturating_sub(n)..].to_vec()
 }
 
-fn write_trace(lang: Lang, path: &Path, records: &records::Records) -> CliResult {
-    let text = serde_json::to_string(&records.chrome_trace()).unwrap_or_default();
-    std::fs::write(path, text)
-        .map_err(|e| CliError::Failed(words::cannot_write(lang, path, &e)))?;
-    eprintln!("{}", words::trace_written(lang, path));
+/// `--trace F.json` and `--timeline F.html`: the records as a Chrome trace, and drawn on the
+/// same timeline page as potok's own lessons.
+fn write_records(lang: Lang, args: &Args, records: &records::Records) -> CliResult {
+    if args.trace.is_none() && args.timeline.is_none() {
+        return Ok(());
+    }
+    let json = serde_json::to_string(&records.chrome_trace()).unwrap_or_default();
+    if let Some(path) = &args.trace {
+        std::fs::write(path, &json)
+            .map_err(|e| CliError::Failed(words::cannot_write(lang, path, &e)))?;
+        eprintln!("{}", words::trace_written(lang, path));
+    }
+    if let Some(path) = &args.timeline {
+        let trace = potok::trace::Trace::from_json(&json)
+            .map_err(|e| CliError::Failed(words::bad_records(lang, &e.to_string())))?;
+        trace
+            .write_html(path)
+            .map_err(|e| CliError::Failed(words::cannot_write(lang, path, &e)))?;
+        eprintln!("{}", words::timeline_written(lang, path));
+    }
     Ok(())
 }
 

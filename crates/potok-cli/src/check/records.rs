@@ -3,13 +3,14 @@
 //! questions the rules ask of them (how many of the program's threads were alive at once,
 //! which child processes ran).
 
+use std::collections::HashSet;
+
 use serde_json::Value;
 
 /// One complete span (`ph: "X"`).
 #[derive(Debug, Clone)]
 pub(crate) struct Span {
     pub(crate) pid: i64,
-    pub(crate) tid: i64,
     /// `thread`, `process`, `sleep`, `lock`, `queue`, `event`, `join`, …
     pub(crate) cat: String,
     /// `thread`, `sleep`, `wait`, `hold`, `put`, `get`, …
@@ -42,7 +43,6 @@ impl Records {
                     let start = event["ts"].as_f64().unwrap_or(0.0);
                     records.spans.push(Span {
                         pid,
-                        tid: event["tid"].as_i64().unwrap_or(0),
                         cat: event["cat"].as_str().unwrap_or("").to_owned(),
                         name: event["name"].as_str().unwrap_or("").to_owned(),
                         object: event["args"]["object"].as_str().map(str::to_owned),
@@ -112,14 +112,45 @@ impl Records {
         (count("put"), count("get"))
     }
 
-    /// The whole record as a Chrome trace document (`chrome://tracing`, Perfetto), without
-    /// the shim's marks of open waits.
+    /// The whole record as a Chrome trace document (`chrome://tracing`, Perfetto, potok's
+    /// timeline page). A wait still open when the program was stopped (a `B` mark with no
+    /// span of the same thread and start) becomes a span to the end of the records, so that a
+    /// deadlock shows as waits that never end.
     pub(crate) fn chrome_trace(&self) -> Value {
+        let key = |e: &Value| {
+            (
+                e["pid"].as_i64().unwrap_or(0),
+                e["tid"].as_i64().unwrap_or(0),
+                e["ts"].as_f64().unwrap_or(0.0).to_bits(),
+            )
+        };
+        let closed: HashSet<(i64, i64, u64)> = self
+            .raw
+            .iter()
+            .filter(|e| e["ph"] == "X")
+            .map(key)
+            .collect();
+        let end = self
+            .raw
+            .iter()
+            .map(|e| e["ts"].as_f64().unwrap_or(0.0) + e["dur"].as_f64().unwrap_or(0.0))
+            .fold(0.0, f64::max);
         let events: Vec<Value> = self
             .raw
             .iter()
-            .filter(|e| e["ph"] != "B")
-            .cloned()
+            .filter_map(|e| {
+                if e["ph"] != "B" {
+                    return Some(e.clone());
+                }
+                if closed.contains(&key(e)) {
+                    return None;
+                }
+                let mut open = e.clone();
+                let ts = e["ts"].as_f64().unwrap_or(0.0);
+                open["ph"] = Value::from("X");
+                open["dur"] = Value::from((end - ts).max(0.0));
+                Some(open)
+            })
             .collect();
         serde_json::json!({ "traceEvents": events, "displayTimeUnit": "ms" })
     }

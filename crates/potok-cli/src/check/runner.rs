@@ -55,8 +55,6 @@ pub(crate) struct Run {
     pub(crate) stderr: String,
     pub(crate) events: Vec<serde_json::Value>,
     pub(crate) end: End,
-    /// Wall time of the whole run.
-    pub(crate) elapsed: Duration,
 }
 
 /// Nanoseconds on CLOCK_MONOTONIC, the clock of the shim's `time.monotonic_ns()`.
@@ -173,7 +171,6 @@ pub(crate) fn run(plan: &Plan<'_>) -> std::io::Result<Run> {
     // Everything still running that started from this check: the program itself if it hung,
     // and any child it left behind.
     kill_all(&mut child);
-    let elapsed = started.elapsed();
     let _ = out_reader.join();
     let stderr = err_reader.join().unwrap_or_default();
     let lines = std::mem::take(&mut *lines.lock().unwrap_or_else(PoisonError::into_inner));
@@ -183,7 +180,6 @@ pub(crate) fn run(plan: &Plan<'_>) -> std::io::Result<Run> {
         stderr,
         events,
         end,
-        elapsed,
     })
 }
 
@@ -205,16 +201,18 @@ fn ask_state(child: &Child, shim_dir: &Path) -> Vec<serde_json::Value> {
             let _ = rustix::process::kill_process(pid, Signal::USR1);
         }
     }
-    let main_state: PathBuf = shim_dir.join(format!("state-{}.json", child.id()));
+    // Every process that runs the shim answers; one that does not (a child in C code, a
+    // process that is not Python) is not waited for past the deadline.
+    let paths: Vec<PathBuf> = pids
+        .iter()
+        .map(|pid| shim_dir.join(format!("state-{pid}.json")))
+        .collect();
     let deadline = Instant::now() + STATE_WAIT;
-    while Instant::now() < deadline && !main_state.exists() {
+    while Instant::now() < deadline && !paths.iter().all(|p| p.exists()) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    // The children had the same time; a little more for the last of them to finish writing.
-    std::thread::sleep(Duration::from_millis(100));
     let mut states = Vec::new();
-    for pid in pids {
-        let path = shim_dir.join(format!("state-{pid}.json"));
+    for path in paths {
         if let Ok(text) = std::fs::read_to_string(&path) {
             if let Ok(doc) = serde_json::from_str(&text) {
                 states.push(doc);

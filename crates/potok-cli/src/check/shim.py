@@ -208,7 +208,8 @@ def _potok_install():
             if record is not None:
                 emit({'ph': 'X', 'name': 'hold', 'cat': 'lock', 'ts': record[3],
                       'dur': max(now_us() - record[3], 0.0), 'tid': record[4],
-                      'args': {'object': self._name, 'released_by': thread_name(get_ident())}})
+                      'args': {'object': self._name, 'holder_tid': record[4],
+                               'released_by': thread_name(get_ident())}})
 
         def locked(self):
             return self._lock.locked()
@@ -301,7 +302,7 @@ def _potok_install():
     def span_hold(record, name):
         emit({'ph': 'X', 'name': 'hold', 'cat': 'lock', 'ts': record[3],
               'dur': max(now_us() - record[3], 0.0), 'tid': record[4],
-              'args': {'object': name}})
+              'args': {'object': name, 'holder_tid': record[4]}})
 
     def holder_of(lock):
         record = held.get(id(lock))
@@ -530,7 +531,9 @@ def _potok_install():
                 })
             locks = [{'object': record[2], 'holder': thread_name(record[0]),
                       'count': record[1], 'since': record[3]} for record in list(held.values())]
-            document = {'pid': os.getpid(), 'threads': threads, 'held': locks}
+            process = sys.modules.get('multiprocessing.process')
+            label = process.current_process().name if process is not None else 'MainProcess'
+            document = {'pid': os.getpid(), 'process': label, 'threads': threads, 'held': locks}
             path = os.path.join(folder, 'state-%d.json' % os.getpid())
             with open(path + '.part', 'w', encoding='utf-8') as out:
                 json.dump(document, out, ensure_ascii=False)

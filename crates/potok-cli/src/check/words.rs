@@ -32,8 +32,14 @@ pub(crate) fn headline(lang: Lang, file: &str, lesson: &str, title: &str, scale:
 
 pub(crate) fn running(lang: Lang, python: &Path, file: &str) -> String {
     match lang {
-        Lang::Ru => format!("запускаю {} {file} в чистой временной папке…", python.display()),
-        Lang::En => format!("running {} {file} in a fresh temporary folder…", python.display()),
+        Lang::Ru => format!(
+            "запускаю {} {file} в чистой временной папке…",
+            python.display()
+        ),
+        Lang::En => format!(
+            "running {} {file} in a fresh temporary folder…",
+            python.display()
+        ),
     }
 }
 
@@ -114,8 +120,12 @@ pub(crate) fn last_output(lang: Lang) -> &'static str {
 
 pub(crate) fn no_python(lang: Lang) -> &'static str {
     match lang {
-        Lang::Ru => "python3 не найден в PATH: potok check запускает программу им; установите Python 3",
-        Lang::En => "python3 is not on the PATH: potok check runs the program with it; install Python 3",
+        Lang::Ru => {
+            "python3 не найден в PATH: potok check запускает программу им; установите Python 3"
+        }
+        Lang::En => {
+            "python3 is not on the PATH: potok check runs the program with it; install Python 3"
+        }
     }
 }
 
@@ -159,8 +169,14 @@ pub(crate) fn cannot_run(lang: Lang, err: &std::io::Error) -> String {
 
 pub(crate) fn trace_written(lang: Lang, path: &Path) -> String {
     match lang {
-        Lang::Ru => format!("записи потоков: {} (Chrome trace: chrome://tracing, ui.perfetto.dev)", path.display()),
-        Lang::En => format!("the threads' records: {} (Chrome trace: chrome://tracing, ui.perfetto.dev)", path.display()),
+        Lang::Ru => format!(
+            "записи потоков: {} (Chrome trace: chrome://tracing, ui.perfetto.dev)",
+            path.display()
+        ),
+        Lang::En => format!(
+            "the threads' records: {} (Chrome trace: chrome://tracing, ui.perfetto.dev)",
+            path.display()
+        ),
     }
 }
 
@@ -168,5 +184,19 @@ pub(crate) fn cannot_write(lang: Lang, path: &Path, err: &std::io::Error) -> Str
     match lang {
         Lang::Ru => format!("не удалось записать {}: {err}", path.display()),
         Lang::En => format!("cannot write {}: {err}", path.display()),
+    }
+}
+
+pub(crate) fn timeline_written(lang: Lang, path: &Path) -> String {
+    match lang {
+        Lang::Ru => format!("потоки программы на временной шкале: {}", path.display()),
+        Lang::En => format!("the program's threads on the timeline: {}", path.display()),
+    }
+}
+
+pub(crate) fn bad_records(lang: Lang, err: &str) -> String {
+    match lang {
+        Lang::Ru => format!("записи shim не читаются как Chrome trace: {err}"),
+        Lang::En => format!("the shim's records do not read as a Chrome trace: {err}"),
     }
 }

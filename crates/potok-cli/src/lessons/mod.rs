@@ -42,6 +42,7 @@ pub(crate) fn run(cli: &Cli) -> CliResult {
             lesson,
             hang_after,
             trace,
+            timeline,
         } => crate::check::run(
             &ctx,
             &crate::check::Args {
@@ -49,6 +50,7 @@ pub(crate) fn run(cli: &Cli) -> CliResult {
                 lesson: lesson.clone(),
                 hang_after: *hang_after,
                 trace: trace.clone(),
+                timeline: timeline.clone(),
             },
         ),
     }

@@ -19,18 +19,20 @@ def child():
 
 lock_a = threading.Lock()
 lock_b = threading.Lock()
+# Both hold their first lock before either reaches for the second: the deadlock every time.
+both_hold = threading.Barrier(2)
 
 
 def first():
     with lock_a:
-        time.sleep(0.5)
+        both_hold.wait()
         with lock_b:
             print('first has both')
 
 
 def second():
     with lock_b:
-        time.sleep(0.5)
+        both_hold.wait()
         with lock_a:
             print('second has both')
 

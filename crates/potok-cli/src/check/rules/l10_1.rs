@@ -32,10 +32,11 @@ fn examples() -> Vec<String> {
     ]
 }
 
-/// The expected time of a phase and whether `took` is close to it: not shorter than the
-/// sleeps allow, not much longer than they and a loaded machine explain.
+/// Whether a phase that took `took` seconds is about `expected`: not shorter than its sleeps
+/// allow, and not longer than they explain on a loaded machine (each sleep can overshoot by a
+/// scheduler's delay, so the bound is generous; the threads' rule compares the two phases too).
 pub(super) fn about(took: f64, expected: f64) -> bool {
-    took >= expected * 0.85 && took <= expected * 1.5 + 0.3
+    took >= expected * 0.85 && took <= expected * 2.0 + 0.5
 }
 
 pub(super) fn rules(input: &Input<'_>) -> Vec<Verdict> {
@@ -86,7 +87,12 @@ fn messages(input: &Input<'_>) -> Verdict {
 }
 
 /// Compares the messages from `from` with the expected ones (`None`: a timing line).
-fn sequence(input: &Input<'_>, from: usize, expected: &[Option<String>], threads_timing: bool) -> Option<Failure> {
+fn sequence(
+    input: &Input<'_>,
+    from: usize,
+    expected: &[Option<String>],
+    threads_timing: bool,
+) -> Option<Failure> {
     for (i, want) in expected.iter().enumerate() {
         let got = input.msgs.get(from + i);
         let ok = match (want, got) {

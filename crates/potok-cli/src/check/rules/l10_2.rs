@@ -29,7 +29,9 @@ fn examples() -> Vec<String> {
     let mut e = vec![END.to_owned()];
     for (name, _) in KNIGHTS {
         e.push(attacked(name));
-        e.push(format!("{name}, сражается 1 день(дня)..., осталось 90 воинов."));
+        e.push(format!(
+            "{name}, сражается 1 день(дня)..., осталось 90 воинов."
+        ));
         e.push(format!("{name} одержал победу спустя 10 дней(дня)!"));
     }
     e
@@ -41,7 +43,12 @@ fn days(power: i64) -> i64 {
 }
 
 pub(super) fn rules(input: &Input<'_>) -> Vec<Verdict> {
-    vec![messages(input), knights_days(input), last_line(input), battle(input)]
+    vec![
+        messages(input),
+        knights_days(input),
+        last_line(input),
+        battle(input),
+    ]
 }
 
 fn messages(input: &Input<'_>) -> Verdict {
@@ -67,7 +74,11 @@ fn messages(input: &Input<'_>) -> Verdict {
 /// One knight's lines, in the order printed.
 fn lines_of<'a>(input: &'a Input<'_>, name: &str) -> Vec<&'a Msg> {
     let forms = [attacked(name), fights(name), won(name)];
-    input.msgs.iter().filter(|m| forms.contains(&m.norm)).collect()
+    input
+        .msgs
+        .iter()
+        .filter(|m| forms.contains(&m.norm))
+        .collect()
 }
 
 fn knights_days(input: &Input<'_>) -> Verdict {
@@ -162,7 +173,10 @@ fn battle(input: &Input<'_>) -> Verdict {
         .iter()
         .flat_map(|(name, _)| lines_of(input, name))
         .collect();
-    let first = knight_lines.iter().map(|m| m.at_us).fold(f64::INFINITY, f64::min);
+    let first = knight_lines
+        .iter()
+        .map(|m| m.at_us)
+        .fold(f64::INFINITY, f64::min);
     let last = knight_lines.iter().map(|m| m.at_us).fold(0.0, f64::max);
     if !first.is_finite() {
         return Verdict::fail(title, secs(input.lang, expected), input.none());

@@ -5,8 +5,18 @@ use std::collections::VecDeque;
 use super::{threads_at_once, unknown_line, Failure, Input, Msg, Verdict};
 
 const GUESTS: [&str; 12] = [
-    "Maria", "Oleg", "Vakhtang", "Sergey", "Darya", "Arman", "Vitoria", "Nikita", "Galina",
-    "Pavel", "Ilya", "Alexandra",
+    "Maria",
+    "Oleg",
+    "Vakhtang",
+    "Sergey",
+    "Darya",
+    "Arman",
+    "Vitoria",
+    "Nikita",
+    "Galina",
+    "Pavel",
+    "Ilya",
+    "Alexandra",
 ];
 const TABLES: usize = 5;
 const FREE: &str = "Стол номер # свободен";
@@ -138,7 +148,7 @@ fn arrival(input: &Input<'_>) -> Verdict {
 }
 
 /// Replays the evening; the first line that breaks the bookkeeping.
-fn replay(input: &Input<'_>) -> Result<(Vec<Option<&'static str>>, VecDeque<&'static str>, Vec<&'static str>), Failure> {
+fn replay(input: &Input<'_>) -> Result<Vec<&'static str>, Failure> {
     let mut tables: Vec<Option<&str>> = vec![None; TABLES + 1];
     let mut queue: VecDeque<&str> = VecDeque::new();
     let mut left: Vec<&str> = Vec::new();
@@ -233,7 +243,7 @@ fn replay(input: &Input<'_>) -> Result<(Vec<Option<&'static str>>, VecDeque<&'st
             },
         }
     }
-    Ok((tables, queue, left))
+    Ok(left)
 }
 
 fn seating(input: &Input<'_>) -> Verdict {
@@ -249,7 +259,7 @@ fn everyone_leaves(input: &Input<'_>) -> Verdict {
         "все двенадцать гостей поели и ушли, очередь пуста, столы свободны",
         "all twelve guests ate and left, the queue is empty, the tables are free",
     );
-    let Ok((_, _, left)) = replay(input) else {
+    let Ok(left) = replay(input) else {
         // The seating rule reports the line; count who left from the lines themselves.
         let left: Vec<&str> = input
             .msgs

@@ -46,7 +46,10 @@ fn messages(input: &Input<'_>) -> Verdict {
     if let Some(f) = unknown_line(input, &examples()) {
         return Verdict::new(title, Some(f));
     }
-    for (forms, example) in [(&LINEAR, "0:00:03.046163 (линейный)"), (&MULTI, "0:00:01.092300 (многопроцессный)")] {
+    for (forms, example) in [
+        (&LINEAR, "0:00:03.046163 (линейный)"),
+        (&MULTI, "0:00:01.092300 (многопроцессный)"),
+    ] {
         let found = find(input, forms);
         if found.len() != 1 {
             let actual = if found.is_empty() {
@@ -107,11 +110,7 @@ fn faster(input: &Input<'_>) -> Verdict {
         find(input, &LINEAR).first().and_then(|m| m.duration()),
         find(input, &MULTI).first().and_then(|m| m.duration()),
     ) else {
-        return Verdict::fail(
-            title,
-            input.t("оба времени", "both timings"),
-            input.none(),
-        );
+        return Verdict::fail(title, input.t("оба времени", "both timings"), input.none());
     };
     // Free cores: the machine's, less what other programs keep busy (the load average).
     let free = input.cores as f64 - input.load;
@@ -135,12 +134,7 @@ fn faster(input: &Input<'_>) -> Verdict {
     }
     if multi < linear {
         return Verdict::pass(title).noting(input.t(
-            &format!(
-                "ускорение ×{:.1} на {} ядрах",
-                linear / multi,
-                input.cores
-            )
-            .replace('.', ","),
+            &format!("ускорение ×{:.1} на {} ядрах", linear / multi, input.cores).replace('.', ","),
             &format!("×{:.1} faster on {} cores", linear / multi, input.cores),
         ));
     }

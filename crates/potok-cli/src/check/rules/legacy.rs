@@ -11,7 +11,10 @@ const LETTERS: &str = "abcdefghij";
 const DEPOSITED: &str = "Deposited #, new balance is #";
 const WITHDREW: &str = "Withdrew #, new balance is #";
 const ARRIVED: [&str; 2] = ["Посетитель номер # прибыл", "Посетитель номер # прибыл."];
-const SAT: [&str; 2] = ["Посетитель номер # сел за стол #", "Посетитель номер # сел за стол #."];
+const SAT: [&str; 2] = [
+    "Посетитель номер # сел за стол #",
+    "Посетитель номер # сел за стол #.",
+];
 const WAITS: [&str; 2] = [
     "Посетитель номер # ожидает свободный стол",
     "Посетитель номер # ожидает свободный стол.",
@@ -162,7 +165,10 @@ fn account_lines(input: &Input<'_>) -> Verdict {
     let mut balance = 1000;
     for m in &input.msgs {
         let n = m.numbers();
-        let (amount, shown) = (n.first().copied().unwrap_or(0), n.get(1).copied().unwrap_or(0));
+        let (amount, shown) = (
+            n.first().copied().unwrap_or(0),
+            n.get(1).copied().unwrap_or(0),
+        );
         let (want, verb) = if m.norm == DEPOSITED {
             (balance + amount, "Deposited")
         } else {
@@ -295,10 +301,7 @@ fn customers_seating(input: &Input<'_>) -> Verdict {
         } else if is(m, &SAT) {
             let table = m.numbers().get(1).copied().unwrap_or(0);
             if !arrived.contains(&c) {
-                return Verdict::new(
-                    title,
-                    Some(fail(format!("Посетитель номер {c} прибыл"), m)),
-                );
+                return Verdict::new(title, Some(fail(format!("Посетитель номер {c} прибыл"), m)));
             }
             if let Some(other) = at.get(&table) {
                 return Verdict::new(
@@ -351,7 +354,11 @@ fn customers_seating(input: &Input<'_>) -> Verdict {
         }
     }
     if let Some(c) = arrived.iter().find(|c| !done.contains(c)) {
-        return Verdict::fail(title, format!("Посетитель номер {c} покушал и ушёл"), input.none());
+        return Verdict::fail(
+            title,
+            format!("Посетитель номер {c} покушал и ушёл"),
+            input.none(),
+        );
     }
     Verdict::pass(title)
 }
@@ -372,7 +379,10 @@ fn parse_dict(text: &str) -> Option<BTreeMap<String, i64>> {
     let mut map = BTreeMap::new();
     for pair in inner.split(',').filter(|p| !p.trim().is_empty()) {
         let (key, value) = pair.split_once(':')?;
-        let key = key.trim().trim_matches(|c| c == '\'' || c == '"').to_owned();
+        let key = key
+            .trim()
+            .trim_matches(|c| c == '\'' || c == '"')
+            .to_owned();
         map.insert(key, value.trim().parse().ok()?);
     }
     Some(map)

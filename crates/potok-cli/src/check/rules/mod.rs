@@ -236,9 +236,7 @@ const CLOSE: usize = 3;
 /// The message of the task `text` was meant to be, when it is a few letters off one.
 fn corrected(text: &str, templates: &[String]) -> Option<String> {
     let norm = normalize(text);
-    let best = templates
-        .iter()
-        .min_by_key(|t| levenshtein(t, &norm))?;
+    let best = templates.iter().min_by_key(|t| levenshtein(t, &norm))?;
     let runs = digit_runs(text);
     let close = CLOSE.min(norm.chars().count() / 8);
     if levenshtein(best, &norm) > close || best.matches('#').count() != runs.len() {
@@ -268,7 +266,13 @@ fn split_glued(text: &str, templates: &[String]) -> Option<Vec<String>> {
         .map(|(i, _)| i)
         .chain([text.len()])
         .collect();
-    fn go(text: &str, bounds: &[usize], from: usize, templates: &[String], depth: usize) -> Option<Vec<String>> {
+    fn go(
+        text: &str,
+        bounds: &[usize],
+        from: usize,
+        templates: &[String],
+        depth: usize,
+    ) -> Option<Vec<String>> {
         let start = bounds[from];
         if start == text.len() {
             return Some(Vec::new());
@@ -356,7 +360,10 @@ pub(crate) fn unknown_line(input: &Input<'_>, examples: &[String]) -> Option<Fai
     if input.unknown.len() > 1 {
         why.push(input.t(
             &format!("Строк не из задания ещё: {}.", input.unknown.len() - 1),
-            &format!("{} more line(s) not from the task.", input.unknown.len() - 1),
+            &format!(
+                "{} more line(s) not from the task.",
+                input.unknown.len() - 1
+            ),
         ));
     }
     Some(Failure {
@@ -521,7 +528,10 @@ mod tests {
         assert_eq!(msgs.len(), 2);
         assert!(unknown.is_empty(), "{unknown:?}");
         assert_eq!(glued.len(), 1);
-        assert_eq!(glued[0].pieces[1], "Sir Galahad, сражается 5 день(дня)..., осталось 0 воинов.");
+        assert_eq!(
+            glued[0].pieces[1],
+            "Sir Galahad, сражается 5 день(дня)..., осталось 0 воинов."
+        );
     }
 
     #[test]
