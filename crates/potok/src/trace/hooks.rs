@@ -40,6 +40,7 @@ pub(crate) fn cat_of(kind: ResourceKind) -> &'static str {
         | ResourceKind::LifoQueue
         | ResourceKind::PriorityQueue
         | ResourceKind::SimpleQueue => "queue",
+        ResourceKind::Future => "future",
     }
 }
 
