@@ -56,6 +56,8 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(all(target_os = "linux", feature = "cluster"))]
+pub mod cluster;
 pub mod deadlock;
 #[cfg(target_os = "linux")]
 pub mod process;

@@ -31,6 +31,9 @@ pub fn main<R>(body: impl FnOnce() -> R) -> R {
     // A child process started by potok::process runs its worker here and never returns.
     #[cfg(target_os = "linux")]
     crate::process::init();
+    // A worker of a cluster pool (POTOK_WORKER=url) serves its broker here and never returns.
+    #[cfg(all(target_os = "linux", feature = "cluster"))]
+    crate::cluster::init();
     let me = registry::current_thread();
     let outcome = panic::catch_unwind(AssertUnwindSafe(body));
     wait_for_non_daemon_threads(me.ident());
