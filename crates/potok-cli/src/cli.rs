@@ -17,7 +17,7 @@ use crate::lessons::knights::KnightSpec;
     arg_required_else_help = true,
     after_help = "Exit codes: 0 done; 1 the lesson failed while running; 2 bad input."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
@@ -26,7 +26,7 @@ pub struct Cli {
 
 /// Flags every lesson takes.
 #[derive(Debug, Args)]
-pub struct Global {
+pub(crate) struct Global {
     /// Language of the lesson's messages [default: from LC_ALL, LC_MESSAGES or LANG]
     #[arg(long, global = true, value_enum)]
     pub lang: Option<Lang>,
@@ -40,7 +40,7 @@ pub struct Global {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// 10_1: write four files one after another, then in four threads, and time both
     WriteWords {
         /// Folder for example1.txt … example8.txt
@@ -100,7 +100,7 @@ pub enum Command {
 
 /// Parses the command line. Help and version are printed and the process exits 0; bad input
 /// becomes one line (exit code 2).
-pub fn parse() -> CliResult<Cli> {
+pub(crate) fn parse() -> CliResult<Cli> {
     Cli::try_parse().map_err(|err| {
         use clap::error::ErrorKind;
         match err.kind() {

@@ -26,7 +26,7 @@ pub(crate) use say;
 ///
 /// When the reader of a pipe has gone (`potok tour | head`), the program ends quietly with
 /// exit code 0, as command-line tools do, instead of panicking in every thread.
-pub fn line(text: impl Display) {
+pub(crate) fn line(text: impl Display) {
     let write = || writeln!(std::io::stdout().lock(), "{text}");
     let bar = active().clone();
     let written = match bar {
@@ -43,12 +43,12 @@ pub fn line(text: impl Display) {
 }
 
 /// A progress bar for the lesson's long work; drawn only on a terminal, removed when dropped.
-pub struct Progress {
+pub(crate) struct Progress {
     bar: ProgressBar,
 }
 
 impl Progress {
-    pub fn new(total: u64, label: &str) -> Progress {
+    pub(crate) fn new(total: u64, label: &str) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {elapsed}")
@@ -61,7 +61,7 @@ impl Progress {
     }
 
     /// Counts `n` more units done.
-    pub fn inc(&self, n: u64) {
+    pub(crate) fn inc(&self, n: u64) {
         self.bar.inc(n);
     }
 }

@@ -8,7 +8,7 @@ use rand::SeedableRng;
 
 /// The language of the lesson's messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
+pub(crate) enum Lang {
     /// The course's Russian, word for word.
     Ru,
     /// The same lines in English.
@@ -17,7 +17,7 @@ pub enum Lang {
 
 impl Lang {
     /// From the locale: the first of LC_ALL, LC_MESSAGES, LANG that is set; `ru*` is Russian.
-    pub fn from_env() -> Lang {
+    pub(crate) fn from_env() -> Lang {
         let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
             .iter()
             .filter_map(|var| std::env::var(var).ok())
@@ -33,7 +33,7 @@ impl Lang {
 
 /// The settings a lesson runs with.
 #[derive(Debug, Clone)]
-pub struct Context {
+pub(crate) struct Context {
     pub lang: Lang,
     pub time_scale: f64,
     /// `--seed`, or one drawn for this run: every lesson of a run draws from the same seed, so
@@ -44,7 +44,7 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(lang: Lang, time_scale: f64, seed: Option<u64>) -> Self {
+    pub(crate) fn new(lang: Lang, time_scale: f64, seed: Option<u64>) -> Self {
         Context {
             lang,
             time_scale,
@@ -54,18 +54,18 @@ impl Context {
     }
 
     /// Sleeps `seconds` of the course's time, scaled by `--time-scale`.
-    pub fn sleep(&self, seconds: f64) {
+    pub(crate) fn sleep(&self, seconds: f64) {
         potok::sleep(self.scaled(seconds));
     }
 
     /// `seconds` of the course's time, scaled by `--time-scale`.
-    pub fn scaled(&self, seconds: f64) -> Duration {
+    pub(crate) fn scaled(&self, seconds: f64) -> Duration {
         Duration::from_secs_f64(seconds * self.time_scale)
     }
 
     /// A random generator for the lesson, from the run's seed; a drawn seed is printed on
     /// stderr (once per run) so that the run can be repeated.
-    pub fn rng(&self) -> StdRng {
+    pub(crate) fn rng(&self) -> StdRng {
         if let Some(drawn) = &self.drawn {
             let seed = self.seed;
             drawn.call_once(|| eprintln!("seed: {seed} (repeat this run with --seed {seed})"));

@@ -4,7 +4,7 @@ use std::fmt;
 
 /// Why a command did not succeed.
 #[derive(Debug)]
-pub enum CliError {
+pub(crate) enum CliError {
     /// Bad input: exit code 2.
     Usage(String),
     /// The lesson failed while running: exit code 1.
@@ -12,7 +12,7 @@ pub enum CliError {
 }
 
 impl CliError {
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => 2,
             CliError::Failed(_) => 1,
@@ -34,4 +34,4 @@ impl From<potok::Panicked> for CliError {
     }
 }
 
-pub type CliResult<T = ()> = Result<T, CliError>;
+pub(crate) type CliResult<T = ()> = Result<T, CliError>;

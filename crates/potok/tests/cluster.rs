@@ -2,19 +2,20 @@
 //! workers, killed, stopped and foreign workers, a broker killed mid-map, a task that always
 //! crashes, two pools sharing workers, a pool dropped mid-map, bad URLs.
 //!
-//! Runs with `harness = false` (see `common/mod.rs`): the local workers are this executable
+//! Runs with `harness = false` (see `support/mod.rs`): the local workers are this executable
 //! again, so `main` must dispatch them first.
 
-mod common;
 mod redis_server;
+mod support;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use potok::cluster::{ConnectError, MapError, Pool, TaskErrorKind, WorkerError};
 use redis_server::RedisServer;
+use support::case;
 
 fn square(x: u64) -> u64 {
     x * x
@@ -473,20 +474,18 @@ fn bad_urls_and_unreachable_brokers_are_one_clear_error() {
     assert!(err.to_string().contains("500ms"), "{err}");
 }
 
-fn main() {
+fn main() -> ExitCode {
+    // The local workers are this executable again: they serve the broker from here.
     potok::cluster::init();
-    common::run(
-        &[
-            case!(map_20000_items_with_three_workers_in_order),
-            case!(a_sigkilled_worker_loses_its_task_to_another),
-            case!(a_sigstopped_worker_loses_its_task_and_its_late_answer_is_dropped),
-            case!(redis_killed_mid_map_fails_the_call_in_bounded_time),
-            case!(a_worker_of_another_build_refuses_and_the_error_says_so),
-            case!(a_task_that_always_crashes_ends_in_the_dead_letter_stream),
-            case!(two_pools_share_the_workers),
-            case!(a_dropped_pool_leaves_nothing_in_redis),
-            case!(bad_urls_and_unreachable_brokers_are_one_clear_error),
-        ],
-        Duration::from_secs(90),
-    );
+    support::run([
+        case!(map_20000_items_with_three_workers_in_order),
+        case!(a_sigkilled_worker_loses_its_task_to_another),
+        case!(a_sigstopped_worker_loses_its_task_and_its_late_answer_is_dropped),
+        case!(redis_killed_mid_map_fails_the_call_in_bounded_time),
+        case!(a_worker_of_another_build_refuses_and_the_error_says_so),
+        case!(a_task_that_always_crashes_ends_in_the_dead_letter_stream),
+        case!(two_pools_share_the_workers),
+        case!(a_dropped_pool_leaves_nothing_in_redis),
+        case!(bad_urls_and_unreachable_brokers_are_one_clear_error),
+    ])
 }

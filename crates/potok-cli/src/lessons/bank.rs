@@ -69,7 +69,7 @@ fn rngs(ctx: &Context) -> (StdRng, StdRng) {
 }
 
 /// `potok bank` and `potok bank --faithful`.
-pub fn run(ctx: &Context, faithful_version: bool) -> CliResult {
+pub(crate) fn run(ctx: &Context, faithful_version: bool) -> CliResult {
     if !faithful_version {
         let balance = correct(ctx, rngs(ctx))?;
         final_balance(ctx, balance);
@@ -88,14 +88,14 @@ pub fn run(ctx: &Context, faithful_version: bool) -> CliResult {
 }
 
 /// What the faithful program did.
-pub enum Faithful {
+pub(crate) enum Faithful {
     /// It ended, with this balance.
     Finished(i64),
     /// It hung; the detector caught it.
     Hung(potok::DeadlockError),
 }
 
-pub fn hang_note(ctx: &Context) -> &'static str {
+pub(crate) fn hang_note(ctx: &Context) -> &'static str {
     match ctx.lang {
         Lang::Ru => {
             "potok: здесь программа курса зависла бы: take ждёт освобождения замка, \
@@ -157,7 +157,7 @@ impl FaithfulBank {
 
 /// How the faithful program's two threads are scheduled.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Schedule {
+pub(crate) enum Schedule {
     /// As the course starts them: both at once.
     Together,
     /// `take` starts once `deposit` has finished (a schedule the OS may choose; the one under
@@ -166,7 +166,7 @@ pub enum Schedule {
 }
 
 /// Runs the course's program; `print` says whether it prints its lines.
-pub fn faithful(
+pub(crate) fn faithful(
     ctx: &Context,
     (mut r1, mut r2): (StdRng, StdRng),
     print: bool,

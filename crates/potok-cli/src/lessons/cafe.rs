@@ -15,7 +15,7 @@ use crate::context::{Context, Lang};
 use crate::error::{CliError, CliResult};
 
 /// The course's guests, in order of arrival.
-pub const GUESTS: [&str; 12] = [
+pub(crate) const GUESTS: [&str; 12] = [
     "Maria",
     "Oleg",
     "Vakhtang",
@@ -31,7 +31,7 @@ pub const GUESTS: [&str; 12] = [
 ];
 
 /// The course's number of tables.
-pub const TABLES: usize = 5;
+pub(crate) const TABLES: usize = 5;
 
 /// The course's `Guest(Thread)`: eats for a random 3..=10 seconds, then leaves.
 struct Guest {
@@ -180,7 +180,7 @@ fn closed<E: std::fmt::Display>(err: E) -> CliError {
     CliError::Failed(format!("the waiting line: {err}"))
 }
 
-pub fn run(ctx: &Context, tables: usize, names: &[String]) -> CliResult {
+pub(crate) fn run(ctx: &Context, tables: usize, names: &[String]) -> CliResult {
     if tables == 0 {
         return Err(CliError::Usage("--tables must be at least 1".to_owned()));
     }

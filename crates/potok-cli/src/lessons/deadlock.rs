@@ -15,7 +15,7 @@ use crate::error::{CliError, CliResult};
 
 /// Which deadlock to show.
 #[derive(Debug, Clone, clap::Subcommand)]
-pub enum Scenario {
+pub(crate) enum Scenario {
     /// Two threads take two locks in opposite order
     Abba,
     /// N philosophers, each holding the left fork and waiting for the right one
@@ -32,7 +32,7 @@ pub enum Scenario {
     Bank,
 }
 
-pub fn run(ctx: &Context, scenario: &Scenario) -> CliResult {
+pub(crate) fn run(ctx: &Context, scenario: &Scenario) -> CliResult {
     // The lesson prints the report itself, on stdout; the failing thread's panic is expected.
     potok::deadlock::set_print_reports(false);
     potok::set_excepthook(|_| {});

@@ -16,11 +16,11 @@ use crate::error::{CliError, CliResult};
 use crate::timedelta;
 
 /// Runs of each measurement; the best counts.
-pub const REPEAT: u32 = 3;
+pub(super) const REPEAT: u32 = 3;
 
 /// CPython does this many times less work per thread than Rust (it is about that much slower per
 /// square), so both halves of the table take comparable time.
-pub const PYTHON_SHARE: u64 = 20;
+pub(super) const PYTHON_SHARE: u64 = 20;
 
 /// The same work in CPython: prints the best sequential, threaded and process-pool wall times,
 /// in seconds. Arguments: threads (and processes), squares per piece, repeats.
@@ -189,14 +189,14 @@ fn python_times(threads: usize, squares: u64) -> Option<Times> {
 }
 
 /// The default `--threads`: the number of cores.
-pub fn default_threads() -> usize {
+pub(super) fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// Millions of squares that take a Rust thread at least `target` on this machine and build
 /// (a release build is some thirty times faster than a debug one): for the tour, which must be
 /// quick and still show the speedup.
-pub fn calibrated_work(target: Duration) -> u64 {
+pub(super) fn calibrated_work(target: Duration) -> u64 {
     let per_million = best(|| {
         black_box(sum_of_squares(black_box(1_000_000)));
     });
@@ -206,7 +206,7 @@ pub fn calibrated_work(target: Duration) -> u64 {
 
 /// Runs the lesson: `work_millions` millions of squares per thread in Rust, and
 /// `python_squares` (default: a [`PYTHON_SHARE`]th of that) per thread in CPython.
-pub fn run(
+pub(super) fn run(
     ctx: &Context,
     threads: Option<usize>,
     work_millions: u64,

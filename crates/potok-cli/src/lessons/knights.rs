@@ -9,7 +9,7 @@ const ENEMIES: u32 = 100;
 
 /// A knight given on the command line (`--knight "Name:power"`).
 #[derive(Debug, Clone)]
-pub struct KnightSpec {
+pub(crate) struct KnightSpec {
     pub name: String,
     pub power: u32,
 }
@@ -56,7 +56,7 @@ impl potok::Run for Knight {
     }
 }
 
-pub fn run(ctx: &Context, specs: &[KnightSpec]) -> CliResult {
+pub(crate) fn run(ctx: &Context, specs: &[KnightSpec]) -> CliResult {
     let defaults = [
         KnightSpec {
             name: "Sir Lancelot".into(),

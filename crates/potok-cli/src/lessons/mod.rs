@@ -1,20 +1,20 @@
 //! One file per lesson; `run` sends each command to its lesson.
 
-pub mod bank;
-pub mod cafe;
-pub mod deadlock;
+pub(crate) mod bank;
+pub(crate) mod cafe;
+pub(crate) mod deadlock;
 mod gil;
-pub mod knights;
-pub mod read_files;
+pub(crate) mod knights;
+pub(crate) mod read_files;
 mod tour;
-pub mod write_words;
+pub(crate) mod write_words;
 
 use crate::cli::{Cli, Command};
 use crate::context::{Context, Lang};
 use crate::error::CliResult;
 
 /// Runs the command the user asked for.
-pub fn run(cli: &Cli) -> CliResult {
+pub(crate) fn run(cli: &Cli) -> CliResult {
     let lang = cli.global.lang.unwrap_or_else(Lang::from_env);
     let default_scale = match cli.command {
         Command::Tour => tour::TIME_SCALE,

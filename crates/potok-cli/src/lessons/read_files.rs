@@ -15,10 +15,10 @@ use crate::timedelta;
 
 /// Lines per generated file when `--lines` is not given: the linear read of all four takes
 /// about a second on a 2-vCPU VM.
-pub const DEFAULT_LINES: u64 = 3_000_000;
+pub(crate) const DEFAULT_LINES: u64 = 3_000_000;
 
 /// `file 1.txt` … `file 4.txt`, as in the course.
-pub fn file_names() -> Vec<String> {
+pub(crate) fn file_names() -> Vec<String> {
     (1..=4).map(|n| format!("file {n}.txt")).collect()
 }
 
@@ -28,7 +28,7 @@ pub fn file_names() -> Vec<String> {
 /// # Panics
 ///
 /// If the file cannot be read (in a pool worker, that is the task's error).
-pub fn read_info(name: String) -> u64 {
+pub(crate) fn read_info(name: String) -> u64 {
     let file = File::open(&name).unwrap_or_else(|e| panic!("cannot read {name}: {e}"));
     let mut all_data = Vec::new();
     for line in BufReader::new(file).lines() {
@@ -39,7 +39,7 @@ pub fn read_info(name: String) -> u64 {
 
 /// What generated file number `n` (1-based) holds: `lines` consecutive integers, one per line,
 /// continuing from the previous file (file 1 starts at 1).
-pub fn first_number(n: u64, lines: u64) -> u64 {
+pub(crate) fn first_number(n: u64, lines: u64) -> u64 {
     (n - 1) * lines + 1
 }
 
@@ -65,7 +65,7 @@ fn generate_missing(dir: &Path, lines: u64) -> io::Result<()> {
     Ok(())
 }
 
-pub fn run(ctx: &Context, dir: &Path, lines: u64) -> CliResult {
+pub(crate) fn run(ctx: &Context, dir: &Path, lines: u64) -> CliResult {
     check_dir(dir)?;
     generate_missing(dir, lines).map_err(|e| {
         CliError::Failed(format!("cannot write the files in {}: {e}", dir.display()))

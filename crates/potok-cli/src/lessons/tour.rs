@@ -5,7 +5,7 @@ use crate::context::{Context, Lang};
 use crate::error::{CliError, CliResult};
 
 /// The tour's default `--time-scale`: a hundred times faster than the course.
-pub const TIME_SCALE: f64 = 0.01;
+pub(super) const TIME_SCALE: f64 = 0.01;
 
 /// How long one Rust thread's share of `gil` takes in the tour (the amount is calibrated to it,
 /// since debug and release builds differ thirtyfold), and CPython's fixed share, which takes
@@ -16,7 +16,7 @@ const TOUR_GIL_PYTHON_SQUARES: u64 = 600_000;
 /// Lines per file for read-files in the tour: small, so it is quick.
 const TOUR_LINES: u64 = 20_000;
 
-pub fn run(ctx: &Context) -> CliResult {
+pub(super) fn run(ctx: &Context) -> CliResult {
     // A fresh private folder (not a guessable name another user could prepare), removed after.
     let dir = tempfile::Builder::new()
         .prefix("potok-tour-")

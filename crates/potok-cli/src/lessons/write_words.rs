@@ -26,7 +26,7 @@ const THREADED: [(u32, &str); 4] = [
 ];
 
 /// The line the course writes for word number `n`.
-pub fn word_line(lang: Lang, n: u32) -> String {
+pub(crate) fn word_line(lang: Lang, n: u32) -> String {
     match lang {
         Lang::Ru => format!("Какое-то слово № {n}"),
         Lang::En => format!("Some word No. {n}"),
@@ -56,7 +56,7 @@ fn write_words(
     Ok(())
 }
 
-pub fn run(ctx: &Context, dir: &Path) -> CliResult {
+pub(crate) fn run(ctx: &Context, dir: &Path) -> CliResult {
     check_writable(dir)?;
     let failed = |e: io::Error| CliError::Failed(format!("cannot write in {}: {e}", dir.display()));
 
