@@ -278,6 +278,7 @@ fn other_build() -> PathBuf {
     copy
 }
 
+#[derive(Debug)]
 struct KillOnDrop(Child);
 
 impl Drop for KillOnDrop {

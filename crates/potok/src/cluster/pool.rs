@@ -645,7 +645,7 @@ impl Pool {
     {
         match self.submit(f, vec![arg], 1, false) {
             Ok(results) => Ok(AsyncResult::new(results)),
-            Err(mut items) => Err(Closed(items.pop().expect("one item"))),
+            Err(mut items) => Err(Closed::new(items.pop().expect("one item"))),
         }
     }
 

@@ -16,9 +16,9 @@ const PACKAGE_HINT: &str = "redis-server not found: install Debian's package `re
      (apt-get install -y redis-server) or set POTOK_REDIS_SERVER to a redis-server binary";
 
 /// A running redis-server of our own.
-pub struct RedisServer {
+pub(crate) struct RedisServer {
     child: Option<Child>,
-    pub port: u16,
+    pub(crate) port: u16,
 }
 
 fn on_path(name: &str) -> Option<PathBuf> {
@@ -81,7 +81,7 @@ fn pong(port: u16) -> bool {
 
 impl RedisServer {
     /// Starts one and waits until it answers (at most 10 s).
-    pub fn start() -> RedisServer {
+    pub(crate) fn start() -> RedisServer {
         let bin = binary();
         for _ in 0..5 {
             let port = free_port();
@@ -127,12 +127,12 @@ impl RedisServer {
     }
 
     /// `redis://127.0.0.1:PORT/0`.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
     }
 
     /// Kills it at once (SIGKILL) and reaps it.
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
@@ -140,7 +140,7 @@ impl RedisServer {
     }
 
     /// The server's pid, while it runs.
-    pub fn pid(&self) -> Option<u32> {
+    pub(crate) fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
     }
 }
