@@ -135,6 +135,11 @@ pub(crate) fn current_ident() -> Option<u64> {
         .flatten()
 }
 
+/// The calling thread's record, if it is registered (without registering it).
+pub(crate) fn current_known() -> Option<Thread> {
+    CURRENT.try_with(|c| c.get().cloned()).ok().flatten()
+}
+
 /// The caller's ident and name for a trace lane, without registering a foreign thread
 /// (its std name, or `Thread ident N`).
 pub(crate) fn describe_current() -> (u64, String) {
@@ -281,9 +286,7 @@ fn register_unknown_caller() -> Thread {
 
 #[cfg(target_os = "linux")]
 fn native_thread_id() -> u64 {
-    // SAFETY: gettid has no preconditions and cannot fail.
-    let tid = unsafe { libc::gettid() };
-    tid as u64
+    rustix::thread::gettid().as_raw_nonzero().get() as u64
 }
 
 #[cfg(not(target_os = "linux"))]
