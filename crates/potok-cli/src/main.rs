@@ -9,6 +9,7 @@
 //! | 1 | the lesson failed while running (an I/O error, a panicked thread); one line on stderr |
 //! | 2 | bad input: an unknown flag, a bad value, a folder that cannot be written; one line on stderr |
 
+mod check;
 mod cli;
 mod console;
 mod context;
