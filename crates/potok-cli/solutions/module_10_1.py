@@ -1,6 +1,4 @@
-# 10_1 "Создание потоков": potok's own solution of the task, in Python.
-# write_words writes word_count lines and sleeps 0.1 s after each; four calls one after
-# another, then four threads started together and joined.
+# Модуль 10, задача 10_1 «Создание потоков»: решение проекта potok.
 from datetime import datetime
 from threading import Thread
 from time import sleep
@@ -8,12 +6,13 @@ from time import sleep
 
 def write_words(word_count, file_name):
     with open(file_name, 'w', encoding='utf-8') as file:
-        for i in range(1, word_count + 1):
-            file.write(f'Какое-то слово № {i}\n')
+        for number in range(1, word_count + 1):
+            file.write(f'Какое-то слово № {number}\n')
             sleep(0.1)
     print(f'Завершилась запись в файл {file_name}')
 
 
+# Функции: одна за другой.
 start = datetime.now()
 write_words(10, 'example1.txt')
 write_words(30, 'example2.txt')
@@ -21,6 +20,7 @@ write_words(200, 'example3.txt')
 write_words(100, 'example4.txt')
 print(f'Работа функций {datetime.now() - start}')
 
+# Потоки: все четыре запущены, потом дождались каждого.
 start = datetime.now()
 threads = [
     Thread(target=write_words, args=(10, 'example5.txt')),

@@ -1,25 +1,29 @@
-# 10_2 "Потоки на классах": potok's own solution of the task, in Python.
-# A Knight is a Thread subclass; each fights its own 100 enemies, one day (1 s) at a time.
+# Модуль 10, задача 10_2 «Потоки на классах»: решение проекта potok.
 from threading import Thread
 from time import sleep
 
 
+def say(line):
+    # Одна запись на строку: print(line) пишет текст и '\n' двумя вызовами, и строки
+    # двух рыцарей, напечатанные в одно мгновение, могли бы склеиться.
+    print(line + '\n', end='')
+
+
 class Knight(Thread):
     def __init__(self, name, power):
-        super().__init__()
-        self.name = name
+        super().__init__(name=name)
         self.power = power
 
     def run(self):
-        print(f'{self.name}, на нас напали!')
+        say(f'{self.name}, на нас напали!')
         enemies = 100
         days = 0
         while enemies > 0:
             sleep(1)
             days += 1
             enemies = max(enemies - self.power, 0)
-            print(f'{self.name}, сражается {days} день(дня)..., осталось {enemies} воинов.')
-        print(f'{self.name} одержал победу спустя {days} дней(дня)!')
+            say(f'{self.name}, сражается {days} день(дня)..., осталось {enemies} воинов.')
+        say(f'{self.name} одержал победу спустя {days} дней(дня)!')
 
 
 first_knight = Knight('Sir Lancelot', 10)

@@ -1,7 +1,4 @@
-# 10_4 "Очереди для обмена данными между потоками": potok's own solution of the task, in Python.
-# Guests are Thread subclasses that eat 3..10 s; guests who find no free table wait in a
-# Queue. Instead of polling is_alive() in a busy loop (a core at 100% all evening), each guest
-# puts itself on a second queue when done, and the waiter sleeps in get() until one does.
+# Модуль 10, задача 10_4 «Очереди для обмена данными между потоками»: решение проекта potok.
 from queue import Queue
 from random import randint
 from threading import Thread
@@ -16,51 +13,47 @@ class Table:
 
 class Guest(Thread):
     def __init__(self, name):
-        super().__init__()
-        self.name = name
-        self.done = None
+        super().__init__(name=name)
 
     def run(self):
         sleep(randint(3, 10))
-        self.done.put(self)
 
 
 class Cafe:
     def __init__(self, *tables):
         self.queue = Queue()
         self.tables = tables
-        self.done = Queue()
 
-    def seat(self, table, guest):
-        table.guest = guest
-        guest.done = self.done
-        guest.start()
+    def free_table(self):
+        for table in self.tables:
+            if table.guest is None:
+                return table
+        return None
 
     def guest_arrival(self, *guests):
         for guest in guests:
-            table = next((t for t in self.tables if t.guest is None), None)
-            if table is not None:
-                self.seat(table, guest)
-                print(f'{guest.name} сел(-а) за стол номер {table.number}')
-            else:
+            table = self.free_table()
+            if table is None:
                 self.queue.put(guest)
                 print(f'{guest.name} в очереди')
+            else:
+                table.guest = guest
+                guest.start()
+                print(f'{guest.name} сел(-а) за стол номер {table.number}')
 
     def discuss_guests(self):
-        while not self.queue.empty() or any(t.guest is not None for t in self.tables):
-            finished = {self.done.get()}
-            while not self.done.empty():
-                finished.add(self.done.get())
+        while not self.queue.empty() or any(table.guest for table in self.tables):
             for table in self.tables:
-                if table.guest in finished:
-                    table.guest.join()
+                if table.guest is not None and not table.guest.is_alive():
                     print(f'{table.guest.name} покушал(-а) и ушёл(ушла)')
                     print(f'Стол номер {table.number} свободен')
                     table.guest = None
-                if not self.queue.empty() and table.guest is None:
-                    guest = self.queue.get()
-                    print(f'{guest.name} вышел(-ла) из очереди и сел(-а) за стол номер {table.number}')
-                    self.seat(table, guest)
+                if table.guest is None and not self.queue.empty():
+                    table.guest = self.queue.get()
+                    print(f'{table.guest.name} вышел(-ла) из очереди и сел(-а) за стол номер {table.number}')
+                    table.guest.start()
+            # Официант не крутится впустую: заглядывает к столам раз в десятую секунды.
+            sleep(0.1)
 
 
 tables = [Table(number) for number in range(1, 6)]

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 /// Python's `str(timedelta)`: `H:MM:SS` plus `.ffffff` when there are microseconds, and
 /// `N day(s), ` in front past a day.
-pub fn format(d: Duration) -> String {
+pub(crate) fn format(d: Duration) -> String {
     let micros = d.as_micros();
     let (secs, frac) = (micros / 1_000_000, micros % 1_000_000);
     let (days, secs) = (secs / 86_400, secs % 86_400);

@@ -64,22 +64,22 @@ mod gate {
 
     /// Keeps threads alive until released.
     #[derive(Clone)]
-    pub struct Gate(Arc<(Mutex<bool>, Condvar)>);
+    pub(crate) struct Gate(Arc<(Mutex<bool>, Condvar)>);
 
-    pub fn release_channel() -> (Gate, Gate) {
+    pub(crate) fn release_channel() -> (Gate, Gate) {
         let gate = Gate(Arc::new((Mutex::new(false), Condvar::new())));
         (gate.clone(), gate)
     }
 
     impl Gate {
-        pub fn wait(&self) {
+        pub(crate) fn wait(&self) {
             let (lock, cv) = &*self.0;
             let mut open = lock.lock().unwrap();
             while !*open {
                 open = cv.wait(open).unwrap();
             }
         }
-        pub fn release(&self) {
+        pub(crate) fn release(&self) {
             let (lock, cv) = &*self.0;
             *lock.lock().unwrap() = true;
             cv.notify_all();

@@ -52,9 +52,13 @@ fn lock_acquire_release_and_locked() {
 #[test]
 fn lock_repr_names_state_and_name() {
     let lock = Lock::named("bank");
-    assert_eq!(format!("{lock:?}"), "<unlocked Lock 'bank'>");
+    assert_eq!(format!("{lock}"), "<unlocked Lock 'bank'>");
     lock.acquire();
-    assert_eq!(format!("{lock:?}"), "<locked Lock 'bank'>");
+    assert_eq!(format!("{lock}"), "<locked Lock 'bank'>");
+    assert_eq!(
+        format!("{lock:?}"),
+        r#"Lock { name: "bank", locked: true }"#
+    );
     lock.release().unwrap();
     assert!(Lock::new().name().starts_with("Lock-"));
 }

@@ -11,99 +11,33 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use potok::deadlock::{DeadlockError, DeadlockKind, ResourceKind};
+use potok::deadlock::{DeadlockError, DeadlockKind, ResourceKind, Role};
 use potok::{Barrier, Builder, Condition, Event, Lock, Mutex, Panicked, RLock, Semaphore};
-use support::Scenario;
+use support::case;
 
 fn main() -> ExitCode {
-    let scenarios = [
-        Scenario {
-            name: "abba_two_mutexes",
-            body: abba_two_mutexes,
-            reports: 1,
-        },
-        Scenario {
-            name: "abba_two_rlocks",
-            body: abba_two_rlocks,
-            reports: 1,
-        },
-        Scenario {
-            name: "abba_two_locks",
-            body: abba_two_locks,
-            reports: 1,
-        },
-        Scenario {
-            name: "ring_of_three",
-            body: ring_of_three,
-            reports: 1,
-        },
-        Scenario {
-            name: "five_philosophers",
-            body: five_philosophers,
-            reports: 1,
-        },
-        Scenario {
-            name: "lock_reacquired_alone",
-            body: lock_reacquired_alone,
-            reports: 1,
-        },
-        Scenario {
-            name: "mutex_relocked_same_thread",
-            body: mutex_relocked_same_thread,
-            reports: 1,
-        },
-        Scenario {
-            name: "event_nobody_sets",
-            body: event_nobody_sets,
-            reports: 1,
-        },
-        Scenario {
-            name: "threads_join_each_other",
-            body: threads_join_each_other,
-            reports: 1,
-        },
-        Scenario {
-            name: "condition_nobody_notifies",
-            body: condition_nobody_notifies,
-            reports: 1,
-        },
-        Scenario {
-            name: "barrier_too_few_parties",
-            body: barrier_too_few_parties,
-            reports: 1,
-        },
-        Scenario {
-            name: "semaphore_nobody_releases",
-            body: semaphore_nobody_releases,
-            reports: 1,
-        },
-        Scenario {
-            name: "lock_signal_after_signaller_ends",
-            body: lock_signal_after_signaller_ends,
-            reports: 1,
-        },
-        Scenario {
-            name: "lock_signal_given_is_no_deadlock",
-            body: lock_signal_given_is_no_deadlock,
-            reports: 0,
-        },
-        Scenario {
-            name: "lock_cycle_a_third_thread_breaks",
-            body: lock_cycle_a_third_thread_breaks,
-            reports: 0,
-        },
-        Scenario {
-            name: "timed_waits_are_never_reported",
-            body: timed_waits_are_never_reported,
-            reports: 0,
-        },
-        Scenario {
-            name: "report_and_wait_policy",
-            body: report_and_wait_policy,
-            reports: 1,
-        },
-    ];
-    support::run(&scenarios, Duration::from_secs(30))
+    support::run(
+        [
+            case!(abba_two_mutexes).reports(1),
+            case!(abba_two_rlocks).reports(1),
+            case!(abba_two_locks).reports(1),
+            case!(ring_of_three).reports(1),
+            case!(five_philosophers).reports(1),
+            case!(lock_reacquired_alone).reports(1),
+            case!(mutex_relocked_same_thread).reports(1),
+            case!(event_nobody_sets).reports(1),
+            case!(threads_join_each_other).reports(1),
+            case!(condition_nobody_notifies).reports(1),
+            case!(barrier_too_few_parties).reports(1),
+            case!(semaphore_nobody_releases).reports(1),
+            case!(lock_signal_after_signaller_ends).reports(1),
+            case!(lock_signal_given_is_no_deadlock).reports(0),
+            case!(lock_cycle_a_third_thread_breaks).reports(0),
+            case!(timed_waits_are_never_reported).reports(0),
+            case!(report_and_wait_policy).reports(1),
+        ]
+        .map(|test| test.limit(Duration::from_secs(30))),
+    )
 }
 
 fn deadlock_of(panicked: Panicked) -> DeadlockError {
@@ -189,6 +123,35 @@ fn abba_two_mutexes() {
         text.contains("thread 'B' holds Mutex 'b' and waits for Mutex 'a' (held by 'A')"),
         "{text}"
     );
+    // The same report as data: every fact of the text is a (thread, role, object) triple.
+    let mut facts: Vec<(String, Role, String)> = err
+        .relations()
+        .iter()
+        .map(|r| {
+            (
+                r.thread().name().to_owned(),
+                r.role(),
+                r.object().to_string(),
+            )
+        })
+        .collect();
+    facts.sort();
+    let expected = [
+        ("A", Role::Holds, "Mutex 'a'"),
+        ("A", Role::WaitsFor, "Mutex 'b'"),
+        ("B", Role::Holds, "Mutex 'b'"),
+        ("B", Role::WaitsFor, "Mutex 'a'"),
+    ];
+    assert_eq!(
+        facts,
+        expected.map(|(t, r, o)| (t.to_owned(), r, o.to_owned()))
+    );
+    let mut objects: Vec<String> = err.objects().iter().map(|o| o.to_string()).collect();
+    objects.sort();
+    assert_eq!(objects, ["Mutex 'a'", "Mutex 'b'"]);
+    let a = &err.thread("A").unwrap().holds()[0];
+    assert_eq!(err.holders_of(a)[0].name(), "A");
+    assert_eq!(err.waiters_for(a)[0].name(), "B");
 }
 
 fn abba_two_rlocks() {

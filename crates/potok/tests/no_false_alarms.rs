@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use potok::{Builder, Condition, Lock, LockGuard, Mutex, MutexGuard, RLock, RLockGuard};
-use support::Scenario;
+use support::case;
 
 const THREADS: usize = 4;
 const ACQUISITIONS: u64 = 100_000;
@@ -30,34 +30,16 @@ const ACQUISITIONS: u64 = 100_000;
 const CHECKPOINT_EVERY: u64 = 5_000;
 
 fn main() -> ExitCode {
-    let scenarios = [
-        Scenario {
-            name: "consistent_order_stress",
-            body: consistent_order_stress,
-            reports: 0,
-        },
-        Scenario {
-            name: "lock_signal_ping_pong",
-            body: lock_signal_ping_pong,
-            reports: 0,
-        },
-        Scenario {
-            name: "condition_ping_pong",
-            body: condition_ping_pong,
-            reports: 0,
-        },
-        Scenario {
-            name: "semaphore_and_event_ping_pong",
-            body: semaphore_and_event_ping_pong,
-            reports: 0,
-        },
-        Scenario {
-            name: "join_chains",
-            body: join_chains,
-            reports: 0,
-        },
-    ];
-    support::run(&scenarios, Duration::from_secs(240))
+    support::run(
+        [
+            case!(consistent_order_stress).reports(0),
+            case!(lock_signal_ping_pong).reports(0),
+            case!(condition_ping_pong).reports(0),
+            case!(semaphore_and_event_ping_pong).reports(0),
+            case!(join_chains).reports(0),
+        ]
+        .map(|test| test.limit(Duration::from_secs(240))),
+    )
 }
 
 /// The locks, in their one global order: a Lock, four Mutexes, an RLock.

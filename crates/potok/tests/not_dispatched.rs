@@ -3,12 +3,20 @@
 //! start children of its own (no fork bomb), and the parent gets an error that says what to add,
 //! quickly (no hang).
 
+mod support;
+
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use potok::process::{Pool, StartError};
+use support::case;
 
-fn main() {
+fn main() -> ExitCode {
     // Deliberately no `potok::process::init()` here.
+    support::run_without_init([case!(forgotten_entry_point_is_an_error)])
+}
+
+fn forgotten_entry_point_is_an_error() {
     let started = Instant::now();
     let err = Pool::new(1).expect_err("a child that runs the program cannot be a worker");
     let msg = err.to_string();
@@ -21,6 +29,4 @@ fn main() {
         "took {:?}",
         started.elapsed()
     );
-    println!("test forgotten_entry_point_is_an_error ... ok\n  ({msg})");
-    println!("\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n");
 }

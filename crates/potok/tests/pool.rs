@@ -1,15 +1,17 @@
 //! Pool: results and order, chunk sizes, panics, crashed and killed workers, recycling,
 //! terminate and drop (no child left behind), values that do not (de)serialize.
 //!
-//! Runs with `harness = false`: see `common/mod.rs`.
+//! Runs with `harness = false` on the shared runner: see `support/mod.rs`.
 
-mod common;
+mod support;
 
 use std::collections::HashSet;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use potok::process::{GetTimeoutError, MapError, Pool, StartError, TaskErrorKind};
 use serde::{Deserialize, Serialize};
+use support::case;
 
 fn square(x: u64) -> u64 {
     x * x
@@ -155,6 +157,20 @@ fn apply_and_async_result() {
     };
     assert_eq!(slow.get_timeout(Duration::from_secs(10)).unwrap(), 400);
 
+    // A timeout too long to represent is no deadline, not a panic.
+    let forever = pool.apply_async(square, 9).unwrap();
+    assert!(forever.wait_timeout(Duration::MAX));
+    assert_eq!(forever.get_timeout(Duration::MAX).unwrap(), 81);
+    let mut results = pool.imap(square, [1, 2]).unwrap();
+    assert_eq!(
+        results
+            .next_timeout(Duration::MAX)
+            .unwrap()
+            .unwrap()
+            .unwrap(),
+        1
+    );
+
     let failing = pool.apply_async(panic_on_seven, 7).unwrap();
     failing.wait();
     assert_eq!(failing.successful(), Ok(false));
@@ -244,7 +260,7 @@ fn an_aborting_worker_costs_one_task() {
         }
     }
     // The worker was replaced, and the pool still works.
-    assert!(common::eventually(Duration::from_secs(10), || pool
+    assert!(support::eventually(Duration::from_secs(10), || pool
         .pids()
         .len()
         == 2));
@@ -288,7 +304,7 @@ fn a_killed_worker_costs_one_task() {
         .map(|x| pool.apply_async(square, x).unwrap())
         .collect();
     assert!(
-        common::eventually(Duration::from_secs(10), || std::fs::read_to_string(&path)
+        support::eventually(Duration::from_secs(10), || std::fs::read_to_string(&path)
             .map(|s| !s.is_empty())
             .unwrap_or(false)),
         "the task never started"
@@ -325,13 +341,13 @@ fn an_idle_worker_that_dies_is_reaped_and_replaced() {
     }
     // No zombie is left, and a new worker takes its place, without any task being submitted.
     assert!(
-        common::eventually(Duration::from_secs(5), || {
-            let kids = common::children();
+        support::eventually(Duration::from_secs(5), || {
+            let kids = support::children();
             let pids = pool.pids();
             !kids.contains(&victim) && pids.len() == 2 && !pids.contains(&victim)
         }),
         "children {:?}, pool {:?}",
-        common::children(),
+        support::children(),
         pool.pids()
     );
     assert_eq!(pool.map(square, 0..10).unwrap()[3], 9);
@@ -350,7 +366,7 @@ fn maxtasksperchild_recycles_workers() {
         assert_eq!(pids.iter().filter(|p| *p == pid).count(), 2, "{pids:?}");
     }
     drop(pool);
-    common::assert_no_children(Duration::from_secs(5));
+    support::assert_no_children(Duration::from_secs(5));
 }
 
 static GREETING: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -397,7 +413,7 @@ fn initializer_runs_in_each_worker() {
         matches!(&err, StartError::InitializerArgument(m) if m.contains("Touchy does not serialize")),
         "{err}"
     );
-    common::assert_no_children(Duration::from_secs(5));
+    support::assert_no_children(Duration::from_secs(5));
 }
 
 /// Marks its arrival in `dir`, then waits (bounded) until the other worker has arrived too: it
@@ -466,7 +482,7 @@ fn terminate_kills_a_replacement_in_its_initializer() {
     // The worker retires after that task; its replacement hangs in the initializer.
     let slow = dir.join("slow");
     assert!(
-        common::eventually(Duration::from_secs(10), || std::fs::read_to_string(&slow)
+        support::eventually(Duration::from_secs(10), || std::fs::read_to_string(&slow)
             .map(|s| !s.is_empty())
             .unwrap_or(false)),
         "the replacement's initializer never started"
@@ -481,7 +497,7 @@ fn terminate_kills_a_replacement_in_its_initializer() {
         "terminate()+join() waited {:?} for the initializer",
         t.elapsed()
     );
-    common::assert_no_children(Duration::from_secs(1));
+    support::assert_no_children(Duration::from_secs(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -507,7 +523,7 @@ fn no_worker_holds_a_progress_memfd() {
             assert!(held.is_empty(), "worker {pid} holds {held:?}");
         }
     }
-    common::assert_no_children(Duration::from_secs(5));
+    support::assert_no_children(Duration::from_secs(5));
 }
 
 fn terminate_while_busy_leaves_no_child() {
@@ -527,19 +543,21 @@ fn terminate_while_busy_leaves_no_child() {
     }
     pool.join().unwrap();
     assert!(t.elapsed() < Duration::from_secs(5));
-    common::assert_no_children(Duration::from_secs(1));
+    support::assert_no_children(Duration::from_secs(1));
     assert_eq!(pool.map(square, [1]), Err(MapError::Closed));
-    assert!(pool.apply_async(square, 4).is_err_and(|c| c.0 == 4));
+    assert!(pool
+        .apply_async(square, 4)
+        .is_err_and(|c| c.into_inner() == 4));
 }
 
 fn drop_leaves_no_child() {
     let pool = Pool::new(2).unwrap();
     let pids = pool.pids();
     assert_eq!(pids.len(), 2);
-    assert_eq!(common::children().len(), 2);
+    assert_eq!(support::children().len(), 2);
     let _running = pool.apply_async(nap_ms, 20_000).unwrap();
     drop(pool);
-    common::assert_no_children(Duration::from_secs(1));
+    support::assert_no_children(Duration::from_secs(1));
     for pid in pids {
         assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
     }
@@ -555,7 +573,7 @@ fn close_then_join_finishes_the_work() {
     pool.join().unwrap();
     let got: Vec<u64> = pending.into_iter().map(|p| p.get().unwrap()).collect();
     assert_eq!(got, [0, 1, 4, 9, 16, 25]);
-    common::assert_no_children(Duration::from_secs(1));
+    support::assert_no_children(Duration::from_secs(1));
 }
 
 /// Serializes fine, refuses to serialize when `fail` is set.
@@ -775,7 +793,7 @@ fn corrupt_frames_and_unknown_functions() {
         .answer
         .expect("an answer");
     assert!(text.starts_with("DONE"), "{text}");
-    common::assert_no_children(Duration::from_secs(1));
+    support::assert_no_children(Duration::from_secs(1));
 }
 
 fn concurrent_callers_share_the_pool() {
@@ -805,12 +823,36 @@ fn concurrent_callers_share_the_pool() {
 }
 
 fn no_child_outlives_the_tests() {
-    common::assert_no_children(Duration::from_secs(2));
+    support::assert_no_children(Duration::from_secs(2));
 }
 
-fn main() {
-    common::run(
-        &[
+/// `Duration::MAX` means no limit, as on the thread side (`Instant::now() + timeout` panicked).
+fn duration_max_timeouts_mean_forever() {
+    let pool = Pool::new(1).unwrap();
+    let result = pool.apply_async(square, 3).unwrap();
+    assert!(result.wait_timeout(Duration::MAX));
+    assert_eq!(result.get_timeout(Duration::MAX).unwrap(), 9);
+    let mut ordered = pool.imap(square, [4, 5]).unwrap();
+    assert_eq!(
+        ordered.next_timeout(Duration::MAX).unwrap().unwrap(),
+        Ok(16)
+    );
+    assert_eq!(
+        ordered.next_timeout(Duration::MAX).unwrap().unwrap(),
+        Ok(25)
+    );
+    assert!(ordered.next_timeout(Duration::MAX).unwrap().is_none());
+    let mut unordered = pool.imap_unordered(square, [6]).unwrap();
+    assert_eq!(
+        unordered.next_timeout(Duration::MAX).unwrap().unwrap(),
+        Ok(36)
+    );
+    assert!(unordered.next_timeout(Duration::MAX).unwrap().is_none());
+}
+
+fn main() -> ExitCode {
+    support::run(
+        [
             case!(map_keeps_order),
             case!(chunksize_edge_cases),
             case!(imap_and_starmap),
@@ -832,8 +874,9 @@ fn main() {
             case!(bad_values_are_errors),
             case!(corrupt_frames_and_unknown_functions),
             case!(concurrent_callers_share_the_pool),
+            case!(duration_max_timeouts_mean_forever),
             case!(no_child_outlives_the_tests),
-        ],
-        Duration::from_secs(60),
-    );
+        ]
+        .map(|test| test.limit(Duration::from_secs(60))),
+    )
 }

@@ -2,18 +2,20 @@
 //! exitcode), Pipe and Connection across processes, and the IPC Queue with several producer and
 //! consumer processes.
 //!
-//! Runs with `harness = false`: see `common/mod.rs`.
+//! Runs with `harness = false` on the shared runner: see `support/mod.rs`.
 
-mod common;
+mod support;
 
 use std::collections::HashSet;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use potok::process::{
-    Connection, GetError, JoinTimeoutError, Pipe, Pool, Process, ProcessError, PutError, Queue,
-    RecvError, Run, TaskErrorKind,
+    Connection, JoinTimeoutError, Pipe, Pool, Process, ProcessError, PutTimeoutError, Queue,
+    RecvError, Run, TaskErrorKind, TryGetError, TryPutError,
 };
 use serde::{Deserialize, Serialize};
+use support::case;
 
 fn shout(word: String) -> String {
     word.to_uppercase()
@@ -59,7 +61,7 @@ fn process_function_way() {
     assert!(!p.is_alive());
     assert_eq!(p.exitcode(), Some(0));
     assert_eq!(p.join(), Err(ProcessError::AlreadyJoined));
-    common::assert_no_children(Duration::from_secs(2));
+    support::assert_no_children(Duration::from_secs(2));
 }
 
 fn process_class_way() {
@@ -90,7 +92,7 @@ fn process_failures() {
     let mut never = Process::new(shout, "x".to_string());
     assert_eq!(never.join(), Err(ProcessError::NotStarted));
     assert_eq!(never.exitcode(), None);
-    common::assert_no_children(Duration::from_secs(2));
+    support::assert_no_children(Duration::from_secs(2));
 }
 
 fn terminate_and_kill() {
@@ -123,7 +125,7 @@ fn terminate_and_kill() {
     let mut quick = Process::new(sleeps, 10);
     quick.start().unwrap();
     assert_eq!(quick.join_timeout(Duration::from_secs(5)), Ok(10));
-    common::assert_no_children(Duration::from_secs(2));
+    support::assert_no_children(Duration::from_secs(2));
 }
 
 fn dropped_process_is_reaped() {
@@ -131,7 +133,7 @@ fn dropped_process_is_reaped() {
     p.start().unwrap();
     drop(p);
     // The watcher thread reaps it when it ends: no zombie.
-    common::assert_no_children(Duration::from_secs(5));
+    support::assert_no_children(Duration::from_secs(5));
 }
 
 /// Starts a grandchild that sleeps, reports its pid through `path`, then sleeps itself.
@@ -160,7 +162,7 @@ fn a_child_dies_with_its_parent() {
     let mut parent = Process::new(parent_of_a_sleeper, path.to_string_lossy().into_owned());
     parent.start().unwrap();
     assert!(
-        common::eventually(Duration::from_secs(10), || std::fs::read_to_string(&path)
+        support::eventually(Duration::from_secs(10), || std::fs::read_to_string(&path)
             .is_ok_and(|s| !s.is_empty())),
         "the grandchild never started"
     );
@@ -174,7 +176,7 @@ fn a_child_dies_with_its_parent() {
         )))
     );
     assert!(
-        common::eventually(Duration::from_secs(5), || is_gone(grandchild)),
+        support::eventually(Duration::from_secs(5), || is_gone(grandchild)),
         "the grandchild {grandchild} outlived its parent"
     );
     let _ = std::fs::remove_file(&path);
@@ -241,23 +243,38 @@ fn queue_in_one_process() {
     q.put(1).unwrap();
     q.try_put(2).unwrap();
     assert!(q.is_full());
-    assert!(matches!(q.try_put(3), Err(PutError::Full(3))));
+    assert!(matches!(q.try_put(3), Err(TryPutError::Full(3))));
     let t = Instant::now();
     assert!(matches!(
         q.put_timeout(4, Duration::from_millis(50)),
-        Err(PutError::Full(4))
+        Err(PutTimeoutError::Full(4))
     ));
     assert!(t.elapsed() >= Duration::from_millis(45));
     assert_eq!(q.qsize(), 2);
     assert_eq!(q.get().unwrap(), 1);
     assert_eq!(q.try_get().unwrap(), 2);
-    assert_eq!(q.try_get(), Err(GetError::Empty));
+    assert_eq!(q.try_get(), Err(TryGetError::Empty));
     let t = Instant::now();
     assert_eq!(
         q.get_timeout(Duration::from_millis(50)),
-        Err(GetError::Empty)
+        Err(TryGetError::Empty)
     );
     assert!(t.elapsed() >= Duration::from_millis(45));
+
+    // A timeout below a millisecond still waits (rounded up, not down to a poll), and one too
+    // long to represent waits forever instead of panicking.
+    let t = Instant::now();
+    assert_eq!(
+        q.get_timeout(Duration::from_micros(300)),
+        Err(TryGetError::Empty)
+    );
+    assert!(
+        t.elapsed() >= Duration::from_micros(300),
+        "{:?}",
+        t.elapsed()
+    );
+    q.put_timeout(5, Duration::MAX).unwrap();
+    assert_eq!(q.get_timeout(Duration::MAX).unwrap(), 5);
 }
 
 /// Producer `id` puts `count` items `id * 1_000_000 + i`, in order.
@@ -324,7 +341,7 @@ fn run_producers_consumers(maxsize: usize, per_producer: u64) {
         }
     }
     assert!(q.is_empty());
-    common::assert_no_children(Duration::from_secs(2));
+    support::assert_no_children(Duration::from_secs(2));
 }
 
 fn queue_two_producers_two_consumers_100k() {
@@ -438,9 +455,40 @@ fn queue_broker_refuses_other_users() {
     assert_eq!(q.get_timeout(Duration::from_secs(5)), Ok(5));
 }
 
-fn main() {
-    common::run(
-        &[
+/// Process-side timeouts as on the thread side: `Duration::MAX` means no limit (it panicked in
+/// `Instant::now() + timeout`), and a sub-millisecond timeout waits instead of rounding down
+/// to "do not wait".
+fn process_side_timeouts_round_up_and_max_means_forever() {
+    let mut p = Process::new(shout, "max".to_string());
+    p.start().unwrap();
+    assert_eq!(p.join_timeout(Duration::MAX).unwrap(), "MAX");
+
+    let short = Duration::from_micros(500);
+    let q: Queue<u32> = Queue::new(1).unwrap();
+    q.put_timeout(1, Duration::MAX).unwrap();
+    let t = Instant::now();
+    assert!(matches!(
+        q.put_timeout(2, short),
+        Err(PutTimeoutError::Full(2))
+    ));
+    assert!(t.elapsed() >= short, "put waited {:?}", t.elapsed());
+    assert_eq!(q.get_timeout(Duration::MAX).unwrap(), 1);
+    let t = Instant::now();
+    assert_eq!(q.get_timeout(short), Err(TryGetError::Empty));
+    assert!(t.elapsed() >= short, "get waited {:?}", t.elapsed());
+
+    let (a, b) = Pipe::new().unwrap();
+    let t = Instant::now();
+    assert!(!b.poll(Some(short)).unwrap());
+    assert!(t.elapsed() >= short, "poll waited {:?}", t.elapsed());
+    a.send(&1u8).unwrap();
+    assert!(b.poll(Some(Duration::MAX)).unwrap());
+    support::assert_no_children(Duration::from_secs(2));
+}
+
+fn main() -> ExitCode {
+    support::run(
+        [
             case!(process_function_way),
             case!(process_class_way),
             case!(process_failures),
@@ -457,7 +505,8 @@ fn main() {
             case!(queue_get_and_put_from_two_threads_of_a_child),
             case!(a_dead_peer_is_an_error_not_sigpipe),
             case!(queue_broker_refuses_other_users),
-        ],
-        Duration::from_secs(120),
-    );
+            case!(process_side_timeouts_round_up_and_max_means_forever),
+        ]
+        .map(|test| test.limit(Duration::from_secs(120))),
+    )
 }

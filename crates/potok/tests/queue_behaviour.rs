@@ -17,16 +17,16 @@ use potok::{
     Queue, SimpleQueue, TaskDoneError, TryGetError, TryPutError,
 };
 
-mod queue_support;
+mod support;
 
 /// Generous bound on anything that should finish at once.
 const WATCHDOG: Duration = Duration::from_secs(30);
 
 fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    queue_support::within(what, WATCHDOG, f)
+    support::within(what, WATCHDOG, f)
 }
 
-use queue_support::{settle, spawn_joiner};
+use support::{settle, spawn_joiner};
 
 /// The tests every task queue (`Queue`, `LifoQueue`, `PriorityQueue`) passes, with the order in
 /// which 111, 333, 222 come out (CPython's `target_order`).

@@ -3,103 +3,27 @@
 //!
 //! This file has `harness = false`: stall detection stays silent while the process has threads
 //! potok does not know (libtest's own threads would be such), and while any potok thread runs
-//! (a watchdog thread would be one). So each check runs in a child process (this same binary,
-//! marked by `POTOK_QUEUE_CHECK`) with nothing but its own threads, and the parent kills a child
-//! that hangs.
+//! (a watchdog thread would be one). So each check is an isolated test of the shared runner
+//! (see `support/mod.rs`): it runs in a child process with nothing but its own threads, and the
+//! parent kills a child that hangs.
+
+mod support;
 
 use std::panic::{self, AssertUnwindSafe};
-use std::process::{Command, ExitCode, Stdio};
-use std::time::{Duration, Instant};
+use std::process::ExitCode;
+use std::time::Duration;
 
 use potok::{DeadlockError, GetTimeoutError, LifoQueue, Queue, SimpleQueue};
-
-const CHECK_VAR: &str = "POTOK_QUEUE_CHECK";
-/// Bound on one check: generous for a loaded 2-core machine.
-const LIMIT: Duration = Duration::from_secs(60);
-
-const CHECKS: [(&str, fn()); 5] = [
-    (
-        "getter_on_an_empty_queue_is_reported",
-        getter_on_an_empty_queue_is_reported,
-    ),
-    (
-        "putter_on_a_full_queue_is_reported",
-        putter_on_a_full_queue_is_reported,
-    ),
-    (
-        "joiner_and_getter_stall_is_reported",
-        joiner_and_getter_stall_is_reported,
-    ),
-    (
-        "a_lone_simple_queue_get_is_reported",
-        a_lone_simple_queue_get_is_reported,
-    ),
-    (
-        "timed_waits_are_never_reported",
-        timed_waits_are_never_reported,
-    ),
-];
+use support::case;
 
 fn main() -> ExitCode {
-    if let Ok(name) = std::env::var(CHECK_VAR) {
-        // The child: run one check; a failed assertion panics and exits non-zero.
-        potok::set_excepthook(|_| {}); // the detector prints the report once itself
-        let check = CHECKS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .expect("a known check")
-            .1;
-        check();
-        return ExitCode::SUCCESS;
-    }
-    let mut failed = 0;
-    for (name, _) in CHECKS {
-        match run_child(name) {
-            Ok(()) => println!("test {name} ... ok"),
-            Err(why) => {
-                println!("test {name} ... FAILED\n{why}");
-                failed += 1;
-            }
-        }
-    }
-    println!(
-        "\ntest result: {}. {} passed; {failed} failed",
-        if failed == 0 { "ok" } else { "FAILED" },
-        CHECKS.len() - failed
-    );
-    if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
-}
-
-/// Runs one check in a child process, killing it after [`LIMIT`].
-fn run_child(name: &str) -> Result<(), String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(exe)
-        .env(CHECK_VAR, name)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            let output = child.wait_with_output().map_err(|e| e.to_string())?;
-            return if status.success() {
-                Ok(())
-            } else {
-                Err(String::from_utf8_lossy(&output.stderr).into_owned())
-            };
-        }
-        if start.elapsed() > LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("hung for {LIMIT:?}: the wait was not reported"));
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    support::run([
+        case!(getter_on_an_empty_queue_is_reported).isolated(),
+        case!(putter_on_a_full_queue_is_reported).isolated(),
+        case!(joiner_and_getter_stall_is_reported).isolated(),
+        case!(a_lone_simple_queue_get_is_reported).isolated(),
+        case!(timed_waits_are_never_reported).isolated(),
+    ])
 }
 
 /// The deadlock a join reports: the joined thread panicked with a `DeadlockError`.

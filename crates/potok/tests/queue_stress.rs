@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use potok::{GetTimeoutError, PutError, Queue};
 
-mod queue_support;
+mod support;
 
 /// A hang fails the test instead of hanging the suite.
 const WATCHDOG: Duration = Duration::from_secs(120);
 
 fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    queue_support::within(what, WATCHDOG, f)
+    support::within(what, WATCHDOG, f)
 }
 
 /// 4 producers × 4 consumers move 1,000,000 items through a queue bounded at 64: every item is

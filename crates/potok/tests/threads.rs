@@ -365,7 +365,11 @@ fn main_thread_is_named_and_alive_from_anywhere() {
     assert!(from_worker.is_alive());
     assert!(!from_worker.is_daemon());
     assert_eq!(format!("{from_worker}"), "MainThread");
-    assert!(format!("{from_worker:?}").starts_with("<_MainThread(MainThread, started"));
+    let debug = format!("{from_worker:?}");
+    assert!(
+        debug.starts_with(r#"Thread { name: "MainThread", kind: "main", alive: true"#),
+        "{debug}"
+    );
 }
 
 #[test]
@@ -418,16 +422,16 @@ mod joined_log {
 
     /// Idents of joined threads, in order.
     #[derive(Default)]
-    pub struct JoinedLog(Mutex<Vec<u64>>);
+    pub(crate) struct JoinedLog(Mutex<Vec<u64>>);
 
     impl JoinedLog {
-        pub fn push(&self, ident: u64) {
+        pub(crate) fn push(&self, ident: u64) {
             self.0.lock().unwrap().push(ident);
         }
-        pub fn len(&self) -> usize {
+        pub(crate) fn len(&self) -> usize {
             self.0.lock().unwrap().len()
         }
-        pub fn snapshot(&self) -> Vec<u64> {
+        pub(crate) fn snapshot(&self) -> Vec<u64> {
             self.0.lock().unwrap().clone()
         }
     }

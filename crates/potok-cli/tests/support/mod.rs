@@ -6,10 +6,10 @@ use std::time::Duration;
 use assert_cmd::Command;
 
 /// Bound on any one run: generous for a loaded 2-core machine, so the suite can never hang.
-pub const LIMIT: Duration = Duration::from_secs(120);
+pub(crate) const LIMIT: Duration = Duration::from_secs(120);
 
 /// The built `potok` binary, limited to [`LIMIT`], with no locale variables set.
-pub fn potok() -> Command {
+pub(crate) fn potok() -> Command {
     let mut cmd = Command::cargo_bin("potok").unwrap();
     cmd.timeout(LIMIT)
         .env_remove("LC_ALL")

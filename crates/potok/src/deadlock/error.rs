@@ -71,6 +71,18 @@ impl fmt::Display for ResourceKind {
 }
 
 /// One primitive in a report: its kind, its name and, for queues, what it is (`empty`, `full`).
+///
+/// # Examples
+///
+/// ```
+/// use potok::deadlock::{DeadlockError, ResourceKind};
+///
+/// let err = DeadlockError::sample();
+/// let b = err.thread("A").unwrap().waits_for();
+/// assert_eq!((b.kind(), b.name(), b.detail()), (ResourceKind::Mutex, "b", None));
+/// assert_eq!(b.kind().as_str(), "Mutex");
+/// assert_eq!(b.to_string(), "Mutex 'b'");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resource {
     pub(crate) kind: ResourceKind,
@@ -93,6 +105,12 @@ impl Resource {
     pub fn detail(&self) -> Option<&'static str> {
         self.detail
     }
+
+    /// Whether `other` is the same object (same kind and name; the detail may differ: a
+    /// queue waited on as `empty` and as `full` is one queue).
+    pub fn same_as(&self, other: &Resource) -> bool {
+        self.kind == other.kind && self.name == other.name
+    }
 }
 
 /// `Lock 'bank'`, `Queue 'jobs' (empty)`, `thread 'worker' to finish`.
@@ -110,6 +128,21 @@ impl fmt::Display for Resource {
 }
 
 /// One thread of a deadlock: what it waits for, who holds that, and what it holds.
+///
+/// # Examples
+///
+/// ```
+/// use potok::deadlock::{DeadlockError, ResourceKind};
+///
+/// let err = DeadlockError::sample();
+/// let a = err.thread("A").unwrap();
+/// assert_eq!(a.name(), "A");
+/// assert_eq!(a.waits_for().kind(), ResourceKind::Mutex);
+/// assert_eq!(a.waits_for().name(), "b");
+/// assert_eq!(a.held_by(), Some("B"));
+/// assert_eq!(a.holds()[0].name(), "a");
+/// assert_eq!(a.to_string(), "thread 'A' holds Mutex 'a' and waits for Mutex 'b' (held by 'B')");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockedThread {
     pub(crate) name: String,
@@ -196,6 +229,27 @@ pub enum DeadlockKind {
 ///   thread 'B' holds Mutex 'b' and waits for Mutex 'a' (held by 'A')
 ///   found when thread 'B' blocked
 /// ```
+///
+/// # Reading it as data
+///
+/// Everything the report says is also a value, so a caller can word it itself (in another
+/// language, as a table, as JSON):
+///
+/// | the report says | as data |
+/// |---|---|
+/// | `deadlock: 2 threads wait for each other in a cycle` | [`kind`](Self::kind) ([`DeadlockKind::Cycle`] / [`DeadlockKind::Stall`]), [`threads`](Self::threads)`().len()` |
+/// | `thread 'A'` | [`BlockedThread::name`], [`BlockedThread::ident`] |
+/// | `holds Mutex 'a'` | [`BlockedThread::holds`] → [`Resource`]s, or [`Relation`]s with [`Role::Holds`] |
+/// | `waits for Mutex 'b'` | [`BlockedThread::waits_for`], or the [`Relation`] with [`Role::WaitsFor`] |
+/// | `Mutex 'b'`, `Queue 'jobs' (empty)`, `thread 'w' to finish` | [`Resource::kind`] ([`ResourceKind`]), [`Resource::name`], [`Resource::detail`] |
+/// | `(held by 'B')` | [`BlockedThread::held_by`], or [`holders_of`](Self::holders_of) |
+/// | `found when thread 'B' blocked` | [`found_by`](Self::found_by) |
+///
+/// [`relations`](Self::relations) lists the whole report as *thread – role – object* facts,
+/// [`objects`](Self::objects) every object once, [`waiters_for`](Self::waiters_for) and
+/// [`holders_of`](Self::holders_of) who waits for or holds a given one; its example words the
+/// report in Russian. [`sample`](Self::sample) makes a report without a deadlock, to test such
+/// code.
 ///
 /// # Examples
 ///
@@ -289,3 +343,226 @@ impl fmt::Display for DeadlockError {
 }
 
 impl std::error::Error for DeadlockError {}
+
+/// What a thread of a deadlock does with an object: the verbs of the report. Ordered as the
+/// report lists them (what a thread holds, then what it waits for).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// The thread holds the object (a lock it took; see [`BlockedThread::holds`]).
+    Holds,
+    /// The thread is blocked, without a timeout, waiting for the object (a lock, a signal, a
+    /// queue, or a thread to finish; see [`BlockedThread::waits_for`]).
+    WaitsFor,
+}
+
+impl Role {
+    /// `holds` or `waits for`, as in the English report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Holds => "holds",
+            Role::WaitsFor => "waits for",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One fact of a report: *thread* [`Role`] *object* ("thread 'A' holds Mutex 'a'").
+///
+/// From [`DeadlockError::relations`]: the report as a list of subject–verb–object triples, for
+/// a caller that words the report itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Relation<'a> {
+    thread: &'a BlockedThread,
+    role: Role,
+    object: &'a Resource,
+}
+
+impl<'a> Relation<'a> {
+    /// The thread (with its name, ident and the rest of its part in the deadlock).
+    pub fn thread(&self) -> &'a BlockedThread {
+        self.thread
+    }
+
+    /// What the thread does with the object.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The object: a primitive (kind, name, detail), or a thread waited for by `join`.
+    pub fn object(&self) -> &'a Resource {
+        self.object
+    }
+}
+
+/// `thread 'A' holds Mutex 'a'`, `thread 'B' waits for Mutex 'a'`.
+impl fmt::Display for Relation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "thread '{}' {} {}",
+            self.thread.name, self.role, self.object
+        )
+    }
+}
+
+impl DeadlockError {
+    /// Every object of the report, once each, in the order the report first names them:
+    /// the locks, signals, queues and joined threads the involved threads hold or wait for.
+    /// Two objects are the same when their kind and name are (names are unique unless given
+    /// twice on purpose).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = potok::deadlock::DeadlockError::sample();
+    /// let objects: Vec<String> = err.objects().iter().map(|o| o.to_string()).collect();
+    /// assert_eq!(objects, ["Mutex 'a'", "Mutex 'b'"]);
+    /// ```
+    pub fn objects(&self) -> Vec<&Resource> {
+        let mut objects: Vec<&Resource> = Vec::new();
+        for r in self.relations() {
+            let o = r.object;
+            if !objects.iter().any(|x| x.kind == o.kind && x.name == o.name) {
+                objects.push(o);
+            }
+        }
+        objects
+    }
+
+    /// The report as facts: for each thread in [`threads`](Self::threads) order, what it holds
+    /// ([`Role::Holds`]), then what it waits for ([`Role::WaitsFor`]). This is all the English
+    /// [`Display`](fmt::Display) says, apart from the headline ([`kind`](Self::kind), the
+    /// number of threads) and the last line ([`found_by`](Self::found_by)), so a caller can
+    /// word the whole report in its own language.
+    ///
+    /// # Examples
+    ///
+    /// The report in Russian, from the data alone:
+    ///
+    /// ```
+    /// use potok::deadlock::{DeadlockKind, ResourceKind, Role};
+    ///
+    /// let err = potok::deadlock::DeadlockError::sample();
+    /// fn kind_ru(kind: ResourceKind) -> &'static str {
+    ///     match kind {
+    ///         ResourceKind::Mutex => "мьютекс",
+    ///         ResourceKind::Lock => "замок",
+    ///         ResourceKind::Thread => "поток",
+    ///         _ => "объект",
+    ///     }
+    /// }
+    /// let mut text = match err.kind() {
+    ///     DeadlockKind::Cycle => format!("взаимная блокировка: {} потока ждут друг друга", err.threads().len()),
+    ///     DeadlockKind::Stall => "взаимная блокировка: все потоки ждут".to_owned(),
+    /// };
+    /// for fact in err.relations() {
+    ///     let verb = match fact.role() {
+    ///         Role::Holds => "держит",
+    ///         Role::WaitsFor => "ждёт",
+    ///     };
+    ///     let object = fact.object();
+    ///     text += &format!("\n  поток '{}' {verb} {} '{}'", fact.thread().name(), kind_ru(object.kind()), object.name());
+    /// }
+    /// assert_eq!(text, "взаимная блокировка: 2 потока ждут друг друга\n  \
+    ///     поток 'A' держит мьютекс 'a'\n  поток 'A' ждёт мьютекс 'b'\n  \
+    ///     поток 'B' держит мьютекс 'b'\n  поток 'B' ждёт мьютекс 'a'");
+    ///
+    /// // The same facts in English:
+    /// let facts: Vec<String> = err.relations().iter().map(|r| r.to_string()).collect();
+    /// assert_eq!(facts[1], "thread 'A' waits for Mutex 'b'");
+    /// ```
+    pub fn relations(&self) -> Vec<Relation<'_>> {
+        let mut out = Vec::new();
+        for t in &self.threads {
+            for held in &t.holds {
+                out.push(Relation {
+                    thread: t,
+                    role: Role::Holds,
+                    object: held,
+                });
+            }
+            out.push(Relation {
+                thread: t,
+                role: Role::WaitsFor,
+                object: &t.waits_for,
+            });
+        }
+        out
+    }
+
+    /// The threads that hold `object` (by kind and name), among the involved ones.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = potok::deadlock::DeadlockError::sample();
+    /// let b = err.thread("A").unwrap().waits_for();
+    /// let holders: Vec<&str> = err.holders_of(b).iter().map(|t| t.name()).collect();
+    /// assert_eq!(holders, ["B"]);
+    /// ```
+    pub fn holders_of(&self, object: &Resource) -> Vec<&BlockedThread> {
+        self.relations()
+            .into_iter()
+            .filter(|r| r.role == Role::Holds && r.object.same_as(object))
+            .map(|r| r.thread)
+            .collect()
+    }
+
+    /// The threads that wait for `object` (by kind and name), among the involved ones.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = potok::deadlock::DeadlockError::sample();
+    /// let a = &err.thread("A").unwrap().holds()[0];
+    /// let waiters: Vec<&str> = err.waiters_for(a).iter().map(|t| t.name()).collect();
+    /// assert_eq!(waiters, ["B"]);
+    /// ```
+    pub fn waiters_for(&self, object: &Resource) -> Vec<&BlockedThread> {
+        self.threads
+            .iter()
+            .filter(|t| t.waits_for.same_as(object))
+            .collect()
+    }
+
+    /// A made-up report, for testing code that words reports itself (a CLI translating them)
+    /// without making a deadlock: threads `A` (ident 2) and `B` (ident 3) in a cycle, `A`
+    /// holding `Mutex 'a'` and waiting for `Mutex 'b'`, `B` the other way round; found by `B`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = potok::deadlock::DeadlockError::sample();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "deadlock: 2 threads wait for each other in a cycle\n  \
+    ///      thread 'A' holds Mutex 'a' and waits for Mutex 'b' (held by 'B')\n  \
+    ///      thread 'B' holds Mutex 'b' and waits for Mutex 'a' (held by 'A')\n  \
+    ///      found when thread 'B' blocked"
+    /// );
+    /// ```
+    pub fn sample() -> DeadlockError {
+        let mutex = |name: &str| Resource {
+            kind: ResourceKind::Mutex,
+            name: name.to_owned(),
+            detail: None,
+        };
+        let thread = |name: &str, ident, holds: &str, waits: &str, held_by: &str| BlockedThread {
+            name: name.to_owned(),
+            ident,
+            waits_for: mutex(waits),
+            held_by: Some(held_by.to_owned()),
+            holds: vec![mutex(holds)],
+        };
+        DeadlockError {
+            kind: DeadlockKind::Cycle,
+            threads: vec![thread("A", 2, "a", "b", "B"), thread("B", 3, "b", "a", "A")],
+            found_by: "B".to_owned(),
+        }
+    }
+}

@@ -74,7 +74,9 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-pub use error::{BlockedThread, DeadlockError, DeadlockKind, Resource, ResourceKind};
+pub use error::{
+    BlockedThread, DeadlockError, DeadlockKind, Relation, Resource, ResourceKind, Role,
+};
 pub(crate) use wait_list::WaitList;
 
 pub(crate) use detector::thread_exited;

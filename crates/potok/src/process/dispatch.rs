@@ -21,20 +21,17 @@
 //! A broken frame from the parent ends the child with exit code 70 and a line on stderr; the
 //! parent sees the socket close and reports it.
 
-use std::cell::RefCell;
 use std::ffi::OsString;
 use std::io;
 use std::os::fd::{FromRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::env::{ChildKind, ENV, EXIT_PROTOCOL};
 use super::progress::Progress;
-use super::spawn::{ChildKind, ENV};
 use super::task::{layout_fingerprint, TaskId};
+use super::unwind::install_quiet_panic_hook;
 use super::wire::{self, tag, Fields, FrameBuf};
-
-/// Exit code of a child whose stream from the parent broke.
-const EXIT_PROTOCOL: i32 = 70;
 
 static DISPATCHED: AtomicBool = AtomicBool::new(false);
 
@@ -180,36 +177,6 @@ fn take_socket_from_stdin() -> io::Result<UnixStream> {
         return Err(io::Error::last_os_error());
     }
     Ok(sock)
-}
-
-thread_local! {
-    static LAST_PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// In a child a panicking task is reported to the parent, not printed: the hook only notes
-/// where it happened.
-fn install_quiet_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        let at = info
-            .location()
-            .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
-        LAST_PANIC_AT.with(|slot| *slot.borrow_mut() = at);
-    }));
-}
-
-/// The text of a panic: its message, and where it happened when the hook saw it.
-pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    let msg = if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "Box<dyn Any>".to_owned()
-    };
-    match LAST_PANIC_AT.with(|slot| slot.borrow_mut().take()) {
-        Some(at) => format!("{msg} (at {at})"),
-        None => msg,
-    }
 }
 
 fn send(sock: &mut UnixStream, frame: FrameBuf) -> Result<(), String> {

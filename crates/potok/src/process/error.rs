@@ -1,8 +1,13 @@
 //! The errors of `potok::process`, one enum per family of operations.
 //!
-//! Where an operation was handed a value it could not use, its error gives the value back
-//! ([`Closed`], [`GetTimeoutError::Timeout`], [`PutError`](super::PutError)), as
-//! crossbeam-channel's errors do.
+//! Each operation has its own error type, with only the variants it can return (a blocking
+//! [`Queue::put`](super::Queue::put) cannot find the queue full, so [`PutError`] has no
+//! `Full`). Where an operation was handed a value it could not use, its error gives the value
+//! back ([`Closed`], [`PutError`], [`TryPutError`], [`PutTimeoutError`], and
+//! [`GetTimeoutError::Timeout`](super::GetTimeoutError::Timeout) the handle), with
+//! `into_inner`, and `Debug` does not ask for `T: Debug`, as crossbeam-channel's errors do.
+//! An error that wraps another either prints it in `Display` or returns it from `source()`,
+//! never both (an error chain would show it twice).
 
 use std::error::Error;
 use std::fmt;
@@ -78,7 +83,7 @@ pub enum StartError {
 impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StartError::Spawn(err) => write!(f, "could not start a child process: {err}"),
+            StartError::Spawn(_) => f.write_str("could not start a child process"),
             StartError::NotDispatched(detail) => write!(
                 f,
                 "{detail}: a potok child runs the same executable again, so `main` must begin \
@@ -199,14 +204,8 @@ impl fmt::Display for MapError {
     }
 }
 
-impl Error for MapError {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        match self {
-            MapError::Task(err) => Some(err),
-            MapError::Closed => None,
-        }
-    }
-}
+// `Display` shows the task's error itself, so `source()` does not return it again.
+impl Error for MapError {}
 
 impl From<TaskError> for MapError {
     fn from(err: TaskError) -> Self {
@@ -214,9 +213,28 @@ impl From<TaskError> for MapError {
     }
 }
 
-/// [`Pool::apply_async`](super::Pool::apply_async) on a closed pool: the argument comes back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Closed<T>(pub T);
+/// [`Pool::apply_async`](super::Pool::apply_async) on a closed pool: the argument comes back
+/// ([`into_inner`](Self::into_inner)).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Closed<T>(T);
+
+impl<T> Closed<T> {
+    pub(crate) fn new(item: T) -> Self {
+        Closed(item)
+    }
+
+    /// The argument that was not run.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+// Debug without `T: Debug`, like crossbeam-channel: the argument is shown as `..`.
+impl<T> fmt::Debug for Closed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Closed(..)")
+    }
+}
 
 impl<T> fmt::Display for Closed<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -224,7 +242,7 @@ impl<T> fmt::Display for Closed<T> {
     }
 }
 
-impl<T: fmt::Debug> Error for Closed<T> {}
+impl<T> Error for Closed<T> {}
 
 /// [`Pool::join`](super::Pool::join) before [`close`](super::Pool::close) or
 /// [`terminate`](super::Pool::terminate) (Python's `ValueError: Pool is still running`).
@@ -292,26 +310,6 @@ impl fmt::Display for ProcessError {
 
 impl Error for ProcessError {}
 
-/// The error of [`AsyncResult::get_timeout`](super::AsyncResult::get_timeout).
-#[derive(Debug)]
-pub enum GetTimeoutError<R> {
-    /// Not ready in time; the handle comes back to wait again.
-    Timeout(super::AsyncResult<R>),
-    /// The task failed.
-    Task(TaskError),
-}
-
-impl<R> fmt::Display for GetTimeoutError<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            GetTimeoutError::Timeout(_) => f.write_str("timed out waiting for the result"),
-            GetTimeoutError::Task(err) => err.fmt(f),
-        }
-    }
-}
-
-impl<R: fmt::Debug> Error for GetTimeoutError<R> {}
-
 /// The error of [`Process::join_timeout`](super::Process::join_timeout).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JoinTimeoutError {
@@ -343,3 +341,269 @@ impl fmt::Display for TimedOut {
 }
 
 impl Error for TimedOut {}
+
+macro_rules! put_error {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum $name<T> {
+            $(
+                $(#[$vdoc])*
+                $variant(T),
+            )+
+            /// The item does not serialize (the reason is the second field).
+            Encode(T, String),
+            /// The queue's broker is gone (the process that created the queue has dropped it
+            /// or ended).
+            Disconnected(T),
+        }
+
+        impl<T> $name<T> {
+            /// The item that was not put.
+            pub fn into_inner(self) -> T {
+                match self {
+                    $($name::$variant(item))|+ | $name::Encode(item, _) | $name::Disconnected(item) => item,
+                }
+            }
+        }
+
+        // Debug without `T: Debug`, like crossbeam-channel: the item is shown as `..`.
+        impl<T> fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $($name::$variant(_) => f.write_str(concat!(stringify!($variant), "(..)")),)+
+                    $name::Encode(_, why) => write!(f, "Encode(.., {why:?})"),
+                    $name::Disconnected(_) => f.write_str("Disconnected(..)"),
+                }
+            }
+        }
+
+        impl<T> fmt::Display for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $($name::$variant(_) => f.write_str("the queue is full"),)+
+                    $name::Encode(_, why) => write!(f, "the item could not be encoded: {why}"),
+                    $name::Disconnected(_) => f.write_str("the queue's broker process is gone"),
+                }
+            }
+        }
+
+        impl<T> Error for $name<T> {}
+    };
+}
+
+/// Why a blocking [`Queue::put`](super::Queue::put) failed; the item comes back. (It waits for
+/// room, so the queue being full is not among the reasons.)
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PutError<T> {
+    /// The item does not serialize (the reason is the second field).
+    Encode(T, String),
+    /// The queue's broker is gone (the process that created the queue has dropped it or ended).
+    Disconnected(T),
+}
+
+impl<T> PutError<T> {
+    /// The item that was not put.
+    pub fn into_inner(self) -> T {
+        match self {
+            PutError::Encode(item, _) | PutError::Disconnected(item) => item,
+        }
+    }
+}
+
+// Debug without `T: Debug`, like crossbeam-channel: the item is shown as `..`.
+impl<T> fmt::Debug for PutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PutError::Encode(_, why) => write!(f, "Encode(.., {why:?})"),
+            PutError::Disconnected(_) => f.write_str("Disconnected(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for PutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PutError::Encode(_, why) => write!(f, "the item could not be encoded: {why}"),
+            PutError::Disconnected(_) => f.write_str("the queue's broker process is gone"),
+        }
+    }
+}
+
+impl<T> Error for PutError<T> {}
+
+put_error!(
+    /// Why a [`Queue::try_put`](super::Queue::try_put) (Python's `put_nowait`) failed; the item
+    /// comes back.
+    TryPutError {
+        /// The queue holds `maxsize` items (Python's `queue.Full`).
+        Full,
+    }
+);
+
+put_error!(
+    /// Why a [`Queue::put_timeout`](super::Queue::put_timeout) failed; the item comes back.
+    PutTimeoutError {
+        /// The queue stayed full for the whole timeout (Python's `queue.Full`).
+        Full,
+    }
+);
+
+/// Why a blocking [`Queue::get`](super::Queue::get) failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GetError {
+    /// An item arrived but does not decode as the queue's type (it is consumed).
+    Decode(String),
+    /// The queue's broker is gone.
+    Disconnected,
+}
+
+impl fmt::Display for GetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GetError::Decode(why) => write!(f, "the item could not be decoded: {why}"),
+            GetError::Disconnected => f.write_str("the queue's broker process is gone"),
+        }
+    }
+}
+
+impl Error for GetError {}
+
+/// Why a [`Queue::try_get`](super::Queue::try_get) (Python's `get_nowait`) or a
+/// [`Queue::get_timeout`](super::Queue::get_timeout) failed. Python raises the same
+/// `queue.Empty` for both, so they share this type (as the thread queues' `SimpleQueue`
+/// shares its `EmptyError`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TryGetError {
+    /// The queue was empty (Python's `queue.Empty`): at the moment of the call for `try_get`,
+    /// for the whole timeout for `get_timeout`.
+    Empty,
+    /// An item arrived but does not decode as the queue's type (it is consumed).
+    Decode(String),
+    /// The queue's broker is gone.
+    Disconnected,
+}
+
+impl fmt::Display for TryGetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryGetError::Empty => f.write_str("the queue is empty"),
+            TryGetError::Decode(why) => write!(f, "the item could not be decoded: {why}"),
+            TryGetError::Disconnected => f.write_str("the queue's broker process is gone"),
+        }
+    }
+}
+
+impl Error for TryGetError {}
+
+/// [`Connection::send`](super::Connection::send) failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The value does not serialize.
+    Encode(String),
+    /// The other end is closed, or the socket failed.
+    Io(io::Error),
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Encode(why) => write!(f, "the value could not be sent: {why}"),
+            SendError::Io(err) => write!(f, "the connection failed: {err}"),
+        }
+    }
+}
+
+impl Error for SendError {}
+
+/// [`Connection::recv`](super::Connection::recv) failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RecvError {
+    /// The other end was closed and nothing is left to read (Python's `EOFError`).
+    Closed,
+    /// A value arrived but does not decode as the type asked for.
+    Decode(String),
+    /// The bytes are not a valid message (corrupt or cut short).
+    Corrupt(String),
+    /// The socket failed.
+    Io(io::Error),
+}
+
+impl fmt::Display for RecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecvError::Closed => f.write_str("the other end of the connection is closed"),
+            RecvError::Decode(why) => write!(f, "the value could not be decoded: {why}"),
+            RecvError::Corrupt(why) => write!(f, "corrupt message: {why}"),
+            RecvError::Io(err) => write!(f, "the connection failed: {err}"),
+        }
+    }
+}
+
+impl Error for RecvError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No `Debug` on purpose: the errors must not ask for it.
+    struct Opaque(u8);
+
+    #[test]
+    fn errors_that_carry_an_item_give_it_back_and_debug_without_it() {
+        let closed = Closed::new(Opaque(1));
+        assert_eq!(format!("{closed:?}"), "Closed(..)");
+        assert_eq!(closed.into_inner().0, 1);
+
+        let full = TryPutError::Full(Opaque(2));
+        assert_eq!(format!("{full:?}"), "Full(..)");
+        assert_eq!(full.to_string(), "the queue is full");
+        assert_eq!(full.into_inner().0, 2);
+
+        let gone = PutError::Disconnected(Opaque(3));
+        assert_eq!(format!("{gone:?}"), "Disconnected(..)");
+        assert_eq!(gone.into_inner().0, 3);
+
+        let bad = PutTimeoutError::Encode(Opaque(4), "no".into());
+        assert_eq!(format!("{bad:?}"), "Encode(.., \"no\")");
+        assert_eq!(bad.into_inner().0, 4);
+
+        fn is_error<E: Error>(_: &E) {}
+        is_error(&Closed::new(Opaque(5)));
+        is_error(&PutError::Disconnected(Opaque(6)));
+    }
+
+    /// Walks an error chain the way a reporter (anyhow, eyre) prints it.
+    fn chain(err: &dyn Error) -> Vec<String> {
+        let mut out = vec![err.to_string()];
+        let mut next = err.source();
+        while let Some(err) = next {
+            out.push(err.to_string());
+            next = err.source();
+        }
+        out
+    }
+
+    /// No text of a wrapped error appears twice in the chain.
+    fn shows_each_cause_once(err: &dyn Error, cause: &str) {
+        let chain = chain(err);
+        let times: usize = chain.iter().map(|line| line.matches(cause).count()).sum();
+        assert_eq!(times, 1, "{chain:?}");
+    }
+
+    #[test]
+    fn a_wrapped_error_is_shown_once_in_a_chain() {
+        let io = io::Error::other("out of pids");
+        shows_each_cause_once(&StartError::Spawn(io), "out of pids");
+        let task = TaskError::new(3, TaskErrorKind::Panicked("boom".into()));
+        shows_each_cause_once(&MapError::Task(task), "boom");
+        let timer = crate::TimerError::Spawn(io::Error::other("no threads left"));
+        shows_each_cause_once(&timer, "no threads left");
+    }
+}

@@ -26,6 +26,31 @@
 //! looks plausible makes the reader wait for bytes that never come, until the peer closes the
 //! connection or dies (then it is an error too).
 //!
+//! # Layout: where a change goes
+//!
+//! The files form a tree of imports (no file uses a file that uses it back; `tests/process_layout.rs`
+//! checks it), from the public faces down to the wire:
+//!
+//! - **The pool's scheduling** (which job goes to which worker, when, hand-offs, close,
+//!   terminate, a broken pool): `pool/state.rs`, the pool's phase and each slot's state as
+//!   enums under one lock; the per-worker thread that feeds a worker and reads its answers
+//!   (crash, replacement, blame) is `pool/worker.rs`; a job (a chunk of items) is `pool/job.rs`;
+//!   where results land and how callers wait for them is `pool/results.rs`; the public `Pool`
+//!   and `PoolBuilder` (chunking, the map family) are `pool/mod.rs`.
+//! - **The wire format** (frames, checksums, every message tag, of the pool, `Process`,
+//!   `Connection` and the `Queue` broker alike): `wire.rs`; how values become bytes (the [`Data`]
+//!   bound, postcard in and out) is `data.rs`; how a function is named across processes is
+//!   `task.rs`.
+//! - **Child start-up**: the parent side (spawning, the handshake, reaping) is `spawn.rs`; what
+//!   marks a child and its exit codes is `env.rs`; the child side ([`init`], the worker and
+//!   process loops) is `dispatch.rs`; its progress page (which item it runs, read after a
+//!   crash) is `progress.rs`, its panic text `unwind.rs`.
+//! - The rest are one public concept each: `proc.rs` ([`Process`]), `queue.rs` ([`Queue`]),
+//!   `pipe.rs` ([`Pipe`]), `fdpass.rs` (descriptors inside arguments), `error.rs`, `timeout.rs`,
+//!   `cpu.rs`. State shared between processes (locks, values and arrays in shared memory)
+//!   belongs in a `shared/` folder of its own beside `pool/`, built on `wire.rs`, `data.rs` and
+//!   `spawn.rs`, not on the pool.
+//!
 //! # Using processes in tests
 //!
 //! A test executable is re-executed like any other, so the libtest harness cannot host tests
@@ -34,7 +59,9 @@
 //! before running its test functions; potok's own `tests/pool.rs` is an example.
 
 mod cpu;
+mod data;
 mod dispatch;
+mod env;
 mod error;
 mod fdpass;
 mod pipe;
@@ -42,23 +69,24 @@ mod pool;
 mod proc;
 mod progress;
 mod queue;
-mod results;
 mod spawn;
 mod task;
 #[doc(hidden)]
 pub mod testing;
+mod timeout;
+mod unwind;
 mod wire;
-mod worker;
 
 pub use cpu::cpu_count;
+pub use data::Data;
 pub use dispatch::init;
 pub use error::{
-    ChildExit, Closed, GetTimeoutError, JoinTimeoutError, MapError, NotReady, ProcessError,
-    StartError, StillRunning, TaskError, TaskErrorKind, TimedOut,
+    ChildExit, Closed, GetError, JoinTimeoutError, MapError, NotReady, ProcessError, PutError,
+    PutTimeoutError, RecvError, SendError, StartError, StillRunning, TaskError, TaskErrorKind,
+    TimedOut, TryGetError, TryPutError,
 };
-pub use pipe::{Connection, Pipe, RecvError, SendError};
-pub use pool::{Pool, PoolBuilder};
+pub use pipe::{Connection, Pipe};
+pub use pool::{AsyncResult, GetTimeoutError, IMap, IMapUnordered, Pool, PoolBuilder};
 pub use proc::{Process, Run};
-pub use queue::{GetError, PutError, Queue};
-pub use results::{AsyncResult, IMap, IMapUnordered};
-pub use task::{Task, Value};
+pub use queue::Queue;
+pub use task::Task;

@@ -11,8 +11,10 @@ use parking_lot::Mutex;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::data::{decode_exact, encode_into};
+use super::error::{RecvError, SendError};
 use super::fdpass;
-use super::task::encode_into;
+use super::timeout::millis_up;
 use super::wire::{self, tag, FrameBuf, WireError};
 
 /// Makes a connected pair of [`Connection`]s (Python's `Pipe()`, duplex).
@@ -88,54 +90,6 @@ impl fmt::Debug for Connection {
     }
 }
 
-/// [`Connection::send`] failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum SendError {
-    /// The value does not serialize.
-    Encode(String),
-    /// The other end is closed, or the socket failed.
-    Io(io::Error),
-}
-
-impl fmt::Display for SendError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SendError::Encode(why) => write!(f, "the value could not be sent: {why}"),
-            SendError::Io(err) => write!(f, "the connection failed: {err}"),
-        }
-    }
-}
-
-impl std::error::Error for SendError {}
-
-/// [`Connection::recv`] failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum RecvError {
-    /// The other end was closed and nothing is left to read (Python's `EOFError`).
-    Closed,
-    /// A value arrived but does not decode as the type asked for.
-    Decode(String),
-    /// The bytes are not a valid message (corrupt or cut short).
-    Corrupt(String),
-    /// The socket failed.
-    Io(io::Error),
-}
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RecvError::Closed => f.write_str("the other end of the connection is closed"),
-            RecvError::Decode(why) => write!(f, "the value could not be decoded: {why}"),
-            RecvError::Corrupt(why) => write!(f, "corrupt message: {why}"),
-            RecvError::Io(err) => write!(f, "the connection failed: {err}"),
-        }
-    }
-}
-
-impl std::error::Error for RecvError {}
-
 impl Connection {
     fn from_stream(sock: UnixStream) -> Connection {
         Connection {
@@ -184,7 +138,7 @@ impl Connection {
         if buf.first() != Some(&tag::VALUE) {
             return Err(RecvError::Corrupt("not a value message".into()));
         }
-        super::queue::decode_exact(&buf[1..]).map_err(RecvError::Decode)
+        decode_exact(&buf[1..]).map_err(RecvError::Decode)
     }
 
     /// Whether there is something to read, waiting at most `timeout` (`None`: wait until there
@@ -197,7 +151,8 @@ impl Connection {
     pub fn poll(&self, timeout: Option<Duration>) -> io::Result<bool> {
         let ms: libc::c_int = match timeout {
             None => -1,
-            Some(t) => t.as_millis().min(libc::c_int::MAX as u128) as libc::c_int,
+            // Too long for poll's argument: wait forever.
+            Some(t) => millis_up(t, libc::c_int::MAX as u64).map_or(-1, |ms| ms as libc::c_int),
         };
         let mut pfd = libc::pollfd {
             fd: self.sock.as_raw_fd(),

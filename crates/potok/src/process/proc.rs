@@ -8,10 +8,13 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 use serde::de::DeserializeOwned;
 
+use super::data::{encode_into, Data};
+use super::env::ChildKind;
 use super::error::{ChildExit, JoinTimeoutError, ProcessError, StartError};
 use super::fdpass;
-use super::spawn::{self, Child, ChildKind};
-use super::task::{encode_into, ItemError, Task, TaskId, Value};
+use super::spawn::{self, Child};
+use super::task::{ItemError, Task, TaskId};
+use super::timeout::deadline;
 use super::wire::{self, tag, Fields, WireError};
 
 /// A process written as a type, the way Python subclasses `Process` and overrides `run()`.
@@ -46,9 +49,9 @@ use super::wire::{self, tag, Fields, WireError};
 ///     });
 /// }
 /// ```
-pub trait Run: Value {
+pub trait Run: Data {
     /// What the process gives back to [`Process::join`].
-    type Output: Value;
+    type Output: Data;
 
     /// The process's body, run in the child (Python's `run()`).
     fn run(self) -> Self::Output;
@@ -136,10 +139,10 @@ impl<R> std::fmt::Debug for Process<R> {
 
 static COUNTER: AtomicUsize = AtomicUsize::new(1);
 
-impl<R: Value> Process<R> {
+impl<R: Data> Process<R> {
     /// A process that will run `f(arg)` (Python's `Process(target=f, args=(arg,))`). Nothing
     /// starts until [`start`](Self::start).
-    pub fn new<T: Value>(f: fn(T) -> R, arg: T) -> Process<R> {
+    pub fn new<T: Data>(f: fn(T) -> R, arg: T) -> Process<R> {
         Process::with_task(f, arg)
     }
 
@@ -283,7 +286,7 @@ impl<R: Value> Process<R> {
     /// [`JoinTimeoutError::Timeout`] if the child still runs (join again later), or
     /// [`JoinTimeoutError::Failed`] as for [`join`](Self::join).
     pub fn join_timeout(&mut self, timeout: Duration) -> Result<R, JoinTimeoutError> {
-        self.join_until(Some(Instant::now() + timeout))
+        self.join_until(deadline(timeout))
     }
 
     fn join_until(&mut self, deadline: Option<Instant>) -> Result<R, JoinTimeoutError> {
@@ -334,7 +337,7 @@ fn watch<R: DeserializeOwned>(mut child: Child, shared: &Shared<R>) {
             std::panic::catch_unwind(|| decode_answer::<R>(&buf)).unwrap_or_else(|payload| {
                 Err(ProcessError::Lost(format!(
                     "decoding the result panicked: {}",
-                    super::dispatch::panic_text(&*payload)
+                    super::unwind::panic_text(&*payload)
                 )))
             })
         }

@@ -43,96 +43,38 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::task::{encode_into, Value};
+use super::data::{decode_exact, encode_into, Data};
+use super::error::{GetError, PutError, PutTimeoutError, TryGetError, TryPutError};
+use super::timeout::millis_up;
+use super::wire::tag::queue as tag;
 use super::wire::{self, Fields, FrameBuf};
 
-mod tag {
-    pub const HELLO: u8 = 20;
-    pub const PUT: u8 = 21;
-    pub const GET: u8 = 22;
-    pub const SIZE: u8 = 23;
-    pub const OK: u8 = 24;
-    pub const FULL: u8 = 25;
-    pub const ITEM: u8 = 26;
-    pub const EMPTY: u8 = 27;
-    pub const COUNT: u8 = 28;
-    pub const SYNC: u8 = 29;
+/// Why a put did not happen, before it is shaped into the error of the operation.
+enum PutFail {
+    Full,
+    Encode(String),
+    Disconnected,
+}
+
+/// Why a get did not happen, before it is shaped into the error of the operation.
+enum GetFail {
+    Empty,
+    Decode(String),
+    Disconnected,
+}
+
+impl From<GetFail> for TryGetError {
+    fn from(fail: GetFail) -> Self {
+        match fail {
+            GetFail::Empty => TryGetError::Empty,
+            GetFail::Decode(why) => TryGetError::Decode(why),
+            GetFail::Disconnected => TryGetError::Disconnected,
+        }
+    }
 }
 
 /// "Wait without a limit", in a message's timeout field.
 const FOREVER: u64 = u64::MAX;
-
-/// Decodes a whole message as one `T`: bytes left over mean it was something else.
-pub(crate) fn decode_exact<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    match postcard::take_from_bytes::<T>(bytes) {
-        Ok((value, [])) => Ok(value),
-        Ok((_, rest)) => Err(format!(
-            "not a {}: {} bytes left over",
-            std::any::type_name::<T>(),
-            rest.len()
-        )),
-        Err(e) => Err(format!("not a {}: {e}", std::any::type_name::<T>())),
-    }
-}
-
-/// [`Queue::put`] and friends failed; the item comes back.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum PutError<T> {
-    /// The queue stayed full (Python's `queue.Full`): at once for `try_put`, after the timeout
-    /// for `put_timeout`.
-    Full(T),
-    /// The item does not serialize.
-    Encode(T, String),
-    /// The queue's broker is gone (the process that created the queue has dropped it or ended).
-    Disconnected(T),
-}
-
-impl<T> PutError<T> {
-    /// The item that was not put.
-    pub fn into_inner(self) -> T {
-        match self {
-            PutError::Full(t) | PutError::Encode(t, _) | PutError::Disconnected(t) => t,
-        }
-    }
-}
-
-impl<T> fmt::Display for PutError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PutError::Full(_) => f.write_str("the queue is full"),
-            PutError::Encode(_, why) => write!(f, "the item could not be encoded: {why}"),
-            PutError::Disconnected(_) => f.write_str("the queue's broker process is gone"),
-        }
-    }
-}
-
-impl<T: fmt::Debug> std::error::Error for PutError<T> {}
-
-/// [`Queue::get`] and friends failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum GetError {
-    /// The queue stayed empty (Python's `queue.Empty`): at once for `try_get`, after the
-    /// timeout for `get_timeout`.
-    Empty,
-    /// An item arrived but does not decode as the queue's type (it is consumed).
-    Decode(String),
-    /// The queue's broker is gone.
-    Disconnected,
-}
-
-impl fmt::Display for GetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            GetError::Empty => f.write_str("the queue is empty"),
-            GetError::Decode(why) => write!(f, "the item could not be decoded: {why}"),
-            GetError::Disconnected => f.write_str("the queue's broker process is gone"),
-        }
-    }
-}
-
-impl std::error::Error for GetError {}
 
 struct State {
     items: VecDeque<Vec<u8>>,
@@ -219,7 +161,10 @@ impl Broker {
 }
 
 fn deadline_of(timeout_ms: u64) -> Option<Instant> {
-    (timeout_ms != FOREVER).then(|| Instant::now() + Duration::from_millis(timeout_ms))
+    if timeout_ms == FOREVER {
+        return None;
+    }
+    Instant::now().checked_add(Duration::from_millis(timeout_ms))
 }
 
 /// Whether the process at the other end of `stream` runs as our effective uid. The broker's
@@ -453,7 +398,7 @@ enum Side {
 /// # Examples
 ///
 /// ```
-/// use potok::process::{GetError, Queue};
+/// use potok::process::{Queue, TryGetError};
 /// use std::time::Duration;
 ///
 /// let q: Queue<String> = Queue::new(2).unwrap();
@@ -463,7 +408,7 @@ enum Side {
 /// assert_eq!(q.qsize(), 2);
 /// assert_eq!(q.get().unwrap(), "first");
 /// assert_eq!(q.get_timeout(Duration::from_millis(10)).unwrap(), "second");
-/// assert_eq!(q.try_get(), Err(GetError::Empty));
+/// assert_eq!(q.try_get(), Err(TryGetError::Empty));
 /// ```
 ///
 /// Across processes:
@@ -507,7 +452,7 @@ impl<T> fmt::Debug for Queue<T> {
     }
 }
 
-impl<T: Value> Queue<T> {
+impl<T: Data> Queue<T> {
     /// A new queue holding at most `maxsize` items (0: unbounded, as in Python).
     ///
     /// # Errors
@@ -557,18 +502,18 @@ impl<T: Value> Queue<T> {
         }
     }
 
-    fn put_until(&self, item: T, timeout_ms: u64) -> Result<(), PutError<T>> {
+    fn put_until(&self, item: T, timeout_ms: u64) -> Result<(), (T, PutFail)> {
         let mut bytes = Vec::new();
         if let Err(err) = encode_into(&item, &mut bytes) {
             let why = format!("{} does not serialize: {err}", std::any::type_name::<T>());
-            return Err(PutError::Encode(item, why));
+            return Err((item, PutFail::Encode(why)));
         }
         match &self.side {
             Side::Owner(broker) => {
                 if broker.put(bytes, deadline_of(timeout_ms)) {
                     Ok(())
                 } else {
-                    Err(PutError::Full(item))
+                    Err((item, PutFail::Full))
                 }
             }
             Side::Remote(remote) => {
@@ -577,8 +522,8 @@ impl<T: Value> Queue<T> {
                 let bounded = remote.maxsize > 0;
                 match remote.request(Channel::Puts, frame, bounded, |reply| reply[0] == tag::OK) {
                     Ok(None) | Ok(Some(true)) => Ok(()),
-                    Ok(Some(false)) => Err(PutError::Full(item)),
-                    Err(_) => Err(PutError::Disconnected(item)),
+                    Ok(Some(false)) => Err((item, PutFail::Full)),
+                    Err(_) => Err((item, PutFail::Disconnected)),
                 }
             }
         }
@@ -591,50 +536,65 @@ impl<T: Value> Queue<T> {
     /// [`PutError::Encode`] or [`PutError::Disconnected`], with the item.
     pub fn put(&self, item: T) -> Result<(), PutError<T>> {
         self.put_until(item, FOREVER)
+            .map_err(|(item, fail)| match fail {
+                PutFail::Encode(why) => PutError::Encode(item, why),
+                // A put without a deadline waits for room: only a broker that went away ends it.
+                PutFail::Full | PutFail::Disconnected => PutError::Disconnected(item),
+            })
     }
 
-    /// Puts an item, waiting at most `timeout` for room (Python's `put(item, timeout=t)`).
+    /// Puts an item, waiting at most `timeout` for room (Python's `put(item, timeout=t)`); a
+    /// timeout below a millisecond is rounded up to one, one too long to represent waits
+    /// forever.
     ///
     /// # Errors
     ///
-    /// [`PutError::Full`] after the timeout, or as for [`put`](Self::put); with the item.
-    pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutError<T>> {
-        self.put_until(
-            item,
-            timeout.as_millis().min(u128::from(FOREVER - 1)) as u64,
-        )
+    /// [`PutTimeoutError::Full`] after the timeout, [`PutTimeoutError::Encode`] or
+    /// [`PutTimeoutError::Disconnected`]; with the item.
+    pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
+        let ms = millis_up(timeout, FOREVER).unwrap_or(FOREVER);
+        self.put_until(item, ms).map_err(|(item, fail)| match fail {
+            PutFail::Full => PutTimeoutError::Full(item),
+            PutFail::Encode(why) => PutTimeoutError::Encode(item, why),
+            PutFail::Disconnected => PutTimeoutError::Disconnected(item),
+        })
     }
 
     /// Puts an item if there is room now (Python's `put_nowait`).
     ///
     /// # Errors
     ///
-    /// [`PutError::Full`], or as for [`put`](Self::put); with the item.
-    pub fn try_put(&self, item: T) -> Result<(), PutError<T>> {
-        self.put_until(item, 0)
+    /// [`TryPutError::Full`], [`TryPutError::Encode`] or [`TryPutError::Disconnected`]; with
+    /// the item.
+    pub fn try_put(&self, item: T) -> Result<(), TryPutError<T>> {
+        self.put_until(item, 0).map_err(|(item, fail)| match fail {
+            PutFail::Full => TryPutError::Full(item),
+            PutFail::Encode(why) => TryPutError::Encode(item, why),
+            PutFail::Disconnected => TryPutError::Disconnected(item),
+        })
     }
 
-    fn get_until(&self, timeout_ms: u64) -> Result<T, GetError> {
-        let decode = |bytes: &[u8]| decode_exact::<T>(bytes).map_err(GetError::Decode);
+    fn get_until(&self, timeout_ms: u64) -> Result<T, GetFail> {
+        let decode = |bytes: &[u8]| decode_exact::<T>(bytes).map_err(GetFail::Decode);
         match &self.side {
             Side::Owner(broker) => match broker.get(deadline_of(timeout_ms)) {
                 Some(bytes) => decode(&bytes),
-                None => Err(GetError::Empty),
+                None => Err(GetFail::Empty),
             },
             Side::Remote(remote) => {
                 let mut frame = FrameBuf::new(tag::GET);
                 frame.u64(timeout_ms);
                 if remote.confirm_puts().is_err() {
-                    return Err(GetError::Disconnected);
+                    return Err(GetFail::Disconnected);
                 }
                 let reply = remote.request(Channel::Gets, frame, true, |reply| match reply[0] {
                     tag::ITEM => decode(&reply[1..]),
-                    tag::EMPTY => Err(GetError::Empty),
-                    _ => Err(GetError::Disconnected),
+                    tag::EMPTY => Err(GetFail::Empty),
+                    _ => Err(GetFail::Disconnected),
                 });
                 match reply {
                     Ok(Some(outcome)) => outcome,
-                    Ok(None) | Err(_) => Err(GetError::Disconnected),
+                    Ok(None) | Err(_) => Err(GetFail::Disconnected),
                 }
             }
         }
@@ -646,25 +606,33 @@ impl<T: Value> Queue<T> {
     ///
     /// [`GetError::Decode`] or [`GetError::Disconnected`].
     pub fn get(&self) -> Result<T, GetError> {
-        self.get_until(FOREVER)
+        self.get_until(FOREVER).map_err(|fail| match fail {
+            GetFail::Decode(why) => GetError::Decode(why),
+            // A get without a deadline waits for an item: only a broker that went away ends it.
+            GetFail::Empty | GetFail::Disconnected => GetError::Disconnected,
+        })
     }
 
-    /// Takes the oldest item, waiting at most `timeout` (Python's `get(timeout=t)`).
+    /// Takes the oldest item, waiting at most `timeout` (Python's `get(timeout=t)`); a timeout
+    /// below a millisecond is rounded up to one, one too long to represent waits forever.
     ///
     /// # Errors
     ///
-    /// [`GetError::Empty`] after the timeout, or as for [`get`](Self::get).
-    pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetError> {
-        self.get_until(timeout.as_millis().min(u128::from(FOREVER - 1)) as u64)
+    /// [`TryGetError::Empty`] after the timeout (Python raises the same `queue.Empty` for
+    /// `get(timeout=t)` and `get_nowait()`, so the two share their error type),
+    /// [`TryGetError::Decode`] or [`TryGetError::Disconnected`].
+    pub fn get_timeout(&self, timeout: Duration) -> Result<T, TryGetError> {
+        let ms = millis_up(timeout, FOREVER).unwrap_or(FOREVER);
+        self.get_until(ms).map_err(TryGetError::from)
     }
 
     /// Takes the oldest item if there is one now (Python's `get_nowait`).
     ///
     /// # Errors
     ///
-    /// [`GetError::Empty`], or as for [`get`](Self::get).
-    pub fn try_get(&self) -> Result<T, GetError> {
-        self.get_until(0)
+    /// [`TryGetError::Empty`], [`TryGetError::Decode`] or [`TryGetError::Disconnected`].
+    pub fn try_get(&self) -> Result<T, TryGetError> {
+        self.get_until(0).map_err(TryGetError::from)
     }
 
     /// The number of items (Python's `qsize()`; as there, it may change at once). 0 if the

@@ -23,45 +23,14 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use super::env::{ChildKind, ENV, EXIT_NOT_DISPATCHED};
 use super::error::{ChildExit, StartError};
 use super::progress::Progress;
 use super::task::layout_fingerprint;
 use super::wire::{self, tag, Fields, WireError};
 
-/// The environment variable that marks a child.
-pub(crate) const ENV: &str = "POTOK_CHILD";
-
 /// How long a new child has to report for work.
 pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Exit code of a child that finds itself running the program instead of the worker.
-pub(crate) const EXIT_NOT_DISPATCHED: i32 = 97;
-
-/// What a child is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ChildKind {
-    /// A pool worker: runs jobs until its socket closes.
-    Worker,
-    /// A `Process`: runs one job, sends the result, exits.
-    Process,
-}
-
-impl ChildKind {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            ChildKind::Worker => "worker",
-            ChildKind::Process => "process",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Option<ChildKind> {
-        match s {
-            "worker" => Some(ChildKind::Worker),
-            "process" => Some(ChildKind::Process),
-            _ => None,
-        }
-    }
-}
 
 /// A running child as its parent sees it.
 pub(crate) struct Child {

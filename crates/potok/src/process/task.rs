@@ -32,17 +32,11 @@ use std::any::type_name;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::OnceLock;
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::data::{encode_into, Data};
 use super::progress::Progress;
 use super::wire::{push_varint, tag, take_varint, FrameBuf};
-
-/// A value that can cross a process boundary: serde both ways, sendable, owned. Every type
-/// with `Serialize` and `DeserializeOwned` is one.
-pub trait Value: Serialize + DeserializeOwned + Send + 'static {}
-
-impl<T: Serialize + DeserializeOwned + Send + 'static> Value for T {}
 
 /// A function that can run in a child: an `fn` pointer with serde argument and result.
 ///
@@ -51,9 +45,9 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Value for T {}
 /// being a plain function pointer.
 pub trait Task: Copy + Send + Sync + 'static + sealed::Sealed {
     /// What the function takes (a tuple for several arguments).
-    type Args: Value;
+    type Args: Data;
     /// What it returns.
-    type Output: Value;
+    type Output: Data;
 
     /// Calls the function.
     fn call(self, args: Self::Args) -> Self::Output;
@@ -77,7 +71,7 @@ mod sealed {
     impl<A, B, R> Sealed for fn(A, B) -> R {}
 }
 
-impl<T: Value, R: Value> Task for fn(T) -> R {
+impl<T: Data, R: Data> Task for fn(T) -> R {
     type Args = T;
     type Output = R;
 
@@ -96,7 +90,7 @@ impl<T: Value, R: Value> Task for fn(T) -> R {
     }
 }
 
-impl<A: Value, B: Value, R: Value> Task for fn(A, B) -> R {
+impl<A: Data, B: Data, R: Data> Task for fn(A, B) -> R {
     type Args = (A, B);
     type Output = R;
 
@@ -339,7 +333,7 @@ fn run_items<F: Task>(
                 panic::resume_unwind(payload);
             }
             encode_err(
-                ItemError::Panicked(super::dispatch::panic_text(&*payload)),
+                ItemError::Panicked(super::unwind::panic_text(&*payload)),
                 out,
             );
             at += 1;
@@ -382,103 +376,3 @@ fn encode_err(err: ItemError, out: &mut Vec<u8>) {
 
 /// postcard's encoding of `Result::Ok`'s variant index (a varint, one byte).
 pub(crate) const OK_VARIANT: u8 = 0;
-
-/// Appends the postcard encoding of `value` to `out`.
-///
-/// Inlined, with the serializer built here rather than in `postcard::serialize_with_flavor`, so
-/// that encoding a small value is a few instructions in the caller's loop.
-#[inline]
-pub(crate) fn encode_into<T: Serialize + ?Sized>(
-    value: &T,
-    out: &mut Vec<u8>,
-) -> Result<(), postcard::Error> {
-    value.serialize(&mut postcard::Serializer {
-        output: Appender(out),
-    })
-}
-
-/// Lets postcard append straight to a borrowed buffer.
-struct Appender<'a>(&'a mut Vec<u8>);
-
-impl postcard::ser_flavors::Flavor for Appender<'_> {
-    type Output = ();
-
-    #[inline]
-    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
-        // Most calls carry a varint of one to three bytes: copies of a fixed length compile to
-        // a store or two, where a byte-by-byte push loop reloaded the length every byte
-        // (measured: 16% of a map's CPU in the caller, before).
-        match *data {
-            [a] => self.0.push(a),
-            [a, b] => self.0.extend_from_slice(&[a, b]),
-            [a, b, c] => self.0.extend_from_slice(&[a, b, c]),
-            _ => self.0.extend_from_slice(data),
-        }
-        Ok(())
-    }
-
-    #[inline]
-    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
-        self.0.push(data);
-        Ok(())
-    }
-
-    fn finalize(self) -> postcard::Result<()> {
-        Ok(())
-    }
-}
-
-/// Where each of the `count` encoded `T`s in `bytes` starts (used only to split a chunk after
-/// its worker died); `None` if they do not decode.
-///
-/// A `Deserialize` that panics counts as not decoding: this runs on a pool's worker thread,
-/// which must survive it.
-pub(crate) fn item_offsets<T: Value>(bytes: &[u8], count: usize) -> Option<Vec<usize>> {
-    panic::catch_unwind(|| {
-        let mut offsets = Vec::with_capacity(count);
-        let mut rest = bytes;
-        for _ in 0..count {
-            offsets.push(bytes.len() - rest.len());
-            rest = postcard::take_from_bytes::<T>(rest).ok()?.1;
-        }
-        Some(offsets)
-    })
-    .ok()
-    .flatten()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `encode_into` (its own serializer and appending flavor) writes exactly postcard's bytes,
-    /// whatever the lengths of the pieces it is handed.
-    #[test]
-    fn encode_into_matches_postcard() {
-        fn check<T: Serialize + ?Sized>(value: &T) {
-            let mut out = vec![0xAA];
-            encode_into(value, &mut out).unwrap();
-            assert_eq!(out[1..], postcard::to_allocvec(value).unwrap()[..]);
-        }
-        for n in [
-            0u64,
-            1,
-            127,
-            128,
-            300,
-            16_383,
-            16_384,
-            2_097_151,
-            2_097_152,
-            u64::MAX,
-        ] {
-            check(&n);
-            check(&(n as i64).wrapping_neg());
-            check(&Ok::<u64, ItemError>(n));
-        }
-        check(&Err::<u64, ItemError>(ItemError::Panicked("x".repeat(200))));
-        check(&("a string", 1.5f64, [1u8, 2, 3], vec![Some(7u32), None]));
-        check(&u128::MAX);
-        check("");
-    }
-}

@@ -6,9 +6,11 @@
 
 use std::time::{Duration, Instant};
 
+use super::data::{encode_into, Data};
+use super::env::ChildKind;
 use super::error::ChildExit;
-use super::spawn::{self, ChildKind};
-use super::task::{encode_into, TaskId, Value};
+use super::spawn;
+use super::task::TaskId;
 use super::wire::{self, push_varint, tag, FrameBuf};
 
 /// What a worker did with raw bytes.
@@ -21,12 +23,12 @@ pub struct RawReply {
 }
 
 /// A valid job frame for `f(arg)`.
-pub fn job_frame<T: Value, R: Value>(f: fn(T) -> R, arg: T) -> Vec<u8> {
+pub fn job_frame<T: Data, R: Data>(f: fn(T) -> R, arg: T) -> Vec<u8> {
     let id = TaskId::of(f);
     job_frame_with_offsets(id.trampoline, id.function, id.fingerprint, &one_item(arg))
 }
 
-fn one_item<T: Value>(arg: T) -> Vec<u8> {
+fn one_item<T: Data>(arg: T) -> Vec<u8> {
     let mut items = Vec::new();
     push_varint(&mut items, 1);
     encode_into(&arg, &mut items).expect("the argument serializes");
@@ -34,7 +36,7 @@ fn one_item<T: Value>(arg: T) -> Vec<u8> {
 }
 
 /// Like [`job_frame`], with a type fingerprint that does not match.
-pub fn job_frame_with_wrong_fingerprint<T: Value, R: Value>(f: fn(T) -> R, arg: T) -> Vec<u8> {
+pub fn job_frame_with_wrong_fingerprint<T: Data, R: Data>(f: fn(T) -> R, arg: T) -> Vec<u8> {
     let id = TaskId::of(f);
     job_frame_with_offsets(id.trampoline, id.function, !id.fingerprint, &one_item(arg))
 }

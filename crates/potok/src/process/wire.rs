@@ -242,15 +242,29 @@ impl<'a> Fields<'a> {
 /// Message tags (the first payload byte).
 pub(crate) mod tag {
     /// child -> parent: ready for work (`pid`, `binary fingerprint`).
-    pub const HELLO: u8 = 1;
+    pub(crate) const HELLO: u8 = 1;
     /// parent -> child: run a job (`seq`, `trampoline`, `function`, `fingerprint`, items).
-    pub const JOB: u8 = 2;
+    pub(crate) const JOB: u8 = 2;
     /// child -> parent: a job's results (`seq`, outcomes).
-    pub const DONE: u8 = 3;
+    pub(crate) const DONE: u8 = 3;
     /// child -> parent: a job could not run at all (`seq`, reason as UTF-8).
-    pub const REFUSED: u8 = 4;
+    pub(crate) const REFUSED: u8 = 4;
     /// a value sent over a `Connection` or a queue.
-    pub const VALUE: u8 = 5;
+    pub(crate) const VALUE: u8 = 5;
+
+    /// The tags of a [`Queue`](crate::process::Queue)'s broker protocol (see `queue.rs`).
+    pub(crate) mod queue {
+        pub(crate) const HELLO: u8 = 20;
+        pub(crate) const PUT: u8 = 21;
+        pub(crate) const GET: u8 = 22;
+        pub(crate) const SIZE: u8 = 23;
+        pub(crate) const OK: u8 = 24;
+        pub(crate) const FULL: u8 = 25;
+        pub(crate) const ITEM: u8 = 26;
+        pub(crate) const EMPTY: u8 = 27;
+        pub(crate) const COUNT: u8 = 28;
+        pub(crate) const SYNC: u8 = 29;
+    }
 }
 
 /// Appends postcard's varint encoding of `n` (how postcard writes a sequence's length).

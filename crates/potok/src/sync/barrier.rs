@@ -340,6 +340,19 @@ enum Outcome {
 impl fmt::Debug for Barrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let st = self.state.lock();
+        f.debug_struct("Barrier")
+            .field("name", &self.name())
+            .field("phase", &st.phase)
+            .field("waiting", &st.count)
+            .field("parties", &self.parties)
+            .finish()
+    }
+}
+
+/// Like Python's repr: `<Barrier 'gate' Filling waiters=1/3>`.
+impl fmt::Display for Barrier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.state.lock();
         write!(
             f,
             "<Barrier '{}' {:?} waiters={}/{}>",

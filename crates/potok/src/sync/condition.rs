@@ -136,6 +136,7 @@ impl Condition {
     }
 
     /// Acquires the underlying lock if it is free: Python's `acquire(False)`.
+    #[must_use = "false means not acquired: do not release what was not acquired"]
     pub fn try_acquire(&self) -> bool {
         match &self.lock {
             CondLock::RLock(l) => l.try_acquire(),
@@ -144,6 +145,7 @@ impl Condition {
     }
 
     /// Waits at most `timeout` for the underlying lock.
+    #[must_use = "false means not acquired: do not release what was not acquired"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         match &self.lock {
             CondLock::RLock(l) => l.acquire_timeout(timeout),
@@ -348,6 +350,16 @@ impl Condition {
 
 impl fmt::Debug for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Condition")
+            .field("name", &self.name())
+            .field("waiters", &self.waiters.lock().queue.len())
+            .finish()
+    }
+}
+
+/// Like Python's repr: `<Condition 'ready' waiters=2>`.
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "<Condition '{}' waiters={}>",
@@ -379,6 +391,7 @@ impl ConditionGuard<'_> {
     }
 
     /// [`Condition::wait_timeout`]: returns whether it was notified.
+    #[must_use = "false means the wait timed out"]
     pub fn wait_timeout(&mut self, timeout: Duration) -> bool {
         self.cond.wait_timeout(timeout).expect(HELD)
     }
@@ -393,6 +406,7 @@ impl ConditionGuard<'_> {
     }
 
     /// [`Condition::wait_for_timeout`]: returns the predicate's last value.
+    #[must_use = "false means the wait timed out"]
     pub fn wait_for_timeout(&mut self, predicate: impl FnMut() -> bool, timeout: Duration) -> bool {
         self.cond.wait_for_timeout(predicate, timeout).expect(HELD)
     }

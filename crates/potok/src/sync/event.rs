@@ -105,6 +105,7 @@ impl Event {
 
     /// Waits at most `timeout` for the flag; returns whether it is set: Python's
     /// `wait(timeout)`. Timed waits are never reported as deadlocks.
+    #[must_use = "false means the wait timed out"]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.wait_until(Instant::now().checked_add(timeout))
     }
@@ -134,8 +135,17 @@ impl Event {
     }
 }
 
-/// Like Python's repr: `<Event 'ready': unset>`.
 impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("name", &self.name())
+            .field("set", &self.is_set())
+            .finish()
+    }
+}
+
+/// Like Python's repr: `<Event 'ready': unset>`.
+impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = if self.is_set() { "set" } else { "unset" };
         write!(f, "<Event '{}': {state}>", self.name())

@@ -77,12 +77,14 @@ impl Lock {
     }
 
     /// Takes the lock if it is free: Python's `acquire(blocking=False)`.
+    #[must_use = "false means not acquired: do not release what was not acquired"]
     pub fn try_acquire(&self) -> bool {
         self.raw.try_lock()
     }
 
     /// Waits at most `timeout` for the lock: Python's `acquire(timeout=t)`. Returns whether it
     /// got the lock. Timed waits are never reported as deadlocks.
+    #[must_use = "false means not acquired: do not release what was not acquired"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         match Instant::now().checked_add(timeout) {
             Some(deadline) => self
@@ -136,8 +138,17 @@ impl Lock {
     }
 }
 
-/// Like Python's repr: `<unlocked Lock 'bank'>`.
 impl fmt::Debug for Lock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lock")
+            .field("name", &self.name())
+            .field("locked", &self.locked())
+            .finish()
+    }
+}
+
+/// Like Python's repr: `<unlocked Lock 'bank'>`.
+impl fmt::Display for Lock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = if self.locked() { "locked" } else { "unlocked" };
         write!(f, "<{state} Lock '{}'>", self.name())

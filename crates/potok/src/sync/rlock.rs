@@ -87,6 +87,7 @@ impl RLock {
     }
 
     /// Acquires it if it is free or already this thread's: Python's `acquire(blocking=False)`.
+    #[must_use = "false means not acquired: do not release what was not acquired"]
     pub fn try_acquire(&self) -> bool {
         if self.reenter() {
             return true;
@@ -100,6 +101,7 @@ impl RLock {
 
     /// Waits at most `timeout` for it: Python's `acquire(timeout=t)`. Timed waits are never
     /// reported as deadlocks.
+    #[must_use = "false means not acquired: do not release what was not acquired"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         if self.reenter() {
             return true;
@@ -191,8 +193,17 @@ impl RLock {
     }
 }
 
-/// Like Python's repr: `<unlocked RLock 'tree' count=0>`.
 impl fmt::Debug for RLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RLock")
+            .field("name", &self.name())
+            .field("locked", &self.raw.is_locked())
+            .finish()
+    }
+}
+
+/// Like Python's repr: `<unlocked RLock 'tree'>`.
+impl fmt::Display for RLock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = if self.raw.is_locked() {
             "locked"

@@ -140,11 +140,13 @@ impl Semaphore {
     }
 
     /// Decrements the value if it is positive: Python's `acquire(blocking=False)`.
+    #[must_use = "false means not acquired: do not release what was not acquired"]
     pub fn try_acquire(&self) -> bool {
         self.core.try_acquire()
     }
 
     /// Waits at most `timeout`: Python's `acquire(timeout=t)`; returns whether it acquired.
+    #[must_use = "false means not acquired: do not release what was not acquired"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.core
             .acquire_until(ResourceKind::Semaphore, Instant::now().checked_add(timeout))
@@ -177,6 +179,16 @@ impl Semaphore {
 }
 
 impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("name", &self.name())
+            .field("value", &self.value())
+            .finish()
+    }
+}
+
+/// Like Python's repr: `<Semaphore 'slots' value=2>`.
+impl fmt::Display for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<Semaphore '{}' value={}>", self.name(), self.value())
     }
@@ -237,11 +249,13 @@ impl BoundedSemaphore {
     }
 
     /// Decrements the value if it is positive.
+    #[must_use = "false means not acquired: do not release what was not acquired"]
     pub fn try_acquire(&self) -> bool {
         self.core.try_acquire()
     }
 
     /// Waits at most `timeout`; returns whether it acquired.
+    #[must_use = "false means not acquired: do not release what was not acquired"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.core.acquire_until(
             ResourceKind::BoundedSemaphore,
@@ -291,6 +305,17 @@ impl BoundedSemaphore {
 }
 
 impl fmt::Debug for BoundedSemaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundedSemaphore")
+            .field("name", &self.name())
+            .field("value", &self.value())
+            .field("initial", &self.initial)
+            .finish()
+    }
+}
+
+/// Like Python's repr: `<BoundedSemaphore 'slots' value=1/2>`.
+impl fmt::Display for BoundedSemaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,

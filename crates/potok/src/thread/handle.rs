@@ -227,25 +227,20 @@ impl std::hash::Hash for Thread {
     }
 }
 
-/// Like Python's repr: `<Thread(worker, started daemon 12345)>`.
 impl fmt::Debug for Thread {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.inner.kind {
-            Kind::Main => "_MainThread",
-            Kind::Spawned => "Thread",
-            Kind::Dummy => "_DummyThread",
+            Kind::Main => "main",
+            Kind::Spawned => "spawned",
+            Kind::Dummy => "dummy",
         };
-        let status = if self.is_alive() {
-            "started"
-        } else {
-            "stopped"
-        };
-        let daemon = if self.is_daemon() { " daemon" } else { "" };
-        write!(f, "<{kind}({}, {status}{daemon}", self.name())?;
-        if let Some(id) = self.native_id() {
-            write!(f, " {id}")?;
-        }
-        f.write_str(")>")
+        f.debug_struct("Thread")
+            .field("name", &self.name())
+            .field("kind", &kind)
+            .field("alive", &self.is_alive())
+            .field("daemon", &self.is_daemon())
+            .field("native_id", &self.native_id())
+            .finish()
     }
 }
 

@@ -1,111 +1,86 @@
-//! Runs scenarios each in a child process of this same test binary, with a time limit, so a
-//! scenario that hangs fails the test instead of hanging it, and a scenario's stuck threads
-//! never leak into the next one. Stall detection needs a process whose threads potok all
-//! knows: a libtest harness (its own threads) or a watchdog thread would hide every stall,
-//! which is why these tests are `harness = false` and the watchdog is the parent process.
+//! What every test file of this crate shares: one test runner for the `harness = false` files,
+//! watchdogs for anything that could block, and a look at this process's children.
+//!
+//! # The runner (`harness = false` files)
+//!
+//! A test file needs its own `main` when its tests start processes (a pool or process child is
+//! this same executable started again, and must reach `potok::process::init()` before anything
+//! else runs) or when they need a process with no threads but potok's own (stall detection
+//! stays silent while the process has threads potok does not know, such as libtest's). Such a
+//! file sets `harness = false` for itself in `Cargo.toml`:
+//!
+//! ```toml
+//! [[test]]
+//! name = "my_file"
+//! harness = false
+//! ```
+//!
+//! and hands its tests to [`run`]:
+//!
+//! ```ignore
+//! mod support;
+//!
+//! use std::process::ExitCode;
+//! use std::time::Duration;
+//!
+//! use support::{case, Test};
+//!
+//! fn main() -> ExitCode {
+//!     support::run(vec![
+//!         // Runs in this process, on the main thread, under a watchdog.
+//!         case!(pool_maps_in_order),
+//!         // Runs alone in a child process (this executable again), inside `potok::main`;
+//!         // its stderr must hold exactly one deadlock report.
+//!         Test::new("abba", abba).isolated().reports(1),
+//!         // Any test may get a longer limit than the default 60 s.
+//!         case!(slow_one).limit(Duration::from_secs(240)),
+//!     ])
+//! }
+//! ```
+//!
+//! A test is a `fn()` that panics to fail, as with `#[test]`. [`run`] first calls
+//! `potok::process::init()` (a pool or process child never returns from it), then runs the
+//! tests with [libtest-mimic], which speaks libtest's command line: `cargo test -p potok --test
+//! my_file -- --list`, `cargo test -p potok --test my_file NAME -- --exact`, `--skip`,
+//! `--ignored`, and `cargo nextest run` (one process per test) all work. Tests run one after
+//! another on the main thread (`--test-threads` is ignored): in-process tests own `main`, and
+//! isolated ones are whole processes each.
+//!
+//! - An **in-process** test ([`Test::new`], or [`case!`]) runs on this process's main thread.
+//!   A watchdog thread ends the whole run (exit code 101, naming the test) when it takes longer
+//!   than its limit: a hang fails the run instead of hanging it.
+//! - An **isolated** test ([`Test::isolated`]) runs in a child process of this same executable
+//!   (marked by the `POTOK_TEST_ISOLATED` environment variable), inside `potok::main`, with a
+//!   silent excepthook (the detector prints each report once itself). The parent kills it when
+//!   it takes longer than its limit. It passes when the child exits with success and, if
+//!   [`Test::reports`] was given, its stderr holds exactly that many lines starting with
+//!   `deadlock:`. A failure shows the child's stderr.
+//!
+//! [`run_without_init`] is the same runner without the `init()` call, for the one file that
+//! tests a program which forgot it.
+//!
+//! # Watchdogs and children (any test file)
+//!
+//! [`within`] runs a closure on a thread and fails the test if it does not finish in time;
+//! [`eventually`] polls a condition with a bound; [`children`] and [`assert_no_children`] look
+//! at this process's child processes. A default-harness file (`#[test]`) uses them with
+//! `mod support;` too.
+//!
+//! [libtest-mimic]: https://docs.rs/libtest-mimic
+#![allow(dead_code, unused_imports, unused_macros)] // each test file uses only part of it
 
-use std::io::Read;
-use std::process::{Command, ExitCode, Stdio};
-use std::time::{Duration, Instant};
+mod children;
+mod runner;
+mod wait;
 
-const CHILD_VAR: &str = "POTOK_SCENARIO";
+pub(crate) use children::{assert_no_children, children};
+pub(crate) use runner::{run, run_without_init, Test};
+pub(crate) use wait::{eventually, settle, spawn_joiner, within};
 
-/// One scenario: its name, its body (run inside `potok::main` in the child; it panics to
-/// fail), and how many deadlock reports its stderr must hold.
-pub struct Scenario {
-    pub name: &'static str,
-    pub body: fn(),
-    pub reports: usize,
-}
-
-/// The test binary's `main`: in the child, runs the scenario named by the environment; in
-/// the parent, runs every scenario in a child and checks exit status and reports.
-pub fn run(scenarios: &[Scenario], limit: Duration) -> ExitCode {
-    if let Ok(name) = std::env::var(CHILD_VAR) {
-        let scenario = scenarios
-            .iter()
-            .find(|s| s.name == name)
-            .expect("unknown scenario");
-        potok::set_excepthook(|_| {});
-        potok::main(scenario.body);
-        return ExitCode::SUCCESS;
-    }
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let mut failed = 0;
-    let mut ran = 0;
-    for s in scenarios {
-        if !filter.is_empty() && !filter.iter().any(|f| s.name.contains(f.as_str())) {
-            continue;
-        }
-        ran += 1;
-        let started = Instant::now();
-        let outcome = run_child(s.name, limit);
-        let verdict = match outcome {
-            Err(why) => Err(why),
-            Ok((true, stderr)) => {
-                let reports = stderr
-                    .lines()
-                    .filter(|l| l.starts_with("deadlock:"))
-                    .count();
-                if reports == s.reports {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "{reports} deadlock reports on stderr, expected {}:\n{stderr}",
-                        s.reports
-                    ))
-                }
-            }
-            Ok((false, stderr)) => Err(format!("the scenario failed:\n{stderr}")),
-        };
-        match verdict {
-            Ok(()) => println!("test {} ... ok ({:.1?})", s.name, started.elapsed()),
-            Err(why) => {
-                failed += 1;
-                println!("test {} ... FAILED\n{why}", s.name);
-            }
-        }
-    }
-    println!("{} passed, {failed} failed", ran - failed);
-    if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
-}
-
-/// Runs the child; `Ok((succeeded, stderr))`, or why it did not finish in time.
-fn run_child(name: &str, limit: Duration) -> Result<(bool, String), String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(exe)
-        .env(CHILD_VAR, name)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let mut pipe = child.stderr.take().expect("piped stderr");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = pipe.read_to_string(&mut text);
-        text
-    });
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            let stderr = reader.join().unwrap_or_default();
-            return Err(format!("still running after {limit:?}: killed\n{stderr}"));
-        }
-        std::thread::sleep(Duration::from_millis(5));
+/// `case!(f)` is [`Test::new`] named after the function `f`.
+macro_rules! case {
+    ($f:ident) => {
+        $crate::support::Test::new(stringify!($f), $f)
     };
-    let stderr = reader.join().unwrap_or_default();
-    Ok((status.success(), stderr))
 }
+pub(crate) use case;

@@ -1,384 +1,26 @@
 //! [`Pool`]: Python's `multiprocessing.Pool`, with workers that may crash without taking the
 //! pool, or anybody's results, down with them.
 
-use std::collections::VecDeque;
-use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use parking_lot::{Condvar, Mutex};
+mod job;
+mod results;
+mod state;
+mod worker;
 
-use super::cpu::cpu_count;
-use super::error::{Closed, MapError, StartError, StillRunning, TaskErrorKind};
-use super::results::{AsyncResult, IMap, IMapUnordered, Results, Sink};
-use super::spawn::{self, Child, ChildKind};
-use super::task::{encode_into, item_offsets, Task, TaskId, Value};
-use super::wire::{self, MAX_FRAME};
-use super::worker;
+pub use results::{AsyncResult, GetTimeoutError, IMap, IMapUnordered};
 
-/// The indices (in their call) of a job's items: a range in the common case, a list once an
-/// item was left out (it did not encode) or the job was split.
-#[derive(Debug, Clone)]
-pub(crate) enum Indices {
-    Range { start: usize, len: usize },
-    List(Vec<usize>),
-}
+use job::{Indices, Job, Offsets, Sink, MAX_JOB_BYTES};
+use results::Results;
+use state::Shared;
 
-impl Indices {
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            Indices::Range { len, .. } => *len,
-            Indices::List(list) => list.len(),
-        }
-    }
-
-    pub(crate) fn get(&self, i: usize) -> usize {
-        match self {
-            Indices::Range { start, .. } => start + i,
-            Indices::List(list) => list[i],
-        }
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.len()).map(|i| self.get(i))
-    }
-
-    fn push(&mut self, index: usize) {
-        match self {
-            Indices::Range { start, len } if *len == 0 => {
-                *start = index;
-                *len = 1;
-            }
-            Indices::Range { start, len } if *start + *len == index => *len += 1,
-            Indices::Range { start, len } => {
-                let mut list: Vec<usize> = (*start..*start + *len).collect();
-                list.push(index);
-                *self = Indices::List(list);
-            }
-            Indices::List(list) => list.push(index),
-        }
-    }
-}
-
-/// The most item bytes one job carries, leaving room for its header within a frame.
-const MAX_JOB_BYTES: usize = MAX_FRAME - 64;
-
-/// Finds where each of `count` encoded items starts (see `task::item_offsets`).
-type Offsets = fn(&[u8], usize) -> Option<Vec<usize>>;
-
-/// A chunk of items for one worker: their encoded arguments and their indices.
-pub(crate) struct Job {
-    pub(crate) task: TaskId,
-    /// The items' postcard bytes, one after another.
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) indices: Indices,
-    pub(crate) sink: Arc<dyn Sink>,
-    offsets: Offsets,
-    /// Times the job went back to the queue because a worker died before starting any item.
-    pub(crate) attempts: u32,
-}
-
-impl Job {
-    fn new(task: TaskId, sink: Arc<dyn Sink>, offsets: Offsets) -> Job {
-        Job {
-            task,
-            bytes: Vec::new(),
-            indices: Indices::Range { start: 0, len: 0 },
-            sink,
-            offsets,
-            attempts: 0,
-        }
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.indices.len()
-    }
-
-    pub(crate) fn fail_all(&self, kind: TaskErrorKind) {
-        for index in self.indices.iter() {
-            self.sink.fail(index, kind.clone());
-        }
-    }
-
-    /// The items before and after item `k`, as new jobs; `None` for an empty side. If the
-    /// items cannot be told apart, every item but `k` fails with `kind`.
-    pub(crate) fn split_around(&self, k: usize, kind: &TaskErrorKind) -> [Option<Job>; 2] {
-        let Some(offsets) = (self.offsets)(&self.bytes, self.len()) else {
-            for (i, index) in self.indices.iter().enumerate() {
-                if i != k {
-                    self.sink.fail(index, kind.clone());
-                }
-            }
-            return [None, None];
-        };
-        let end = |i: usize| offsets.get(i).copied().unwrap_or(self.bytes.len());
-        let part = |range: std::ops::Range<usize>| {
-            if range.is_empty() {
-                return None;
-            }
-            let mut job = Job::new(self.task, Arc::clone(&self.sink), self.offsets);
-            job.bytes = self.bytes[offsets[range.start]..end(range.end)].to_vec();
-            for i in range {
-                job.indices.push(self.indices.get(i));
-            }
-            Some(job)
-        };
-        [part(0..k), part(k + 1..self.len())]
-    }
-
-    /// The frame that asks a worker to run this job as number `seq`.
-    pub(crate) fn frame(&self, seq: u64) -> Vec<u8> {
-        let mut frame = self.task.job_frame(seq, self.len(), self.bytes.len());
-        frame.bytes(&self.bytes);
-        frame
-            .finish()
-            .expect("submit keeps every job's bytes under MAX_JOB_BYTES")
-    }
-}
-
-/// A job given to a worker thread: its sequence number, and the socket a caller already wrote
-/// it to, if it was handed to an idle worker (if that worker has been replaced since, the job
-/// must be written again).
-pub(crate) struct Assigned {
-    pub(crate) seq: u64,
-    pub(crate) job: Job,
-    pub(crate) written_to: Option<Arc<UnixStream>>,
-}
-
-/// What a worker thread is to do next.
-pub(crate) enum Next {
-    /// Run this job.
-    Job(Assigned),
-    /// Nothing came for a while: check that the worker is still alive, then ask again.
-    Check,
-    /// Stop: closed and nothing left, terminated, or broken (or, without waiting, no job now).
-    Stop,
-}
-
-/// How long an idle worker thread waits before checking that its worker is alive, so a worker
-/// that dies while idle is reaped and replaced within this time (Python's pool checks every
-/// 0.1 s).
-const IDLE_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// One worker slot, as the pool state sees it.
-#[derive(Default)]
-struct Slot {
-    /// The worker's pid while the child may be running.
-    pid: Option<u32>,
-    /// The parent's end of the worker's socket while it is in service.
-    sock: Option<Arc<UnixStream>>,
-    /// Its thread waits for work.
-    idle: bool,
-    /// A caller is writing a job to it.
-    claimed: bool,
-    /// The job a caller wrote to it (and the socket written to), for its thread to collect.
-    handoff: Option<(u64, Job, Arc<UnixStream>)>,
-}
-
-struct State {
-    queue: VecDeque<Job>,
-    closed: bool,
-    terminated: bool,
-    broken: Option<String>,
-    slots: Vec<Slot>,
-}
-
-impl State {
-    /// Every job that is no worker's: queued, or handed off but not collected.
-    fn drain_unowned(&mut self) -> Vec<Job> {
-        let mut jobs: Vec<Job> = self.queue.drain(..).collect();
-        jobs.extend(
-            self.slots
-                .iter_mut()
-                .filter_map(|s| s.handoff.take().map(|(_, j, _)| j)),
-        );
-        jobs
-    }
-}
-
-/// What the pool and its worker threads share.
-pub(crate) struct Shared {
-    state: Mutex<State>,
-    /// One per slot: its thread waits there for work.
-    wake: Vec<Condvar>,
-    seq: AtomicU64,
-    pub(crate) initializer: Option<(TaskId, Vec<u8>)>,
-    pub(crate) maxtasksperchild: Option<usize>,
-}
-
-impl Shared {
-    fn next_seq(&self) -> u64 {
-        self.seq.fetch_add(1, Ordering::Relaxed) + 1
-    }
-
-    /// The next job for `slot`: one a caller handed off, or the oldest queued. With `wait`, waits
-    /// for one (returning [`Next::Check`] now and then while idle); without, returns
-    /// [`Next::Stop`] when there is none now.
-    pub(crate) fn next_job(&self, slot: usize, wait: bool) -> Next {
-        let mut st = self.state.lock();
-        loop {
-            if st.terminated || st.broken.is_some() {
-                return Next::Stop;
-            }
-            let me = &mut st.slots[slot];
-            if let Some((seq, job, sock)) = me.handoff.take() {
-                me.claimed = false;
-                me.idle = false;
-                return Next::Job(Assigned {
-                    seq,
-                    job,
-                    written_to: Some(sock),
-                });
-            }
-            if !me.claimed {
-                if let Some(job) = st.queue.pop_front() {
-                    st.slots[slot].idle = false;
-                    return Next::Job(Assigned {
-                        seq: self.next_seq(),
-                        job,
-                        written_to: None,
-                    });
-                }
-                if st.closed || !wait {
-                    return Next::Stop;
-                }
-            }
-            st.slots[slot].idle = true;
-            if self.wake[slot].wait_for(&mut st, IDLE_CHECK).timed_out() {
-                return Next::Check;
-            }
-        }
-    }
-
-    pub(crate) fn requeue(&self, job: Job) {
-        let mut st = self.state.lock();
-        if st.terminated {
-            drop(st);
-            job.fail_all(TaskErrorKind::Terminated);
-            return;
-        }
-        if let Some(why) = st.broken.clone() {
-            drop(st);
-            job.fail_all(TaskErrorKind::PoolBroken(why));
-            return;
-        }
-        st.queue.push_front(job);
-        self.wake_one_idle(&mut st);
-    }
-
-    /// Wakes one idle worker thread, if any (and marks it busy, so the next wake picks another).
-    fn wake_one_idle(&self, st: &mut State) {
-        if let Some(slot) = st.slots.iter().position(|s| s.idle) {
-            st.slots[slot].idle = false;
-            self.wake[slot].notify_one();
-        }
-    }
-
-    fn wake_all(&self) {
-        for cond in &self.wake {
-            cond.notify_all();
-        }
-    }
-
-    pub(crate) fn is_terminated(&self) -> bool {
-        self.state.lock().terminated
-    }
-
-    /// The slot's worker is gone or going: no signal or job may reach it any more.
-    pub(crate) fn forget_worker(&self, slot: usize) {
-        let mut st = self.state.lock();
-        st.slots[slot].pid = None;
-        st.slots[slot].sock = None;
-    }
-
-    /// Publishes a replacement worker's pid as soon as it is spawned, before its handshake and
-    /// initializer, so that [`Pool::terminate`] can kill it while it starts; false if the pool
-    /// was terminated meanwhile. No job is handed to it until [`publish_worker`](Self::publish_worker).
-    pub(crate) fn publish_pid(&self, slot: usize, pid: u32) -> bool {
-        let mut st = self.state.lock();
-        if st.terminated {
-            return false;
-        }
-        st.slots[slot].pid = Some(pid);
-        true
-    }
-
-    /// Publishes a new worker; false if the pool was terminated meanwhile.
-    pub(crate) fn publish_worker(&self, slot: usize, child: &Child) -> bool {
-        let mut st = self.state.lock();
-        if st.terminated {
-            return false;
-        }
-        st.slots[slot].pid = Some(child.pid);
-        st.slots[slot].sock = Some(Arc::clone(&child.sock));
-        true
-    }
-
-    /// No worker can be started any more: every waiting task fails, and so will new ones.
-    pub(crate) fn break_pool(&self, why: String) {
-        let jobs = {
-            let mut st = self.state.lock();
-            st.broken.get_or_insert(why.clone());
-            st.drain_unowned()
-        };
-        self.wake_all();
-        for job in jobs {
-            job.fail_all(TaskErrorKind::PoolBroken(why.clone()));
-        }
-    }
-
-    /// Queues a job, or writes it straight to an idle worker when nothing is queued (saving
-    /// that worker's thread a wake-up on the way there). `Err` gives the job back if the pool
-    /// takes no more work.
-    fn submit(&self, job: Job) -> Result<(), Job> {
-        let mut st = self.state.lock();
-        if st.closed || st.terminated {
-            return Err(job);
-        }
-        if let Some(why) = st.broken.clone() {
-            drop(st);
-            job.fail_all(TaskErrorKind::PoolBroken(why));
-            return Ok(());
-        }
-        let idle = st
-            .slots
-            .iter()
-            .position(|s| s.idle && !s.claimed && s.sock.is_some());
-        let Some(slot) = idle.filter(|_| st.queue.is_empty()) else {
-            st.queue.push_back(job);
-            self.wake_one_idle(&mut st);
-            return Ok(());
-        };
-        let me = &mut st.slots[slot];
-        me.idle = false;
-        me.claimed = true;
-        let sock = Arc::clone(me.sock.as_ref().expect("checked above"));
-        drop(st);
-        let seq = self.next_seq();
-        // A failed write means the worker is dead: its thread finds out on reading.
-        let _ = wire::send_all(&sock, &job.frame(seq));
-        let mut st = self.state.lock();
-        if st.terminated {
-            st.slots[slot].claimed = false;
-            drop(st);
-            job.fail_all(TaskErrorKind::Terminated);
-            return Ok(());
-        }
-        // The pool broke while the lock was released: the slot's thread has seen that and
-        // retired (next_job returns Stop), so a hand-off would never be picked up.
-        if let Some(why) = st.broken.clone() {
-            st.slots[slot].claimed = false;
-            drop(st);
-            job.fail_all(TaskErrorKind::PoolBroken(why));
-            return Ok(());
-        }
-        st.slots[slot].handoff = Some((seq, job, sock));
-        drop(st);
-        self.wake[slot].notify_one();
-        Ok(())
-    }
-}
+use crate::process::cpu::cpu_count;
+use crate::process::data::{encode_into, item_offsets, Data};
+use crate::process::env::ChildKind;
+use crate::process::error::{Closed, MapError, StartError, StillRunning, TaskErrorKind};
+use crate::process::spawn::{self, Child};
+use crate::process::task::{Task, TaskId};
 
 /// A pool of worker processes: Python's `multiprocessing.Pool`.
 ///
@@ -396,7 +38,7 @@ impl Shared {
 /// chunk size (a quarter of the items per worker, as in Python) matters for many small items.
 ///
 /// A program that uses a pool must begin `main` with [`potok::main`](crate::main) or
-/// [`init`](super::init): every worker is this executable started again.
+/// [`init`](crate::process::init): every worker is this executable started again.
 ///
 /// # Examples
 ///
@@ -432,12 +74,11 @@ pub struct Pool {
 
 impl std::fmt::Debug for Pool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let st = self.shared.state.lock();
+        let (phase, queued_jobs) = self.shared.describe();
         f.debug_struct("Pool")
             .field("processes", &self.processes)
-            .field("closed", &st.closed)
-            .field("terminated", &st.terminated)
-            .field("queued_jobs", &st.queue.len())
+            .field("phase", &phase)
+            .field("queued_jobs", &queued_jobs)
             .finish()
     }
 }
@@ -500,7 +141,7 @@ impl PoolBuilder {
     /// [`StartError::Initializer`]; in a replacement worker, the pool is broken and its
     /// pending tasks fail. If `arg` does not serialize, `build` fails with
     /// [`StartError::InitializerArgument`].
-    pub fn initializer<T: Value>(mut self, f: fn(T), arg: T) -> Self {
+    pub fn initializer<T: Data>(mut self, f: fn(T), arg: T) -> Self {
         let mut bytes = Vec::new();
         self.initializer = Some(match encode_into(&arg, &mut bytes) {
             Ok(_) => Ok((TaskId::of(f), bytes)),
@@ -529,7 +170,7 @@ impl PoolBuilder {
     /// # Errors
     ///
     /// [`StartError`] if a worker cannot be started: the executable cannot be run again, its
-    /// `main` does not begin with [`potok::main`](crate::main) or [`init`](super::init)
+    /// `main` does not begin with [`potok::main`](crate::main) or [`init`](crate::process::init)
     /// ([`StartError::NotDispatched`], reported within 10 seconds), the initializer's argument
     /// did not serialize ([`StartError::InitializerArgument`], before any worker starts), or the
     /// initializer panicked. Workers already started are stopped.
@@ -539,19 +180,7 @@ impl PoolBuilder {
             .transpose()
             .map_err(StartError::InitializerArgument)?;
         let processes = self.processes.unwrap_or_else(cpu_count);
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                queue: VecDeque::new(),
-                closed: false,
-                terminated: false,
-                broken: None,
-                slots: (0..processes).map(|_| Slot::default()).collect(),
-            }),
-            wake: (0..processes).map(|_| Condvar::new()).collect(),
-            seq: AtomicU64::new(0),
-            initializer,
-            maxtasksperchild: self.maxtasksperchild,
-        });
+        let shared = Arc::new(Shared::new(processes, initializer, self.maxtasksperchild));
         // Start all children first, so they boot in parallel, then wait for each.
         let mut children: Vec<Child> = Vec::with_capacity(processes);
         for child in spawn::spawn_many(ChildKind::Worker, processes) {
@@ -610,13 +239,7 @@ impl Pool {
 
     /// The pids of the current workers (they change when a worker is replaced).
     pub fn pids(&self) -> Vec<u32> {
-        self.shared
-            .state
-            .lock()
-            .slots
-            .iter()
-            .filter_map(|s| s.pid)
-            .collect()
+        self.shared.pids()
     }
 
     /// Python's default chunk size for `map`: `len / (4 * processes)`, rounded up.
@@ -632,11 +255,8 @@ impl Pool {
         chunksize: usize,
         track_arrival: bool,
     ) -> Result<Arc<Results<F::Output>>, Vec<F::Args>> {
-        {
-            let st = self.shared.state.lock();
-            if st.closed || st.terminated {
-                return Err(items);
-            }
+        if self.shared.closed_or_terminated() {
+            return Err(items);
         }
         let len = items.len();
         let results = Results::<F::Output>::new(len, track_arrival);
@@ -722,7 +342,7 @@ impl Pool {
     ///
     /// [`MapError::Task`] with the failed task of lowest index (the others still ran), or
     /// [`MapError::Closed`] if the pool no longer takes work.
-    pub fn map<T: Value, R: Value>(
+    pub fn map<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         items: impl IntoIterator<Item = T>,
@@ -737,7 +357,7 @@ impl Pool {
     /// # Errors
     ///
     /// As for [`map`](Self::map).
-    pub fn map_chunked<T: Value, R: Value>(
+    pub fn map_chunked<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         items: impl IntoIterator<Item = T>,
@@ -752,7 +372,7 @@ impl Pool {
     /// # Errors
     ///
     /// As for [`map`](Self::map).
-    pub fn starmap<A: Value, B: Value, R: Value>(
+    pub fn starmap<A: Data, B: Data, R: Data>(
         &self,
         f: fn(A, B) -> R,
         items: impl IntoIterator<Item = (A, B)>,
@@ -778,7 +398,7 @@ impl Pool {
     /// # Errors
     ///
     /// As for [`map`](Self::map).
-    pub fn apply<T: Value, R: Value>(&self, f: fn(T) -> R, arg: T) -> Result<R, MapError> {
+    pub fn apply<T: Data, R: Data>(&self, f: fn(T) -> R, arg: T) -> Result<R, MapError> {
         let pending = self.apply_async(f, arg).map_err(|_| MapError::Closed)?;
         Ok(pending.get()?)
     }
@@ -788,14 +408,14 @@ impl Pool {
     /// # Errors
     ///
     /// [`Closed`] with `arg` if the pool no longer takes work.
-    pub fn apply_async<T: Value, R: Value>(
+    pub fn apply_async<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         arg: T,
     ) -> Result<AsyncResult<R>, Closed<T>> {
         match self.submit(f, vec![arg], 1, false) {
             Ok(results) => Ok(AsyncResult::new(results)),
-            Err(mut items) => Err(Closed(items.pop().expect("one item"))),
+            Err(mut items) => Err(Closed::new(items.pop().expect("one item"))),
         }
     }
 
@@ -806,7 +426,7 @@ impl Pool {
     ///
     /// [`MapError::Closed`] if the pool no longer takes work; each task's own error comes
     /// from the iterator.
-    pub fn imap<T: Value, R: Value>(
+    pub fn imap<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         items: impl IntoIterator<Item = T>,
@@ -819,7 +439,7 @@ impl Pool {
     /// # Errors
     ///
     /// As for [`imap`](Self::imap).
-    pub fn imap_chunked<T: Value, R: Value>(
+    pub fn imap_chunked<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         items: impl IntoIterator<Item = T>,
@@ -835,7 +455,7 @@ impl Pool {
     /// # Errors
     ///
     /// As for [`imap`](Self::imap).
-    pub fn imap_unordered<T: Value, R: Value>(
+    pub fn imap_unordered<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         items: impl IntoIterator<Item = T>,
@@ -848,7 +468,7 @@ impl Pool {
     /// # Errors
     ///
     /// As for [`imap`](Self::imap).
-    pub fn imap_unordered_chunked<T: Value, R: Value>(
+    pub fn imap_unordered_chunked<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         items: impl IntoIterator<Item = T>,
@@ -859,7 +479,7 @@ impl Pool {
     }
 
     /// Queues every item for the iterator forms; the results and their count.
-    fn submit_all<T: Value, R: Value>(
+    fn submit_all<T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
         items: impl IntoIterator<Item = T>,
@@ -876,25 +496,13 @@ impl Pool {
 
     /// Takes no more work; the workers finish what is queued, then exit (Python's `close`).
     pub fn close(&self) {
-        self.shared.state.lock().closed = true;
-        self.shared.wake_all();
+        self.shared.close();
     }
 
     /// Stops the workers at once (SIGKILL): running and queued tasks fail with
     /// [`TaskErrorKind::Terminated`] (Python's `terminate`).
     pub fn terminate(&self) {
-        let unowned = {
-            let mut st = self.shared.state.lock();
-            st.terminated = true;
-            for pid in st.slots.iter().filter_map(|s| s.pid) {
-                spawn::signal_pid(pid, libc::SIGKILL);
-            }
-            st.drain_unowned()
-        };
-        self.shared.wake_all();
-        for job in unowned {
-            job.fail_all(TaskErrorKind::Terminated);
-        }
+        self.shared.terminate();
     }
 
     /// Waits for the workers to exit, after [`close`](Self::close) or
@@ -905,11 +513,8 @@ impl Pool {
     ///
     /// [`StillRunning`] if the pool was neither closed nor terminated.
     pub fn join(&self) -> Result<(), StillRunning> {
-        {
-            let st = self.shared.state.lock();
-            if !st.closed && !st.terminated {
-                return Err(StillRunning);
-            }
+        if !self.shared.closed_or_terminated() {
+            return Err(StillRunning);
         }
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
         for thread in threads {

@@ -10,18 +10,14 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use serde::de::DeserializeOwned;
 
-use super::error::{GetTimeoutError, NotReady, TaskError, TaskErrorKind, TimedOut};
-use super::pool::Indices;
-use super::task::{ItemError, OK_VARIANT};
-use super::wire::take_varint;
+use super::job::{Indices, Sink};
+use std::error::Error;
+use std::fmt;
 
-/// Receives the outcomes of jobs; type-erased so the worker threads need not know `R`.
-pub(crate) trait Sink: Send + Sync {
-    /// The child's encoded outcomes for the items at `indices`, in order.
-    fn deliver(&self, indices: &Indices, outcomes: &[u8]);
-    /// The item at `index` has no result.
-    fn fail(&self, index: usize, kind: TaskErrorKind);
-}
+use crate::process::error::{NotReady, TaskError, TaskErrorKind, TimedOut};
+use crate::process::task::{ItemError, OK_VARIANT};
+use crate::process::timeout::deadline;
+use crate::process::wire::take_varint;
 
 /// One item's outcome, as stored (the error boxed, so a slot stays small).
 type Outcome<R> = Result<R, Box<TaskError>>;
@@ -407,6 +403,26 @@ fn item_error(err: ItemError) -> TaskErrorKind {
     }
 }
 
+/// The error of [`AsyncResult::get_timeout`](AsyncResult::get_timeout).
+#[derive(Debug)]
+pub enum GetTimeoutError<R> {
+    /// Not ready in time; the handle comes back to wait again.
+    Timeout(AsyncResult<R>),
+    /// The task failed.
+    Task(TaskError),
+}
+
+impl<R> fmt::Display for GetTimeoutError<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GetTimeoutError::Timeout(_) => f.write_str("timed out waiting for the result"),
+            GetTimeoutError::Task(err) => err.fmt(f),
+        }
+    }
+}
+
+impl<R: fmt::Debug> Error for GetTimeoutError<R> {}
+
 /// The pending result of [`Pool::apply_async`](super::Pool::apply_async) (Python's
 /// `AsyncResult`).
 ///
@@ -466,7 +482,7 @@ impl<R> AsyncResult<R> {
     ///
     /// [`GetTimeoutError::Timeout`] with this handle, to wait again; or the task's error.
     pub fn get_timeout(self, timeout: Duration) -> Result<R, GetTimeoutError<R>> {
-        match self.results.take(0, Some(Instant::now() + timeout)) {
+        match self.results.take(0, deadline(timeout)) {
             Some(Ok(value)) => Ok(value),
             Some(Err(err)) => Err(GetTimeoutError::Task(err)),
             None => Err(GetTimeoutError::Timeout(self)),
@@ -480,8 +496,9 @@ impl<R> AsyncResult<R> {
 
     /// Waits at most `timeout`; true if the result is ready (Python's `wait(timeout)`, which
     /// returns nothing: call [`ready`](Self::ready) after it there).
+    #[must_use = "false means the wait timed out"]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        self.results.wait_all(Some(Instant::now() + timeout))
+        self.results.wait_all(deadline(timeout))
     }
 
     /// Whether the result has arrived (Python's `ready()`).
@@ -525,7 +542,7 @@ impl<R> IMap<R> {
         if self.next == self.len {
             return Ok(None);
         }
-        match self.results.take(self.next, Some(Instant::now() + timeout)) {
+        match self.results.take(self.next, deadline(timeout)) {
             Some(outcome) => {
                 self.next += 1;
                 Ok(Some(outcome))
@@ -555,6 +572,15 @@ impl<R> Iterator for IMap<R> {
 
 impl<R> ExactSizeIterator for IMap<R> {}
 
+impl<R> std::fmt::Debug for IMap<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IMap")
+            .field("next", &self.next)
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
 /// The results of [`Pool::imap_unordered`](super::Pool::imap_unordered), in the order they
 /// finish.
 pub struct IMapUnordered<R> {
@@ -581,7 +607,7 @@ impl<R> IMapUnordered<R> {
         if self.left == 0 {
             return Ok(None);
         }
-        match self.results.take_arrived(Some(Instant::now() + timeout)) {
+        match self.results.take_arrived(deadline(timeout)) {
             Some(outcome) => {
                 self.left -= 1;
                 Ok(Some(outcome))
@@ -610,10 +636,18 @@ impl<R> Iterator for IMapUnordered<R> {
 
 impl<R> ExactSizeIterator for IMapUnordered<R> {}
 
+impl<R> std::fmt::Debug for IMapUnordered<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IMapUnordered")
+            .field("left", &self.left)
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::process::task::encode_into;
+    use crate::process::data::encode_into;
 
     /// A worker's answer for some items: the count, then each outcome.
     fn answer(outcomes: &[Result<u64, ItemError>]) -> Vec<u8> {

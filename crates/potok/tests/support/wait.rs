@@ -1,11 +1,11 @@
-//! Helpers shared by the queue test files: a watchdog and a nudge for threads about to block.
+//! Bounded waits: nothing a test waits for can hang the suite.
 
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Runs `f` on a thread and returns its result, failing the test if it takes longer than
 /// `limit`: a hang fails the test instead of hanging the suite.
-pub fn within<T: Send + 'static>(
+pub(crate) fn within<T: Send + 'static>(
     what: &str,
     limit: Duration,
     f: impl FnOnce() -> T + Send + 'static,
@@ -22,14 +22,12 @@ pub fn within<T: Send + 'static>(
 
 /// Gives freshly started threads a moment to reach their blocking call. It only makes the
 /// blocked path likely: no assertion may depend on it.
-#[allow(dead_code)] // used by some of the test files only
-pub fn settle() {
+pub(crate) fn settle() {
     std::thread::sleep(Duration::from_millis(20));
 }
 
 /// Starts a thread that waits in `join` and then reports on the returned channel.
-#[allow(dead_code)]
-pub fn spawn_joiner(
+pub(crate) fn spawn_joiner(
     join: impl FnOnce() + Send + 'static,
 ) -> (mpsc::Receiver<()>, potok::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel();
@@ -38,4 +36,18 @@ pub fn spawn_joiner(
         let _ = tx.send(());
     });
     (rx, joiner)
+}
+
+/// Polls `cond` until it holds or `within` passes.
+pub(crate) fn eventually(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }

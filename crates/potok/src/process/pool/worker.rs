@@ -33,12 +33,14 @@
 
 use std::sync::Arc;
 
-use super::error::{ChildExit, StartError, TaskErrorKind};
-use super::pool::{Assigned, Job, Next, Shared};
-use super::progress::NO_ITEM;
-use super::spawn::{self, Child, ChildKind};
-use super::task::ItemError;
-use super::wire::{self, tag, Fields, WireError};
+use super::job::Job;
+use super::state::{Assigned, Next, Shared};
+use crate::process::env::ChildKind;
+use crate::process::error::{ChildExit, StartError, TaskErrorKind};
+use crate::process::progress::NO_ITEM;
+use crate::process::spawn::{self, Child};
+use crate::process::task::ItemError;
+use crate::process::wire::{self, tag, Fields, WireError};
 
 /// How an exchange with a worker ended.
 enum Answer {
@@ -166,7 +168,7 @@ fn settle(job: &Job, answer: Answer, buf: &[u8]) {
         Answer::Refused(why) => job.fail_all(TaskErrorKind::Protocol(why)),
     }));
     if let Err(payload) = decoded {
-        let msg = super::dispatch::panic_text(&*payload);
+        let msg = crate::process::unwind::panic_text(&*payload);
         job.fail_all(TaskErrorKind::Decode(format!(
             "decoding the result panicked: {msg}"
         )));
