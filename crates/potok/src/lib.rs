@@ -32,6 +32,11 @@
 //! | `q.task_done()` (`ValueError` when called too often), `q.join()`, `q.unfinished_tasks` | [`Queue::task_done`] → `Result<(), `[`TaskDoneError`]`>`, [`Queue::join`], [`Queue::unfinished_tasks`] |
 //! | `q.shutdown(immediate)`, `q.is_shutdown` (3.13) | [`Queue::shutdown`], [`Queue::is_shut_down`] |
 //! | `for x in iter(q.get, None)` | `for x in &q` / [`Queue::iter`]: items until the queue is shut down |
+//! | `concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix, initializer)` | [`futures::ThreadPoolExecutor::new`]`(n)`, [`futures::ThreadPoolExecutor::builder`]; workers named `{prefix}_{i}`, started on demand and reused |
+//! | `ex.submit(f)`, `ex.map(f, xs)`, `ex.shutdown(wait, cancel_futures)`, `with ... as ex:` | [`futures::ThreadPoolExecutor::submit`] → [`futures::Future`], [`futures::ThreadPoolExecutor::map`] (input order), [`futures::ThreadPoolExecutor::shutdown`], drop waits |
+//! | `f.result()`, `result(timeout)`, `done()`, `running()`, `cancelled()`, `cancel()`, `add_done_callback(fn)` | [`futures::Future::result`] → `Result<T, `[`futures::FutureError`]`>`, [`futures::Future::result_timeout`], and the same names on [`futures::Future`] |
+//! | `wait(fs, timeout, return_when)`, `as_completed(fs, timeout)` | [`futures::wait`] with [`futures::ReturnWhen`], [`futures::as_completed`], [`futures::as_completed_timeout`] |
+//! | `CancelledError`, `TimeoutError`, `BrokenThreadPool` | variants of [`futures::FutureError`] |
 //! | `if __name__ == "__main__":` (children must not run the program) | [`main`] or [`process::init`] first in `fn main` |
 //! | `multiprocessing.Pool(n)`, `Pool(n, initializer, initargs, maxtasksperchild)` | [`process::Pool::new`]`(n)`, [`process::Pool::builder`]`()` |
 //! | `pool.map(f, xs, chunksize)`, `starmap`, `imap`, `imap_unordered` | [`process::Pool::map`] / `map_chunked`, [`process::Pool::starmap`], [`process::Pool::imap`], [`process::Pool::imap_unordered`] |
@@ -57,11 +62,13 @@
 #![warn(missing_docs)]
 
 pub mod deadlock;
+pub mod futures;
 #[cfg(target_os = "linux")]
 pub mod process;
 mod queue;
 mod sync;
 mod thread;
+pub mod trace;
 
 pub use deadlock::DeadlockError;
 pub use queue::{

@@ -32,6 +32,8 @@ pub enum ResourceKind {
     PriorityQueue,
     /// An unbounded queue without task tracking (`SimpleQueue`).
     SimpleQueue,
+    /// A [`crate::futures::Future`] (or a set of them, waited for by `wait` / `as_completed`).
+    Future,
 }
 
 impl ResourceKind {
@@ -51,6 +53,7 @@ impl ResourceKind {
             ResourceKind::LifoQueue => "LifoQueue",
             ResourceKind::PriorityQueue => "PriorityQueue",
             ResourceKind::SimpleQueue => "SimpleQueue",
+            ResourceKind::Future => "Future",
         }
     }
 

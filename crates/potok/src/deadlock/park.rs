@@ -93,6 +93,7 @@ pub(crate) fn park(
     // Filled under the queue's lock by `validate`, run by `before_sleep` outside it.
     let later: Cell<Option<detector::Later>> = Cell::new(None);
     let token = ParkToken(thread::current_ident_fast() as usize);
+    let span = crate::trace::WaitSpan::begin(wait.kind, wait.name, wait.detail);
     // SAFETY: `key` is owned by the caller (see above); the callbacks only touch atomics and
     // the detector's std Mutex, never parking_lot, and do not panic.
     let result = unsafe {
@@ -127,7 +128,9 @@ pub(crate) fn park(
             deadline,
         )
     };
+    span.end(!matches!(result, ParkResult::Invalid));
     if let Some(err) = verdict {
+        crate::trace::deadlock(&err);
         super::print_report(&err);
         return Err(err);
     }
@@ -146,9 +149,10 @@ pub(crate) fn unpark_one(
     callback: impl FnOnce(UnparkResult) -> UnparkToken,
 ) -> UnparkResult {
     let woken: Cell<Option<u64>> = Cell::new(None);
+    let at = crate::trace::waking();
     // SAFETY: see `park`; the callbacks only touch the detector's std Mutex and the caller's
     // atomics.
-    unsafe {
+    let result = unsafe {
         parking_lot_core::unpark_filter(
             key,
             |token| {
@@ -166,7 +170,9 @@ pub(crate) fn unpark_one(
                 callback(result)
             },
         )
-    }
+    };
+    crate::trace::woke(at, woken.get().as_slice());
+    result
 }
 
 /// Wakes up to `n` threads parked on `key`, oldest first; returns how many it woke.
@@ -175,6 +181,7 @@ pub(crate) fn unpark_n(key: usize, n: usize) -> usize {
         return 0;
     }
     let woken: RefCell<Vec<u64>> = RefCell::new(Vec::new());
+    let at = crate::trace::waking();
     // SAFETY: as in `unpark_one`.
     let result = unsafe {
         parking_lot_core::unpark_filter(
@@ -194,6 +201,7 @@ pub(crate) fn unpark_n(key: usize, n: usize) -> usize {
             },
         )
     };
+    crate::trace::woke(at, &woken.borrow());
     result.unparked_threads
 }
 
@@ -210,6 +218,7 @@ pub(crate) fn unpark_thread(key: usize, thread: u64) -> bool {
 /// Wakes `thread` if it is parked on `key`, with `token`; returns whether it was.
 pub(super) fn unpark_thread_with(key: usize, thread: u64, token: UnparkToken) -> bool {
     let mut found = false;
+    let at = crate::trace::waking();
     // SAFETY: as in `unpark_one`.
     let result = unsafe {
         parking_lot_core::unpark_filter(
@@ -230,5 +239,8 @@ pub(super) fn unpark_thread_with(key: usize, thread: u64, token: UnparkToken) ->
             },
         )
     };
+    if token != TOKEN_RECHECK && result.unparked_threads > 0 {
+        crate::trace::woke(at, &[thread]);
+    }
     result.unparked_threads > 0
 }

@@ -198,6 +198,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     fn after_push(&self) {
+        crate::trace::counter(self.kind, || self.name(), || self.store.len());
         if self.tracked {
             self.produced.fetch_add(1, Ordering::Release);
         }
@@ -238,6 +239,7 @@ impl<T, S: Store<T>> Core<T, S> {
     #[inline]
     fn take(&self) -> Option<T> {
         let item = self.store.pop()?;
+        crate::trace::counter(self.kind, || self.name(), || self.store.len());
         if self.tracked {
             self.got.fetch_add(1, Ordering::Relaxed);
         }

@@ -79,7 +79,7 @@ impl Lock {
     /// Takes the lock if it is free: Python's `acquire(blocking=False)`.
     #[must_use = "false means not acquired: do not release what was not acquired"]
     pub fn try_acquire(&self) -> bool {
-        self.raw.try_lock()
+        self.raw.try_lock_as(ResourceKind::Lock, &self.name)
     }
 
     /// Waits at most `timeout` for the lock: Python's `acquire(timeout=t)`. Returns whether it

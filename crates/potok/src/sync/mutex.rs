@@ -98,7 +98,9 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Locks the Mutex if it is free.
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        self.raw.try_lock().then(|| MutexGuard::new(self))
+        self.raw
+            .try_lock_as(ResourceKind::Mutex, &self.name)
+            .then(|| MutexGuard::new(self))
     }
 
     /// Waits at most `timeout` to lock the Mutex. Timed waits are never reported as

@@ -7,7 +7,7 @@ use crate::deadlock::ResourceKind;
 
 /// One counter per kind; a primitive takes its number the first time its name is needed (in
 /// a report, or from `name()`), so creating one stays free and `const`.
-static COUNTERS: [AtomicU64; 13] = [const { AtomicU64::new(0) }; 13];
+static COUNTERS: [AtomicU64; 14] = [const { AtomicU64::new(0) }; 14];
 
 /// A primitive's name.
 #[derive(Debug, Default)]

@@ -202,22 +202,36 @@ impl<P: Platform> LockWord<P> {
     #[inline]
     pub(crate) fn lock(&self, kind: ResourceKind, name: &Name) -> Result<(), DeadlockError> {
         let me = owner::held_by(P::current_ident());
-        if P::compare_exchange(&self.word, 0, me, true, Ordering::Acquire).is_ok() {
-            return Ok(());
+        if P::compare_exchange(&self.word, 0, me, true, Ordering::Acquire).is_err() {
+            self.lock_slow(me, kind, name, None)?;
         }
-        self.lock_slow(me, kind, name, None).map(|_| ())
+        crate::trace::held(kind, self.key(), || name.get(kind));
+        Ok(())
+    }
+
+    /// [`try_lock`](Self::try_lock) for a primitive of `kind` named `name` (for the trace).
+    #[inline]
+    pub(crate) fn try_lock_as(&self, kind: ResourceKind, name: &Name) -> bool {
+        let got = self.try_lock();
+        if got {
+            crate::trace::held(kind, self.key(), || name.get(kind));
+        }
+        got
     }
 
     /// Takes the lock, blocking at most until `deadline`; returns whether it got it. Timed
     /// waits are never reported as deadlocks.
     pub(crate) fn lock_until(&self, kind: ResourceKind, name: &Name, deadline: Instant) -> bool {
         let me = owner::held_by(P::current_ident());
-        if P::compare_exchange(&self.word, 0, me, false, Ordering::Acquire).is_ok() {
-            return true;
+        let got = P::compare_exchange(&self.word, 0, me, false, Ordering::Acquire).is_ok()
+            // A timed park never reports a deadlock.
+            || self
+                .lock_slow(me, kind, name, Some(deadline))
+                .unwrap_or(false);
+        if got {
+            crate::trace::held(kind, self.key(), || name.get(kind));
         }
-        // A timed park never reports a deadlock.
-        self.lock_slow(me, kind, name, Some(deadline))
-            .unwrap_or(false)
+        got
     }
 
     #[cold]
@@ -276,6 +290,7 @@ impl<P: Platform> LockWord<P> {
     /// Releases the lock, whoever holds it; returns whether it was held.
     #[inline]
     pub(crate) fn unlock(&self) -> bool {
+        crate::trace::released(self.key());
         let word = P::load(&self.word);
         if word & PARKED == 0
             && P::compare_exchange(&self.word, word, 0, true, Ordering::Release).is_ok()

@@ -92,7 +92,7 @@ impl RLock {
         if self.reenter() {
             return true;
         }
-        let got = self.raw.try_lock();
+        let got = self.raw.try_lock_as(ResourceKind::RLock, &self.name);
         if got {
             self.count.store(1, Ordering::Relaxed);
         }

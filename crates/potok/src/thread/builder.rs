@@ -171,6 +171,7 @@ where
     F: FnOnce() -> T,
 {
     registry::bind_current(&thread);
+    crate::trace::thread_started(thread.is_daemon());
     // Deregisters and wakes joiners however this function is left.
     let _finish = Finish(&thread);
     let result = {
@@ -190,6 +191,7 @@ struct Finish<'a>(&'a Thread);
 
 impl Drop for Finish<'_> {
     fn drop(&mut self) {
+        crate::trace::thread_ended();
         registry::finish(self.0);
     }
 }

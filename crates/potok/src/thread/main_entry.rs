@@ -17,6 +17,9 @@ use super::registry;
 /// worker, a `Process`), it runs the child's work instead of `body` and exits
 /// (see [`process::init`](crate::process::init)).
 ///
+/// With `POTOK_TRACE=FILE` in the environment it records the run and writes `FILE` at the
+/// end: the timeline page for `FILE.html`, Chrome trace JSON otherwise (see [`crate::trace`]).
+///
 /// # Examples
 ///
 /// ```
@@ -31,9 +34,13 @@ pub fn main<R>(body: impl FnOnce() -> R) -> R {
     // A child process started by potok::process runs its worker here and never returns.
     #[cfg(target_os = "linux")]
     crate::process::init();
+    let traced = crate::trace::from_env();
     let me = registry::current_thread();
     let outcome = panic::catch_unwind(AssertUnwindSafe(body));
     wait_for_non_daemon_threads(me.ident());
+    if let Some(traced) = traced {
+        traced.write();
+    }
     match outcome {
         Ok(value) => value,
         Err(payload) => panic::resume_unwind(payload),

@@ -36,5 +36,6 @@ pub use main_entry::main;
 pub use registry::{active_count, current_thread, enumerate, main_thread};
 pub use sleep::sleep;
 
-pub(crate) use excepthook::install_panic_hook;
-pub(crate) use registry::{current_ident_fast, live_count};
+pub(crate) use excepthook::{install_panic_hook, take_panic_location};
+pub(crate) use join::payload_message;
+pub(crate) use registry::{current_ident_fast, describe_current, live_count};

@@ -135,6 +135,22 @@ pub(crate) fn current_ident() -> Option<u64> {
         .flatten()
 }
 
+/// The caller's ident and name for a trace lane, without registering a foreign thread
+/// (its std name, or `Thread ident N`).
+pub(crate) fn describe_current() -> (u64, String) {
+    let ident = current_ident_fast();
+    let known = CURRENT
+        .try_with(|c| c.get().map(|t| t.name().to_owned()))
+        .ok()
+        .flatten();
+    let name = known.unwrap_or_else(|| {
+        std::thread::current()
+            .name()
+            .map_or_else(|| format!("Thread ident {ident}"), str::to_owned)
+    });
+    (ident, name)
+}
+
 /// The [`Thread`] of the caller: Python's `threading.current_thread()`.
 ///
 /// In the process's main thread this is `MainThread`; in a thread potok started, its record;

@@ -12,5 +12,6 @@ use std::time::Duration;
 /// assert!(start.elapsed() >= std::time::Duration::from_millis(5));
 /// ```
 pub fn sleep(duration: Duration) {
+    let _span = crate::trace::sleep(duration);
     std::thread::sleep(duration);
 }

@@ -1,0 +1,82 @@
+//! [`Collector`]: where finishing futures report, for `wait` and `as_completed`.
+//!
+//! Python's `concurrent.futures` installs one waiter object on every future it waits for; a
+//! future that finishes appends itself to the waiter's list and wakes it. The same here: a
+//! collector is registered on each pending future (under that future's lock), and the future's
+//! completion pushes its index. Waiting costs nothing per pending future (no polling): the
+//! waiter sleeps on the collector's wait list until a push wakes it.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use parking_lot::Mutex;
+
+use crate::deadlock::park::{Owner, Wait};
+use crate::deadlock::{ResourceKind, WaitList};
+
+/// What the collector has heard so far.
+#[derive(Debug, Default)]
+pub(crate) struct Heard {
+    /// Indices of futures that finished, in the order they finished, not yet taken.
+    pub(crate) ready: VecDeque<usize>,
+    /// How many finished futures failed with something other than a cancellation.
+    pub(crate) failed: usize,
+    /// How many finished, in all.
+    pub(crate) finished: usize,
+}
+
+/// A set of futures' completions, as they happen.
+#[derive(Debug)]
+pub(crate) struct Collector {
+    heard: Mutex<Heard>,
+    waiters: WaitList,
+    /// What a waiter waits for, in deadlock reports (`any of 3 futures`).
+    name: String,
+}
+
+impl Collector {
+    pub(crate) fn new(name: String) -> Self {
+        Collector {
+            heard: Mutex::new(Heard::default()),
+            waiters: WaitList::new(),
+            name,
+        }
+    }
+
+    /// A future with this index finished (`failed`: with an error that is not a cancellation).
+    pub(crate) fn push(&self, index: usize, failed: bool) {
+        {
+            let mut heard = self.heard.lock();
+            heard.ready.push_back(index);
+            heard.finished += 1;
+            heard.failed += usize::from(failed);
+        }
+        self.waiters.notify_all();
+    }
+
+    /// Waits until `enough` says so or `deadline` passes, then calls `then` on what was heard.
+    /// Untimed waits take part in deadlock detection.
+    pub(crate) fn wait_for<R>(
+        &self,
+        deadline: Option<Instant>,
+        mut enough: impl FnMut(&Heard) -> bool,
+        then: impl FnOnce(&mut Heard) -> R,
+    ) -> R {
+        let what = Wait {
+            kind: ResourceKind::Future,
+            name: &self.name,
+            detail: None,
+            resource: self as *const Collector as usize,
+            owner: Owner::Nobody,
+        };
+        let heard = self.heard.lock();
+        let (mut heard, result) = self
+            .waiters
+            .wait_while(heard, &what, |h| !enough(h), deadline);
+        if let Err(err) = result {
+            drop(heard);
+            crate::deadlock::fail(err);
+        }
+        then(&mut heard)
+    }
+}

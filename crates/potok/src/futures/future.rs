@@ -1,0 +1,379 @@
+//! [`Future<T>`]: Python's `concurrent.futures.Future`, the result of a submitted task.
+//!
+//! # States
+//!
+//! ```text
+//!            a worker takes it            the task returns or panics
+//! Pending ───────────────────▶ Running ──────────────────────────────▶ Finished(outcome)
+//!    │                                                                      ▲
+//!    └── cancel(), shutdown(cancel_futures), a broken executor ─────────────┘
+//!        (outcome: Cancelled / Broken / Shutdown)
+//! ```
+//!
+//! The state lives in one `parking_lot::Mutex`; waiters sleep on a deadlock-aware wait list,
+//! so a thread blocked in [`Future::result`] is part of the wait-for picture: a running
+//! future is held by the worker that runs it, and a pending future of a one-worker executor
+//! is held by that worker (nobody else can ever run it). A worker waiting for such a future
+//! closes a cycle, reported at once by name.
+
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Mutex, MutexGuard};
+
+use super::collector::Collector;
+use super::error::{FutureError, TaskPanic};
+use crate::deadlock::park::{Owner, Wait};
+use crate::deadlock::{ResourceKind, WaitList};
+use crate::sync::name::Name;
+
+type Callback<T> = Box<dyn FnOnce(&Future<T>) + Send>;
+
+/// Where a future is in its life (see the module docs).
+enum Status<T> {
+    Pending,
+    /// Run by the thread with this ident.
+    Running(u64),
+    /// Done; the outcome is `None` only after [`Future::take`] moved it out.
+    Finished(Option<Result<T, FutureError>>),
+}
+
+struct State<T> {
+    status: Status<T>,
+    callbacks: Vec<Callback<T>>,
+    watchers: Vec<(Arc<Collector>, usize)>,
+}
+
+struct Shared<T> {
+    state: Mutex<State<T>>,
+    waiters: WaitList,
+    name: Name,
+    /// The ident of the only thread that could ever run this future while it is pending (the
+    /// worker of a one-worker executor), 0 if there is none or several.
+    sole_runner: Option<Arc<AtomicU64>>,
+}
+
+/// The result of a task that runs elsewhere: Python's `concurrent.futures.Future`.
+///
+/// A `Future` is a handle: clones share one future (as Python's references share one object).
+/// [`wait`](super::wait) and [`as_completed`](super::as_completed) hand out such clones.
+///
+/// # Examples
+///
+/// ```
+/// use potok::futures::ThreadPoolExecutor;
+///
+/// let executor = ThreadPoolExecutor::new(2);
+/// let future = executor.submit(|| 6 * 7);
+/// assert_eq!(future.result(), Ok(42));
+/// assert!(future.done());
+/// assert!(!future.cancelled());
+/// ```
+pub struct Future<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> Clone for Future<T> {
+    fn clone(&self) -> Self {
+        Future {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T: Send + 'static> Future<T> {
+    /// A pending future; `sole_runner` as on [`Shared`].
+    pub(crate) fn pending(sole_runner: Option<Arc<AtomicU64>>) -> Self {
+        Future {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State {
+                    status: Status::Pending,
+                    callbacks: Vec::new(),
+                    watchers: Vec::new(),
+                }),
+                waiters: WaitList::new(),
+                name: Name::new(),
+                sole_runner,
+            }),
+        }
+    }
+
+    /// The future's name in deadlock reports (`Future-3`).
+    pub fn name(&self) -> &str {
+        self.shared.name.get(ResourceKind::Future)
+    }
+
+    /// Whether the future is finished (with a value, an error, or cancelled): Python's `done()`.
+    pub fn done(&self) -> bool {
+        matches!(self.shared.state.lock().status, Status::Finished(_))
+    }
+
+    /// Whether a worker is running it now: Python's `running()`.
+    pub fn running(&self) -> bool {
+        matches!(self.shared.state.lock().status, Status::Running(_))
+    }
+
+    /// Whether it was cancelled: Python's `cancelled()`.
+    pub fn cancelled(&self) -> bool {
+        matches!(
+            self.shared.state.lock().status,
+            Status::Finished(Some(Err(FutureError::Cancelled)))
+        )
+    }
+
+    /// Cancels the future if it has not started: Python's `cancel()`. Returns whether the
+    /// future is cancelled now (`true` also if it already was); `false` when it is running or
+    /// finished. A cancelled future's callbacks run, and its waiters wake with
+    /// [`FutureError::Cancelled`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use potok::futures::{FutureError, ThreadPoolExecutor};
+    ///
+    /// let executor = ThreadPoolExecutor::new(1);
+    /// let gate = std::sync::Arc::new(potok::Event::new());
+    /// let open = std::sync::Arc::clone(&gate);
+    /// let busy = executor.submit(move || open.wait());
+    /// let queued = executor.submit(|| "never runs");
+    /// assert!(queued.cancel());
+    /// assert_eq!(queued.result(), Err(FutureError::Cancelled));
+    /// gate.set();
+    /// busy.result().unwrap();
+    /// ```
+    #[must_use = "cancel() returns false when the future already started"]
+    pub fn cancel(&self) -> bool {
+        let state = self.shared.state.lock();
+        match state.status {
+            Status::Pending => {
+                self.finish_locked(state, Err(FutureError::Cancelled));
+                true
+            }
+            Status::Running(_) => false,
+            Status::Finished(ref outcome) => {
+                matches!(outcome, Some(Err(FutureError::Cancelled)))
+            }
+        }
+    }
+
+    /// Waits for the result: Python's `result()`. Clones the value (Python hands every caller
+    /// the same object; return an `Arc` from the task for a value that is not `Clone`).
+    ///
+    /// # Errors
+    ///
+    /// [`FutureError::Panicked`] if the task panicked, [`FutureError::Cancelled`],
+    /// [`FutureError::Broken`] / [`FutureError::Shutdown`] if it never ran,
+    /// [`FutureError::WorkerDied`] for a process worker that died.
+    ///
+    /// # Panics
+    ///
+    /// With a [`DeadlockError`](crate::DeadlockError) when the wait can never end: a task
+    /// waiting for its own future, or for a future that only its own (blocked) worker could
+    /// run, or every thread blocked (see [`crate::deadlock`]).
+    pub fn result(&self) -> Result<T, FutureError>
+    where
+        T: Clone,
+    {
+        self.wait_until(None);
+        self.outcome_cloned()
+    }
+
+    /// Waits at most `timeout` for the result: Python's `result(timeout)`.
+    ///
+    /// # Errors
+    ///
+    /// [`FutureError::Timeout`] if the future is not finished by then (it may still finish);
+    /// otherwise as [`result`](Self::result).
+    pub fn result_timeout(&self, timeout: Duration) -> Result<T, FutureError>
+    where
+        T: Clone,
+    {
+        if !self.wait_until(Instant::now().checked_add(timeout)) {
+            return Err(FutureError::Timeout);
+        }
+        self.outcome_cloned()
+    }
+
+    /// Waits for the future without taking its result; with a `timeout`, returns whether it
+    /// finished in time.
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        self.wait_until(Instant::now().checked_add(timeout))
+    }
+
+    /// Runs `f` with this future once it is finished: at once, on the calling thread, if it
+    /// already is; otherwise on the thread that finishes it (the worker, or the canceller).
+    /// Python's `add_done_callback`. A callback that panics is reported on stderr and
+    /// otherwise ignored, as Python logs and ignores a callback's exception.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use potok::futures::ThreadPoolExecutor;
+    ///
+    /// let executor = ThreadPoolExecutor::new(1);
+    /// let (tx, rx) = mpsc::channel();
+    /// let future = executor.submit(|| 5);
+    /// future.add_done_callback(move |f| tx.send(f.result()).unwrap());
+    /// assert_eq!(rx.recv().unwrap(), Ok(5));
+    /// ```
+    pub fn add_done_callback(&self, f: impl FnOnce(&Future<T>) + Send + 'static) {
+        {
+            let mut state = self.shared.state.lock();
+            if !matches!(state.status, Status::Finished(_)) {
+                state.callbacks.push(Box::new(f));
+                return;
+            }
+        }
+        self.run_callback(Box::new(f));
+    }
+
+    fn run_callback(&self, f: Callback<T>) {
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| f(self))) {
+            let why = TaskPanic::from_payload(&*payload, crate::thread::take_panic_location());
+            eprintln!("exception calling callback for {self:?}: {}", why.message());
+        }
+    }
+
+    fn outcome_cloned(&self) -> Result<T, FutureError>
+    where
+        T: Clone,
+    {
+        match &self.shared.state.lock().status {
+            Status::Finished(Some(outcome)) => outcome.clone(),
+            Status::Finished(None) => unreachable!("a future whose value was moved out is private"),
+            _ => unreachable!("waited until finished"),
+        }
+    }
+
+    /// Waits, then moves the outcome out: for futures no one else can see (`map`'s).
+    pub(crate) fn take(self) -> Result<T, FutureError> {
+        self.wait_until(None);
+        match &mut self.shared.state.lock().status {
+            Status::Finished(outcome) => outcome.take().expect("taken once"),
+            _ => unreachable!("waited until finished"),
+        }
+    }
+
+    /// Waits until finished or `deadline`; returns whether it is finished.
+    pub(crate) fn wait_until(&self, deadline: Option<Instant>) -> bool {
+        let me = crate::thread::current_ident_fast();
+        let mut state = self.shared.state.lock();
+        loop {
+            let (detail, owner) = match state.status {
+                Status::Finished(_) => return true,
+                Status::Running(worker) => ("running", Owner::Thread(worker)),
+                Status::Pending => {
+                    let sole = self
+                        .shared
+                        .sole_runner
+                        .as_ref()
+                        .map_or(0, |s| s.load(Ordering::Acquire));
+                    if sole == me {
+                        ("pending; only this thread could run it", Owner::Thread(me))
+                    } else {
+                        ("pending", Owner::Nobody)
+                    }
+                }
+            };
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return false;
+            }
+            let what = Wait {
+                kind: ResourceKind::Future,
+                name: self.name(),
+                detail: Some(detail),
+                resource: Arc::as_ptr(&self.shared) as *const () as usize,
+                owner,
+            };
+            let (guard, result) = self.shared.waiters.wait(state, &what, deadline);
+            state = guard;
+            if let Err(err) = result {
+                drop(state);
+                crate::deadlock::fail(err);
+            }
+        }
+    }
+
+    /// A worker takes the future: `Pending -> Running`; false if it is no longer pending
+    /// (cancelled).
+    pub(crate) fn set_running(&self) -> bool {
+        let mut state = self.shared.state.lock();
+        if !matches!(state.status, Status::Pending) {
+            return false;
+        }
+        state.status = Status::Running(crate::thread::current_ident_fast());
+        drop(state);
+        // Waiters describe what they wait for by state (who runs it): let them look again.
+        self.shared.waiters.notify_all();
+        true
+    }
+
+    /// Finishes the future with `outcome` unless it already is; returns whether it did.
+    pub(crate) fn finish(&self, outcome: Result<T, FutureError>) -> bool {
+        let state = self.shared.state.lock();
+        if matches!(state.status, Status::Finished(_)) {
+            return false;
+        }
+        self.finish_locked(state, outcome);
+        true
+    }
+
+    fn finish_locked(&self, mut state: MutexGuard<'_, State<T>>, outcome: Result<T, FutureError>) {
+        let failed = matches!(&outcome, Err(e) if !e.is_cancelled());
+        state.status = Status::Finished(Some(outcome));
+        let callbacks = std::mem::take(&mut state.callbacks);
+        let watchers = std::mem::take(&mut state.watchers);
+        drop(state);
+        self.shared.waiters.notify_all();
+        for (collector, index) in watchers {
+            collector.push(index, failed);
+        }
+        for f in callbacks {
+            self.run_callback(f);
+        }
+    }
+
+    /// Registers `collector` to hear of this future's end as `index`: `Ok(())` when
+    /// registered, `Err(failed)` when the future is already finished (`failed`: with an error
+    /// other than a cancellation).
+    pub(crate) fn watch(&self, collector: &Arc<Collector>, index: usize) -> Result<(), bool> {
+        let mut state = self.shared.state.lock();
+        match &state.status {
+            Status::Finished(outcome) => Err(matches!(outcome, Some(Err(e)) if !e.is_cancelled())),
+            _ => {
+                state.watchers.push((Arc::clone(collector), index));
+                Ok(())
+            }
+        }
+    }
+
+    /// Removes `collector` from the future's watchers (after a wait).
+    pub(crate) fn unwatch(&self, collector: &Arc<Collector>) {
+        let mut state = self.shared.state.lock();
+        state.watchers.retain(|(c, _)| !Arc::ptr_eq(c, collector));
+    }
+
+    /// The shared state's address: a future's identity.
+    pub(crate) fn id(&self) -> usize {
+        Arc::as_ptr(&self.shared) as *const () as usize
+    }
+}
+
+/// Like Python's repr: `<Future 'Future-3' state=running>`.
+impl<T> fmt::Debug for Future<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.shared.state.lock().status {
+            Status::Pending => "pending",
+            Status::Running(_) => "running",
+            Status::Finished(Some(Err(FutureError::Cancelled))) => "cancelled",
+            Status::Finished(Some(Err(_))) => "finished with an error",
+            Status::Finished(_) => "finished",
+        };
+        let name = self.shared.name.get(ResourceKind::Future);
+        write!(f, "<Future '{name}' state={state}>")
+    }
+}

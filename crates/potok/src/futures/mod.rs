@@ -1,0 +1,34 @@
+//! Executors and futures: Python's `concurrent.futures`.
+//!
+//! | Python | potok |
+//! |---|---|
+//! | `ThreadPoolExecutor(max_workers, thread_name_prefix, initializer)` | [`ThreadPoolExecutor::new`], [`ThreadPoolExecutor::builder`] |
+//! | `ex.submit(fn)` → `Future` | [`ThreadPoolExecutor::submit`]`(closure)` → [`Future<T>`](Future) |
+//! | `ex.map(fn, items)` | [`ThreadPoolExecutor::map`] → results in input order |
+//! | `ex.shutdown(wait, cancel_futures)`, `with ... as ex:` | [`ThreadPoolExecutor::shutdown`]; drop waits |
+//! | `f.result()`, `f.result(timeout)` | [`Future::result`], [`Future::result_timeout`] → `Result<T, `[`FutureError`]`>` |
+//! | `f.done()`, `running()`, `cancelled()`, `cancel()`, `add_done_callback(fn)` | the same names on [`Future`] |
+//! | `wait(fs, timeout, return_when)` | [`wait`]`(&fs, timeout, `[`ReturnWhen`]`)` → [`Waited`] |
+//! | `as_completed(fs)`, `as_completed(fs, timeout)` | [`as_completed`], [`as_completed_timeout`] |
+//! | `CancelledError`, `TimeoutError`, `BrokenThreadPool`, `BrokenProcessPool` | variants of [`FutureError`] |
+//!
+//! Threads share memory, so a task is a closure; its result is cloned out of the future by
+//! [`Future::result`] (return an `Arc` for a value that is not `Clone`).
+
+mod as_completed;
+mod builder;
+mod collector;
+mod error;
+mod future;
+mod map;
+mod thread_pool_executor;
+mod wait;
+mod work;
+
+pub use as_completed::{as_completed, as_completed_timeout, AsCompleted, AsCompletedTimeout};
+pub use builder::ThreadPoolExecutorBuilder;
+pub use error::{FutureError, TaskPanic};
+pub use future::Future;
+pub use map::Map;
+pub use thread_pool_executor::ThreadPoolExecutor;
+pub use wait::{wait, ReturnWhen, Waited};

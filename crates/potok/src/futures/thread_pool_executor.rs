@@ -1,0 +1,174 @@
+//! [`ThreadPoolExecutor`]: Python's `concurrent.futures.ThreadPoolExecutor`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::builder::ThreadPoolExecutorBuilder;
+use super::future::Future;
+use super::map::Map;
+use super::work::{Pool, Task};
+
+/// A pool of potok threads that runs closures and hands back [`Future`]s: Python's
+/// `concurrent.futures.ThreadPoolExecutor`.
+///
+/// Workers are named `{prefix}_{i}` (`ThreadPoolExecutor-0_0`, ...), started when work
+/// arrives and no idle worker can take it, up to `max_workers`, and reused while idle. They
+/// are registered potok threads: named in deadlock reports, listed by
+/// [`enumerate`](crate::enumerate). Dropping the executor waits for the queued work and the
+/// workers, as leaving Python's `with ThreadPoolExecutor() as ex:` block does.
+///
+/// A task that waits for another task's future of the same one-worker executor (Python's
+/// documented executor deadlock) gets a [`DeadlockError`](crate::DeadlockError) naming the
+/// worker and the future instead of hanging; its own future fails with it.
+///
+/// # Examples
+///
+/// ```
+/// use potok::futures::ThreadPoolExecutor;
+///
+/// let executor = ThreadPoolExecutor::new(4);
+/// let squares: Vec<u64> = executor.map(|x: u64| x * x, 1..=5).map(Result::unwrap).collect();
+/// assert_eq!(squares, [1, 4, 9, 16, 25]);
+/// let name = executor.submit(|| potok::current_thread().name().to_owned());
+/// assert!(name.result().unwrap().starts_with("ThreadPoolExecutor-"));
+/// ```
+pub struct ThreadPoolExecutor {
+    pool: Arc<Pool>,
+}
+
+impl ThreadPoolExecutor {
+    /// An executor of at most `max_workers` threads, with Python's other defaults.
+    ///
+    /// # Panics
+    ///
+    /// If `max_workers` is 0 (Python's `ValueError`).
+    pub fn new(max_workers: usize) -> Self {
+        ThreadPoolExecutor::builder()
+            .max_workers(max_workers)
+            .build()
+    }
+
+    /// A builder, for `max_workers` (default `min(32, cpu_count + 4)`, as Python),
+    /// `thread_name_prefix` (default `ThreadPoolExecutor-N`) and `initializer`.
+    pub fn builder() -> ThreadPoolExecutorBuilder {
+        ThreadPoolExecutorBuilder::new()
+    }
+
+    pub(crate) fn from_pool(pool: Pool) -> Self {
+        ThreadPoolExecutor {
+            pool: Arc::new(pool),
+        }
+    }
+
+    /// The most workers it starts.
+    pub fn max_workers(&self) -> usize {
+        self.pool.max_workers
+    }
+
+    /// The prefix of its workers' names.
+    pub fn thread_name_prefix(&self) -> &str {
+        &self.pool.prefix
+    }
+
+    /// The workers started so far (they stay until shutdown).
+    pub fn threads(&self) -> Vec<crate::Thread> {
+        self.pool.state.lock().threads.clone()
+    }
+
+    /// Schedules `f` and returns its [`Future`]: Python's `submit(fn)`.
+    ///
+    /// Python raises at `submit` on a shut-down or broken executor; here the future comes
+    /// back already finished with [`FutureError::Shutdown`](super::FutureError::Shutdown) or
+    /// [`FutureError::Broken`](super::FutureError::Broken), so `submit(f).result()` reports it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let executor = potok::futures::ThreadPoolExecutor::new(1);
+    /// assert_eq!(executor.submit(|| "hello").result(), Ok("hello"));
+    /// ```
+    pub fn submit<F, T>(&self, f: F) -> Future<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let future = Future::pending(self.pool.sole_runner.clone());
+        let job = Box::new(Task {
+            f,
+            future: future.clone(),
+        });
+        if let Err((job, why)) = self.pool.push(job) {
+            job.fail(why);
+        }
+        future
+    }
+
+    /// Applies `f` to every item on the workers and yields the results in input order:
+    /// Python's `map(fn, items)`. Every item is submitted at once (as Python does); each result
+    /// comes as soon as it and those before it are ready.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let executor = potok::futures::ThreadPoolExecutor::new(2);
+    /// let lengths: Result<Vec<usize>, _> = executor.map(|s: &str| s.len(), ["a", "bb"]).collect();
+    /// assert_eq!(lengths.unwrap(), [1, 2]);
+    /// ```
+    pub fn map<F, A, R, I>(&self, f: F, items: I) -> Map<R>
+    where
+        F: Fn(A) -> R + Send + Sync + 'static,
+        I: IntoIterator<Item = A>,
+        A: Send + 'static,
+        R: Send + 'static,
+    {
+        let f = Arc::new(f);
+        let futures = items
+            .into_iter()
+            .map(|item| {
+                let f = Arc::clone(&f);
+                self.submit(move || f(item))
+            })
+            .collect();
+        Map::new(futures)
+    }
+
+    /// Stops taking work: Python's `shutdown(wait, cancel_futures)`. Queued tasks still run
+    /// unless `cancel_futures` (then their futures are cancelled); with `wait`, returns once
+    /// every worker has finished. Calling it again is harmless.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use potok::futures::{FutureError, ThreadPoolExecutor};
+    ///
+    /// let executor = ThreadPoolExecutor::new(1);
+    /// let before = executor.submit(|| 1);
+    /// executor.shutdown(true, false);
+    /// assert_eq!(before.result(), Ok(1));
+    /// assert_eq!(executor.submit(|| 2).result(), Err(FutureError::Shutdown));
+    /// ```
+    pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        self.pool.shutdown(wait, cancel_futures);
+    }
+}
+
+/// Waits for the queued work and the workers, as Python's `with` block does at its end.
+impl Drop for ThreadPoolExecutor {
+    fn drop(&mut self) {
+        self.pool.shutdown(true, false);
+    }
+}
+
+impl fmt::Debug for ThreadPoolExecutor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.pool.state.lock();
+        f.debug_struct("ThreadPoolExecutor")
+            .field("thread_name_prefix", &self.pool.prefix)
+            .field("max_workers", &self.pool.max_workers)
+            .field("threads", &state.threads.len())
+            .field("queued", &state.queue.len())
+            .field("shutdown", &state.shutdown)
+            .field("broken", &state.broken)
+            .finish()
+    }
+}

@@ -1,0 +1,250 @@
+//! The executor's insides: the work queue, its workers, and jobs (a task with its future).
+//!
+//! # Workers
+//!
+//! Started as Python starts them: a submit that finds more queued jobs than workers without a
+//! job starts one more worker (named `{prefix}_{i}`), up to `max_workers`; otherwise an idle
+//! worker is woken. A worker counts itself idle again *before* it finishes its future, so a
+//! submit made after a `result()` returned always finds it (idle workers are reused, never
+//! doubled by that race). Workers are potok threads (daemon: a leaked executor does not keep
+//! the program alive), and an idle worker waits on a deadlock-aware wait list like any potok
+//! primitive, so they are part of every stall check.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::error::{FutureError, TaskPanic};
+use super::future::Future;
+use crate::deadlock::park::{Owner, Wait};
+use crate::deadlock::{ResourceKind, WaitList};
+use crate::Thread;
+
+/// A task and its future, type-erased for the queue.
+pub(crate) trait Job: Send {
+    /// Runs the task unless its future was cancelled, calling `before_finish` exactly once,
+    /// before the future finishes (or at once if it does not run).
+    fn run(self: Box<Self>, before_finish: &mut dyn FnMut());
+    /// Finishes the future with `err` without running the task (if it is still pending).
+    fn fail(self: Box<Self>, err: FutureError);
+}
+
+/// `f` with the future it fills.
+pub(crate) struct Task<F, T> {
+    pub(crate) f: F,
+    pub(crate) future: Future<T>,
+}
+
+impl<F, T> Job for Task<F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    fn run(self: Box<Self>, before_finish: &mut dyn FnMut()) {
+        let Task { f, future } = *self;
+        if !future.set_running() {
+            before_finish();
+            return;
+        }
+        // The future's name is made only when a trace records it.
+        let span = crate::trace::on()
+            .then(|| crate::trace::span(crate::trace::Cat::Task, "Future", future.name(), 0));
+        let outcome = panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+            let location = crate::thread::take_panic_location();
+            FutureError::Panicked(Box::new(TaskPanic::from_payload(&*payload, location)))
+        });
+        drop(span);
+        before_finish();
+        future.finish(outcome);
+    }
+
+    fn fail(self: Box<Self>, err: FutureError) {
+        self.future.finish(err_of(err));
+    }
+}
+
+fn err_of<T>(err: FutureError) -> Result<T, FutureError> {
+    Err(err)
+}
+
+/// The executor's state, under [`Pool::state`].
+pub(crate) struct PoolState {
+    pub(crate) queue: VecDeque<Box<dyn Job>>,
+    /// Workers without a job (waiting, or about to take one).
+    pub(crate) idle: usize,
+    /// Every worker started, to join at shutdown.
+    pub(crate) threads: Vec<Thread>,
+    pub(crate) shutdown: bool,
+    /// Why the executor is broken, once it is.
+    pub(crate) broken: Option<String>,
+}
+
+/// What the executor and its workers share.
+pub(crate) struct Pool {
+    pub(crate) state: Mutex<PoolState>,
+    /// Idle workers wait here.
+    pub(crate) work: WaitList,
+    pub(crate) max_workers: usize,
+    pub(crate) prefix: String,
+    pub(crate) initializer: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// The ident of the only worker of a one-worker executor (see `Future`'s docs).
+    pub(crate) sole_runner: Option<Arc<AtomicU64>>,
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("prefix", &self.prefix)
+            .field("max_workers", &self.max_workers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pool {
+    /// Queues `job`, starting or waking a worker; gives the job back if the executor no longer
+    /// takes work, with the reason.
+    pub(crate) fn push(
+        self: &Arc<Self>,
+        job: Box<dyn Job>,
+    ) -> Result<(), (Box<dyn Job>, FutureError)> {
+        let mut state = self.state.lock();
+        if let Some(why) = &state.broken {
+            let why = why.clone();
+            return Err((job, FutureError::Broken(why)));
+        }
+        if state.shutdown {
+            return Err((job, FutureError::Shutdown));
+        }
+        state.queue.push_back(job);
+        let start = state.queue.len() > state.idle && state.threads.len() < self.max_workers;
+        if !start {
+            drop(state);
+            self.work.notify_one();
+            return Ok(());
+        }
+        let index = state.threads.len();
+        state.idle += 1;
+        let name = format!("{}_{index}", self.prefix);
+        let pool = Arc::clone(self);
+        let spawned = crate::Builder::new()
+            .name(name)
+            .daemon(true)
+            .spawn(move || pool.worker());
+        match spawned {
+            Ok(handle) => {
+                state.threads.push(handle.thread().clone());
+                Ok(())
+            }
+            Err(e) => {
+                state.idle -= 1;
+                if state.threads.is_empty() {
+                    // Nobody will ever run what is queued.
+                    let jobs: Vec<_> = state.queue.drain(..).collect();
+                    drop(state);
+                    let why = format!("could not start a worker thread: {e}");
+                    for job in jobs {
+                        job.fail(FutureError::Broken(why.clone()));
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn worker(self: Arc<Self>) {
+        if let Some(sole) = &self.sole_runner {
+            sole.store(
+                crate::thread::current_ident_fast(),
+                std::sync::atomic::Ordering::Release,
+            );
+        }
+        if let Some(init) = &self.initializer {
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| init())) {
+                let why = TaskPanic::from_payload(&*payload, crate::thread::take_panic_location());
+                self.initializer_failed(&why);
+                return;
+            }
+        }
+        let what = Wait {
+            kind: ResourceKind::Queue,
+            name: &self.prefix,
+            detail: Some("no work"),
+            resource: Arc::as_ptr(&self) as usize,
+            owner: Owner::Nobody,
+        };
+        let mut state = self.state.lock();
+        loop {
+            if let Some(job) = state.queue.pop_front() {
+                state.idle -= 1;
+                drop(state);
+                job.run(&mut || self.state.lock().idle += 1);
+                state = self.state.lock();
+                continue;
+            }
+            if state.shutdown || state.broken.is_some() {
+                state.idle -= 1;
+                return;
+            }
+            let (guard, result) = self.work.wait(state, &what, None);
+            state = guard;
+            if let Err(err) = result {
+                drop(state);
+                crate::deadlock::fail(err);
+            }
+        }
+    }
+
+    /// Python's `_initializer_failed`: the executor breaks, and queued work fails.
+    fn initializer_failed(&self, why: &TaskPanic) {
+        let text = format!(
+            "the initializer panicked in thread '{}'{}: {}",
+            why.thread(),
+            why.location()
+                .map(|l| format!(" at {l}"))
+                .unwrap_or_default(),
+            why.message()
+        );
+        eprintln!("potok: {text}; the executor {} is broken", self.prefix);
+        let jobs: Vec<_> = {
+            let mut state = self.state.lock();
+            state.idle -= 1;
+            state.broken.get_or_insert(text.clone());
+            state.queue.drain(..).collect()
+        };
+        self.work.notify_all();
+        for job in jobs {
+            job.fail(FutureError::Broken(text.clone()));
+        }
+    }
+
+    /// Python's `shutdown(wait, cancel_futures)`.
+    pub(crate) fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        let (cancelled, threads) = {
+            let mut state = self.state.lock();
+            state.shutdown = true;
+            let cancelled: Vec<_> = if cancel_futures {
+                state.queue.drain(..).collect()
+            } else {
+                Vec::new()
+            };
+            (cancelled, state.threads.clone())
+        };
+        self.work.notify_all();
+        for job in cancelled {
+            job.fail(FutureError::Cancelled);
+        }
+        if wait {
+            let me = crate::thread::current_ident_fast();
+            for thread in threads {
+                // A worker that drops the last handle to its own executor does not join itself.
+                if thread.ident() != me {
+                    let _ = thread.join();
+                }
+            }
+        }
+    }
+}

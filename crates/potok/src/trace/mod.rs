@@ -1,0 +1,254 @@
+//! See it: a timeline of every thread (and every process of a pool), as Chrome trace JSON
+//! and as a self-contained page.
+//!
+//! [`start`] begins a recording, [`Recording::finish`] ends it and gives the [`Trace`]:
+//! [`Trace::write_json`] writes Chrome Trace Event JSON (open it in
+//! [Perfetto](https://ui.perfetto.dev) or `chrome://tracing`), [`Trace::write_html`] the timeline
+//! page (one HTML file with everything inline: open it in any browser, offline).
+//! `POTOK_TRACE=FILE` records a whole program run under [`potok::main`](crate::main) (or a
+//! program calling [`process::init`](crate::process::init) first) and writes `FILE` when it
+//! ends: the page if `FILE` ends in `.html`, the JSON otherwise.
+//!
+//! # What is recorded
+//!
+//! | on the thread's lane | `"cat"` | when |
+//! |---|---|---|
+//! | a sleep | `sleep` | [`crate::sleep`] |
+//! | a wait | the kind: `lock`, `rlock`, `mutex`, `condition`, `semaphore`, `event`, `barrier`, `queue`, `join` | a thread blocks on a potok primitive (a queue's `put`/`get` when blocked; `join`) |
+//! | a task | `task` | a pool worker runs a task (`"args"`: `index`, `object`: the function) |
+//! | a wake-up arrow | `wake` | the thread whose release, `set`, `notify` or `put` ended another's wait |
+//! | a deadlock | `deadlock` (instant) | a deadlock report, with its text |
+//! | start, end | `thread` (instants) | a potok thread begins and ends |
+//!
+//! Each span's `"args"` has `"object"`: the primitive's name. Lock holds (`Lock`, `RLock`,
+//! `Mutex`) go on a lane of their own per lock, named `Lock 'bank' (who holds it)`, with one
+//! span per hold naming the holder (holds of different locks overlap without nesting, which
+//! one lane per thread could not show). Queue sizes are counters. Every lane has its
+//! `thread_name` / `process_name` metadata; `otherData.potok_dropped_events` counts what was
+//! not recorded (see [`Trace::dropped_events`]).
+//!
+//! # Cost
+//!
+//! Off (the default), each event site is one relaxed atomic load. On, an event goes into the
+//! recording thread's own buffer: no lock, no shared write, a time-stamp-counter read;
+//! buffers are handed over every 1,024 events, before a thread blocks, and when it ends.
+//! `BENCHMARKS.md` has the measured figures.
+//!
+//! # Processes
+//!
+//! The children a recording process starts through [`crate::process`] record too, each into
+//! its own file (a frame per hand-over, written as it goes); the recording process reads the
+//! files when it finishes, without waiting for any child. A worker that was killed still
+//! shows what it handed over (at least every task's start and end). Lanes of all processes
+//! share one time axis (wall time, read beside each process's counter).
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! let recording = potok::trace::start();
+//! let lock = Arc::new(potok::Lock::named("bank"));
+//! let held = lock.lock();
+//! let waiter = {
+//!     let lock = Arc::clone(&lock);
+//!     potok::Builder::new().name("waiter").spawn(move || drop(lock.lock())).unwrap()
+//! };
+//! potok::sleep(std::time::Duration::from_millis(5));
+//! drop(held);
+//! waiter.join().unwrap();
+//! let trace = recording.finish();
+//!
+//! let json = trace.to_json();
+//! assert!(json.contains(r#""name":"waiter""#)); // the waiter's lane
+//! assert!(json.contains(r#""cat":"lock""#)); // its wait, and the holds
+//! # let dir = std::env::temp_dir();
+//! trace.write_html(dir.join("potok-doc-trace.html")).unwrap();
+//! ```
+
+mod buffer;
+mod build;
+mod child;
+mod clock;
+mod event;
+mod hooks;
+mod html;
+mod model;
+
+use std::fmt;
+use std::path::PathBuf;
+
+pub use model::{Trace, TraceJsonError};
+
+#[allow(unused_imports)] // span, Cat, Span: for pool tasks and src/futures/
+pub(crate) use hooks::{
+    counter, deadlock, held, on, released, sleep, span, thread_ended, thread_started, waking, woke,
+    Cat, Span, WaitSpan,
+};
+
+use parking_lot::Mutex;
+
+/// The directory the current recording's children write to.
+static CHILDREN: Mutex<Option<PathBuf>> = parking_lot::const_mutex(None);
+
+/// A recording in progress: [`finish`](Recording::finish) it to get the [`Trace`]. Dropping it
+/// unfinished stops the recording and discards it.
+///
+/// One recording at a time per process: a new [`start`] replaces one in progress (the older
+/// handle's `finish` then gives an empty trace).
+#[must_use = "finish() gives the trace; dropping the recording discards it"]
+pub struct Recording {
+    gen: u64,
+    finished: bool,
+}
+
+impl fmt::Debug for Recording {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Recording")
+            .field("number", &self.gen)
+            .finish()
+    }
+}
+
+/// Begins recording every potok thread of this process (and the processes it starts).
+///
+/// # Examples
+///
+/// ```
+/// let recording = potok::trace::start();
+/// assert!(potok::trace::is_recording());
+/// let trace = recording.finish();
+/// assert!(!potok::trace::is_recording());
+/// assert_eq!(trace.dropped_events(), 0);
+/// ```
+pub fn start() -> Recording {
+    let label = std::env::args()
+        .next()
+        .and_then(|a| {
+            std::path::Path::new(&a)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "potok".into());
+    let dir = child::make_dir();
+    let gen = buffer::begin(label, buffer::Sink::Memory);
+    if let Some(old) = std::mem::replace(&mut *CHILDREN.lock(), dir) {
+        let _ = std::fs::remove_dir_all(old);
+    }
+    Recording {
+        gen,
+        finished: false,
+    }
+}
+
+/// Whether a recording is in progress in this process.
+pub fn is_recording() -> bool {
+    on()
+}
+
+/// Marks a point in time on every lane, labelled (the tour marks where each lesson starts).
+/// Nothing happens while no recording is on.
+///
+/// # Examples
+///
+/// ```
+/// let recording = potok::trace::start();
+/// potok::trace::mark("lesson 10_1");
+/// assert!(recording.finish().to_json().contains("lesson 10_1"));
+/// ```
+pub fn mark(label: &str) {
+    hooks::mark(label);
+}
+
+impl Recording {
+    /// Stops recording and builds the trace: this process's threads, and whatever the
+    /// processes it started have written so far (their files are then removed).
+    pub fn finish(mut self) -> Trace {
+        self.finished = true;
+        let Some(session) = buffer::end(self.gen) else {
+            return Trace::default();
+        };
+        let end = clock::Pair::now();
+        let mut batches = Vec::new();
+        let mut pending = 0;
+        for slot in &session.threads {
+            batches.append(&mut slot.batches.lock());
+            pending += slot.pending.load(std::sync::atomic::Ordering::Relaxed);
+        }
+        if let Some(dir) = CHILDREN.lock().take() {
+            batches.extend(child::read_dir_and_remove(&dir));
+        }
+        let mut trace = build::build(batches, session.pid, end, session.start.wall);
+        trace.dropped += pending;
+        trace
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = buffer::end(self.gen);
+            if let Some(dir) = CHILDREN.lock().take() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+}
+
+/// For `process::spawn`: the variable and value a child needs to record into its file, while
+/// a recording is on.
+#[allow(dead_code)]
+pub(crate) fn child_env() -> Option<(&'static str, PathBuf)> {
+    if !on() {
+        return None;
+    }
+    CHILDREN.lock().clone().map(|dir| (child::ENV, dir))
+}
+
+/// In a child process (from `process::init`): records into the file the parent named, if it
+/// is recording.
+#[allow(dead_code)]
+pub(crate) fn init_child(label: &str) {
+    let Some(dir) = std::env::var_os(child::ENV) else {
+        return;
+    };
+    std::env::remove_var(child::ENV);
+    if let Some(file) = child::open_file(std::path::Path::new(&dir)) {
+        buffer::begin(label.to_owned(), buffer::Sink::File(Mutex::new(file)));
+    }
+}
+
+/// In a child process, before it exits: hands the caller's events over.
+#[allow(dead_code)]
+pub(crate) fn child_exit() {
+    buffer::flush_current();
+}
+
+/// `POTOK_TRACE=FILE`: a recording for the whole run, written to `FILE` by [`EnvTrace::write`].
+#[derive(Debug)]
+pub(crate) struct EnvTrace {
+    recording: Recording,
+    path: PathBuf,
+}
+
+/// Begins the recording `POTOK_TRACE` asks for, if any.
+pub(crate) fn from_env() -> Option<EnvTrace> {
+    let path = std::env::var_os("POTOK_TRACE").filter(|p| !p.is_empty())?;
+    Some(EnvTrace {
+        recording: start(),
+        path: PathBuf::from(path),
+    })
+}
+
+impl EnvTrace {
+    /// Finishes the recording and writes the file; a failure is one line on stderr.
+    pub(crate) fn write(self) {
+        let trace = self.recording.finish();
+        if let Err(err) = trace.write(&self.path) {
+            eprintln!(
+                "potok: POTOK_TRACE: cannot write {}: {err}",
+                self.path.display()
+            );
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! potok::trace: a recorded run of each primitive kind gives a span with the right category,
+//! object and lane; the JSON has what Perfetto needs; wake-ups, holds, counters and deadlock
+//! instants are there; JSON read back draws the same page.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// A recording is process-wide: the tests here take turns.
+fn serial() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn parse(trace: &potok::trace::Trace) -> Value {
+    let v: Value = serde_json::from_str(&trace.to_json()).expect("the trace is JSON");
+    check_perfetto_fields(&v);
+    v
+}
+
+fn events(v: &Value) -> &Vec<Value> {
+    v["traceEvents"]
+        .as_array()
+        .expect("traceEvents is an array")
+}
+
+/// The (pid, tid) of the lane named `name`.
+fn lane(v: &Value, name: &str) -> Option<(u64, u64)> {
+    events(v)
+        .iter()
+        .find(|e| e["ph"] == "M" && e["name"] == "thread_name" && e["args"]["name"] == name)
+        .map(|e| (e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap()))
+}
+
+/// The `X` spans of category `cat` on lane `name` whose object is `object`.
+fn spans<'a>(v: &'a Value, cat: &str, lane_name: &str, object: &str) -> Vec<&'a Value> {
+    let Some((pid, tid)) = lane(v, lane_name) else {
+        return Vec::new();
+    };
+    events(v)
+        .iter()
+        .filter(|e| {
+            e["ph"] == "X"
+                && e["cat"] == cat
+                && e["pid"] == pid
+                && e["tid"] == tid
+                && e["args"]["object"] == object
+        })
+        .collect()
+}
+
+/// What Perfetto needs of each event.
+fn check_perfetto_fields(v: &Value) {
+    let mut flow_ids = HashSet::new();
+    for e in events(v) {
+        let ph = e["ph"].as_str().expect("every event has ph");
+        assert!(e["name"].is_string(), "name: {e}");
+        assert!(e["pid"].is_u64() && e["tid"].is_u64(), "pid/tid: {e}");
+        assert!(e["ts"].is_number(), "ts: {e}");
+        match ph {
+            "M" => assert!(e["args"].is_object(), "metadata args: {e}"),
+            "X" => {
+                assert!(e["dur"].as_f64().is_some_and(|d| d >= 0.0), "dur: {e}");
+                assert!(e["cat"].is_string(), "cat: {e}");
+                assert!(e["args"]["object"].is_string(), "args.object: {e}");
+            }
+            "i" => {
+                assert!(e["cat"].is_string() && e["s"].is_string(), "instant: {e}");
+            }
+            "C" => assert!(e["args"]
+                .as_object()
+                .is_some_and(|a| a.values().all(Value::is_number))),
+            "s" => assert!(
+                flow_ids.insert(e["id"].as_u64().expect("flow id")),
+                "ids unique"
+            ),
+            "f" => assert!(e["id"].is_u64() && e["bp"] == "e"),
+            other => panic!("unexpected ph {other}"),
+        }
+    }
+    // Every X on one lane nests (Perfetto refuses overlaps that do not).
+    let mut lanes: std::collections::BTreeMap<(u64, u64), Vec<(f64, f64)>> = Default::default();
+    for e in events(v).iter().filter(|e| e["ph"] == "X") {
+        let ts = e["ts"].as_f64().unwrap();
+        let end = ts + e["dur"].as_f64().unwrap();
+        lanes
+            .entry((e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap()))
+            .or_default()
+            .push((ts, end));
+    }
+    for (lane, mut list) in lanes {
+        list.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        let mut open: Vec<f64> = Vec::new();
+        for (start, end) in list {
+            while open.last().is_some_and(|&e| e <= start) {
+                open.pop();
+            }
+            if let Some(&outer) = open.last() {
+                assert!(
+                    end <= outer + 0.001,
+                    "spans overlap without nesting on {lane:?}"
+                );
+            }
+            open.push(end);
+        }
+    }
+}
+
+/// Runs `scenario` under a recording until the waiter's span shows up: the scenario gives the
+/// waiter `delay` to block before it is released; a waiter that was slower than that did not
+/// block, so the run is repeated with a longer delay (bounded).
+fn recorded(cat: &str, lane_name: &str, object: &str, scenario: impl Fn(Duration)) -> Value {
+    let _turn = serial();
+    for attempt in 1..=25u64 {
+        let recording = potok::trace::start();
+        scenario(Duration::from_millis(2 * attempt));
+        let v = parse(&recording.finish());
+        if !spans(&v, cat, lane_name, object).is_empty() {
+            return v;
+        }
+    }
+    panic!("no {cat} span on {object} in lane {lane_name} after 25 runs");
+}
+
+fn waiter(name: &str, f: impl FnOnce() + Send + 'static) -> potok::JoinHandle<()> {
+    potok::Builder::new().name(name).spawn(f).unwrap()
+}
+
+/// A wake arrow from lane `from` to lane `to`.
+fn has_flow(v: &Value, from: &str, to: &str) -> bool {
+    let (Some(a), Some(b)) = (lane(v, from), lane(v, to)) else {
+        return false;
+    };
+    let starts: HashSet<u64> = events(v)
+        .iter()
+        .filter(|e| {
+            e["ph"] == "s" && (e["pid"].as_u64(), e["tid"].as_u64()) == (Some(a.0), Some(a.1))
+        })
+        .filter_map(|e| e["id"].as_u64())
+        .collect();
+    events(v).iter().any(|e| {
+        e["ph"] == "f"
+            && (e["pid"].as_u64(), e["tid"].as_u64()) == (Some(b.0), Some(b.1))
+            && e["id"].as_u64().is_some_and(|id| starts.contains(&id))
+    })
+}
+
+fn main_lane() -> String {
+    potok::current_thread().name().to_owned()
+}
+
+#[test]
+fn lock_wait_hold_and_wake() {
+    let me = main_lane();
+    let v = recorded("lock", "lock-waiter", "bank", |delay| {
+        let lock = Arc::new(potok::Lock::named("bank"));
+        lock.acquire();
+        let l = Arc::clone(&lock);
+        let w = waiter("lock-waiter", move || drop(l.lock()));
+        potok::sleep(delay);
+        lock.release().unwrap();
+        w.join().unwrap();
+    });
+    let wait = &spans(&v, "lock", "lock-waiter", "bank")[0];
+    assert_eq!(wait["name"], "wait Lock 'bank'");
+    assert!(
+        has_flow(&v, &me, "lock-waiter"),
+        "the release woke the waiter"
+    );
+    // The holds: a lane of their own, one span per hold, naming the holder.
+    let holds = spans(&v, "lock", "Lock 'bank' (who holds it)", "bank");
+    assert!(holds.iter().any(|h| h["args"]["holder"] == me));
+    assert!(holds.iter().any(|h| h["args"]["holder"] == "lock-waiter"));
+}
+
+#[test]
+fn rlock_wait() {
+    recorded("rlock", "rlock-waiter", "tree", |delay| {
+        let lock = Arc::new(potok::RLock::named("tree"));
+        lock.acquire();
+        lock.acquire(); // reentered: still one hold
+        let l = Arc::clone(&lock);
+        let w = waiter("rlock-waiter", move || drop(l.lock()));
+        potok::sleep(delay);
+        lock.release().unwrap();
+        lock.release().unwrap();
+        w.join().unwrap();
+    });
+}
+
+#[test]
+fn mutex_wait() {
+    recorded("mutex", "mutex-waiter", "balance", |delay| {
+        let m = Arc::new(potok::Mutex::named("balance", 0));
+        let guard = m.lock();
+        let m2 = Arc::clone(&m);
+        let w = waiter("mutex-waiter", move || *m2.lock() += 1);
+        potok::sleep(delay);
+        drop(guard);
+        w.join().unwrap();
+    });
+}
+
+#[test]
+fn condition_wait_and_notify_arrow() {
+    let me = main_lane();
+    let v = recorded("condition", "cv-waiter", "cv", |delay| {
+        let cv = Arc::new(potok::Condition::named("cv"));
+        let ready = Arc::new(AtomicBool::new(false));
+        let (c, r) = (Arc::clone(&cv), Arc::clone(&ready));
+        let w = waiter("cv-waiter", move || {
+            let mut g = c.lock();
+            g.wait_for(|| r.load(Ordering::SeqCst));
+        });
+        potok::sleep(delay);
+        let g = cv.lock();
+        ready.store(true, Ordering::SeqCst);
+        g.notify_all();
+        drop(g);
+        w.join().unwrap();
+    });
+    assert!(has_flow(&v, &me, "cv-waiter"));
+}
+
+#[test]
+fn semaphore_wait() {
+    recorded("semaphore", "sem-waiter", "slots", |delay| {
+        let sem = Arc::new(potok::Semaphore::named("slots", 0));
+        let s = Arc::clone(&sem);
+        let w = waiter("sem-waiter", move || s.acquire());
+        potok::sleep(delay);
+        sem.release(1);
+        w.join().unwrap();
+    });
+}
+
+#[test]
+fn event_wait_and_set_arrow() {
+    let me = main_lane();
+    let v = recorded("event", "event-waiter", "go", |delay| {
+        let ev = Arc::new(potok::Event::named("go"));
+        let e = Arc::clone(&ev);
+        let w = waiter("event-waiter", move || e.wait());
+        potok::sleep(delay);
+        ev.set();
+        w.join().unwrap();
+    });
+    assert!(has_flow(&v, &me, "event-waiter"), "set() woke the waiter");
+}
+
+#[test]
+fn barrier_wait() {
+    recorded("barrier", "barrier-waiter", "start line", |delay| {
+        let b = Arc::new(potok::Barrier::named("start line", 2));
+        let b2 = Arc::clone(&b);
+        let w = waiter("barrier-waiter", move || {
+            b2.wait().unwrap();
+        });
+        potok::sleep(delay);
+        b.wait().unwrap();
+        w.join().unwrap();
+    });
+}
+
+#[test]
+fn queue_get_when_empty_and_sizes() {
+    let v = recorded("queue", "queue-waiter", "orders", |delay| {
+        let q = potok::Queue::named("orders", 2);
+        let q2 = q.clone();
+        let w = waiter("queue-waiter", move || {
+            q2.get().unwrap();
+        });
+        potok::sleep(delay);
+        q.put(1).unwrap();
+        w.join().unwrap();
+        q.put(2).unwrap();
+        q.put(3).unwrap();
+    });
+    let wait = &spans(&v, "queue", "queue-waiter", "orders")[0];
+    assert_eq!(wait["args"]["detail"], "empty");
+    let sizes: Vec<u64> = events(&v)
+        .iter()
+        .filter(|e| e["ph"] == "C" && e["name"] == "Queue 'orders'")
+        .map(|e| e["args"]["size"].as_u64().unwrap())
+        .collect();
+    assert!(sizes.ends_with(&[1, 2]), "sizes as counters: {sizes:?}");
+}
+
+#[test]
+fn join_wait() {
+    recorded("join", "joiner", "sleeper", |delay| {
+        let j = waiter("joiner", move || {
+            let s = potok::Builder::new()
+                .name("sleeper")
+                .spawn(move || potok::sleep(delay))
+                .unwrap();
+            s.join().unwrap();
+        });
+        j.join().unwrap();
+    });
+}
+
+#[test]
+fn sleep_span_and_thread_instants() {
+    let v = recorded("sleep", "napper", "sleep", |delay| {
+        waiter("napper", move || potok::sleep(delay))
+            .join()
+            .unwrap();
+    });
+    let s = &spans(&v, "sleep", "napper", "sleep")[0];
+    assert!(
+        s["dur"].as_f64().unwrap() >= 1000.0,
+        "at least the 2 ms asked: {s}"
+    );
+    let (pid, tid) = lane(&v, "napper").unwrap();
+    let instants: Vec<&str> = events(&v)
+        .iter()
+        .filter(|e| e["ph"] == "i" && e["cat"] == "thread" && e["pid"] == pid && e["tid"] == tid)
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(instants, ["thread start", "thread end"]);
+}
+
+#[test]
+fn deadlock_instant() {
+    let _turn = serial();
+    potok::deadlock::set_print_reports(false);
+    let recording = potok::trace::start();
+    let a = Arc::new(potok::Mutex::named("fork A", ()));
+    let b = Arc::new(potok::Mutex::named("fork B", ()));
+    let both = Arc::new(potok::Barrier::new(2));
+    let philosopher = |first: Arc<potok::Mutex<()>>, second: Arc<potok::Mutex<()>>, name: &str| {
+        let both = Arc::clone(&both);
+        potok::Builder::new()
+            .name(name)
+            .spawn(move || {
+                let _one = first.lock();
+                both.wait().unwrap();
+                let _two = second.lock();
+            })
+            .unwrap()
+    };
+    let p1 = philosopher(Arc::clone(&a), Arc::clone(&b), "plato");
+    let p2 = philosopher(b, a, "kant");
+    let outcomes = [p1.join().is_err(), p2.join().is_err()];
+    potok::deadlock::set_print_reports(true);
+    assert_eq!(
+        outcomes.iter().filter(|&&e| e).count(),
+        1,
+        "one of them gets the error"
+    );
+    let v = parse(&recording.finish());
+    let found: Vec<&Value> = events(&v)
+        .iter()
+        .filter(|e| e["ph"] == "i" && e["cat"] == "deadlock")
+        .collect();
+    assert_eq!(found.len(), 1, "one deadlock instant");
+    let report = found[0]["args"]["report"].as_str().unwrap();
+    assert!(
+        report.contains("fork A") && report.contains("fork B"),
+        "{report}"
+    );
+}
+
+#[test]
+fn json_read_back_draws_the_same_page() {
+    let _turn = serial();
+    let recording = potok::trace::start();
+    waiter("reader", || potok::sleep(Duration::from_millis(1)))
+        .join()
+        .unwrap();
+    let trace = recording.finish();
+    assert_eq!(trace.dropped_events(), 0);
+    let again = potok::trace::Trace::from_json(&trace.to_json()).unwrap();
+    assert_eq!(again, trace);
+    let page = again.to_html();
+    assert!(page.contains("\"reader\""));
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "nothing fetched"
+    );
+    assert!(potok::trace::Trace::from_json("{\"traceEvents\": [{\"pid\": \"x\"}]}").is_err());
+}
+
+#[test]
+fn off_records_nothing() {
+    let _turn = serial();
+    assert!(!potok::trace::is_recording());
+    waiter("unrecorded", || potok::sleep(Duration::from_millis(1)))
+        .join()
+        .unwrap();
+    let trace = potok::trace::start().finish();
+    let v = parse(&trace);
+    assert!(lane(&v, "unrecorded").is_none());
+}

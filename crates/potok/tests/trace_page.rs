@@ -1,0 +1,151 @@
+//! The timeline page in a real browser: headless Chromium (Debian's `chromium`; `.ci/run`
+//! installs it) loads a recorded run's page; the lane labels of the recorded threads are in
+//! the DOM after load, the canvas has something drawn on it, and the screenshot is not blank.
+//!
+//! Without Chromium this test fails, in one line saying how to get it: it never skips.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn chromium() -> PathBuf {
+    let path = std::env::var_os("CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    assert!(
+        path.exists(),
+        "no Chromium at {} (set CHROMIUM to another path): install it with `sudo apt-get install -y chromium` (.ci/run does)",
+        path.display()
+    );
+    path
+}
+
+/// Runs Chromium headless on `page` with `extra` arguments; its stdout. Killed after 120 s.
+fn run_chromium(page: &Path, extra: &[String]) -> String {
+    let profile = tempdir("profile");
+    let out = tempdir("out").join("stdout.txt");
+    let mut child = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--window-size=1400,900",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "chromium failed: {status}");
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = std::fs::remove_dir_all(&profile);
+    std::fs::read_to_string(out).unwrap()
+}
+
+fn tempdir(what: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "potok-trace-page-{}-{what}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A run with named threads waiting on a lock and a queue.
+fn recorded_page(dir: &Path) -> PathBuf {
+    let recording = potok::trace::start();
+    let bank = std::sync::Arc::new(potok::Mutex::named("bank", 0));
+    let q = potok::Queue::named("orders", 0);
+    let workers: Vec<_> = ["Алиса the depositor", "bob <b>withdraws</b>"]
+        .into_iter()
+        .map(|name| {
+            let (bank, q) = (std::sync::Arc::clone(&bank), q.clone());
+            potok::Builder::new()
+                .name(name)
+                .spawn(move || {
+                    for _ in 0..20 {
+                        *bank.lock() += 1;
+                        potok::sleep(Duration::from_micros(200));
+                    }
+                    q.put(1).unwrap();
+                })
+                .unwrap()
+        })
+        .collect();
+    q.get().unwrap();
+    q.get().unwrap();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let page = dir.join("timeline.html");
+    recording.finish().write_html(&page).unwrap();
+    page
+}
+
+#[test]
+fn page_renders_in_headless_chromium() {
+    chromium();
+    let dir = tempdir("page");
+    let page = recorded_page(&dir);
+
+    let dom = run_chromium(&page, &["--dump-dom".into()]);
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "the script ran to the end:\n{}",
+        &dom[..dom.len().min(2000)]
+    );
+    for label in [
+        "Алиса the depositor",
+        "bob &lt;b&gt;withdraws&lt;/b&gt;",
+        "Mutex 'bank' (who holds it)",
+    ] {
+        assert!(
+            dom.contains(&format!(">{label}</div>")),
+            "lane label {label:?} is DOM text"
+        );
+    }
+    let inked: u64 = dom
+        .split("data-inked=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .and_then(|s| s.parse().ok())
+        .expect("the page counts its drawn pixels");
+    assert!(
+        inked > 1000,
+        "the canvas has lanes drawn on it ({inked} sampled pixels)"
+    );
+
+    let shot = dir.join("shot.png");
+    run_chromium(&page, &[format!("--screenshot={}", shot.display())]);
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert_eq!(&png[1..4], b"PNG");
+    // A blank 1400x900 page compresses to a few kilobytes; lanes, labels and a legend do not.
+    assert!(
+        png.len() > 20_000,
+        "the screenshot is not blank ({} bytes)",
+        png.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
