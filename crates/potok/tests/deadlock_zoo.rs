@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use potok::deadlock::{DeadlockError, DeadlockKind, ResourceKind, Role};
 use potok::{Barrier, Builder, Condition, Event, Lock, Mutex, Panicked, RLock, Semaphore};
-use support::case;
+use support::{blocked, case};
 
 fn main() -> ExitCode {
     support::run(
@@ -410,8 +410,7 @@ fn lock_signal_given_is_no_deadlock() {
             }
         })
         .unwrap();
-    // Give the waiter time to block (the result does not depend on it).
-    potok::sleep(Duration::from_millis(50));
+    blocked(waiter.thread(), ResourceKind::Lock, "signal");
     lock.release().unwrap();
     waiter.join().unwrap();
 }
@@ -448,8 +447,9 @@ fn lock_cycle_a_third_thread_breaks() {
         })
         .unwrap();
     all_hold.wait().expect("barrier");
-    // Give A and B time to block (the result does not depend on it).
-    potok::sleep(Duration::from_millis(50));
+    // A and B are in the cycle, and MainThread, running, keeps it from being reported.
+    blocked(a.thread(), ResourceKind::Mutex, "data");
+    blocked(b.thread(), ResourceKind::Lock, "signal");
     signal.release().unwrap();
     a.join().unwrap();
     b.join().unwrap();

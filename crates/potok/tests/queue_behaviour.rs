@@ -5,7 +5,8 @@
 //! and joiners.
 //!
 //! No sleep is used to synchronise: where a test wants a thread to be blocked before it acts,
-//! it gives it a moment (`settle`), and the assertion holds whether or not it was blocked yet.
+//! it waits until `potok::deadlock::snapshot()` shows the thread blocked on that queue
+//! (`blocked`), so the test cannot pass without reaching the state its name claims.
 //! Everything that could block runs under a watchdog (`within`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,7 +27,8 @@ fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static)
     support::within(what, WATCHDOG, f)
 }
 
-use support::{settle, spawn_joiner};
+use potok::deadlock::ResourceKind;
+use support::{blocked, spawn_joiner};
 
 /// The tests every task queue (`Queue`, `LifoQueue`, `PriorityQueue`) passes, with the order in
 /// which 111, 333, 222 come out (CPython's `target_order`).
@@ -34,6 +36,9 @@ macro_rules! task_queue_tests {
     ($module:ident, $queue:ident, $order:expr) => {
         mod $module {
             use super::*;
+
+            /// The kind deadlock reports and snapshots give this queue.
+            const KIND: ResourceKind = ResourceKind::$queue;
 
             #[test]
             fn order_of_the_kind() {
@@ -111,7 +116,7 @@ macro_rules! task_queue_tests {
                     let q = q.clone();
                     potok::spawn(move || q.put(2))
                 };
-                settle();
+                blocked(putter.thread(), KIND, q.name());
                 assert_eq!(
                     within("get", {
                         let q = q.clone();
@@ -130,7 +135,7 @@ macro_rules! task_queue_tests {
                     let q = q.clone();
                     potok::spawn(move || q.get())
                 };
-                settle();
+                blocked(getter.thread(), KIND, q.name());
                 q.put(7).unwrap();
                 assert_eq!(within("blocked get", move || getter.join().unwrap()), Ok(7));
             }
@@ -143,7 +148,7 @@ macro_rules! task_queue_tests {
                     let q = q.clone();
                     potok::spawn(move || q.put_timeout(2, WATCHDOG))
                 };
-                settle();
+                blocked(putter.thread(), KIND, q.name());
                 assert_eq!(q.get(), Ok(1));
                 within("put_timeout", move || putter.join().unwrap()).unwrap();
                 assert_eq!(q.get(), Ok(2));
@@ -290,7 +295,9 @@ macro_rules! task_queue_tests {
                         let q = q.clone();
                         potok::spawn(move || q.get_timeout(WATCHDOG))
                     };
-                    settle();
+                    for t in getters.iter().map(|g| g.thread()).chain([timed.thread()]) {
+                        blocked(t, KIND, q.name());
+                    }
                     q.shutdown(immediate);
                     within("getters", move || {
                         for g in getters {
@@ -316,7 +323,9 @@ macro_rules! task_queue_tests {
                         let q = q.clone();
                         potok::spawn(move || q.put_timeout(4, WATCHDOG))
                     };
-                    settle();
+                    for t in putters.iter().map(|p| p.thread()).chain([timed.thread()]) {
+                        blocked(t, KIND, q.name());
+                    }
                     q.shutdown(immediate);
                     within("putters", move || {
                         for (i, p) in (1..=3).zip(putters) {
@@ -340,7 +349,9 @@ macro_rules! task_queue_tests {
                         potok::spawn(move || q.join())
                     })
                     .collect();
-                settle();
+                for j in &joiners {
+                    blocked(j.thread(), KIND, q.name());
+                }
                 q.shutdown(true);
                 within("joiners", move || {
                     joiners.into_iter().for_each(|j| j.join().unwrap())
@@ -357,9 +368,11 @@ macro_rules! task_queue_tests {
                     let q = q.clone();
                     move || q.join()
                 });
+                blocked(joiner.thread(), KIND, q.name());
                 q.shutdown(true);
                 // The drained item counts as done; the one in hand does not, so join waits.
                 assert!(rx.recv_timeout(Duration::from_millis(50)).is_err());
+                blocked(joiner.thread(), KIND, q.name());
                 let _ = in_hand;
                 q.task_done().unwrap();
                 within("joiner", move || joiner.join().unwrap());
@@ -373,8 +386,10 @@ macro_rules! task_queue_tests {
                     let q = q.clone();
                     move || q.join()
                 });
+                blocked(joiner.thread(), KIND, q.name());
                 q.shutdown(false);
                 assert!(rx.recv_timeout(Duration::from_millis(50)).is_err());
+                blocked(joiner.thread(), KIND, q.name());
                 q.get().unwrap();
                 q.task_done().unwrap();
                 within("joiner", move || joiner.join().unwrap());
@@ -494,7 +509,7 @@ fn simple_queue_blocked_get_proceeds_when_a_put_lands() {
         let q = q.clone();
         potok::spawn(move || q.get())
     };
-    settle();
+    blocked(getter.thread(), ResourceKind::SimpleQueue, q.name());
     q.put("hello");
     assert_eq!(
         within("blocked get", move || getter.join().unwrap()),

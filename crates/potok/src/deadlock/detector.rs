@@ -368,10 +368,7 @@ fn wake_for_recheck(key: usize, ident: u64) {
 /// blocked ones), not counting the rechecker.
 fn unknown_threads_exist() -> bool {
     match os_thread_count() {
-        Some(n) => {
-            let ours = usize::from(RECHECKER_STARTED.load(Ordering::Acquire));
-            n > thread::live_count() + ours
-        }
+        Some(n) => n > thread::live_count() + super::internal_threads(),
         None => false,
     }
 }
@@ -420,9 +417,7 @@ fn request(change: impl FnOnce(&mut Requests)) {
     let mut r = requests();
     change(&mut r);
     if !RECHECKER_STARTED.swap(true, Ordering::AcqRel) {
-        let spawned = std::thread::Builder::new()
-            .name("potok-deadlock-recheck".into())
-            .spawn(recheck_loop);
+        let spawned = super::spawn_internal("potok-deadlock-recheck", recheck_loop);
         if spawned.is_err() {
             RECHECKER_STARTED.store(false, Ordering::Release);
         }

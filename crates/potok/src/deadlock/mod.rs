@@ -63,11 +63,14 @@
 //! shows up as a stall report or a time-out (`tests/no_false_alarms.rs`), and the deadlock
 //! zoo checks each report (`tests/deadlock_zoo.rs`).
 
+pub(crate) mod activity;
 mod detector;
 mod error;
 pub(crate) mod owner;
 pub(crate) mod park;
+mod snapshot;
 pub(crate) mod wait_list;
+mod watch;
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -77,7 +80,12 @@ use std::sync::{Mutex, PoisonError};
 pub use error::{
     BlockedThread, DeadlockError, DeadlockKind, Relation, Resource, ResourceKind, Role,
 };
+pub use snapshot::{
+    dump, snapshot, wait_until_blocked, NotBlocked, Snapshot, ThreadSnapshot, ThreadState,
+};
 pub(crate) use wait_list::WaitList;
+pub(crate) use watch::{internal_threads, spawn_internal};
+pub use watch::{watch_for_dumps, DUMP_AFTER_VAR};
 
 pub(crate) use detector::thread_exited;
 

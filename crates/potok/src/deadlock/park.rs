@@ -89,6 +89,17 @@ pub(crate) fn park(
         .is_none()
         .then(thread::current_thread)
         .filter(|me| !me.inner.done.load(Ordering::Acquire));
+    // Whose activity slot says what it waits for (for `snapshot`): any registered thread,
+    // timed waits included.
+    let known = match &me {
+        Some(me) => Some(me.clone()),
+        None => thread::current_known(),
+    };
+    let holder = match wait.owner {
+        Owner::Nobody => None,
+        Owner::Word(word) => super::owner::decode(word.load(Ordering::Acquire)),
+        Owner::Thread(id) => Some(id),
+    };
     let mut verdict = None;
     // Filled under the queue's lock by `validate`, run by `before_sleep` outside it.
     let later: Cell<Option<detector::Later>> = Cell::new(None);
@@ -103,12 +114,19 @@ pub(crate) fn park(
                 if !validate() {
                     return false;
                 }
+                let parks = || {
+                    if let Some(t) = &known {
+                        t.inner.activity.parks(wait, holder, deadline);
+                    }
+                };
                 let Some(me) = &me else {
+                    parks();
                     return true;
                 };
                 match detector::register(me, key, wait) {
                     Verdict::Park(after) => {
                         later.set(after);
+                        parks();
                         true
                     }
                     Verdict::Deadlock(err) => {
@@ -129,6 +147,9 @@ pub(crate) fn park(
         )
     };
     span.end(!matches!(result, ParkResult::Invalid));
+    if let Some(t) = &known {
+        t.inner.activity.resumes();
+    }
     if let Some(err) = verdict {
         crate::trace::deadlock(&err);
         super::print_report(&err);

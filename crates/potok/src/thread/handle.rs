@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use crate::deadlock::activity::Activity;
 use crate::deadlock::park::{Owner, Wait};
 use crate::deadlock::{ResourceKind, WaitList};
 
@@ -36,6 +37,8 @@ pub(crate) struct Inner {
     pub(crate) done: AtomicBool,
     /// Joiners: a deadlock-aware wait (a join is an edge of the wait-for graph).
     pub(crate) joiners: WaitList,
+    /// What the thread is blocked on or sleeping in, for `deadlock::snapshot`.
+    pub(crate) activity: Activity,
 }
 
 impl Inner {
@@ -49,6 +52,7 @@ impl Inner {
             finished: Mutex::new(false),
             done: AtomicBool::new(false),
             joiners: WaitList::new(),
+            activity: Activity::new(),
         }
     }
 

@@ -13,6 +13,9 @@ use super::registry;
 /// Call it first thing in `fn main`, on the process's main thread. If the body panics, the
 /// non-daemon threads are still waited for, then the panic goes on.
 ///
+/// It also arranges for `SIGQUIT`, and `POTOK_DUMP_AFTER=SECS`, to print what every thread is
+/// doing (see [`deadlock::watch_for_dumps`](crate::deadlock::watch_for_dumps)).
+///
 /// It also dispatches child processes: in a process started by [`crate::process`] (a pool
 /// worker, a `Process`), it runs the child's work instead of `body` and exits
 /// (see [`process::init`](crate::process::init)).
@@ -36,6 +39,9 @@ pub fn main<R>(body: impl FnOnce() -> R) -> R {
     crate::process::init();
     let traced = crate::trace::from_env();
     let me = registry::current_thread();
+    if let Err(err) = crate::deadlock::watch_for_dumps() {
+        eprintln!("potok: {err}");
+    }
     let outcome = panic::catch_unwind(AssertUnwindSafe(body));
     wait_for_non_daemon_threads(me.ident());
     if let Some(traced) = traced {

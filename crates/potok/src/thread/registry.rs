@@ -135,6 +135,11 @@ pub(crate) fn current_ident() -> Option<u64> {
         .flatten()
 }
 
+/// The calling thread's record, if it is registered (without registering it).
+pub(crate) fn current_known() -> Option<Thread> {
+    CURRENT.try_with(|c| c.get().cloned()).ok().flatten()
+}
+
 /// The caller's ident and name for a trace lane, without registering a foreign thread
 /// (its std name, or `Thread ident N`).
 pub(crate) fn describe_current() -> (u64, String) {

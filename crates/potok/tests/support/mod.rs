@@ -62,7 +62,8 @@
 //! # Watchdogs and children (any test file)
 //!
 //! [`within`] runs a closure on a thread and fails the test if it does not finish in time;
-//! [`eventually`] polls a condition with a bound; [`children`] and [`assert_no_children`] look
+//! [`eventually`] polls a condition with a bound; [`blocked`] waits until a thread is blocked
+//! on a given primitive (so a test acts only once the state it is about is reached); [`children`] and [`assert_no_children`] look
 //! at this process's child processes. A default-harness file (`#[test]`) uses them with
 //! `mod support;` too.
 //!
@@ -75,7 +76,7 @@ mod wait;
 
 pub(crate) use children::{assert_no_children, children};
 pub(crate) use runner::{run, run_without_init, Test};
-pub(crate) use wait::{eventually, settle, spawn_joiner, within};
+pub(crate) use wait::{blocked, eventually, spawn_joiner, within};
 
 /// `case!(f)` is [`Test::new`] named after the function `f`.
 macro_rules! case {

@@ -1,4 +1,6 @@
-//! Bounded waits: nothing a test waits for can hang the suite.
+//! Bounded waits: nothing a test waits for can hang the suite. To wait until a thread is
+//! blocked where a test says, use `potok::deadlock::wait_until_blocked` (see `blocked` in
+//! `support/mod.rs`).
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -18,12 +20,6 @@ pub(crate) fn within<T: Send + 'static>(
         Ok(value) => value,
         Err(_) => panic!("{what}: did not finish within {limit:?}"),
     }
-}
-
-/// Gives freshly started threads a moment to reach their blocking call. It only makes the
-/// blocked path likely: no assertion may depend on it.
-pub(crate) fn settle() {
-    std::thread::sleep(Duration::from_millis(20));
 }
 
 /// Starts a thread that waits in `join` and then reports on the returned channel.
@@ -50,4 +46,18 @@ pub(crate) fn eventually(within: Duration, mut cond: impl FnMut() -> bool) -> bo
         }
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Waits until `potok::deadlock::snapshot()` shows `thread` blocked (with or without a timeout)
+/// on the primitive of this kind named `name` (for a join: `ResourceKind::Thread` and the
+/// joined thread's name), and fails the test, showing where every thread was, if it does not
+/// within 30 s. A test that must act on a blocked thread calls this first, so it cannot pass
+/// without reaching the state its name claims.
+pub(crate) fn blocked(
+    thread: &potok::Thread,
+    kind: potok::deadlock::ResourceKind,
+    name: &str,
+) -> potok::deadlock::ThreadSnapshot {
+    potok::deadlock::wait_until_blocked(thread, kind, name, Duration::from_secs(30))
+        .unwrap_or_else(|err| panic!("{err}"))
 }

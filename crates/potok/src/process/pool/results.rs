@@ -81,7 +81,7 @@ impl<R> State<R> {
         let after_ok = self
             .runs
             .get(at)
-            .map_or(true, |after| after.start >= start + len);
+            .is_none_or(|after| after.start >= start + len);
         (before_ok && after_ok).then_some(at)
     }
 
