@@ -349,7 +349,9 @@ fn reword(err: &clap::Error, root: &clap::Command, args: &[OsString]) -> String 
             }
         }
         ErrorKind::InvalidValue
-            if context(err, ContextKind::InvalidValue).map_or(true, |v| v.is_empty()) =>
+            if context(err, ContextKind::InvalidValue)
+                .filter(|v| !v.is_empty())
+                .is_none() =>
         {
             m.missing_value(&arg.unwrap_or_default())
         }
