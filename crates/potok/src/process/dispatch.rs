@@ -23,7 +23,7 @@
 
 use std::ffi::OsString;
 use std::io;
-use std::os::fd::{FromRawFd, RawFd};
+use std::os::fd::{AsFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -91,21 +91,21 @@ fn run_child(spec: &OsString) -> Result<i32, String> {
     let (kind, ppid, progress_fd) = match (parts.next(), parts.next(), parts.next()) {
         (Some(kind), Some(ppid), Some(fd)) => (
             ChildKind::parse(kind).ok_or("unknown child kind")?,
-            ppid.parse::<libc::pid_t>().map_err(|_| "bad parent pid")?,
+            ppid.parse::<i32>().map_err(|_| "bad parent pid")?,
             fd.parse::<RawFd>().map_err(|_| "bad progress descriptor")?,
         ),
         _ => return Err(format!("malformed {ENV}={spec}")),
     };
     die_with_parent(ppid)?;
     let sock = take_socket_from_stdin().map_err(|e| format!("no socket to the parent: {e}"))?;
-    let progress = Progress::map(progress_fd)
+    // SAFETY: the parent put our progress page's memfd at this descriptor for us alone
+    // (POTOK_CHILD names it) and nothing else in this fresh process uses it, so it is ours to
+    // own and close; the mapping stays valid after the close.
+    let progress_fd = unsafe { OwnedFd::from_raw_fd(progress_fd) };
+    let progress = Progress::map(progress_fd.as_fd())
         .or_else(|_| Progress::private())
         .map_err(|e| format!("no progress page: {e}"))?;
-    // SAFETY: closing the inherited progress descriptor, which nothing else in this fresh
-    // process uses; the mapping stays valid after close.
-    unsafe {
-        libc::close(progress_fd);
-    }
+    drop(progress_fd);
     close_stray_progress_pages();
     install_quiet_panic_hook();
     let mut sock = sock;
@@ -140,22 +140,17 @@ fn close_stray_progress_pages() {
         .collect();
     for fd in strays {
         // SAFETY: a sibling's progress memfd, inherited by accident; nothing in this process
-        // uses it (our own page was mapped and its descriptor closed above).
-        unsafe {
-            libc::close(fd);
-        }
+        // uses it (our own page was mapped and its descriptor closed above), so it is ours to
+        // own, and dropping it closes it.
+        drop(unsafe { OwnedFd::from_raw_fd(fd) });
     }
 }
 
 /// Asks for SIGKILL when the parent dies, then checks it has not died already.
-fn die_with_parent(ppid: libc::pid_t) -> Result<(), String> {
-    // SAFETY: prctl(PR_SET_PDEATHSIG, sig) only sets a flag on this process.
-    let rc = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
-    if rc != 0 {
-        return Err(format!("prctl: {}", io::Error::last_os_error()));
-    }
-    // SAFETY: getppid has no preconditions.
-    if unsafe { libc::getppid() } != ppid {
+fn die_with_parent(ppid: i32) -> Result<(), String> {
+    use rustix::process::{getppid, set_parent_process_death_signal, Signal};
+    set_parent_process_death_signal(Some(Signal::KILL)).map_err(|e| format!("prctl: {e}"))?;
+    if getppid().map(|p| p.as_raw_nonzero().get()) != Some(ppid) {
         // The parent died before we asked: nobody is waiting for us.
         std::process::exit(0);
     }
@@ -164,19 +159,10 @@ fn die_with_parent(ppid: libc::pid_t) -> Result<(), String> {
 
 /// Moves the socket off stdin to a close-on-exec descriptor and puts /dev/null on stdin.
 fn take_socket_from_stdin() -> io::Result<UnixStream> {
-    // SAFETY: duplicating fd 0, which the parent set to our socket.
-    let fd = unsafe { libc::fcntl(0, libc::F_DUPFD_CLOEXEC, 3) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: `fd` is a fresh descriptor that we own.
-    let sock = unsafe { UnixStream::from_raw_fd(fd) };
+    let sock = rustix::io::fcntl_dupfd_cloexec(std::io::stdin(), 3)?;
     let null = std::fs::File::open("/dev/null")?;
-    // SAFETY: dup2 onto stdin; both descriptors are valid.
-    if unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), 0) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(sock)
+    rustix::stdio::dup2_stdin(&null)?;
+    Ok(UnixStream::from(sock))
 }
 
 fn send(sock: &mut UnixStream, frame: FrameBuf) -> Result<(), String> {

@@ -8,9 +8,15 @@
 //! does not encode: a descriptor cannot be sent there.
 
 use std::cell::RefCell;
-use std::io::{self, Read};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::io::{self, IoSlice, IoSliceMut, Read};
+use std::mem::MaybeUninit;
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
+
+use rustix::net::{
+    recvmsg, sendmsg, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
+    SendAncillaryMessage, SendFlags,
+};
 
 use super::wire::{self, WireError, HEADER};
 
@@ -59,82 +65,54 @@ pub(crate) fn send_frame(sock: &UnixStream, frame: &[u8], fds: &[RawFd]) -> io::
     if fds.is_empty() {
         return wire::send_all(sock, frame);
     }
-    let payload = std::mem::size_of_val(fds);
-    // SAFETY: CMSG_SPACE only computes a size.
-    let space = unsafe { libc::CMSG_SPACE(payload as u32) } as usize;
-    let mut control = vec![0u8; space];
-    let mut iov = libc::iovec {
-        iov_base: frame.as_ptr() as *mut libc::c_void,
-        iov_len: frame.len(),
-    };
-    // SAFETY: an all-zero msghdr is a valid empty header.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
-    msg.msg_controllen = space as _;
-    // SAFETY: `msg` points to a control buffer of CMSG_SPACE(payload) bytes, so the first
-    // header and its data fit; the fds are copied byte-wise (the data may be unaligned).
-    let sent = unsafe {
-        let cmsg = libc::CMSG_FIRSTHDR(&msg);
-        (*cmsg).cmsg_level = libc::SOL_SOCKET;
-        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
-        (*cmsg).cmsg_len = libc::CMSG_LEN(payload as u32) as _;
-        std::ptr::copy_nonoverlapping(fds.as_ptr() as *const u8, libc::CMSG_DATA(cmsg), payload);
-        libc::sendmsg(sock.as_raw_fd(), &msg, libc::MSG_NOSIGNAL)
-    };
-    if sent < 0 {
-        return Err(io::Error::last_os_error());
+    let borrowed: Vec<BorrowedFd<'_>> = fds
+        .iter()
+        // SAFETY: each descriptor was offered by a value inside the argument being sent
+        // (`offer`), which owns it and outlives this call.
+        .map(|&fd| unsafe { BorrowedFd::borrow_raw(fd) })
+        .collect();
+    let mut space = vec![MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(fds.len()))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    if !control.push(SendAncillaryMessage::ScmRights(&borrowed)) {
+        return Err(io::Error::other(
+            "the descriptors do not fit their control message",
+        ));
     }
-    wire::send_all(sock, &frame[sent as usize..])
+    let sent = loop {
+        match sendmsg(
+            sock,
+            &[IoSlice::new(frame)],
+            &mut control,
+            SendFlags::NOSIGNAL,
+        ) {
+            Ok(n) => break n,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    };
+    wire::send_all(sock, &frame[sent..])
 }
 
 /// Reads one frame, keeping any descriptors that came with it for [`claim`].
 pub(crate) fn receive_frame(sock: &mut UnixStream, buf: &mut Vec<u8>) -> Result<(), WireError> {
     let mut header = [0u8; HEADER];
-    // SAFETY: CMSG_SPACE only computes a size.
-    let space =
-        unsafe { libc::CMSG_SPACE((MAX_FDS * std::mem::size_of::<RawFd>()) as u32) } as usize;
-    let mut control = vec![0u8; space];
-    let mut iov = libc::iovec {
-        iov_base: header.as_mut_ptr() as *mut libc::c_void,
-        iov_len: HEADER,
-    };
-    // SAFETY: an all-zero msghdr is a valid empty header.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
-    msg.msg_controllen = space as _;
+    let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
     let got = loop {
-        // SAFETY: `msg` describes `header` and `control`, both alive for the call.
-        let n = unsafe { libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
-        if n >= 0 {
-            break n as usize;
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err.into());
+        let mut iov = [IoSliceMut::new(&mut header)];
+        match recvmsg(&*sock, &mut iov, &mut control, RecvFlags::CMSG_CLOEXEC) {
+            Ok(msg) => break msg.bytes,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(err) => return Err(io::Error::from(err).into()),
         }
     };
     if got == 0 {
         return Err(WireError::Truncated);
     }
     let mut received = Vec::new();
-    // SAFETY: walking the control messages the kernel wrote into `control` with the CMSG_*
-    // macros; SCM_RIGHTS data is an array of ints, read unaligned.
-    unsafe {
-        let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
-        while !cmsg.is_null() {
-            if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_RIGHTS {
-                let bytes = (*cmsg).cmsg_len as usize - libc::CMSG_LEN(0) as usize;
-                let data = libc::CMSG_DATA(cmsg) as *const RawFd;
-                for k in 0..bytes / std::mem::size_of::<RawFd>() {
-                    let fd = std::ptr::read_unaligned(data.add(k));
-                    received.push(Some(OwnedFd::from_raw_fd(fd)));
-                }
-            }
-            cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+    for message in control.drain() {
+        if let RecvAncillaryMessage::ScmRights(fds) = message {
+            received.extend(fds.map(Some));
         }
     }
     INCOMING.with(|i| *i.borrow_mut() = received);

@@ -14,7 +14,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::data::{decode_exact, encode_into};
 use super::error::{RecvError, SendError};
 use super::fdpass;
-use super::timeout::millis_up;
 use super::wire::{self, tag, FrameBuf, WireError};
 
 /// Makes a connected pair of [`Connection`]s (Python's `Pipe()`, duplex).
@@ -149,25 +148,16 @@ impl Connection {
     ///
     /// The system's error if polling fails.
     pub fn poll(&self, timeout: Option<Duration>) -> io::Result<bool> {
-        let ms: libc::c_int = match timeout {
-            None => -1,
-            // Too long for poll's argument: wait forever.
-            Some(t) => millis_up(t, libc::c_int::MAX as u64).map_or(-1, |ms| ms as libc::c_int),
-        };
-        let mut pfd = libc::pollfd {
-            fd: self.sock.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
+        use rustix::event::{poll, PollFd, PollFlags, Timespec};
+        // A timeout too long for a timespec waits forever; the kernel rounds a short one up
+        // to its clock's granularity, never down to "do not wait".
+        let timespec = timeout.and_then(|t| Timespec::try_from(t).ok());
         loop {
-            // SAFETY: one valid pollfd for a descriptor we own.
-            let n = unsafe { libc::poll(&mut pfd, 1, ms) };
-            if n >= 0 {
-                return Ok(n > 0);
-            }
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(err);
+            let mut fds = [PollFd::new(&self.sock, PollFlags::IN)];
+            match poll(&mut fds, timespec.as_ref()) {
+                Ok(n) => return Ok(n > 0),
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(err) => return Err(err.into()),
             }
         }
     }

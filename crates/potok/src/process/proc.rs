@@ -247,15 +247,15 @@ impl<R: Data> Process<R> {
 
     /// Sends SIGTERM (Python's `terminate()`). Does nothing once the child has ended.
     pub fn terminate(&self) {
-        self.signal(libc::SIGTERM);
+        self.signal(rustix::process::Signal::TERM);
     }
 
     /// Sends SIGKILL (Python's `kill()`). Does nothing once the child has ended.
     pub fn kill(&self) {
-        self.signal(libc::SIGKILL);
+        self.signal(rustix::process::Signal::KILL);
     }
 
-    fn signal(&self, sig: libc::c_int) {
+    fn signal(&self, sig: rustix::process::Signal) {
         if let Some(pid) = self.pid {
             let watch = self.shared.watch.lock();
             if !watch.exited {

@@ -6,7 +6,7 @@
 //! (a few nanoseconds), the parent reads them only after the child is gone.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -34,38 +34,31 @@ impl Progress {
     /// close-on-exec; the spawner makes it inheritable just for its child's spawn (see
     /// `spawn::spawn_here`). Close it once the child is spawned.
     pub(crate) fn create() -> io::Result<(Progress, OwnedFd)> {
-        // SAFETY: memfd_create takes a NUL-terminated name and flags; it returns a new fd or -1.
-        let fd = unsafe { libc::memfd_create(c"potok-progress".as_ptr(), libc::MFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fd` was just returned by memfd_create and is owned by nobody else.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        // SAFETY: ftruncate on an fd we own.
-        if unsafe { libc::ftruncate(fd.as_raw_fd(), SIZE as libc::off_t) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let progress = Progress::map(fd.as_raw_fd())?;
+        use rustix::fs::{ftruncate, memfd_create, MemfdFlags};
+        let fd = memfd_create(c"potok-progress", MemfdFlags::CLOEXEC)?;
+        ftruncate(&fd, SIZE as u64)?;
+        let progress = Progress::map(fd.as_fd())?;
         Ok((progress, fd))
     }
 
     /// Maps the page behind `fd` (the child's side).
-    pub(crate) fn map(fd: RawFd) -> io::Result<Progress> {
-        // SAFETY: a fresh shared mapping of SIZE bytes of `fd`; the kernel picks the address.
+    pub(crate) fn map(fd: BorrowedFd<'_>) -> io::Result<Progress> {
+        use rustix::mm::{mmap, MapFlags, ProtFlags};
+        // SAFETY: a fresh shared mapping of SIZE bytes of `fd` at an address the kernel picks,
+        // so it overlaps no memory of ours; it is unmapped only in `drop`. (The shared page is
+        // one of the module's irreducible unsafe: the parent and the child both write it.)
         let ptr = unsafe {
-            libc::mmap(
+            mmap(
                 std::ptr::null_mut(),
                 SIZE,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::SHARED,
                 fd,
                 0,
-            )
+            )?
         };
-        if ptr == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
-        let ptr = NonNull::new(ptr as *mut AtomicU64).expect("mmap never returns null on success");
+        let ptr =
+            NonNull::new(ptr.cast::<AtomicU64>()).expect("mmap never returns null on success");
         Ok(Progress { ptr })
     }
 
@@ -102,8 +95,6 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         // SAFETY: unmapping the SIZE bytes mapped in `map`/`private`; no reference outlives self.
-        unsafe {
-            libc::munmap(self.ptr.as_ptr() as *mut libc::c_void, SIZE);
-        }
+        let _ = unsafe { rustix::mm::munmap(self.ptr.as_ptr().cast(), SIZE) };
     }
 }

@@ -33,7 +33,6 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
-use std::os::fd::AsRawFd;
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -152,10 +151,8 @@ impl Broker {
         f(&mut st);
         if !st.shut && st.owners == 0 && st.connections == 0 && st.in_flight == 0 {
             st.shut = true;
-            // SAFETY: shutdown(2) on the listener we own; it wakes the accept() below.
-            unsafe {
-                libc::shutdown(self.listener.as_raw_fd(), libc::SHUT_RDWR);
-            }
+            // Wakes the accept() below (std has no shutdown for a listener).
+            let _ = rustix::net::shutdown(&self.listener, rustix::net::Shutdown::Both);
         }
     }
 }
@@ -171,22 +168,8 @@ fn deadline_of(timeout_ms: u64) -> Option<Instant> {
 /// socket is in the abstract namespace, which has no file permissions: anyone on the machine
 /// can connect, so the credentials the kernel recorded at `connect` decide.
 fn peer_is_same_user(stream: &UnixStream) -> bool {
-    // SAFETY: an all-zero ucred is a valid output buffer.
-    let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
-    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: getsockopt(SO_PEERCRED) on a socket we own, writing at most `len` bytes into
-    // `cred`; geteuid cannot fail.
-    unsafe {
-        libc::getsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_PEERCRED,
-            (&mut cred as *mut libc::ucred).cast(),
-            &mut len,
-        ) == 0
-            && len as usize == std::mem::size_of::<libc::ucred>()
-            && cred.uid == libc::geteuid()
-    }
+    rustix::net::sockopt::socket_peercred(stream)
+        .is_ok_and(|cred| cred.uid == rustix::process::geteuid())
 }
 
 fn accept_loop(broker: Arc<Broker>) {

@@ -22,7 +22,6 @@
 
 use std::fmt;
 use std::io::{self, Read};
-use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 
 /// The largest frame accepted: anything longer is taken as corruption.
@@ -167,27 +166,12 @@ pub(crate) fn read_payload(
 /// error, never a `SIGPIPE` (which would end a host program that does not ignore it).
 pub(crate) fn send_all(sock: &UnixStream, mut bytes: &[u8]) -> io::Result<()> {
     while !bytes.is_empty() {
-        // SAFETY: send(2) on the socket `sock` owns, reading at most `bytes.len()` bytes from
-        // a live slice.
-        let n = unsafe {
-            libc::send(
-                sock.as_raw_fd(),
-                bytes.as_ptr().cast(),
-                bytes.len(),
-                libc::MSG_NOSIGNAL,
-            )
-        };
-        if n < 0 {
-            let err = io::Error::last_os_error();
-            if err.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(err);
+        match rustix::net::send(sock, bytes, rustix::net::SendFlags::NOSIGNAL) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(err) => return Err(err.into()),
         }
-        if n == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        bytes = &bytes[n as usize..];
     }
     Ok(())
 }

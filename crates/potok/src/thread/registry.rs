@@ -286,9 +286,7 @@ fn register_unknown_caller() -> Thread {
 
 #[cfg(target_os = "linux")]
 fn native_thread_id() -> u64 {
-    // SAFETY: gettid has no preconditions and cannot fail.
-    let tid = unsafe { libc::gettid() };
-    tid as u64
+    rustix::thread::gettid().as_raw_nonzero().get() as u64
 }
 
 #[cfg(not(target_os = "linux"))]

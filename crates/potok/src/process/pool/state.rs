@@ -298,7 +298,7 @@ impl Shared {
             let mut st = self.state.lock();
             st.phase = Phase::Terminated;
             for pid in st.slots.iter().filter_map(|s| s.pid) {
-                spawn::signal_pid(pid, libc::SIGKILL);
+                spawn::signal_pid(pid, rustix::process::Signal::KILL);
             }
             st.drain_unowned()
         };
