@@ -166,6 +166,23 @@ pub(crate) enum Command {
         #[arg(value_name = "LESSON", value_parser = parse_lesson, help = m().help_show_lesson())]
         lesson: Lesson,
     },
+    #[command(about = m().about_check())]
+    Check {
+        #[arg(value_name = "FILE.py", help = m().help_check_file())]
+        file: PathBuf,
+        #[arg(long, value_name = "LESSON", help = m().help_check_lesson())]
+        lesson: Option<String>,
+        #[arg(long, value_name = "F", value_parser = parse_time_scale, allow_negative_numbers = true,
+              help = m().help_time_scale(crate::check::TIME_SCALE))]
+        time_scale: Option<f64>,
+        #[arg(long, default_value_t = 10.0, value_name = "S", value_parser = parse_hang_after,
+              allow_negative_numbers = true, help = m().help_hang_after())]
+        hang_after: f64,
+        #[arg(long, value_name = "F.json", help = m().help_check_trace())]
+        trace: Option<PathBuf>,
+        #[arg(long, value_name = "F.html", help = m().help_check_timeline())]
+        timeline: Option<PathBuf>,
+    },
 }
 
 /// Parses the command line of this process: `Ok(None)` when help or the version was printed.
@@ -395,6 +412,16 @@ fn parse_time_scale(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(f) if f.is_finite() && f > 0.0 && f <= MAX_TIME_SCALE => Ok(f),
         _ => Err(m().not_a_time_scale(s, MAX_TIME_SCALE)),
+    }
+}
+
+/// The longest `--hang-after`: an hour.
+const MAX_HANG_AFTER: f64 = 3_600.0;
+
+fn parse_hang_after(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 && f <= MAX_HANG_AFTER => Ok(f),
+        _ => Err(m().not_a_hang_after(s, MAX_HANG_AFTER)),
     }
 }
 

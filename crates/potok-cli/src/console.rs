@@ -19,6 +19,17 @@ fn active() -> std::sync::MutexGuard<'static, Option<ProgressBar>> {
     ACTIVE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Prints one line on stdout, ignoring a failed write: `say!("✓ {}", title)`. Prefer
+/// `say(text)?`, which returns the failure to `main` (a lesson whose reader went away then
+/// stops at once, and cleans up on the way out).
+macro_rules! say_ignoring_errors {
+    ($($arg:tt)*) => {{
+        let _ = $crate::console::say(format_args!($($arg)*));
+    }};
+}
+// The macro is `say!` (the name lives in the macro namespace, beside the function `say`).
+pub(crate) use say_ignoring_errors as say;
+
 /// A write to stdout failed (the reader went away, or the disk is full).
 #[derive(Debug)]
 pub(crate) struct Output(pub(crate) std::io::Error);

@@ -7,7 +7,8 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use crate::console;
-use crate::msg::{Lang, Messages};
+pub(crate) use crate::msg::Lang;
+use crate::msg::Messages;
 
 /// The settings a lesson runs with.
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@
 //!
 //! Every word printed comes from the message catalogue in `msg` (Russian and English).
 
+mod check;
 mod cli;
 mod console;
 mod context;

@@ -70,5 +70,27 @@ pub(crate) fn run(cli: &Cli) -> CliResult {
             explain,
         } => tour::run(&ctx(time_scale.unwrap_or(tour::TIME_SCALE), *seed, explain)),
         Command::Show { lesson } => show::run(&Context::new(lang, 1.0, None, false), *lesson),
+        Command::Check {
+            file,
+            lesson,
+            time_scale,
+            hang_after,
+            trace,
+            timeline,
+        } => crate::check::run(
+            &Context::new(
+                lang,
+                time_scale.unwrap_or(crate::check::TIME_SCALE),
+                None,
+                false,
+            ),
+            &crate::check::Args {
+                file: file.clone(),
+                lesson: lesson.clone(),
+                hang_after: *hang_after,
+                trace: trace.clone(),
+                timeline: timeline.clone(),
+            },
+        ),
     }
 }

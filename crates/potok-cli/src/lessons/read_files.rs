@@ -111,8 +111,47 @@ fn remove_hint(dir: &Path) -> String {
     format!("rm '{}'/'file '?.txt", dir.display())
 }
 
-/// Writes the files that are missing, saying so first.
-fn generate_missing(ctx: &Context, dir: &Path, lines: u64, clean: &str) -> CliResult {
+/// Writes the files that are missing, quietly (`potok check`'s 10_5 inputs).
+pub(crate) fn generate_missing(dir: &Path, lines: u64) -> io::Result<()> {
+    for (i, name) in file_names().into_iter().enumerate() {
+        if !dir.join(&name).exists() {
+            write_file(dir, i, &name, lines, None)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes file number `i + 1` under a temporary name first, so an interrupted run leaves no
+/// half file behind.
+fn write_file(
+    dir: &Path,
+    i: usize,
+    name: &str,
+    lines: u64,
+    progress: Option<&Progress>,
+) -> io::Result<()> {
+    let partial = dir.join(format!(".{name}.partial"));
+    let mut out = BufWriter::new(File::create(&partial)?);
+    let first = first_number(i as u64 + 1, lines);
+    for (k, number) in (first..first + lines).enumerate() {
+        writeln!(out, "{number}")?;
+        if k % 65_536 == 65_535 {
+            if let Some(progress) = progress {
+                progress.inc(65_536);
+            }
+        }
+    }
+    if let Some(progress) = progress {
+        progress.inc(lines % 65_536);
+    }
+    out.flush()?;
+    drop(out);
+    std::fs::rename(&partial, dir.join(name))
+}
+
+/// Writes the files that are missing for the lesson, saying so first (where they go, how
+/// large, how to remove them), with progress on a terminal.
+fn write_missing(ctx: &Context, dir: &Path, lines: u64, clean: &str) -> CliResult {
     let missing: Vec<(usize, String)> = file_names()
         .into_iter()
         .enumerate()
@@ -136,22 +175,9 @@ fn generate_missing(ctx: &Context, dir: &Path, lines: u64, clean: &str) -> CliRe
         );
     }
     let progress = Progress::new(lines * missing.len() as u64, ctx.m().progress_writing());
-    let failed = |e: io::Error| CliError::Failed(ctx.m().cannot_write_in(&shown, &e.to_string()));
     for (i, name) in missing {
-        // Written under a temporary name, so an interrupted run leaves no half file behind.
-        let partial = dir.join(format!(".{name}.partial"));
-        let mut out = BufWriter::new(File::create(&partial).map_err(failed)?);
-        let first = first_number(i as u64 + 1, lines);
-        for (k, number) in (first..first + lines).enumerate() {
-            writeln!(out, "{number}").map_err(failed)?;
-            if k % 65_536 == 65_535 {
-                progress.inc(65_536);
-            }
-        }
-        progress.inc(lines % 65_536);
-        out.flush().map_err(failed)?;
-        drop(out);
-        std::fs::rename(&partial, dir.join(&name)).map_err(failed)?;
+        write_file(dir, i, &name, lines, Some(&progress))
+            .map_err(|e| CliError::Failed(ctx.m().cannot_write_in(&shown, &e.to_string())))?;
     }
     Ok(())
 }
@@ -159,7 +185,7 @@ fn generate_missing(ctx: &Context, dir: &Path, lines: u64, clean: &str) -> CliRe
 /// The lesson in `dir` (files generated there if missing).
 pub(crate) fn run(ctx: &Context, dir: &Path, lines: u64, clean: &str) -> CliResult {
     check_dir(ctx, dir)?;
-    generate_missing(ctx, dir, lines, clean)?;
+    write_missing(ctx, dir, lines, clean)?;
     let paths: Vec<String> = file_names()
         .iter()
         .map(|name| dir.join(name).to_string_lossy().into_owned())

@@ -171,6 +171,27 @@ impl Messages for En {
         "The lesson: 10_1 … 10_5, or its command (write-words, knights, bank, cafe, read-files)"
     }
 
+    fn about_check(&self) -> &'static str {
+        "Checks your own Python solution of a task, rule by rule"
+    }
+    fn help_check_file(&self) -> &'static str {
+        "Your program, like module_10_1.py (the lesson is taken from the name)"
+    }
+    fn help_check_lesson(&self) -> &'static str {
+        "The lesson when the name does not tell it: 10_1 … 10_5, or legacy-10_1, legacy-10_3, \
+         legacy-10_4, legacy-10_5 for the tasks of 2023"
+    }
+    fn help_hang_after(&self) -> &'static str {
+        "Seconds without output and without recorded events after which the program is called \
+         hung, reported and stopped, from 0 to 3600 [default: 10]"
+    }
+    fn help_check_trace(&self) -> &'static str {
+        "Writes what the program's threads and processes did as a Chrome trace (JSON)"
+    }
+    fn help_check_timeline(&self) -> &'static str {
+        "Draws the program's threads and processes on the timeline page (HTML)"
+    }
+
     // ==== bad input ====
 
     fn missing_command(&self) -> &'static str {
@@ -241,6 +262,9 @@ impl Messages for En {
     }
     fn not_a_ring(&self, value: &str, min: u16, max: u16) -> String {
         format!("'{value}' philosophers is not allowed: a ring has from {min} to {max}")
+    }
+    fn not_a_hang_after(&self, value: &str, max: f64) -> String {
+        format!("'{value}' is not allowed: a number of seconds above 0, up to {max}")
     }
     fn not_a_lesson(&self, value: &str) -> String {
         format!(

@@ -189,6 +189,19 @@ pub(crate) trait Messages: Sync {
     /// `show LESSON`.
     fn help_show_lesson(&self) -> &'static str;
 
+    /// `potok check`.
+    fn about_check(&self) -> &'static str;
+    /// `check FILE.py`.
+    fn help_check_file(&self) -> &'static str;
+    /// `check --lesson`.
+    fn help_check_lesson(&self) -> &'static str;
+    /// `check --hang-after`.
+    fn help_hang_after(&self) -> &'static str;
+    /// `check --trace`.
+    fn help_check_trace(&self) -> &'static str;
+    /// `check --timeline`.
+    fn help_check_timeline(&self) -> &'static str;
+
     // ==== bad input (exit code 2): one line each ====
 
     /// `potok` alone.
@@ -229,6 +242,8 @@ pub(crate) trait Messages: Sync {
     fn name_empty(&self) -> &'static str;
     /// Why `deadlock ring N` refuses N.
     fn not_a_ring(&self, value: &str, min: u16, max: u16) -> String;
+    /// Why `check --hang-after` refuses a value.
+    fn not_a_hang_after(&self, value: &str, max: f64) -> String;
     /// Why `show` refuses a lesson.
     fn not_a_lesson(&self, value: &str) -> String;
     /// `--dir` that does not exist.

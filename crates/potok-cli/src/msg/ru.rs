@@ -175,6 +175,27 @@ impl Messages for Ru {
         "Урок: 10_1 … 10_5 или его команда (write-words, knights, bank, cafe, read-files)"
     }
 
+    fn about_check(&self) -> &'static str {
+        "Проверить своё решение задачи на Python, правило за правилом"
+    }
+    fn help_check_file(&self) -> &'static str {
+        "Ваша программа, например module_10_1.py (урок берётся из имени)"
+    }
+    fn help_check_lesson(&self) -> &'static str {
+        "Урок, если имя его не называет: 10_1 … 10_5 или legacy-10_1, legacy-10_3, \
+         legacy-10_4, legacy-10_5 для задач 2023 года"
+    }
+    fn help_hang_after(&self) -> &'static str {
+        "Через сколько секунд без вывода и без событий программа считается зависшей: о ней \
+         сообщается, и она останавливается; от 0 до 3600 [по умолчанию: 10]"
+    }
+    fn help_check_trace(&self) -> &'static str {
+        "Записать, что делали потоки и процессы программы, как трассу Chrome (JSON)"
+    }
+    fn help_check_timeline(&self) -> &'static str {
+        "Нарисовать потоки и процессы программы на странице временной шкалы (HTML)"
+    }
+
     // ==== bad input ====
 
     fn missing_command(&self) -> &'static str {
@@ -247,6 +268,9 @@ impl Messages for Ru {
     }
     fn not_a_ring(&self, value: &str, min: u16, max: u16) -> String {
         format!("'{value}' философов не подходит: за круглым столом от {min} до {max}")
+    }
+    fn not_a_hang_after(&self, value: &str, max: f64) -> String {
+        format!("'{value}' не подходит: нужно число секунд больше 0 и не больше {max}")
     }
     fn not_a_lesson(&self, value: &str) -> String {
         format!(
