@@ -64,6 +64,26 @@ impl Pace {
     }
 }
 
+/// `--trace F.json` and `--timeline F.html` for every lesson (and `check`): what every thread
+/// (and process) did.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct Record {
+    #[arg(long, global = true, value_name = "F.json", help = m().help_trace())]
+    pub(crate) trace: Option<PathBuf>,
+    #[arg(long, global = true, value_name = "F.html", help = m().help_timeline())]
+    pub(crate) timeline: Option<PathBuf>,
+}
+
+/// `check`'s `--trace` and `--timeline`: what the learner's program did (the same fields, in
+/// words about that program).
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct CheckRecord {
+    #[arg(long, value_name = "F.json", help = m().help_check_trace())]
+    pub(crate) trace: Option<PathBuf>,
+    #[arg(long, value_name = "F.html", help = m().help_check_timeline())]
+    pub(crate) timeline: Option<PathBuf>,
+}
+
 /// `--no-explain` for the lessons that explain what happened.
 #[derive(Debug, Args, Clone, Copy)]
 pub(crate) struct Explain {
@@ -82,6 +102,8 @@ pub(crate) enum Command {
         pace: Pace,
         #[command(flatten)]
         explain: Explain,
+        #[command(flatten)]
+        record: Record,
     },
     #[command(about = m().about_knights())]
     Knights {
@@ -92,6 +114,8 @@ pub(crate) enum Command {
         pace: Pace,
         #[command(flatten)]
         explain: Explain,
+        #[command(flatten)]
+        record: Record,
     },
     #[command(about = m().about_bank())]
     Bank {
@@ -104,11 +128,15 @@ pub(crate) enum Command {
         seed: Option<u64>,
         #[command(flatten)]
         explain: Explain,
+        #[command(flatten)]
+        record: Record,
     },
     #[command(about = m().about_deadlock(), subcommand_value_name = m().placeholder_scenario())]
     Deadlock {
         #[command(subcommand)]
         scenario: Scenario,
+        #[command(flatten)]
+        record: Record,
     },
     #[command(about = m().about_cafe())]
     Cafe {
@@ -125,6 +153,8 @@ pub(crate) enum Command {
         seed: Option<u64>,
         #[command(flatten)]
         explain: Explain,
+        #[command(flatten)]
+        record: Record,
     },
     #[command(about = m().about_gil())]
     Gil {
@@ -137,6 +167,8 @@ pub(crate) enum Command {
         work: u64,
         #[command(flatten)]
         explain: Explain,
+        #[command(flatten)]
+        record: Record,
     },
     #[command(about = m().about_read_files())]
     ReadFiles {
@@ -149,6 +181,8 @@ pub(crate) enum Command {
         clean: bool,
         #[command(flatten)]
         explain: Explain,
+        #[command(flatten)]
+        record: Record,
     },
     #[command(about = m().about_tour())]
     Tour {
@@ -160,6 +194,8 @@ pub(crate) enum Command {
         seed: Option<u64>,
         #[command(flatten)]
         explain: Explain,
+        #[command(flatten)]
+        record: Record,
     },
     #[command(about = m().about_show())]
     Show {
@@ -178,11 +214,27 @@ pub(crate) enum Command {
         #[arg(long, default_value_t = 10.0, value_name = "S", value_parser = parse_hang_after,
               allow_negative_numbers = true, help = m().help_hang_after())]
         hang_after: f64,
-        #[arg(long, value_name = "F.json", help = m().help_check_trace())]
-        trace: Option<PathBuf>,
-        #[arg(long, value_name = "F.html", help = m().help_check_timeline())]
-        timeline: Option<PathBuf>,
+        #[command(flatten)]
+        record: CheckRecord,
     },
+}
+
+impl Command {
+    /// What `--trace` / `--timeline` asked to record of potok's own run (`check` records the
+    /// learner's program instead, itself; `show` runs nothing).
+    pub(crate) fn recording(&self) -> Option<&Record> {
+        match self {
+            Command::WriteWords { record, .. }
+            | Command::Knights { record, .. }
+            | Command::Bank { record, .. }
+            | Command::Deadlock { record, .. }
+            | Command::Cafe { record, .. }
+            | Command::Gil { record, .. }
+            | Command::ReadFiles { record, .. }
+            | Command::Tour { record, .. } => Some(record),
+            Command::Show { .. } | Command::Check { .. } => None,
+        }
+    }
 }
 
 /// Parses the command line of this process: `Ok(None)` when help or the version was printed.

@@ -19,6 +19,7 @@ mod error;
 mod lessons;
 mod msg;
 mod timedelta;
+mod trace_files;
 
 use std::process::ExitCode;
 
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
         // Errors come back here, after every lesson's cleanup (temporary folders, progress
         // bars) has run on the way out.
         let outcome = cli::parse().and_then(|cli| match cli {
-            Some(cli) => lessons::run(&cli),
+            Some(cli) => trace_files::around(&cli, || lessons::run(&cli)),
             None => Ok(()),
         });
         match outcome {

@@ -284,7 +284,7 @@ fn options(args: &[&str]) -> Vec<String> {
 fn a_commands_help_lists_only_the_options_it_uses() {
     let expect = |args: &[&str], wanted: &[&str]| {
         let mut wanted: Vec<String> = wanted.iter().map(|s| s.to_string()).collect();
-        wanted.extend(["--help".to_owned(), "--lang".to_owned()]);
+        wanted.extend(["--help", "--lang", "--trace", "--timeline"].map(str::to_owned));
         wanted.sort();
         assert_eq!(options(args), wanted, "{args:?}");
     };

@@ -484,14 +484,29 @@ def _potok_install():
         def process_bootstrap(self, *args, **kwargs):
             start = now_us()
             state['pid'] = os.getpid()
+            name = self.name
             try:
-                name_process(self.name)
+                name_process(name)
+                emit({'ph': 'i', 'name': 'start', 'cat': 'process', 's': 'p', 'ts': start,
+                      'tid': tid(), 'args': {'object': name}})
+            except Exception:
+                pass
+
+            def terminated(signum, frame):
+                # Pool.terminate() ends its workers with SIGTERM: the span is written, then
+                # the process dies of SIGTERM as it would have.
+                span('process', 'process', start, name, parent=os.getppid(), terminated=True)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGTERM)
+            try:
+                if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+                    signal.signal(signal.SIGTERM, terminated)
             except Exception:
                 pass
             try:
                 return original_process_bootstrap(self, *args, **kwargs)
             finally:
-                span('process', 'process', start, self.name, parent=os.getppid())
+                span('process', 'process', start, name, parent=os.getppid())
         mp_process.BaseProcess._bootstrap = process_bootstrap
     except Exception:
         pass

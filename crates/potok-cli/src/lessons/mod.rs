@@ -22,21 +22,23 @@ pub(crate) fn run(cli: &Cli) -> CliResult {
         Context::new(lang, scale, seed, !explain.no_explain)
     };
     match &cli.command {
-        Command::WriteWords { dir, pace, explain } => {
-            write_words::run(&ctx(pace.scale(), None, explain), dir)
-        }
+        Command::WriteWords {
+            dir, pace, explain, ..
+        } => write_words::run(&ctx(pace.scale(), None, explain), dir),
         Command::Knights {
             knights,
             pace,
             explain,
+            ..
         } => knights::run(&ctx(pace.scale(), None, explain), knights),
         Command::Bank {
             faithful,
             pace,
             seed,
             explain,
+            ..
         } => bank::run(&ctx(pace.scale(), *seed, explain), *faithful),
-        Command::Deadlock { scenario } => {
+        Command::Deadlock { scenario, .. } => {
             let (scale, seed) = scenario.pace_and_seed();
             deadlock::run(&Context::new(lang, scale, seed, true), scenario)
         }
@@ -46,17 +48,20 @@ pub(crate) fn run(cli: &Cli) -> CliResult {
             pace,
             seed,
             explain,
+            ..
         } => cafe::run(&ctx(pace.scale(), *seed, explain), *tables, guests),
         Command::Gil {
             threads,
             work,
             explain,
+            ..
         } => gil::run(&ctx(1.0, None, explain), *threads, *work, None),
         Command::ReadFiles {
             dir,
             lines,
             clean,
             explain,
+            ..
         } => {
             let ctx = ctx(1.0, None, explain);
             if *clean {
@@ -68,6 +73,7 @@ pub(crate) fn run(cli: &Cli) -> CliResult {
             time_scale,
             seed,
             explain,
+            ..
         } => tour::run(&ctx(time_scale.unwrap_or(tour::TIME_SCALE), *seed, explain)),
         Command::Show { lesson } => show::run(&Context::new(lang, 1.0, None, false), *lesson),
         Command::Check {
@@ -75,8 +81,7 @@ pub(crate) fn run(cli: &Cli) -> CliResult {
             lesson,
             time_scale,
             hang_after,
-            trace,
-            timeline,
+            record,
         } => crate::check::run(
             &Context::new(
                 lang,
@@ -88,8 +93,8 @@ pub(crate) fn run(cli: &Cli) -> CliResult {
                 file: file.clone(),
                 lesson: lesson.clone(),
                 hang_after: *hang_after,
-                trace: trace.clone(),
-                timeline: timeline.clone(),
+                trace: record.trace.clone(),
+                timeline: record.timeline.clone(),
             },
         ),
     }

@@ -59,5 +59,7 @@ fn header(ctx: &Context, first: bool, number: &str, title: &str, command: &str) 
         say("")?;
     }
     say(ctx.m().tour_header(number, title, command))?;
+    // The timeline (--timeline) marks where each lesson starts.
+    potok::trace::mark(&format!("{number} {command}"));
     Ok(())
 }

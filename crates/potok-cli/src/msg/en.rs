@@ -81,6 +81,12 @@ impl Messages for En {
     fn draws_tour(&self) -> &'static str {
         "the bank's amounts, the cafe's meals"
     }
+    fn help_trace(&self) -> &'static str {
+        "Records the run and writes it as Chrome trace JSON (Perfetto opens it)"
+    }
+    fn help_timeline(&self) -> &'static str {
+        "Records the run and writes its timeline: one HTML page, a row per thread"
+    }
     fn help_no_explain(&self) -> &'static str {
         "Print only the lesson's lines: no explanation on stderr after it"
     }
@@ -287,6 +293,9 @@ impl Messages for En {
     fn cannot_write_in(&self, dir: &str, err: &str) -> String {
         format!("cannot write in {dir}: {err}")
     }
+    fn cannot_write_file(&self, file: &str, err: &str) -> String {
+        format!("cannot write {file}: {err}")
+    }
     fn cannot_read(&self, file: &str, err: &str) -> String {
         format!("cannot read {file}: {err}")
     }
@@ -364,6 +373,16 @@ impl Messages for En {
     }
     fn python_unexpected(&self, text: &str) -> String {
         format!("potok: unexpected output from python3: {text}")
+    }
+
+    fn trace_written(&self, file: &str) -> String {
+        format!("Chrome trace: {file} (open it in ui.perfetto.dev or chrome://tracing)")
+    }
+    fn timeline_written(&self, file: &str) -> String {
+        format!(
+            "Timeline of the threads: {file} (open it in a browser: a row per thread, coloured \
+             by what it does)"
+        )
     }
 
     // ==== 10_1 ====

@@ -133,6 +133,10 @@ pub(crate) trait Messages: Sync {
     fn draws_cafe(&self) -> &'static str;
     /// What the tour draws.
     fn draws_tour(&self) -> &'static str;
+    /// `--trace`.
+    fn help_trace(&self) -> &'static str;
+    /// `--timeline`.
+    fn help_timeline(&self) -> &'static str;
     /// `--no-explain`.
     fn help_no_explain(&self) -> &'static str;
 
@@ -257,6 +261,8 @@ pub(crate) trait Messages: Sync {
 
     /// A file could not be written.
     fn cannot_write_in(&self, dir: &str, err: &str) -> String;
+    /// A file could not be written (`--trace`, `--timeline`).
+    fn cannot_write_file(&self, file: &str, err: &str) -> String;
     /// A file could not be read (in any lesson).
     fn cannot_read(&self, file: &str, err: &str) -> String;
     /// A thread could not be started.
@@ -306,6 +312,11 @@ pub(crate) trait Messages: Sync {
     fn no_python(&self, err: &str) -> String;
     /// gil: python3 printed something unexpected.
     fn python_unexpected(&self, text: &str) -> String;
+
+    /// `--trace`: where the trace was written (stderr).
+    fn trace_written(&self, file: &str) -> String;
+    /// `--timeline`: where the page was written (stderr).
+    fn timeline_written(&self, file: &str) -> String;
 
     // ==== 10_1 write-words: the course's lines ====
 

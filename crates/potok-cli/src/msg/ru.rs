@@ -87,6 +87,12 @@ impl Messages for Ru {
     fn draws_tour(&self) -> &'static str {
         "суммы банка, время обедов в кафе"
     }
+    fn help_trace(&self) -> &'static str {
+        "Записать ход программы в формате трассы Chrome (JSON; открывается в Perfetto)"
+    }
+    fn help_timeline(&self) -> &'static str {
+        "Записать ход программы как временную шкалу: одна страница HTML, строка на поток"
+    }
     fn help_no_explain(&self) -> &'static str {
         "Печатать только строки урока, без объяснения после него (в stderr)"
     }
@@ -293,6 +299,9 @@ impl Messages for Ru {
     fn cannot_write_in(&self, dir: &str, err: &str) -> String {
         format!("не удалось записать в {dir}: {err}")
     }
+    fn cannot_write_file(&self, file: &str, err: &str) -> String {
+        format!("не удалось записать {file}: {err}")
+    }
     fn cannot_read(&self, file: &str, err: &str) -> String {
         format!("не удалось прочитать {file}: {err}")
     }
@@ -371,6 +380,16 @@ impl Messages for Ru {
     }
     fn python_unexpected(&self, text: &str) -> String {
         format!("potok: python3 напечатал неожиданное: {text}")
+    }
+
+    fn trace_written(&self, file: &str) -> String {
+        format!("Трасса в формате Chrome: {file} (откройте в ui.perfetto.dev или chrome://tracing)")
+    }
+    fn timeline_written(&self, file: &str) -> String {
+        format!(
+            "Временная шкала потоков: {file} (откройте в браузере: строка на поток, цвет — что \
+             он делает)"
+        )
     }
 
     // ==== 10_1 ====

@@ -169,6 +169,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     /// Python's `put(item, block, timeout)`.
+    #[track_caller]
     pub(crate) fn put(&self, mut item: T, block: Block) -> Result<(), PutFail<T>> {
         let backoff = Backoff::new();
         loop {
@@ -211,6 +212,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     /// Python's `get(block, timeout)`.
+    #[track_caller]
     pub(crate) fn get(&self, block: Block) -> Result<T, GetFail> {
         let backoff = Backoff::new();
         loop {
@@ -287,6 +289,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     /// Python's `join()`.
+    #[track_caller]
     pub(crate) fn join(&self) {
         while !self.all_tasks_done() {
             self.wait(Waiting::AllTasksDone, None);
@@ -344,6 +347,7 @@ impl<T, S: Store<T>> Core<T, S> {
 
     /// The one place where a queue's thread blocks (see `wait.rs`); an untimed wait takes part
     /// in deadlock detection, described by the queue's kind, name and `waiting`'s detail.
+    #[track_caller]
     fn wait(&self, waiting: Waiting, deadline: Option<Instant>) {
         let (list, detail) = match waiting {
             Waiting::NotEmpty => (&self.not_empty, "empty"),

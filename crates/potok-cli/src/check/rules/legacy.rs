@@ -430,7 +430,7 @@ fn warehouse_processes(input: &Input<'_>) -> Verdict {
         .records
         .child_processes()
         .into_iter()
-        .filter(|(name, _)| !name.contains("Manager"))
+        .filter(|(name, _, _)| !name.contains("Manager"))
         .count();
     if workers >= 2 {
         return Verdict::pass(title);

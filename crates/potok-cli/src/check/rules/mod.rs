@@ -484,13 +484,28 @@ pub(crate) fn threads_at_once(input: &Input<'_>, want: usize) -> Option<Failure>
             &format!("потоков создано: {made}, одновременно живы не больше {most}"),
             &format!("{made} thread(s) made, at most {most} alive at once"),
         ),
-        why: vec![input.t(
-            "Записи потоков показывают, что они работали друг за другом: start() и сразу \
-             join() каждого по очереди - это последовательная программа. Запустите все, \
-             потом дождитесь всех.",
-            "The threads' records show them running one after another: start() then join() \
-             of each in turn is a sequential program. Start them all, then join them all.",
-        )],
+        why: vec![if made < want {
+            input.t(
+                &format!(
+                    "Программа создала потоков: {made}, а задание запускает {want} одновременно; \
+                     строки задания напечатаны, но не теми потоками (записи shim видят каждый \
+                     threading.Thread)."
+                ),
+                &format!(
+                    "The program made {made} thread(s), and the task runs {want} at the same \
+                     time; the task's lines were printed, but not by those threads (the shim's \
+                     records see every threading.Thread)."
+                ),
+            )
+        } else {
+            input.t(
+                "Записи потоков показывают, что они работали друг за другом: start() и сразу \
+                 join() каждого по очереди - это последовательная программа. Запустите все, \
+                 потом дождитесь всех.",
+                "The threads' records show them running one after another: start() then join() \
+                 of each in turn is a sequential program. Start them all, then join them all.",
+            )
+        }],
     })
 }
 
