@@ -355,7 +355,10 @@ impl State {
                         && other.owners().contains(&id)
                         && !holds.iter().any(|(res, _)| *res == other.resource)
                     {
-                        holds.push((other.resource, other.resource()));
+                        // What it holds, without what the waiter wants of it ("to write").
+                        let mut held = other.resource();
+                        held.detail = None;
+                        holds.push((other.resource, held));
                     }
                 }
                 Some(BlockedThread {

@@ -264,7 +264,7 @@ impl<T: ?Sized> RwLock<T> {
                 Some(w) => vec![w],
                 None => st.writers_waiting.clone(),
             };
-            let what = self.what(&owners, "read");
+            let what = self.what(&owners, "to read");
             let (guard, result) = self.waiters.wait(st, &what, deadline);
             st = guard;
             match result {
@@ -300,7 +300,7 @@ impl<T: ?Sized> RwLock<T> {
                 Some(w) => vec![w],
                 None => st.readers.iter().map(|&(id, _)| id).collect(),
             };
-            let what = self.what(&owners, "write");
+            let what = self.what(&owners, "to write");
             let (guard, result) = self.waiters.wait(st, &what, deadline);
             st = guard;
             if let Err(err) = result {
