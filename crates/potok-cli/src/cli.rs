@@ -37,6 +37,12 @@ pub(crate) struct Global {
     /// Makes every random choice repeatable
     #[arg(long, global = true, value_name = "N")]
     pub seed: Option<u64>,
+    /// Records the run and writes it as Chrome trace JSON (Perfetto opens it)
+    #[arg(long, global = true, value_name = "F.json")]
+    pub trace: Option<PathBuf>,
+    /// Records the run and writes its timeline: one HTML page, a row per thread
+    #[arg(long, global = true, value_name = "F.html")]
+    pub timeline: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

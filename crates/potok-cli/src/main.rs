@@ -16,12 +16,14 @@ mod context;
 mod error;
 mod lessons;
 mod timedelta;
+mod trace_files;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     potok::main(|| {
-        let outcome = cli::parse().and_then(|args| lessons::run(&args));
+        let outcome =
+            cli::parse().and_then(|args| trace_files::around(&args, || lessons::run(&args)));
         match outcome {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
