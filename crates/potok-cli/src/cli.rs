@@ -37,6 +37,12 @@ pub(crate) struct Global {
     /// Makes every random choice repeatable
     #[arg(long, global = true, value_name = "N")]
     pub seed: Option<u64>,
+    /// Records the run and writes it as Chrome trace JSON (Perfetto opens it)
+    #[arg(long, global = true, value_name = "F.json")]
+    pub trace: Option<PathBuf>,
+    /// Records the run and writes its timeline: one HTML page, a row per thread
+    #[arg(long, global = true, value_name = "F.html")]
+    pub timeline: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,6 +102,25 @@ pub(crate) enum Command {
     },
     /// Every lesson, one after another, quickly (time scale 0.01 unless given)
     Tour,
+    /// Checks your own Python solution of a task, rule by rule (time scale 0.1 unless given)
+    Check {
+        /// Your program, like module_10_1.py (the lesson is taken from the name)
+        file: PathBuf,
+        /// The lesson when the name does not tell it: 10_1 … 10_5, or legacy-10_1,
+        /// legacy-10_3, legacy-10_4, legacy-10_5 for the tasks of 2023
+        #[arg(long, value_name = "LESSON")]
+        lesson: Option<String>,
+        /// Seconds without output and without recorded events after which the program is
+        /// called hung, reported and stopped
+        #[arg(long, default_value_t = 10.0, value_name = "S", value_parser = parse_hang_after)]
+        hang_after: f64,
+        /// Writes what the program's threads and processes did as a Chrome trace (JSON)
+        #[arg(long, value_name = "F.json")]
+        trace: Option<PathBuf>,
+        /// Draws the program's threads and processes on the timeline page (HTML)
+        #[arg(long, value_name = "F.html")]
+        timeline: Option<PathBuf>,
+    },
 }
 
 /// Parses the command line. Help and version are printed and the process exits 0; bad input
@@ -127,6 +152,13 @@ fn parse_time_scale(s: &str) -> Result<f64, String> {
         _ => Err(format!(
             "must be a positive number up to {MAX_TIME_SCALE}, like 1 or 0.01"
         )),
+    }
+}
+
+fn parse_hang_after(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 && f <= 3600.0 => Ok(f),
+        _ => Err("must be a number of seconds above 0, up to 3600".to_owned()),
     }
 }
 

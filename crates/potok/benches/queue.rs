@@ -1,5 +1,5 @@
 //! Queue throughput: potok's queues beside crossbeam-channel, flume and std::sync::mpsc, in the
-//! same run (BASELINES.md: compare ratios taken in one run, never absolute figures across runs).
+//! same run (compare ratios taken in one run, never absolute figures across runs: BENCHMARKS.md).
 //!
 //! Workloads (items are `u64`, `ITEMS` per iteration, threads started per iteration):
 //! - `queue_spsc_*`: one producer, one consumer;
@@ -247,8 +247,9 @@ fn priority(c: &mut Criterion) {
     }
 }
 
-/// BASELINES.md's tracked peer: crossbeam-channel (unbounded) plus a cache-padded counter of
-/// items done; the main thread "joins" by yielding until every item is done.
+/// The reference peer for task tracking (BENCHMARKS.md, "Reference figures"): crossbeam-channel
+/// (unbounded) plus a cache-padded counter of items done; the main thread "joins" by yielding
+/// until every item is done.
 fn crossbeam_with_counters(producers: u64, consumers: u64) -> u64 {
     let (tx, rx) = crossbeam_channel::unbounded::<u64>();
     let done = crossbeam_utils::CachePadded::new(std::sync::atomic::AtomicU64::new(0));
@@ -298,7 +299,7 @@ fn task_done(c: &mut Criterion) {
 
 /// Round trips of one item between two threads through two queues bounded at 1: nearly every
 /// get sleeps and every put wakes the other thread, so this measures the sleep/wake path (on
-/// this VM, dominated by waking the other CPU: see BASELINES.md).
+/// this VM, dominated by waking the other CPU: see BENCHMARKS.md, "Reference figures").
 fn ping_pong(c: &mut Criterion) {
     const TRIPS: u32 = 10_000;
     let mut g = c.benchmark_group("queue_pingpong");

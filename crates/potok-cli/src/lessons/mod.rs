@@ -18,6 +18,7 @@ pub(crate) fn run(cli: &Cli) -> CliResult {
     let lang = cli.global.lang.unwrap_or_else(Lang::from_env);
     let default_scale = match cli.command {
         Command::Tour => tour::TIME_SCALE,
+        Command::Check { .. } => crate::check::TIME_SCALE,
         _ => 1.0,
     };
     let ctx = Context::new(
@@ -36,5 +37,21 @@ pub(crate) fn run(cli: &Cli) -> CliResult {
             read_files::run(&ctx, dir, lines.unwrap_or(read_files::DEFAULT_LINES))
         }
         Command::Tour => tour::run(&ctx),
+        Command::Check {
+            file,
+            lesson,
+            hang_after,
+            trace,
+            timeline,
+        } => crate::check::run(
+            &ctx,
+            &crate::check::Args {
+                file: file.clone(),
+                lesson: lesson.clone(),
+                hang_after: *hang_after,
+                trace: trace.clone(),
+                timeline: timeline.clone(),
+            },
+        ),
     }
 }

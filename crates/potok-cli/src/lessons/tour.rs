@@ -86,4 +86,6 @@ fn header(ctx: &Context, number: &str, ru: &str, en: &str, command: &str) {
         Lang::En => en,
     };
     say!("\n== {number} {title} (potok {command}) ==");
+    // The timeline (--timeline) marks where each lesson starts.
+    potok::trace::mark(&format!("{number} {command}"));
 }

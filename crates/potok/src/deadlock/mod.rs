@@ -36,6 +36,22 @@
 //! [`Policy::ReportAndWait`] the report is printed and the thread keeps waiting, as Python
 //! would (without the diagnosis).
 //!
+//! The panic points at the line of the caller's blocking call (every public blocking method
+//! is `#[track_caller]`), in the panic message and in
+//! [`Panicked::location`](crate::Panicked::location). The error is data as well as text:
+//! [`DeadlockError::relations`] lists who holds and who waits for what, for a caller that
+//! words the report itself.
+//!
+//! # What every thread is doing
+//!
+//! [`snapshot`] lists every thread potok knows with its state (running, sleeping, blocked on
+//! *KIND 'NAME'*, joining *'NAME'*, with or without a timeout), since when, and the locks it is
+//! known to hold; [`dump`] prints it to stderr. [`watch_for_dumps`] (started by
+//! [`potok::main`](crate::main)) prints it on `SIGQUIT` and once after `POTOK_DUMP_AFTER`
+//! seconds: a program stuck in a timed wait or in I/O is no deadlock, but the dump shows
+//! where it is. [`wait_until_blocked`] waits until a thread is blocked on a given primitive,
+//! for tests that must reach a state before they act.
+//!
 //! # Inside potok: the blocking building block
 //!
 //! Every blocking potok primitive sleeps through this module: the owned locks park on their

@@ -98,6 +98,7 @@ macro_rules! task_queue_api {
             /// q.shutdown(false);
             #[doc = concat!("assert_eq!(q.put(", $first, ").unwrap_err().into_inner(), ", $first, ");")]
             /// ```
+            #[track_caller]
             pub fn put(&self, item: T) -> Result<(), crate::PutError<T>> {
                 match self.core.put(item, super::core::Block::Until(None)) {
                     Ok(()) => Ok(()),
@@ -146,6 +147,7 @@ macro_rules! task_queue_api {
             #[doc = concat!("let err = q.put_timeout(", $second, ", Duration::from_millis(10)).unwrap_err();")]
             /// assert!(err.is_full());
             /// ```
+            #[track_caller]
             pub fn put_timeout(
                 &self,
                 item: T,
@@ -187,6 +189,7 @@ macro_rules! task_queue_api {
             /// q.shutdown(false);
             /// assert_eq!(q.get(), Err(potok::GetError::ShutDown));
             /// ```
+            #[track_caller]
             pub fn get(&self) -> Result<T, crate::GetError> {
                 self.core
                     .get(super::core::Block::Until(None))
@@ -233,6 +236,7 @@ macro_rules! task_queue_api {
             /// let err = q.get_timeout(Duration::from_millis(10)).unwrap_err();
             /// assert!(err.is_empty());
             /// ```
+            #[track_caller]
             pub fn get_timeout(
                 &self,
                 timeout: std::time::Duration,
@@ -294,6 +298,7 @@ macro_rules! task_queue_api {
             /// q.shutdown(false);
             /// worker.join().unwrap();
             /// ```
+            #[track_caller]
             pub fn join(&self) {
                 self.core.join()
             }

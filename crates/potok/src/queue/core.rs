@@ -34,9 +34,9 @@
 //! # Task counting without a hot counter
 //!
 //! Python keeps one `unfinished_tasks` integer under the queue's lock. One shared atomic would
-//! make producers and consumers fight over a cache line on every item (BASELINES.md measured it
-//! cutting crossbeam's throughput by three quarters), so there are three monotonic counters, each
-//! on its own cache line, each written by one side only:
+//! make producers and consumers fight over a cache line on every item (on this kind of machine it
+//! cut crossbeam-channel's 2×2 throughput from about 40 to 6–11 M items/s, see BENCHMARKS.md), so
+//! there are three monotonic counters, each on its own cache line, each written by one side only:
 //!
 //! - `produced`: items put (written by putters, after the item is in the store);
 //! - `got`: items taken out (written by getters);
@@ -169,6 +169,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     /// Python's `put(item, block, timeout)`.
+    #[track_caller]
     pub(crate) fn put(&self, mut item: T, block: Block) -> Result<(), PutFail<T>> {
         let backoff = Backoff::new();
         loop {
@@ -211,6 +212,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     /// Python's `get(block, timeout)`.
+    #[track_caller]
     pub(crate) fn get(&self, block: Block) -> Result<T, GetFail> {
         let backoff = Backoff::new();
         loop {
@@ -287,6 +289,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     /// Python's `join()`.
+    #[track_caller]
     pub(crate) fn join(&self) {
         while !self.all_tasks_done() {
             self.wait(Waiting::AllTasksDone, None);
@@ -344,6 +347,7 @@ impl<T, S: Store<T>> Core<T, S> {
 
     /// The one place where a queue's thread blocks (see `wait.rs`); an untimed wait takes part
     /// in deadlock detection, described by the queue's kind, name and `waiting`'s detail.
+    #[track_caller]
     fn wait(&self, waiting: Waiting, deadline: Option<Instant>) {
         let (list, detail) = match waiting {
             Waiting::NotEmpty => (&self.not_empty, "empty"),

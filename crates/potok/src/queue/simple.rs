@@ -92,6 +92,7 @@ impl<T: Send> SimpleQueue<T> {
     /// assert_eq!(q.get(), "hello");
     /// producer.join().unwrap();
     /// ```
+    #[track_caller]
     pub fn get(&self) -> T {
         match self.core.get(Block::Until(None)) {
             Ok(item) => item,
@@ -130,6 +131,7 @@ impl<T: Send> SimpleQueue<T> {
     /// let q = potok::SimpleQueue::<u8>::new();
     /// assert_eq!(q.get_timeout(Duration::from_millis(10)), Err(potok::EmptyError));
     /// ```
+    #[track_caller]
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, EmptyError> {
         self.core
             .get(Block::for_timeout(timeout))

@@ -71,6 +71,7 @@ impl WaitList {
     /// Under the default [`Policy`](crate::deadlock::Policy), an untimed wait that would
     /// complete a stall panics with the [`DeadlockError`](crate::DeadlockError) (after the
     /// report is printed), via [`crate::deadlock::fail`].
+    #[track_caller]
     pub(crate) fn wait_until(
         &self,
         ready: impl FnOnce() -> bool,

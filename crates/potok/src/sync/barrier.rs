@@ -181,6 +181,7 @@ impl Barrier {
     ///
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when no thread is left to
     /// arrive (the barrier breaks first); with the action's panic if it panics.
+    #[track_caller]
     pub fn wait(&self) -> Result<usize, BrokenBarrierError> {
         self.wait_until(self.timeout.and_then(|t| Instant::now().checked_add(t)))
     }
@@ -190,6 +191,7 @@ impl Barrier {
     /// # Errors
     ///
     /// As [`wait`](Barrier::wait).
+    #[track_caller]
     pub fn wait_timeout(&self, timeout: Duration) -> Result<usize, BrokenBarrierError> {
         self.wait_until(Instant::now().checked_add(timeout))
     }
@@ -204,6 +206,7 @@ impl Barrier {
         }
     }
 
+    #[track_caller]
     fn wait_until(&self, deadline: Option<Instant>) -> Result<usize, BrokenBarrierError> {
         let what = self.what();
         // Enter: wait for the previous round to drain or reset.

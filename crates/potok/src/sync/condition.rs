@@ -128,6 +128,7 @@ impl Condition {
     /// # Panics
     ///
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when waiting would deadlock.
+    #[track_caller]
     pub fn acquire(&self) {
         match &self.lock {
             CondLock::RLock(l) => l.acquire(),
@@ -146,6 +147,7 @@ impl Condition {
 
     /// Waits at most `timeout` for the underlying lock.
     #[must_use = "false means not acquired: do not release what was not acquired"]
+    #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         match &self.lock {
             CondLock::RLock(l) => l.acquire_timeout(timeout),
@@ -172,6 +174,7 @@ impl Condition {
     /// # Panics
     ///
     /// As [`acquire`](Condition::acquire).
+    #[track_caller]
     pub fn lock(&self) -> ConditionGuard<'_> {
         self.acquire();
         ConditionGuard {
@@ -197,6 +200,7 @@ impl Condition {
         }
     }
 
+    #[track_caller]
     fn acquire_restore(&self, saved: usize) {
         match &self.lock {
             CondLock::RLock(l) => l.acquire_restore(saved),
@@ -214,6 +218,7 @@ impl Condition {
     ///
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when no running thread is left
     /// to notify it (the lock is taken back first, as Python's `wait` always does).
+    #[track_caller]
     pub fn wait(&self) -> Result<(), ReleaseError> {
         self.wait_until(None).map(|_| ())
     }
@@ -224,6 +229,7 @@ impl Condition {
     /// # Errors
     ///
     /// [`ReleaseError::NotOwner`] if the calling thread does not hold the lock.
+    #[track_caller]
     pub fn wait_timeout(&self, timeout: Duration) -> Result<bool, ReleaseError> {
         self.wait_until(Instant::now().checked_add(timeout))
     }
@@ -238,6 +244,7 @@ impl Condition {
     /// # Panics
     ///
     /// As [`wait`](Condition::wait).
+    #[track_caller]
     pub fn wait_for(&self, mut predicate: impl FnMut() -> bool) -> Result<(), ReleaseError> {
         while !predicate() {
             self.wait()?;
@@ -251,6 +258,7 @@ impl Condition {
     /// # Errors
     ///
     /// [`ReleaseError::NotOwner`] if the calling thread does not hold the lock.
+    #[track_caller]
     pub fn wait_for_timeout(
         &self,
         mut predicate: impl FnMut() -> bool,
@@ -268,6 +276,7 @@ impl Condition {
         }
     }
 
+    #[track_caller]
     fn wait_until(&self, deadline: Option<Instant>) -> Result<bool, ReleaseError> {
         if !self.is_owned() {
             return Err(ReleaseError::NotOwner);
@@ -386,12 +395,14 @@ impl ConditionGuard<'_> {
     ///
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when no running thread is left
     /// to notify.
+    #[track_caller]
     pub fn wait(&mut self) {
         self.cond.wait().expect(HELD);
     }
 
     /// [`Condition::wait_timeout`]: returns whether it was notified.
     #[must_use = "false means the wait timed out"]
+    #[track_caller]
     pub fn wait_timeout(&mut self, timeout: Duration) -> bool {
         self.cond.wait_timeout(timeout).expect(HELD)
     }
@@ -401,12 +412,14 @@ impl ConditionGuard<'_> {
     /// # Panics
     ///
     /// As [`wait`](ConditionGuard::wait).
+    #[track_caller]
     pub fn wait_for(&mut self, predicate: impl FnMut() -> bool) {
         self.cond.wait_for(predicate).expect(HELD);
     }
 
     /// [`Condition::wait_for_timeout`]: returns the predicate's last value.
     #[must_use = "false means the wait timed out"]
+    #[track_caller]
     pub fn wait_for_timeout(&mut self, predicate: impl FnMut() -> bool, timeout: Duration) -> bool {
         self.cond.wait_for_timeout(predicate, timeout).expect(HELD)
     }

@@ -99,6 +99,7 @@ impl Event {
     ///
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when no running thread is left
     /// to set it (see [`crate::deadlock`]).
+    #[track_caller]
     pub fn wait(&self) {
         self.wait_until(None);
     }
@@ -106,10 +107,12 @@ impl Event {
     /// Waits at most `timeout` for the flag; returns whether it is set: Python's
     /// `wait(timeout)`. Timed waits are never reported as deadlocks.
     #[must_use = "false means the wait timed out"]
+    #[track_caller]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.wait_until(Instant::now().checked_add(timeout))
     }
 
+    #[track_caller]
     fn wait_until(&self, deadline: Option<Instant>) -> bool {
         let what = Wait {
             kind: ResourceKind::Event,

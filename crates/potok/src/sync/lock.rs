@@ -70,6 +70,7 @@ impl Lock {
     ///
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when waiting would deadlock
     /// (see [`crate::deadlock`]).
+    #[track_caller]
     pub fn acquire(&self) {
         if let Err(err) = self.raw.lock(ResourceKind::Lock, &self.name) {
             crate::deadlock::fail(err)
@@ -85,6 +86,7 @@ impl Lock {
     /// Waits at most `timeout` for the lock: Python's `acquire(timeout=t)`. Returns whether it
     /// got the lock. Timed waits are never reported as deadlocks.
     #[must_use = "false means not acquired: do not release what was not acquired"]
+    #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         match Instant::now().checked_add(timeout) {
             Some(deadline) => self
@@ -121,6 +123,7 @@ impl Lock {
     /// # Panics
     ///
     /// As [`acquire`](Lock::acquire).
+    #[track_caller]
     pub fn lock(&self) -> LockGuard<'_> {
         self.acquire();
         LockGuard { lock: self }
@@ -132,6 +135,7 @@ impl Lock {
     }
 
     /// [`acquire_timeout`](Lock::acquire_timeout) with a guard.
+    #[track_caller]
     pub fn lock_timeout(&self, timeout: Duration) -> Option<LockGuard<'_>> {
         self.acquire_timeout(timeout)
             .then_some(LockGuard { lock: self })

@@ -89,6 +89,7 @@ impl<T: ?Sized> Mutex<T> {
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when waiting would deadlock:
     /// a cycle of threads waiting for each other's locks, this thread locking it again, or
     /// every thread blocked (see [`crate::deadlock`]).
+    #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
         if let Err(err) = self.raw.lock(ResourceKind::Mutex, &self.name) {
             crate::deadlock::fail(err)
@@ -105,6 +106,7 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Waits at most `timeout` to lock the Mutex. Timed waits are never reported as
     /// deadlocks.
+    #[track_caller]
     pub fn lock_timeout(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
         let Some(deadline) = Instant::now().checked_add(timeout) else {
             return Some(self.lock());

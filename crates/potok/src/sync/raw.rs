@@ -167,6 +167,15 @@ impl std::fmt::Debug for LockWord<Os> {
     }
 }
 
+/// A lock dropped while held ends its hold in the trace.
+impl<P: Platform> Drop for LockWord<P> {
+    fn drop(&mut self) {
+        if crate::trace::on() && P::load(&self.word) & LOCKED != 0 {
+            crate::trace::released(self.key());
+        }
+    }
+}
+
 impl<P: Platform> LockWord<P> {
     fn key(&self) -> usize {
         self as *const Self as usize

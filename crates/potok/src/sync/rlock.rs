@@ -76,6 +76,7 @@ impl RLock {
     ///
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when waiting would deadlock
     /// (see [`crate::deadlock`]).
+    #[track_caller]
     pub fn acquire(&self) {
         if self.reenter() {
             return;
@@ -102,6 +103,7 @@ impl RLock {
     /// Waits at most `timeout` for it: Python's `acquire(timeout=t)`. Timed waits are never
     /// reported as deadlocks.
     #[must_use = "false means not acquired: do not release what was not acquired"]
+    #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         if self.reenter() {
             return true;
@@ -155,6 +157,7 @@ impl RLock {
     }
 
     /// Acquires it and restores the count (Python's `_acquire_restore`).
+    #[track_caller]
     pub(crate) fn acquire_restore(&self, count: usize) {
         if let Err(err) = self.raw.lock(ResourceKind::RLock, &self.name) {
             crate::deadlock::fail(err)
@@ -168,6 +171,7 @@ impl RLock {
     /// # Panics
     ///
     /// As [`acquire`](RLock::acquire).
+    #[track_caller]
     pub fn lock(&self) -> RLockGuard<'_> {
         self.acquire();
         RLockGuard {
@@ -185,6 +189,7 @@ impl RLock {
     }
 
     /// [`acquire_timeout`](RLock::acquire_timeout) with a guard.
+    #[track_caller]
     pub fn lock_timeout(&self, timeout: Duration) -> Option<RLockGuard<'_>> {
         self.acquire_timeout(timeout).then_some(RLockGuard {
             lock: self,

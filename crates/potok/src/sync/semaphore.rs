@@ -36,6 +36,7 @@ impl Core {
         }
     }
 
+    #[track_caller]
     fn acquire_until(&self, kind: ResourceKind, deadline: Option<Instant>) -> bool {
         let what = Wait {
             kind,
@@ -135,6 +136,7 @@ impl Semaphore {
     ///
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when no running thread is left
     /// to release it (see [`crate::deadlock`]).
+    #[track_caller]
     pub fn acquire(&self) {
         self.core.acquire_until(ResourceKind::Semaphore, None);
     }
@@ -147,6 +149,7 @@ impl Semaphore {
 
     /// Waits at most `timeout`: Python's `acquire(timeout=t)`; returns whether it acquired.
     #[must_use = "false means not acquired: do not release what was not acquired"]
+    #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.core
             .acquire_until(ResourceKind::Semaphore, Instant::now().checked_add(timeout))
@@ -170,6 +173,7 @@ impl Semaphore {
     /// # Panics
     ///
     /// As [`acquire`](Semaphore::acquire).
+    #[track_caller]
     pub fn guard(&self) -> SemaphoreGuard<'_> {
         self.acquire();
         SemaphoreGuard {
@@ -243,6 +247,7 @@ impl BoundedSemaphore {
     ///
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when no running thread is left
     /// to release it (see [`crate::deadlock`]).
+    #[track_caller]
     pub fn acquire(&self) {
         self.core
             .acquire_until(ResourceKind::BoundedSemaphore, None);
@@ -256,6 +261,7 @@ impl BoundedSemaphore {
 
     /// Waits at most `timeout`; returns whether it acquired.
     #[must_use = "false means not acquired: do not release what was not acquired"]
+    #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.core.acquire_until(
             ResourceKind::BoundedSemaphore,
@@ -296,6 +302,7 @@ impl BoundedSemaphore {
     /// # Panics
     ///
     /// As [`acquire`](BoundedSemaphore::acquire).
+    #[track_caller]
     pub fn guard(&self) -> SemaphoreGuard<'_> {
         self.acquire();
         SemaphoreGuard {

@@ -69,6 +69,7 @@ impl Inner {
     ///
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when an untimed join would
     /// deadlock (two threads joining each other, or everyone blocked).
+    #[track_caller]
     pub(crate) fn wait_finished(&self, deadline: Option<Instant>) -> bool {
         let what = Wait {
             kind: ResourceKind::Thread,
@@ -186,6 +187,7 @@ impl Thread {
     /// assert!(!thread.is_alive());
     /// assert_eq!(potok::current_thread().join(), Err(potok::JoinError::CurrentThread));
     /// ```
+    #[track_caller]
     pub fn join(&self) -> Result<(), JoinError> {
         self.check_not_current()?;
         self.inner.wait_finished(None);
@@ -198,6 +200,7 @@ impl Thread {
     ///
     /// [`JoinError::Timeout`] if the thread is still alive when the timeout passes;
     /// [`JoinError::CurrentThread`] when a thread tries to join itself.
+    #[track_caller]
     pub fn join_timeout(&self, timeout: Duration) -> Result<(), JoinError> {
         self.check_not_current()?;
         let deadline = Instant::now().checked_add(timeout);

@@ -58,6 +58,7 @@ impl<T> JoinHandle<T> {
     ///
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when the join would deadlock:
     /// two threads joining each other, or every thread blocked (see [`crate::deadlock`]).
+    #[track_caller]
     pub fn join(self) -> Result<T, Panicked> {
         let thread = self.thread;
         // Wait where the deadlock detector sees it; the OS thread ends right after.
@@ -90,6 +91,7 @@ impl<T> JoinHandle<T> {
     /// drop(tx);
     /// assert!(handle.join().unwrap());
     /// ```
+    #[track_caller]
     pub fn join_timeout(self, timeout: Duration) -> Result<T, JoinTimeoutError<T>> {
         let deadline = Instant::now().checked_add(timeout);
         if self.thread.inner.wait_finished(deadline) {
