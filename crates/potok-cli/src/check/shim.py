@@ -346,7 +346,7 @@ def _potok_install():
                 pass
         cls.__init__ = __init__
 
-    def traced_wait(cls, method, kind, done=None, holder=None):
+    def traced_wait(cls, method, kind, done=None, holder=None, nonblocking=None):
         original = getattr(cls, method)
 
         @functools.wraps(original)
@@ -355,7 +355,8 @@ def _potok_install():
             if name is None or not recording():
                 with Span():
                     return original(self, *args, **kwargs)
-            if done is not None and done(self):
+            if (done is not None and done(self)) or (
+                    nonblocking is not None and nonblocking(args, kwargs)):
                 with Span():
                     return original(self, *args, **kwargs)
             extra = {}
@@ -379,7 +380,8 @@ def _potok_install():
     traced_wait(threading.Condition, 'wait', 'condition')
     traced_wait(threading.Event, 'wait', 'event', done=lambda e: e.is_set())
     acquire = traced_wait(threading.Semaphore, 'acquire', 'semaphore',
-                          done=lambda s: s._value > 0)
+                          done=lambda s: s._value > 0,
+                          nonblocking=lambda a, k: not (a[0] if a else k.get('blocking', True)))
     threading.Semaphore.__enter__ = acquire
     traced_wait(threading.Barrier, 'wait', 'barrier')
 

@@ -126,12 +126,12 @@ fn two_printers(input: &Input<'_>) -> Verdict {
     let title = input.t(
         &format!(
             "два потока печатают одновременно: от первой строки до последней ≈ 9 × 1 с × {} = {}, а не 19",
-            input.scale,
+            input.num(input.scale),
             secs(input.lang, expected)
         ),
         &format!(
             "two threads print at the same time: from the first line to the last ≈ 9 × 1 s × {} = {}, not 19",
-            input.scale,
+            input.num(input.scale),
             secs(input.lang, expected)
         ),
     );

@@ -75,6 +75,14 @@ impl Input<'_> {
         }
     }
 
+    /// A number as the language writes it: `0,05` / `0.05`.
+    pub(crate) fn num(&self, x: f64) -> String {
+        match self.lang {
+            Lang::Ru => x.to_string().replace('.', ","),
+            Lang::En => x.to_string(),
+        }
+    }
+
     /// The messages whose form is `norm`.
     pub(crate) fn with_norm<'s>(&'s self, norm: &'s str) -> impl Iterator<Item = &'s Msg> + 's {
         self.msgs.iter().filter(move |m| m.norm == norm)
