@@ -37,16 +37,14 @@ pub fn main<R>(body: impl FnOnce() -> R) -> R {
     // A child process started by potok::process runs its worker here and never returns.
     #[cfg(target_os = "linux")]
     crate::process::init();
-    let traced = crate::trace::from_env();
+    crate::trace::env_start();
     let me = registry::current_thread();
     if let Err(err) = crate::deadlock::watch_for_dumps() {
         eprintln!("potok: {err}");
     }
     let outcome = panic::catch_unwind(AssertUnwindSafe(body));
     wait_for_non_daemon_threads(me.ident());
-    if let Some(traced) = traced {
-        traced.write();
-    }
+    crate::trace::env_finish();
     match outcome {
         Ok(value) => value,
         Err(payload) => panic::resume_unwind(payload),
