@@ -144,6 +144,20 @@ fn threads_run_one_after_another_fail_the_threads_rule() {
 }
 
 #[test]
+fn right_lines_from_one_thread_fail_the_threads_rule() {
+    if !have_python() {
+        return;
+    }
+    let output = check(&variant("one_thread_10_1.py"), &[]);
+    fails_only(
+        &output,
+        "threads at the same time",
+        "at least 4 of the program's threads alive at the same time",
+        "0 thread(s) made",
+    );
+}
+
+#[test]
 fn off_by_one_day_fails_the_days_rule() {
     if !have_python() {
         return;
@@ -268,6 +282,83 @@ fn abba_is_reported_as_a_cycle_and_its_child_process_stopped() {
         text.contains("abba_10_3.py:"),
         "where each thread stands:\n{text}"
     );
+}
+
+#[test]
+fn a_get_from_an_empty_queue_forever_is_reported() {
+    if !have_python() {
+        return;
+    }
+    hangs(
+        "queue_forever_10_4.py",
+        &[
+            "thread 'waiter' waits for an item from Queue 'Cafe.queue' (it is empty)",
+            "thread 'MainThread' waits for thread 'waiter' to finish",
+            "queue_forever_10_4.py:15 in waiter",
+        ],
+    );
+}
+
+#[test]
+fn an_event_nobody_sets_is_reported() {
+    if !have_python() {
+        return;
+    }
+    hangs(
+        "event_forever_10_2.py",
+        &["thread 'Sir Lancelot' waits for Event 'horn' (nobody has set it)"],
+    );
+}
+
+/// The shim changes nothing a program prints (every wrapped primitive, used the ordinary way,
+/// errors included), and records each kind of wait it wraps.
+#[test]
+fn the_shim_changes_nothing_the_program_prints() {
+    if !have_python() {
+        return;
+    }
+    let program = variant("primitives.py");
+    let run = |shim: Option<&Path>| {
+        let mut cmd = std::process::Command::new("python3");
+        cmd.arg(&program).env_remove("PYTHONPATH");
+        if let Some(dir) = shim {
+            cmd.env("PYTHONPATH", dir)
+                .env("POTOK_CHECK_DIR", dir)
+                .env("POTOK_CHECK_SCALE", "0.5")
+                .env("POTOK_CHECK_T0", "0");
+        }
+        let output = cmd.output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sitecustomize.py"),
+        include_str!("../src/check/shim.py"),
+    )
+    .unwrap();
+    let plain = run(None);
+    assert!(plain.contains("pool [0, 1, 4, 9, 16]"), "{plain}");
+    assert_eq!(run(Some(dir.path())), plain);
+    assert!(!dir.path().join("shim-error.txt").exists());
+    let events = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
+    for cat in [
+        "sleep",
+        "lock",
+        "condition",
+        "event",
+        "semaphore",
+        "barrier",
+        "queue",
+        "join",
+        "thread",
+        "process",
+    ] {
+        assert!(
+            events.contains(&format!("\"cat\": \"{cat}\"")),
+            "{cat} recorded:\n{events}"
+        );
+    }
 }
 
 #[test]

@@ -37,6 +37,10 @@
 //! | `f.result()`, `result(timeout)`, `done()`, `running()`, `cancelled()`, `cancel()`, `add_done_callback(fn)` | [`futures::Future::result`] → `Result<T, `[`futures::FutureError`]`>`, [`futures::Future::result_timeout`], and the same names on [`futures::Future`] |
 //! | `wait(fs, timeout, return_when)`, `as_completed(fs, timeout)` | [`futures::wait`] with [`futures::ReturnWhen`], [`futures::as_completed`], [`futures::as_completed_timeout`] |
 //! | `CancelledError`, `TimeoutError`, `BrokenThreadPool` | variants of [`futures::FutureError`] |
+//! | `multiprocessing.pool.ThreadPool(n)`, `multiprocessing.dummy.Pool(n)` | [`ThreadPool::new`]`(n)`: `process::Pool`'s methods over threads, taking closures ([`ThreadPool::map`], [`ThreadPool::imap`] (lazy), [`ThreadPool::starmap`] and [`ThreadPool::apply`] with tuples of up to 6 arguments, [`ThreadPool::apply_async`] / [`ThreadPool::map_async`] / [`ThreadPool::starmap_async`] → [`thread_pool::AsyncResult`], `close`, `join`, `terminate`) |
+//! | `threading.local()` | [`Local<T>`](Local): [`with`](Local::with), [`get`](Local::get), [`set`](Local::set) |
+//! | `threading.get_ident()`, `get_native_id()` | [`get_ident`], [`get_native_id`] |
+//! | (Rust) threads that borrow from the caller (`std::thread::scope`) | [`scope`]`(\|s\| { s.spawn(..); })`, [`Builder::spawn_scoped`]: registered, named, deadlock-checked |
 //! | `if __name__ == "__main__":` (children must not run the program) | [`main`] or [`process::init`] first in `fn main` |
 //! | `multiprocessing.Pool(n)`, `Pool(n, initializer, initargs, maxtasksperchild)` | [`process::Pool::new`]`(n)`, [`process::Pool::builder`]`()` |
 //! | `pool.map(f, xs, chunksize)`, `starmap`, `imap`, `imap_unordered` | [`process::Pool::map`] / `map_chunked`, [`process::Pool::starmap`], [`process::Pool::imap`], [`process::Pool::imap_unordered`] |
@@ -61,6 +65,8 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(all(target_os = "linux", feature = "cluster"))]
+pub mod cluster;
 pub mod deadlock;
 pub mod futures;
 #[cfg(target_os = "linux")]
@@ -68,6 +74,7 @@ pub mod process;
 mod queue;
 mod sync;
 mod thread;
+pub mod thread_pool;
 pub mod trace;
 
 pub use deadlock::DeadlockError;
@@ -81,7 +88,8 @@ pub use sync::{
     Timer, TimerError,
 };
 pub use thread::{
-    active_count, current_thread, enumerate, main, main_thread, reset_excepthook, set_excepthook,
-    sleep, spawn, start, Builder, ExceptHookArgs, JoinError, JoinHandle, JoinTimeoutError,
-    Panicked, Run, Thread,
+    active_count, current_thread, enumerate, get_ident, get_native_id, main, main_thread,
+    reset_excepthook, scope, set_excepthook, sleep, spawn, start, Builder, ExceptHookArgs,
+    JoinError, JoinHandle, JoinTimeoutError, Local, Panicked, Run, Scope, ScopedJoinHandle, Thread,
 };
+pub use thread_pool::ThreadPool;

@@ -114,8 +114,10 @@ fn cycle(threads: &[Thread]) -> Option<Vec<usize>> {
         .map(|(i, t)| ((t.pid, t.name.as_str()), i))
         .collect();
     let next = |i: usize| -> Option<usize> {
-        let on = threads[i].wait.as_ref()?.on.as_deref()?;
-        index.get(&(threads[i].pid, on)).copied()
+        let wait = threads[i].wait.as_ref()?;
+        let n = index.get(&(threads[i].pid, wait.on.as_deref()?)).copied()?;
+        // Only a lock can be waited for by the thread that holds it.
+        (n != i || wait.kind == "lock").then_some(n)
     };
     for start in 0..threads.len() {
         let mut path = vec![start];
@@ -259,7 +261,12 @@ pub(crate) fn report(lang: Lang, states: &[Value], hang_after: f64) -> Vec<Strin
             .filter(|w| w.kind == "lock")
             .map(|w| format!("'{}'", w.object))
             .collect();
+        let joins = c
+            .iter()
+            .any(|&i| threads[i].wait.as_ref().is_some_and(|w| w.kind == "join"));
         lines.push(match (lang, c.len()) {
+            (Lang::Ru, _) if joins => "  как исправить: не ждите join() потока, держа Lock, который ему нужен: отпустите замок до join()".to_owned(),
+            (Lang::En, _) if joins => "  the fix: do not join() a thread while holding a Lock it needs: release the lock before join()".to_owned(),
             (Lang::Ru, 1) => "  как исправить: не берите снова Lock, который поток уже держит (RLock позволяет это одному потоку); сигнал между потоками - это Event или Condition".to_owned(),
             (Lang::En, 1) => "  the fix: do not take again a Lock the thread already holds (an RLock lets one thread do that); a signal between threads is an Event or a Condition".to_owned(),
             (Lang::Ru, _) => format!(
@@ -273,4 +280,69 @@ pub(crate) fn report(lang: Lang, states: &[Value], hang_after: f64) -> Vec<Strin
         });
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::report;
+    use crate::context::Lang;
+    use serde_json::json;
+
+    fn thread(name: &str, kind: &str, object: &str) -> serde_json::Value {
+        json!({"name": name, "waiting": {"kind": kind, "object": object, "extra": {}},
+               "stack": [{"file": "p.py", "line": 3, "function": "f", "code": "x"}]})
+    }
+
+    #[test]
+    fn a_cycle_of_two_locks_comes_first_with_the_fix() {
+        let state = json!({"pid": 1, "process": "MainProcess",
+            "threads": [thread("MainThread", "join", "A"), thread("A", "lock", "lock_b"),
+                        thread("B", "lock", "lock_a")],
+            "held": [{"object": "lock_a", "holder": "A"}, {"object": "lock_b", "holder": "B"}]});
+        let lines = report(Lang::En, &[state], 10.0);
+        assert_eq!(
+            lines[0],
+            "deadlock: 2 threads wait for each other in a cycle"
+        );
+        assert_eq!(
+            lines[1],
+            "  thread 'A' holds Lock 'lock_a' and waits for Lock 'lock_b' (held by 'B')"
+        );
+        assert!(lines
+            .last()
+            .unwrap()
+            .contains("one order ('lock_b', 'lock_a')"));
+    }
+
+    #[test]
+    fn joining_a_thread_that_waits_for_your_lock_is_a_cycle() {
+        let state = json!({"pid": 1, "process": "MainProcess",
+            "threads": [thread("MainThread", "join", "worker"), thread("worker", "lock", "l")],
+            "held": [{"object": "l", "holder": "MainThread"}]});
+        let lines = report(Lang::En, &[state], 10.0);
+        assert_eq!(
+            lines[0],
+            "deadlock: 2 threads wait for each other in a cycle"
+        );
+        assert!(lines
+            .last()
+            .unwrap()
+            .contains("release the lock before join()"));
+    }
+
+    #[test]
+    fn threads_of_the_same_name_in_two_processes_make_no_cycle() {
+        // MainThread of the parent joins a thread named like the child's MainThread.
+        let parent = json!({"pid": 1, "process": "MainProcess",
+            "threads": [thread("MainThread", "join", "worker")], "held": []});
+        let child = json!({"pid": 2, "process": "worker",
+            "threads": [thread("MainThread", "queue", "q"), thread("worker", "join", "MainThread")],
+            "held": []});
+        let lines = report(Lang::Ru, &[parent, child], 10.0);
+        assert!(lines[0].starts_with("программа зависла"), "{lines:?}");
+        assert!(
+            lines.iter().any(|l| l.contains("(процесс worker, 2)")),
+            "{lines:?}"
+        );
+    }
 }

@@ -3,14 +3,13 @@
 //! questions the rules ask of them (how many of the program's threads were alive at once,
 //! which child processes ran).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 
 /// One complete span (`ph: "X"`).
 #[derive(Debug, Clone)]
 pub(crate) struct Span {
-    pub(crate) pid: i64,
     /// `thread`, `process`, `sleep`, `lock`, `queue`, `event`, `join`, …
     pub(crate) cat: String,
     /// `thread`, `sleep`, `wait`, `hold`, `put`, `get`, …
@@ -42,7 +41,6 @@ impl Records {
                 "X" => {
                     let start = event["ts"].as_f64().unwrap_or(0.0);
                     records.spans.push(Span {
-                        pid,
                         cat: event["cat"].as_str().unwrap_or("").to_owned(),
                         name: event["name"].as_str().unwrap_or("").to_owned(),
                         object: event["args"]["object"].as_str().map(str::to_owned),
@@ -82,23 +80,38 @@ impl Records {
         max_overlap(self.user_threads().iter().map(|s| (s.start_us, s.end_us)))
     }
 
-    /// Child processes (multiprocessing) that ran: (name, pid).
-    pub(crate) fn child_processes(&self) -> Vec<(String, i64)> {
-        self.spans
-            .iter()
-            .filter(|s| s.cat == "process" && Some(s.pid) != self.main_pid)
-            .map(|s| (s.object.clone().unwrap_or_default(), s.pid))
+    /// Child processes (multiprocessing) that ran: (name, first moment, last moment), from
+    /// every record of each process other than the program's own. (A pool worker stopped
+    /// by `terminate()` never writes its own span; its other records still show it ran.)
+    pub(crate) fn child_processes(&self) -> Vec<(String, f64, f64)> {
+        let mut by_pid: BTreeMap<i64, (String, f64, f64)> = BTreeMap::new();
+        for e in &self.raw {
+            let pid = e["pid"].as_i64().unwrap_or(0);
+            if Some(pid) == self.main_pid {
+                continue;
+            }
+            let entry =
+                by_pid
+                    .entry(pid)
+                    .or_insert((String::new(), f64::INFINITY, f64::NEG_INFINITY));
+            if e["ph"] == "M" && e["name"] == "process_name" {
+                entry.0 = e["args"]["name"].as_str().unwrap_or("").to_owned();
+                continue;
+            }
+            if let Some(ts) = e["ts"].as_f64() {
+                entry.1 = entry.1.min(ts);
+                entry.2 = entry.2.max(ts + e["dur"].as_f64().unwrap_or(0.0));
+            }
+        }
+        by_pid
+            .into_values()
+            .filter(|(_, start, end)| start <= end)
             .collect()
     }
 
     /// The largest number of child processes alive at the same moment.
     pub(crate) fn child_processes_at_once(&self) -> usize {
-        max_overlap(
-            self.spans
-                .iter()
-                .filter(|s| s.cat == "process" && Some(s.pid) != self.main_pid)
-                .map(|s| (s.start_us, s.end_us)),
-        )
+        max_overlap(self.child_processes().into_iter().map(|(_, s, e)| (s, e)))
     }
 
     /// Spans of one category on the program's queues: how many `put`s and `get`s.

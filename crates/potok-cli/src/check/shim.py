@@ -346,7 +346,7 @@ def _potok_install():
                 pass
         cls.__init__ = __init__
 
-    def traced_wait(cls, method, kind, done=None, holder=None):
+    def traced_wait(cls, method, kind, done=None, holder=None, nonblocking=None):
         original = getattr(cls, method)
 
         @functools.wraps(original)
@@ -355,7 +355,8 @@ def _potok_install():
             if name is None or not recording():
                 with Span():
                     return original(self, *args, **kwargs)
-            if done is not None and done(self):
+            if (done is not None and done(self)) or (
+                    nonblocking is not None and nonblocking(args, kwargs)):
                 with Span():
                     return original(self, *args, **kwargs)
             extra = {}
@@ -379,7 +380,8 @@ def _potok_install():
     traced_wait(threading.Condition, 'wait', 'condition')
     traced_wait(threading.Event, 'wait', 'event', done=lambda e: e.is_set())
     acquire = traced_wait(threading.Semaphore, 'acquire', 'semaphore',
-                          done=lambda s: s._value > 0)
+                          done=lambda s: s._value > 0,
+                          nonblocking=lambda a, k: not (a[0] if a else k.get('blocking', True)))
     threading.Semaphore.__enter__ = acquire
     traced_wait(threading.Barrier, 'wait', 'barrier')
 
@@ -484,14 +486,29 @@ def _potok_install():
         def process_bootstrap(self, *args, **kwargs):
             start = now_us()
             state['pid'] = os.getpid()
+            name = self.name
             try:
-                name_process(self.name)
+                name_process(name)
+                emit({'ph': 'i', 'name': 'start', 'cat': 'process', 's': 'p', 'ts': start,
+                      'tid': tid(), 'args': {'object': name}})
+            except Exception:
+                pass
+
+            def terminated(signum, frame):
+                # Pool.terminate() ends its workers with SIGTERM: the span is written, then
+                # the process dies of SIGTERM as it would have.
+                span('process', 'process', start, name, parent=os.getppid(), terminated=True)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGTERM)
+            try:
+                if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+                    signal.signal(signal.SIGTERM, terminated)
             except Exception:
                 pass
             try:
                 return original_process_bootstrap(self, *args, **kwargs)
             finally:
-                span('process', 'process', start, self.name, parent=os.getppid())
+                span('process', 'process', start, name, parent=os.getppid())
         mp_process.BaseProcess._bootstrap = process_bootstrap
     except Exception:
         pass

@@ -25,7 +25,10 @@ fn plural_ru(n: usize, one: &'static str, few: &'static str, many: &'static str)
 
 pub(crate) fn headline(lang: Lang, file: &str, lesson: &str, title: &str, scale: f64) -> String {
     match lang {
-        Lang::Ru => format!("potok check {file}: урок {lesson} {title}, сон ×{scale}"),
+        Lang::Ru => format!(
+            "potok check {file}: урок {lesson} {title}, сон ×{}",
+            scale.to_string().replace('.', ",")
+        ),
         Lang::En => format!("potok check {file}: lesson {lesson} {title}, sleeps ×{scale}"),
     }
 }

@@ -258,6 +258,31 @@ impl<T: Send + 'static> Future<T> {
         }
     }
 
+    /// Moves the outcome out of a finished future (in its done callback, say): for futures no
+    /// one else can see.
+    pub(crate) fn take_finished(&self) -> Result<T, FutureError> {
+        match &mut self.shared.state.lock().status {
+            Status::Finished(outcome) => outcome.take().expect("taken once"),
+            _ => unreachable!("take_finished on a future that is not finished"),
+        }
+    }
+
+    /// `Some(true)` when finished with a value, `Some(false)` when finished otherwise, `None`
+    /// while not finished.
+    pub(crate) fn succeeded(&self) -> Option<bool> {
+        match &self.shared.state.lock().status {
+            Status::Finished(Some(outcome)) => Some(outcome.is_ok()),
+            Status::Finished(None) => Some(true),
+            _ => None,
+        }
+    }
+
+    /// A pending future that no executor runs: finished by whoever holds a clone (an
+    /// assembly of several futures' results, say).
+    pub(crate) fn detached() -> Self {
+        Future::pending(None)
+    }
+
     /// Waits until finished or `deadline`; returns whether it is finished.
     pub(crate) fn wait_until(&self, deadline: Option<Instant>) -> bool {
         let me = crate::thread::current_ident_fast();

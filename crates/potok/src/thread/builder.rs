@@ -114,6 +114,66 @@ impl Builder {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        let (thread, native) = self.prepare();
+        registry::register(&thread);
+        let me = thread.clone();
+        let spawned = native.spawn(move || run_thread(me, f));
+        match spawned {
+            Ok(native) => Ok(JoinHandle::new(native, thread)),
+            Err(e) => {
+                registry::finish(&thread);
+                Err(e)
+            }
+        }
+    }
+
+    /// Starts a thread in `scope` that may borrow from the caller (like std's
+    /// `Builder::spawn_scoped`), registered and named like every potok thread.
+    ///
+    /// # Errors
+    ///
+    /// The operating system's error if it cannot create the thread; nothing is registered then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let words = ["a", "bb"];
+    /// let total = potok::scope(|s| {
+    ///     let h = potok::Builder::new().name("counter").spawn_scoped(s, || {
+    ///         (potok::current_thread().name().to_owned(), words.iter().map(|w| w.len()).sum::<usize>())
+    ///     }).unwrap();
+    ///     h.join().unwrap()
+    /// });
+    /// assert_eq!(total, ("counter".to_owned(), 3));
+    /// ```
+    pub fn spawn_scoped<'scope, 'env, F, T>(
+        self,
+        scope: super::scope::Scope<'scope, 'env>,
+        f: F,
+    ) -> io::Result<super::scope::ScopedJoinHandle<'scope, T>>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'scope,
+    {
+        let (thread, native) = self.prepare();
+        registry::register(&thread);
+        let me = thread.clone();
+        let spawned = native.spawn_scoped(scope.inner, move || match run_thread(me, f) {
+            Ok(value) => value,
+            // Reported already; unwinding lets std's scope see a panic nobody joined.
+            Err(panicked) => panic::resume_unwind(Box::new(panicked)),
+        });
+        match spawned {
+            Ok(native) => Ok(super::scope::ScopedJoinHandle::new(native, thread)),
+            Err(e) => {
+                registry::finish(&thread);
+                Err(e)
+            }
+        }
+    }
+
+    /// The thread's record (not registered yet) and the std builder for it.
+    fn prepare(self) -> (Thread, std::thread::Builder) {
         let name = match self.name {
             Some(name) => name.into_boxed_str(),
             None => registry::new_name("Thread"),
@@ -135,16 +195,7 @@ impl Builder {
         if let Some(bytes) = self.stack_size {
             native = native.stack_size(bytes);
         }
-        registry::register(&thread);
-        let me = thread.clone();
-        let spawned = native.spawn(move || run_thread(me, f));
-        match spawned {
-            Ok(native) => Ok(JoinHandle::new(native, thread)),
-            Err(e) => {
-                registry::finish(&thread);
-                Err(e)
-            }
-        }
+        (thread, native)
     }
 
     /// Starts a thread running `runnable.run()`: Python's `MyThread(...).start()`.

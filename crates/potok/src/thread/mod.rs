@@ -24,16 +24,22 @@ mod builder;
 mod excepthook;
 mod handle;
 mod join;
+mod local;
 mod main_entry;
 mod registry;
+mod scope;
 mod sleep;
 
 pub use builder::{spawn, start, Builder, Run};
 pub use excepthook::{reset_excepthook, set_excepthook, ExceptHookArgs};
 pub use handle::{JoinError, Thread};
 pub use join::{JoinHandle, JoinTimeoutError, Panicked};
+pub use local::Local;
 pub use main_entry::main;
-pub use registry::{active_count, current_thread, enumerate, main_thread};
+pub use registry::{
+    active_count, current_thread, enumerate, get_ident, get_native_id, main_thread,
+};
+pub use scope::{scope, Scope, ScopedJoinHandle};
 pub use sleep::sleep;
 
 pub(crate) use excepthook::{install_panic_hook, take_panic_location};

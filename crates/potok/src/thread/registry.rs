@@ -190,6 +190,34 @@ pub fn current_thread() -> Thread {
         })
 }
 
+/// The calling thread's ident: Python's `threading.get_ident()`. The same number as
+/// [`current_thread`]`().`[`ident()`](Thread::ident), without registering a foreign thread.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(potok::get_ident(), potok::current_thread().ident());
+/// let other = potok::spawn(potok::get_ident).join().unwrap();
+/// assert_ne!(other, potok::get_ident());
+/// ```
+pub fn get_ident() -> u64 {
+    current_ident_fast()
+}
+
+/// The operating system's id of the calling thread (Linux's `gettid`): Python's
+/// `threading.get_native_id()`.
+///
+/// # Examples
+///
+/// ```
+/// let t = potok::spawn(|| (potok::get_native_id(), potok::current_thread().native_id()));
+/// let (native, recorded) = t.join().unwrap();
+/// assert_eq!(Some(native), recorded);
+/// ```
+pub fn get_native_id() -> u64 {
+    native_thread_id()
+}
+
 /// The process's main thread, named `MainThread`: Python's `threading.main_thread()`.
 ///
 /// # Examples

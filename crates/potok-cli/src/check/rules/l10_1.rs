@@ -198,12 +198,12 @@ fn functions_time(input: &Input<'_>) -> Verdict {
     let title = input.t(
         &format!(
             "время функций ≈ сумма всех записей: {sum} × 0,1 с × {} = {}",
-            input.scale,
+            input.num(input.scale),
             secs(input.lang, expected)
         ),
         &format!(
             "functions' time ≈ the sum of all writes: {sum} × 0.1 s × {} = {}",
-            input.scale,
+            input.num(input.scale),
             secs(input.lang, expected)
         ),
     );
@@ -236,13 +236,13 @@ fn threads(input: &Input<'_>) -> Verdict {
         &format!(
             "потоки одновременно: example5, 6, 8, 7 в таком порядке, время потоков ≈ самый \
              длинный файл ({longest} × 0,1 с × {} = {}), не больше 0,7 × время функций",
-            input.scale,
+            input.num(input.scale),
             secs(input.lang, expected)
         ),
         &format!(
             "threads at the same time: example5, 6, 8, 7 in that order, the threads' time ≈ the \
              longest file ({longest} × 0.1 s × {} = {}), at most 0.7 × the functions' time",
-            input.scale,
+            input.num(input.scale),
             secs(input.lang, expected)
         ),
     );

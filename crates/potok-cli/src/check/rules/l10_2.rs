@@ -157,12 +157,12 @@ fn battle(input: &Input<'_>) -> Verdict {
     let title = input.t(
         &format!(
             "рыцари сражаются одновременно: битва длится ≈ дни медленного рыцаря ({slowest} × 1 с × {} = {}), а не сумму ({sum} дней)",
-            input.scale,
+            input.num(input.scale),
             secs(input.lang, expected)
         ),
         &format!(
             "the knights fight at the same time: the battle lasts ≈ the slower knight's days ({slowest} × 1 s × {} = {}), not the sum ({sum} days)",
-            input.scale,
+            input.num(input.scale),
             secs(input.lang, expected)
         ),
     );

@@ -126,12 +126,12 @@ fn two_printers(input: &Input<'_>) -> Verdict {
     let title = input.t(
         &format!(
             "два потока печатают одновременно: от первой строки до последней ≈ 9 × 1 с × {} = {}, а не 19",
-            input.scale,
+            input.num(input.scale),
             secs(input.lang, expected)
         ),
         &format!(
             "two threads print at the same time: from the first line to the last ≈ 9 × 1 s × {} = {}, not 19",
-            input.scale,
+            input.num(input.scale),
             secs(input.lang, expected)
         ),
     );
@@ -430,7 +430,7 @@ fn warehouse_processes(input: &Input<'_>) -> Verdict {
         .records
         .child_processes()
         .into_iter()
-        .filter(|(name, _)| !name.contains("Manager"))
+        .filter(|(name, _, _)| !name.contains("Manager"))
         .count();
     if workers >= 2 {
         return Verdict::pass(title);

@@ -75,6 +75,14 @@ impl Input<'_> {
         }
     }
 
+    /// A number as the language writes it: `0,05` / `0.05`.
+    pub(crate) fn num(&self, x: f64) -> String {
+        match self.lang {
+            Lang::Ru => x.to_string().replace('.', ","),
+            Lang::En => x.to_string(),
+        }
+    }
+
     /// The messages whose form is `norm`.
     pub(crate) fn with_norm<'s>(&'s self, norm: &'s str) -> impl Iterator<Item = &'s Msg> + 's {
         self.msgs.iter().filter(move |m| m.norm == norm)
@@ -484,13 +492,28 @@ pub(crate) fn threads_at_once(input: &Input<'_>, want: usize) -> Option<Failure>
             &format!("потоков создано: {made}, одновременно живы не больше {most}"),
             &format!("{made} thread(s) made, at most {most} alive at once"),
         ),
-        why: vec![input.t(
-            "Записи потоков показывают, что они работали друг за другом: start() и сразу \
-             join() каждого по очереди - это последовательная программа. Запустите все, \
-             потом дождитесь всех.",
-            "The threads' records show them running one after another: start() then join() \
-             of each in turn is a sequential program. Start them all, then join them all.",
-        )],
+        why: vec![if made < want {
+            input.t(
+                &format!(
+                    "Программа создала потоков: {made}, а задание запускает {want} одновременно; \
+                     строки задания напечатаны, но не теми потоками (записи shim видят каждый \
+                     threading.Thread)."
+                ),
+                &format!(
+                    "The program made {made} thread(s), and the task runs {want} at the same \
+                     time; the task's lines were printed, but not by those threads (the shim's \
+                     records see every threading.Thread)."
+                ),
+            )
+        } else {
+            input.t(
+                "Записи потоков показывают, что они работали друг за другом: start() и сразу \
+                 join() каждого по очереди - это последовательная программа. Запустите все, \
+                 потом дождитесь всех.",
+                "The threads' records show them running one after another: start() then join() \
+                 of each in turn is a sequential program. Start them all, then join them all.",
+            )
+        }],
     })
 }
 
