@@ -36,7 +36,8 @@
 //! | `ex.submit(f)`, `ex.map(f, xs)`, `ex.shutdown(wait, cancel_futures)`, `with ... as ex:` | [`futures::ThreadPoolExecutor::submit`] → [`futures::Future`], [`futures::ThreadPoolExecutor::map`] (input order), [`futures::ThreadPoolExecutor::shutdown`], drop waits |
 //! | `f.result()`, `result(timeout)`, `done()`, `running()`, `cancelled()`, `cancel()`, `add_done_callback(fn)` | [`futures::Future::result`] → `Result<T, `[`futures::FutureError`]`>`, [`futures::Future::result_timeout`], and the same names on [`futures::Future`] |
 //! | `wait(fs, timeout, return_when)`, `as_completed(fs, timeout)` | [`futures::wait`] with [`futures::ReturnWhen`], [`futures::as_completed`], [`futures::as_completed_timeout`] |
-//! | `CancelledError`, `TimeoutError`, `BrokenThreadPool` | variants of [`futures::FutureError`] |
+//! | `concurrent.futures.ProcessPoolExecutor(max_workers, initializer, max_tasks_per_child)` | [`futures::ProcessPoolExecutor`]: `submit(f, arg)`, `map(f, items, chunksize)`, `shutdown`; a dead worker fails its own future only (Python breaks the whole executor) |
+//! | `CancelledError`, `TimeoutError`, `BrokenThreadPool`, `BrokenProcessPool` | variants of [`futures::FutureError`] |
 //! | `multiprocessing.pool.ThreadPool(n)`, `multiprocessing.dummy.Pool(n)` | [`ThreadPool::new`]`(n)`: `process::Pool`'s methods over threads, taking closures ([`ThreadPool::map`], [`ThreadPool::imap`] (lazy), [`ThreadPool::starmap`] and [`ThreadPool::apply`] with tuples of up to 6 arguments, [`ThreadPool::apply_async`] / [`ThreadPool::map_async`] / [`ThreadPool::starmap_async`] → [`thread_pool::AsyncResult`], `close`, `join`, `terminate`) |
 //! | `threading.local()` | [`Local<T>`](Local): [`with`](Local::with), [`get`](Local::get), [`set`](Local::set) |
 //! | `threading.get_ident()`, `get_native_id()` | [`get_ident`], [`get_native_id`] |
