@@ -102,7 +102,8 @@ pub(crate) enum Command {
     },
     /// Every lesson, one after another, quickly (time scale 0.01 unless given)
     Tour,
-    /// Checks your own Python solution of a task, rule by rule (time scale 0.1 unless given)
+    /// Checks your own Python solution of a task, rule by rule (time scale 0.1 unless given;
+    /// --trace and --timeline record your program's threads, not potok's)
     Check {
         /// Your program, like module_10_1.py (the lesson is taken from the name)
         file: PathBuf,
@@ -114,12 +115,6 @@ pub(crate) enum Command {
         /// called hung, reported and stopped
         #[arg(long, default_value_t = 10.0, value_name = "S", value_parser = parse_hang_after)]
         hang_after: f64,
-        /// Writes what the program's threads and processes did as a Chrome trace (JSON)
-        #[arg(long, value_name = "F.json")]
-        trace: Option<PathBuf>,
-        /// Draws the program's threads and processes on the timeline page (HTML)
-        #[arg(long, value_name = "F.html")]
-        timeline: Option<PathBuf>,
     },
 }
 

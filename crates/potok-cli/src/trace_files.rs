@@ -17,6 +17,10 @@ pub(crate) struct TraceFiles {
 /// Runs `lesson`, recorded if `--trace` or `--timeline` asks for it. The files are written
 /// even when the lesson failed: they show how.
 pub(crate) fn around(cli: &Cli, lesson: impl FnOnce() -> CliResult) -> CliResult {
+    // `potok check` writes these files itself, from the learner's program's records.
+    if matches!(cli.command, crate::cli::Command::Check { .. }) {
+        return lesson();
+    }
     let traced = start(&cli.global)?;
     let outcome = lesson();
     if let Some(traced) = traced {

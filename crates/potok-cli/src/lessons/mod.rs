@@ -41,16 +41,14 @@ pub(crate) fn run(cli: &Cli) -> CliResult {
             file,
             lesson,
             hang_after,
-            trace,
-            timeline,
         } => crate::check::run(
             &ctx,
             &crate::check::Args {
                 file: file.clone(),
                 lesson: lesson.clone(),
                 hang_after: *hang_after,
-                trace: trace.clone(),
-                timeline: timeline.clone(),
+                trace: cli.global.trace.clone(),
+                timeline: cli.global.timeline.clone(),
             },
         ),
     }
