@@ -65,6 +65,8 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(all(target_os = "linux", feature = "cluster"))]
+pub mod cluster;
 pub mod deadlock;
 pub mod futures;
 #[cfg(target_os = "linux")]

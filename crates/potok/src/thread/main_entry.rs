@@ -37,6 +37,9 @@ pub fn main<R>(body: impl FnOnce() -> R) -> R {
     // A child process started by potok::process runs its worker here and never returns.
     #[cfg(target_os = "linux")]
     crate::process::init();
+    // A worker of a cluster pool (POTOK_WORKER=url) serves its broker here and never returns.
+    #[cfg(all(target_os = "linux", feature = "cluster"))]
+    crate::cluster::init();
     let traced = crate::trace::from_env();
     let me = registry::current_thread();
     if let Err(err) = crate::deadlock::watch_for_dumps() {
