@@ -199,21 +199,54 @@ fn run_job(payload: &[u8], progress: &Progress) -> Result<FrameBuf, String> {
     }
 }
 
+/// Most answer bytes a worker holds back before it writes them.
+const ANSWER_BATCH: usize = 64 * 1024;
+
+/// Whether the parent has written more (without waiting).
+fn readable_now(sock: &UnixStream) -> bool {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    let mut fds = [PollFd::new(sock, PollFlags::IN)];
+    let zero = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    poll(&mut fds, Some(&zero)).is_ok_and(|n| n > 0)
+}
+
+/// Runs jobs until the parent closes the socket. The parent keeps several jobs in flight, so
+/// jobs are read through a buffer (several per read), and answers are written several at a
+/// time: an answer waits while the next job is already here, up to [`ANSWER_BATCH`] bytes,
+/// and all are written before the worker would wait for a job.
 fn worker_loop(sock: &mut UnixStream, progress: &Progress) -> Result<i32, String> {
     let mut buf = Vec::new();
-    let mut reader = sock.try_clone().map_err(|e| e.to_string())?;
+    let reader = sock.try_clone().map_err(|e| e.to_string())?;
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, reader);
+    let mut out: Vec<u8> = Vec::new();
     loop {
         match wire::read_frame(&mut reader, &mut buf) {
-            Ok(false) => return Ok(0),
+            Ok(false) => {
+                // (A closed socket polls readable: answers may still be held back.)
+                let _ = wire::send_all(sock, &out);
+                return Ok(0);
+            }
             Ok(true) if buf.first() == Some(&tag::JOB) => {
                 let answer = run_job(&buf, progress)?;
-                let bytes = match answer.finish() {
-                    Ok(bytes) => bytes,
+                match answer.finish() {
+                    Ok(bytes) if out.is_empty() => out = bytes,
+                    Ok(bytes) => out.extend_from_slice(&bytes),
                     // The results are too large for one message: refuse the chunk by name
                     // rather than die (which would blame one item for all).
-                    Err(err) => refusal(&buf, &format!("the chunk's results do not fit: {err}"))?,
-                };
-                wire::send_all(sock, &bytes).map_err(|e| format!("writing to the parent: {e}"))?;
+                    Err(err) => out.extend_from_slice(&refusal(
+                        &buf,
+                        &format!("the chunk's results do not fit: {err}"),
+                    )?),
+                }
+                let more_now = !reader.buffer().is_empty() || readable_now(sock);
+                if !more_now || out.len() >= ANSWER_BATCH {
+                    wire::send_all(sock, &out)
+                        .map_err(|e| format!("writing to the parent: {e}"))?;
+                    out.clear();
+                }
             }
             Ok(true) => return Err(format!("unexpected message tag {:?}", buf.first())),
             Err(err) => return Err(format!("reading from the parent: {err}")),

@@ -31,6 +31,7 @@ pub(crate) fn cat_of(kind: ResourceKind) -> &'static str {
         ResourceKind::Lock => "lock",
         ResourceKind::RLock => "rlock",
         ResourceKind::Mutex => "mutex",
+        ResourceKind::RwLock => "rwlock",
         ResourceKind::Condition => "condition",
         ResourceKind::Semaphore | ResourceKind::BoundedSemaphore => "semaphore",
         ResourceKind::Event => "event",
