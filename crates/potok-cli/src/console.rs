@@ -1,11 +1,16 @@
-//! Where lessons print: their lines to stdout, and a progress bar on stderr while long work runs,
-//! only when stderr is a terminal (never in a pipe or a file).
+//! Where lessons print: their lines to stdout, explanations and notes to stderr, and a progress
+//! bar on stderr while long work runs, drawn only when both stdout and stderr are terminals
+//! (never into a pipe, a file, or a terminal whose output is also going to `| tee`).
+//!
+//! A write to stdout that fails is returned ([`Output`]) up to `main`, which ends a run whose
+//! reader went away (`potok tour | head -1`) with exit code 0 after every cleanup has run.
 
 use std::fmt::Display;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::sync::{Mutex, PoisonError};
 
 /// The bar being drawn, if any.
 static ACTIVE: Mutex<Option<ProgressBar>> = Mutex::new(None);
@@ -14,44 +19,82 @@ fn active() -> std::sync::MutexGuard<'static, Option<ProgressBar>> {
     ACTIVE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Prints one lesson line on stdout: `say!("{name}, на нас напали!")`, the CLI's `print()`.
-macro_rules! say {
-    ($($arg:tt)*) => {
-        $crate::console::line(format_args!($($arg)*))
-    };
+/// Prints one line on stdout, ignoring a failed write: `say!("✓ {}", title)`. Prefer
+/// `say(text)?`, which returns the failure to `main` (a lesson whose reader went away then
+/// stops at once, and cleans up on the way out).
+macro_rules! say_ignoring_errors {
+    ($($arg:tt)*) => {{
+        let _ = $crate::console::say(format_args!($($arg)*));
+    }};
 }
-pub(crate) use say;
+// The macro is `say!` (the name lives in the macro namespace, beside the function `say`).
+pub(crate) use say_ignoring_errors as say;
+
+/// A write to stdout failed (the reader went away, or the disk is full).
+#[derive(Debug)]
+pub(crate) struct Output(pub(crate) std::io::Error);
 
 /// Prints one lesson line on stdout, keeping a progress bar (if one is drawn) out of its way.
-///
-/// When the reader of a pipe has gone (`potok tour | head`), the program ends quietly with
-/// exit code 0, as command-line tools do, instead of panicking in every thread.
-pub(crate) fn line(text: impl Display) {
+pub(crate) fn say(text: impl Display) -> Result<(), Output> {
     let write = || writeln!(std::io::stdout().lock(), "{text}");
     let bar = active().clone();
-    let written = match bar {
+    match bar {
         Some(bar) => bar.suspend(write),
         None => write(),
+    }
+    .map_err(Output)
+}
+
+/// Prints a note or an explanation on stderr, out of a progress bar's way. A failed write to
+/// stderr is ignored: there is nowhere left to report it.
+pub(crate) fn note(text: impl Display) {
+    let write = || {
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
     };
-    if let Err(err) = written {
-        if err.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        eprintln!("potok: cannot write to stdout: {err}");
-        std::process::exit(1);
+    let bar = active().clone();
+    match bar {
+        Some(bar) => bar.suspend(write),
+        None => write(),
     }
 }
 
-/// A progress bar for the lesson's long work; drawn only on a terminal, removed when dropped.
+/// Whether progress may be drawn: stdout and stderr both terminals, and `TERM` not `dumb`.
+pub(crate) fn interactive() -> bool {
+    std::io::stdout().is_terminal()
+        && std::io::stderr().is_terminal()
+        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}
+
+/// A progress bar (or, without a total, a spinner) for the lesson's long work; drawn only when
+/// [`interactive`], removed when dropped. Its line fits the terminal's width: the bar takes
+/// what the label and figures leave.
+#[derive(Debug)]
 pub(crate) struct Progress {
     bar: ProgressBar,
 }
 
 impl Progress {
+    /// A bar counting to `total`.
     pub(crate) fn new(total: u64, label: &str) -> Progress {
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        Self::with(Some(total), label, "{prefix} [{wide_bar}] {pos}/{len}")
+    }
+
+    /// A spinner with the time spent so far, for work whose size is not known.
+    pub(crate) fn spinner(label: &str) -> Progress {
+        let progress = Self::with(None, label, "{spinner} {prefix} {elapsed}");
+        progress.bar.enable_steady_tick(Duration::from_millis(120));
+        progress
+    }
+
+    fn with(total: Option<u64>, label: &str, template: &str) -> Progress {
+        let target = if interactive() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(total, target);
         bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {elapsed}")
+            ProgressStyle::with_template(template)
                 .expect("the template is valid")
                 .progress_chars("=> "),
         );

@@ -2,21 +2,36 @@
 
 use std::fmt;
 
+use crate::console::Output;
+use crate::msg::m;
+
 /// Why a command did not succeed.
 #[derive(Debug)]
 pub(crate) enum CliError {
-    /// Bad input: exit code 2.
+    /// Bad input: exit code 2. The message is already in the chosen language.
     Usage(String),
-    /// The lesson failed while running: exit code 1.
+    /// The lesson failed while running: exit code 1. The message is in the chosen language.
     Failed(String),
+    /// stdout could not be written. A reader that went away (a broken pipe: `potok tour |
+    /// head -1`) ends the run quietly with exit code 0; anything else is exit code 1.
+    Output(std::io::Error),
 }
 
 impl CliError {
+    /// The process's exit code for this error.
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => 2,
             CliError::Failed(_) => 1,
+            CliError::Output(err) if err.kind() == std::io::ErrorKind::BrokenPipe => 0,
+            CliError::Output(_) => 1,
         }
+    }
+
+    /// Whether the error is worth a line on stderr (a broken pipe is not: the reader is gone
+    /// on purpose).
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.exit_code() == 0
     }
 }
 
@@ -24,14 +39,26 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Usage(msg) | CliError::Failed(msg) => f.write_str(msg),
+            CliError::Output(err) => f.write_str(&m().cannot_write_stdout(&err.to_string())),
         }
     }
 }
 
 impl From<potok::Panicked> for CliError {
     fn from(p: potok::Panicked) -> Self {
-        CliError::Failed(p.to_string())
+        let detail = match p.deadlock() {
+            Some(err) => crate::msg::report::report(m(), &err).replace("\n  ", "; "),
+            None => format!("'{}': {}", p.thread().name(), p.message()),
+        };
+        CliError::Failed(m().thread_failed(&detail))
     }
 }
 
+impl From<Output> for CliError {
+    fn from(Output(err): Output) -> Self {
+        CliError::Output(err)
+    }
+}
+
+/// A command's result.
 pub(crate) type CliResult<T = ()> = Result<T, CliError>;

@@ -5,9 +5,11 @@
 //!
 //! | code | meaning |
 //! |---|---|
-//! | 0 | the lesson ran to the end (for `deadlock`: the deadlock was caught and reported) |
+//! | 0 | the lesson ran to the end (for `deadlock`: the deadlock was caught and reported); also when the reader of stdout went away (`potok tour \| head -1`) |
 //! | 1 | the lesson failed while running (an I/O error, a panicked thread); one line on stderr |
 //! | 2 | bad input: an unknown flag, a bad value, a folder that cannot be written; one line on stderr |
+//!
+//! Every word printed comes from the message catalogue in `msg` (Russian and English).
 
 mod check;
 mod cli;
@@ -15,6 +17,7 @@ mod console;
 mod context;
 mod error;
 mod lessons;
+mod msg;
 mod timedelta;
 mod trace_files;
 
@@ -22,12 +25,23 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     potok::main(|| {
-        let outcome =
-            cli::parse().and_then(|args| trace_files::around(&args, || lessons::run(&args)));
+        // The CLI words every deadlock report itself, in the chosen language, from the
+        // error's data; a lesson thread's panic comes back through its join, so the library's
+        // English report and excepthook line would only say it twice.
+        potok::deadlock::set_print_reports(false);
+        potok::set_excepthook(|_| {});
+        // Errors come back here, after every lesson's cleanup (temporary folders, progress
+        // bars) has run on the way out.
+        let outcome = cli::parse().and_then(|cli| match cli {
+            Some(cli) => trace_files::around(&cli, || lessons::run(&cli)),
+            None => Ok(()),
+        });
         match outcome {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
-                eprintln!("potok: {err}");
+                if !err.is_quiet() {
+                    console::note(format!("potok: {err}"));
+                }
                 ExitCode::from(err.exit_code())
             }
         }

@@ -29,11 +29,11 @@ fn cafe_waiter_sleeps_instead_of_spinning() {
         .args([
             "--lang",
             "en",
+            "cafe",
             "--time-scale",
             "0.05",
             "--seed",
             "11",
-            "cafe",
         ])
         .output()
         .unwrap();

@@ -37,7 +37,7 @@ fn have_python() -> bool {
 
 fn check(file: &Path, extra: &[&str]) -> Output {
     potok()
-        .args(["--lang", "en", "--time-scale", "0.05", "check"])
+        .args(["--lang", "en", "check", "--time-scale", "0.05"])
         .arg(file)
         .args(extra)
         .output()
@@ -119,7 +119,7 @@ fn misspelled_message_fails_the_messages_rule_in_russian_too() {
         "Запрос отклонен, недостаточно средств",
     );
     let output = potok()
-        .args(["--lang", "ru", "--time-scale", "0.05", "check"])
+        .args(["--lang", "ru", "check", "--time-scale", "0.05"])
         .arg(variant("misspelled_10_3.py"))
         .output()
         .unwrap();
@@ -213,9 +213,9 @@ fn hangs(file: &str, names: &[&str]) -> String {
         .args([
             "--lang",
             "en",
+            "check",
             "--time-scale",
             "0.05",
-            "check",
             "--hang-after",
             "2",
         ])

@@ -46,9 +46,9 @@ fn write_words_writes_eight_files_and_threads_beat_functions() {
         .args([
             "--lang",
             "ru",
+            "write-words",
             "--time-scale",
             "0.01",
-            "write-words",
             "--dir",
         ])
         .arg(dir.path())
@@ -112,7 +112,7 @@ fn assert_knight(lines: &[String], name: &str, power: u32, lang_ru: bool) {
 #[test]
 fn knights_fight_in_order_with_the_right_numbers() {
     let output = potok()
-        .args(["--lang", "ru", "--time-scale", "0.005", "knights"])
+        .args(["--lang", "ru", "knights", "--time-scale", "0.005"])
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
@@ -126,7 +126,7 @@ fn knights_fight_in_order_with_the_right_numbers() {
 #[test]
 fn knights_from_the_command_line_and_in_english() {
     let output = potok()
-        .args(["--lang", "en", "--time-scale", "0.005", "knights"])
+        .args(["--lang", "en", "knights", "--time-scale", "0.005"])
         .args(["--knight", "Sir Percival:30", "--knight", "Sir Bors: 7"])
         .output()
         .unwrap();
@@ -141,7 +141,7 @@ fn knights_from_the_command_line_and_in_english() {
 fn language_follows_the_locale_by_default() {
     let russian = potok()
         .env("LANG", "ru_RU.UTF-8")
-        .args(["--time-scale", "0.001", "knights", "--knight", "K:100"])
+        .args(["knights", "--knight", "K:100", "--time-scale", "0.001"])
         .output()
         .unwrap();
     assert_eq!(
@@ -151,7 +151,7 @@ fn language_follows_the_locale_by_default() {
     let english = potok()
         .env("LANG", "de_DE.UTF-8")
         .env("LC_ALL", "C.UTF-8")
-        .args(["--time-scale", "0.001", "knights", "--knight", "K:100"])
+        .args(["knights", "--knight", "K:100", "--time-scale", "0.001"])
         .output()
         .unwrap();
     assert_eq!(
@@ -222,18 +222,18 @@ fn assert_bad_input(args: &[&str], mention: &str) {
 fn bad_input_gets_one_line_and_exit_code_2() {
     assert_bad_input(&["--bogus", "knights"], "--bogus");
     assert_bad_input(&["fly"], "fly");
-    assert_bad_input(&["--time-scale", "0", "knights"], "positive number");
-    assert_bad_input(&["--time-scale", "-1", "knights"], "positive number");
-    assert_bad_input(&["--time-scale", "fast", "knights"], "positive number");
+    assert_bad_input(&["knights", "--time-scale", "0"], "positive number");
+    assert_bad_input(&["knights", "--time-scale", "-1"], "positive number");
+    assert_bad_input(&["knights", "--time-scale", "fast"], "positive number");
     assert_bad_input(&["--lang", "fr", "knights"], "fr");
     assert_bad_input(&["knights", "--knight", "Sir Nobody"], "NAME:POWER");
-    assert_bad_input(&["knights", "--knight", "Sir Idle:0"], "above 0");
+    assert_bad_input(&["knights", "--knight", "Sir Idle:0"], "from 1 to 100");
     assert_bad_input(&["knights", "--knight", ":5"], "name");
-    assert_bad_input(&["--seed", "x", "knights"], "--seed");
+    assert_bad_input(&["bank", "--seed", "x"], "--seed");
     assert_bad_input(&[], "--help");
     assert_bad_input(&["deadlock"], "--help");
     // values that would overflow a sleep or the machine
-    assert_bad_input(&["--time-scale", "1e30", "knights"], "up to 1000");
+    assert_bad_input(&["knights", "--time-scale", "1e30"], "up to 1000");
     assert_bad_input(&["gil", "--work", "99999999999999"], "--work");
     assert_bad_input(&["gil", "--threads", "5000"], "--threads");
     assert_bad_input(&["gil", "--threads", "0"], "--threads");
@@ -267,7 +267,7 @@ fn a_reader_that_goes_away_ends_the_run_quietly() {
     use std::io::{BufRead, BufReader, Read};
     use std::process::Stdio;
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("potok"))
-        .args(["--lang", "en", "--time-scale", "0.01", "knights"])
+        .args(["--lang", "en", "knights", "--time-scale", "0.01"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

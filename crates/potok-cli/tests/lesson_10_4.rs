@@ -137,11 +137,11 @@ fn cafe_in_russian_seats_five_queues_seven_serves_all() {
     let (ok, lines, stderr) = potok(&[
         "--lang",
         "ru",
+        "cafe",
         "--time-scale",
         "0.005",
         "--seed",
         "7",
-        "cafe",
     ]);
     assert!(ok, "{stderr}");
     check_cafe(&lines, &RU, &GUESTS, 5);
@@ -152,10 +152,6 @@ fn cafe_in_english_with_other_tables_and_guests() {
     let args = [
         "--lang",
         "en",
-        "--time-scale",
-        "0.005",
-        "--seed",
-        "3",
         "cafe",
         "--tables",
         "2",
@@ -169,6 +165,10 @@ fn cafe_in_english_with_other_tables_and_guests() {
         "Dee",
         "--guest",
         "Eve",
+        "--time-scale",
+        "0.005",
+        "--seed",
+        "3",
     ];
     let (ok, lines, stderr) = potok(&args);
     assert!(ok, "{stderr}");
@@ -180,11 +180,11 @@ fn cafe_without_a_seed_prints_the_drawn_one() {
     let (ok, lines, stderr) = potok(&[
         "--lang",
         "en",
-        "--time-scale",
-        "0.002",
         "cafe",
         "--tables",
         "7",
+        "--time-scale",
+        "0.002",
     ]);
     assert!(ok, "{stderr}");
     assert!(stderr.contains("--seed"), "{stderr}");

@@ -28,11 +28,17 @@ fn write_words_with_trace_and_timeline() {
     let json = dir.path().join("t.json");
     let html = dir.path().join("t.html");
     let output = potok()
-        .args(["--lang", "en", "--time-scale", "0.01", "--trace"])
+        .args([
+            "--lang",
+            "en",
+            "write-words",
+            "--time-scale",
+            "0.01",
+            "--trace",
+        ])
         .arg(&json)
         .arg("--timeline")
         .arg(&html)
-        .arg("write-words")
         .arg("--dir")
         .arg(dir.path())
         .output()
@@ -61,9 +67,15 @@ fn russian_says_where_the_timeline_is() {
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("t.html");
     let output = potok()
-        .args(["--lang", "ru", "--time-scale", "0.01", "--timeline"])
+        .args([
+            "--lang",
+            "ru",
+            "knights",
+            "--time-scale",
+            "0.01",
+            "--timeline",
+        ])
         .arg(&html)
-        .args(["knights"])
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
@@ -79,11 +91,10 @@ fn tour_timeline_marks_every_lesson() {
     let json = dir.path().join("tour.json");
     let html = dir.path().join("tour.html");
     let output = potok()
-        .args(["--lang", "en", "--trace"])
+        .args(["--lang", "en", "tour", "--trace"])
         .arg(&json)
         .arg("--timeline")
         .arg(&html)
-        .arg("tour")
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
@@ -112,7 +123,7 @@ fn tour_timeline_marks_every_lesson() {
 #[test]
 fn a_trace_file_that_cannot_be_written_is_bad_input() {
     let output = potok()
-        .args(["--timeline", "/nonexistent-folder/t.html", "knights"])
+        .args(["knights", "--timeline", "/nonexistent-folder/t.html"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{output:?}");
@@ -130,7 +141,7 @@ fn potok_trace_records_any_potok_program() {
     let json = dir.path().join("env.json");
     let output = potok()
         .env("POTOK_TRACE", &json)
-        .args(["--time-scale", "0.01", "knights"])
+        .args(["knights", "--time-scale", "0.01"])
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");

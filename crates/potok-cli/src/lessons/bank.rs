@@ -8,14 +8,15 @@
 //! the final balance.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::console::say;
-use crate::context::{Context, Lang};
+use crate::console::{note, say, Output};
+use crate::context::Context;
 use crate::error::{CliError, CliResult};
+use crate::msg::{facts, report};
 
 /// Operations per thread, as in the course.
 const OPERATIONS: usize = 100;
@@ -24,38 +25,51 @@ const AMOUNTS: std::ops::RangeInclusive<i64> = 50..=500;
 /// `deposit` releases the lock once the balance reaches this.
 const ENOUGH: i64 = 500;
 
-fn deposited(ctx: &Context, x: i64, balance: i64) {
-    match ctx.lang {
-        Lang::Ru => say!("Пополнение: {x}. Баланс: {balance}"),
-        Lang::En => say!("Deposit: {x}. Balance: {balance}"),
+/// One operation of the bank, as its line says it (kept by `deadlock bank` to tell the story).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// `Пополнение: x. Баланс: balance`.
+    Deposit { x: i64, balance: i64 },
+    /// `Запрос на x`.
+    Request { x: i64 },
+    /// `Снятие: x. Баланс: balance`.
+    Withdrawal { x: i64, balance: i64 },
+    /// `Запрос отклонён, недостаточно средств`.
+    Refused,
+}
+
+impl Op {
+    /// The operation's line, in the lesson's language.
+    pub(crate) fn line(self, ctx: &Context) -> String {
+        let m = ctx.m();
+        match self {
+            Op::Deposit { x, balance } => m.deposit(x, balance),
+            Op::Request { x } => m.request(x),
+            Op::Withdrawal { x, balance } => m.withdrawal(x, balance),
+            Op::Refused => m.refused().to_owned(),
+        }
     }
 }
 
-fn requested(ctx: &Context, x: i64) {
-    match ctx.lang {
-        Lang::Ru => say!("Запрос на {x}"),
-        Lang::En => say!("Request for {x}"),
-    }
+/// Where the faithful bank's operations go: printed (`bank --faithful`) or kept
+/// (`deadlock bank`).
+#[derive(Debug, Clone)]
+pub(crate) enum Ops {
+    /// Printed on stdout as the course prints them.
+    Print,
+    /// Kept in order, not printed.
+    Keep(Arc<Mutex<Vec<Op>>>),
 }
 
-fn taken(ctx: &Context, x: i64, balance: i64) {
-    match ctx.lang {
-        Lang::Ru => say!("Снятие: {x}. Баланс: {balance}"),
-        Lang::En => say!("Withdrawal: {x}. Balance: {balance}"),
-    }
-}
-
-fn refused(ctx: &Context) {
-    match ctx.lang {
-        Lang::Ru => say!("Запрос отклонён, недостаточно средств"),
-        Lang::En => say!("Request denied, insufficient funds"),
-    }
-}
-
-fn final_balance(ctx: &Context, balance: i64) {
-    match ctx.lang {
-        Lang::Ru => say!("Итоговый баланс: {balance}"),
-        Lang::En => say!("Final balance: {balance}"),
+impl Ops {
+    fn record(&self, ctx: &Context, op: Op) -> Result<(), Output> {
+        match self {
+            Ops::Print => say(op.line(ctx)),
+            Ops::Keep(ops) => {
+                ops.lock().unwrap_or_else(PoisonError::into_inner).push(op);
+                Ok(())
+            }
+        }
     }
 }
 
@@ -71,42 +85,29 @@ fn rngs(ctx: &Context) -> (StdRng, StdRng) {
 /// `potok bank` and `potok bank --faithful`.
 pub(crate) fn run(ctx: &Context, faithful_version: bool) -> CliResult {
     if !faithful_version {
-        let balance = correct(ctx, rngs(ctx))?;
-        final_balance(ctx, balance);
+        let figures = correct(ctx, rngs(ctx))?;
+        say(ctx.m().final_balance(figures.balance))?;
+        ctx.explain(|m| m.explain_bank(&figures));
         return Ok(());
     }
-    match faithful(ctx, rngs(ctx), true, Schedule::Together)? {
-        Faithful::Finished(balance) => {
-            final_balance(ctx, balance);
-        }
-        Faithful::Hung(_) => {
-            // The report is already on stderr (printed by the detector).
-            eprintln!("{}", hang_note(ctx));
+    note(ctx.m().faithful_note());
+    match faithful(ctx, rngs(ctx), Ops::Print, Schedule::Together)? {
+        Faithful::Finished(balance) => say(ctx.m().final_balance(balance))?,
+        Faithful::Hung(err) => {
+            note(report::report(ctx.m(), &err));
+            note(ctx.m().faithful_hung());
         }
     }
     Ok(())
 }
 
 /// What the faithful program did.
+#[derive(Debug)]
 pub(crate) enum Faithful {
     /// It ended, with this balance.
     Finished(i64),
     /// It hung; the detector caught it.
     Hung(potok::DeadlockError),
-}
-
-pub(crate) fn hang_note(ctx: &Context) -> &'static str {
-    match ctx.lang {
-        Lang::Ru => {
-            "potok: здесь программа курса зависла бы: take ждёт освобождения замка, \
-             а deposit уже закончил (взаимная блокировка поймана детектором, отчёт выше)"
-        }
-        Lang::En => {
-            "potok: the course's program would hang here: take waits for the lock to be \
-             released, and deposit has already finished (the deadlock detector caught it, \
-             report above)"
-        }
-    }
 }
 
 /// The course's `Bank`, as written: `balance` is read and written without a lock (its races
@@ -117,46 +118,42 @@ struct FaithfulBank {
 }
 
 impl FaithfulBank {
-    fn deposit(&self, ctx: &Context, rng: &mut StdRng, print: bool) {
+    fn deposit(&self, ctx: &Context, rng: &mut StdRng, ops: &Ops) -> Result<(), Output> {
         for _ in 0..OPERATIONS {
             let x = rng.random_range(AMOUNTS);
             // self.balance += x: a read, then a write.
             let balance = self.balance.load(Ordering::Relaxed) + x;
             self.balance.store(balance, Ordering::Relaxed);
-            if print {
-                deposited(ctx, x, self.balance.load(Ordering::Relaxed));
-            }
+            let balance = self.balance.load(Ordering::Relaxed);
+            ops.record(ctx, Op::Deposit { x, balance })?;
             if self.balance.load(Ordering::Relaxed) >= ENOUGH && self.lock.locked() {
                 let _ = self.lock.release();
             }
             ctx.sleep(0.001);
         }
+        Ok(())
     }
 
-    fn take(&self, ctx: &Context, rng: &mut StdRng, print: bool) {
+    fn take(&self, ctx: &Context, rng: &mut StdRng, ops: &Ops) -> Result<(), Output> {
         for _ in 0..OPERATIONS {
             let x = rng.random_range(AMOUNTS);
-            if print {
-                requested(ctx, x);
-            }
+            ops.record(ctx, Op::Request { x })?;
             if x <= self.balance.load(Ordering::Relaxed) {
                 let balance = self.balance.load(Ordering::Relaxed) - x;
                 self.balance.store(balance, Ordering::Relaxed);
-                if print {
-                    taken(ctx, x, self.balance.load(Ordering::Relaxed));
-                }
+                let balance = self.balance.load(Ordering::Relaxed);
+                ops.record(ctx, Op::Withdrawal { x, balance })?;
             } else {
-                if print {
-                    refused(ctx);
-                }
+                ops.record(ctx, Op::Refused)?;
                 self.lock.acquire();
             }
         }
+        Ok(())
     }
 }
 
 /// How the faithful program's two threads are scheduled.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Schedule {
     /// As the course starts them: both at once.
     Together,
@@ -165,11 +162,11 @@ pub(crate) enum Schedule {
     TakeAfterDeposit,
 }
 
-/// Runs the course's program; `print` says whether it prints its lines.
+/// Runs the course's program; `ops` says whether it prints its lines or keeps them.
 pub(crate) fn faithful(
     ctx: &Context,
     (mut r1, mut r2): (StdRng, StdRng),
-    print: bool,
+    ops: Ops,
     schedule: Schedule,
 ) -> CliResult<Faithful> {
     let bank = Arc::new(FaithfulBank {
@@ -177,9 +174,10 @@ pub(crate) fn faithful(
         lock: potok::Lock::named("bank.lock"),
     });
     let (b1, c1) = (Arc::clone(&bank), ctx.clone());
-    let th1 = spawn("deposit", move || b1.deposit(&c1, &mut r1, print))?;
+    let o1 = ops.clone();
+    let th1 = spawn(ctx, "deposit", move || b1.deposit(&c1, &mut r1, &o1))?;
     let (b2, c2) = (Arc::clone(&bank), ctx.clone());
-    let start_take = move || spawn("take", move || b2.take(&c2, &mut r2, print));
+    let start_take = move || spawn(ctx, "take", move || b2.take(&c2, &mut r2, &ops));
     let (first, th2) = match schedule {
         Schedule::Together => {
             let th2 = start_take()?;
@@ -192,11 +190,14 @@ pub(crate) fn faithful(
     };
     let second = th2.join();
     for result in [first, second] {
-        if let Err(panicked) = result {
-            return match panicked.downcast::<potok::DeadlockError>() {
-                Ok(err) => Ok(Faithful::Hung(*err)),
-                Err(other) => Err(other.into()),
-            };
+        match result {
+            Ok(written) => written?,
+            Err(panicked) => {
+                return match panicked.downcast::<potok::DeadlockError>() {
+                    Ok(err) => Ok(Faithful::Hung(*err)),
+                    Err(other) => Err(other.into()),
+                };
+            }
         }
     }
     Ok(Faithful::Finished(bank.balance.load(Ordering::Relaxed)))
@@ -208,16 +209,23 @@ struct Bank {
     balance: potok::Mutex<i64>,
     lock: potok::Lock,
     deposits_done: AtomicBool,
+    /// What happened, for the explanation.
+    figures: Mutex<facts::Bank>,
 }
 
 impl Bank {
-    fn deposit(&self, ctx: &Context, rng: &mut StdRng) {
+    fn figures(&self) -> std::sync::MutexGuard<'_, facts::Bank> {
+        self.figures.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn deposit(&self, ctx: &Context, rng: &mut StdRng) -> Result<(), Output> {
         for _ in 0..OPERATIONS {
             let x = rng.random_range(AMOUNTS);
             {
                 let mut balance = self.balance.lock();
                 *balance += x;
-                deposited(ctx, x, *balance);
+                self.figures().deposited += x;
+                say(ctx.m().deposit(x, *balance))?;
                 if *balance >= ENOUGH && self.lock.locked() {
                     let _ = self.lock.release();
                 }
@@ -229,51 +237,77 @@ impl Bank {
         if self.lock.locked() {
             let _ = self.lock.release();
         }
+        Ok(())
     }
 
-    fn take(&self, ctx: &Context, rng: &mut StdRng) {
+    fn take(&self, ctx: &Context, rng: &mut StdRng) -> Result<(), Output> {
         for _ in 0..OPERATIONS {
             let x = rng.random_range(AMOUNTS);
-            requested(ctx, x);
+            say(ctx.m().request(x))?;
             let enough = {
                 let mut balance = self.balance.lock();
                 if x <= *balance {
                     *balance -= x;
-                    taken(ctx, x, *balance);
+                    let mut figures = self.figures();
+                    figures.withdrawals += 1;
+                    figures.withdrawn += x;
+                    say(ctx.m().withdrawal(x, *balance))?;
                     true
                 } else {
-                    refused(ctx);
+                    self.figures().refusals += 1;
+                    say(ctx.m().refused())?;
                     false
                 }
             };
             // Wait for deposits, but only while there will be any: once they have ended,
             // the lock would never be released again.
-            if !enough && !self.deposits_done.load(Ordering::SeqCst) {
-                self.lock.acquire();
+            if !enough {
+                if self.deposits_done.load(Ordering::SeqCst) {
+                    self.figures().refusals_after_end += 1;
+                } else {
+                    self.figures().waits += 1;
+                    self.lock.acquire();
+                }
             }
         }
+        Ok(())
     }
 }
 
-fn correct(ctx: &Context, (mut r1, mut r2): (StdRng, StdRng)) -> CliResult<i64> {
+fn correct(ctx: &Context, (mut r1, mut r2): (StdRng, StdRng)) -> CliResult<facts::Bank> {
     let bank = Arc::new(Bank {
         balance: potok::Mutex::named("bank.balance", 0),
         lock: potok::Lock::named("bank.lock"),
         deposits_done: AtomicBool::new(false),
+        figures: Mutex::new(facts::Bank {
+            deposited: 0,
+            withdrawals: 0,
+            withdrawn: 0,
+            refusals: 0,
+            waits: 0,
+            refusals_after_end: 0,
+            balance: 0,
+        }),
     });
     let (b1, c1) = (Arc::clone(&bank), ctx.clone());
-    let th1 = spawn("deposit", move || b1.deposit(&c1, &mut r1))?;
+    let th1 = spawn(ctx, "deposit", move || b1.deposit(&c1, &mut r1))?;
     let (b2, c2) = (Arc::clone(&bank), ctx.clone());
-    let th2 = spawn("take", move || b2.take(&c2, &mut r2))?;
-    th1.join()?;
-    th2.join()?;
-    let balance = *bank.balance.lock();
-    Ok(balance)
+    let th2 = spawn(ctx, "take", move || b2.take(&c2, &mut r2))?;
+    let (first, second) = (th1.join(), th2.join());
+    first??;
+    second??;
+    let mut figures = bank.figures().clone();
+    figures.balance = *bank.balance.lock();
+    Ok(figures)
 }
 
-fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> CliResult<potok::JoinHandle<()>> {
+fn spawn<T: Send + 'static>(
+    ctx: &Context,
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> CliResult<potok::JoinHandle<T>> {
     potok::Builder::new()
         .name(name)
         .spawn(f)
-        .map_err(|e| CliError::Failed(format!("cannot start thread {name}: {e}")))
+        .map_err(|e| CliError::Failed(ctx.m().cannot_start_thread(name, &e.to_string())))
 }

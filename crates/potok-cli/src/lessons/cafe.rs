@@ -7,12 +7,14 @@
 //! the course's, line by line.
 
 use std::collections::HashSet;
+use std::time::Instant;
 
 use rand::Rng;
 
 use crate::console::say;
-use crate::context::{Context, Lang};
+use crate::context::Context;
 use crate::error::{CliError, CliResult};
+use crate::msg::{facts, Messages};
 
 /// The course's guests, in order of arrival.
 pub(crate) const GUESTS: [&str; 12] = [
@@ -88,12 +90,14 @@ impl Table {
 struct Cafe {
     queue: potok::Queue<Guest>,
     tables: Vec<Table>,
-    lang: Lang,
+    m: &'static dyn Messages,
     done: potok::SimpleQueue<usize>,
+    /// Guests who waited in the queue (for the explanation).
+    queued: usize,
 }
 
 impl Cafe {
-    fn new(tables: usize, lang: Lang, done: potok::SimpleQueue<usize>) -> Self {
+    fn new(tables: usize, m: &'static dyn Messages, done: potok::SimpleQueue<usize>) -> Self {
         Cafe {
             queue: potok::Queue::named("waiting line", 0),
             tables: (1..=tables)
@@ -102,8 +106,9 @@ impl Cafe {
                     guest: None,
                 })
                 .collect(),
-            lang,
+            m,
             done,
+            queued: 0,
         }
     }
 
@@ -113,18 +118,13 @@ impl Cafe {
                 Some(table) => {
                     let (name, number) = (guest.name.clone(), table.number);
                     table.seat(guest);
-                    match self.lang {
-                        Lang::Ru => say!("{name} сел(-а) за стол номер {number}"),
-                        Lang::En => say!("{name} sat down at table number {number}"),
-                    }
+                    say(self.m.sat_down(&name, number))?;
                 }
                 None => {
                     let name = guest.name.clone();
-                    self.queue.put(guest).map_err(closed)?;
-                    match self.lang {
-                        Lang::Ru => say!("{name} в очереди"),
-                        Lang::En => say!("{name} is in the queue"),
-                    }
+                    self.queue.put(guest).map_err(|e| closed(self.m, e))?;
+                    self.queued += 1;
+                    say(self.m.in_queue(&name))?;
                 }
             }
         }
@@ -144,29 +144,12 @@ impl Cafe {
                 {
                     let guest = table.guest.take().expect("checked just above");
                     guest.thread.join()?;
-                    let (name, number) = (guest.name, table.number);
-                    match self.lang {
-                        Lang::Ru => {
-                            say!("{name} покушал(-а) и ушёл(ушла)");
-                            say!("Стол номер {number} свободен");
-                        }
-                        Lang::En => {
-                            say!("{name} ate and left");
-                            say!("Table number {number} is free");
-                        }
-                    }
+                    say(self.m.ate_and_left(&guest.name))?;
+                    say(self.m.table_free(table.number))?;
                 }
                 if !self.queue.is_empty() && table.guest.is_none() {
-                    let guest = self.queue.get().map_err(closed)?;
-                    let (name, number) = (guest.name.clone(), table.number);
-                    match self.lang {
-                        Lang::Ru => {
-                            say!("{name} вышел(-ла) из очереди и сел(-а) за стол номер {number}")
-                        }
-                        Lang::En => {
-                            say!("{name} left the queue and sat down at table number {number}")
-                        }
-                    }
+                    let guest = self.queue.get().map_err(|e| closed(self.m, e))?;
+                    say(self.m.left_queue(&guest.name, table.number))?;
                     table.seat(guest);
                 }
             }
@@ -176,14 +159,11 @@ impl Cafe {
 }
 
 /// The waiting line is never shut down; if it were, that would be a bug worth reporting.
-fn closed<E: std::fmt::Display>(err: E) -> CliError {
-    CliError::Failed(format!("the waiting line: {err}"))
+fn closed<E: std::fmt::Display>(m: &dyn Messages, err: E) -> CliError {
+    CliError::Failed(m.waiting_line(&err.to_string()))
 }
 
 pub(crate) fn run(ctx: &Context, tables: usize, names: &[String]) -> CliResult {
-    if tables == 0 {
-        return Err(CliError::Usage("--tables must be at least 1".to_owned()));
-    }
     let names: Vec<String> = if names.is_empty() {
         GUESTS.iter().map(|&n| n.to_owned()).collect()
     } else {
@@ -202,7 +182,21 @@ pub(crate) fn run(ctx: &Context, tables: usize, names: &[String]) -> CliResult {
             done: done.clone(),
         })
         .collect();
-    let mut cafe = Cafe::new(tables, ctx.lang, done);
+    let meals: Vec<u32> = guests.iter().map(|g| g.meal_seconds).collect();
+    let start = Instant::now();
+    let mut cafe = Cafe::new(tables, ctx.m(), done);
     cafe.guest_arrival(guests)?;
-    cafe.discuss_guests()
+    cafe.discuss_guests()?;
+    let evening = start.elapsed().as_secs_f64() / ctx.time_scale;
+    ctx.explain(|m| {
+        m.explain_cafe(&facts::Cafe {
+            tables,
+            guests: meals.len(),
+            queued: cafe.queued,
+            longest_meal: meals.iter().copied().max().unwrap_or(0),
+            meals_sum: meals.iter().sum(),
+            evening,
+        })
+    });
+    Ok(())
 }

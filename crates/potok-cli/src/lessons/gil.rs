@@ -10,17 +10,18 @@ use std::hint::black_box;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::console::say;
-use crate::context::{Context, Lang};
+use crate::console::{note, say, Progress};
+use crate::context::Context;
 use crate::error::{CliError, CliResult};
+use crate::msg::{facts, Messages};
 use crate::timedelta;
 
 /// Runs of each measurement; the best counts.
-pub(super) const REPEAT: u32 = 3;
+pub(crate) const REPEAT: u32 = 3;
 
 /// CPython does this many times less work per thread than Rust (it is about that much slower per
 /// square), so both halves of the table take comparable time.
-pub(super) const PYTHON_SHARE: u64 = 20;
+pub(crate) const PYTHON_SHARE: u64 = 20;
 
 /// The same work in CPython: prints the best sequential, threaded and process-pool wall times,
 /// in seconds. Arguments: threads (and processes), squares per piece, repeats.
@@ -94,7 +95,7 @@ struct Times {
     in_processes: Duration,
 }
 
-fn rust_times(threads: usize, squares: u64) -> CliResult<Times> {
+fn rust_times(m: &dyn Messages, threads: usize, squares: u64) -> CliResult<Times> {
     let expected = sum_of_squares(squares);
     let sequential = best(|| {
         for _ in 0..threads {
@@ -121,17 +122,17 @@ fn rust_times(threads: usize, squares: u64) -> CliResult<Times> {
         }
     });
     if let Some(err) = failure {
-        return Err(CliError::Failed(err));
+        return Err(CliError::Failed(m.thread_failed(&err)));
     }
     // The pool is started (and its workers warmed up) before timing: the row is about running
     // in parallel, not about starting processes (`potok read-files` times that).
     let pool = potok::process::Pool::new(threads)
-        .map_err(|e| CliError::Failed(format!("cannot start the process pool: {e}")))?;
+        .map_err(|e| CliError::Failed(m.cannot_start_pool(&e.to_string())))?;
     pool.map(sum_of_squares, vec![1; threads])
-        .map_err(|e| CliError::Failed(format!("the process pool: {e}")))?;
+        .map_err(|e| CliError::Failed(m.pool_failed(&e.to_string())))?;
     let in_processes = best(|| match pool.map(sum_of_squares, vec![squares; threads]) {
         Ok(sums) => assert!(sums.iter().all(|&sum| sum == expected)),
-        Err(err) => failure = Some(format!("the process pool: {err}")),
+        Err(err) => failure = Some(m.pool_failed(&err.to_string())),
     });
     match failure {
         Some(err) => Err(CliError::Failed(err)),
@@ -144,7 +145,7 @@ fn rust_times(threads: usize, squares: u64) -> CliResult<Times> {
 }
 
 /// Runs the same work in CPython; `None` (with a note on stderr) if `python3` cannot.
-fn python_times(threads: usize, squares: u64) -> Option<Times> {
+fn python_times(m: &dyn Messages, threads: usize, squares: u64) -> Option<Times> {
     let output = Command::new("python3")
         .args(["-c", PYTHON_SCRIPT])
         .args([threads.to_string(), squares.to_string(), REPEAT.to_string()])
@@ -153,14 +154,11 @@ fn python_times(threads: usize, squares: u64) -> Option<Times> {
         Ok(output) if output.status.success() => output,
         Ok(output) => {
             let why = String::from_utf8_lossy(&output.stderr);
-            eprintln!(
-                "potok: python3 failed, CPython rows left out: {}",
-                why.trim()
-            );
+            note(m.python_failed(why.trim()));
             return None;
         }
         Err(err) => {
-            eprintln!("potok: no python3 on the PATH ({err}): CPython rows left out");
+            note(m.no_python(&err.to_string()));
             return None;
         }
     };
@@ -182,21 +180,21 @@ fn python_times(threads: usize, squares: u64) -> Option<Times> {
             })
         }
         _ => {
-            eprintln!("potok: unexpected output from python3: {}", text.trim());
+            note(m.python_unexpected(text.trim()));
             None
         }
     }
 }
 
 /// The default `--threads`: the number of cores.
-pub(super) fn default_threads() -> usize {
+pub(crate) fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// Millions of squares that take a Rust thread at least `target` on this machine and build
 /// (a release build is some thirty times faster than a debug one): for the tour, which must be
 /// quick and still show the speedup.
-pub(super) fn calibrated_work(target: Duration) -> u64 {
+pub(crate) fn calibrated_work(target: Duration) -> u64 {
     let per_million = best(|| {
         black_box(sum_of_squares(black_box(1_000_000)));
     });
@@ -206,55 +204,58 @@ pub(super) fn calibrated_work(target: Duration) -> u64 {
 
 /// Runs the lesson: `work_millions` millions of squares per thread in Rust, and
 /// `python_squares` (default: a [`PYTHON_SHARE`]th of that) per thread in CPython.
-pub(super) fn run(
+pub(crate) fn run(
     ctx: &Context,
     threads: Option<usize>,
     work_millions: u64,
     python_squares: Option<u64>,
 ) -> CliResult {
-    let threads = threads.unwrap_or_else(default_threads);
-    if threads == 0 {
-        return Err(CliError::Usage("--threads must be at least 1".to_owned()));
-    }
-    if work_millions == 0 {
-        return Err(CliError::Usage("--work must be at least 1".to_owned()));
-    }
-    let squares = work_millions * 1_000_000;
+    let m = ctx.m();
+    let threads = threads.unwrap_or_else(default_threads).max(1);
+    let squares = work_millions.max(1) * 1_000_000;
     let python_squares = python_squares.unwrap_or((squares / PYTHON_SHARE).max(1));
-    match ctx.lang {
-        Lang::Ru => say!(
-            "Работа: {threads} × {squares} квадратов (Rust), {threads} × {python_squares} (CPython); лучшее из {REPEAT}"
-        ),
-        Lang::En => say!(
-            "Work: {threads} × {squares} squares (Rust), {threads} × {python_squares} (CPython); best of {REPEAT}"
-        ),
+    say(m.gil_work(threads, squares, python_squares, REPEAT))?;
+    let (time_header, speedup_header) = m.gil_headers();
+    say(format!("{:<26}{time_header:<18}{speedup_header}", ""))?;
+    let progress = Progress::spinner(&m.progress_measuring("Rust"));
+    let rust = rust_times(m, threads, squares)?;
+    drop(progress);
+    rows(m, "Rust", threads, &rust)?;
+    let progress = Progress::spinner(&m.progress_measuring("CPython"));
+    let python = python_times(m, threads, python_squares);
+    drop(progress);
+    if let Some(times) = &python {
+        rows(m, "CPython", threads, times)?;
     }
-    let (time_header, speedup_header) = match ctx.lang {
-        Lang::Ru => ("время", "ускорение"),
-        Lang::En => ("wall time", "speedup"),
-    };
-    say!("{:<26}{time_header:<18}{speedup_header}", "");
-    rows(ctx.lang, "Rust", threads, &rust_times(threads, squares)?);
-    if let Some(times) = python_times(threads, python_squares) {
-        rows(ctx.lang, "CPython", threads, &times);
-    }
+    ctx.explain(|m| {
+        m.explain_gil(&facts::Gil {
+            threads,
+            cores: default_threads(),
+            rust: rust.speedups(),
+            python: python.as_ref().map(Times::speedups),
+        })
+    });
     Ok(())
 }
 
+impl Times {
+    /// Speedups of threads and processes over one after another.
+    fn speedups(&self) -> (f64, f64) {
+        let sequential = self.sequential.as_secs_f64();
+        (
+            sequential / self.in_threads.as_secs_f64().max(1e-9),
+            sequential / self.in_processes.as_secs_f64().max(1e-9),
+        )
+    }
+}
+
 /// Three rows of the table: one after another (speedup 1), in threads, in processes.
-fn rows(lang: Lang, runtime: &str, n: usize, times: &Times) {
-    let labels = match lang {
-        Lang::Ru => [
-            "последовательно".to_owned(),
-            format!("потоков: {n}"),
-            format!("процессов: {n}"),
-        ],
-        Lang::En => [
-            "sequential".to_owned(),
-            format!("{n} threads"),
-            format!("{n} processes"),
-        ],
-    };
+fn rows(m: &dyn Messages, runtime: &str, n: usize, times: &Times) -> CliResult {
+    let labels = [
+        m.gil_sequential().to_owned(),
+        m.gil_threads(n),
+        m.gil_processes(n),
+    ];
     let sequential = times.sequential.as_secs_f64();
     for (label, time) in labels
         .iter()
@@ -262,6 +263,10 @@ fn rows(lang: Lang, runtime: &str, n: usize, times: &Times) {
     {
         let speedup = sequential / time.as_secs_f64().max(1e-9);
         let label = format!("{runtime}, {label}");
-        say!("{label:<26}{:<18}{speedup:.2}×", timedelta::format(time));
+        say(format!(
+            "{label:<26}{:<18}{speedup:.2}×",
+            timedelta::format(time)
+        ))?;
     }
+    Ok(())
 }

@@ -1,8 +1,11 @@
 //! 10_2 "Потоки на классах": knights are thread types, each fighting its own 100 enemies.
 
+use std::time::Instant;
+
 use crate::console::say;
-use crate::context::{Context, Lang};
+use crate::context::Context;
 use crate::error::CliResult;
+use crate::msg::facts;
 
 /// Every knight starts with this many enemies.
 const ENEMIES: u32 = 100;
@@ -10,8 +13,8 @@ const ENEMIES: u32 = 100;
 /// A knight given on the command line (`--knight "Name:power"`).
 #[derive(Debug, Clone)]
 pub(crate) struct KnightSpec {
-    pub name: String,
-    pub power: u32,
+    pub(crate) name: String,
+    pub(crate) power: u32,
 }
 
 /// The course's `Knight(Thread)`: a name, a power, and a `run` that fights day by day.
@@ -22,37 +25,26 @@ struct Knight {
 }
 
 impl potok::Run for Knight {
-    type Output = ();
+    /// The days it fought.
+    type Output = CliResult<u32>;
 
     fn name(&self) -> Option<String> {
         Some(self.name.clone())
     }
 
-    fn run(self) {
-        let name = &self.name;
-        match self.ctx.lang {
-            Lang::Ru => say!("{name}, на нас напали!"),
-            Lang::En => say!("{name}, we are under attack!"),
-        }
+    fn run(self) -> CliResult<u32> {
+        let (name, m) = (&self.name, self.ctx.m());
+        say(m.under_attack(name))?;
         let mut enemies = ENEMIES;
         let mut days = 0;
         while enemies > 0 {
             self.ctx.sleep(1.0);
             days += 1;
             enemies = enemies.saturating_sub(self.power);
-            match self.ctx.lang {
-                Lang::Ru => {
-                    say!("{name}, сражается {days} день(дня)..., осталось {enemies} воинов.")
-                }
-                Lang::En => {
-                    say!("{name}, fighting for {days} day(s)..., {enemies} warriors left.")
-                }
-            }
+            say(m.fighting(name, days, enemies))?;
         }
-        match self.ctx.lang {
-            Lang::Ru => say!("{name} одержал победу спустя {days} дней(дня)!"),
-            Lang::En => say!("{name} won after {days} day(s)!"),
-        }
+        say(m.won(name, days))?;
+        Ok(days)
     }
 }
 
@@ -72,6 +64,7 @@ pub(crate) fn run(ctx: &Context, specs: &[KnightSpec]) -> CliResult {
     } else {
         specs
     };
+    let start = Instant::now();
     let knights: Vec<_> = specs
         .iter()
         .map(|spec| {
@@ -82,12 +75,18 @@ pub(crate) fn run(ctx: &Context, specs: &[KnightSpec]) -> CliResult {
             })
         })
         .collect();
-    for knight in knights {
-        knight.join()?;
+    let mut fought = Vec::new();
+    for (knight, spec) in knights.into_iter().zip(specs) {
+        fought.push((spec.name.clone(), spec.power, knight.join()??));
     }
-    match ctx.lang {
-        Lang::Ru => say!("Все битвы закончились!"),
-        Lang::En => say!("All battles are over!"),
-    }
+    say(ctx.m().battles_over())?;
+    let elapsed = start.elapsed().as_secs_f64();
+    ctx.explain(|m| {
+        m.explain_knights(&facts::Knights {
+            scale: ctx.time_scale,
+            knights: fought,
+            elapsed,
+        })
+    });
     Ok(())
 }

@@ -1,91 +1,65 @@
-//! `potok tour`: every lesson, one after another, at a small time scale.
+//! `potok tour`: every lesson, one after another, at a small time scale, in a private
+//! temporary folder that is removed however the tour ends (a broken pipe included: the error
+//! is returned through here, and the folder is dropped on the way).
+
+use std::path::Path;
+use std::time::Duration;
 
 use crate::console::say;
-use crate::context::{Context, Lang};
+use crate::context::Context;
 use crate::error::{CliError, CliResult};
 
 /// The tour's default `--time-scale`: a hundred times faster than the course.
-pub(super) const TIME_SCALE: f64 = 0.01;
+pub(crate) const TIME_SCALE: f64 = 0.01;
 
 /// How long one Rust thread's share of `gil` takes in the tour (the amount is calibrated to it,
-/// since debug and release builds differ thirtyfold), and CPython's fixed share, which takes
-/// about as long in CPython 3.11.
-const TOUR_GIL_PIECE: std::time::Duration = std::time::Duration::from_millis(40);
-const TOUR_GIL_PYTHON_SQUARES: u64 = 600_000;
+/// since debug and release builds differ thirtyfold); CPython does a twentieth of it, as
+/// `gil --work` says.
+const TOUR_GIL_PIECE: Duration = Duration::from_millis(20);
 
-/// Lines per file for read-files in the tour: small, so it is quick.
-const TOUR_LINES: u64 = 20_000;
+/// Lines per file for read-files in the tour: about 2.6 MB a file, enough reading for the
+/// process pool to pay for its start on two cores, still quick.
+pub(crate) const TOUR_LINES: u64 = 400_000;
 
-pub(super) fn run(ctx: &Context) -> CliResult {
-    // A fresh private folder (not a guessable name another user could prepare), removed after.
+pub(crate) fn run(ctx: &Context) -> CliResult {
+    // A fresh private folder (not a guessable name another user could prepare), removed when
+    // `dir` is dropped, after the lessons, whether they succeeded or not.
     let dir = tempfile::Builder::new()
         .prefix("potok-tour-")
         .tempdir()
-        .map_err(|e| CliError::Failed(format!("cannot make a temporary folder: {e}")))?;
-    lessons(ctx, dir.path())
+        .map_err(|e| CliError::Failed(ctx.m().cannot_make_temp(&e.to_string())))?;
+    let outcome = lessons(ctx, dir.path());
+    drop(dir);
+    outcome
 }
 
-fn lessons(ctx: &Context, dir: &std::path::Path) -> CliResult {
-    header(
-        ctx,
-        "10_1",
-        "Создание потоков",
-        "Creating threads",
-        "write-words",
-    );
+fn lessons(ctx: &Context, dir: &Path) -> CliResult {
+    let m = ctx.m();
+    header(ctx, true, "10_1", m.lesson_title("10_1"), "write-words")?;
     super::write_words::run(ctx, dir)?;
-    header(
-        ctx,
-        "10_2",
-        "Потоки на классах",
-        "Threads as classes",
-        "knights",
-    );
+    header(ctx, false, "10_2", m.lesson_title("10_2"), "knights")?;
     super::knights::run(ctx, &[])?;
-    header(
-        ctx,
-        "10_3",
-        "Блокировки и обработка ошибок",
-        "Locks and error handling",
-        "bank",
-    );
+    header(ctx, false, "10_3", m.lesson_title("10_3"), "bank")?;
     super::bank::run(ctx, false)?;
-    header(
-        ctx,
-        "10_3",
-        "Взаимная блокировка",
-        "A deadlock",
-        "deadlock abba",
-    );
+    header(ctx, false, "10_3", m.tour_deadlock_title(), "deadlock abba")?;
     super::deadlock::run(ctx, &super::deadlock::Scenario::Abba)?;
-    header(
-        ctx,
-        "10_4",
-        "Очереди для обмена данными между потоками",
-        "Queues for exchanging data between threads",
-        "cafe",
-    );
+    header(ctx, false, "10_4", m.lesson_title("10_4"), "cafe")?;
     super::cafe::run(ctx, super::cafe::TABLES, &[])?;
-    header(ctx, "10_4", "GIL", "The GIL", "gil");
+    header(ctx, false, "10_4", m.tour_gil_title(), "gil")?;
     let work = super::gil::calibrated_work(TOUR_GIL_PIECE);
-    super::gil::run(ctx, None, work, Some(TOUR_GIL_PYTHON_SQUARES))?;
-    header(
-        ctx,
-        "10_5",
-        "Многопроцессное программирование",
-        "Multiprocessing",
-        "read-files",
-    );
-    super::read_files::run(ctx, dir, TOUR_LINES)?;
+    super::gil::run(ctx, None, work, None)?;
+    header(ctx, false, "10_5", m.lesson_title("10_5"), "read-files")?;
+    super::read_files::run(ctx, dir, TOUR_LINES, "")?;
     Ok(())
 }
 
-fn header(ctx: &Context, number: &str, ru: &str, en: &str, command: &str) {
-    let title = match ctx.lang {
-        Lang::Ru => ru,
-        Lang::En => en,
-    };
-    say!("\n== {number} {title} (potok {command}) ==");
+/// The line before each lesson; a blank line before all but the first.
+fn header(ctx: &Context, first: bool, number: &str, title: &str, command: &str) -> CliResult {
+    if !first {
+        say("")?;
+    }
+    say(ctx.m().tour_header(number, title, command))?;
     // The timeline (--timeline) marks where each lesson starts.
     potok::trace::mark(&format!("{number} {command}"));
+    Ok(())
 }

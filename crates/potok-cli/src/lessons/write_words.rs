@@ -1,14 +1,15 @@
 //! 10_1 "Создание потоков": write four files one after another, then in four threads.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use crate::console::{say, Progress};
-use crate::context::{Context, Lang};
+use crate::context::Context;
 use crate::error::{CliError, CliResult};
+use crate::msg::facts;
 use crate::timedelta;
 
 /// (word count, file name) for the functions, then for the threads, as in the course.
@@ -25,14 +26,6 @@ const THREADED: [(u32, &str); 4] = [
     (100, "example8.txt"),
 ];
 
-/// The line the course writes for word number `n`.
-pub(crate) fn word_line(lang: Lang, n: u32) -> String {
-    match lang {
-        Lang::Ru => format!("Какое-то слово № {n}"),
-        Lang::En => format!("Some word No. {n}"),
-    }
-}
-
 /// The course's `write_words(word_count, file_name)`.
 fn write_words(
     ctx: &Context,
@@ -40,70 +33,89 @@ fn write_words(
     word_count: u32,
     dir: &Path,
     file_name: &str,
-) -> io::Result<()> {
+) -> CliResult {
+    let failed = |e: std::io::Error| {
+        CliError::Failed(
+            ctx.m()
+                .cannot_write_in(&dir.display().to_string(), &e.to_string()),
+        )
+    };
     let path = dir.join(file_name);
-    let mut file = BufWriter::new(File::create(&path)?);
+    let mut file = BufWriter::new(File::create(&path).map_err(failed)?);
     for i in 1..=word_count {
-        writeln!(file, "{}", word_line(ctx.lang, i))?;
-        file.flush()?;
+        writeln!(file, "{}", ctx.m().word_line(i)).map_err(failed)?;
+        file.flush().map_err(failed)?;
         ctx.sleep(0.1);
         progress.inc(1);
     }
-    match ctx.lang {
-        Lang::Ru => say!("Завершилась запись в файл {file_name}"),
-        Lang::En => say!("Finished writing to file {file_name}"),
-    }
+    say(ctx.m().finished_writing(file_name))?;
     Ok(())
 }
 
 pub(crate) fn run(ctx: &Context, dir: &Path) -> CliResult {
-    check_writable(dir)?;
-    let failed = |e: io::Error| CliError::Failed(format!("cannot write in {}: {e}", dir.display()));
-
+    check_writable(ctx, dir)?;
     let words: u32 = SEQUENTIAL.iter().chain(&THREADED).map(|(n, _)| n).sum();
-    let progress = Arc::new(Progress::new(u64::from(words), "words"));
+    let progress = Arc::new(Progress::new(u64::from(words), ctx.m().progress_words()));
 
     let start = Instant::now();
     for (word_count, file_name) in SEQUENTIAL {
-        write_words(ctx, &progress, word_count, dir, file_name).map_err(failed)?;
+        write_words(ctx, &progress, word_count, dir, file_name)?;
     }
-    let took = timedelta::format(start.elapsed());
-    match ctx.lang {
-        Lang::Ru => say!("Работа функций {took}"),
-        Lang::En => say!("Functions took {took}"),
-    }
+    let functions = start.elapsed();
+    say(ctx.m().functions_took(&timedelta::format(functions)))?;
 
+    let finish_order = Arc::new(Mutex::new(Vec::new()));
     let start = Instant::now();
     let threads: Vec<_> = THREADED
         .into_iter()
         .map(|(word_count, file_name)| {
             let (ctx, progress, dir) = (ctx.clone(), Arc::clone(&progress), dir.to_path_buf());
-            potok::spawn(move || write_words(&ctx, &progress, word_count, &dir, file_name))
+            let order = Arc::clone(&finish_order);
+            potok::spawn(move || {
+                write_words(&ctx, &progress, word_count, &dir, file_name)?;
+                order
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(file_name.trim_end_matches(".txt").to_owned());
+                CliResult::Ok(())
+            })
         })
         .collect();
     for thread in threads {
-        thread.join()?.map_err(failed)?;
+        thread.join()??;
     }
-    let took = timedelta::format(start.elapsed());
+    let threads = start.elapsed();
     drop(progress);
-    match ctx.lang {
-        Lang::Ru => say!("Работа потоков {took}"),
-        Lang::En => say!("Threads took {took}"),
-    }
+    say(ctx.m().threads_took(&timedelta::format(threads)))?;
+
+    let finish_order =
+        std::mem::take(&mut *finish_order.lock().unwrap_or_else(PoisonError::into_inner));
+    ctx.explain(|m| {
+        m.explain_write_words(&facts::WriteWords {
+            scale: ctx.time_scale,
+            functions: functions.as_secs_f64(),
+            threads: threads.as_secs_f64(),
+            words_sum: THREADED.iter().map(|(n, _)| n).sum(),
+            words_max: THREADED.iter().map(|(n, _)| *n).max().unwrap_or(0),
+            finish_order,
+        })
+    });
     Ok(())
 }
 
-/// Bad input, found before any work: a `--dir` that is missing or cannot be written.
-fn check_writable(dir: &Path) -> CliResult {
-    let bad = |why: String| CliError::Usage(format!("--dir {}: {why}", dir.display()));
+/// Bad input, found before any work: a `--dir` that is missing, not a folder, or cannot be
+/// written. (read-files checks its folder the same way.)
+pub(crate) fn check_writable(ctx: &Context, dir: &Path) -> CliResult {
+    let shown = dir.display().to_string();
     if !dir.exists() {
-        return Err(bad("no such folder".to_owned()));
+        return Err(CliError::Usage(ctx.m().no_such_folder(&shown)));
     }
     if !dir.is_dir() {
-        return Err(bad("not a folder".to_owned()));
+        return Err(CliError::Usage(ctx.m().not_a_folder(&shown)));
     }
     let probe: PathBuf = dir.join(format!(".potok-write-check-{}", std::process::id()));
-    File::create(&probe).map_err(|e| bad(format!("cannot write there: {e}")))?;
+    File::create(&probe)
+        .map_err(|e| CliError::Usage(ctx.m().cannot_write_there(&shown, &e.to_string())))?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
 }

@@ -10,6 +10,7 @@
 //! | `f.done()`, `running()`, `cancelled()`, `cancel()`, `add_done_callback(fn)` | the same names on [`Future`] |
 //! | `wait(fs, timeout, return_when)` | [`wait`]`(&fs, timeout, `[`ReturnWhen`]`)` → [`Waited`] |
 //! | `as_completed(fs)`, `as_completed(fs, timeout)` | [`as_completed`], [`as_completed_timeout`] |
+//! | `ProcessPoolExecutor(max_workers, initializer, initargs, max_tasks_per_child)` | [`ProcessPoolExecutor::new`], [`ProcessPoolExecutor::builder`]: `submit(f, arg)`, `map(f, items, chunksize)`, `shutdown`; a dead worker fails its own future only |
 //! | `CancelledError`, `TimeoutError`, `BrokenThreadPool`, `BrokenProcessPool` | variants of [`FutureError`] |
 //!
 //! Threads share memory, so a task is a closure; its result is cloned out of the future by
@@ -21,6 +22,8 @@ mod collector;
 mod error;
 mod future;
 mod map;
+#[cfg(target_os = "linux")]
+mod process_pool_executor;
 mod thread_pool_executor;
 mod wait;
 mod work;
@@ -30,5 +33,7 @@ pub use builder::ThreadPoolExecutorBuilder;
 pub use error::{FutureError, TaskPanic};
 pub use future::Future;
 pub use map::Map;
+#[cfg(target_os = "linux")]
+pub use process_pool_executor::{ProcessPoolExecutor, ProcessPoolExecutorBuilder};
 pub use thread_pool_executor::ThreadPoolExecutor;
 pub use wait::{wait, ReturnWhen, Waited};

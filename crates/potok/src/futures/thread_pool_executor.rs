@@ -4,9 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::builder::ThreadPoolExecutorBuilder;
+use super::error::FutureError;
 use super::future::Future;
 use super::map::Map;
-use super::work::{Pool, Task};
+use super::work::{FallibleTask, Pool, Task};
 
 /// A pool of potok threads that runs closures and hands back [`Future`]s: Python's
 /// `concurrent.futures.ThreadPoolExecutor`.
@@ -94,6 +95,24 @@ impl ThreadPoolExecutor {
     {
         let future = Future::pending(self.pool.sole_runner.clone());
         let job = Box::new(Task {
+            f,
+            future: future.clone(),
+        });
+        if let Err((job, why)) = self.pool.push(job) {
+            job.fail(why);
+        }
+        future
+    }
+
+    /// [`submit`](Self::submit) for a task whose result may be an error: the future holds it
+    /// flattened.
+    pub(crate) fn submit_fallible<F, T>(&self, f: F) -> Future<T>
+    where
+        F: FnOnce() -> Result<T, FutureError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let future = Future::pending(self.pool.sole_runner.clone());
+        let job = Box::new(FallibleTask {
             f,
             future: future.clone(),
         });

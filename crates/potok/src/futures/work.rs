@@ -67,6 +67,42 @@ where
     }
 }
 
+/// A task whose own result may be a [`FutureError`] (a process pool's task, handed over by a
+/// feeder thread): its future holds the flattened outcome.
+pub(crate) struct FallibleTask<F, T> {
+    pub(crate) f: F,
+    pub(crate) future: Future<T>,
+}
+
+impl<F, T> Job for FallibleTask<F, T>
+where
+    F: FnOnce() -> Result<T, FutureError> + Send + 'static,
+    T: Send + 'static,
+{
+    fn run(self: Box<Self>, before_finish: &mut dyn FnMut()) {
+        let FallibleTask { f, future } = *self;
+        if !future.set_running() {
+            before_finish();
+            return;
+        }
+        let outcome = match panic::catch_unwind(AssertUnwindSafe(f)) {
+            Ok(outcome) => outcome,
+            Err(payload) => {
+                let location = crate::thread::take_panic_location();
+                Err(FutureError::Panicked(Box::new(TaskPanic::from_payload(
+                    &*payload, location,
+                ))))
+            }
+        };
+        before_finish();
+        future.finish(outcome);
+    }
+
+    fn fail(self: Box<Self>, err: FutureError) {
+        self.future.finish(err_of(err));
+    }
+}
+
 fn err_of<T>(err: FutureError) -> Result<T, FutureError> {
     Err(err)
 }

@@ -1,0 +1,836 @@
+//! The English catalogue: the course's lines in English, and every other word potok prints.
+
+use potok::deadlock::{DeadlockKind, ResourceKind};
+
+use super::facts;
+use super::Messages;
+
+/// English.
+#[derive(Debug)]
+pub(crate) struct En;
+
+/// `n` with the English plural of `word` (`1 thread`, `2 threads`).
+fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Seconds with two decimals.
+fn secs(s: f64) -> String {
+    format!("{s:.2} s")
+}
+
+impl Messages for En {
+    // ==== help ====
+
+    fn about(&self) -> &'static str {
+        "The five lessons of the threading course, run as real programs on the potok library"
+    }
+    fn after_help(&self) -> &'static str {
+        "Each lesson's own options: potok COMMAND --help.\n\
+         Exit codes: 0 done; 1 the lesson failed while running; 2 bad input."
+    }
+    fn usage_heading(&self) -> &'static str {
+        "Usage"
+    }
+    fn heading_options(&self) -> &'static str {
+        "Options"
+    }
+    fn heading_arguments(&self) -> &'static str {
+        "Arguments"
+    }
+    fn heading_commands(&self) -> &'static str {
+        "Commands"
+    }
+    fn placeholder_options(&self) -> &'static str {
+        "[OPTIONS]"
+    }
+    fn placeholder_command(&self) -> &'static str {
+        "COMMAND"
+    }
+    fn placeholder_dir(&self) -> &'static str {
+        "DIR"
+    }
+    fn placeholder_knight(&self) -> &'static str {
+        "NAME:POWER"
+    }
+    fn placeholder_name(&self) -> &'static str {
+        "NAME"
+    }
+    fn placeholder_lesson(&self) -> &'static str {
+        "LESSON"
+    }
+    fn placeholder_file(&self) -> &'static str {
+        "FILE.py"
+    }
+    fn help_help(&self) -> &'static str {
+        "Print help"
+    }
+    fn help_version(&self) -> &'static str {
+        "Print version"
+    }
+    fn help_lang(&self) -> &'static str {
+        "Language of every message: ru or en [default: from LC_ALL, LC_MESSAGES or LANG]"
+    }
+    fn help_time_scale(&self, default: f64) -> String {
+        format!(
+            "Multiplies every sleep: 1 is the course's real seconds, 0.01 a hundred times \
+             faster [default: {default}]"
+        )
+    }
+    fn help_seed(&self, draws: &str) -> String {
+        format!(
+            "Repeats what is drawn at random ({draws}); not the order in which the threads \
+             interleave, which the OS chooses [default: drawn, and printed on stderr]"
+        )
+    }
+    fn draws_bank(&self) -> &'static str {
+        "the amounts"
+    }
+    fn draws_cafe(&self) -> &'static str {
+        "how long each guest eats"
+    }
+    fn draws_tour(&self) -> &'static str {
+        "the bank's amounts, the cafe's meals"
+    }
+    fn help_trace(&self) -> &'static str {
+        "Records the run and writes it as Chrome trace JSON (Perfetto opens it)"
+    }
+    fn help_timeline(&self) -> &'static str {
+        "Records the run and writes its timeline: one HTML page, a row per thread"
+    }
+    fn help_no_explain(&self) -> &'static str {
+        "Print only the lesson's lines: no explanation on stderr after it"
+    }
+    fn about_write_words(&self) -> &'static str {
+        "10_1: write four files one after another, then in four threads, and time both"
+    }
+    fn help_dir_write_words(&self) -> &'static str {
+        "Folder for example1.txt … example8.txt [default: the current folder, as in the course]"
+    }
+    fn about_knights(&self) -> &'static str {
+        "10_2: knights as thread types (Run), each fighting 100 enemies"
+    }
+    fn help_knight(&self) -> &'static str {
+        "A knight as \"Name:power\", power from 1 to 100 (repeatable) \
+         [default: \"Sir Lancelot:10\" and \"Sir Galahad:20\"]"
+    }
+    fn about_bank(&self) -> &'static str {
+        "10_3: a bank whose take waits on a Lock that deposit releases (a signal)"
+    }
+    fn help_faithful(&self) -> &'static str {
+        "Run the course's program as written: it races on the balance and can hang, yet in \
+         about 370 runs here it never did (potok deadlock bank forces the schedule that hangs)"
+    }
+    fn about_deadlock(&self) -> &'static str {
+        "10_3: deadlocks caught instead of hanging: abba, ring N, self, bank"
+    }
+    fn placeholder_scenario(&self) -> &'static str {
+        "SCENARIO"
+    }
+    fn about_abba(&self) -> &'static str {
+        "Two threads take two locks in opposite order"
+    }
+    fn about_ring(&self) -> &'static str {
+        "N philosophers, each holding the left fork and waiting for the right one"
+    }
+    fn help_ring_n(&self) -> &'static str {
+        "How many philosophers, from 2 to 64 [default: 5]"
+    }
+    fn about_self(&self) -> &'static str {
+        "A thread acquires a non-reentrant Lock it already holds"
+    }
+    fn about_deadlock_bank(&self) -> &'static str {
+        "The course's bank with take starting after deposit has ended: the schedule that hangs"
+    }
+    fn about_cafe(&self) -> &'static str {
+        "10_4: a cafe whose waiting line is a potok Queue; guests are thread types"
+    }
+    fn help_tables(&self) -> &'static str {
+        "How many tables the cafe has, from 1 to 1000 [default: 5]"
+    }
+    fn help_guest(&self) -> &'static str {
+        "A guest's name, in order of arrival (repeatable) [default: the course's twelve]"
+    }
+    fn about_gil(&self) -> &'static str {
+        "10_4: the GIL: CPU-bound work one piece after another, in N threads and in N \
+         processes, Rust beside CPython"
+    }
+    fn help_threads(&self) -> &'static str {
+        "How many threads, processes and pieces of work, from 1 to 256 \
+         [default: the number of cores]"
+    }
+    fn help_work(&self) -> &'static str {
+        "Millions of squares each piece sums in Rust, from 1 to 100000; CPython sums a \
+         twentieth of that [default: 100]"
+    }
+    fn about_read_files(&self) -> &'static str {
+        "10_5: read four files one after another, with a process pool and with threads, and \
+         time each"
+    }
+    fn help_dir_read_files(&self) -> &'static str {
+        "Folder for file 1.txt … file 4.txt; missing ones are written first \
+         [default: potok's cache folder, emptied by --clean]"
+    }
+    fn help_lines(&self) -> &'static str {
+        "Lines in each generated file (consecutive integers), from 1 to 50000000 \
+         [default: 3000000, about a second of reading here]"
+    }
+    fn help_clean(&self) -> &'static str {
+        "Remove the files generated in potok's cache folder, and do nothing else"
+    }
+    fn about_tour(&self) -> &'static str {
+        "Every lesson, one after another, quickly"
+    }
+    fn about_show(&self) -> &'static str {
+        "A lesson's Rust program, then a Python solution of its task, to read side by side"
+    }
+    fn help_show_lesson(&self) -> &'static str {
+        "The lesson: 10_1 … 10_5, or its command (write-words, knights, bank, cafe, read-files)"
+    }
+
+    fn about_check(&self) -> &'static str {
+        "Checks your own Python solution of a task, rule by rule"
+    }
+    fn help_check_file(&self) -> &'static str {
+        "Your program, like module_10_1.py (the lesson is taken from the name)"
+    }
+    fn help_check_lesson(&self) -> &'static str {
+        "The lesson when the name does not tell it: 10_1 … 10_5, or legacy-10_1, legacy-10_3, \
+         legacy-10_4, legacy-10_5 for the tasks of 2023"
+    }
+    fn help_hang_after(&self) -> &'static str {
+        "Seconds without output and without recorded events after which the program is called \
+         hung, reported and stopped, from 0 to 3600 [default: 10]"
+    }
+    fn help_check_trace(&self) -> &'static str {
+        "Writes what the program's threads and processes did as a Chrome trace (JSON)"
+    }
+    fn help_check_timeline(&self) -> &'static str {
+        "Draws the program's threads and processes on the timeline page (HTML)"
+    }
+
+    // ==== bad input ====
+
+    fn missing_command(&self) -> &'static str {
+        "a command is missing: potok --help lists the lessons"
+    }
+    fn missing_subcommand(&self, command: &str, choices: &str) -> String {
+        format!("{command}: which one? {choices} ({command} --help)")
+    }
+    fn unknown_command(&self, name: &str, suggestion: Option<&str>) -> String {
+        match suggestion {
+            Some(s) => format!(
+                "unknown command '{name}': did you mean '{s}'? (potok --help lists the lessons)"
+            ),
+            None => format!("unknown command '{name}' (potok --help lists the lessons)"),
+        }
+    }
+    fn unknown_option(&self, option: &str, command: &str, suggestion: Option<&str>) -> String {
+        match suggestion {
+            Some(s) => {
+                format!("{command} does not take {option}: did you mean {s}? ({command} --help)")
+            }
+            None => {
+                format!("{command} does not take {option} ({command} --help lists what it takes)")
+            }
+        }
+    }
+    fn misplaced_option(&self, option: &str, command: &str) -> String {
+        format!("{option} goes after the command: {command} {option} …")
+    }
+    fn unexpected_argument(&self, arg: &str, command: &str) -> String {
+        format!("{command}: unexpected '{arg}' ({command} --help)")
+    }
+    fn missing_value(&self, option: &str) -> String {
+        format!("{option} needs a value")
+    }
+    fn missing_argument(&self, arg: &str, command: &str) -> String {
+        format!("{command}: {arg} is missing ({command} --help)")
+    }
+    fn given_twice(&self, option: &str) -> String {
+        format!("{option} is given twice; give it once")
+    }
+    fn bad_value(&self, option: &str, why: &str) -> String {
+        format!("{option}: {why}")
+    }
+    fn bad_arguments(&self, clap_says: &str) -> String {
+        format!("bad arguments: {clap_says}")
+    }
+    fn not_a_count(&self, value: &str, min: u64, max: u64) -> String {
+        format!("'{value}' is not allowed: a whole number from {min} to {max}")
+    }
+    fn not_a_time_scale(&self, value: &str, max: f64) -> String {
+        format!("'{value}' is not allowed: a positive number up to {max}, like 1 or 0.01")
+    }
+    fn not_a_lang(&self, value: &str) -> String {
+        format!("'{value}' is not a language potok speaks: ru or en")
+    }
+    fn not_a_knight(&self, value: &str) -> String {
+        format!("'{value}' is not NAME:POWER, like \"Sir Lancelot:10\"")
+    }
+    fn knight_name_empty(&self) -> &'static str {
+        "the knight's name is empty: NAME:POWER, like \"Sir Lancelot:10\""
+    }
+    fn not_a_power(&self, value: &str, max: u32) -> String {
+        format!("the power '{value}' is not allowed: a whole number from 1 to {max}")
+    }
+    fn name_empty(&self) -> &'static str {
+        "the name is empty"
+    }
+    fn not_a_ring(&self, value: &str, min: u16, max: u16) -> String {
+        format!("'{value}' philosophers is not allowed: a ring has from {min} to {max}")
+    }
+    fn not_a_hang_after(&self, value: &str, max: f64) -> String {
+        format!("'{value}' is not allowed: a number of seconds above 0, up to {max}")
+    }
+    fn not_a_lesson(&self, value: &str) -> String {
+        format!(
+            "'{value}' is not a lesson: 10_1, 10_2, 10_3, 10_4, 10_5 or a lesson's command \
+             (write-words, knights, bank, cafe, read-files)"
+        )
+    }
+    fn no_such_folder(&self, dir: &str) -> String {
+        format!("--dir {dir}: no such folder")
+    }
+    fn not_a_folder(&self, dir: &str) -> String {
+        format!("--dir {dir}: not a folder")
+    }
+    fn cannot_write_there(&self, dir: &str, err: &str) -> String {
+        format!("--dir {dir}: cannot write there ({err})")
+    }
+
+    // ==== failures ====
+
+    fn cannot_write_in(&self, dir: &str, err: &str) -> String {
+        format!("cannot write in {dir}: {err}")
+    }
+    fn cannot_write_file(&self, file: &str, err: &str) -> String {
+        format!("cannot write {file}: {err}")
+    }
+    fn cannot_read(&self, file: &str, err: &str) -> String {
+        format!("cannot read {file}: {err}")
+    }
+    fn cannot_start_thread(&self, name: &str, err: &str) -> String {
+        format!("cannot start thread {name}: {err}")
+    }
+    fn cannot_start_pool(&self, err: &str) -> String {
+        format!("cannot start the process pool: {err}")
+    }
+    fn pool_failed(&self, err: &str) -> String {
+        format!("the process pool: {err}")
+    }
+    fn thread_failed(&self, detail: &str) -> String {
+        format!("a thread of the lesson failed: {detail}")
+    }
+    fn waiting_line(&self, err: &str) -> String {
+        format!("the waiting line: {err}")
+    }
+    fn cannot_make_temp(&self, err: &str) -> String {
+        format!("cannot make a temporary folder: {err}")
+    }
+    fn cannot_write_stdout(&self, err: &str) -> String {
+        format!("cannot write to stdout: {err}")
+    }
+    fn did_not_deadlock(&self) -> &'static str {
+        "the scenario did not deadlock"
+    }
+    fn bank_never_hung(&self, attempts: u64) -> String {
+        format!("the course's bank did not hang in {attempts} runs")
+    }
+
+    // ==== notes, progress, seed ====
+
+    fn seed_line(&self, seed: u64) -> String {
+        format!(
+            "seed: {seed} (--seed {seed} repeats the amounts drawn; not the order in which the \
+             threads interleave, which the OS chooses)"
+        )
+    }
+    fn progress_words(&self) -> &'static str {
+        "words"
+    }
+    fn progress_writing(&self) -> &'static str {
+        "writing"
+    }
+    fn progress_reading(&self, way: &str) -> String {
+        format!("reading, {way}")
+    }
+    fn progress_measuring(&self, runtime: &str) -> String {
+        format!("{runtime}: measuring")
+    }
+    fn progress_bank_attempts(&self) -> &'static str {
+        "runs"
+    }
+    fn writing_files(&self, count: usize, megabytes: u64, dir: &str, clean: &str) -> String {
+        format!(
+            "potok: writing {count} files, about {megabytes} MB in all, into {dir} \
+             (they are kept for the next run; {clean} removes them)"
+        )
+    }
+    fn reusing_files(&self, dir: &str, clean: &str) -> String {
+        format!("potok: reading the files an earlier run wrote in {dir} ({clean} removes them)")
+    }
+    fn cleaned(&self, dir: &str) -> String {
+        format!("potok: removed {dir}")
+    }
+    fn nothing_to_clean(&self, dir: &str) -> String {
+        format!("potok: nothing to remove ({dir} does not exist)")
+    }
+    fn python_failed(&self, why: &str) -> String {
+        format!("potok: python3 failed, CPython rows left out: {why}")
+    }
+    fn no_python(&self, err: &str) -> String {
+        format!("potok: no python3 on the PATH ({err}): CPython rows left out")
+    }
+    fn python_unexpected(&self, text: &str) -> String {
+        format!("potok: unexpected output from python3: {text}")
+    }
+
+    fn trace_written(&self, file: &str) -> String {
+        format!("Chrome trace: {file} (open it in ui.perfetto.dev or chrome://tracing)")
+    }
+    fn timeline_written(&self, file: &str) -> String {
+        format!(
+            "Timeline of the threads: {file} (open it in a browser: a row per thread, coloured \
+             by what it does)"
+        )
+    }
+
+    // ==== 10_1 ====
+
+    fn word_line(&self, n: u32) -> String {
+        format!("Some word No. {n}")
+    }
+    fn finished_writing(&self, file: &str) -> String {
+        format!("Finished writing to file {file}")
+    }
+    fn functions_took(&self, took: &str) -> String {
+        format!("Functions took {took}")
+    }
+    fn threads_took(&self, took: &str) -> String {
+        format!("Threads took {took}")
+    }
+
+    // ==== 10_2 ====
+
+    fn under_attack(&self, name: &str) -> String {
+        format!("{name}, we are under attack!")
+    }
+    fn fighting(&self, name: &str, day: u32, left: u32) -> String {
+        format!("{name}, fighting for {day} day(s)..., {left} warriors left.")
+    }
+    fn won(&self, name: &str, days: u32) -> String {
+        format!("{name} won after {days} day(s)!")
+    }
+    fn battles_over(&self) -> &'static str {
+        "All battles are over!"
+    }
+
+    // ==== 10_3 bank ====
+
+    fn deposit(&self, x: i64, balance: i64) -> String {
+        format!("Deposit: {x}. Balance: {balance}")
+    }
+    fn request(&self, x: i64) -> String {
+        format!("Request for {x}")
+    }
+    fn withdrawal(&self, x: i64, balance: i64) -> String {
+        format!("Withdrawal: {x}. Balance: {balance}")
+    }
+    fn refused(&self) -> &'static str {
+        "Request denied, insufficient funds"
+    }
+    fn final_balance(&self, balance: i64) -> String {
+        format!("Final balance: {balance}")
+    }
+    fn faithful_note(&self) -> &'static str {
+        "potok: the course's program, as written. It can hang (take waits for a lock that \
+         nobody will release once deposit has ended), but that needs take to be refused twice \
+         after deposit's last release: in about 370 runs here at time scales 1, 0.02 and 0.001 \
+         it never hung, nor did the course's Python program in 30 runs. \
+         potok deadlock bank forces the schedule that hangs."
+    }
+    fn faithful_hung(&self) -> &'static str {
+        "potok: here the course's program would hang: take waits for the lock, and deposit has \
+         already ended (the deadlock detector caught it; report above; potok deadlock bank \
+         explains it)"
+    }
+
+    // ==== 10_3 deadlock ====
+
+    fn took_lock(&self, who: &str, what: &str) -> String {
+        format!("{who} took {what}")
+    }
+    fn waits_for_lock(&self, who: &str, what: &str) -> String {
+        format!("{who} waits for {what}")
+    }
+    fn takes_again(&self, who: &str, what: &str) -> String {
+        format!("{who} takes {what} again (a Lock is not reentrant)")
+    }
+    fn caught(&self, found_by: &str) -> String {
+        format!("Deadlock caught: thread '{found_by}' got a DeadlockError, and the program did not hang.")
+    }
+    fn fix_lock_order(&self, first: &str, n: usize) -> String {
+        let threads = if n == 2 {
+            "both threads".to_owned()
+        } else {
+            format!("all {n} threads")
+        };
+        format!(
+            "Why: each thread holds one lock and waits for the next one, which another thread \
+             holds, around a circle; nobody lets go, so nobody goes on.\n\
+             The fix: one lock order for everyone. If {threads} take the locks in the same order \
+             ({first} first, then the next by number), the circle cannot close: whoever holds \
+             the later lock already has the earlier one."
+        )
+    }
+    fn fix_rlock(&self) -> &'static str {
+        "Why: a Lock does not know who holds it, so a second acquire by the same thread waits \
+         for a release that only this thread could make.\n\
+         The fix: potok::RLock (Python's threading.RLock) counts its owner's acquires and lets \
+         the owner in again; each acquire then needs its release."
+    }
+    fn bank_intro(&self) -> &'static str {
+        "The course's bank (potok bank --faithful), with take started after deposit has ended: \
+         a schedule the OS may choose, forced here."
+    }
+    fn bank_deposits(&self, count: usize, sum: i64, balance: i64) -> String {
+        format!(
+            "deposit: {count} deposits, {sum} in all; the balance reached {balance} and deposit \
+             ended. The lock was never locked, so it released nothing."
+        )
+    }
+    fn bank_skipped(&self, count: usize) -> String {
+        format!("take: … {count} operations that went through …")
+    }
+    fn bank_first_refusal(&self) -> &'static str {
+        "   ← take acquires the lock: it is free, so take gets it at once and goes on"
+    }
+    fn bank_second_refusal(&self) -> &'static str {
+        "   ← take acquires the lock again: it is locked, by take itself, and waits"
+    }
+    fn bank_attempt(&self, attempt: u64) -> String {
+        if attempt == 1 {
+            "It hung on the first run of the faithful bank.".to_owned()
+        } else {
+            format!(
+                "It hung on run {attempt} of the faithful bank (each run draws new amounts; the \
+                 earlier ones ended because take was refused at most once)."
+            )
+        }
+    }
+    fn bank_why_and_fix(&self) -> &'static str {
+        "Why nobody is left to release the lock: only deposit releases it, and deposit has \
+         ended. take's first refusal took the free lock; its second refusal waits for a release \
+         that can no longer come.\n\
+         The fix (potok bank, the default): when deposit ends it releases the lock one last \
+         time, and take no longer waits once deposits have ended. potok show 10_3 prints it."
+    }
+
+    // ==== deadlock reports ====
+
+    fn report_head(&self, kind: DeadlockKind, threads: usize) -> String {
+        match (kind, threads) {
+            (DeadlockKind::Cycle, 1) => "deadlock: a thread waits for itself".to_owned(),
+            (DeadlockKind::Cycle, n) => {
+                format!("deadlock: {n} threads wait for each other in a cycle")
+            }
+            (DeadlockKind::Stall, 1) => {
+                "deadlock: the only thread is blocked, and nobody can wake it".to_owned()
+            }
+            (DeadlockKind::Stall, 2) => {
+                "deadlock: both threads are blocked, and neither can wake the other".to_owned()
+            }
+            (DeadlockKind::Stall, n) => {
+                format!("deadlock: all {n} threads are blocked, and none can wake another")
+            }
+        }
+    }
+    fn report_resource(&self, kind: ResourceKind, name: &str, detail: Option<&str>) -> String {
+        match (kind, detail) {
+            (ResourceKind::Thread, _) => format!("thread '{name}' to finish"),
+            (kind, Some(detail)) => format!("{kind} '{name}' ({detail})"),
+            (kind, None) => format!("{kind} '{name}'"),
+        }
+    }
+    fn report_thread(
+        &self,
+        name: &str,
+        holds: &str,
+        waits_for: &str,
+        held_by: Option<&str>,
+    ) -> String {
+        let mut line = format!("thread '{name}'");
+        if !holds.is_empty() {
+            line.push_str(&format!(" holds {holds} and"));
+        }
+        line.push_str(&format!(" waits for {waits_for}"));
+        if let Some(owner) = held_by {
+            line.push_str(&format!(" (held by '{owner}')"));
+        }
+        line
+    }
+    fn report_found_by(&self, name: &str) -> String {
+        format!("found when thread '{name}' blocked")
+    }
+
+    // ==== 10_4 cafe ====
+
+    fn sat_down(&self, name: &str, table: usize) -> String {
+        format!("{name} sat down at table number {table}")
+    }
+    fn in_queue(&self, name: &str) -> String {
+        format!("{name} is in the queue")
+    }
+    fn ate_and_left(&self, name: &str) -> String {
+        format!("{name} ate and left")
+    }
+    fn table_free(&self, table: usize) -> String {
+        format!("Table number {table} is free")
+    }
+    fn left_queue(&self, name: &str, table: usize) -> String {
+        format!("{name} left the queue and sat down at table number {table}")
+    }
+
+    // ==== 10_4 gil ====
+
+    fn gil_work(&self, threads: usize, squares: u64, python_squares: u64, repeat: u32) -> String {
+        format!(
+            "Work: {threads} × {squares} squares (Rust), {threads} × {python_squares} (CPython); best of {repeat}"
+        )
+    }
+    fn gil_headers(&self) -> (&'static str, &'static str) {
+        ("wall time", "speedup")
+    }
+    fn gil_sequential(&self) -> &'static str {
+        "sequential"
+    }
+    fn gil_threads(&self, n: usize) -> String {
+        count(n, "thread")
+    }
+    fn gil_processes(&self, n: usize) -> String {
+        if n == 1 {
+            "1 process".to_owned()
+        } else {
+            format!("{n} processes")
+        }
+    }
+
+    // ==== 10_5 ====
+
+    fn linear(&self, took: &str) -> String {
+        format!("{took} (linear)")
+    }
+    fn multiprocess(&self, took: &str) -> String {
+        format!("{took} (multiprocess)")
+    }
+    fn multithreaded(&self, took: &str) -> String {
+        format!("{took} (multithreaded)")
+    }
+    fn ways(&self) -> [&'static str; 3] {
+        ["linear", "multiprocess", "multithreaded"]
+    }
+
+    // ==== tour ====
+
+    fn lesson_title(&self, number: &str) -> &'static str {
+        match number {
+            "10_1" => "Creating threads",
+            "10_2" => "Threads as classes",
+            "10_3" => "Locks and error handling",
+            "10_4" => "Queues for exchanging data between threads",
+            _ => "Multiprocessing",
+        }
+    }
+    fn tour_header(&self, number: &str, title: &str, command: &str) -> String {
+        format!("== {number} {title} (potok {command}) ==")
+    }
+    fn tour_deadlock_title(&self) -> &'static str {
+        "A deadlock"
+    }
+    fn tour_gil_title(&self) -> &'static str {
+        "The GIL"
+    }
+
+    // ==== explanations ====
+
+    fn explain_heading(&self) -> &'static str {
+        "What happened (potok's note; --no-explain hides it):"
+    }
+    fn explain_write_words(&self, f: &facts::WriteWords) -> String {
+        let sum = f64::from(f.words_sum) * 0.1 * f.scale;
+        let max = f64::from(f.words_max) * 0.1 * f.scale;
+        let order = f.finish_order.join(", ");
+        format!(
+            "write_words sleeps 0.1 s after each word (× {scale} here). One after another, the \
+             four calls slept in turn: {sum_words} words × 0.1 s, the sum, {sum} expected, \
+             {functions} measured.\n\
+             In four threads they slept at the same time, so the phase lasted about as long as \
+             the longest file alone ({max_words} words × 0.1 s, {max} expected, {threads} \
+             measured), not the sum.\n\
+             The threads finished by size, not by start: {order}. example8 has {max_half} words \
+             and example7 {max_words}, so example8 was done first although it started later.\n\
+             About the label: the course's example prints \"Работа потоков\" on both timing \
+             lines, a slip; potok prints \"Работа функций\" (\"Functions took\") for the first.",
+            scale = f.scale,
+            sum_words = f.words_sum,
+            sum = secs(sum),
+            functions = secs(f.functions),
+            max_words = f.words_max,
+            max = secs(max),
+            threads = secs(f.threads),
+            max_half = f.words_max / 2,
+        )
+    }
+    fn explain_knights(&self, f: &facts::Knights) -> String {
+        let day = secs(f.scale);
+        let days: Vec<String> = f
+            .knights
+            .iter()
+            .map(|(name, power, days)| format!("{name} (power {power}) fought {days} days"))
+            .collect();
+        let longest = f.knights.iter().map(|k| k.2).max().unwrap_or(0);
+        let sum: u32 = f.knights.iter().map(|k| k.2).sum();
+        format!(
+            "Each knight is a thread: {days}. A day is {day} here.\n\
+             They fought at once: the battle took {elapsed}, about the longest knight's \
+             {longest} days ({expected}), not the sum of {sum} days ({sum_secs}). That is why \
+             their lines interleave, while each knight's own lines stay in order.",
+            days = days.join(", "),
+            elapsed = secs(f.elapsed),
+            expected = secs(f64::from(longest) * f.scale),
+            sum_secs = secs(f64::from(sum) * f.scale),
+        )
+    }
+    fn explain_bank(&self, f: &facts::Bank) -> String {
+        format!(
+            "The Lock was a signal, not a guard: take was refused {refusals} times, and \
+             {waits} times it acquired the lock: the first time the lock was free, so take went \
+             straight on; after that each acquire slept until deposit, seeing a balance of 500 \
+             or more, released it. ({after} refusals came after the deposits had ended, when \
+             nobody would release the lock any more: potok's version does not wait then, the \
+             course's would hang.)\n\
+             The books add up: {deposited} deposited − {withdrawn} withdrawn in {withdrawals} \
+             withdrawals = {balance}, the final balance (the balance itself is behind a Mutex \
+             here; the course's program races on it).",
+            refusals = f.refusals,
+            waits = f.waits,
+            after = f.refusals_after_end,
+            deposited = f.deposited,
+            withdrawn = f.withdrawn,
+            withdrawals = f.withdrawals,
+            balance = f.balance,
+        )
+    }
+    fn explain_cafe(&self, f: &facts::Cafe) -> String {
+        format!(
+            "{guests} guests, {tables} tables: {queued} guests waited in the Queue, first come, \
+             first served, and sat down as tables freed up.\n\
+             The guests ate at the same time, each in its own thread: the evening lasted about \
+             {evening:.0} s of the course's time, while the meals add up to {sum} s (the longest \
+             {longest} s). The waiter slept in a get() until a guest left, instead of polling.",
+            guests = f.guests,
+            tables = f.tables,
+            queued = f.queued,
+            evening = f.evening,
+            sum = f.meals_sum,
+            longest = f.longest_meal,
+        )
+    }
+    fn explain_gil(&self, f: &facts::Gil) -> String {
+        let (rt, rp) = f.rust;
+        let mut text = if rt.max(rp) >= 1.2 {
+            format!(
+                "Rust's {threads} ran on {cores} cores at once: {rt:.2}× with threads, {rp:.2}× \
+                 with processes (at most the number of cores; less on a busy machine).",
+                threads = count(f.threads, "thread"),
+                cores = f.cores,
+            )
+        } else {
+            format!(
+                "Rust's {threads} gave only {rt:.2}× (processes {rp:.2}×): the machine had no \
+                 free core for them just now, or there is one piece of work. On {cores} idle \
+                 cores Rust's threads come close to {cores}×: they have no GIL.",
+                threads = count(f.threads, "thread"),
+                cores = f.cores,
+            )
+        };
+        match f.python {
+            Some((pt, pp)) => {
+                if pt < 1.3 {
+                    text.push_str(&format!(
+                        "\nCPython's threads take turns holding the GIL, so its threads gave \
+                         {pt:.2}×: no faster than one after another."
+                    ));
+                } else {
+                    text.push_str(&format!(
+                        "\nCPython's threads gave {pt:.2}× here, yet they take turns holding \
+                         the GIL: with this little work the timings are mostly noise of a busy \
+                         machine (potok gil with its default --work shows the GIL clearly)."
+                    ));
+                }
+                if pp >= 1.2 {
+                    text.push_str(&format!(
+                        " Its processes each have their own interpreter and GIL: {pp:.2}×."
+                    ));
+                } else {
+                    text.push_str(&format!(
+                        " Its processes, each with its own interpreter and GIL, gave {pp:.2}× \
+                         here: with no free core (or work too small for their cost) they could \
+                         not show it."
+                    ));
+                }
+                text.push_str(
+                    " That is the lesson's point: in CPython, CPU-bound work needs processes; \
+                     threads help with waiting (files, network, sleep).",
+                );
+            }
+            None => text.push_str(
+                "\nWithout python3 there are no CPython rows: there, threads would give about \
+                 1× (they take turns holding the GIL) and only processes would help.",
+            ),
+        }
+        text
+    }
+    fn explain_read_files(&self, f: &facts::ReadFiles) -> String {
+        let speedup = f.linear / f.processes.max(1e-9);
+        let verdict = if speedup > 1.1 {
+            format!(
+                "the pool was {speedup:.2}× faster: reading and splitting lines is CPU work, and \
+                 {cores} cores did it at once",
+                cores = f.cores
+            )
+        } else {
+            format!(
+                "the pool was not faster ({speedup:.2}×): starting processes and sending them \
+                 work costs time, and with {mb:.0} MB there is too little to read to pay for it \
+                 (or the machine has no free core)",
+                mb = f.megabytes
+            )
+        };
+        format!(
+            "{mb:.0} MB in four files: one after another {linear}, in a process pool {processes} \
+             (its start included, as in the course): {verdict}.\n\
+             Processes pay off when each piece of work is large and CPU-bound; for small work \
+             their start costs more than they save. Four threads took {threads}: in Rust they \
+             run in parallel too (in CPython the GIL would make them take turns).",
+            mb = f.megabytes,
+            linear = secs(f.linear),
+            processes = secs(f.processes),
+            threads = secs(f.threads),
+        )
+    }
+
+    // ==== show ====
+
+    fn show_rust(&self, lesson: &str, file: &str) -> String {
+        format!("==== {lesson}: potok's program in Rust ({file}) ====")
+    }
+    fn show_python(&self, lesson: &str, file: &str) -> String {
+        format!("==== {lesson}: a Python solution of the task ({file}) ====")
+    }
+}

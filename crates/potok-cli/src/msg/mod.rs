@@ -1,0 +1,487 @@
+//! Every word the CLI prints, in each language it speaks: one catalogue per language
+//! ([`ru`], [`en`]), both implementing the trait [`Messages`].
+//!
+//! The lessons' lines, `--help` of every command, progress labels, the seed line, every error,
+//! deadlock reports and the explanations after a lesson all come from here; no other file of
+//! the CLI holds a word a user reads (names from the course's code, such as `deposit` or
+//! `Lock`, and numbers are data, not words).
+//!
+//! # Adding a message (in both languages)
+//!
+//! 1. Add a method to [`Messages`] in the section of your command (or a new section at the end,
+//!    named after the command), with a doc line saying where it is printed. Arguments carry
+//!    the data (`fn finished_writing(&self, file: &str) -> String`); a message without data
+//!    returns `&'static str`.
+//! 2. Write it in [`ru`] (`impl Messages for Ru`) and in [`en`] (`impl Messages for En`), in
+//!    the same section. The trait has no default bodies, so a message missing in one language
+//!    does not compile.
+//! 3. Use it through the chosen language: `ctx.m().finished_writing(file)` in a lesson, or
+//!    [`m()`] where no lesson context exists (clap help attributes:
+//!    `#[arg(long, help = m().help_no_explain())]`, parsing, `main`).
+//!
+//! Russian plurals: `ru::plural(n, "поток", "потока", "потоков")`. Facts a message words
+//! (the figures of a run for an explanation) are plain structs in [`facts`].
+//!
+//! # Choosing the language
+//!
+//! `--lang ru|en`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`: `ru*` is Russian, anything
+//! else English). [`set_lang`] is called once, before the command line is parsed, so that even
+//! `--help` and the parse errors are in the chosen language.
+
+pub(crate) mod en;
+pub(crate) mod facts;
+pub(crate) mod report;
+pub(crate) mod ru;
+
+use std::sync::OnceLock;
+
+use potok::deadlock::{DeadlockKind, ResourceKind};
+
+/// The language of every message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lang {
+    /// The course's Russian, word for word.
+    Ru,
+    /// The same lines in English.
+    En,
+}
+
+impl Lang {
+    /// From the locale: the first of LC_ALL, LC_MESSAGES, LANG that is set; `ru*` is Russian.
+    pub(crate) fn from_env() -> Lang {
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|var| std::env::var(var).ok())
+            .find(|v| !v.is_empty())
+            .unwrap_or_default();
+        if locale.to_ascii_lowercase().starts_with("ru") {
+            Lang::Ru
+        } else {
+            Lang::En
+        }
+    }
+
+    /// `ru` or `en`, as given to `--lang`.
+    pub(crate) fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "ru" => Some(Lang::Ru),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// This language's catalogue.
+    pub(crate) fn m(self) -> &'static dyn Messages {
+        match self {
+            Lang::Ru => &ru::Ru,
+            Lang::En => &en::En,
+        }
+    }
+}
+
+static LANG: OnceLock<Lang> = OnceLock::new();
+
+/// Chooses the language of the run (the first call wins; later ones are ignored).
+pub(crate) fn set_lang(lang: Lang) {
+    let _ = LANG.set(lang);
+}
+
+/// The run's language: the one [`set_lang`] chose, else the locale's.
+pub(crate) fn lang() -> Lang {
+    *LANG.get_or_init(Lang::from_env)
+}
+
+/// The run's catalogue.
+pub(crate) fn m() -> &'static dyn Messages {
+    lang().m()
+}
+
+/// Every message, in one language. Sections follow the commands; see the module doc for how
+/// to add one.
+pub(crate) trait Messages: Sync {
+    // ==== help: the top level and every command ====
+
+    /// `potok --help`: what potok is.
+    fn about(&self) -> &'static str;
+    /// `potok --help`, at the end: exit codes and where each lesson's options are.
+    fn after_help(&self) -> &'static str;
+    /// The heading before the usage line (`Usage`).
+    fn usage_heading(&self) -> &'static str;
+    /// The heading of the options list.
+    fn heading_options(&self) -> &'static str;
+    /// The heading of the positional arguments list.
+    fn heading_arguments(&self) -> &'static str;
+    /// The heading of the subcommands list.
+    fn heading_commands(&self) -> &'static str;
+    /// `[OPTIONS]` in a usage line.
+    fn placeholder_options(&self) -> &'static str;
+    /// `COMMAND` in a usage line.
+    fn placeholder_command(&self) -> &'static str;
+    /// `<DIR>` (a folder).
+    fn placeholder_dir(&self) -> &'static str;
+    /// `<NAME:POWER>` (a knight).
+    fn placeholder_knight(&self) -> &'static str;
+    /// `<NAME>` (a guest).
+    fn placeholder_name(&self) -> &'static str;
+    /// `<LESSON>`.
+    fn placeholder_lesson(&self) -> &'static str;
+    /// `<FILE.py>`.
+    fn placeholder_file(&self) -> &'static str;
+    /// `-h, --help`.
+    fn help_help(&self) -> &'static str;
+    /// `-V, --version`.
+    fn help_version(&self) -> &'static str;
+    /// `--lang`.
+    fn help_lang(&self) -> &'static str;
+    /// `--time-scale`, with the command's default.
+    fn help_time_scale(&self, default: f64) -> String;
+    /// `--seed`, with what the command draws.
+    fn help_seed(&self, draws: &str) -> String;
+    /// What bank draws (for `--seed`'s help).
+    fn draws_bank(&self) -> &'static str;
+    /// What cafe draws.
+    fn draws_cafe(&self) -> &'static str;
+    /// What the tour draws.
+    fn draws_tour(&self) -> &'static str;
+    /// `--trace`.
+    fn help_trace(&self) -> &'static str;
+    /// `--timeline`.
+    fn help_timeline(&self) -> &'static str;
+    /// `--no-explain`.
+    fn help_no_explain(&self) -> &'static str;
+
+    /// `potok write-words`.
+    fn about_write_words(&self) -> &'static str;
+    /// `write-words --dir`.
+    fn help_dir_write_words(&self) -> &'static str;
+    /// `potok knights`.
+    fn about_knights(&self) -> &'static str;
+    /// `knights --knight`.
+    fn help_knight(&self) -> &'static str;
+    /// `potok bank`.
+    fn about_bank(&self) -> &'static str;
+    /// `bank --faithful`.
+    fn help_faithful(&self) -> &'static str;
+    /// `potok deadlock`.
+    fn about_deadlock(&self) -> &'static str;
+    /// `SCENARIO` in deadlock's usage.
+    fn placeholder_scenario(&self) -> &'static str;
+    /// `potok deadlock abba`.
+    fn about_abba(&self) -> &'static str;
+    /// `potok deadlock ring`.
+    fn about_ring(&self) -> &'static str;
+    /// `deadlock ring N`.
+    fn help_ring_n(&self) -> &'static str;
+    /// `potok deadlock self`.
+    fn about_self(&self) -> &'static str;
+    /// `potok deadlock bank`.
+    fn about_deadlock_bank(&self) -> &'static str;
+    /// `potok cafe`.
+    fn about_cafe(&self) -> &'static str;
+    /// `cafe --tables`.
+    fn help_tables(&self) -> &'static str;
+    /// `cafe --guest`.
+    fn help_guest(&self) -> &'static str;
+    /// `potok gil`.
+    fn about_gil(&self) -> &'static str;
+    /// `gil --threads`.
+    fn help_threads(&self) -> &'static str;
+    /// `gil --work`.
+    fn help_work(&self) -> &'static str;
+    /// `potok read-files`.
+    fn about_read_files(&self) -> &'static str;
+    /// `read-files --dir`.
+    fn help_dir_read_files(&self) -> &'static str;
+    /// `read-files --lines`.
+    fn help_lines(&self) -> &'static str;
+    /// `read-files --clean`.
+    fn help_clean(&self) -> &'static str;
+    /// `potok tour`.
+    fn about_tour(&self) -> &'static str;
+    /// `potok show`.
+    fn about_show(&self) -> &'static str;
+    /// `show LESSON`.
+    fn help_show_lesson(&self) -> &'static str;
+
+    /// `potok check`.
+    fn about_check(&self) -> &'static str;
+    /// `check FILE.py`.
+    fn help_check_file(&self) -> &'static str;
+    /// `check --lesson`.
+    fn help_check_lesson(&self) -> &'static str;
+    /// `check --hang-after`.
+    fn help_hang_after(&self) -> &'static str;
+    /// `check --trace`.
+    fn help_check_trace(&self) -> &'static str;
+    /// `check --timeline`.
+    fn help_check_timeline(&self) -> &'static str;
+
+    // ==== bad input (exit code 2): one line each ====
+
+    /// `potok` alone.
+    fn missing_command(&self) -> &'static str;
+    /// A command that needs a subcommand (`potok deadlock`): `command` is `potok deadlock`.
+    fn missing_subcommand(&self, command: &str, choices: &str) -> String;
+    /// `potok knigts`.
+    fn unknown_command(&self, name: &str, suggestion: Option<&str>) -> String;
+    /// An option the command does not take; `command` is `potok gil`.
+    fn unknown_option(&self, option: &str, command: &str, suggestion: Option<&str>) -> String;
+    /// An option given before the command that takes it (`potok --time-scale 1 knights`).
+    fn misplaced_option(&self, option: &str, command: &str) -> String;
+    /// A stray word on the command line.
+    fn unexpected_argument(&self, arg: &str, command: &str) -> String;
+    /// An option given without its value.
+    fn missing_value(&self, option: &str) -> String;
+    /// A positional argument that is missing (`potok show`).
+    fn missing_argument(&self, arg: &str, command: &str) -> String;
+    /// An option given twice that takes one value.
+    fn given_twice(&self, option: &str) -> String;
+    /// A bad value: `--seed: 'abc' is not …`.
+    fn bad_value(&self, option: &str, why: &str) -> String;
+    /// Anything else clap refused (its own words, last resort).
+    fn bad_arguments(&self, clap_says: &str) -> String;
+    /// Why a count is refused.
+    fn not_a_count(&self, value: &str, min: u64, max: u64) -> String;
+    /// Why a `--time-scale` is refused.
+    fn not_a_time_scale(&self, value: &str, max: f64) -> String;
+    /// Why a `--lang` is refused.
+    fn not_a_lang(&self, value: &str) -> String;
+    /// Why a `--knight` without a colon is refused.
+    fn not_a_knight(&self, value: &str) -> String;
+    /// A knight without a name.
+    fn knight_name_empty(&self) -> &'static str;
+    /// A knight's power out of range.
+    fn not_a_power(&self, value: &str, max: u32) -> String;
+    /// An empty guest name.
+    fn name_empty(&self) -> &'static str;
+    /// Why `deadlock ring N` refuses N.
+    fn not_a_ring(&self, value: &str, min: u16, max: u16) -> String;
+    /// Why `check --hang-after` refuses a value.
+    fn not_a_hang_after(&self, value: &str, max: f64) -> String;
+    /// Why `show` refuses a lesson.
+    fn not_a_lesson(&self, value: &str) -> String;
+    /// `--dir` that does not exist.
+    fn no_such_folder(&self, dir: &str) -> String;
+    /// `--dir` that is a file.
+    fn not_a_folder(&self, dir: &str) -> String;
+    /// `--dir` that cannot be written.
+    fn cannot_write_there(&self, dir: &str, err: &str) -> String;
+
+    // ==== failures while running (exit code 1): one line each ====
+
+    /// A file could not be written.
+    fn cannot_write_in(&self, dir: &str, err: &str) -> String;
+    /// A file could not be written (`--trace`, `--timeline`).
+    fn cannot_write_file(&self, file: &str, err: &str) -> String;
+    /// A file could not be read (in any lesson).
+    fn cannot_read(&self, file: &str, err: &str) -> String;
+    /// A thread could not be started.
+    fn cannot_start_thread(&self, name: &str, err: &str) -> String;
+    /// The process pool could not be started.
+    fn cannot_start_pool(&self, err: &str) -> String;
+    /// The process pool failed a task.
+    fn pool_failed(&self, err: &str) -> String;
+    /// A thread of the lesson panicked.
+    fn thread_failed(&self, detail: &str) -> String;
+    /// The cafe's waiting line refused a put or get.
+    fn waiting_line(&self, err: &str) -> String;
+    /// The tour's temporary folder.
+    fn cannot_make_temp(&self, err: &str) -> String;
+    /// stdout could not be written (other than a reader that went away).
+    fn cannot_write_stdout(&self, err: &str) -> String;
+    /// A deadlock scenario ended without a deadlock.
+    fn did_not_deadlock(&self) -> &'static str;
+    /// `deadlock bank` found no hang.
+    fn bank_never_hung(&self, attempts: u64) -> String;
+
+    // ==== stderr notes, progress labels, the seed line ====
+
+    /// The seed line, printed on stderr when the seed was drawn.
+    fn seed_line(&self, seed: u64) -> String;
+    /// Progress label: 10_1's words.
+    fn progress_words(&self) -> &'static str;
+    /// Progress label: read-files writing its files.
+    fn progress_writing(&self) -> &'static str;
+    /// Progress label: read-files reading, one way (`linear`, ...).
+    fn progress_reading(&self, way: &str) -> String;
+    /// Progress label: gil measuring a runtime (`Rust`, `CPython`).
+    fn progress_measuring(&self, runtime: &str) -> String;
+    /// Progress label: `deadlock bank` trying schedules.
+    fn progress_bank_attempts(&self) -> &'static str;
+    /// read-files, before writing its files.
+    fn writing_files(&self, count: usize, megabytes: u64, dir: &str, clean: &str) -> String;
+    /// read-files, when the files are already there.
+    fn reusing_files(&self, dir: &str, clean: &str) -> String;
+    /// `read-files --clean` removed the cache folder.
+    fn cleaned(&self, dir: &str) -> String;
+    /// `read-files --clean` found nothing.
+    fn nothing_to_clean(&self, dir: &str) -> String;
+    /// gil: python3 failed.
+    fn python_failed(&self, why: &str) -> String;
+    /// gil: no python3.
+    fn no_python(&self, err: &str) -> String;
+    /// gil: python3 printed something unexpected.
+    fn python_unexpected(&self, text: &str) -> String;
+
+    /// `--trace`: where the trace was written (stderr).
+    fn trace_written(&self, file: &str) -> String;
+    /// `--timeline`: where the page was written (stderr).
+    fn timeline_written(&self, file: &str) -> String;
+
+    // ==== 10_1 write-words: the course's lines ====
+
+    /// The line written for word number `n` (into the files).
+    fn word_line(&self, n: u32) -> String;
+    /// `Завершилась запись в файл <file>`.
+    fn finished_writing(&self, file: &str) -> String;
+    /// `Работа функций <duration>`.
+    fn functions_took(&self, took: &str) -> String;
+    /// `Работа потоков <duration>`.
+    fn threads_took(&self, took: &str) -> String;
+
+    // ==== 10_2 knights ====
+
+    /// `<name>, на нас напали!`.
+    fn under_attack(&self, name: &str) -> String;
+    /// `<name>, сражается <day> день(дня)..., осталось <left> воинов.`.
+    fn fighting(&self, name: &str, day: u32, left: u32) -> String;
+    /// `<name> одержал победу спустя <days> дней(дня)!`.
+    fn won(&self, name: &str, days: u32) -> String;
+    /// `Все битвы закончились!`.
+    fn battles_over(&self) -> &'static str;
+
+    // ==== 10_3 bank ====
+
+    /// `Пополнение: <x>. Баланс: <balance>`.
+    fn deposit(&self, x: i64, balance: i64) -> String;
+    /// `Запрос на <x>`.
+    fn request(&self, x: i64) -> String;
+    /// `Снятие: <x>. Баланс: <balance>`.
+    fn withdrawal(&self, x: i64, balance: i64) -> String;
+    /// `Запрос отклонён, недостаточно средств`.
+    fn refused(&self) -> &'static str;
+    /// `Итоговый баланс: <balance>`.
+    fn final_balance(&self, balance: i64) -> String;
+    /// `bank --faithful`, before the run (stderr): how often it hangs, where to see the hang.
+    fn faithful_note(&self) -> &'static str;
+    /// `bank --faithful` hung (stderr, after the report).
+    fn faithful_hung(&self) -> &'static str;
+
+    // ==== 10_3 deadlock: the demos ====
+
+    /// `<who> взял <what>`.
+    fn took_lock(&self, who: &str, what: &str) -> String;
+    /// `<who> ждёт <what>`.
+    fn waits_for_lock(&self, who: &str, what: &str) -> String;
+    /// self: the worker takes the lock again.
+    fn takes_again(&self, who: &str, what: &str) -> String;
+    /// After every report: the thread that got the error.
+    fn caught(&self, found_by: &str) -> String;
+    /// abba and ring: why and the fix (one lock order).
+    fn fix_lock_order(&self, first: &str, n: usize) -> String;
+    /// self: why and the fix (an RLock).
+    fn fix_rlock(&self) -> &'static str;
+    /// deadlock bank: what the demo does, before the story.
+    fn bank_intro(&self) -> &'static str;
+    /// deadlock bank: deposit's part of the story.
+    fn bank_deposits(&self, count: usize, sum: i64, balance: i64) -> String;
+    /// deadlock bank: how many of take's operations are left out before the shown ones.
+    fn bank_skipped(&self, count: usize) -> String;
+    /// deadlock bank: note on take's first refusal (the free lock taken).
+    fn bank_first_refusal(&self) -> &'static str;
+    /// deadlock bank: note on take's second refusal (waits forever).
+    fn bank_second_refusal(&self) -> &'static str;
+    /// deadlock bank: which run of the faithful bank hung (each draws new amounts).
+    fn bank_attempt(&self, attempt: u64) -> String;
+    /// deadlock bank: why nobody can release the lock, and the fix.
+    fn bank_why_and_fix(&self) -> &'static str;
+
+    // ==== deadlock reports, worded from DeadlockError's data ====
+
+    /// The report's first line.
+    fn report_head(&self, kind: DeadlockKind, threads: usize) -> String;
+    /// A resource in a report (`Lock 'bank.lock'`, `Queue 'jobs' (empty)`).
+    fn report_resource(&self, kind: ResourceKind, name: &str, detail: Option<&str>) -> String;
+    /// A blocked thread: `holds` is the joined list of what it holds (empty if nothing).
+    fn report_thread(
+        &self,
+        name: &str,
+        holds: &str,
+        waits_for: &str,
+        held_by: Option<&str>,
+    ) -> String;
+    /// The report's last line.
+    fn report_found_by(&self, name: &str) -> String;
+
+    // ==== 10_4 cafe ====
+
+    /// `<name> сел(-а) за стол номер <n>`.
+    fn sat_down(&self, name: &str, table: usize) -> String;
+    /// `<name> в очереди`.
+    fn in_queue(&self, name: &str) -> String;
+    /// `<name> покушал(-а) и ушёл(ушла)`.
+    fn ate_and_left(&self, name: &str) -> String;
+    /// `Стол номер <n> свободен`.
+    fn table_free(&self, table: usize) -> String;
+    /// `<name> вышел(-ла) из очереди и сел(-а) за стол номер <n>`.
+    fn left_queue(&self, name: &str, table: usize) -> String;
+
+    // ==== 10_4 gil ====
+
+    /// The work line at the top of the table.
+    fn gil_work(&self, threads: usize, squares: u64, python_squares: u64, repeat: u32) -> String;
+    /// Column headers: wall time, speedup.
+    fn gil_headers(&self) -> (&'static str, &'static str);
+    /// Row label: one after another.
+    fn gil_sequential(&self) -> &'static str;
+    /// Row label: in n threads.
+    fn gil_threads(&self, n: usize) -> String;
+    /// Row label: in n processes.
+    fn gil_processes(&self, n: usize) -> String;
+
+    // ==== 10_5 read-files ====
+
+    /// `<duration> (линейный)`.
+    fn linear(&self, took: &str) -> String;
+    /// `<duration> (многопроцессный)`.
+    fn multiprocess(&self, took: &str) -> String;
+    /// `<duration> (многопоточный)`.
+    fn multithreaded(&self, took: &str) -> String;
+    /// The three ways' names, for progress labels.
+    fn ways(&self) -> [&'static str; 3];
+
+    // ==== tour ====
+
+    /// A lesson's title in the tour (`number` is `10_1`).
+    fn lesson_title(&self, number: &str) -> &'static str;
+    /// The tour's line before each lesson.
+    fn tour_header(&self, number: &str, title: &str, command: &str) -> String;
+    /// The tour's deadlock part's title.
+    fn tour_deadlock_title(&self) -> &'static str;
+    /// The tour's gil part's title.
+    fn tour_gil_title(&self) -> &'static str;
+
+    // ==== explanations after a lesson (stderr; --no-explain hides them) ====
+
+    /// The heading line of an explanation.
+    fn explain_heading(&self) -> &'static str;
+    /// 10_1.
+    fn explain_write_words(&self, f: &facts::WriteWords) -> String;
+    /// 10_2.
+    fn explain_knights(&self, f: &facts::Knights) -> String;
+    /// 10_3.
+    fn explain_bank(&self, f: &facts::Bank) -> String;
+    /// 10_4 cafe.
+    fn explain_cafe(&self, f: &facts::Cafe) -> String;
+    /// 10_4 gil.
+    fn explain_gil(&self, f: &facts::Gil) -> String;
+    /// 10_5.
+    fn explain_read_files(&self, f: &facts::ReadFiles) -> String;
+
+    // ==== show ====
+
+    /// The heading before the lesson's Rust program.
+    fn show_rust(&self, lesson: &str, file: &str) -> String;
+    /// The heading before the Python solution.
+    fn show_python(&self, lesson: &str, file: &str) -> String;
+}

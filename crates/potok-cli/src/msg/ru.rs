@@ -1,0 +1,886 @@
+//! The Russian catalogue: the course's lines word for word, and every other word potok prints.
+
+use potok::deadlock::{DeadlockKind, ResourceKind};
+
+use super::facts;
+use super::Messages;
+
+/// Russian.
+#[derive(Debug)]
+pub(crate) struct Ru;
+
+/// The Russian plural form for `n`: `one` (1, 21, …), `few` (2–4, 22–24, …), `many` (the rest).
+pub(crate) fn plural<'a>(n: u64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
+    match (n % 10, n % 100) {
+        (_, 11..=14) => many,
+        (1, _) => one,
+        (2..=4, _) => few,
+        _ => many,
+    }
+}
+
+/// `n` and the word in its plural form: `2 потока`, `5 потоков`.
+fn count(n: usize, one: &str, few: &str, many: &str) -> String {
+    format!("{n} {}", plural(n as u64, one, few, many))
+}
+
+/// Seconds with two decimals.
+fn secs(s: f64) -> String {
+    format!("{s:.2} с")
+}
+
+impl Messages for Ru {
+    // ==== help ====
+
+    fn about(&self) -> &'static str {
+        "Пять уроков курса по многопоточности — настоящие программы на библиотеке potok"
+    }
+    fn after_help(&self) -> &'static str {
+        "Параметры каждого урока: potok КОМАНДА --help.\n\
+         Коды выхода: 0 — готово; 1 — урок не удался во время работы; 2 — неверный ввод."
+    }
+    fn usage_heading(&self) -> &'static str {
+        "Использование"
+    }
+    fn heading_options(&self) -> &'static str {
+        "Параметры"
+    }
+    fn heading_arguments(&self) -> &'static str {
+        "Аргументы"
+    }
+    fn heading_commands(&self) -> &'static str {
+        "Команды"
+    }
+    fn placeholder_options(&self) -> &'static str {
+        "[ПАРАМЕТРЫ]"
+    }
+    fn placeholder_command(&self) -> &'static str {
+        "КОМАНДА"
+    }
+    fn placeholder_dir(&self) -> &'static str {
+        "ПАПКА"
+    }
+    fn placeholder_knight(&self) -> &'static str {
+        "ИМЯ:СИЛА"
+    }
+    fn placeholder_name(&self) -> &'static str {
+        "ИМЯ"
+    }
+    fn placeholder_lesson(&self) -> &'static str {
+        "УРОК"
+    }
+    fn placeholder_file(&self) -> &'static str {
+        "ФАЙЛ.py"
+    }
+    fn help_help(&self) -> &'static str {
+        "Показать справку"
+    }
+    fn help_version(&self) -> &'static str {
+        "Показать версию"
+    }
+    fn help_lang(&self) -> &'static str {
+        "Язык всех сообщений: ru или en [по умолчанию: из LC_ALL, LC_MESSAGES или LANG]"
+    }
+    fn help_time_scale(&self, default: f64) -> String {
+        format!(
+            "Множитель всех пауз: 1 — настоящие секунды курса, 0.01 — в сто раз быстрее \
+             [по умолчанию: {default}]"
+        )
+    }
+    fn help_seed(&self, draws: &str) -> String {
+        format!(
+            "Повторяет то, что выбирается случайно ({draws}); но не порядок, в котором \
+             чередуются потоки: его выбирает ОС [по умолчанию: выбирается и печатается в stderr]"
+        )
+    }
+    fn draws_bank(&self) -> &'static str {
+        "суммы"
+    }
+    fn draws_cafe(&self) -> &'static str {
+        "сколько ест каждый гость"
+    }
+    fn draws_tour(&self) -> &'static str {
+        "суммы банка, время обедов в кафе"
+    }
+    fn help_trace(&self) -> &'static str {
+        "Записать ход программы в формате трассы Chrome (JSON; открывается в Perfetto)"
+    }
+    fn help_timeline(&self) -> &'static str {
+        "Записать ход программы как временную шкалу: одна страница HTML, строка на поток"
+    }
+    fn help_no_explain(&self) -> &'static str {
+        "Печатать только строки урока, без объяснения после него (в stderr)"
+    }
+    fn about_write_words(&self) -> &'static str {
+        "10_1: записать четыре файла один за другим, потом в четырёх потоках, и засечь время"
+    }
+    fn help_dir_write_words(&self) -> &'static str {
+        "Папка для example1.txt … example8.txt [по умолчанию: текущая, как в курсе]"
+    }
+    fn about_knights(&self) -> &'static str {
+        "10_2: рыцари — классы потоков (Run), у каждого 100 врагов"
+    }
+    fn help_knight(&self) -> &'static str {
+        "Рыцарь в виде \"Имя:сила\", сила от 1 до 100 (можно несколько раз) \
+         [по умолчанию: \"Sir Lancelot:10\" и \"Sir Galahad:20\"]"
+    }
+    fn about_bank(&self) -> &'static str {
+        "10_3: банк, где take ждёт на Lock, который освобождает deposit (замок как сигнал)"
+    }
+    fn help_faithful(&self) -> &'static str {
+        "Запустить программу курса как есть: в ней гонка на балансе, и она может зависнуть, \
+         но примерно за 370 запусков здесь ни разу не зависла (potok deadlock bank создаёт \
+         порядок, при котором она зависает)"
+    }
+    fn about_deadlock(&self) -> &'static str {
+        "10_3: взаимные блокировки, пойманные вместо зависания: abba, ring N, self, bank"
+    }
+    fn placeholder_scenario(&self) -> &'static str {
+        "СЦЕНАРИЙ"
+    }
+    fn about_abba(&self) -> &'static str {
+        "Два потока берут два замка в разном порядке"
+    }
+    fn about_ring(&self) -> &'static str {
+        "N философов: каждый держит левую вилку и ждёт правую"
+    }
+    fn help_ring_n(&self) -> &'static str {
+        "Сколько философов, от 2 до 64 [по умолчанию: 5]"
+    }
+    fn about_self(&self) -> &'static str {
+        "Поток берёт нереентерабельный Lock, который уже держит"
+    }
+    fn about_deadlock_bank(&self) -> &'static str {
+        "Банк из урока, где take начинает после окончания deposit: порядок, при котором он зависает"
+    }
+    fn about_cafe(&self) -> &'static str {
+        "10_4: кафе, где очередь — potok Queue, а гости — классы потоков"
+    }
+    fn help_tables(&self) -> &'static str {
+        "Сколько столов в кафе, от 1 до 1000 [по умолчанию: 5]"
+    }
+    fn help_guest(&self) -> &'static str {
+        "Имя гостя, в порядке прихода (можно несколько раз) [по умолчанию: двенадцать гостей курса]"
+    }
+    fn about_gil(&self) -> &'static str {
+        "10_4: GIL: вычисления по очереди, в N потоках и в N процессах, Rust рядом с CPython"
+    }
+    fn help_threads(&self) -> &'static str {
+        "Сколько потоков, процессов и порций работы, от 1 до 256 [по умолчанию: число ядер]"
+    }
+    fn help_work(&self) -> &'static str {
+        "Миллионов квадратов в каждой порции в Rust, от 1 до 100000; CPython считает двадцатую \
+         часть [по умолчанию: 100]"
+    }
+    fn about_read_files(&self) -> &'static str {
+        "10_5: прочитать четыре файла один за другим, пулом процессов и потоками, и засечь время"
+    }
+    fn help_dir_read_files(&self) -> &'static str {
+        "Папка для file 1.txt … file 4.txt; недостающие сначала записываются \
+         [по умолчанию: папка кэша potok, её очищает --clean]"
+    }
+    fn help_lines(&self) -> &'static str {
+        "Строк в каждом записанном файле (числа подряд), от 1 до 50000000 \
+         [по умолчанию: 3000000, здесь это около секунды чтения]"
+    }
+    fn help_clean(&self) -> &'static str {
+        "Удалить файлы, записанные в папку кэша potok, и больше ничего не делать"
+    }
+    fn about_tour(&self) -> &'static str {
+        "Все уроки подряд, быстро"
+    }
+    fn about_show(&self) -> &'static str {
+        "Программа урока на Rust, затем решение задачи на Python — чтобы читать их рядом"
+    }
+    fn help_show_lesson(&self) -> &'static str {
+        "Урок: 10_1 … 10_5 или его команда (write-words, knights, bank, cafe, read-files)"
+    }
+
+    fn about_check(&self) -> &'static str {
+        "Проверить своё решение задачи на Python, правило за правилом"
+    }
+    fn help_check_file(&self) -> &'static str {
+        "Ваша программа, например module_10_1.py (урок берётся из имени)"
+    }
+    fn help_check_lesson(&self) -> &'static str {
+        "Урок, если имя его не называет: 10_1 … 10_5 или legacy-10_1, legacy-10_3, \
+         legacy-10_4, legacy-10_5 для задач 2023 года"
+    }
+    fn help_hang_after(&self) -> &'static str {
+        "Через сколько секунд без вывода и без событий программа считается зависшей: о ней \
+         сообщается, и она останавливается; от 0 до 3600 [по умолчанию: 10]"
+    }
+    fn help_check_trace(&self) -> &'static str {
+        "Записать, что делали потоки и процессы программы, как трассу Chrome (JSON)"
+    }
+    fn help_check_timeline(&self) -> &'static str {
+        "Нарисовать потоки и процессы программы на странице временной шкалы (HTML)"
+    }
+
+    // ==== bad input ====
+
+    fn missing_command(&self) -> &'static str {
+        "не указана команда: список уроков — potok --help"
+    }
+    fn missing_subcommand(&self, command: &str, choices: &str) -> String {
+        format!("{command}: какой именно? {choices} ({command} --help)")
+    }
+    fn unknown_command(&self, name: &str, suggestion: Option<&str>) -> String {
+        match suggestion {
+            Some(s) => {
+                format!("нет команды '{name}': может быть, '{s}'? (список уроков — potok --help)")
+            }
+            None => format!("нет команды '{name}' (список уроков — potok --help)"),
+        }
+    }
+    fn unknown_option(&self, option: &str, command: &str, suggestion: Option<&str>) -> String {
+        match suggestion {
+            Some(s) => {
+                format!("у {command} нет параметра {option}: может быть, {s}? ({command} --help)")
+            }
+            None => {
+                format!("у {command} нет параметра {option} (его параметры — {command} --help)")
+            }
+        }
+    }
+    fn misplaced_option(&self, option: &str, command: &str) -> String {
+        format!("{option} пишется после команды: {command} {option} …")
+    }
+    fn unexpected_argument(&self, arg: &str, command: &str) -> String {
+        format!("{command}: лишнее '{arg}' ({command} --help)")
+    }
+    fn missing_value(&self, option: &str) -> String {
+        format!("{option}: не указано значение")
+    }
+    fn missing_argument(&self, arg: &str, command: &str) -> String {
+        format!("{command}: не указан {arg} ({command} --help)")
+    }
+    fn given_twice(&self, option: &str) -> String {
+        format!("{option} указан дважды; укажите один раз")
+    }
+    fn bad_value(&self, option: &str, why: &str) -> String {
+        format!("{option}: {why}")
+    }
+    fn bad_arguments(&self, clap_says: &str) -> String {
+        format!("неверные аргументы: {clap_says}")
+    }
+    fn not_a_count(&self, value: &str, min: u64, max: u64) -> String {
+        format!("'{value}' не подходит: нужно целое число от {min} до {max}")
+    }
+    fn not_a_time_scale(&self, value: &str, max: f64) -> String {
+        format!(
+            "'{value}' не подходит: нужно положительное число не больше {max}, например 1 или 0.01"
+        )
+    }
+    fn not_a_lang(&self, value: &str) -> String {
+        format!("'{value}' — такого языка potok не знает: ru или en")
+    }
+    fn not_a_knight(&self, value: &str) -> String {
+        format!("'{value}' — не ИМЯ:СИЛА, например \"Sir Lancelot:10\"")
+    }
+    fn knight_name_empty(&self) -> &'static str {
+        "у рыцаря пустое имя: ИМЯ:СИЛА, например \"Sir Lancelot:10\""
+    }
+    fn not_a_power(&self, value: &str, max: u32) -> String {
+        format!("сила '{value}' не подходит: нужно целое число от 1 до {max}")
+    }
+    fn name_empty(&self) -> &'static str {
+        "пустое имя"
+    }
+    fn not_a_ring(&self, value: &str, min: u16, max: u16) -> String {
+        format!("'{value}' философов не подходит: за круглым столом от {min} до {max}")
+    }
+    fn not_a_hang_after(&self, value: &str, max: f64) -> String {
+        format!("'{value}' не подходит: нужно число секунд больше 0 и не больше {max}")
+    }
+    fn not_a_lesson(&self, value: &str) -> String {
+        format!(
+            "'{value}' — нет такого урока: 10_1, 10_2, 10_3, 10_4, 10_5 или команда урока \
+             (write-words, knights, bank, cafe, read-files)"
+        )
+    }
+    fn no_such_folder(&self, dir: &str) -> String {
+        format!("--dir {dir}: нет такой папки")
+    }
+    fn not_a_folder(&self, dir: &str) -> String {
+        format!("--dir {dir}: это не папка")
+    }
+    fn cannot_write_there(&self, dir: &str, err: &str) -> String {
+        format!("--dir {dir}: туда нельзя писать ({err})")
+    }
+
+    // ==== failures ====
+
+    fn cannot_write_in(&self, dir: &str, err: &str) -> String {
+        format!("не удалось записать в {dir}: {err}")
+    }
+    fn cannot_write_file(&self, file: &str, err: &str) -> String {
+        format!("не удалось записать {file}: {err}")
+    }
+    fn cannot_read(&self, file: &str, err: &str) -> String {
+        format!("не удалось прочитать {file}: {err}")
+    }
+    fn cannot_start_thread(&self, name: &str, err: &str) -> String {
+        format!("не удалось запустить поток {name}: {err}")
+    }
+    fn cannot_start_pool(&self, err: &str) -> String {
+        format!("не удалось запустить пул процессов: {err}")
+    }
+    fn pool_failed(&self, err: &str) -> String {
+        format!("пул процессов: {err}")
+    }
+    fn thread_failed(&self, detail: &str) -> String {
+        format!("поток урока завершился с ошибкой: {detail}")
+    }
+    fn waiting_line(&self, err: &str) -> String {
+        format!("очередь кафе: {err}")
+    }
+    fn cannot_make_temp(&self, err: &str) -> String {
+        format!("не удалось создать временную папку: {err}")
+    }
+    fn cannot_write_stdout(&self, err: &str) -> String {
+        format!("не удалось писать в stdout: {err}")
+    }
+    fn did_not_deadlock(&self) -> &'static str {
+        "сценарий не привёл к взаимной блокировке"
+    }
+    fn bank_never_hung(&self, attempts: u64) -> String {
+        format!("банк из урока не завис за {attempts} запусков")
+    }
+
+    // ==== notes, progress, seed ====
+
+    fn seed_line(&self, seed: u64) -> String {
+        format!(
+            "seed: {seed} (--seed {seed} повторит случайные суммы; но не порядок, в котором \
+             чередуются потоки: его выбирает ОС)"
+        )
+    }
+    fn progress_words(&self) -> &'static str {
+        "слова"
+    }
+    fn progress_writing(&self) -> &'static str {
+        "запись"
+    }
+    fn progress_reading(&self, way: &str) -> String {
+        format!("чтение, {way}")
+    }
+    fn progress_measuring(&self, runtime: &str) -> String {
+        format!("{runtime}: замер")
+    }
+    fn progress_bank_attempts(&self) -> &'static str {
+        "запуски"
+    }
+    fn writing_files(&self, count: usize, megabytes: u64, dir: &str, clean: &str) -> String {
+        let files = plural(count as u64, "файл", "файла", "файлов");
+        format!(
+            "potok: записываю {count} {files}, всего около {megabytes} МБ, в {dir} \
+             (они остаются для следующего запуска; удалить их: {clean})"
+        )
+    }
+    fn reusing_files(&self, dir: &str, clean: &str) -> String {
+        format!("potok: читаю файлы, записанные прошлым запуском в {dir} (удалить их: {clean})")
+    }
+    fn cleaned(&self, dir: &str) -> String {
+        format!("potok: удалено {dir}")
+    }
+    fn nothing_to_clean(&self, dir: &str) -> String {
+        format!("potok: удалять нечего ({dir} нет)")
+    }
+    fn python_failed(&self, why: &str) -> String {
+        format!("potok: python3 завершился с ошибкой, строк CPython не будет: {why}")
+    }
+    fn no_python(&self, err: &str) -> String {
+        format!("potok: python3 не найден в PATH ({err}): строк CPython не будет")
+    }
+    fn python_unexpected(&self, text: &str) -> String {
+        format!("potok: python3 напечатал неожиданное: {text}")
+    }
+
+    fn trace_written(&self, file: &str) -> String {
+        format!("Трасса в формате Chrome: {file} (откройте в ui.perfetto.dev или chrome://tracing)")
+    }
+    fn timeline_written(&self, file: &str) -> String {
+        format!(
+            "Временная шкала потоков: {file} (откройте в браузере: строка на поток, цвет — что \
+             он делает)"
+        )
+    }
+
+    // ==== 10_1 ====
+
+    fn word_line(&self, n: u32) -> String {
+        format!("Какое-то слово № {n}")
+    }
+    fn finished_writing(&self, file: &str) -> String {
+        format!("Завершилась запись в файл {file}")
+    }
+    fn functions_took(&self, took: &str) -> String {
+        format!("Работа функций {took}")
+    }
+    fn threads_took(&self, took: &str) -> String {
+        format!("Работа потоков {took}")
+    }
+
+    // ==== 10_2 ====
+
+    fn under_attack(&self, name: &str) -> String {
+        format!("{name}, на нас напали!")
+    }
+    fn fighting(&self, name: &str, day: u32, left: u32) -> String {
+        format!("{name}, сражается {day} день(дня)..., осталось {left} воинов.")
+    }
+    fn won(&self, name: &str, days: u32) -> String {
+        format!("{name} одержал победу спустя {days} дней(дня)!")
+    }
+    fn battles_over(&self) -> &'static str {
+        "Все битвы закончились!"
+    }
+
+    // ==== 10_3 bank ====
+
+    fn deposit(&self, x: i64, balance: i64) -> String {
+        format!("Пополнение: {x}. Баланс: {balance}")
+    }
+    fn request(&self, x: i64) -> String {
+        format!("Запрос на {x}")
+    }
+    fn withdrawal(&self, x: i64, balance: i64) -> String {
+        format!("Снятие: {x}. Баланс: {balance}")
+    }
+    fn refused(&self) -> &'static str {
+        "Запрос отклонён, недостаточно средств"
+    }
+    fn final_balance(&self, balance: i64) -> String {
+        format!("Итоговый баланс: {balance}")
+    }
+    fn faithful_note(&self) -> &'static str {
+        "potok: программа курса как есть. Она может зависнуть (take ждёт замок, который никто \
+         не освободит после окончания deposit), но для этого take должен получить два отказа \
+         после последнего освобождения замка: примерно за 370 запусков здесь при множителях \
+         1, 0.02 и 0.001 она ни разу не зависла, как и программа курса на Python за 30 \
+         запусков. potok deadlock bank создаёт порядок, при котором она зависает."
+    }
+    fn faithful_hung(&self) -> &'static str {
+        "potok: здесь программа курса зависла бы: take ждёт освобождения замка, а deposit уже \
+         закончил (взаимная блокировка поймана детектором, отчёт выше; объяснение — potok \
+         deadlock bank)"
+    }
+
+    // ==== 10_3 deadlock ====
+
+    fn took_lock(&self, who: &str, what: &str) -> String {
+        format!("{who} взял {what}")
+    }
+    fn waits_for_lock(&self, who: &str, what: &str) -> String {
+        format!("{who} ждёт {what}")
+    }
+    fn takes_again(&self, who: &str, what: &str) -> String {
+        format!("{who} снова берёт {what} (Lock не реентерабельный)")
+    }
+    fn caught(&self, found_by: &str) -> String {
+        format!(
+            "Взаимная блокировка поймана: поток '{found_by}' получил DeadlockError, программа не зависла."
+        )
+    }
+    fn fix_lock_order(&self, first: &str, n: usize) -> String {
+        let threads = if n == 2 {
+            "оба потока берут".to_owned()
+        } else {
+            format!("все {n} потоков берут")
+        };
+        format!(
+            "Почему: каждый поток держит один замок и ждёт следующий, который держит другой, и \
+             так по кругу; никто не отпускает своего, поэтому никто не может продолжить.\n\
+             Как исправить: один порядок замков для всех. Если {threads} замки в одном порядке \
+             (сначала {first}, потом следующий по номеру), круг не замкнётся: у того, кто держит \
+             более поздний замок, более ранний уже есть."
+        )
+    }
+    fn fix_rlock(&self) -> &'static str {
+        "Почему: Lock не знает, кто его держит, и второй acquire того же потока ждёт \
+         освобождения, которое может сделать только сам этот поток.\n\
+         Как исправить: potok::RLock (threading.RLock в Python) считает захваты владельца и \
+         пускает его снова; тогда каждому acquire нужен свой release."
+    }
+    fn bank_intro(&self) -> &'static str {
+        "Банк из урока (potok bank --faithful), где take запущен после окончания deposit: \
+         такой порядок может выбрать ОС, здесь он задан."
+    }
+    fn bank_deposits(&self, count: usize, sum: i64, balance: i64) -> String {
+        format!(
+            "deposit: {count} пополнений, всего {sum}; баланс дошёл до {balance}, и deposit \
+             закончил. Замок ни разу не был заперт, так что освобождать было нечего."
+        )
+    }
+    fn bank_skipped(&self, count: usize) -> String {
+        let ops = plural(count as u64, "операция", "операции", "операций");
+        format!("take: … {count} {ops} прошли успешно …")
+    }
+    fn bank_first_refusal(&self) -> &'static str {
+        "   ← take берёт замок: он свободен, take получает его сразу и идёт дальше"
+    }
+    fn bank_second_refusal(&self) -> &'static str {
+        "   ← take снова берёт замок: он заперт — самим take — и take ждёт"
+    }
+    fn bank_attempt(&self, attempt: u64) -> String {
+        if attempt == 1 {
+            "Банк завис с первого запуска.".to_owned()
+        } else {
+            format!(
+                "Банк завис на {attempt}-м запуске (каждый запуск выбирает новые суммы; \
+                 предыдущие закончились, потому что take получил не больше одного отказа)."
+            )
+        }
+    }
+    fn bank_why_and_fix(&self) -> &'static str {
+        "Почему освободить замок некому: его освобождает только deposit, а deposit уже \
+         закончил. Первый отказ take взял свободный замок; второй ждёт освобождения, которого \
+         больше не будет.\n\
+         Как исправить (potok bank, по умолчанию): закончив, deposit последний раз \
+         освобождает замок, а take больше не ждёт, когда пополнений уже не будет. Код — \
+         potok show 10_3."
+    }
+
+    // ==== deadlock reports ====
+
+    fn report_head(&self, kind: DeadlockKind, threads: usize) -> String {
+        match (kind, threads) {
+            (DeadlockKind::Cycle, 1) => "взаимная блокировка: поток ждёт сам себя".to_owned(),
+            (DeadlockKind::Cycle, n) => format!(
+                "взаимная блокировка: {} ждут друг друга по кругу",
+                count(n, "поток", "потока", "потоков")
+            ),
+            (DeadlockKind::Stall, 1) => {
+                "взаимная блокировка: единственный поток заблокирован, и разбудить его некому"
+                    .to_owned()
+            }
+            (DeadlockKind::Stall, 2) => {
+                "взаимная блокировка: оба потока заблокированы, и ни один не может разбудить другой"
+                    .to_owned()
+            }
+            (DeadlockKind::Stall, n) => format!(
+                "взаимная блокировка: все {} заблокированы, и никто не может разбудить другого",
+                count(n, "поток", "потока", "потоков")
+            ),
+        }
+    }
+    fn report_resource(&self, kind: ResourceKind, name: &str, detail: Option<&str>) -> String {
+        let detail = detail.map(|d| match d {
+            "empty" => "пуста",
+            "full" => "полна",
+            other => other,
+        });
+        match (kind, detail) {
+            (ResourceKind::Thread, _) => format!("завершения потока '{name}'"),
+            (kind, Some(detail)) => format!("{kind} '{name}' ({detail})"),
+            (kind, None) => format!("{kind} '{name}'"),
+        }
+    }
+    fn report_thread(
+        &self,
+        name: &str,
+        holds: &str,
+        waits_for: &str,
+        held_by: Option<&str>,
+    ) -> String {
+        let mut line = format!("поток '{name}'");
+        if !holds.is_empty() {
+            line.push_str(&format!(" держит {holds} и"));
+        }
+        line.push_str(&format!(" ждёт {waits_for}"));
+        if let Some(owner) = held_by {
+            line.push_str(&format!(" (его держит '{owner}')"));
+        }
+        line
+    }
+    fn report_found_by(&self, name: &str) -> String {
+        format!("обнаружено, когда заблокировался поток '{name}'")
+    }
+
+    // ==== 10_4 cafe ====
+
+    fn sat_down(&self, name: &str, table: usize) -> String {
+        format!("{name} сел(-а) за стол номер {table}")
+    }
+    fn in_queue(&self, name: &str) -> String {
+        format!("{name} в очереди")
+    }
+    fn ate_and_left(&self, name: &str) -> String {
+        format!("{name} покушал(-а) и ушёл(ушла)")
+    }
+    fn table_free(&self, table: usize) -> String {
+        format!("Стол номер {table} свободен")
+    }
+    fn left_queue(&self, name: &str, table: usize) -> String {
+        format!("{name} вышел(-ла) из очереди и сел(-а) за стол номер {table}")
+    }
+
+    // ==== 10_4 gil ====
+
+    fn gil_work(&self, threads: usize, squares: u64, python_squares: u64, repeat: u32) -> String {
+        format!(
+            "Работа: {threads} × {squares} квадратов (Rust), {threads} × {python_squares} (CPython); лучшее из {repeat}"
+        )
+    }
+    fn gil_headers(&self) -> (&'static str, &'static str) {
+        ("время", "ускорение")
+    }
+    fn gil_sequential(&self) -> &'static str {
+        "последовательно"
+    }
+    fn gil_threads(&self, n: usize) -> String {
+        format!("потоков: {n}")
+    }
+    fn gil_processes(&self, n: usize) -> String {
+        format!("процессов: {n}")
+    }
+
+    // ==== 10_5 ====
+
+    fn linear(&self, took: &str) -> String {
+        format!("{took} (линейный)")
+    }
+    fn multiprocess(&self, took: &str) -> String {
+        format!("{took} (многопроцессный)")
+    }
+    fn multithreaded(&self, took: &str) -> String {
+        format!("{took} (многопоточный)")
+    }
+    fn ways(&self) -> [&'static str; 3] {
+        ["линейно", "процессами", "потоками"]
+    }
+
+    // ==== tour ====
+
+    fn lesson_title(&self, number: &str) -> &'static str {
+        match number {
+            "10_1" => "Создание потоков",
+            "10_2" => "Потоки на классах",
+            "10_3" => "Блокировки и обработка ошибок",
+            "10_4" => "Очереди для обмена данными между потоками",
+            _ => "Многопроцессное программирование",
+        }
+    }
+    fn tour_header(&self, number: &str, title: &str, command: &str) -> String {
+        format!("== {number} {title} (potok {command}) ==")
+    }
+    fn tour_deadlock_title(&self) -> &'static str {
+        "Взаимная блокировка"
+    }
+    fn tour_gil_title(&self) -> &'static str {
+        "GIL"
+    }
+
+    // ==== explanations ====
+
+    fn explain_heading(&self) -> &'static str {
+        "Что произошло (пояснение potok; --no-explain его скрывает):"
+    }
+    fn explain_write_words(&self, f: &facts::WriteWords) -> String {
+        let sum = f64::from(f.words_sum) * 0.1 * f.scale;
+        let max = f64::from(f.words_max) * 0.1 * f.scale;
+        let order = f.finish_order.join(", ");
+        format!(
+            "write_words спит 0.1 с после каждого слова (здесь × {scale}). Один за другим четыре \
+             вызова спали по очереди: {sum_words} слов × 0.1 с, то есть сумма — ожидалось {sum}, \
+             измерено {functions}.\n\
+             В четырёх потоках они спали одновременно, поэтому этап длился примерно столько же, \
+             сколько самый длинный файл ({max_words} слов × 0.1 с, ожидалось {max}, измерено \
+             {threads}), а не сумма.\n\
+             Потоки закончили по размеру, а не по порядку запуска: {order}. В example8 {max_half} \
+             слов, а в example7 {max_words}, поэтому example8 готов раньше, хотя запущен позже.\n\
+             О подписи: в примере курса на обеих строках времени напечатано «Работа потоков» — \
+             это опечатка; potok пишет в первой строке «Работа функций».",
+            scale = f.scale,
+            sum_words = f.words_sum,
+            sum = secs(sum),
+            functions = secs(f.functions),
+            max_words = f.words_max,
+            max = secs(max),
+            threads = secs(f.threads),
+            max_half = f.words_max / 2,
+        )
+    }
+    fn explain_knights(&self, f: &facts::Knights) -> String {
+        let days: Vec<String> = f
+            .knights
+            .iter()
+            .map(|(name, power, days)| {
+                let word = plural(u64::from(*days), "день", "дня", "дней");
+                format!("{name} (сила {power}) сражался {days} {word}")
+            })
+            .collect();
+        let longest = f.knights.iter().map(|k| k.2).max().unwrap_or(0);
+        let sum: u32 = f.knights.iter().map(|k| k.2).sum();
+        format!(
+            "Каждый рыцарь — поток: {days}. День здесь длится {day}.\n\
+             Они сражались одновременно: битва заняла {elapsed} — примерно {longest} {dl} самого \
+             долгого рыцаря ({expected}), а не сумму {sum} {ds} ({sum_secs}). Поэтому их строки \
+             перемешаны, а строки каждого рыцаря идут по порядку.",
+            days = days.join(", "),
+            day = secs(f.scale),
+            elapsed = secs(f.elapsed),
+            dl = plural(u64::from(longest), "день", "дня", "дней"),
+            ds = plural(u64::from(sum), "день", "дня", "дней"),
+            expected = secs(f64::from(longest) * f.scale),
+            sum_secs = secs(f64::from(sum) * f.scale),
+        )
+    }
+    fn explain_bank(&self, f: &facts::Bank) -> String {
+        format!(
+            "Lock здесь — сигнал, а не защита: take получил отказ {refusals} раз(а) и {waits} \
+             раз(а) брал замок: в первый раз замок был свободен, и take сразу шёл дальше; потом \
+             каждый acquire спал, пока deposit, увидев баланс 500 или больше, не освобождал \
+             его. ({after} отказ(ов) пришлись на время после последнего пополнения, когда \
+             освободить замок было уже некому: версия potok тогда не ждёт, программа курса \
+             зависла бы.)\n\
+             Счёт сходится: пополнено {deposited} − снято {withdrawn} за {withdrawals} снятий = \
+             {balance}, итоговый баланс (сам баланс здесь под Mutex; в программе курса на нём \
+             гонка).",
+            refusals = f.refusals,
+            waits = f.waits,
+            after = f.refusals_after_end,
+            deposited = f.deposited,
+            withdrawn = f.withdrawn,
+            withdrawals = f.withdrawals,
+            balance = f.balance,
+        )
+    }
+    fn explain_cafe(&self, f: &facts::Cafe) -> String {
+        format!(
+            "{guests}, {tables}: {queued} ждали в очереди Queue — кто раньше пришёл, тот раньше \
+             сел — и садились, когда освобождался стол.\n\
+             Гости ели одновременно, каждый в своём потоке: вечер занял около {evening:.0} с \
+             времени курса, а все обеды вместе — {sum} с (самый долгий {longest} с). Официант \
+             спал в get(), пока кто-нибудь не уйдёт, а не проверял столы в цикле.",
+            guests = count(f.guests, "гость", "гостя", "гостей"),
+            tables = count(f.tables, "стол", "стола", "столов"),
+            queued = count(f.queued, "гость", "гостя", "гостей"),
+            evening = f.evening,
+            sum = f.meals_sum,
+            longest = f.longest_meal,
+        )
+    }
+    fn explain_gil(&self, f: &facts::Gil) -> String {
+        let (rt, rp) = f.rust;
+        let threads = count(f.threads, "поток", "потока", "потоков");
+        let mut text = if rt.max(rp) >= 1.2 {
+            format!(
+                "В Rust {threads} работали на {cores} {cw} одновременно: {rt:.2}× потоками, \
+                 {rp:.2}× процессами (не больше числа ядер, на занятой машине — меньше).",
+                cores = f.cores,
+                cw = plural(f.cores as u64, "ядре", "ядрах", "ядрах"),
+            )
+        } else {
+            format!(
+                "В Rust {threads} дали только {rt:.2}× (процессы {rp:.2}×): свободного ядра для \
+                 них сейчас не нашлось, или порция работы одна. На {cores} свободных {cw} потоки \
+                 Rust приближаются к {cores}×: GIL у них нет.",
+                cores = f.cores,
+                cw = plural(f.cores as u64, "ядре", "ядрах", "ядрах"),
+            )
+        };
+        match f.python {
+            Some((pt, pp)) => {
+                if pt < 1.3 {
+                    text.push_str(&format!(
+                        "\nПотоки CPython держат GIL по очереди, поэтому потоками вышло \
+                         {pt:.2}× — не быстрее, чем по очереди."
+                    ));
+                } else {
+                    text.push_str(&format!(
+                        "\nПотоки CPython дали здесь {pt:.2}×, хотя держат GIL по очереди: при \
+                         такой маленькой работе замеры — в основном шум занятой машины (potok \
+                         gil с --work по умолчанию показывает GIL ясно)."
+                    ));
+                }
+                if pp >= 1.2 {
+                    text.push_str(&format!(
+                        " У каждого процесса свой интерпретатор и свой GIL: {pp:.2}×."
+                    ));
+                } else {
+                    text.push_str(&format!(
+                        " Процессы, у каждого из которых свой интерпретатор и свой GIL, дали \
+                         здесь {pp:.2}×: без свободного ядра (или при слишком маленькой работе) \
+                         им нечем было это показать."
+                    ));
+                }
+                text.push_str(
+                    " В этом смысл урока: в CPython вычислениям нужны процессы, а потоки \
+                     помогают в ожидании (файлы, сеть, sleep).",
+                );
+            }
+            None => text.push_str(
+                "\nБез python3 строк CPython нет: там потоки дали бы около 1× (они держат GIL по \
+                 очереди), а помогли бы только процессы.",
+            ),
+        }
+        text
+    }
+    fn explain_read_files(&self, f: &facts::ReadFiles) -> String {
+        let speedup = f.linear / f.processes.max(1e-9);
+        let verdict = if speedup > 1.1 {
+            format!(
+                "пул быстрее в {speedup:.2} раза: чтение и разбор строк — работа процессора, и \
+                 её делали {cores} {cw} одновременно",
+                cores = f.cores,
+                cw = plural(f.cores as u64, "ядро", "ядра", "ядер")
+            )
+        } else {
+            format!(
+                "пул не быстрее ({speedup:.2}×): запуск процессов и передача им работы стоят \
+                 времени, а {mb:.0} МБ — слишком мало, чтобы это окупилось (или свободного ядра \
+                 нет)",
+                mb = f.megabytes
+            )
+        };
+        format!(
+            "{mb:.0} МБ в четырёх файлах: по очереди {linear}, пулом процессов {processes} (с его \
+             запуском, как в курсе): {verdict}.\n\
+             Процессы окупаются, когда каждая порция работы большая и нагружает процессор; для \
+             маленькой работы их запуск стоит дороже, чем они экономят. Четыре потока: \
+             {threads}; в Rust они тоже работают параллельно (в CPython из-за GIL — по очереди).",
+            mb = f.megabytes,
+            linear = secs(f.linear),
+            processes = secs(f.processes),
+            threads = secs(f.threads),
+        )
+    }
+
+    // ==== show ====
+
+    fn show_rust(&self, lesson: &str, file: &str) -> String {
+        format!("==== {lesson}: программа potok на Rust ({file}) ====")
+    }
+    fn show_python(&self, lesson: &str, file: &str) -> String {
+        format!("==== {lesson}: решение задачи на Python ({file}) ====")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plural;
+
+    #[test]
+    fn russian_plurals() {
+        let p = |n| plural(n, "поток", "потока", "потоков");
+        assert_eq!(
+            [1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 101, 111].map(p),
+            [
+                "поток",
+                "потока",
+                "потока",
+                "потоков",
+                "потоков",
+                "потоков",
+                "потоков",
+                "поток",
+                "потока",
+                "потоков",
+                "поток",
+                "потоков"
+            ]
+        );
+    }
+}
