@@ -102,7 +102,7 @@ pub(crate) fn run(ctx: &Context, args: &Args) -> CliResult {
         hang_after: Duration::from_secs_f64(args.hang_after),
     })
     .map_err(failed)?;
-    let records = records::Records::new(run.events);
+    let records = records::Records::new(run.events, ctx.time_scale);
     write_records(lang, args, &records)?;
 
     match &run.end {

@@ -71,6 +71,7 @@ pub fn init() {
         return;
     }
     let Some(spec) = std::env::var_os(ENV) else {
+        trace_from_env();
         return;
     };
     // Children of this child must not see the marker: a task may start a pool of its own.
@@ -82,7 +83,25 @@ pub fn init() {
             EXIT_PROTOCOL
         }
     };
+    crate::trace::child_exit();
     std::process::exit(code);
+}
+
+/// `POTOK_TRACE=FILE` in a program that starts with `process::init` (not `potok::main`):
+/// recorded until the process exits, written then (`potok::main` writes it earlier, after its
+/// threads are joined).
+fn trace_from_env() {
+    extern "C" fn at_exit() {
+        let _ = std::panic::catch_unwind(crate::trace::env_finish);
+    }
+    if std::env::var_os("POTOK_TRACE").is_some_and(|p| !p.is_empty()) {
+        crate::trace::env_start();
+        // SAFETY: `at_exit` is a plain `extern "C"` function that never unwinds (the panic is
+        // caught); registering it has no other precondition.
+        unsafe {
+            libc::atexit(at_exit);
+        }
+    }
 }
 
 fn run_child(spec: &OsString) -> Result<i32, String> {
@@ -97,6 +116,10 @@ fn run_child(spec: &OsString) -> Result<i32, String> {
         _ => return Err(format!("malformed {ENV}={spec}")),
     };
     die_with_parent(ppid)?;
+    crate::trace::init_child(match kind {
+        ChildKind::Worker => "pool worker",
+        ChildKind::Process => "process",
+    });
     let sock = take_socket_from_stdin().map_err(|e| format!("no socket to the parent: {e}"))?;
     // SAFETY: the parent put our progress page's memfd at this descriptor for us alone
     // (POTOK_CHILD names it) and nothing else in this fresh process uses it, so it is ours to
@@ -182,6 +205,7 @@ fn run_job(payload: &[u8], progress: &Progress) -> Result<FrameBuf, String> {
     };
     let items = fields.rest();
     progress.start_job(seq);
+    let _job = crate::trace::job(seq);
     let refuse = |why: String| {
         let mut frame = FrameBuf::new(tag::REFUSED);
         frame.u64(seq).bytes(why.as_bytes());
@@ -223,7 +247,10 @@ fn worker_loop(sock: &mut UnixStream, progress: &Progress) -> Result<i32, String
     let mut reader = std::io::BufReader::with_capacity(64 * 1024, reader);
     let mut out: Vec<u8> = Vec::new();
     loop {
-        match wire::read_frame(&mut reader, &mut buf) {
+        let idle = crate::trace::idle();
+        let read = wire::read_frame(&mut reader, &mut buf);
+        drop(idle);
+        match read {
             Ok(false) => {
                 // (A closed socket polls readable: answers may still be held back.)
                 let _ = wire::send_all(sock, &out);

@@ -195,6 +195,7 @@ impl<R> Results<R> {
     /// Waits until every slot is filled, or until `deadline`; true when all are filled.
     fn wait_all(&self, deadline: Option<Instant>) -> bool {
         let mut st = self.state.lock();
+        let _traced = (st.remaining > 0).then(crate::trace::pool_results);
         while st.remaining > 0 {
             match deadline {
                 Some(d) => {
@@ -237,6 +238,7 @@ impl<R> Results<R> {
         mut pick: impl FnMut(&mut State<R>) -> Option<T>,
     ) -> Option<T> {
         let mut st = self.state.lock();
+        let _traced = crate::trace::pool_results();
         let mut spun = false;
         loop {
             if let Some(found) = pick(&mut st) {
