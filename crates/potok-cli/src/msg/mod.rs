@@ -117,6 +117,16 @@ pub(crate) trait Messages: Sync {
     fn placeholder_options(&self) -> &'static str;
     /// `COMMAND` in a usage line.
     fn placeholder_command(&self) -> &'static str;
+    /// `<DIR>` (a folder).
+    fn placeholder_dir(&self) -> &'static str;
+    /// `<NAME:POWER>` (a knight).
+    fn placeholder_knight(&self) -> &'static str;
+    /// `<NAME>` (a guest).
+    fn placeholder_name(&self) -> &'static str;
+    /// `<LESSON>`.
+    fn placeholder_lesson(&self) -> &'static str;
+    /// `<FILE.py>`.
+    fn placeholder_file(&self) -> &'static str;
     /// `-h, --help`.
     fn help_help(&self) -> &'static str;
     /// `-V, --version`.
