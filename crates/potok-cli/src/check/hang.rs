@@ -230,13 +230,13 @@ pub(crate) fn report(lang: Lang, states: &[Value], hang_after: f64) -> Vec<Strin
         (Some(c), Lang::Ru) => format!(
             "взаимная блокировка: {} {} ждут друг друга по кругу",
             c.len(),
-            crate::check::words::threads_ru(c.len())
+            crate::msg::ru::plural(c.len() as u64, "поток", "потока", "потоков")
         ),
         (Some(c), Lang::En) => format!("deadlock: {} threads wait for each other in a cycle", c.len()),
         (None, Lang::Ru) => format!(
             "программа зависла: {hang_after} с без вывода и без записей; {} {} ждут, и ни один не может разбудить другой",
             threads.len(),
-            crate::check::words::threads_ru(threads.len())
+            crate::msg::ru::plural(threads.len() as u64, "поток", "потока", "потоков")
         ),
         (None, Lang::En) => format!(
             "the program hung: {hang_after} s without output or records; {} thread(s) wait, and none can wake another",
