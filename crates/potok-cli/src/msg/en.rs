@@ -914,4 +914,67 @@ impl Messages for En {
     fn check_bad_records(&self, err: &str) -> String {
         format!("the shim's records do not read as a Chrome trace: {err}")
     }
+
+    fn check_hang_silent(&self, secs: f64) -> String {
+        format!(
+            "the program hung: {secs} s without output or records, and it did not answer the \
+             state request"
+        )
+    }
+    fn check_hang_self(&self, thread: &str) -> String {
+        format!("deadlock: thread '{thread}' waits for a Lock it holds itself")
+    }
+    fn check_hang_cycle(&self, n: usize) -> String {
+        format!("deadlock: {n} threads wait for each other in a cycle")
+    }
+    fn check_hang_stall(&self, secs: f64, n: usize) -> String {
+        format!(
+            "the program hung: {secs} s without output or records; {n} thread(s) wait, and \
+             none can wake another"
+        )
+    }
+    fn check_hang_thread(
+        &self,
+        name: &str,
+        process: Option<(&str, i64)>,
+        holds: &str,
+        wait: Option<(&str, &str, &str, Option<&str>)>,
+    ) -> String {
+        let mut line = format!("thread '{name}'");
+        if let Some((process, pid)) = process {
+            line.push_str(&format!(" (process {process}, {pid})"));
+        }
+        if !holds.is_empty() {
+            line.push_str(&format!(" holds Lock {holds} and"));
+        }
+        line.push_str(&match wait {
+            None => " waits for nothing recorded (runs, or waits outside threading)".to_owned(),
+            Some((kind, o, on, op)) => match kind {
+                "lock" => format!(" waits for Lock '{o}' (held by '{on}')"),
+                "join" => format!(" waits for thread '{o}' to finish"),
+                "event" => format!(" waits for Event '{o}' (nobody has set it)"),
+                "condition" => format!(" waits for a notify on Condition '{o}'"),
+                "semaphore" => format!(" waits for Semaphore '{o}' (its count is 0)"),
+                "barrier" => format!(" waits for the others at Barrier '{o}'"),
+                "queue" if op == Some("put") => {
+                    format!(" waits for room in Queue '{o}' (it is full)")
+                }
+                "queue" => format!(" waits for an item from Queue '{o}' (it is empty)"),
+                "sleep" => " sleeps (time.sleep)".to_owned(),
+                kind => format!(" waits for {kind} '{o}'"),
+            },
+        });
+        line
+    }
+    fn check_hang_fix_join(&self) -> &'static str {
+        "the fix: do not join() a thread while holding a Lock it needs: release the lock before \
+         join()"
+    }
+    fn check_hang_fix_self(&self) -> &'static str {
+        "the fix: do not take again a Lock the thread already holds (an RLock lets one thread do \
+         that); a signal between threads is an Event or a Condition"
+    }
+    fn check_hang_fix_order(&self, locks: &str) -> String {
+        format!("the fix: let every thread take these locks in one order ({locks})")
+    }
 }

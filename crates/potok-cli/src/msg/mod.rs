@@ -529,4 +529,29 @@ pub(crate) trait Messages: Sync {
     fn check_cannot_write(&self, path: &std::path::Path, err: &std::io::Error) -> String;
     /// The shim's records did not read as a Chrome trace.
     fn check_bad_records(&self, err: &str) -> String;
+
+    /// Hang report headline: the program did not answer the state request.
+    fn check_hang_silent(&self, secs: f64) -> String;
+    /// Hang report headline: a thread waits for a Lock it holds.
+    fn check_hang_self(&self, thread: &str) -> String;
+    /// Hang report headline: `n` threads in a cycle.
+    fn check_hang_cycle(&self, n: usize) -> String;
+    /// Hang report headline: `n` threads wait, no cycle.
+    fn check_hang_stall(&self, secs: f64, n: usize) -> String;
+    /// One thread of a hang report: its name, its process when there are several, the locks
+    /// it holds (quoted, joined; empty for none), and its wait: (kind, object, holder or the
+    /// thread joined, the queue operation) or None when no wait was recorded.
+    fn check_hang_thread(
+        &self,
+        name: &str,
+        process: Option<(&str, i64)>,
+        holds: &str,
+        wait: Option<(&str, &str, &str, Option<&str>)>,
+    ) -> String;
+    /// The fix for a cycle through a join().
+    fn check_hang_fix_join(&self) -> &'static str;
+    /// The fix for a thread waiting for its own Lock.
+    fn check_hang_fix_self(&self) -> &'static str;
+    /// The fix for a cycle of locks: one order (the locks quoted, joined).
+    fn check_hang_fix_order(&self, locks: &str) -> String;
 }

@@ -946,6 +946,71 @@ impl Messages for Ru {
     fn check_bad_records(&self, err: &str) -> String {
         format!("записи shim не читаются как трасса Chrome: {err}")
     }
+
+    fn check_hang_silent(&self, secs: f64) -> String {
+        format!(
+            "программа зависла: {secs} с без вывода и без записей, и она не ответила на запрос \
+             состояния"
+        )
+    }
+    fn check_hang_self(&self, thread: &str) -> String {
+        format!("взаимная блокировка: поток '{thread}' ждёт Lock, который держит сам")
+    }
+    fn check_hang_cycle(&self, n: usize) -> String {
+        format!(
+            "взаимная блокировка: {n} {} ждут друг друга по кругу",
+            plural(n as u64, "поток", "потока", "потоков")
+        )
+    }
+    fn check_hang_stall(&self, secs: f64, n: usize) -> String {
+        format!(
+            "программа зависла: {secs} с без вывода и без записей; {n} {} ждут, и ни один не \
+             может разбудить другой",
+            plural(n as u64, "поток", "потока", "потоков")
+        )
+    }
+    fn check_hang_thread(
+        &self,
+        name: &str,
+        process: Option<(&str, i64)>,
+        holds: &str,
+        wait: Option<(&str, &str, &str, Option<&str>)>,
+    ) -> String {
+        let mut line = format!("поток '{name}'");
+        if let Some((process, pid)) = process {
+            line.push_str(&format!(" (процесс {process}, {pid})"));
+        }
+        if !holds.is_empty() {
+            line.push_str(&format!(" держит Lock {holds} и"));
+        }
+        line.push_str(&match wait {
+            None => " не ждёт ничего из записанного (работает или ждёт вне threading)".to_owned(),
+            Some((kind, o, on, op)) => match kind {
+                "lock" => format!(" ждёт Lock '{o}' (его держит '{on}')"),
+                "join" => format!(" ждёт, пока закончится поток '{o}'"),
+                "event" => format!(" ждёт Event '{o}' (его никто не установил)"),
+                "condition" => format!(" ждёт notify у Condition '{o}'"),
+                "semaphore" => format!(" ждёт Semaphore '{o}' (счётчик 0)"),
+                "barrier" => format!(" ждёт остальных у Barrier '{o}'"),
+                "queue" if op == Some("put") => format!(" ждёт места в Queue '{o}' (она полна)"),
+                "queue" => format!(" ждёт элемента из Queue '{o}' (она пуста)"),
+                "sleep" => " спит (time.sleep)".to_owned(),
+                kind => format!(" ждёт {kind} '{o}'"),
+            },
+        });
+        line
+    }
+    fn check_hang_fix_join(&self) -> &'static str {
+        "как исправить: не ждите join() потока, держа Lock, который ему нужен: отпустите замок \
+         до join()"
+    }
+    fn check_hang_fix_self(&self) -> &'static str {
+        "как исправить: не берите снова Lock, который поток уже держит (RLock позволяет это \
+         одному потоку); сигнал между потоками - это Event или Condition"
+    }
+    fn check_hang_fix_order(&self, locks: &str) -> String {
+        format!("как исправить: пусть все потоки берут эти замки в одном порядке ({locks})")
+    }
 }
 
 #[cfg(test)]
