@@ -18,6 +18,7 @@
 //! | `Lock()`: `acquire()`, `acquire(False)`, `acquire(timeout=t)`, `release()`, `locked()`, `with lock:` | [`Lock`]: [`acquire`](Lock::acquire), [`try_acquire`](Lock::try_acquire), [`acquire_timeout`](Lock::acquire_timeout), [`release`](Lock::release) → `Result<(), `[`ReleaseError`]`>`, [`locked`](Lock::locked), [`lock`](Lock::lock) → [`LockGuard`] |
 //! | `RLock()` | [`RLock`] (same methods; [`RLockGuard`]; release by a non-owner is [`ReleaseError::NotOwner`]) |
 //! | a lock that guards data (Rust's idiom) | [`Mutex<T>`](Mutex): [`lock`](Mutex::lock), [`try_lock`](Mutex::try_lock), [`lock_timeout`](Mutex::lock_timeout) → [`MutexGuard`]; never poisoned |
+//! | a reader-writer lock (Rust's idiom; Python has none) | [`RwLock<T>`](RwLock): [`read`](RwLock::read), [`write`](RwLock::write), [`try_read`](RwLock::try_read), [`try_write`](RwLock::try_write), [`read_timeout`](RwLock::read_timeout), [`write_timeout`](RwLock::write_timeout); readers count as holders in deadlock reports |
 //! | `Condition(lock)`: `wait()`, `wait(t)`, `wait_for(pred)`, `notify(n)`, `notify_all()` | [`Condition`] ([`new`](Condition::new), [`with_lock`](Condition::with_lock)): [`wait`](Condition::wait), [`wait_timeout`](Condition::wait_timeout), [`wait_for`](Condition::wait_for), [`notify`](Condition::notify), [`notify_all`](Condition::notify_all); or the same on [`ConditionGuard`] from [`Condition::lock`] |
 //! | `Semaphore(n)`, `BoundedSemaphore(n)` | [`Semaphore`], [`BoundedSemaphore`] (over-release is [`ReleaseError::TooManyReleases`]); `with sem:` is [`Semaphore::guard`] |
 //! | `Event()`: `set`, `clear`, `is_set`, `wait()`, `wait(t)` | [`Event`]: [`set`](Event::set), [`clear`](Event::clear), [`is_set`](Event::is_set), [`wait`](Event::wait), [`wait_timeout`](Event::wait_timeout) |
@@ -85,8 +86,8 @@ pub use queue::{
 };
 pub use sync::{
     Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard, Event, Lock,
-    LockGuard, Mutex, MutexGuard, RLock, RLockGuard, ReleaseError, Semaphore, SemaphoreGuard,
-    Timer, TimerError,
+    LockGuard, Mutex, MutexGuard, RLock, RLockGuard, ReleaseError, RwLock, RwLockReadGuard,
+    RwLockWriteGuard, Semaphore, SemaphoreGuard, Timer, TimerError,
 };
 pub use thread::{
     active_count, current_thread, enumerate, get_ident, get_native_id, main, main_thread,

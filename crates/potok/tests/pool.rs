@@ -272,6 +272,57 @@ fn an_aborting_worker_costs_one_task() {
     assert!(matches!(&err, MapError::Task(e) if e.index() == 5), "{err}");
 }
 
+/// With chunk size 1 a worker holds several jobs at once (written ahead, answers sent back
+/// several at a time). When it dies, the item it ran fails, and every other item still gets
+/// its result: the ones it had finished but not yet sent, and the ones it had not started.
+fn a_worker_dying_with_jobs_in_flight_costs_one_task() {
+    let pool = Pool::new(2).unwrap();
+    for (name, f, signal) in [
+        ("abort", abort_at_700 as fn(u64) -> u64, libc::SIGABRT),
+        ("SIGKILL", sigkill_at_1300, libc::SIGKILL),
+    ] {
+        let outcomes: Vec<_> = pool.imap(f, 0..2000).unwrap().collect();
+        let mut failed = Vec::new();
+        for (i, outcome) in outcomes.iter().enumerate() {
+            match outcome {
+                Ok(value) => assert_eq!(*value, i as u64 * 2, "{name}: item {i}"),
+                Err(err) => {
+                    assert_eq!(
+                        err.kind(),
+                        &TaskErrorKind::WorkerDied(potok::process::ChildExit::Signal(signal)),
+                        "{name}: {err}"
+                    );
+                    failed.push(i);
+                }
+            }
+        }
+        let expected = if signal == libc::SIGABRT { 700 } else { 1300 };
+        assert_eq!(
+            failed,
+            [expected],
+            "{name}: only the item that killed its worker fails"
+        );
+    }
+    assert_eq!(pool.map_chunked(square, 0..100, 1).unwrap()[99], 99 * 99);
+}
+
+fn abort_at_700(x: u64) -> u64 {
+    if x == 700 {
+        std::process::abort();
+    }
+    x * 2
+}
+
+fn sigkill_at_1300(x: u64) -> u64 {
+    if x == 1300 {
+        // SAFETY: kill(2) on this very process.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+    }
+    x * 2
+}
+
 fn a_segfaulting_worker_costs_one_task() {
     let pool = Pool::new(2).unwrap();
     let outcomes: Vec<_> = pool
@@ -861,6 +912,7 @@ fn main() -> ExitCode {
             case!(several_panics_in_one_chunk),
             case!(an_aborting_worker_costs_one_task),
             case!(a_segfaulting_worker_costs_one_task),
+            case!(a_worker_dying_with_jobs_in_flight_costs_one_task),
             case!(a_killed_worker_costs_one_task),
             case!(an_idle_worker_that_dies_is_reaped_and_replaced),
             case!(maxtasksperchild_recycles_workers),

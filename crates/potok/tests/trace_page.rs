@@ -58,7 +58,9 @@ fn run_chromium(page: &Path, extra: &[String]) -> String {
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = std::fs::remove_dir_all(&profile);
-    std::fs::read_to_string(out).unwrap()
+    let text = std::fs::read_to_string(&out).unwrap();
+    let _ = std::fs::remove_dir_all(out.parent().unwrap());
+    text
 }
 
 fn tempdir(what: &str) -> PathBuf {

@@ -50,6 +50,8 @@ enum OwnerRef {
     Word(*const AtomicU64),
     /// A joined thread.
     Thread(u64),
+    /// Threads that must all let go (see `Owner::Threads`), as they were when it parked.
+    Threads(Box<[u64]>),
 }
 
 struct Record {
@@ -67,10 +69,20 @@ struct Record {
 }
 
 impl Record {
+    /// Who must let go for this thread to go on (nobody, one thread, or several).
+    fn owners(&self) -> Vec<u64> {
+        match &self.owner {
+            OwnerRef::Threads(ids) => ids.to_vec(),
+            _ => self.owner().into_iter().collect(),
+        }
+    }
+
+    /// The owner, or the first of several.
     fn owner(&self) -> Option<u64> {
         match self.owner {
             OwnerRef::Nobody => None,
             OwnerRef::Thread(id) => Some(id),
+            OwnerRef::Threads(ref ids) => ids.first().copied(),
             // SAFETY: a record with a `Word` is made from a `&AtomicU64` borrowed by the blocking
             // call of its thread, and removed (under STATE's lock) before that call returns:
             // by the thread itself when it does not park, or by its waker before the thread
@@ -149,6 +161,7 @@ pub(crate) fn register(me: &Thread, key: usize, wait: &Wait<'_>) -> Verdict {
         Owner::Nobody => OwnerRef::Nobody,
         Owner::Word(w) => OwnerRef::Word(w),
         Owner::Thread(id) => OwnerRef::Thread(id),
+        Owner::Threads(ids) => OwnerRef::Threads(ids.into()),
     };
     let ident = me.ident();
     let record = Record {
@@ -284,27 +297,42 @@ impl State {
         live > 0 && self.blocked.len() >= live
     }
 
-    /// The cycle through `me` (in order, starting at `me`), if its block closes one.
+    /// The cycle through `me` (in order, starting at `me`), if its block closes one: a path
+    /// `me -> an owner of what it waits for -> an owner of what that one waits for ... -> me`
+    /// (depth first; a waiter with several owners, like a writer waiting for readers, cannot go
+    /// on while any of them is stuck behind it).
     fn find_cycle(&self, me: u64) -> Option<Vec<u64>> {
         let mut path = vec![me];
-        let mut cur = me;
-        loop {
-            let record = self.blocked.get(&cur)?;
-            let owner = record.owner()?;
+        let mut seen = vec![me];
+        self.cycle_from(me, me, &mut path, &mut seen)
+            .then_some(path)
+    }
+
+    fn cycle_from(&self, me: u64, cur: u64, path: &mut Vec<u64>, seen: &mut Vec<u64>) -> bool {
+        let Some(record) = self.blocked.get(&cur) else {
+            return false;
+        };
+        for owner in record.owners() {
             if owner == me {
                 // A thread waiting for a Lock it holds: a signal another thread may give.
                 if path.len() == 1 && record.kind == ResourceKind::Lock {
-                    return None;
+                    continue;
                 }
-                return Some(path);
+                return true;
             }
-            if path.contains(&owner) {
-                // A cycle that does not go through `me`: found when it closed.
-                return None;
+            if seen.contains(&owner) {
+                // Visited already (or a cycle that does not go through `me`: found when it
+                // closed).
+                continue;
             }
+            seen.push(owner);
             path.push(owner);
-            cur = owner;
+            if self.cycle_from(me, owner, path, seen) {
+                return true;
+            }
+            path.pop();
         }
+        false
     }
 
     fn report(&self, kind: DeadlockKind, idents: &[u64], me: u64) -> DeadlockError {
@@ -324,17 +352,30 @@ impl State {
                 let mut holds: Vec<(usize, Resource)> = Vec::new();
                 for other in self.blocked.values() {
                     if other.kind != ResourceKind::Thread
-                        && other.owner() == Some(id)
+                        && other.owners().contains(&id)
                         && !holds.iter().any(|(res, _)| *res == other.resource)
                     {
-                        holds.push((other.resource, other.resource()));
+                        // What it holds, without what the waiter wants of it ("to write").
+                        let mut held = other.resource();
+                        held.detail = None;
+                        holds.push((other.resource, held));
                     }
                 }
                 Some(BlockedThread {
                     name: record.thread.name().to_owned(),
                     ident: id,
                     waits_for: record.resource(),
-                    held_by: record.owner().map(name_of),
+                    held_by: {
+                        // The owner that is next on the cycle, else the first.
+                        let owners = record.owners();
+                        let next = idents
+                            .iter()
+                            .skip_while(|&&x| x != id)
+                            .nth(1)
+                            .or(idents.first())
+                            .filter(|n| owners.contains(n));
+                        next.copied().or(owners.first().copied()).map(name_of)
+                    },
                     holds: holds.into_iter().map(|(_, r)| r).collect(),
                 })
             })

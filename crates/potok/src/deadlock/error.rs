@@ -12,6 +12,8 @@ pub enum ResourceKind {
     RLock,
     /// [`crate::Mutex`].
     Mutex,
+    /// [`crate::RwLock`] (its readers and its writer hold it).
+    RwLock,
     /// [`crate::Condition`].
     Condition,
     /// [`crate::Semaphore`].
@@ -43,6 +45,7 @@ impl ResourceKind {
             ResourceKind::Lock => "Lock",
             ResourceKind::RLock => "RLock",
             ResourceKind::Mutex => "Mutex",
+            ResourceKind::RwLock => "RwLock",
             ResourceKind::Condition => "Condition",
             ResourceKind::Semaphore => "Semaphore",
             ResourceKind::BoundedSemaphore => "BoundedSemaphore",
@@ -58,11 +61,15 @@ impl ResourceKind {
     }
 
     /// Whether a thread owns it while holding it (a cycle through it is a deadlock): `Mutex`,
-    /// `RLock`, a held `Lock`, and a thread (its joiners wait for it alone).
+    /// `RLock`, `RwLock`, a held `Lock`, and a thread (its joiners wait for it alone).
     pub fn is_owned(self) -> bool {
         matches!(
             self,
-            ResourceKind::Lock | ResourceKind::RLock | ResourceKind::Mutex | ResourceKind::Thread
+            ResourceKind::Lock
+                | ResourceKind::RLock
+                | ResourceKind::Mutex
+                | ResourceKind::RwLock
+                | ResourceKind::Thread
         )
     }
 }

@@ -44,6 +44,10 @@ pub(crate) enum Owner<'a> {
     Word(&'a AtomicU64),
     /// A thread: the waiter joins it.
     Thread(u64),
+    /// Several threads, each of which must let go before the waiter can go on (the readers
+    /// of an `RwLock` a writer waits for; the writers a reader queues behind). Read when the
+    /// thread parks: the primitive wakes its waiters whenever this set changes.
+    Threads(&'a [u64]),
 }
 
 /// How a [`park`] ended.
@@ -99,6 +103,7 @@ pub(crate) fn park(
         Owner::Nobody => None,
         Owner::Word(word) => super::owner::decode(word.load(Ordering::Acquire)),
         Owner::Thread(id) => Some(id),
+        Owner::Threads(ids) => ids.first().copied(),
     };
     let mut verdict = None;
     // Filled under the queue's lock by `validate`, run by `before_sleep` outside it.

@@ -285,7 +285,8 @@ pub fn snapshot() -> Snapshot {
             if *kind != ResourceKind::Thread
                 && !held.iter().any(|(h, r, _)| h == holder && r == resource)
             {
-                if let Some(res) = record.doing.resource() {
+                if let Some(mut res) = record.doing.resource() {
+                    res.detail = None;
                     held.push((*holder, *resource, res));
                 }
             }

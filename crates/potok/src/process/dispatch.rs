@@ -71,6 +71,7 @@ pub fn init() {
         return;
     }
     let Some(spec) = std::env::var_os(ENV) else {
+        trace_from_env();
         return;
     };
     // Children of this child must not see the marker: a task may start a pool of its own.
@@ -82,7 +83,25 @@ pub fn init() {
             EXIT_PROTOCOL
         }
     };
+    crate::trace::child_exit();
     std::process::exit(code);
+}
+
+/// `POTOK_TRACE=FILE` in a program that starts with `process::init` (not `potok::main`):
+/// recorded until the process exits, written then (`potok::main` writes it earlier, after its
+/// threads are joined).
+fn trace_from_env() {
+    extern "C" fn at_exit() {
+        let _ = std::panic::catch_unwind(crate::trace::env_finish);
+    }
+    if std::env::var_os("POTOK_TRACE").is_some_and(|p| !p.is_empty()) {
+        crate::trace::env_start();
+        // SAFETY: `at_exit` is a plain `extern "C"` function that never unwinds (the panic is
+        // caught); registering it has no other precondition.
+        unsafe {
+            libc::atexit(at_exit);
+        }
+    }
 }
 
 fn run_child(spec: &OsString) -> Result<i32, String> {
@@ -97,6 +116,10 @@ fn run_child(spec: &OsString) -> Result<i32, String> {
         _ => return Err(format!("malformed {ENV}={spec}")),
     };
     die_with_parent(ppid)?;
+    crate::trace::init_child(match kind {
+        ChildKind::Worker => "pool worker",
+        ChildKind::Process => "process",
+    });
     let sock = take_socket_from_stdin().map_err(|e| format!("no socket to the parent: {e}"))?;
     // SAFETY: the parent put our progress page's memfd at this descriptor for us alone
     // (POTOK_CHILD names it) and nothing else in this fresh process uses it, so it is ours to
@@ -182,6 +205,7 @@ fn run_job(payload: &[u8], progress: &Progress) -> Result<FrameBuf, String> {
     };
     let items = fields.rest();
     progress.start_job(seq);
+    let _job = crate::trace::job(seq);
     let refuse = |why: String| {
         let mut frame = FrameBuf::new(tag::REFUSED);
         frame.u64(seq).bytes(why.as_bytes());
@@ -199,21 +223,57 @@ fn run_job(payload: &[u8], progress: &Progress) -> Result<FrameBuf, String> {
     }
 }
 
+/// Most answer bytes a worker holds back before it writes them.
+const ANSWER_BATCH: usize = 64 * 1024;
+
+/// Whether the parent has written more (without waiting).
+fn readable_now(sock: &UnixStream) -> bool {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    let mut fds = [PollFd::new(sock, PollFlags::IN)];
+    let zero = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    poll(&mut fds, Some(&zero)).is_ok_and(|n| n > 0)
+}
+
+/// Runs jobs until the parent closes the socket. The parent keeps several jobs in flight, so
+/// jobs are read through a buffer (several per read), and answers are written several at a
+/// time: an answer waits while the next job is already here, up to [`ANSWER_BATCH`] bytes,
+/// and all are written before the worker would wait for a job.
 fn worker_loop(sock: &mut UnixStream, progress: &Progress) -> Result<i32, String> {
     let mut buf = Vec::new();
-    let mut reader = sock.try_clone().map_err(|e| e.to_string())?;
+    let reader = sock.try_clone().map_err(|e| e.to_string())?;
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, reader);
+    let mut out: Vec<u8> = Vec::new();
     loop {
-        match wire::read_frame(&mut reader, &mut buf) {
-            Ok(false) => return Ok(0),
+        let idle = crate::trace::idle();
+        let read = wire::read_frame(&mut reader, &mut buf);
+        drop(idle);
+        match read {
+            Ok(false) => {
+                // (A closed socket polls readable: answers may still be held back.)
+                let _ = wire::send_all(sock, &out);
+                return Ok(0);
+            }
             Ok(true) if buf.first() == Some(&tag::JOB) => {
                 let answer = run_job(&buf, progress)?;
-                let bytes = match answer.finish() {
-                    Ok(bytes) => bytes,
+                match answer.finish() {
+                    Ok(bytes) if out.is_empty() => out = bytes,
+                    Ok(bytes) => out.extend_from_slice(&bytes),
                     // The results are too large for one message: refuse the chunk by name
                     // rather than die (which would blame one item for all).
-                    Err(err) => refusal(&buf, &format!("the chunk's results do not fit: {err}"))?,
-                };
-                wire::send_all(sock, &bytes).map_err(|e| format!("writing to the parent: {e}"))?;
+                    Err(err) => out.extend_from_slice(&refusal(
+                        &buf,
+                        &format!("the chunk's results do not fit: {err}"),
+                    )?),
+                }
+                let more_now = !reader.buffer().is_empty() || readable_now(sock);
+                if !more_now || out.len() >= ANSWER_BATCH {
+                    wire::send_all(sock, &out)
+                        .map_err(|e| format!("writing to the parent: {e}"))?;
+                    out.clear();
+                }
             }
             Ok(true) => return Err(format!("unexpected message tag {:?}", buf.first())),
             Err(err) => return Err(format!("reading from the parent: {err}")),

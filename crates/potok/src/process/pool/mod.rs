@@ -33,9 +33,13 @@ use crate::process::task::{Task, TaskId};
 /// Dropping the pool terminates it (as Python's `with Pool() as p:` does), after which no
 /// worker process is left, not even as a zombie.
 ///
-/// A worker is given a new chunk only once it has answered the last one, so a quick task never
-/// waits behind a slow one; the price is a round trip per chunk, which is why `map`'s default
-/// chunk size (a quarter of the items per worker, as in Python) matters for many small items.
+/// Jobs (chunks, or single tasks) are written to a worker ahead of time, up to 32 at once, and
+/// it sends its answers back several at a time, so small tasks do not pay a round trip each.
+/// How far ahead adapts: after a pause a worker gets one job at a time, and more only while
+/// its answers come back quickly (within half a millisecond of each other); one slow task puts
+/// it back to one at a time. So a slow task can hold up the jobs already written behind it on
+/// its worker (at most those written while it was answering quickly), even while another
+/// worker is idle; a worker that dies with jobs in flight costs only the item it was running.
 ///
 /// A program that uses a pool must begin `main` with [`potok::main`](crate::main) or
 /// [`init`](crate::process::init): every worker is this executable started again.

@@ -215,6 +215,39 @@ impl Shared {
         }
     }
 
+    /// Up to `count` queued jobs for a worker thread that has jobs in flight already, without
+    /// waiting: as many as fit in `room` item bytes (the first one whatever its size if
+    /// `first_may_exceed`). None once the pool is terminated or broken.
+    pub(crate) fn next_jobs(
+        &self,
+        count: usize,
+        mut room: usize,
+        first_may_exceed: bool,
+    ) -> Vec<Assigned> {
+        let mut st = self.state.lock();
+        let mut jobs = Vec::new();
+        if st.phase.is_stopping() {
+            return jobs;
+        }
+        while jobs.len() < count {
+            let Some(front) = st.queue.front() else {
+                break;
+            };
+            let size = front.bytes.len();
+            if size > room && !(first_may_exceed && jobs.is_empty()) {
+                break;
+            }
+            room = room.saturating_sub(size);
+            let job = st.queue.pop_front().expect("checked above");
+            jobs.push(Assigned {
+                seq: self.next_seq(),
+                job,
+                written_to: None,
+            });
+        }
+        jobs
+    }
+
     pub(crate) fn requeue(&self, job: Job) {
         let mut st = self.state.lock();
         match &st.phase {

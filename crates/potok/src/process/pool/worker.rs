@@ -4,7 +4,7 @@
 //! # Worker state machine (one per pool slot, run by its thread)
 //!
 //! ```text
-//!            start child + HELLO + initializer
+//!            start child + HELLO + initializer   (Busy holds 1..DEPTH jobs in flight)
 //!  Starting ──────────────────────────────────▶ Idle ◀──────────────────────────────────┐
 //!     │ fails: pool Broken                        │ a caller wrote a job to the worker    │
 //!     ▼                                           │ (hand-off), or a job from the queue   │
@@ -23,15 +23,25 @@
 //! ```
 //!
 //! Invariants: a job is owned by exactly one place (the queue, a slot's hand-off, or one worker
-//! thread), and it leaves that place only when every item in it has an outcome or the job is
-//! back in the queue; `terminate` and a broken pool fail whatever is queued or handed off; so
-//! no call ever waits for an item that nobody holds. A worker's pid is published in the pool
-//! state while the child may run, and removed (under the lock) before the child is reaped, so
-//! `terminate` never signals a reused pid. The worker's socket only ever carries one job and
-//! its answer at a time in each direction, and the thread reads every answer in full before
-//! writing the next job, so neither side can block the other.
+//! thread's jobs in flight), and it leaves that place only when every item in it has an
+//! outcome or the job is back in the queue; `terminate` and a broken pool fail whatever is
+//! queued or handed off; so no call ever waits for an item that nobody holds. A worker's pid
+//! is published in the pool state while the child may run, and removed (under the lock)
+//! before the child is reaped, so `terminate` never signals a reused pid.
+//!
+//! Pipelining: the thread keeps up to `DEPTH` jobs in flight (written, not yet answered); the
+//! worker runs them in order and answers in order, several answers per write. The jobs in
+//! flight carry at most `MAX_BYTES_IN_FLIGHT` item bytes (one larger job only alone), far less
+//! than a socket buffer holds, so the thread's writes never block and it always gets back to
+//! reading answers: neither side can block the other. When the worker dies, the progress page
+//! says which job and item it was running; that item fails, and every other job in flight
+//! goes back to the queue (finished ones whose answers died with the worker run again).
 
+use std::collections::VecDeque;
+use std::io::{BufReader, Read};
+use std::os::unix::net::UnixStream;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::job::Job;
 use super::state::{Assigned, Next, Shared};
@@ -59,8 +69,8 @@ enum Broken {
 }
 
 /// Reads the answer to job `seq`.
-fn read_answer(child: &Child, seq: u64, buf: &mut Vec<u8>) -> Result<Answer, Broken> {
-    match wire::read_frame(&mut &*child.sock, buf) {
+fn read_answer(reader: &mut impl Read, seq: u64, buf: &mut Vec<u8>) -> Result<Answer, Broken> {
+    match wire::read_frame(reader, buf) {
         Ok(true) => {}
         Ok(false) | Err(WireError::Truncated) | Err(WireError::Io(_)) => return Err(Broken::Died),
         Err(err @ WireError::Corrupt(_)) => return Err(Broken::Garbled(err.to_string())),
@@ -79,11 +89,6 @@ fn read_answer(child: &Child, seq: u64, buf: &mut Vec<u8>) -> Result<Answer, Bro
         )),
         other => Err(Broken::Garbled(format!("unexpected message tag {other}"))),
     }
-}
-
-/// Writes job `seq`; false if the worker is gone.
-fn send(child: &Child, seq: u64, job: &Job) -> bool {
-    wire::send_all(&child.sock, &job.frame(seq)).is_ok()
 }
 
 /// Runs the pool's initializer in a fresh worker.
@@ -131,7 +136,7 @@ pub(crate) fn finish_initializer(
     let mut buf = Vec::new();
     let answer = match sent {
         InitializerSent::None => return Ok(()),
-        InitializerSent::Sent => read_answer(child, 0, &mut buf),
+        InitializerSent::Sent => read_answer(&mut &*child.sock, 0, &mut buf),
         InitializerSent::Failed => Err(Broken::Died),
     };
     let failure = match answer {
@@ -175,17 +180,164 @@ fn settle(job: &Job, answer: Answer, buf: &[u8]) {
     }
 }
 
+/// Most jobs written to a worker and not yet answered.
+const DEPTH: usize = 32;
+
+/// The pipeline is topped up once at most this many jobs are in flight, so that new jobs go
+/// out several per write.
+const LOW_WATER: usize = DEPTH / 2;
+
+/// Most item bytes in flight to one worker. Jobs written and not yet read by the worker stay
+/// in the socket's buffer, so with this bound (and [`DEPTH`]) well below the buffer's size
+/// (about 200 KiB on Linux) a write never blocks: the thread is never stuck writing while the
+/// worker is stuck writing answers it does not read. A larger job is written only when
+/// nothing else is in flight (the worker then reads it whole before it answers).
+const MAX_BYTES_IN_FLIGHT: usize = 48 * 1024;
+
+/// The parent's buffered reader of a worker's answers (several answers per read).
+struct Answers {
+    reader: BufReader<Sock>,
+}
+
+/// Reads a shared socket.
+struct Sock(Arc<UnixStream>);
+
+impl Read for Sock {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        (&*self.0).read(buf)
+    }
+}
+
+impl Answers {
+    fn of(child: &Child) -> Answers {
+        Answers {
+            reader: BufReader::with_capacity(64 * 1024, Sock(Arc::clone(&child.sock))),
+        }
+    }
+
+    /// Whether (part of) another answer has arrived already.
+    fn more_buffered(&self) -> bool {
+        !self.reader.buffer().is_empty()
+    }
+}
+
+/// A job that took its worker longer than this makes the pipeline shallow again.
+const QUICK: Duration = Duration::from_micros(500);
+
+/// The jobs written to one worker and not yet answered, oldest first (the worker runs and
+/// answers them in order).
+///
+/// A job written behind a slow one waits for it, even if another worker is idle, so the depth
+/// adapts: it starts at 1, doubles with each answer that came back within [`QUICK`] of the
+/// one before, up to [`DEPTH`], and falls back to 1 after a slow one. A long task can so hold
+/// up at most the jobs written while the worker was answering quickly.
+#[derive(Default)]
+struct InFlight {
+    jobs: VecDeque<Assigned>,
+    /// How many jobs may be in flight now (1 to [`DEPTH`]).
+    depth: usize,
+    /// When the last answer arrived (or the pipeline was filled from empty).
+    last_answer: Option<Instant>,
+    bytes: usize,
+    /// Jobs written to the current worker (for `maxtasksperchild`).
+    sent: usize,
+    /// Frames to write, gathered so that several go out in one write.
+    out: Vec<u8>,
+}
+
+impl InFlight {
+    fn push(&mut self, assigned: Assigned, child: &Child) {
+        // A job handed off to a worker that has been replaced since must be written again.
+        let written = assigned
+            .written_to
+            .as_ref()
+            .is_some_and(|sock| Arc::ptr_eq(sock, &child.sock));
+        if !written {
+            self.out
+                .extend_from_slice(&assigned.job.frame(assigned.seq));
+        }
+        self.bytes += assigned.job.bytes.len();
+        self.sent += 1;
+        self.jobs.push_back(assigned);
+    }
+
+    /// Writes the gathered frames. A failed write means the worker is dead: the next read
+    /// finds out.
+    fn flush(&mut self, child: &Child) {
+        if !self.out.is_empty() {
+            let _ = wire::send_all(&child.sock, &self.out);
+            self.out.clear();
+        }
+    }
+
+    fn pop(&mut self) -> Option<Assigned> {
+        let assigned = self.jobs.pop_front()?;
+        self.bytes -= assigned.job.bytes.len();
+        Some(assigned)
+    }
+
+    /// An answer arrived: deepen the pipeline if it came quickly, else make it shallow.
+    fn answered(&mut self) {
+        let now = Instant::now();
+        let quick = self
+            .last_answer
+            .is_some_and(|last| now.duration_since(last) < QUICK);
+        self.depth = if quick {
+            (self.depth * 2).clamp(1, DEPTH)
+        } else {
+            1
+        };
+        self.last_answer = Some(now);
+    }
+
+    /// Tops the pipeline up with jobs queued now (never waiting), within [`DEPTH`],
+    /// [`MAX_BYTES_IN_FLIGHT`] and what `maxtasksperchild` leaves this worker.
+    fn top_up(&mut self, shared: &Shared, child: &Child) {
+        let depth = self.depth.max(1);
+        if self.jobs.len() >= depth || (depth == DEPTH && self.jobs.len() > LOW_WATER) {
+            self.flush(child);
+            return;
+        }
+        let budget = shared
+            .maxtasksperchild
+            .map_or(usize::MAX, |max| max.saturating_sub(self.sent));
+        let count = (depth - self.jobs.len()).min(budget);
+        if count > 0 {
+            let room = MAX_BYTES_IN_FLIGHT.saturating_sub(self.bytes);
+            for assigned in shared.next_jobs(count, room, self.jobs.is_empty()) {
+                self.push(assigned, child);
+            }
+        }
+        self.flush(child);
+    }
+
+    fn clear_for_new_worker(&mut self) {
+        debug_assert!(self.jobs.is_empty());
+        self.sent = 0;
+        self.bytes = 0;
+        self.depth = 1;
+        self.last_answer = None;
+        self.out.clear();
+    }
+}
+
 /// The thread of pool slot `slot`, which starts with `child` already running.
+///
+/// It keeps up to [`DEPTH`] jobs in flight to its worker, so that the worker goes from one
+/// job to the next without waiting for this thread, and reads the answers, which the worker
+/// sends several at a time.
 pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
     let mut buf = Vec::new();
     let mut done_by_this_child = 0usize;
-    // A job already written to the worker while the previous answer was being settled.
-    let mut carried: Option<Assigned> = None;
+    let mut inflight = InFlight::default();
+    let mut answers = Answers::of(&child);
     loop {
-        let assigned = match carried.take() {
-            Some(assigned) => assigned,
-            None => match shared.next_job(slot, true) {
-                Next::Job(assigned) => assigned,
+        if inflight.jobs.is_empty() {
+            // After a pause nothing is known about the coming tasks: start shallow again.
+            inflight.depth = 1;
+            inflight.last_answer = None;
+            match shared.next_job(slot, true) {
+                Next::Job(assigned) => inflight.push(assigned, &child),
                 Next::Check => {
                     if child.has_exited() {
                         // Died while idle: no task is lost; reap and replace it.
@@ -195,54 +347,39 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
                             Some(fresh) => child = fresh,
                             None => return,
                         }
+                        answers = Answers::of(&child);
+                        inflight.clear_for_new_worker();
                         done_by_this_child = 0;
                     }
                     continue;
                 }
                 Next::Stop => break,
-            },
-        };
-        let Assigned {
-            seq,
-            job,
-            written_to,
-        } = assigned;
-        // A job handed off to a worker that has been replaced since must be written again.
-        let written = written_to.is_some_and(|sock| Arc::ptr_eq(&sock, &child.sock));
-        let answer = if written || send(&child, seq, &job) {
-            read_answer(&child, seq, &mut buf)
-        } else {
-            Err(Broken::Died)
-        };
-        match answer {
+            }
+        }
+        inflight.top_up(&shared, &child);
+        let seq = inflight.jobs.front().expect("a job is in flight").seq;
+        match read_answer(&mut answers.reader, seq, &mut buf) {
             Ok(answer) => {
+                let assigned = inflight.pop().expect("a job is in flight");
+                inflight.answered();
                 done_by_this_child += 1;
+                // Give the worker more work before decoding this answer, so it does not wait
+                // for us (unless more answers are waiting to be read: then later).
+                if !answers.more_buffered() {
+                    inflight.top_up(&shared, &child);
+                }
+                settle(&assigned.job, answer, &buf);
                 let recycle = shared
                     .maxtasksperchild
                     .is_some_and(|max| done_by_this_child >= max);
-                if !recycle {
-                    // Give the worker its next job before decoding this answer, so it does not
-                    // wait for us. (It has sent its whole answer, so it is reading: no
-                    // deadlock.) A failed write shows up as EOF on the next read.
-                    if let Next::Job(mut next) = shared.next_job(slot, false) {
-                        let written = next
-                            .written_to
-                            .as_ref()
-                            .is_some_and(|sock| Arc::ptr_eq(sock, &child.sock));
-                        if !written {
-                            send(&child, next.seq, &next.job);
-                            next.written_to = Some(Arc::clone(&child.sock));
-                        }
-                        carried = Some(next);
-                    }
-                }
-                settle(&job, answer, &buf);
                 if recycle {
                     retire(&shared, slot, child);
                     match replace(&shared, slot) {
                         Some(fresh) => child = fresh,
                         None => return,
                     }
+                    answers = Answers::of(&child);
+                    inflight.clear_for_new_worker();
                     done_by_this_child = 0;
                 }
             }
@@ -250,17 +387,18 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
                 shared.forget_worker(slot);
                 let exit = child.kill_and_reap();
                 if shared.is_terminated() {
-                    job.fail_all(TaskErrorKind::Terminated);
+                    while let Some(assigned) = inflight.pop() {
+                        assigned.job.fail_all(TaskErrorKind::Terminated);
+                    }
                     return;
                 }
-                match broken {
-                    Broken::Died => blame(&shared, &child, seq, job, exit),
-                    Broken::Garbled(why) => job.fail_all(TaskErrorKind::Protocol(why)),
-                }
+                blame(&shared, &child, &mut inflight, broken, exit);
                 match replace(&shared, slot) {
                     Some(fresh) => child = fresh,
                     None => return,
                 }
+                answers = Answers::of(&child);
+                inflight.clear_for_new_worker();
                 done_by_this_child = 0;
             }
         }
@@ -323,22 +461,47 @@ fn replace(shared: &Arc<Shared>, slot: usize) -> Option<Child> {
     }
 }
 
-/// A worker died holding `job`: the item it was running fails, the others go back to the
-/// queue. If it died before starting any item, the whole job is retried once, then fails.
-fn blame(shared: &Shared, child: &Child, seq: u64, mut job: Job, exit: ChildExit) {
+/// A worker died (or garbled its answers) with the jobs of `inflight` unanswered.
+///
+/// - The job it was running: the item it held fails (for a garbled answer: the whole job
+///   fails), the job's other items go back to the queue. If it died before starting any item
+///   of it, the job is retried once, then fails.
+/// - Jobs it had finished but whose answers were lost with it (answers travel several at a
+///   time): back to the queue, to run again.
+/// - Jobs it had not started: back to the queue.
+fn blame(shared: &Shared, child: &Child, inflight: &mut InFlight, broken: Broken, exit: ChildExit) {
     let (progress_seq, item) = child.progress.read();
     let died = TaskErrorKind::WorkerDied(exit);
-    if progress_seq == seq && item != NO_ITEM && (item as usize) < job.len() {
-        let item = item as usize;
-        job.sink.fail(job.indices.get(item), died.clone());
-        let [before, after] = job.split_around(item, &died);
-        for part in [after, before].into_iter().flatten() {
-            shared.requeue(part);
+    let mut first = true;
+    // Requeued at the front of the queue, in their order, once all are sorted out.
+    let mut again = Vec::new();
+    while let Some(Assigned { seq, mut job, .. }) = inflight.pop() {
+        let is_front = std::mem::take(&mut first);
+        if let Broken::Garbled(why) = &broken {
+            if is_front {
+                job.fail_all(TaskErrorKind::Protocol(why.clone()));
+            } else {
+                again.push(job);
+            }
+            continue;
         }
-    } else if job.attempts == 0 {
-        job.attempts += 1;
+        let running = seq == progress_seq || (is_front && progress_seq < seq);
+        if !running {
+            again.push(job);
+        } else if seq == progress_seq && item != NO_ITEM && (item as usize) < job.len() {
+            let item = item as usize;
+            job.sink.fail(job.indices.get(item), died.clone());
+            let [before, after] = job.split_around(item, &died);
+            again.extend(before);
+            again.extend(after);
+        } else if job.attempts == 0 {
+            job.attempts += 1;
+            again.push(job);
+        } else {
+            job.fail_all(died.clone());
+        }
+    }
+    for job in again.into_iter().rev() {
         shared.requeue(job);
-    } else {
-        job.fail_all(died);
     }
 }
