@@ -2,9 +2,8 @@
 """Fails when a locked dependency needs a newer Rust than the workspace declares.
 
 Reads `cargo metadata --locked --all-features` (every package in Cargo.lock, for every
-platform and feature), takes the
-declared `rust-version` of the workspace's own crates, and lists each other package whose
-`rust_version` is newer. Also checks that README.md names the same version. Run from the
+platform and feature), takes the declared `rust-version` of the workspace's own crates, and
+lists each other package whose `rust_version` is newer. Also checks that README.md names the same version. Run from the
 repository root: `python3 .ci/check-msrv.py`.
 """
 
