@@ -312,7 +312,7 @@ impl<T: Send + 'static> Future<T> {
                 break;
             }
             spins += 1;
-            if spins % 8 == 0 {
+            if spins & 7 == 0 {
                 std::thread::yield_now();
             } else {
                 std::hint::spin_loop();

@@ -264,7 +264,7 @@ impl Pool {
                 return;
             }
             spins += 1;
-            if spins % 8 == 0 {
+            if spins & 7 == 0 {
                 std::thread::yield_now();
             } else {
                 std::hint::spin_loop();
