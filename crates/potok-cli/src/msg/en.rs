@@ -1002,4 +1002,48 @@ impl Messages for En {
     fn check_hang_fix_order(&self, locks: &str) -> String {
         format!("the fix: let every thread take these locks in one order ({locks})")
     }
+    fn check_lesson_title(&self, lesson: &str) -> &'static str {
+        match lesson {
+            "10_1" => "\"Creating threads\"",
+            "10_2" => "\"Threads as classes\"",
+            "10_3" => "\"Locks and error handling\"",
+            "10_4" => "\"Queues between threads\"",
+            "10_5" => "\"Multiprocess programming\"",
+            "legacy-10_1" => "(the 2023 task: two threads, numbers and letters)",
+            "legacy-10_3" => "(the 2023 task: BankAccount)",
+            "legacy-10_4" => "(the 2023 task: the Customer cafe)",
+            "legacy-10_5" => "(the 2023 task: WarehouseManager)",
+            _ => "",
+        }
+    }
+    fn check_quote(&self, text: &str, line: usize) -> String {
+        format!("{text} (line {line})")
+    }
+    fn check_no_line(&self) -> &'static str {
+        "(no such line)"
+    }
+    fn check_output_ended(&self) -> &'static str {
+        "(the output ended)"
+    }
+    fn check_race_title(&self) -> &'static str {
+        "every line whole: no two threads' prints glued together"
+    }
+    fn check_race_expected(&self, pieces: &str) -> String {
+        format!("{pieces} on lines of their own")
+    }
+    fn check_race_why(&self) -> &'static str {
+        "This is a print race: print(line) writes the text and '\\n' as two separate writes, and \
+         another thread printed in between. The lines are right but glued together, and their \
+         newlines came out later as empty lines."
+    }
+    fn check_race_fix(&self) -> &'static str {
+        "The fix: print the line in one write, print(f'{line}\\n', end=''), or print under a \
+         shared Lock."
+    }
+    fn check_race_more(&self, n: usize) -> String {
+        format!("{n} more glued line(s).")
+    }
+    fn check_unknown_more(&self, n: usize) -> String {
+        format!("{n} more line(s) not from the task.")
+    }
 }

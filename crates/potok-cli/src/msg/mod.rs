@@ -567,4 +567,25 @@ pub(crate) trait Messages: Sync {
     fn check_hang_fix_self(&self) -> &'static str;
     /// The fix for a cycle of locks: one order (the locks quoted, joined).
     fn check_hang_fix_order(&self, locks: &str) -> String;
+
+    /// A lesson's title in the check headline, by its id (`10_1` … `legacy-10_5`).
+    fn check_lesson_title(&self, lesson: &str) -> &'static str;
+    /// A line of the program's output, quoted under a failed rule.
+    fn check_quote(&self, text: &str, line: usize) -> String;
+    /// The actual value of a rule that found no line.
+    fn check_no_line(&self) -> &'static str;
+    /// The actual value of a rule whose output ended too soon.
+    fn check_output_ended(&self) -> &'static str;
+    /// The print-race rule's title.
+    fn check_race_title(&self) -> &'static str;
+    /// The print-race rule's expected value: the pieces (quoted, joined) on lines of their own.
+    fn check_race_expected(&self, pieces: &str) -> String;
+    /// Why lines glue together.
+    fn check_race_why(&self) -> &'static str;
+    /// The fix for a print race.
+    fn check_race_fix(&self) -> &'static str;
+    /// How many more lines were glued.
+    fn check_race_more(&self, n: usize) -> String;
+    /// How many more lines are not lines of the task.
+    fn check_unknown_more(&self, n: usize) -> String;
 }

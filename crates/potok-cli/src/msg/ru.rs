@@ -1036,6 +1036,50 @@ impl Messages for Ru {
     fn check_hang_fix_order(&self, locks: &str) -> String {
         format!("как исправить: пусть все потоки берут эти замки в одном порядке ({locks})")
     }
+    fn check_lesson_title(&self, lesson: &str) -> &'static str {
+        match lesson {
+            "10_1" => "«Создание потоков»",
+            "10_2" => "«Потоки на классах»",
+            "10_3" => "«Блокировки и обработка ошибок»",
+            "10_4" => "«Очереди для обмена данными между потоками»",
+            "10_5" => "«Многопроцессное программирование»",
+            "legacy-10_1" => "(задание 2023 года: два потока, числа и буквы)",
+            "legacy-10_3" => "(задание 2023 года: BankAccount)",
+            "legacy-10_4" => "(задание 2023 года: кафе с Customer)",
+            "legacy-10_5" => "(задание 2023 года: WarehouseManager)",
+            _ => "",
+        }
+    }
+    fn check_quote(&self, text: &str, line: usize) -> String {
+        format!("{text} (строка {line})")
+    }
+    fn check_no_line(&self) -> &'static str {
+        "(такой строки нет)"
+    }
+    fn check_output_ended(&self) -> &'static str {
+        "(вывод закончился)"
+    }
+    fn check_race_title(&self) -> &'static str {
+        "каждая строка целая: print двух потоков не склеились"
+    }
+    fn check_race_expected(&self, pieces: &str) -> String {
+        format!("{pieces} на отдельных строках")
+    }
+    fn check_race_why(&self) -> &'static str {
+        "Это гонка print: print(строка) пишет текст и '\\n' двумя отдельными записями, и между \
+         ними успел напечатать другой поток. Строки верные, но склеились, а их переводы строк \
+         вышли потом пустыми строками."
+    }
+    fn check_race_fix(&self) -> &'static str {
+        "Как исправить: печатать строку одной записью, print(f'{строка}\\n', end=''), или \
+         печатать под общим Lock."
+    }
+    fn check_race_more(&self, n: usize) -> String {
+        format!("Склеенных строк ещё: {n}.")
+    }
+    fn check_unknown_more(&self, n: usize) -> String {
+        format!("Строк не из задания ещё: {n}.")
+    }
 }
 
 #[cfg(test)]

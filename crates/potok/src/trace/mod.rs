@@ -14,8 +14,10 @@
 //! | on the thread's lane | `"cat"` | when |
 //! |---|---|---|
 //! | a sleep | `sleep` | [`crate::sleep`] |
-//! | a wait | the kind: `lock`, `rlock`, `mutex`, `condition`, `semaphore`, `event`, `barrier`, `queue`, `join` | a thread blocks on a potok primitive (a queue's `put`/`get` when blocked; `join`) |
-//! | a task | `task` | a pool worker runs a task (`"args"`: `index`, `object`: the function) |
+//! | a wait | the kind: `lock`, `rlock`, `mutex`, `rwlock`, `condition`, `semaphore`, `event`, `barrier`, `queue`, `join`, `future` | a thread blocks on a potok primitive (a queue's `put`/`get` when blocked; `join`; a future's `result`) |
+//! | a pool's results | `future` | the caller of a process pool's `map`, `AsyncResult::get`, ... waits |
+//! | a job, a task | `task` | a pool worker runs a job (a chunk) and its tasks (`"args"`: `index`, `object`: the function's type) |
+//! | idle | `idle` | a pool worker waits for its next job |
 //! | a wake-up arrow | `wake` | the thread whose release, `set`, `notify` or `put` ended another's wait |
 //! | a deadlock | `deadlock` (instant) | a deadlock report, with its text |
 //! | start, end | `thread` (instants) | a potok thread begins and ends |
