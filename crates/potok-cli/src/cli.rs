@@ -165,10 +165,17 @@ pub(crate) enum Command {
               help = m().help_work(),
               value_parser = |s: &str| parse_count(s, 1, 100_000).map(|n| n as u64))]
         work: u64,
+        #[arg(long, value_name = "URL", help = m().help_broker())]
+        broker: Option<String>,
         #[command(flatten)]
         explain: Explain,
         #[command(flatten)]
         record: Record,
+    },
+    #[command(about = m().about_worker())]
+    Worker {
+        #[arg(value_name = "URL", help = m().help_worker_url())]
+        url: String,
     },
     #[command(about = m().about_read_files())]
     ReadFiles {
@@ -232,7 +239,7 @@ impl Command {
             | Command::Gil { record, .. }
             | Command::ReadFiles { record, .. }
             | Command::Tour { record, .. } => Some(record),
-            Command::Show { .. } | Command::Check { .. } => None,
+            Command::Show { .. } | Command::Check { .. } | Command::Worker { .. } => None,
         }
     }
 }

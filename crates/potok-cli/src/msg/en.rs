@@ -619,6 +619,31 @@ impl Messages for En {
             format!("{n} processes")
         }
     }
+    fn help_broker(&self) -> &'static str {
+        "Also run the work on a cluster pool over the Redis at URL (redis://host:6379/0): on the \
+         `potok worker URL` processes running there, or on workers started here when there are \
+         none"
+    }
+    fn gil_cluster(&self, n: usize, started_here: bool) -> String {
+        if started_here {
+            format!("cluster of {n} (here)")
+        } else {
+            format!("cluster of {n}")
+        }
+    }
+    fn cluster_failed(&self, err: &str) -> String {
+        format!("the cluster pool failed: {err}")
+    }
+    fn about_worker(&self) -> &'static str {
+        "A worker for cluster pools: serves the Redis at URL (for `potok gil --broker URL` on \
+         any machine) until the broker is gone"
+    }
+    fn help_worker_url(&self) -> &'static str {
+        "The broker: redis://host:6379/0"
+    }
+    fn worker_serving(&self, url: &str, pid: u32) -> String {
+        format!("worker {pid}: serving {url} (Ctrl-C to stop)")
+    }
 
     // ==== 10_5 ====
 

@@ -438,6 +438,19 @@ pub(crate) trait Messages: Sync {
     fn gil_threads(&self, n: usize) -> String;
     /// Row label: in n processes.
     fn gil_processes(&self, n: usize) -> String;
+    /// `gil --broker`.
+    fn help_broker(&self) -> &'static str;
+    /// Row label: on a cluster pool of n workers (`started_here`: the lesson started them on
+    /// this machine); short, it shares the rows' 26-column label field.
+    fn gil_cluster(&self, n: usize, started_here: bool) -> String;
+    /// The cluster pool could not be used (`gil --broker`, `potok worker`).
+    fn cluster_failed(&self, err: &str) -> String;
+    /// `potok worker`.
+    fn about_worker(&self) -> &'static str;
+    /// `potok worker URL`.
+    fn help_worker_url(&self) -> &'static str;
+    /// `potok worker`: the line printed when it starts serving.
+    fn worker_serving(&self, url: &str, pid: u32) -> String;
 
     // ==== 10_5 read-files ====
 

@@ -635,6 +635,31 @@ impl Messages for Ru {
     fn gil_processes(&self, n: usize) -> String {
         format!("процессов: {n}")
     }
+    fn help_broker(&self) -> &'static str {
+        "Ещё и на кластерном пуле через Redis по адресу URL (redis://host:6379/0): на \
+         процессах `potok worker URL`, запущенных там, или на воркерах, запущенных здесь, \
+         если их нет"
+    }
+    fn gil_cluster(&self, n: usize, started_here: bool) -> String {
+        if started_here {
+            format!("кластер: {n} (здесь)")
+        } else {
+            format!("кластер: {n}")
+        }
+    }
+    fn cluster_failed(&self, err: &str) -> String {
+        format!("кластерный пул не справился: {err}")
+    }
+    fn about_worker(&self) -> &'static str {
+        "Воркер кластерных пулов: обслуживает Redis по адресу URL (для `potok gil --broker URL` \
+         на любой машине), пока брокер жив"
+    }
+    fn help_worker_url(&self) -> &'static str {
+        "Брокер: redis://host:6379/0"
+    }
+    fn worker_serving(&self, url: &str, pid: u32) -> String {
+        format!("воркер {pid}: обслуживаю {url} (Ctrl-C — остановить)")
+    }
 
     // ==== 10_5 ====
 

@@ -784,7 +784,22 @@ impl Pool {
             let _ = reader.join();
         }
         if let Some(local) = self.local.lock().take() {
+            let names: Vec<String> = local
+                .pids()
+                .iter()
+                .map(|p| format!("{}:{p}", broker::hostname()))
+                .collect();
             local.stop();
+            // Killed workers cannot say goodbye: take them off the registry (else they would
+            // be counted until their liveness key expires).
+            if !names.is_empty() {
+                let mut pipe = redis::pipe();
+                pipe.cmd("HDEL").arg(broker::WORKERS).arg(&names);
+                for n in &names {
+                    pipe.cmd("DEL").arg(format!("potok:worker:{n}"));
+                }
+                let _ = self.inner.with_conn(|c| c.pipe(&pipe));
+            }
         }
     }
 
