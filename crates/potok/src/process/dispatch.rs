@@ -45,6 +45,9 @@ static DISPATCHED: AtomicBool = AtomicBool::new(false);
 /// own (it exits with a message instead), and its parent reports
 /// [`StartError::NotDispatched`](super::StartError::NotDispatched) within seconds.
 ///
+/// With the `cluster` feature, a process started with `POTOK_WORKER=redis://…` is a worker of a
+/// cluster pool: `init` serves that broker (see `potok::cluster::init`) and never returns.
+///
 /// # Tests
 ///
 /// Integration tests are executables too. A test file that uses processes sets
@@ -71,6 +74,9 @@ pub fn init() {
         return;
     }
     let Some(spec) = std::env::var_os(ENV) else {
+        // A worker of a cluster pool (POTOK_WORKER=url) serves its broker and never returns.
+        #[cfg(feature = "cluster")]
+        crate::cluster::init();
         trace_from_env();
         return;
     };
