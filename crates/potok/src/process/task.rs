@@ -311,8 +311,9 @@ fn run_items<F: Task>(
                             decoded_ok = false;
                             encode_err(
                                 ItemError::Decode(format!(
-                                    "the argument could not be decoded as {}: {err}",
-                                    type_name::<F::Args>()
+                                    "the argument could not be decoded as {}: {err}{}",
+                                    type_name::<F::Args>(),
+                                    super::data::take_reason()
                                 )),
                                 out,
                             );
