@@ -82,6 +82,7 @@
 pub(crate) mod activity;
 mod detector;
 mod error;
+pub(crate) mod order;
 pub(crate) mod owner;
 pub(crate) mod park;
 mod snapshot;
@@ -95,6 +96,10 @@ use std::sync::{Mutex, PoisonError};
 
 pub use error::{
     BlockedThread, DeadlockError, DeadlockKind, Relation, Resource, ResourceKind, Role,
+};
+pub use order::{
+    lock_order_check, set_lock_order_check, set_lock_order_hook, set_lock_order_policy,
+    LockOrderPolicy, LockOrderViolation, OrderEdge, LOCK_ORDER_VAR,
 };
 pub use snapshot::{
     dump, snapshot, wait_until_blocked, NotBlocked, Snapshot, ThreadSnapshot, ThreadState,
