@@ -452,7 +452,19 @@ thread_local! {
 }
 
 impl Stack {
+    #[inline]
     fn drain_inbox(&mut self) {
+        let pending = match &self.inbox {
+            Some(inbox) => inbox.pending.load(Ordering::Relaxed),
+            None => !self.inbox_looked_up,
+        };
+        if pending {
+            self.drain_inbox_slow();
+        }
+    }
+
+    #[cold]
+    fn drain_inbox_slow(&mut self) {
         if !self.inbox_looked_up {
             self.inbox_looked_up = true;
             self.inbox = crate::thread::current_known().map(|t| Arc::clone(&t.inner.order_inbox));
@@ -469,7 +481,12 @@ impl Stack {
         }
     }
 
+    #[inline]
     fn remove(&mut self, addr: usize) -> bool {
+        if self.held.last().is_some_and(|h| h.addr == addr) {
+            self.held.pop();
+            return true;
+        }
         match self.held.iter().rposition(|h| h.addr == addr) {
             Some(i) => {
                 self.held.remove(i);
@@ -496,23 +513,43 @@ pub(crate) struct Taking<'a> {
 ///
 /// With the [`LockOrderViolation`] under [`LockOrderPolicy::Panic`], before pushing.
 #[track_caller]
+#[inline]
 pub(crate) fn acquiring(lock: &Taking<'_>, at: &'static Location<'static>) {
     let class = lock.class.id(lock.kind, lock.name);
-    let new_edges: Vec<Held> = STACK.with(|s| {
+    // One visit to the stack: check every held lock's edge, and push if all are known (the
+    // common case: no allocation, no lock).
+    let unknown: Option<Vec<Held>> = STACK.with(|s| {
         let mut s = s.borrow_mut();
         s.drain_inbox();
-        s.held
-            .iter()
-            .filter(|h| h.class != class && !edge_known(edge_key(h.class, class)))
-            .copied()
-            .collect()
+        let mut unknown: Option<Vec<Held>> = None;
+        for h in &s.held {
+            if h.class != class && !edge_known(edge_key(h.class, class)) {
+                unknown.get_or_insert_with(Vec::new).push(*h);
+            }
+        }
+        if unknown.is_none() {
+            s.held.push(Held {
+                addr: lock.addr,
+                class,
+                at,
+            });
+        }
+        unknown
     });
-    for held in new_edges {
+    if let Some(unknown) = unknown {
+        new_edges(unknown, lock.addr, class, at);
+    }
+}
+
+#[cold]
+#[track_caller]
+fn new_edges(unknown: Vec<Held>, addr: usize, class: u32, at: &'static Location<'static>) {
+    for held in unknown {
         if let Some(violation) = add_edge(held, class, at) {
             report(violation);
         }
     }
-    push(lock.addr, class, at);
+    push(addr, class, at);
 }
 
 /// The calling thread took `lock` without blocking (`try_*`, a timed acquire): pushes it, with
@@ -583,7 +620,6 @@ fn add_edge(held: Held, class: u32, at: &'static Location<'static>) -> Option<Lo
 
 #[track_caller]
 fn report(violation: LockOrderViolation) {
-    crate::trace::deadlock(&violation);
     match policy() {
         LockOrderPolicy::Warn => {
             let text = format!("{violation}\n");
