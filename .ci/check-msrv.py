@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Fails when a locked dependency needs a newer Rust than the workspace declares.
 
-Reads `cargo metadata --locked` (every package in Cargo.lock, for every platform), takes the
-declared `rust-version` of the workspace's own crates, and lists each other package whose
-`rust_version` is newer. Also checks that README.md names the same version. Run from the
+Reads `cargo metadata --locked --all-features` (every package in Cargo.lock, for every
+platform and feature), takes the declared `rust-version` of the workspace's own crates, and
+lists each other package whose `rust_version` is newer. Also checks that README.md names the same version. Run from the
 repository root: `python3 .ci/check-msrv.py`.
 """
 
@@ -20,7 +20,7 @@ def version(text):
 
 def main():
     out = subprocess.run(
-        ["cargo", "metadata", "--format-version", "1", "--locked"],
+        ["cargo", "metadata", "--format-version", "1", "--locked", "--all-features"],
         check=True,
         stdout=subprocess.PIPE,
     ).stdout

@@ -96,7 +96,7 @@ pub(crate) struct Explain {
 pub(crate) enum Command {
     #[command(about = m().about_write_words())]
     WriteWords {
-        #[arg(long, default_value = ".", value_name = "DIR", help = m().help_dir_write_words())]
+        #[arg(long, default_value = ".", value_name = m().placeholder_dir(), help = m().help_dir_write_words())]
         dir: PathBuf,
         #[command(flatten)]
         pace: Pace,
@@ -107,7 +107,7 @@ pub(crate) enum Command {
     },
     #[command(about = m().about_knights())]
     Knights {
-        #[arg(long = "knight", value_name = "NAME:POWER", value_parser = parse_knight,
+        #[arg(long = "knight", value_name = m().placeholder_knight(), value_parser = parse_knight,
               allow_hyphen_values = true, help = m().help_knight())]
         knights: Vec<KnightSpec>,
         #[command(flatten)]
@@ -144,7 +144,7 @@ pub(crate) enum Command {
               allow_negative_numbers = true, help = m().help_tables(),
               value_parser = |s: &str| parse_count(s, 1, 1_000))]
         tables: usize,
-        #[arg(long = "guest", value_name = "NAME", value_parser = parse_name, help = m().help_guest())]
+        #[arg(long = "guest", value_name = m().placeholder_name(), value_parser = parse_name, help = m().help_guest())]
         guests: Vec<String>,
         #[command(flatten)]
         pace: Pace,
@@ -165,14 +165,21 @@ pub(crate) enum Command {
               help = m().help_work(),
               value_parser = |s: &str| parse_count(s, 1, 100_000).map(|n| n as u64))]
         work: u64,
+        #[arg(long, value_name = "URL", help = m().help_broker())]
+        broker: Option<String>,
         #[command(flatten)]
         explain: Explain,
         #[command(flatten)]
         record: Record,
     },
+    #[command(about = m().about_worker())]
+    Worker {
+        #[arg(value_name = "URL", help = m().help_worker_url())]
+        url: String,
+    },
     #[command(about = m().about_read_files())]
     ReadFiles {
-        #[arg(long, value_name = "DIR", help = m().help_dir_read_files())]
+        #[arg(long, value_name = m().placeholder_dir(), help = m().help_dir_read_files())]
         dir: Option<PathBuf>,
         #[arg(long, value_name = "N", value_parser = parse_lines, allow_negative_numbers = true,
               help = m().help_lines())]
@@ -199,14 +206,14 @@ pub(crate) enum Command {
     },
     #[command(about = m().about_show())]
     Show {
-        #[arg(value_name = "LESSON", value_parser = parse_lesson, help = m().help_show_lesson())]
+        #[arg(value_name = m().placeholder_lesson(), value_parser = parse_lesson, help = m().help_show_lesson())]
         lesson: Lesson,
     },
     #[command(about = m().about_check())]
     Check {
-        #[arg(value_name = "FILE.py", help = m().help_check_file())]
+        #[arg(value_name = m().placeholder_file(), help = m().help_check_file())]
         file: PathBuf,
-        #[arg(long, value_name = "LESSON", help = m().help_check_lesson())]
+        #[arg(long, value_name = m().placeholder_lesson(), help = m().help_check_lesson())]
         lesson: Option<String>,
         #[arg(long, value_name = "F", value_parser = parse_time_scale, allow_negative_numbers = true,
               help = m().help_time_scale(crate::check::TIME_SCALE))]
@@ -232,7 +239,7 @@ impl Command {
             | Command::Gil { record, .. }
             | Command::ReadFiles { record, .. }
             | Command::Tour { record, .. } => Some(record),
-            Command::Show { .. } | Command::Check { .. } => None,
+            Command::Show { .. } | Command::Check { .. } | Command::Worker { .. } => None,
         }
     }
 }

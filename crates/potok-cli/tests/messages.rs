@@ -216,7 +216,7 @@ fn help(lang: &str, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-const COMMANDS: [&[&str]; 13] = [
+const COMMANDS: [&[&str]; 14] = [
     &[],
     &["write-words"],
     &["knights"],
@@ -230,6 +230,7 @@ const COMMANDS: [&[&str]; 13] = [
     &["read-files"],
     &["tour"],
     &["show"],
+    &["worker"],
 ];
 
 #[test]
@@ -304,7 +305,10 @@ fn a_commands_help_lists_only_the_options_it_uses() {
             "--no-explain",
         ],
     );
-    expect(&["gil"], &["--threads", "--work", "--no-explain"]);
+    expect(
+        &["gil"],
+        &["--threads", "--work", "--broker", "--no-explain"],
+    );
     expect(
         &["read-files"],
         &["--dir", "--lines", "--clean", "--no-explain"],

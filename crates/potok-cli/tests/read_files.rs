@@ -111,3 +111,86 @@ fn the_tour_reads_files_too() {
         .unwrap()
         .contains("read-files"));
 }
+
+/// Runs read-files in `dir` with these existing files: exit code 1, one line, no panic.
+fn assert_fails_reading(dir: &Path, mention: &str) {
+    let output = potok()
+        .args(["--lang", "en", "read-files", "--lines", "10", "--dir"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("potok: cannot"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains("file 1.txt") && lines[0].contains(mention),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_one_line_and_exit_code_1() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("file 1.txt"), b"1\n\xff\xfe\n").unwrap();
+    assert_fails_reading(dir.path(), "UTF-8");
+}
+
+#[test]
+fn a_folder_in_place_of_a_file_is_one_line_and_exit_code_1() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("file 1.txt")).unwrap();
+    assert_fails_reading(dir.path(), "directory");
+}
+
+#[test]
+fn without_dir_the_files_go_to_a_cache_folder_said_before_and_cleaned_on_request() {
+    let cwd = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let lesson = |args: &[&str]| {
+        potok()
+            .current_dir(cwd.path())
+            .env("XDG_CACHE_HOME", cache.path())
+            .args(["--lang", "en", "read-files"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let output = lesson(&["--lines", "100", "--no-explain"]);
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let folder = cache.path().join("potok").join("read-files");
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("writing 4 files") && first.contains(&folder.display().to_string()),
+        "{stderr}"
+    );
+    assert!(first.contains("potok read-files --clean"), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(cwd.path()).unwrap().count(),
+        0,
+        "nothing in the current folder"
+    );
+    assert!(folder.join("100").join("file 4.txt").exists());
+    // The second run reads them again and says so.
+    let output = lesson(&["--lines", "100", "--no-explain"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("an earlier run wrote"), "{stderr}");
+    let output = lesson(&["--clean"]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(!folder.exists(), "--clean removed the cache folder");
+}
+
+#[test]
+fn the_help_offers_the_clean_up_in_russian() {
+    let help = potok()
+        .args(["--lang", "ru", "read-files", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(help.contains("--clean") && help.contains("кэша"), "{help}");
+}

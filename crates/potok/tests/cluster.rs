@@ -476,8 +476,9 @@ fn bad_urls_and_unreachable_brokers_are_one_clear_error() {
 }
 
 fn main() -> ExitCode {
-    // The local workers are this executable again: they serve the broker from here.
-    potok::cluster::init();
+    // The local workers are this executable again: `support::run` calls `process::init` first,
+    // which serves the broker there (POTOK_WORKER) and never returns. No `cluster::init` here, so
+    // every test below also checks that `process::init` alone dispatches cluster workers.
     support::run([
         case!(map_20000_items_with_three_workers_in_order),
         case!(a_sigkilled_worker_loses_its_task_to_another),

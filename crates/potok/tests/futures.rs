@@ -186,6 +186,46 @@ fn map_reports_the_failing_item_and_the_others_still_run() {
     }
 }
 
+/// Items are run in chunks, but each keeps its own outcome: a panic fails only its item.
+#[test]
+fn map_a_panic_in_a_chunk_fails_only_its_item() {
+    potok::set_excepthook(|_| {});
+    let ex = ThreadPoolExecutor::new(2);
+    let out: Vec<_> = ex
+        .map(|x: u32| if x == 50 { panic!("fifty") } else { x }, 0..100)
+        .collect();
+    assert_eq!(out.len(), 100);
+    for (i, r) in out.iter().enumerate() {
+        if i == 50 {
+            assert!(matches!(r, Err(FutureError::Panicked(p)) if p.message() == "fifty"));
+        } else {
+            assert_eq!(r, &Ok(i as u32));
+        }
+    }
+}
+
+/// Python's map cancels its remaining futures when the iterator is closed; so does dropping
+/// potok's.
+#[test]
+fn dropping_a_map_cancels_what_has_not_started() {
+    let ex = ThreadPoolExecutor::new(1);
+    let (open, wait_gate) = gate();
+    let busy = ex.submit(wait_gate);
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&ran);
+    let map = ex.map(
+        move |_: u32| {
+            r.fetch_add(1, Ordering::SeqCst);
+        },
+        0..100,
+    );
+    drop(map);
+    open.set();
+    busy.result_timeout(LIMIT).unwrap();
+    ex.shutdown(true, false);
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+}
+
 #[test]
 fn map_with_values_that_are_not_clone() {
     struct NotClone(u32);

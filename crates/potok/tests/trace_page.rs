@@ -58,7 +58,9 @@ fn run_chromium(page: &Path, extra: &[String]) -> String {
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = std::fs::remove_dir_all(&profile);
-    std::fs::read_to_string(out).unwrap()
+    let text = std::fs::read_to_string(&out).unwrap();
+    let _ = std::fs::remove_dir_all(out.parent().unwrap());
+    text
 }
 
 fn tempdir(what: &str) -> PathBuf {
@@ -102,6 +104,58 @@ fn recorded_page(dir: &Path) -> PathBuf {
     let page = dir.join("timeline.html");
     recording.finish().write_html(&page).unwrap();
     page
+}
+
+/// The value of `data-NAME="..."` in a dumped DOM.
+fn data(dom: &str, name: &str) -> Option<f64> {
+    dom.split(&format!("data-{name}=\""))
+        .nth(1)?
+        .split('"')
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn a_page_of_100000_events_stays_interactive() {
+    chromium();
+    let dir = tempdir("big");
+    let mut json = String::from(
+        r#"{"traceEvents":[{"ph":"M","name":"process_name","pid":1,"tid":0,"ts":0,"args":{"name":"big"}}"#,
+    );
+    let cats = ["sleep", "lock", "queue", "event", "condition", "join"];
+    for lane in 1..=20u64 {
+        json.push_str(&format!(r#",{{"ph":"M","name":"thread_name","pid":1,"tid":{lane},"ts":0,"args":{{"name":"worker-{lane}"}}}}"#));
+        for i in 0..5_000u64 {
+            let ts = i * 40 + lane;
+            let cat = cats[((i * 7 + lane) % 6) as usize];
+            json.push_str(&format!(r#",{{"ph":"X","name":"wait","cat":"{cat}","ts":{ts},"dur":{},"pid":1,"tid":{lane},"args":{{"object":"o{}"}}}}"#, 5 + (i * 13 + lane) % 30, i % 7));
+        }
+    }
+    json.push_str("]}");
+    let trace = potok::trace::Trace::from_json(&json).unwrap();
+    assert_eq!(trace.len(), 100_021);
+    let page = dir.join("big.html");
+    trace.write_html(&page).unwrap();
+    let url_page = PathBuf::from(format!("{}#measure", page.display()));
+    let dom = run_chromium(&url_page, &["--dump-dom".into()]);
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "the script ran to the end"
+    );
+    assert!(dom.contains(">worker-20</div>"));
+    let load = data(&dom, "load-ms").unwrap();
+    let whole = data(&dom, "draw-ms").unwrap();
+    let zoomed = data(&dom, "zoom-draw-ms").unwrap();
+    eprintln!(
+        "100,000 events: load {load} ms, a frame of the whole run {whole} ms, zoomed {zoomed} ms"
+    );
+    // Generous for a loaded 2-core machine: a frame must not take a visible pause.
+    assert!(
+        whole < 500.0 && zoomed < 500.0,
+        "frames: {whole} ms, {zoomed} ms"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -143,106 +143,36 @@ fn quoted(names: &[String]) -> String {
 
 /// What one thread does, in a line: `thread 'A' holds Lock 'x' and waits for Lock 'y' (held by 'B')`.
 fn describe(lang: Lang, t: &Thread, several: bool) -> String {
-    let mut line = match lang {
-        Lang::Ru => format!("поток '{}'", t.name),
-        Lang::En => format!("thread '{}'", t.name),
-    };
-    if several {
-        line.push_str(&match lang {
-            Lang::Ru => format!(" (процесс {}, {})", t.process, t.pid),
-            Lang::En => format!(" (process {}, {})", t.process, t.pid),
-        });
-    }
-    if !t.holds.is_empty() {
-        line.push_str(&match lang {
-            Lang::Ru => format!(" держит Lock {} и", quoted(&t.holds)),
-            Lang::En => format!(" holds Lock {} and", quoted(&t.holds)),
-        });
-    }
-    let what = match &t.wait {
-        None => match lang {
-            Lang::Ru => {
-                " не ждёт ничего из записанного (работает или ждёт вне threading)".to_owned()
-            }
-            Lang::En => " waits for nothing recorded (runs, or waits outside threading)".to_owned(),
-        },
-        Some(w) => {
-            let (o, on) = (&w.object, w.on.as_deref().unwrap_or("?"));
-            match (lang, w.kind.as_str()) {
-                (Lang::Ru, "lock") => format!(" ждёт Lock '{o}' (его держит '{on}')"),
-                (Lang::En, "lock") => format!(" waits for Lock '{o}' (held by '{on}')"),
-                (Lang::Ru, "join") => format!(" ждёт, пока закончится поток '{o}'"),
-                (Lang::En, "join") => format!(" waits for thread '{o}' to finish"),
-                (Lang::Ru, "event") => format!(" ждёт Event '{o}' (его никто не установил)"),
-                (Lang::En, "event") => format!(" waits for Event '{o}' (nobody has set it)"),
-                (Lang::Ru, "condition") => format!(" ждёт notify у Condition '{o}'"),
-                (Lang::En, "condition") => format!(" waits for a notify on Condition '{o}'"),
-                (Lang::Ru, "semaphore") => format!(" ждёт Semaphore '{o}' (счётчик 0)"),
-                (Lang::En, "semaphore") => format!(" waits for Semaphore '{o}' (its count is 0)"),
-                (Lang::Ru, "barrier") => format!(" ждёт остальных у Barrier '{o}'"),
-                (Lang::En, "barrier") => format!(" waits for the others at Barrier '{o}'"),
-                (Lang::Ru, "queue") if w.op.as_deref() == Some("put") => {
-                    format!(" ждёт места в Queue '{o}' (она полна)")
-                }
-                (Lang::En, "queue") if w.op.as_deref() == Some("put") => {
-                    format!(" waits for room in Queue '{o}' (it is full)")
-                }
-                (Lang::Ru, "queue") => format!(" ждёт элемента из Queue '{o}' (она пуста)"),
-                (Lang::En, "queue") => format!(" waits for an item from Queue '{o}' (it is empty)"),
-                (Lang::Ru, "sleep") => " спит (time.sleep)".to_owned(),
-                (Lang::En, "sleep") => " sleeps (time.sleep)".to_owned(),
-                (Lang::Ru, kind) => format!(" ждёт {kind} '{o}'"),
-                (Lang::En, kind) => format!(" waits for {kind} '{o}'"),
-            }
-        }
-    };
-    line.push_str(&what);
-    line
+    lang.m().check_hang_thread(
+        &t.name,
+        several.then_some((t.process.as_str(), t.pid)),
+        &quoted(&t.holds),
+        t.wait.as_ref().map(|w| {
+            (
+                w.kind.as_str(),
+                w.object.as_str(),
+                w.on.as_deref().unwrap_or("?"),
+                w.op.as_deref(),
+            )
+        }),
+    )
 }
 
 /// The report's lines: the headline, then each thread (those in the cycle first) with where
 /// it stands in the program, then the fix when there is a cycle.
 pub(crate) fn report(lang: Lang, states: &[Value], hang_after: f64) -> Vec<String> {
+    let m = lang.m();
     let threads = threads(states);
-    let mut lines = Vec::new();
     if threads.is_empty() {
-        lines.push(match lang {
-            Lang::Ru => format!(
-                "программа зависла: {hang_after} с без вывода и без записей, и она не ответила на запрос состояния"
-            ),
-            Lang::En => format!(
-                "the program hung: {hang_after} s without output or records, and it did not answer the state request"
-            ),
-        });
-        return lines;
+        return vec![m.check_hang_silent(hang_after)];
     }
     let several = states.len() > 1;
     let cycle = cycle(&threads);
-    lines.push(match (&cycle, lang) {
-        (Some(c), Lang::Ru) if c.len() == 1 => format!(
-            "взаимная блокировка: поток '{}' ждёт Lock, который держит сам",
-            threads[c[0]].name
-        ),
-        (Some(c), Lang::En) if c.len() == 1 => format!(
-            "deadlock: thread '{}' waits for a Lock it holds itself",
-            threads[c[0]].name
-        ),
-        (Some(c), Lang::Ru) => format!(
-            "взаимная блокировка: {} {} ждут друг друга по кругу",
-            c.len(),
-            crate::check::words::threads_ru(c.len())
-        ),
-        (Some(c), Lang::En) => format!("deadlock: {} threads wait for each other in a cycle", c.len()),
-        (None, Lang::Ru) => format!(
-            "программа зависла: {hang_after} с без вывода и без записей; {} {} ждут, и ни один не может разбудить другой",
-            threads.len(),
-            crate::check::words::threads_ru(threads.len())
-        ),
-        (None, Lang::En) => format!(
-            "the program hung: {hang_after} s without output or records; {} thread(s) wait, and none can wake another",
-            threads.len()
-        ),
-    });
+    let mut lines = vec![match &cycle {
+        Some(c) if c.len() == 1 => m.check_hang_self(&threads[c[0]].name),
+        Some(c) => m.check_hang_cycle(c.len()),
+        None => m.check_hang_stall(hang_after, threads.len()),
+    }];
     // The cycle first, in its order, then the rest.
     let mut order: Vec<usize> = cycle.clone().unwrap_or_default();
     let rest: Vec<usize> = (0..threads.len()).filter(|i| !order.contains(i)).collect();
@@ -255,29 +185,20 @@ pub(crate) fn report(lang: Lang, states: &[Value], hang_after: f64) -> Vec<Strin
         }
     }
     if let Some(c) = &cycle {
-        let locks: Vec<String> = c
+        let waits: Vec<&Wait> = c.iter().filter_map(|&i| threads[i].wait.as_ref()).collect();
+        let locks: Vec<String> = waits
             .iter()
-            .filter_map(|&i| threads[i].wait.as_ref())
             .filter(|w| w.kind == "lock")
-            .map(|w| format!("'{}'", w.object))
+            .map(|w| w.object.clone())
             .collect();
-        let joins = c
-            .iter()
-            .any(|&i| threads[i].wait.as_ref().is_some_and(|w| w.kind == "join"));
-        lines.push(match (lang, c.len()) {
-            (Lang::Ru, _) if joins => "  как исправить: не ждите join() потока, держа Lock, который ему нужен: отпустите замок до join()".to_owned(),
-            (Lang::En, _) if joins => "  the fix: do not join() a thread while holding a Lock it needs: release the lock before join()".to_owned(),
-            (Lang::Ru, 1) => "  как исправить: не берите снова Lock, который поток уже держит (RLock позволяет это одному потоку); сигнал между потоками - это Event или Condition".to_owned(),
-            (Lang::En, 1) => "  the fix: do not take again a Lock the thread already holds (an RLock lets one thread do that); a signal between threads is an Event or a Condition".to_owned(),
-            (Lang::Ru, _) => format!(
-                "  как исправить: пусть все потоки берут эти замки в одном порядке ({})",
-                locks.join(", ")
-            ),
-            (Lang::En, _) => format!(
-                "  the fix: let every thread take these locks in one order ({})",
-                locks.join(", ")
-            ),
-        });
+        let fix = if waits.iter().any(|w| w.kind == "join") {
+            m.check_hang_fix_join().to_owned()
+        } else if c.len() == 1 {
+            m.check_hang_fix_self().to_owned()
+        } else {
+            m.check_hang_fix_order(&quoted(&locks))
+        };
+        lines.push(format!("  {fix}"));
     }
     lines
 }

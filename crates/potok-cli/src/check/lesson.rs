@@ -62,26 +62,7 @@ impl Lesson {
 
     /// The task's title, as the course names it.
     pub(crate) fn title(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Lesson::L1, Lang::Ru) => "«Создание потоков»",
-            (Lesson::L1, Lang::En) => "\"Creating threads\"",
-            (Lesson::L2, Lang::Ru) => "«Потоки на классах»",
-            (Lesson::L2, Lang::En) => "\"Threads as classes\"",
-            (Lesson::L3, Lang::Ru) => "«Блокировки и обработка ошибок»",
-            (Lesson::L3, Lang::En) => "\"Locks and error handling\"",
-            (Lesson::L4, Lang::Ru) => "«Очереди для обмена данными между потоками»",
-            (Lesson::L4, Lang::En) => "\"Queues between threads\"",
-            (Lesson::L5, Lang::Ru) => "«Многопроцессное программирование»",
-            (Lesson::L5, Lang::En) => "\"Multiprocess programming\"",
-            (Lesson::Legacy1, Lang::Ru) => "(задание 2023 года: два потока, числа и буквы)",
-            (Lesson::Legacy1, Lang::En) => "(the 2023 task: two threads, numbers and letters)",
-            (Lesson::Legacy3, Lang::Ru) => "(задание 2023 года: BankAccount)",
-            (Lesson::Legacy3, Lang::En) => "(the 2023 task: BankAccount)",
-            (Lesson::Legacy4, Lang::Ru) => "(задание 2023 года: кафе с Customer)",
-            (Lesson::Legacy4, Lang::En) => "(the 2023 task: the Customer cafe)",
-            (Lesson::Legacy5, Lang::Ru) => "(задание 2023 года: WarehouseManager)",
-            (Lesson::Legacy5, Lang::En) => "(the 2023 task: WarehouseManager)",
-        }
+        lang.m().check_lesson_title(self.id())
     }
 
     /// The lesson number from a file name: `module_10_3.py`, `10_3.py`, `homework-10_3.py`.

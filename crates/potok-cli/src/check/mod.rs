@@ -16,7 +16,6 @@ mod lesson;
 mod records;
 mod rules;
 mod runner;
-mod words;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -48,7 +47,7 @@ pub(crate) struct Args {
 pub(crate) fn run(ctx: &Context, args: &Args) -> CliResult {
     let lang = ctx.lang;
     if !args.file.is_file() {
-        return Err(CliError::Usage(words::no_file(lang, &args.file)));
+        return Err(CliError::Usage(lang.m().check_no_file(&args.file)));
     }
     let source = std::fs::read_to_string(&args.file).unwrap_or_default();
     let file_name = args
@@ -58,16 +57,17 @@ pub(crate) fn run(ctx: &Context, args: &Args) -> CliResult {
         .unwrap_or_default();
     let lesson = match &args.lesson {
         Some(given) => lesson::Lesson::parse(given)
-            .ok_or_else(|| CliError::Usage(words::unknown_lesson(lang, given)))?,
+            .ok_or_else(|| CliError::Usage(lang.m().check_unknown_lesson(given)))?,
         None => lesson::Lesson::from_file_name(&file_name)
-            .ok_or_else(|| CliError::Usage(words::which_lesson(lang, &args.file)))?
+            .ok_or_else(|| CliError::Usage(lang.m().check_which_lesson(&args.file)))?
             .refine(&source),
     };
-    let python = find_python().ok_or_else(|| CliError::Usage(words::no_python(lang).to_owned()))?;
+    let python =
+        find_python().ok_or_else(|| CliError::Usage(lang.m().check_no_python().to_owned()))?;
     let file = std::fs::canonicalize(&args.file)
-        .map_err(|e| CliError::Usage(words::cannot_run(lang, &e)))?;
+        .map_err(|e| CliError::Usage(lang.m().check_cannot_run(&e)))?;
 
-    let failed = |e: std::io::Error| CliError::Failed(words::cannot_run(lang, &e));
+    let failed = |e: std::io::Error| CliError::Failed(lang.m().check_cannot_run(&e));
     let work = tempfile::Builder::new()
         .prefix("potok-check-")
         .tempdir()
@@ -83,15 +83,10 @@ pub(crate) fn run(ctx: &Context, args: &Args) -> CliResult {
 
     say!(
         "{}",
-        words::headline(
-            lang,
-            &file_name,
-            lesson.id(),
-            lesson.title(lang),
-            ctx.time_scale
-        )
+        lang.m()
+            .check_headline(&file_name, lesson.id(), lesson.title(lang), ctx.time_scale)
     );
-    eprintln!("{}", words::running(lang, &python, &file_name));
+    eprintln!("{}", lang.m().check_running(&python, &file_name));
     let load = load_average();
     let run = runner::run(&runner::Plan {
         python: &python,
@@ -102,35 +97,35 @@ pub(crate) fn run(ctx: &Context, args: &Args) -> CliResult {
         hang_after: Duration::from_secs_f64(args.hang_after),
     })
     .map_err(failed)?;
-    let records = records::Records::new(run.events);
+    let records = records::Records::new(run.events, ctx.time_scale);
     write_records(lang, args, &records)?;
 
     match &run.end {
         runner::End::Hung(states) => {
-            say!("{}", words::hung(lang, args.hang_after));
+            say!("{}", lang.m().check_hung(args.hang_after));
             for line in hang::report(lang, states, args.hang_after) {
                 say!("{line}");
             }
             if !run.lines.is_empty() {
-                say!("  {}", words::last_output(lang));
+                say!("  {}", lang.m().check_last_output());
                 for line in run.lines.iter().rev().take(3).rev() {
                     say!("  | {}", line.text);
                 }
             }
-            return Err(CliError::Failed(words::hung_summary(lang).to_owned()));
+            return Err(CliError::Failed(lang.m().check_hung_summary().to_owned()));
         }
         runner::End::Exited(code) if *code != Some(0) => {
-            say!("{}", words::crashed(lang, *code));
+            say!("{}", lang.m().check_crashed(*code));
             for line in tail(&run.stderr, TRACEBACK_LINES) {
                 say!("  | {line}");
             }
-            return Err(CliError::Failed(words::crash_summary(lang).to_owned()));
+            return Err(CliError::Failed(lang.m().check_crash_summary().to_owned()));
         }
         runner::End::Exited(_) => {}
     }
     // Exceptions in threads do not change Python's exit code: show them before the rules.
     if run.stderr.contains("Traceback") || run.stderr.contains("Exception in thread") {
-        say!("{}", words::stderr_tail(lang));
+        say!("{}", lang.m().check_stderr_tail());
         for line in tail(&run.stderr, TRACEBACK_LINES) {
             say!("  | {line}");
         }
@@ -152,14 +147,12 @@ pub(crate) fn run(ctx: &Context, args: &Args) -> CliResult {
     let verdicts = rules::check(lesson, &input);
     let failed = print_verdicts(lang, &verdicts);
     if failed == 0 {
-        say!("{}", words::all_hold(lang, verdicts.len()));
+        say!("{}", lang.m().check_all_hold(verdicts.len()));
         Ok(())
     } else {
-        Err(CliError::Failed(words::some_fail(
-            lang,
-            failed,
-            verdicts.len(),
-        )))
+        Err(CliError::Failed(
+            lang.m().check_some_fail(failed, verdicts.len()),
+        ))
     }
 }
 
@@ -178,8 +171,8 @@ fn print_verdicts(lang: Lang, verdicts: &[rules::Verdict]) -> usize {
             Some(f) => {
                 failed += 1;
                 say!("✗ {}", v.title);
-                say!("    {} {}", words::expected(lang), f.expected);
-                say!("    {} {}", words::actual(lang), f.actual);
+                say!("    {} {}", lang.m().check_expected(), f.expected);
+                say!("    {} {}", lang.m().check_actual(), f.actual);
                 for why in &f.why {
                     say!("    {why}");
                 }
@@ -203,16 +196,16 @@ fn write_records(lang: Lang, args: &Args, records: &records::Records) -> CliResu
     let json = serde_json::to_string(&records.chrome_trace()).unwrap_or_default();
     if let Some(path) = &args.trace {
         std::fs::write(path, &json)
-            .map_err(|e| CliError::Failed(words::cannot_write(lang, path, &e)))?;
-        eprintln!("{}", words::trace_written(lang, path));
+            .map_err(|e| CliError::Failed(lang.m().check_cannot_write(path, &e)))?;
+        eprintln!("{}", lang.m().check_trace_written(path));
     }
     if let Some(path) = &args.timeline {
         let trace = potok::trace::Trace::from_json(&json)
-            .map_err(|e| CliError::Failed(words::bad_records(lang, &e.to_string())))?;
+            .map_err(|e| CliError::Failed(lang.m().check_bad_records(&e.to_string())))?;
         trace
             .write_html(path)
-            .map_err(|e| CliError::Failed(words::cannot_write(lang, path, &e)))?;
-        eprintln!("{}", words::timeline_written(lang, path));
+            .map_err(|e| CliError::Failed(lang.m().check_cannot_write(path, &e)))?;
+        eprintln!("{}", lang.m().check_timeline_written(path));
     }
     Ok(())
 }

@@ -27,13 +27,18 @@ pub(crate) struct Records {
     pub(crate) spans: Vec<Span>,
     /// pid of the program's own process (the one named `python3 FILE.py`).
     pub(crate) main_pid: Option<i64>,
+    /// The time scale the sleeps ran at.
+    pub(crate) scale: f64,
     /// Every event as recorded, for `--trace`.
     pub(crate) raw: Vec<Value>,
 }
 
 impl Records {
-    pub(crate) fn new(events: Vec<Value>) -> Records {
-        let mut records = Records::default();
+    pub(crate) fn new(events: Vec<Value>, scale: f64) -> Records {
+        let mut records = Records {
+            scale,
+            ..Records::default()
+        };
         for event in &events {
             let ph = event["ph"].as_str().unwrap_or("");
             let pid = event["pid"].as_i64().unwrap_or(0);
@@ -81,22 +86,33 @@ impl Records {
     }
 
     /// Child processes (multiprocessing) that ran: (name, first moment, last moment), from
-    /// every record of each process other than the program's own. (A pool worker stopped
-    /// by `terminate()` never writes its own span; its other records still show it ran.)
+    /// every record of each process other than the program's own. A process that never
+    /// recorded its end (a pool worker stopped by `terminate()` dies of SIGTERM without a
+    /// word) was alive until the records end.
     pub(crate) fn child_processes(&self) -> Vec<(String, f64, f64)> {
-        let mut by_pid: BTreeMap<i64, (String, f64, f64)> = BTreeMap::new();
+        let records_end = self
+            .raw
+            .iter()
+            .filter_map(|e| Some(e["ts"].as_f64()? + e["dur"].as_f64().unwrap_or(0.0)))
+            .fold(0.0, f64::max);
+        let mut by_pid: BTreeMap<i64, (String, f64, f64, bool)> = BTreeMap::new();
         for e in &self.raw {
             let pid = e["pid"].as_i64().unwrap_or(0);
             if Some(pid) == self.main_pid {
                 continue;
             }
-            let entry =
-                by_pid
-                    .entry(pid)
-                    .or_insert((String::new(), f64::INFINITY, f64::NEG_INFINITY));
+            let entry = by_pid.entry(pid).or_insert((
+                String::new(),
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                false,
+            ));
             if e["ph"] == "M" && e["name"] == "process_name" {
                 entry.0 = e["args"]["name"].as_str().unwrap_or("").to_owned();
                 continue;
+            }
+            if e["ph"] == "X" && e["cat"] == "process" {
+                entry.3 = true;
             }
             if let Some(ts) = e["ts"].as_f64() {
                 entry.1 = entry.1.min(ts);
@@ -105,8 +121,24 @@ impl Records {
         }
         by_pid
             .into_values()
-            .filter(|(_, start, end)| start <= end)
+            .filter(|(_, start, _, _)| start.is_finite())
+            .map(|(name, start, end, ended)| (name, start, if ended { end } else { records_end }))
             .collect()
+    }
+
+    /// How much longer the program's sleeps that began in `[from_us, to_us)` really lasted
+    /// than they asked for (1.0: exactly; 1.5: half again, a loaded machine), and the seconds
+    /// really slept in all.
+    pub(crate) fn overshoot(&self, from_us: f64, to_us: f64) -> (f64, f64) {
+        let (mut asked, mut slept) = (0.0, 0.0);
+        for s in &self.spans {
+            if s.cat == "sleep" && s.start_us >= from_us && s.start_us < to_us {
+                asked += s.args["seconds"].as_f64().unwrap_or(0.0) * self.scale;
+                slept += (s.end_us - s.start_us) / 1e6;
+            }
+        }
+        let ratio = if asked > 0.0 { slept / asked } else { 1.0 };
+        (ratio.max(1.0), slept)
     }
 
     /// The largest number of child processes alive at the same moment.

@@ -494,17 +494,6 @@ def _potok_install():
             except Exception:
                 pass
 
-            def terminated(signum, frame):
-                # Pool.terminate() ends its workers with SIGTERM: the span is written, then
-                # the process dies of SIGTERM as it would have.
-                span('process', 'process', start, name, parent=os.getppid(), terminated=True)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                os.kill(os.getpid(), signal.SIGTERM)
-            try:
-                if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-                    signal.signal(signal.SIGTERM, terminated)
-            except Exception:
-                pass
             try:
                 return original_process_bootstrap(self, *args, **kwargs)
             finally:

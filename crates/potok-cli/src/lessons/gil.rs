@@ -3,6 +3,11 @@
 //! table; CPython beside it when `python3` is on the PATH. Rust's threads run on every core;
 //! CPython's take turns holding the GIL, and only its processes run in parallel.
 //!
+//! With `--broker URL`, a fourth row runs the same pieces on a cluster pool over Redis: on the
+//! workers already serving that broker (`potok worker URL`, on any machine), or on N workers
+//! started here when there are none, so the lesson's point goes from threads to processes to
+//! machines.
+//!
 //! Each figure is the best of [`REPEAT`] runs (as Python's `timeit` reports), which keeps the
 //! table steady on a busy machine.
 
@@ -93,6 +98,69 @@ struct Times {
     sequential: Duration,
     in_threads: Duration,
     in_processes: Duration,
+}
+
+/// The cluster row: the best wall time, the number of workers, whether they were started here.
+struct ClusterTimes {
+    time: Duration,
+    workers: usize,
+    started_here: bool,
+}
+
+/// The same pieces on a cluster pool over the broker at `url`.
+fn cluster_times(
+    m: &dyn Messages,
+    url: &str,
+    threads: usize,
+    squares: u64,
+) -> CliResult<ClusterTimes> {
+    let fail = |e: String| CliError::Failed(m.cluster_failed(&e));
+    let expected = sum_of_squares(squares);
+    let running = potok::cluster::Pool::connect(url)
+        .and_then(|probe| {
+            probe
+                .workers()
+                .map_err(|e| potok::cluster::ConnectError::Broker(e.to_string()))
+        })
+        .map_err(|e| fail(e.to_string()))?
+        .len();
+    let started_here = running == 0;
+    let pool = potok::cluster::Pool::builder(url)
+        .local_workers(if started_here { threads } else { 0 })
+        .name("potok-gil")
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    let workers = if started_here { threads } else { running };
+    pool.map_chunked(sum_of_squares, vec![1; workers], 1)
+        .map_err(|e| fail(e.to_string()))?;
+    let mut failure = None;
+    let time = best(
+        || match pool.map_chunked(sum_of_squares, vec![squares; threads], 1) {
+            Ok(sums) => assert!(sums.iter().all(|&sum| sum == expected)),
+            Err(err) => failure = Some(err.to_string()),
+        },
+    );
+    match failure {
+        Some(err) => Err(fail(err)),
+        None => Ok(ClusterTimes {
+            time,
+            workers,
+            started_here,
+        }),
+    }
+}
+
+/// `potok worker URL`: serves the broker until it is gone.
+pub(crate) fn serve(ctx: &Context, url: &str) -> CliResult {
+    let m = ctx.m();
+    // A bad URL or an unreachable broker is one line, before the line that says it serves.
+    let fail = |e: String| CliError::Failed(m.cluster_failed(&e));
+    drop(potok::cluster::Pool::connect(url).map_err(|e| fail(e.to_string()))?);
+    say(m.worker_serving(url, std::process::id()))?;
+    match potok::cluster::worker(url) {
+        Ok(never) => match never {},
+        Err(err) => Err(CliError::Failed(m.cluster_failed(&err.to_string()))),
+    }
 }
 
 fn rust_times(m: &dyn Messages, threads: usize, squares: u64) -> CliResult<Times> {
@@ -209,6 +277,7 @@ pub(crate) fn run(
     threads: Option<usize>,
     work_millions: u64,
     python_squares: Option<u64>,
+    broker: Option<&str>,
 ) -> CliResult {
     let m = ctx.m();
     let threads = threads.unwrap_or_else(default_threads).max(1);
@@ -221,6 +290,20 @@ pub(crate) fn run(
     let rust = rust_times(m, threads, squares)?;
     drop(progress);
     rows(m, "Rust", threads, &rust)?;
+    if let Some(url) = broker {
+        let progress = Progress::spinner(&m.progress_measuring("Rust"));
+        let cluster = cluster_times(m, url, threads, squares)?;
+        drop(progress);
+        let speedup = rust.sequential.as_secs_f64() / cluster.time.as_secs_f64().max(1e-9);
+        let label = format!(
+            "Rust, {}",
+            m.gil_cluster(cluster.workers, cluster.started_here)
+        );
+        say(format!(
+            "{label:<26}{:<18}{speedup:.2}×",
+            timedelta::format(cluster.time)
+        ))?;
+    }
     let progress = Progress::spinner(&m.progress_measuring("CPython"));
     let python = python_times(m, threads, python_squares);
     drop(progress);

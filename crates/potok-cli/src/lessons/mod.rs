@@ -53,9 +53,17 @@ pub(crate) fn run(cli: &Cli) -> CliResult {
         Command::Gil {
             threads,
             work,
+            broker,
             explain,
             ..
-        } => gil::run(&ctx(1.0, None, explain), *threads, *work, None),
+        } => gil::run(
+            &ctx(1.0, None, explain),
+            *threads,
+            *work,
+            None,
+            broker.as_deref(),
+        ),
+        Command::Worker { url } => gil::serve(&Context::new(lang, 1.0, None, false), url),
         Command::ReadFiles {
             dir,
             lines,

@@ -47,7 +47,7 @@ fn lessons(ctx: &Context, dir: &Path) -> CliResult {
     super::cafe::run(ctx, super::cafe::TABLES, &[])?;
     header(ctx, false, "10_4", m.tour_gil_title(), "gil")?;
     let work = super::gil::calibrated_work(TOUR_GIL_PIECE);
-    super::gil::run(ctx, None, work, None)?;
+    super::gil::run(ctx, None, work, None, None)?;
     header(ctx, false, "10_5", m.lesson_title("10_5"), "read-files")?;
     super::read_files::run(ctx, dir, TOUR_LINES, "")?;
     Ok(())

@@ -117,6 +117,16 @@ pub(crate) trait Messages: Sync {
     fn placeholder_options(&self) -> &'static str;
     /// `COMMAND` in a usage line.
     fn placeholder_command(&self) -> &'static str;
+    /// `<DIR>` (a folder).
+    fn placeholder_dir(&self) -> &'static str;
+    /// `<NAME:POWER>` (a knight).
+    fn placeholder_knight(&self) -> &'static str;
+    /// `<NAME>` (a guest).
+    fn placeholder_name(&self) -> &'static str;
+    /// `<LESSON>`.
+    fn placeholder_lesson(&self) -> &'static str;
+    /// `<FILE.py>`.
+    fn placeholder_file(&self) -> &'static str;
     /// `-h, --help`.
     fn help_help(&self) -> &'static str;
     /// `-V, --version`.
@@ -428,6 +438,19 @@ pub(crate) trait Messages: Sync {
     fn gil_threads(&self, n: usize) -> String;
     /// Row label: in n processes.
     fn gil_processes(&self, n: usize) -> String;
+    /// `gil --broker`.
+    fn help_broker(&self) -> &'static str;
+    /// Row label: on a cluster pool of n workers (`started_here`: the lesson started them on
+    /// this machine); short, it shares the rows' 26-column label field.
+    fn gil_cluster(&self, n: usize, started_here: bool) -> String;
+    /// The cluster pool could not be used (`gil --broker`, `potok worker`).
+    fn cluster_failed(&self, err: &str) -> String;
+    /// `potok worker`.
+    fn about_worker(&self) -> &'static str;
+    /// `potok worker URL`.
+    fn help_worker_url(&self) -> &'static str;
+    /// `potok worker`: the line printed when it starts serving.
+    fn worker_serving(&self, url: &str, pid: u32) -> String;
 
     // ==== 10_5 read-files ====
 
@@ -474,4 +497,95 @@ pub(crate) trait Messages: Sync {
     fn show_rust(&self, lesson: &str, file: &str) -> String;
     /// The heading before the Python solution.
     fn show_python(&self, lesson: &str, file: &str) -> String;
+
+    // ==== check: a learner's program, checked (the rules word their own lines, in check/rules/) ====
+
+    /// The first line of a check: the file, the lesson, the time scale.
+    fn check_headline(&self, file: &str, lesson: &str, title: &str, scale: f64) -> String;
+    /// stderr, before the program runs.
+    fn check_running(&self, python: &std::path::Path, file: &str) -> String;
+    /// Under a failed rule, before the expected line (padded like `check_actual`).
+    fn check_expected(&self) -> &'static str;
+    /// Under a failed rule, before the actual line.
+    fn check_actual(&self) -> &'static str;
+    /// The last line when every rule holds.
+    fn check_all_hold(&self, n: usize) -> String;
+    /// The error line when some rules fail.
+    fn check_some_fail(&self, failed: usize, n: usize) -> String;
+    /// Before the traceback of a program that failed (exit code; None: killed by a signal).
+    fn check_crashed(&self, code: Option<i32>) -> String;
+    /// Before the stderr of a program that printed a traceback but exited 0.
+    fn check_stderr_tail(&self) -> &'static str;
+    /// The error line after a crash.
+    fn check_crash_summary(&self) -> &'static str;
+    /// Before the hang report.
+    fn check_hung(&self, secs: f64) -> String;
+    /// The error line after a hang.
+    fn check_hung_summary(&self) -> &'static str;
+    /// Before the hung program's last lines of output.
+    fn check_last_output(&self) -> &'static str;
+    /// Bad input: no python3 on the PATH.
+    fn check_no_python(&self) -> &'static str;
+    /// Bad input: the file does not exist.
+    fn check_no_file(&self, file: &std::path::Path) -> String;
+    /// Bad input: `--lesson` names no lesson.
+    fn check_unknown_lesson(&self, given: &str) -> String;
+    /// Bad input: the file's name tells no lesson.
+    fn check_which_lesson(&self, file: &std::path::Path) -> String;
+    /// The program could not be started (or its folders made).
+    fn check_cannot_run(&self, err: &std::io::Error) -> String;
+    /// stderr: where `--trace` went.
+    fn check_trace_written(&self, path: &std::path::Path) -> String;
+    /// stderr: where `--timeline` went.
+    fn check_timeline_written(&self, path: &std::path::Path) -> String;
+    /// A `--trace`/`--timeline` file that cannot be written.
+    fn check_cannot_write(&self, path: &std::path::Path, err: &std::io::Error) -> String;
+    /// The shim's records did not read as a Chrome trace.
+    fn check_bad_records(&self, err: &str) -> String;
+
+    /// Hang report headline: the program did not answer the state request.
+    fn check_hang_silent(&self, secs: f64) -> String;
+    /// Hang report headline: a thread waits for a Lock it holds.
+    fn check_hang_self(&self, thread: &str) -> String;
+    /// Hang report headline: `n` threads in a cycle.
+    fn check_hang_cycle(&self, n: usize) -> String;
+    /// Hang report headline: `n` threads wait, no cycle.
+    fn check_hang_stall(&self, secs: f64, n: usize) -> String;
+    /// One thread of a hang report: its name, its process when there are several, the locks
+    /// it holds (quoted, joined; empty for none), and its wait: (kind, object, holder or the
+    /// thread joined, the queue operation) or None when no wait was recorded.
+    fn check_hang_thread(
+        &self,
+        name: &str,
+        process: Option<(&str, i64)>,
+        holds: &str,
+        wait: Option<(&str, &str, &str, Option<&str>)>,
+    ) -> String;
+    /// The fix for a cycle through a join().
+    fn check_hang_fix_join(&self) -> &'static str;
+    /// The fix for a thread waiting for its own Lock.
+    fn check_hang_fix_self(&self) -> &'static str;
+    /// The fix for a cycle of locks: one order (the locks quoted, joined).
+    fn check_hang_fix_order(&self, locks: &str) -> String;
+
+    /// A lesson's title in the check headline, by its id (`10_1` … `legacy-10_5`).
+    fn check_lesson_title(&self, lesson: &str) -> &'static str;
+    /// A line of the program's output, quoted under a failed rule.
+    fn check_quote(&self, text: &str, line: usize) -> String;
+    /// The actual value of a rule that found no line.
+    fn check_no_line(&self) -> &'static str;
+    /// The actual value of a rule whose output ended too soon.
+    fn check_output_ended(&self) -> &'static str;
+    /// The print-race rule's title.
+    fn check_race_title(&self) -> &'static str;
+    /// The print-race rule's expected value: the pieces (quoted, joined) on lines of their own.
+    fn check_race_expected(&self, pieces: &str) -> String;
+    /// Why lines glue together.
+    fn check_race_why(&self) -> &'static str;
+    /// The fix for a print race.
+    fn check_race_fix(&self) -> &'static str;
+    /// How many more lines were glued.
+    fn check_race_more(&self, n: usize) -> String;
+    /// How many more lines are not lines of the task.
+    fn check_unknown_more(&self, n: usize) -> String;
 }

@@ -57,6 +57,21 @@ impl Messages for Ru {
     fn placeholder_command(&self) -> &'static str {
         "КОМАНДА"
     }
+    fn placeholder_dir(&self) -> &'static str {
+        "ПАПКА"
+    }
+    fn placeholder_knight(&self) -> &'static str {
+        "ИМЯ:СИЛА"
+    }
+    fn placeholder_name(&self) -> &'static str {
+        "ИМЯ"
+    }
+    fn placeholder_lesson(&self) -> &'static str {
+        "УРОК"
+    }
+    fn placeholder_file(&self) -> &'static str {
+        "ФАЙЛ.py"
+    }
     fn help_help(&self) -> &'static str {
         "Показать справку"
     }
@@ -620,6 +635,31 @@ impl Messages for Ru {
     fn gil_processes(&self, n: usize) -> String {
         format!("процессов: {n}")
     }
+    fn help_broker(&self) -> &'static str {
+        "Ещё и на кластерном пуле через Redis по адресу URL (redis://host:6379/0): на \
+         процессах `potok worker URL`, запущенных там, или на воркерах, запущенных здесь, \
+         если их нет"
+    }
+    fn gil_cluster(&self, n: usize, started_here: bool) -> String {
+        if started_here {
+            format!("кластер: {n} (здесь)")
+        } else {
+            format!("кластер: {n}")
+        }
+    }
+    fn cluster_failed(&self, err: &str) -> String {
+        format!("кластерный пул не справился: {err}")
+    }
+    fn about_worker(&self) -> &'static str {
+        "Воркер кластерных пулов: обслуживает Redis по адресу URL (для `potok gil --broker URL` \
+         на любой машине), пока брокер жив"
+    }
+    fn help_worker_url(&self) -> &'static str {
+        "Брокер: redis://host:6379/0"
+    }
+    fn worker_serving(&self, url: &str, pid: u32) -> String {
+        format!("воркер {pid}: обслуживаю {url} (Ctrl-C — остановить)")
+    }
 
     // ==== 10_5 ====
 
@@ -768,10 +808,18 @@ impl Messages for Ru {
         };
         match f.python {
             Some((pt, pp)) => {
-                text.push_str(&format!(
-                    "\nПотоки CPython держат GIL по очереди, поэтому потоками вышло {pt:.2}× — \
-                     не быстрее, чем по очереди."
-                ));
+                if pt < 1.3 {
+                    text.push_str(&format!(
+                        "\nПотоки CPython держат GIL по очереди, поэтому потоками вышло \
+                         {pt:.2}× — не быстрее, чем по очереди."
+                    ));
+                } else {
+                    text.push_str(&format!(
+                        "\nПотоки CPython дали здесь {pt:.2}×, хотя держат GIL по очереди: при \
+                         такой маленькой работе замеры — в основном шум занятой машины (potok \
+                         gil с --work по умолчанию показывает GIL ясно)."
+                    ));
+                }
                 if pp >= 1.2 {
                     text.push_str(&format!(
                         " У каждого процесса свой интерпретатор и свой GIL: {pp:.2}×."
@@ -832,6 +880,205 @@ impl Messages for Ru {
     }
     fn show_python(&self, lesson: &str, file: &str) -> String {
         format!("==== {lesson}: решение задачи на Python ({file}) ====")
+    }
+
+    // ==== check ====
+
+    fn check_headline(&self, file: &str, lesson: &str, title: &str, scale: f64) -> String {
+        format!(
+            "potok check {file}: урок {lesson} {title}, сон ×{}",
+            scale.to_string().replace('.', ",")
+        )
+    }
+    fn check_running(&self, python: &std::path::Path, file: &str) -> String {
+        format!(
+            "запускаю {} {file} в чистой временной папке…",
+            python.display()
+        )
+    }
+    fn check_expected(&self) -> &'static str {
+        "ожидалось:"
+    }
+    fn check_actual(&self) -> &'static str {
+        "получено: "
+    }
+    fn check_all_hold(&self, n: usize) -> String {
+        format!(
+            "все {n} {} выполнены",
+            plural(n as u64, "правило", "правила", "правил")
+        )
+    }
+    fn check_some_fail(&self, failed: usize, n: usize) -> String {
+        format!(
+            "не выполнено {failed} {} из {n}",
+            plural(failed as u64, "правило", "правила", "правил")
+        )
+    }
+    fn check_crashed(&self, code: Option<i32>) -> String {
+        match code {
+            Some(code) => format!("✗ программа завершилась с ошибкой (код {code}):"),
+            None => "✗ программу остановил сигнал:".to_owned(),
+        }
+    }
+    fn check_stderr_tail(&self) -> &'static str {
+        "программа писала в stderr (последние строки):"
+    }
+    fn check_crash_summary(&self) -> &'static str {
+        "программа упала; правила не проверялись"
+    }
+    fn check_hung(&self, secs: f64) -> String {
+        format!("✗ программа зависла и остановлена после {secs} с без продвижения:")
+    }
+    fn check_hung_summary(&self) -> &'static str {
+        "программа зависла; она и её процессы остановлены"
+    }
+    fn check_last_output(&self) -> &'static str {
+        "последние строки её вывода:"
+    }
+    fn check_no_python(&self) -> &'static str {
+        "python3 не найден в PATH: potok check запускает программу им; установите Python 3"
+    }
+    fn check_no_file(&self, file: &std::path::Path) -> String {
+        format!("нет такого файла: {}", file.display())
+    }
+    fn check_unknown_lesson(&self, given: &str) -> String {
+        format!(
+            "неизвестный урок '{given}': есть 10_1 … 10_5 и legacy-10_1, legacy-10_3, \
+             legacy-10_4, legacy-10_5"
+        )
+    }
+    fn check_which_lesson(&self, file: &std::path::Path) -> String {
+        format!(
+            "по имени {} не понять урок: назовите файл module_10_N.py или укажите --lesson 10_N",
+            file.display()
+        )
+    }
+    fn check_cannot_run(&self, err: &std::io::Error) -> String {
+        format!("не удалось запустить программу: {err}")
+    }
+    fn check_trace_written(&self, path: &std::path::Path) -> String {
+        format!(
+            "записи потоков: {} (трасса Chrome: chrome://tracing, ui.perfetto.dev)",
+            path.display()
+        )
+    }
+    fn check_timeline_written(&self, path: &std::path::Path) -> String {
+        format!("потоки программы на временной шкале: {}", path.display())
+    }
+    fn check_cannot_write(&self, path: &std::path::Path, err: &std::io::Error) -> String {
+        format!("не удалось записать {}: {err}", path.display())
+    }
+    fn check_bad_records(&self, err: &str) -> String {
+        format!("записи shim не читаются как трасса Chrome: {err}")
+    }
+
+    fn check_hang_silent(&self, secs: f64) -> String {
+        format!(
+            "программа зависла: {secs} с без вывода и без записей, и она не ответила на запрос \
+             состояния"
+        )
+    }
+    fn check_hang_self(&self, thread: &str) -> String {
+        format!("взаимная блокировка: поток '{thread}' ждёт Lock, который держит сам")
+    }
+    fn check_hang_cycle(&self, n: usize) -> String {
+        format!(
+            "взаимная блокировка: {n} {} ждут друг друга по кругу",
+            plural(n as u64, "поток", "потока", "потоков")
+        )
+    }
+    fn check_hang_stall(&self, secs: f64, n: usize) -> String {
+        format!(
+            "программа зависла: {secs} с без вывода и без записей; {n} {} ждут, и ни один не \
+             может разбудить другой",
+            plural(n as u64, "поток", "потока", "потоков")
+        )
+    }
+    fn check_hang_thread(
+        &self,
+        name: &str,
+        process: Option<(&str, i64)>,
+        holds: &str,
+        wait: Option<(&str, &str, &str, Option<&str>)>,
+    ) -> String {
+        let mut line = format!("поток '{name}'");
+        if let Some((process, pid)) = process {
+            line.push_str(&format!(" (процесс {process}, {pid})"));
+        }
+        if !holds.is_empty() {
+            line.push_str(&format!(" держит Lock {holds} и"));
+        }
+        line.push_str(&match wait {
+            None => " не ждёт ничего из записанного (работает или ждёт вне threading)".to_owned(),
+            Some((kind, o, on, op)) => match kind {
+                "lock" => format!(" ждёт Lock '{o}' (его держит '{on}')"),
+                "join" => format!(" ждёт, пока закончится поток '{o}'"),
+                "event" => format!(" ждёт Event '{o}' (его никто не установил)"),
+                "condition" => format!(" ждёт notify у Condition '{o}'"),
+                "semaphore" => format!(" ждёт Semaphore '{o}' (счётчик 0)"),
+                "barrier" => format!(" ждёт остальных у Barrier '{o}'"),
+                "queue" if op == Some("put") => format!(" ждёт места в Queue '{o}' (она полна)"),
+                "queue" => format!(" ждёт элемента из Queue '{o}' (она пуста)"),
+                "sleep" => " спит (time.sleep)".to_owned(),
+                kind => format!(" ждёт {kind} '{o}'"),
+            },
+        });
+        line
+    }
+    fn check_hang_fix_join(&self) -> &'static str {
+        "как исправить: не ждите join() потока, держа Lock, который ему нужен: отпустите замок \
+         до join()"
+    }
+    fn check_hang_fix_self(&self) -> &'static str {
+        "как исправить: не берите снова Lock, который поток уже держит (RLock позволяет это \
+         одному потоку); сигнал между потоками - это Event или Condition"
+    }
+    fn check_hang_fix_order(&self, locks: &str) -> String {
+        format!("как исправить: пусть все потоки берут эти замки в одном порядке ({locks})")
+    }
+    fn check_lesson_title(&self, lesson: &str) -> &'static str {
+        match lesson {
+            "10_1" => "«Создание потоков»",
+            "10_2" => "«Потоки на классах»",
+            "10_3" => "«Блокировки и обработка ошибок»",
+            "10_4" => "«Очереди для обмена данными между потоками»",
+            "10_5" => "«Многопроцессное программирование»",
+            "legacy-10_1" => "(задание 2023 года: два потока, числа и буквы)",
+            "legacy-10_3" => "(задание 2023 года: BankAccount)",
+            "legacy-10_4" => "(задание 2023 года: кафе с Customer)",
+            "legacy-10_5" => "(задание 2023 года: WarehouseManager)",
+            _ => "",
+        }
+    }
+    fn check_quote(&self, text: &str, line: usize) -> String {
+        format!("{text} (строка {line})")
+    }
+    fn check_no_line(&self) -> &'static str {
+        "(такой строки нет)"
+    }
+    fn check_output_ended(&self) -> &'static str {
+        "(вывод закончился)"
+    }
+    fn check_race_title(&self) -> &'static str {
+        "каждая строка целая: print двух потоков не склеились"
+    }
+    fn check_race_expected(&self, pieces: &str) -> String {
+        format!("{pieces} на отдельных строках")
+    }
+    fn check_race_why(&self) -> &'static str {
+        "Это гонка print: print(строка) пишет текст и '\\n' двумя отдельными записями, и между \
+         ними успел напечатать другой поток. Строки верные, но склеились, а их переводы строк \
+         вышли потом пустыми строками."
+    }
+    fn check_race_fix(&self) -> &'static str {
+        "Как исправить: печатать строку одной записью, print(f'{строка}\\n', end=''), или \
+         печатать под общим Lock."
+    }
+    fn check_race_more(&self, n: usize) -> String {
+        format!("Склеенных строк ещё: {n}.")
+    }
+    fn check_unknown_more(&self, n: usize) -> String {
+        format!("Строк не из задания ещё: {n}.")
     }
 }
 

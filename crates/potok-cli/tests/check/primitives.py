@@ -71,6 +71,10 @@ if __name__ == '__main__':
     except ValueError as error:
         print('ValueError', error)
 
+    gate = threading.Semaphore(0)
+    threading.Timer(0.01, gate.release).start()
+    print('semaphore waited', gate.acquire(timeout=5))
+
     barrier = threading.Barrier(3)
     results = []
     threads = [threading.Thread(target=lambda: results.append(barrier.wait() >= 0)) for _ in range(3)]

@@ -160,7 +160,6 @@ impl From<TaskError> for MapError {
 }
 
 /// [`AsyncResult::get_timeout`](super::AsyncResult::get_timeout) failed.
-#[derive(Debug)]
 pub enum GetTimeoutError<R> {
     /// The task failed.
     Task(TaskError),
@@ -177,7 +176,17 @@ impl<R> fmt::Display for GetTimeoutError<R> {
     }
 }
 
-impl<R: fmt::Debug> Error for GetTimeoutError<R> {}
+// Debug without `R: Debug`: the handle is shown as `..`.
+impl<R> fmt::Debug for GetTimeoutError<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GetTimeoutError::Task(err) => f.debug_tuple("Task").field(err).finish(),
+            GetTimeoutError::Timeout(_) => f.write_str("Timeout(..)"),
+        }
+    }
+}
+
+impl<R> Error for GetTimeoutError<R> {}
 
 /// A worker ([`worker`](super::worker), `POTOK_WORKER=url`) stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]

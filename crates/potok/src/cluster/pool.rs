@@ -784,7 +784,22 @@ impl Pool {
             let _ = reader.join();
         }
         if let Some(local) = self.local.lock().take() {
+            let names: Vec<String> = local
+                .pids()
+                .iter()
+                .map(|p| format!("{}:{p}", broker::hostname()))
+                .collect();
             local.stop();
+            // Killed workers cannot say goodbye: take them off the registry (else they would
+            // be counted until their liveness key expires).
+            if !names.is_empty() {
+                let mut pipe = redis::pipe();
+                pipe.cmd("HDEL").arg(broker::WORKERS).arg(&names);
+                for n in &names {
+                    pipe.cmd("DEL").arg(format!("potok:worker:{n}"));
+                }
+                let _ = self.inner.with_conn(|c| c.pipe(&pipe));
+            }
         }
     }
 
@@ -895,24 +910,20 @@ fn read_results(inner: &Inner, mut conn: Conn) {
                     .deliver(chunk.first, chunk.count, e.get("d").unwrap_or(&[]));
             }
         }
+        // Once a second (not after every read, which would put a round trip between one
+        // answer and the next): trim what was read, and keep the pool's keys alive.
         let upkeep = last_upkeep.elapsed() >= Duration::from_secs(1);
-        if !entries.is_empty() || upkeep {
+        if upkeep {
             let mut pipe = redis::pipe();
-            if !entries.is_empty() {
-                pipe.cmd("XTRIM").arg(&results).arg("MINID").arg(&last);
-            }
-            if upkeep {
-                let ttl = POOL_TTL.as_millis() as u64;
-                pipe.cmd("PEXPIRE").arg(&meta).arg(ttl);
-                pipe.cmd("PEXPIRE").arg(&results).arg(ttl);
-                pipe.cmd("PEXPIRE").arg(&who).arg(ttl);
-                pipe.cmd("EXISTS").arg(&meta);
-            }
+            pipe.cmd("XTRIM").arg(&results).arg("MINID").arg(&last);
+            let ttl = POOL_TTL.as_millis() as u64;
+            pipe.cmd("PEXPIRE").arg(&meta).arg(ttl);
+            pipe.cmd("PEXPIRE").arg(&results).arg(ttl);
+            pipe.cmd("PEXPIRE").arg(&who).arg(ttl);
+            pipe.cmd("EXISTS").arg(&meta);
             match conn.pipe(&pipe) {
                 Ok(replies) => {
-                    if upkeep
-                        && broker::int(replies.last().unwrap_or(&redis::Value::Nil)) == Some(0)
-                    {
+                    if broker::int(replies.last().unwrap_or(&redis::Value::Nil)) == Some(0) {
                         inner.break_with(format!(
                             "{}: the pool's state is gone from the broker (restarted, flushed, \
                              or the pool stalled for more than {POOL_TTL:?})",
@@ -928,13 +939,11 @@ fn read_results(inner: &Inner, mut conn: Conn) {
                     return;
                 }
             }
-            if upkeep {
-                last_upkeep = Instant::now();
-                if let Ok(live) = live_workers(&mut conn) {
-                    inner
-                        .workers_seen
-                        .store(live.len().max(inner.local_count), Ordering::Relaxed);
-                }
+            last_upkeep = Instant::now();
+            if let Ok(live) = live_workers(&mut conn) {
+                inner
+                    .workers_seen
+                    .store(live.len().max(inner.local_count), Ordering::Relaxed);
             }
         }
     }

@@ -7,7 +7,7 @@
 //!  ┌▶ every 200 ms: RECLAIM (chunks idle past their lease) ─┐
 //!  │  else XREADGROUP COUNT batch BLOCK 200 ms ─────────────┤
 //!  │                                                         ▼
-//!  │  per chunk: pool gone? drop it │ other build? REFUSE │ run it ─▶ FINISH (pipelined)
+//!  │  per chunk: other build? REFUSE │ run it ─▶ FINISH (pipelined; dropped if the pool is gone)
 //!  └─────────────────────────────────────────────────────────┘
 //!  a renewal thread: every 100 ms, RENEW the leases older than a third of their length
 //! ```
@@ -212,33 +212,15 @@ impl Worker {
                 );
             }
         }
-        // Which pools are still there (a dropped pool's chunks are dropped, not run).
-        let mut pools: Vec<&str> = entries.iter().filter_map(|e| e.get_str("p")).collect();
-        pools.sort_unstable();
-        pools.dedup();
-        let mut pipe = redis::pipe();
-        for p in &pools {
-            pipe.cmd("EXISTS").arg(broker::pool_key(p));
-        }
-        let alive: HashMap<String, bool> = pools
-            .iter()
-            .zip(self.conn.pipe(&pipe)?)
-            .map(|(p, v)| ((*p).to_owned(), broker::int(&v) == Some(1)))
-            .collect();
         let started = Instant::now();
         let mut answers = redis::pipe();
         let mut answered: Vec<String> = Vec::new();
         let mut last_flush = Instant::now();
         for e in &entries {
+            // (A chunk of a pool that was dropped meanwhile runs, and FINISH drops its answer:
+            // checking first would cost a round trip per batch.)
             let pool = e.get_str("p").unwrap_or("");
-            if !alive.get(pool).copied().unwrap_or(false) {
-                answers
-                    .cmd("XACK")
-                    .arg(broker::TASKS)
-                    .arg(broker::GROUP)
-                    .arg(&e.id);
-                answers.cmd("XDEL").arg(broker::TASKS).arg(&e.id);
-            } else if e.get_str("b") != Some(build_id()) {
+            if e.get_str("b") != Some(build_id()) {
                 let reason = format!(
                     "it runs another build (worker build {}, pool build {}): start workers \
                      from the same executable as the pool",

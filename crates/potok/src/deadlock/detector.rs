@@ -144,7 +144,10 @@ pub(crate) enum Later {
 impl Later {
     pub(crate) fn run(self) {
         match self {
-            Later::Report(err) => super::print_report(&err),
+            Later::Report(err) => {
+                crate::trace::deadlock(&err);
+                super::print_report(&err);
+            }
             Later::Recheck => request_recheck(),
             Later::Wake(key, ident) => request_wake(key, ident),
         }

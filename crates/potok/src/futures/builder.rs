@@ -40,6 +40,7 @@ pub struct ThreadPoolExecutorBuilder {
     max_workers: Option<usize>,
     prefix: Option<String>,
     initializer: Option<Arc<dyn Fn() + Send + Sync>>,
+    no_spin: bool,
 }
 
 impl fmt::Debug for ThreadPoolExecutorBuilder {
@@ -84,6 +85,12 @@ impl ThreadPoolExecutorBuilder {
         self
     }
 
+    /// No spinning before parking, for waiters or idle workers (a process pool's feeders).
+    pub(crate) fn no_spin(mut self) -> Self {
+        self.no_spin = true;
+        self
+    }
+
     /// The executor. No worker starts before the first submit.
     ///
     /// # Panics
@@ -111,6 +118,8 @@ impl ThreadPoolExecutorBuilder {
             prefix,
             initializer: self.initializer,
             sole_runner: (max_workers == 1).then(|| Arc::new(AtomicU64::new(0))),
+            queued: AtomicUsize::new(0),
+            spin: !self.no_spin,
         })
     }
 }

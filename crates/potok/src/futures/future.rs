@@ -18,7 +18,7 @@
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -54,7 +54,18 @@ struct Shared<T> {
     /// The ident of the only thread that could ever run this future while it is pending (the
     /// worker of a one-worker executor), 0 if there is none or several.
     sole_runner: Option<Arc<AtomicU64>>,
+    /// Set once finished (after the status, under the lock): a waiter's lock-free check.
+    finished: AtomicBool,
+    /// Whether a waiter spins for a moment before it parks (not for process tasks: their
+    /// worker process needs the CPU more than the waiter).
+    spin: bool,
 }
+
+/// How long a waiter stays awake, checking, before it parks. A short task's result often
+/// comes back within a few microseconds, and a parked thread takes tens of microseconds to
+/// wake on a busy VM: waiting awake first saves both wake-ups' cost. Yielding in the loop
+/// leaves the CPU to the worker when they share one.
+const SPIN: Duration = Duration::from_micros(20);
 
 /// The result of a task that runs elsewhere: Python's `concurrent.futures.Future`.
 ///
@@ -86,7 +97,7 @@ impl<T> Clone for Future<T> {
 
 impl<T: Send + 'static> Future<T> {
     /// A pending future; `sole_runner` as on [`Shared`].
-    pub(crate) fn pending(sole_runner: Option<Arc<AtomicU64>>) -> Self {
+    pub(crate) fn pending(sole_runner: Option<Arc<AtomicU64>>, spin: bool) -> Self {
         Future {
             shared: Arc::new(Shared {
                 state: Mutex::new(State {
@@ -97,6 +108,8 @@ impl<T: Send + 'static> Future<T> {
                 waiters: WaitList::new(),
                 name: Name::new(),
                 sole_runner,
+                finished: AtomicBool::new(false),
+                spin,
             }),
         }
     }
@@ -280,11 +293,31 @@ impl<T: Send + 'static> Future<T> {
     /// A pending future that no executor runs: finished by whoever holds a clone (an
     /// assembly of several futures' results, say).
     pub(crate) fn detached() -> Self {
-        Future::pending(None)
+        Future::pending(None, false)
     }
 
     /// Waits until finished or `deadline`; returns whether it is finished.
     pub(crate) fn wait_until(&self, deadline: Option<Instant>) -> bool {
+        if self.shared.finished.load(Ordering::Acquire) {
+            return true;
+        }
+        let start = Instant::now();
+        let spin_until = match deadline {
+            Some(d) => d.min(start + SPIN),
+            None => start + SPIN,
+        };
+        let mut spins = 0u32;
+        while self.shared.spin && !self.shared.finished.load(Ordering::Acquire) {
+            if spins % 64 == 63 && Instant::now() >= spin_until {
+                break;
+            }
+            spins += 1;
+            if spins & 7 == 0 {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
         let me = crate::thread::current_ident_fast();
         let mut state = self.shared.state.lock();
         loop {
@@ -350,6 +383,7 @@ impl<T: Send + 'static> Future<T> {
     fn finish_locked(&self, mut state: MutexGuard<'_, State<T>>, outcome: Result<T, FutureError>) {
         let failed = matches!(&outcome, Err(e) if !e.is_cancelled());
         state.status = Status::Finished(Some(outcome));
+        self.shared.finished.store(true, Ordering::Release);
         let callbacks = std::mem::take(&mut state.callbacks);
         let watchers = std::mem::take(&mut state.watchers);
         drop(state);

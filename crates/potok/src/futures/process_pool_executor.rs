@@ -113,6 +113,7 @@ impl ProcessPoolExecutorBuilder {
                 "ProcessPoolExecutor-{}",
                 COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             ))
+            .no_spin()
             .build();
         Ok(ProcessPoolExecutor {
             pool: Arc::new(pool),

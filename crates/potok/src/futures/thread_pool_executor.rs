@@ -1,12 +1,14 @@
 //! [`ThreadPoolExecutor`]: Python's `concurrent.futures.ThreadPoolExecutor`.
 
+use std::collections::VecDeque;
 use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
 use super::builder::ThreadPoolExecutorBuilder;
-use super::error::FutureError;
+use super::error::{FutureError, TaskPanic};
 use super::future::Future;
-use super::map::Map;
+use super::map::{Chunk, Map};
 use super::work::{FallibleTask, Pool, Task};
 
 /// A pool of potok threads that runs closures and hands back [`Future`]s: Python's
@@ -93,7 +95,7 @@ impl ThreadPoolExecutor {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let future = Future::pending(self.pool.sole_runner.clone());
+        let future = Future::pending(self.pool.sole_runner.clone(), self.pool.spin);
         let job = Box::new(Task {
             f,
             future: future.clone(),
@@ -111,7 +113,7 @@ impl ThreadPoolExecutor {
         F: FnOnce() -> Result<T, FutureError> + Send + 'static,
         T: Send + 'static,
     {
-        let future = Future::pending(self.pool.sole_runner.clone());
+        let future = Future::pending(self.pool.sole_runner.clone(), self.pool.spin);
         let job = Box::new(FallibleTask {
             f,
             future: future.clone(),
@@ -123,8 +125,10 @@ impl ThreadPoolExecutor {
     }
 
     /// Applies `f` to every item on the workers and yields the results in input order:
-    /// Python's `map(fn, items)`. Every item is submitted at once (as Python does); each result
-    /// comes as soon as it and those before it are ready.
+    /// Python's `map(fn, items)`. Every item is submitted at once (as Python does), in chunks
+    /// of `len / (4 * max_workers)` consecutive items (rounded up) so that a short `f` does
+    /// not pay a task hand-over per item; each item still has its own outcome (a panic fails
+    /// only that item's result). Dropping the iterator cancels the chunks not yet started.
     ///
     /// # Examples
     ///
@@ -140,15 +144,30 @@ impl ThreadPoolExecutor {
         A: Send + 'static,
         R: Send + 'static,
     {
+        let items: Vec<A> = items.into_iter().collect();
+        let len = items.len();
+        let chunksize = len.div_ceil(4 * self.pool.max_workers).max(1);
         let f = Arc::new(f);
-        let futures = items
-            .into_iter()
-            .map(|item| {
-                let f = Arc::clone(&f);
-                self.submit(move || f(item))
-            })
-            .collect();
-        Map::new(futures)
+        let mut chunks = VecDeque::with_capacity(len.div_ceil(chunksize));
+        let mut items = items.into_iter().peekable();
+        while items.peek().is_some() {
+            let chunk: Vec<A> = items.by_ref().take(chunksize).collect();
+            let f = Arc::clone(&f);
+            chunks.push_back(self.submit(move || {
+                chunk
+                    .into_iter()
+                    .map(|item| {
+                        panic::catch_unwind(AssertUnwindSafe(|| f(item))).map_err(|payload| {
+                            let location = crate::thread::take_panic_location();
+                            FutureError::Panicked(Box::new(TaskPanic::from_payload(
+                                &*payload, location,
+                            )))
+                        })
+                    })
+                    .collect::<Chunk<R>>()
+            }));
+        }
+        Map::new(chunks, len)
     }
 
     /// Stops taking work: Python's `shutdown(wait, cancel_futures)`. Queued tasks still run

@@ -13,8 +13,9 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
@@ -129,7 +130,18 @@ pub(crate) struct Pool {
     pub(crate) initializer: Option<Arc<dyn Fn() + Send + Sync>>,
     /// The ident of the only worker of a one-worker executor (see `Future`'s docs).
     pub(crate) sole_runner: Option<Arc<AtomicU64>>,
+    /// `state.queue.len()`, written under the lock, read without it by a worker that waits
+    /// awake for a moment before it parks.
+    pub(crate) queued: AtomicUsize,
+    /// Whether idle workers, and waiters for this executor's futures, spin a moment before
+    /// they park (off for a process pool's feeders).
+    pub(crate) spin: bool,
 }
+
+/// How long an idle worker stays awake, watching for work, before it parks (a submit right
+/// after a result then needs no wake-up); yields in the loop so a submitter sharing its CPU
+/// runs.
+const IDLE_SPIN: Duration = Duration::from_micros(20);
 
 impl fmt::Debug for Pool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -156,6 +168,7 @@ impl Pool {
             return Err((job, FutureError::Shutdown));
         }
         state.queue.push_back(job);
+        self.queued.store(state.queue.len(), Ordering::Release);
         let start = state.queue.len() > state.idle && state.threads.len() < self.max_workers;
         if !start {
             drop(state);
@@ -179,6 +192,7 @@ impl Pool {
                 state.idle -= 1;
                 if state.threads.is_empty() {
                     // Nobody will ever run what is queued.
+                    self.queued.store(0, Ordering::Release);
                     let jobs: Vec<_> = state.queue.drain(..).collect();
                     drop(state);
                     let why = format!("could not start a worker thread: {e}");
@@ -193,10 +207,7 @@ impl Pool {
 
     fn worker(self: Arc<Self>) {
         if let Some(sole) = &self.sole_runner {
-            sole.store(
-                crate::thread::current_ident_fast(),
-                std::sync::atomic::Ordering::Release,
-            );
+            sole.store(crate::thread::current_ident_fast(), Ordering::Release);
         }
         if let Some(init) = &self.initializer {
             if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| init())) {
@@ -213,8 +224,10 @@ impl Pool {
             owner: Owner::Nobody,
         };
         let mut state = self.state.lock();
+        let mut spun = false;
         loop {
             if let Some(job) = state.queue.pop_front() {
+                self.queued.store(state.queue.len(), Ordering::Release);
                 state.idle -= 1;
                 drop(state);
                 job.run(&mut || self.state.lock().idle += 1);
@@ -225,11 +238,36 @@ impl Pool {
                 state.idle -= 1;
                 return;
             }
+            if !spun && self.spin {
+                spun = true;
+                drop(state);
+                self.watch_for_work();
+                state = self.state.lock();
+                continue;
+            }
+            spun = false;
             let (guard, result) = self.work.wait(state, &what, None);
             state = guard;
             if let Err(err) = result {
                 drop(state);
                 crate::deadlock::fail(err);
+            }
+        }
+    }
+
+    /// Waits awake up to [`IDLE_SPIN`] for a job to be queued.
+    fn watch_for_work(&self) {
+        let until = Instant::now() + IDLE_SPIN;
+        let mut spins = 0u32;
+        while self.queued.load(Ordering::Acquire) == 0 {
+            if spins % 64 == 63 && Instant::now() >= until {
+                return;
+            }
+            spins += 1;
+            if spins & 7 == 0 {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
             }
         }
     }
@@ -249,6 +287,7 @@ impl Pool {
             let mut state = self.state.lock();
             state.idle -= 1;
             state.broken.get_or_insert(text.clone());
+            self.queued.store(0, Ordering::Release);
             state.queue.drain(..).collect()
         };
         self.work.notify_all();
@@ -263,6 +302,7 @@ impl Pool {
             let mut state = self.state.lock();
             state.shutdown = true;
             let cancelled: Vec<_> = if cancel_futures {
+                self.queued.store(0, Ordering::Release);
                 state.queue.drain(..).collect()
             } else {
                 Vec::new()

@@ -79,6 +79,30 @@ impl postcard::ser_flavors::Flavor for Appender<'_> {
     }
 }
 
+thread_local! {
+    /// Why the last `Deserialize` of this thread that gave a custom reason failed: postcard
+    /// keeps only "Serde Deserialization Error", so a type whose decoding can fail for a reason
+    /// of its own (a shared-memory segment that is gone) leaves it here, and the decoder's
+    /// error message appends it.
+    static REASON: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A serde decoding error with `reason`, which reaches the error message even through postcard
+/// (see [`take_reason`]).
+pub(crate) fn decode_error<E: serde::de::Error>(reason: impl std::fmt::Display) -> E {
+    let reason = reason.to_string();
+    REASON.with(|r| *r.borrow_mut() = Some(reason.clone()));
+    E::custom(reason)
+}
+
+/// `": REASON"` for the last custom decoding failure of this thread, once; else nothing.
+pub(crate) fn take_reason() -> String {
+    REASON
+        .with(|r| r.borrow_mut().take())
+        .map(|reason| format!(" ({reason})"))
+        .unwrap_or_default()
+}
+
 /// Decodes a whole message as one `T`: bytes left over mean it was something else.
 pub(crate) fn decode_exact<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     match postcard::take_from_bytes::<T>(bytes) {
@@ -88,7 +112,11 @@ pub(crate) fn decode_exact<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Resu
             std::any::type_name::<T>(),
             rest.len()
         )),
-        Err(e) => Err(format!("not a {}: {e}", std::any::type_name::<T>())),
+        Err(e) => Err(format!(
+            "not a {}: {e}{}",
+            std::any::type_name::<T>(),
+            take_reason()
+        )),
     }
 }
 

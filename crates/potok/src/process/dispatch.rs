@@ -45,6 +45,9 @@ static DISPATCHED: AtomicBool = AtomicBool::new(false);
 /// own (it exits with a message instead), and its parent reports
 /// [`StartError::NotDispatched`](super::StartError::NotDispatched) within seconds.
 ///
+/// With the `cluster` feature, a process started with `POTOK_WORKER=redis://…` is a worker of a
+/// cluster pool: `init` serves that broker (see `potok::cluster::init`) and never returns.
+///
 /// # Tests
 ///
 /// Integration tests are executables too. A test file that uses processes sets
@@ -71,6 +74,10 @@ pub fn init() {
         return;
     }
     let Some(spec) = std::env::var_os(ENV) else {
+        // A worker of a cluster pool (POTOK_WORKER=url) serves its broker and never returns.
+        #[cfg(feature = "cluster")]
+        crate::cluster::init();
+        trace_from_env();
         return;
     };
     // Children of this child must not see the marker: a task may start a pool of its own.
@@ -82,7 +89,25 @@ pub fn init() {
             EXIT_PROTOCOL
         }
     };
+    crate::trace::child_exit();
     std::process::exit(code);
+}
+
+/// `POTOK_TRACE=FILE` in a program that starts with `process::init` (not `potok::main`):
+/// recorded until the process exits, written then (`potok::main` writes it earlier, after its
+/// threads are joined).
+fn trace_from_env() {
+    extern "C" fn at_exit() {
+        let _ = std::panic::catch_unwind(crate::trace::env_finish);
+    }
+    if std::env::var_os("POTOK_TRACE").is_some_and(|p| !p.is_empty()) {
+        crate::trace::env_start();
+        // SAFETY: `at_exit` is a plain `extern "C"` function that never unwinds (the panic is
+        // caught); registering it has no other precondition.
+        unsafe {
+            libc::atexit(at_exit);
+        }
+    }
 }
 
 fn run_child(spec: &OsString) -> Result<i32, String> {
@@ -97,6 +122,10 @@ fn run_child(spec: &OsString) -> Result<i32, String> {
         _ => return Err(format!("malformed {ENV}={spec}")),
     };
     die_with_parent(ppid)?;
+    crate::trace::init_child(match kind {
+        ChildKind::Worker => "pool worker",
+        ChildKind::Process => "process",
+    });
     let sock = take_socket_from_stdin().map_err(|e| format!("no socket to the parent: {e}"))?;
     // SAFETY: the parent put our progress page's memfd at this descriptor for us alone
     // (POTOK_CHILD names it) and nothing else in this fresh process uses it, so it is ours to
@@ -182,6 +211,7 @@ fn run_job(payload: &[u8], progress: &Progress) -> Result<FrameBuf, String> {
     };
     let items = fields.rest();
     progress.start_job(seq);
+    let _job = crate::trace::job(seq);
     let refuse = |why: String| {
         let mut frame = FrameBuf::new(tag::REFUSED);
         frame.u64(seq).bytes(why.as_bytes());
@@ -223,7 +253,10 @@ fn worker_loop(sock: &mut UnixStream, progress: &Progress) -> Result<i32, String
     let mut reader = std::io::BufReader::with_capacity(64 * 1024, reader);
     let mut out: Vec<u8> = Vec::new();
     loop {
-        match wire::read_frame(&mut reader, &mut buf) {
+        let idle = crate::trace::idle();
+        let read = wire::read_frame(&mut reader, &mut buf);
+        drop(idle);
+        match read {
             Ok(false) => {
                 // (A closed socket polls readable: answers may still be held back.)
                 let _ = wire::send_all(sock, &out);

@@ -69,6 +69,7 @@ mod pool;
 mod proc;
 mod progress;
 mod queue;
+mod shared;
 mod spawn;
 mod task;
 #[doc(hidden)]
@@ -89,4 +90,8 @@ pub use pipe::{Connection, Pipe};
 pub use pool::{AsyncResult, GetTimeoutError, IMap, IMapUnordered, Pool, PoolBuilder};
 pub use proc::{Process, Run};
 pub use queue::Queue;
+pub use shared::{
+    Array, ArrayGuard, Lock, LockGuard, OwnerDied, SharedMemory, SharedMemoryError, Value,
+    ValueGuard,
+};
 pub use task::Task;

@@ -139,6 +139,17 @@ impl<R> std::fmt::Debug for Process<R> {
 
 static COUNTER: AtomicUsize = AtomicUsize::new(1);
 
+/// The names of the processes this process started, by pid: a process lock whose holder died
+/// names it (see `shared/word.rs`). Kept after the child ends (that is when it is needed); a
+/// program starts few enough processes for this to stay small.
+static NAMES: parking_lot::Mutex<std::collections::BTreeMap<u32, String>> =
+    parking_lot::Mutex::new(std::collections::BTreeMap::new());
+
+/// The name of the process `pid`, if this process started it.
+pub(crate) fn name_of(pid: u32) -> Option<String> {
+    NAMES.lock().get(&pid).cloned()
+}
+
 impl<R: Data> Process<R> {
     /// A process that will run `f(arg)` (Python's `Process(target=f, args=(arg,))`). Nothing
     /// starts until [`start`](Self::start).
@@ -215,6 +226,7 @@ impl<R: Data> Process<R> {
             return Err(StartError::Handshake(why));
         }
         self.pid = Some(child.pid);
+        NAMES.lock().insert(child.pid, self.name.clone());
         let shared = Arc::clone(&self.shared);
         std::thread::Builder::new()
             .name(format!("potok-watch-{}", child.pid))

@@ -274,6 +274,7 @@ fn spawn_here(kind: ChildKind) -> io::Result<Child> {
                 progress_fd.as_raw_fd()
             ),
         )
+        .envs(crate::trace::child_env())
         .stdin(Stdio::from(OwnedFd::from(child_end)))
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit());

@@ -297,6 +297,7 @@ fn run_items<F: Task>(
         let run = panic::catch_unwind(AssertUnwindSafe(|| {
             while at < count {
                 progress.set_item(at);
+                let _task = crate::trace::task(type_name::<F>(), at);
                 if decoded_ok {
                     stage = Stage::Decode;
                     match F::Args::deserialize(&mut de) {
@@ -310,8 +311,9 @@ fn run_items<F: Task>(
                             decoded_ok = false;
                             encode_err(
                                 ItemError::Decode(format!(
-                                    "the argument could not be decoded as {}: {err}",
-                                    type_name::<F::Args>()
+                                    "the argument could not be decoded as {}: {err}{}",
+                                    type_name::<F::Args>(),
+                                    super::data::take_reason()
                                 )),
                                 out,
                             );

@@ -148,13 +148,15 @@ impl Lock {
     /// [`ReleaseError::Unlocked`] if the lock is not locked (nothing changes).
     pub fn release(&self) -> Result<(), ReleaseError> {
         let owner = if order::on() { self.raw.owner() } else { None };
-        if self.raw.unlock() {
-            if let Some(owner) = owner {
-                let addr = self.taking().addr;
-                if !order::released(addr) {
-                    order::released_for(owner, addr);
-                }
+        if let Some(owner) = owner {
+            // Off the taker's stack before the lock is free, so the taker cannot take another
+            // lock in between and seem to hold this one still.
+            let addr = self.taking().addr;
+            if !order::released(addr) {
+                order::released_for(owner, addr);
             }
+        }
+        if self.raw.unlock() {
             Ok(())
         } else {
             Err(ReleaseError::Unlocked)

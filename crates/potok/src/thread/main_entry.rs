@@ -40,16 +40,14 @@ pub fn main<R>(body: impl FnOnce() -> R) -> R {
     // A worker of a cluster pool (POTOK_WORKER=url) serves its broker here and never returns.
     #[cfg(all(target_os = "linux", feature = "cluster"))]
     crate::cluster::init();
-    let traced = crate::trace::from_env();
+    crate::trace::env_start();
     let me = registry::current_thread();
     if let Err(err) = crate::deadlock::watch_for_dumps() {
         eprintln!("potok: {err}");
     }
     let outcome = panic::catch_unwind(AssertUnwindSafe(body));
     wait_for_non_daemon_threads(me.ident());
-    if let Some(traced) = traced {
-        traced.write();
-    }
+    crate::trace::env_finish();
     match outcome {
         Ok(value) => value,
         Err(payload) => panic::resume_unwind(payload),

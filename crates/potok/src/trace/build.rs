@@ -96,7 +96,9 @@ pub(crate) fn build(batches: Vec<Batch>, recorder: u32, end: Pair, origin: u64) 
         let pid = u64::from(pid32);
         let cal = Calibration::new(p.start, p.last);
         let ts = |ticks: u64| us(cal.wall(ticks) - origin as f64);
-        let end_ts = ts(p.last.ticks);
+        // Unfinished spans (and holds) end where the recording ends, in every process: a
+        // child's own last hand-over says nothing of how long it went on (or when it died).
+        let end_ts = us(end.wall as f64 - origin as f64).max(ts(p.last.ticks));
         let process_name = format!("{} (pid {pid})", p.label);
         out.push(meta("process_name", pid, 0, "name", process_name.into()));
         out.push(meta(
@@ -304,6 +306,8 @@ fn work_span(
 ) -> ChromeEvent {
     let name = match o.cat.as_str() {
         "sleep" => "sleep".to_owned(),
+        "idle" => "waiting for work".to_owned(),
+        "task" if o.kind == "job" => format!("job {arg}"),
         "task" => format!("task {arg}: {}", o.name),
         _ => format!("{} '{}'", o.kind, o.name),
     };

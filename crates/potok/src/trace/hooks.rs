@@ -52,9 +52,10 @@ pub(crate) enum Cat {
     Sleep,
     /// A pool task run in a worker.
     Task,
-    /// Waiting for a future's result.
-    #[allow(dead_code)] // for src/futures/ (issue #16)
+    /// Waiting for a future's result (a pool's `AsyncResult` too).
     Future,
+    /// A pool worker waiting for its next job.
+    Idle,
 }
 
 impl Cat {
@@ -63,6 +64,7 @@ impl Cat {
             Cat::Sleep => "sleep",
             Cat::Task => "task",
             Cat::Future => "future",
+            Cat::Idle => "idle",
         }
     }
 }
@@ -189,7 +191,7 @@ pub(crate) fn span(cat: Cat, kind: &'static str, name: &str, arg: u64) -> Span {
         name,
         detail: None,
     };
-    let flush = cat == Cat::Task;
+    let flush = (cat == Cat::Task && kind == "job") || cat == Cat::Idle;
     if flush {
         record_and_flush(Tag::SpanBegin, Some(obj), arg);
     } else {
@@ -211,6 +213,31 @@ impl Drop for Span {
             }
         }
     }
+}
+
+/// A job (a chunk of a pool's tasks) run by a worker process, numbered `seq`: its start and
+/// end are handed over at once, so a worker killed in the middle still shows the job.
+#[inline]
+pub(crate) fn job(seq: u64) -> Span {
+    span(Cat::Task, "job", "job", seq)
+}
+
+/// One task (item `at` of its job) run by a worker: `function` is its function's type.
+#[inline]
+pub(crate) fn task(function: &'static str, at: u64) -> Span {
+    span(Cat::Task, "task", function, at)
+}
+
+/// The caller waits for results of a process pool (`map`, `AsyncResult::get`, ...).
+#[inline]
+pub(crate) fn pool_results() -> Span {
+    span(Cat::Future, "AsyncResult", "pool results", 0)
+}
+
+/// A pool worker waits for its next job.
+#[inline]
+pub(crate) fn idle() -> Span {
+    span(Cat::Idle, "idle", "waiting for work", 0)
 }
 
 /// `potok::sleep(duration)` as a span.
@@ -262,6 +289,20 @@ pub(crate) fn mark(label: &str) {
             cat: "mark",
             kind: "mark",
             name: label,
+            detail: None,
+        };
+        record(Tag::Instant, Some(obj), 0);
+    }
+}
+
+/// The start or end of a recording, on the lane of the thread that starts or finishes it (so
+/// the recording process always has a lane).
+pub(crate) fn recording_edge(what: &str) {
+    if on() {
+        let obj = Obj {
+            cat: "trace",
+            kind: "trace",
+            name: what,
             detail: None,
         };
         record(Tag::Instant, Some(obj), 0);

@@ -14,8 +14,10 @@
 //! | on the thread's lane | `"cat"` | when |
 //! |---|---|---|
 //! | a sleep | `sleep` | [`crate::sleep`] |
-//! | a wait | the kind: `lock`, `rlock`, `mutex`, `condition`, `semaphore`, `event`, `barrier`, `queue`, `join` | a thread blocks on a potok primitive (a queue's `put`/`get` when blocked; `join`) |
-//! | a task | `task` | a pool worker runs a task (`"args"`: `index`, `object`: the function) |
+//! | a wait | the kind: `lock`, `rlock`, `mutex`, `rwlock`, `condition`, `semaphore`, `event`, `barrier`, `queue`, `join`, `future` | a thread blocks on a potok primitive (a queue's `put`/`get` when blocked; `join`; a future's `result`) |
+//! | a pool's results | `future` | the caller of a process pool's `map`, `AsyncResult::get`, ... waits |
+//! | a job, a task | `task` | a pool worker runs a job (a chunk) and its tasks (`"args"`: `index`, `object`: the function's type) |
+//! | idle | `idle` | a pool worker waits for its next job |
 //! | a wake-up arrow | `wake` | the thread whose release, `set`, `notify` or `put` ended another's wait |
 //! | a deadlock | `deadlock` (instant) | a deadlock report, with its text |
 //! | start, end | `thread` (instants) | a potok thread begins and ends |
@@ -82,8 +84,8 @@ pub use model::{Trace, TraceJsonError};
 
 #[allow(unused_imports)] // span, Cat, Span: for pool tasks and src/futures/
 pub(crate) use hooks::{
-    counter, deadlock, held, on, released, sleep, span, thread_ended, thread_started, waking, woke,
-    Cat, Span, WaitSpan,
+    counter, deadlock, held, idle, job, on, pool_results, released, sleep, span, task,
+    thread_ended, thread_started, waking, woke, Cat, Span, WaitSpan,
 };
 
 use parking_lot::Mutex;
@@ -135,6 +137,7 @@ pub fn start() -> Recording {
     if let Some(old) = std::mem::replace(&mut *CHILDREN.lock(), dir) {
         let _ = std::fs::remove_dir_all(old);
     }
+    hooks::recording_edge("recording starts");
     Recording {
         gen,
         finished: false,
@@ -165,6 +168,7 @@ impl Recording {
     /// processes it started have written so far (their files are then removed).
     pub fn finish(mut self) -> Trace {
         self.finished = true;
+        hooks::recording_edge("recording ends");
         let Some(session) = buffer::end(self.gen) else {
             return Trace::default();
         };
@@ -197,7 +201,7 @@ impl Drop for Recording {
 
 /// For `process::spawn`: the variable and value a child needs to record into its file, while
 /// a recording is on.
-#[allow(dead_code)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) fn child_env() -> Option<(&'static str, PathBuf)> {
     if !on() {
         return None;
@@ -207,7 +211,7 @@ pub(crate) fn child_env() -> Option<(&'static str, PathBuf)> {
 
 /// In a child process (from `process::init`): records into the file the parent named, if it
 /// is recording.
-#[allow(dead_code)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) fn init_child(label: &str) {
     let Some(dir) = std::env::var_os(child::ENV) else {
         return;
@@ -219,36 +223,47 @@ pub(crate) fn init_child(label: &str) {
 }
 
 /// In a child process, before it exits: hands the caller's events over.
-#[allow(dead_code)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) fn child_exit() {
     buffer::flush_current();
 }
 
-/// `POTOK_TRACE=FILE`: a recording for the whole run, written to `FILE` by [`EnvTrace::write`].
+/// `POTOK_TRACE=FILE`: a recording for the whole run, written to `FILE` at its end.
 #[derive(Debug)]
-pub(crate) struct EnvTrace {
+struct EnvTrace {
     recording: Recording,
     path: PathBuf,
 }
 
-/// Begins the recording `POTOK_TRACE` asks for, if any.
-pub(crate) fn from_env() -> Option<EnvTrace> {
-    let path = std::env::var_os("POTOK_TRACE").filter(|p| !p.is_empty())?;
-    Some(EnvTrace {
-        recording: start(),
-        path: PathBuf::from(path),
-    })
+/// The run's `POTOK_TRACE` recording, while it goes on.
+static ENV_TRACE: Mutex<Option<EnvTrace>> = parking_lot::const_mutex(None);
+
+/// Begins the recording `POTOK_TRACE` asks for, if any and not begun yet (`potok::main` and
+/// `process::init` both call it; in a child process neither does).
+pub(crate) fn env_start() {
+    let Some(path) = std::env::var_os("POTOK_TRACE").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let mut slot = ENV_TRACE.lock();
+    if slot.is_none() {
+        *slot = Some(EnvTrace {
+            recording: start(),
+            path: PathBuf::from(path),
+        });
+    }
 }
 
-impl EnvTrace {
-    /// Finishes the recording and writes the file; a failure is one line on stderr.
-    pub(crate) fn write(self) {
-        let trace = self.recording.finish();
-        if let Err(err) = trace.write(&self.path) {
-            eprintln!(
-                "potok: POTOK_TRACE: cannot write {}: {err}",
-                self.path.display()
-            );
-        }
+/// Finishes the `POTOK_TRACE` recording, if one goes on, and writes its file; a failure is
+/// one line on stderr.
+pub(crate) fn env_finish() {
+    let Some(env) = ENV_TRACE.lock().take() else {
+        return;
+    };
+    let trace = env.recording.finish();
+    if let Err(err) = trace.write(&env.path) {
+        eprintln!(
+            "potok: POTOK_TRACE: cannot write {}: {err}",
+            env.path.display()
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! 10_3 «Блокировки и обработка ошибок»: deposit and take in two threads, a Lock between them.
 
-use super::{threads_at_once, unknown_line, Input, Msg, Verdict};
+use super::{unknown_line, Input, Msg, Verdict};
 
 const DEPOSIT: &str = "Пополнение: #. Баланс: #";
 const REQUEST: &str = "Запрос на #";
@@ -177,8 +177,21 @@ fn arithmetic(input: &Input<'_>) -> Verdict {
 
 fn two_threads(input: &Input<'_>) -> Verdict {
     let title = input.t(
-        "deposit и take работают в двух потоках одновременно",
-        "deposit and take run in two threads at the same time",
+        "deposit и take работают в двух потоках",
+        "deposit and take run in two threads",
     );
-    Verdict::new(title, threads_at_once(input, 2))
+    // Made, not necessarily alive together: with deposit's 100 short sleeps scaled down, one
+    // thread can be done before a loaded machine starts the other.
+    let made = input.records.user_threads().len();
+    if made >= 2 {
+        return Verdict::pass(title);
+    }
+    Verdict::fail(
+        title,
+        input.t("два потока программы", "two threads of the program"),
+        input.t(
+            &format!("потоков записано: {made}"),
+            &format!("{made} thread(s) recorded"),
+        ),
+    )
 }

@@ -90,20 +90,17 @@ impl Input<'_> {
 
     /// A line quoted for a report: «text» (line N).
     pub(crate) fn quote(&self, msg: &Msg) -> String {
-        match self.lang {
-            Lang::Ru => format!("{} (строка {})", msg.text, msg.line),
-            Lang::En => format!("{} (line {})", msg.text, msg.line),
-        }
+        self.lang.m().check_quote(&msg.text, msg.line)
     }
 
     /// "(no such line)", for what is missing.
     pub(crate) fn none(&self) -> String {
-        self.t("(такой строки нет)", "(no such line)")
+        self.lang.m().check_no_line().to_owned()
     }
 
     /// "(the output ended)".
     pub(crate) fn ended(&self) -> String {
-        self.t("(вывод закончился)", "(the output ended)")
+        self.lang.m().check_output_ended().to_owned()
     }
 }
 
@@ -311,10 +308,8 @@ fn split_glued(text: &str, templates: &[String]) -> Option<Vec<String>> {
 
 /// The rule every lesson has: every line whole.
 fn print_race(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "каждая строка целая: print двух потоков не склеились",
-        "every line whole: no two threads' prints glued together",
-    );
+    let m = input.lang.m();
+    let title = m.check_race_title().to_owned();
     let Some(glue) = input.glued.first() else {
         return Verdict::pass(title);
     };
@@ -327,34 +322,13 @@ fn print_race(input: &Input<'_>) -> Verdict {
     let more = input.glued.len() - 1;
     let mut verdict = Verdict::fail(
         title,
-        input.t(
-            &format!("{pieces} на отдельных строках"),
-            &format!("{pieces} on lines of their own"),
-        ),
-        match input.lang {
-            Lang::Ru => format!("{} (строка {})", glue.text, glue.line),
-            Lang::En => format!("{} (line {})", glue.text, glue.line),
-        },
+        m.check_race_expected(&pieces),
+        m.check_quote(&glue.text, glue.line),
     )
-    .because(input.t(
-        "Это гонка print: print(строка) пишет текст и '\\n' двумя отдельными записями, и \
-         между ними успел напечатать другой поток. Строки верные, но склеились, а их \
-         переводы строк вышли потом пустыми строками.",
-        "This is a print race: print(line) writes the text and '\\n' as two separate writes, \
-         and another thread printed in between. The lines are right but glued together, and \
-         their newlines came out later as empty lines.",
-    ))
-    .because(input.t(
-        "Как исправить: печатать строку одной записью, print(f'{строка}\\n', end=''), или \
-         печатать под общим Lock.",
-        "The fix: print the line in one write, print(f'{line}\\n', end=''), or print under \
-         a shared Lock.",
-    ));
+    .because(m.check_race_why().to_owned())
+    .because(m.check_race_fix().to_owned());
     if more > 0 {
-        verdict = verdict.because(input.t(
-            &format!("Склеенных строк ещё: {more}."),
-            &format!("{more} more glued line(s)."),
-        ));
+        verdict = verdict.because(m.check_race_more(more));
     }
     verdict
 }
@@ -366,13 +340,7 @@ pub(crate) fn unknown_line(input: &Input<'_>, examples: &[String]) -> Option<Fai
     let expected = closest(&line.text, examples);
     let mut why = Vec::new();
     if input.unknown.len() > 1 {
-        why.push(input.t(
-            &format!("Строк не из задания ещё: {}.", input.unknown.len() - 1),
-            &format!(
-                "{} more line(s) not from the task.",
-                input.unknown.len() - 1
-            ),
-        ));
+        why.push(input.lang.m().check_unknown_more(input.unknown.len() - 1));
     }
     Some(Failure {
         expected,

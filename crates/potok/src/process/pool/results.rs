@@ -68,6 +68,10 @@ struct State<R> {
     /// Indices in the order their outcomes arrived (kept only for `imap_unordered`).
     arrived: VecDeque<usize>,
     remaining: usize,
+    /// Threads asleep in `wait_for`, waiting for one particular outcome: every store wakes
+    /// them. Threads in `wait_all` are woken only by the last store (a `map` of many small
+    /// tasks would otherwise wake its caller once per chunk, for nothing).
+    item_waiters: usize,
 }
 
 impl<R> State<R> {
@@ -124,6 +128,7 @@ impl<R> Results<R> {
                 runs: Vec::new(),
                 arrived: VecDeque::new(),
                 remaining: len,
+                item_waiters: 0,
             }),
             changed: Condvar::new(),
             track_arrival,
@@ -168,9 +173,12 @@ impl<R> Results<R> {
                 }
             }
         }
+        let wake = st.remaining == 0 || st.item_waiters > 0;
         drop(st);
         self.stores.fetch_add(1, Ordering::Release);
-        self.changed.notify_all();
+        if wake {
+            self.changed.notify_all();
+        }
     }
 
     /// Waits awake, for at most [`SPIN`] (and not past `deadline`), for a store after `seen`.
@@ -187,6 +195,7 @@ impl<R> Results<R> {
     /// Waits until every slot is filled, or until `deadline`; true when all are filled.
     fn wait_all(&self, deadline: Option<Instant>) -> bool {
         let mut st = self.state.lock();
+        let _traced = (st.remaining > 0).then(crate::trace::pool_results);
         while st.remaining > 0 {
             match deadline {
                 Some(d) => {
@@ -229,6 +238,7 @@ impl<R> Results<R> {
         mut pick: impl FnMut(&mut State<R>) -> Option<T>,
     ) -> Option<T> {
         let mut st = self.state.lock();
+        let _traced = crate::trace::pool_results();
         let mut spun = false;
         loop {
             if let Some(found) = pick(&mut st) {
@@ -240,13 +250,17 @@ impl<R> Results<R> {
                 MutexGuard::unlocked(&mut st, || self.spin(seen, deadline));
                 continue;
             }
-            match deadline {
-                Some(d) => {
-                    if self.changed.wait_until(&mut st, d).timed_out() {
-                        return pick(&mut st);
-                    }
+            st.item_waiters += 1;
+            let timed_out = match deadline {
+                Some(d) => self.changed.wait_until(&mut st, d).timed_out(),
+                None => {
+                    self.changed.wait(&mut st);
+                    false
                 }
-                None => self.changed.wait(&mut st),
+            };
+            st.item_waiters -= 1;
+            if timed_out {
+                return pick(&mut st);
             }
         }
     }

@@ -1,0 +1,5 @@
+"""The trivial job RQ's workers import (bench/python/cluster_peers.py)."""
+
+
+def ident(x):
+    return x

@@ -1,0 +1,108 @@
+//! `potok worker URL` and `potok gil --broker URL` against a private redis-server: the cluster
+//! row with workers started here, and with a `potok worker` serving; bad URLs in one line.
+
+#[path = "../../potok/tests/redis_server/mod.rs"]
+mod redis_server;
+mod support;
+
+use std::process::{Child, Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
+
+use redis_server::RedisServer;
+use support::potok;
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+#[test]
+fn gil_with_a_broker_adds_a_cluster_row() {
+    let server = RedisServer::start();
+    let url = server.url();
+    // No worker serves the broker: the lesson starts its own.
+    let out = potok()
+        .args([
+            "--lang",
+            "en",
+            "gil",
+            "--threads",
+            "2",
+            "--work",
+            "2",
+            "--no-explain",
+        ])
+        .args(["--broker", &url])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Rust, cluster of 2 (here)"), "{stdout}");
+
+    // A `potok worker` serving it: the row runs there.
+    let worker = KillOnDrop(
+        StdCommand::new(assert_cmd::cargo::cargo_bin("potok"))
+            .args(["--lang", "ru", "worker", &url])
+            .stdout(Stdio::piped())
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = worker.0.id();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let registered = loop {
+        let pool = potok::cluster::Pool::connect(&url).unwrap();
+        let names = pool.workers().unwrap();
+        if names.iter().any(|n| n.ends_with(&format!(":{pid}"))) {
+            break true;
+        }
+        if Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(registered, "potok worker {pid} never registered");
+    let out = potok()
+        .args([
+            "--lang",
+            "ru",
+            "gil",
+            "--threads",
+            "2",
+            "--work",
+            "2",
+            "--no-explain",
+        ])
+        .args(["--broker", &url])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Rust, кластер: 1\u{20}"), "{stdout}");
+}
+
+#[test]
+fn bad_broker_urls_are_one_line() {
+    for args in [
+        vec!["worker", "nonsense"],
+        vec!["worker", "redis://127.0.0.1:1/0"],
+        vec!["gil", "--work", "1", "--broker", "http://127.0.0.1:1"],
+    ] {
+        let out = potok().args(["--lang", "en"]).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("potok: the cluster pool failed: "),
+            "{stderr}"
+        );
+    }
+}

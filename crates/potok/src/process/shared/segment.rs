@@ -1,0 +1,201 @@
+//! The layout of a potok object in shared memory: a header (what the segment holds, the lock
+//! word, who holds it) at offset 0, the data at [`DATA_OFFSET`].
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use super::error::SharedMemoryError;
+use super::memory::SharedMemory;
+
+/// Where the data starts: past the header, aligned for any plain type up to 256 bytes.
+pub(crate) const DATA_OFFSET: usize = 256;
+
+/// "POTK": the segment was made by potok.
+const MAGIC: u32 = 0x4b54_4f50;
+
+/// What a segment holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A bare [`Lock`](super::Lock).
+    Lock = 1,
+    /// A [`Value`](super::Value).
+    Value = 2,
+    /// An [`Array`](super::Array).
+    Array = 3,
+}
+
+/// The header at the start of every potok segment. All atomics: every process may read and
+/// write it at any time. A fresh segment is zero-filled, which is a valid header (magic 0
+/// means "not ready").
+#[repr(C)]
+pub(crate) struct Header {
+    magic: AtomicU32,
+    kind: AtomicU32,
+    /// The lock word (see `word.rs`): 0 when free, else the holder's thread id, with
+    /// `WAITERS` set when someone may sleep on it.
+    pub(crate) word: AtomicU32,
+    /// The pid of the holder, written by the holder right after it takes the word.
+    pub(crate) holder_pid: AtomicU32,
+    /// The thread id the `holder_*` fields belong to (they are stale when it differs from
+    /// the word's holder).
+    pub(crate) holder_tid: AtomicU32,
+    _reserved: AtomicU32,
+    /// Identifies the element type of a `Value` or `Array` (0 for a bare lock).
+    type_hash: AtomicU64,
+    /// The number of elements (1 for a `Value`, 0 for a bare lock).
+    len: AtomicU64,
+    lock_name: [AtomicU64; 8],
+    /// What the holder calls its process (`MainProcess`, `process child`, ...).
+    pub(crate) holder_label: [AtomicU64; 4],
+}
+
+const _: () = assert!(std::mem::size_of::<Header>() <= DATA_OFFSET);
+
+/// Packs the first bytes of `s` (cut at a character boundary) into `slots`, zero-terminated
+/// unless it fills them.
+pub(crate) fn store_str(slots: &[AtomicU64], s: &str) {
+    let mut end = s.len().min(slots.len() * 8);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut bytes = [0u8; 64];
+    bytes[..end].copy_from_slice(&s.as_bytes()[..end]);
+    for (i, slot) in slots.iter().enumerate() {
+        let word = u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+        slot.store(word, Ordering::Relaxed);
+    }
+}
+
+/// Packs `s` into words as [`store_str`] would (to store them again quickly).
+pub(crate) fn pack_str(s: &str) -> [u64; 4] {
+    let slots: [AtomicU64; 4] = Default::default();
+    store_str(&slots, s);
+    slots.map(AtomicU64::into_inner)
+}
+
+/// Reads back what [`store_str`] stored.
+pub(crate) fn load_str(slots: &[AtomicU64]) -> String {
+    let mut bytes = Vec::with_capacity(slots.len() * 8);
+    for slot in slots {
+        bytes.extend_from_slice(&slot.load(Ordering::Relaxed).to_le_bytes());
+    }
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+/// An FNV-1a hash of the element type's name and size: tells a `Value<u64>` from a
+/// `Value<i64>` (the same executable names types the same way in every process).
+pub(crate) fn type_hash<T>() -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let name = std::any::type_name::<T>();
+    for b in name.bytes().chain(std::mem::size_of::<T>().to_le_bytes()) {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash | 1
+}
+
+/// A mapped potok segment.
+#[derive(Clone, Debug)]
+pub(crate) struct Segment {
+    mem: SharedMemory,
+}
+
+/// What an opener expects to find.
+pub(crate) struct Expect<'a> {
+    /// `None`: any kind (every potok segment has a lock).
+    pub(crate) kind: Option<Kind>,
+    pub(crate) type_hash: u64,
+    /// The element size, to check the segment's size against its recorded length.
+    pub(crate) elem_size: usize,
+    /// For messages: `Value<u64>`.
+    pub(crate) what: &'a str,
+}
+
+impl Segment {
+    /// Creates a segment for `len` elements of `elem_size` bytes.
+    pub(crate) fn create(
+        kind: Kind,
+        type_hash: u64,
+        elem_size: usize,
+        len: usize,
+        lock_name: Option<&str>,
+    ) -> Result<Segment, SharedMemoryError> {
+        let bytes = elem_size
+            .checked_mul(len)
+            .and_then(|b| b.checked_add(DATA_OFFSET))
+            .ok_or(SharedMemoryError::ZeroSize)?;
+        let mem = SharedMemory::create(bytes)?;
+        let seg = Segment { mem };
+        let header = seg.header();
+        header.kind.store(kind as u32, Ordering::Relaxed);
+        header.type_hash.store(type_hash, Ordering::Relaxed);
+        header.len.store(len as u64, Ordering::Relaxed);
+        store_str(&header.lock_name, lock_name.unwrap_or(seg.name()));
+        header.magic.store(MAGIC, Ordering::Release);
+        Ok(seg)
+    }
+
+    /// Opens the segment `name` and checks it holds what the caller expects.
+    pub(crate) fn open(name: &str, expect: &Expect<'_>) -> Result<Segment, SharedMemoryError> {
+        let mem = SharedMemory::open(name)?;
+        let bare = mem.name().to_owned();
+        let wrong = || SharedMemoryError::WrongKind {
+            name: bare.clone(),
+            expected: expect.what.to_owned(),
+        };
+        if mem.size() < DATA_OFFSET {
+            return Err(wrong());
+        }
+        let seg = Segment { mem };
+        let header = seg.header();
+        if header.magic.load(Ordering::Acquire) != MAGIC {
+            return Err(wrong());
+        }
+        if let Some(kind) = expect.kind {
+            if header.kind.load(Ordering::Relaxed) != kind as u32
+                || header.type_hash.load(Ordering::Relaxed) != expect.type_hash
+            {
+                return Err(wrong());
+            }
+            let len = usize::try_from(header.len.load(Ordering::Relaxed)).unwrap_or(usize::MAX);
+            let expected = len
+                .checked_mul(expect.elem_size)
+                .and_then(|b| b.checked_add(DATA_OFFSET));
+            if expected != Some(seg.mem.size()) {
+                return Err(SharedMemoryError::SizeMismatch {
+                    name: seg.name().to_owned(),
+                    expected,
+                    found: seg.mem.size(),
+                });
+            }
+        }
+        Ok(seg)
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: the mapping is at least DATA_OFFSET bytes (checked in `open`, made so in
+        // `create`) and page aligned, so the header is in bounds and aligned; it is all
+        // atomics, for which zero and any other bit pattern are valid; the mapping lives as
+        // long as `self.mem`, which the returned reference borrows.
+        unsafe { &*self.mem.as_ptr().cast::<Header>() }
+    }
+
+    /// The first byte of the data.
+    pub(crate) fn data(&self) -> *mut u8 {
+        // SAFETY: DATA_OFFSET is within the mapping (see `header`).
+        unsafe { self.mem.as_ptr().add(DATA_OFFSET) }
+    }
+
+    /// The number of elements recorded.
+    pub(crate) fn len(&self) -> usize {
+        usize::try_from(self.header().len.load(Ordering::Relaxed)).unwrap_or(0)
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        self.mem.name()
+    }
+
+    pub(crate) fn lock_name(&self) -> String {
+        load_str(&self.header().lock_name)
+    }
+}
