@@ -3,6 +3,8 @@
 //! - `uncontended`: acquire + release with nobody else around: potok `Lock` (acquire/release
 //!   and the guard), potok `Mutex`, `RLock`, beside `std::sync::Mutex` and
 //!   `parking_lot::Mutex` (target: potok ≤ 1.5× parking_lot, deadlock detection on).
+//! - `lock_order`: lock-order checking off and on, a `Mutex` alone and taken inside another
+//!   (targets: off ≤ 1.15× parking_lot, on ≤ 2×).
 //! - `counter_2_threads`: two threads incrementing one counter under the lock; time per
 //!   increment (target: potok's throughput ≥ 0.8× parking_lot's, i.e. time ≤ 1.25×).
 //! - `ping_pong`: a round trip between two threads, potok `Event` pair and `Condition`
@@ -48,6 +50,37 @@ fn uncontended(c: &mut Criterion) {
     });
     let rlock = potok::RLock::new();
     group.bench_function("potok_rlock", |b| b.iter(|| drop(black_box(&rlock).lock())));
+    group.finish();
+}
+
+/// Lock-order checking's cost, uncontended: a `Mutex` alone, and an inner `Mutex` taken while
+/// an outer one is held (one known edge to look up), with checking off and on, beside
+/// parking_lot doing the same.
+fn lock_order(c: &mut Criterion) {
+    let mut group = c.benchmark_group("lock_order");
+    let pl = parking_lot::Mutex::new(0_u64);
+    let pl_outer = parking_lot::Mutex::new(());
+    group.bench_function("parking_lot_mutex", |b| {
+        b.iter(|| *black_box(&pl).lock() += 1)
+    });
+    group.bench_function("parking_lot_nested", |b| {
+        let _outer = pl_outer.lock();
+        b.iter(|| *black_box(&pl).lock() += 1)
+    });
+    let mutex = potok::Mutex::named("bench-inner", 0_u64);
+    let outer = potok::Mutex::named("bench-outer", ());
+    for (on, label) in [(false, "off"), (true, "on")] {
+        potok::deadlock::set_lock_order_check(on);
+        drop(mutex.lock());
+        group.bench_function(format!("potok_mutex_{label}"), |b| {
+            b.iter(|| *black_box(&mutex).lock() += 1)
+        });
+        group.bench_function(format!("potok_nested_{label}"), |b| {
+            let _outer = outer.lock();
+            b.iter(|| *black_box(&mutex).lock() += 1)
+        });
+    }
+    potok::deadlock::set_lock_order_check(false);
     group.finish();
 }
 
@@ -247,6 +280,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(2));
-    targets = uncontended, counter_2_threads, ping_pong, detection_latency
+    targets = uncontended, lock_order, counter_2_threads, ping_pong, detection_latency
 }
 criterion_main!(benches);

@@ -42,6 +42,19 @@
 //! [`DeadlockError::relations`] lists who holds and who waits for what, for a caller that
 //! words the report itself.
 //!
+//! # Before anything hangs: lock order
+//!
+//! With [`set_lock_order_check`]`(true)` (the default in debug builds; `POTOK_LOCK_ORDER=0|1`
+//! decides instead), every blocking acquire of a `Lock`, `RLock` or `Mutex` while other locks
+//! are held records "held before" edges between lock classes (a named lock's class is its
+//! name, an unnamed one's its creation site). The first acquisition that closes a cycle of
+//! classes is a potential deadlock, reported once per pair as a [`LockOrderViolation`] (both
+//! locks, both threads, where each was taken while the other was held): printed to stderr by
+//! default, or a panic, or a hook ([`set_lock_order_policy`], [`set_lock_order_hook`]).
+//! Recursion into a held `RLock` is no edge; `Condition` waits release and retake their lock;
+//! `try_*` and timed acquires add no edges (they cannot wait forever). `RwLock` is not
+//! order-checked yet (its waits are deadlock-checked as usual).
+//!
 //! # What every thread is doing
 //!
 //! [`snapshot`] lists every thread potok knows with its state (running, sleeping, blocked on
@@ -82,6 +95,7 @@
 pub(crate) mod activity;
 mod detector;
 mod error;
+pub(crate) mod order;
 pub(crate) mod owner;
 pub(crate) mod park;
 mod snapshot;
@@ -95,6 +109,10 @@ use std::sync::{Mutex, PoisonError};
 
 pub use error::{
     BlockedThread, DeadlockError, DeadlockKind, Relation, Resource, ResourceKind, Role,
+};
+pub use order::{
+    lock_order_check, set_lock_order_check, set_lock_order_hook, set_lock_order_policy,
+    LockOrderPolicy, LockOrderViolation, OrderEdge, LOCK_ORDER_VAR,
 };
 pub use snapshot::{
     dump, snapshot, wait_until_blocked, NotBlocked, Snapshot, ThreadSnapshot, ThreadState,

@@ -80,6 +80,7 @@ impl Default for Condition {
 
 impl Condition {
     /// A Condition over a new [`RLock`]: Python's `Condition()`.
+    #[track_caller]
     pub const fn new() -> Self {
         Condition {
             lock: CondLock::RLock(RLock::new()),
@@ -93,6 +94,7 @@ impl Condition {
     }
 
     /// A named Condition over a new [`RLock`] of the same name.
+    #[track_caller]
     pub fn named(name: impl Into<String>) -> Self {
         let name = name.into();
         Condition {

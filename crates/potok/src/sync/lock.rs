@@ -6,6 +6,9 @@ use std::time::{Duration, Instant};
 use super::error::ReleaseError;
 use super::name::Name;
 use super::raw::RawLock;
+use std::panic::Location;
+
+use crate::deadlock::order::{self, Class, Taking};
 use crate::deadlock::ResourceKind;
 
 /// Python's `threading.Lock`: a lock that any thread may release, not only the one that
@@ -36,26 +39,47 @@ use crate::deadlock::ResourceKind;
 /// }
 /// assert_eq!(lock.release(), Err(potok::ReleaseError::Unlocked));
 /// ```
-#[derive(Default)]
 pub struct Lock {
     raw: RawLock,
     name: Name,
+    /// Its lock-order class (see `deadlock::order`).
+    class: Class,
+}
+
+impl Default for Lock {
+    #[track_caller]
+    fn default() -> Self {
+        Lock::new()
+    }
 }
 
 impl Lock {
     /// An unlocked lock, named `Lock-N` when a name is first needed.
+    #[track_caller]
     pub const fn new() -> Self {
         Lock {
             raw: RawLock::new(),
             name: Name::new(),
+            class: Class::here(),
         }
     }
 
-    /// An unlocked lock with a name, used in deadlock reports.
+    /// An unlocked lock with a name, used in deadlock reports (and as its lock-order class).
+    #[track_caller]
     pub fn named(name: impl Into<String>) -> Self {
         Lock {
             raw: RawLock::new(),
             name: Name::named(name),
+            class: Class::here(),
+        }
+    }
+
+    fn taking(&self) -> Taking<'_> {
+        Taking {
+            class: &self.class,
+            kind: ResourceKind::Lock,
+            name: &self.name,
+            addr: self as *const Lock as usize,
         }
     }
 
@@ -72,15 +96,27 @@ impl Lock {
     /// (see [`crate::deadlock`]).
     #[track_caller]
     pub fn acquire(&self) {
+        let checked = order::on();
+        if checked {
+            order::acquiring(&self.taking(), Location::caller());
+        }
         if let Err(err) = self.raw.lock(ResourceKind::Lock, &self.name) {
+            if checked {
+                order::released(self.taking().addr);
+            }
             crate::deadlock::fail(err)
         }
     }
 
     /// Takes the lock if it is free: Python's `acquire(blocking=False)`.
     #[must_use = "false means not acquired: do not release what was not acquired"]
+    #[track_caller]
     pub fn try_acquire(&self) -> bool {
-        self.raw.try_lock_as(ResourceKind::Lock, &self.name)
+        let got = self.raw.try_lock_as(ResourceKind::Lock, &self.name);
+        if got && order::on() {
+            order::took(&self.taking(), Location::caller());
+        }
+        got
     }
 
     /// Waits at most `timeout` for the lock: Python's `acquire(timeout=t)`. Returns whether it
@@ -89,9 +125,15 @@ impl Lock {
     #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         match Instant::now().checked_add(timeout) {
-            Some(deadline) => self
-                .raw
-                .lock_until(ResourceKind::Lock, &self.name, deadline),
+            Some(deadline) => {
+                let got = self
+                    .raw
+                    .lock_until(ResourceKind::Lock, &self.name, deadline);
+                if got && order::on() {
+                    order::took(&self.taking(), Location::caller());
+                }
+                got
+            }
             None => {
                 self.acquire();
                 true
@@ -105,6 +147,15 @@ impl Lock {
     ///
     /// [`ReleaseError::Unlocked`] if the lock is not locked (nothing changes).
     pub fn release(&self) -> Result<(), ReleaseError> {
+        let owner = if order::on() { self.raw.owner() } else { None };
+        if let Some(owner) = owner {
+            // Off the taker's stack before the lock is free, so the taker cannot take another
+            // lock in between and seem to hold this one still.
+            let addr = self.taking().addr;
+            if !order::released(addr) {
+                order::released_for(owner, addr);
+            }
+        }
         if self.raw.unlock() {
             Ok(())
         } else {
@@ -130,6 +181,7 @@ impl Lock {
     }
 
     /// [`try_acquire`](Lock::try_acquire) with a guard.
+    #[track_caller]
     pub fn try_lock(&self) -> Option<LockGuard<'_>> {
         self.try_acquire().then_some(LockGuard { lock: self })
     }

@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 use super::name::Name;
 use super::raw::RawLock;
+use std::panic::Location;
+
+use crate::deadlock::order::{self, Class, Taking};
 use crate::deadlock::ResourceKind;
 
 /// A lock that guards data, the Rust way, deadlock-checked like the rest of potok.
@@ -42,6 +45,8 @@ use crate::deadlock::ResourceKind;
 pub struct Mutex<T: ?Sized> {
     raw: RawLock,
     name: Name,
+    /// Its lock-order class (see `deadlock::order`).
+    class: Class,
     data: UnsafeCell<T>,
 }
 
@@ -53,19 +58,23 @@ unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 
 impl<T> Mutex<T> {
     /// An unlocked Mutex holding `value`, named `Mutex-N` when a name is first needed.
+    #[track_caller]
     pub const fn new(value: T) -> Self {
         Mutex {
             raw: RawLock::new(),
             name: Name::new(),
+            class: Class::here(),
             data: UnsafeCell::new(value),
         }
     }
 
     /// An unlocked Mutex with a name, used in deadlock reports.
+    #[track_caller]
     pub fn named(name: impl Into<String>, value: T) -> Self {
         Mutex {
             raw: RawLock::new(),
             name: Name::named(name),
+            class: Class::here(),
             data: UnsafeCell::new(value),
         }
     }
@@ -82,6 +91,23 @@ impl<T: ?Sized> Mutex<T> {
         self.name.get(ResourceKind::Mutex)
     }
 
+    fn taking(&self) -> Taking<'_> {
+        Taking {
+            class: &self.class,
+            kind: ResourceKind::Mutex,
+            name: &self.name,
+            addr: self as *const Mutex<T> as *const () as usize,
+        }
+    }
+
+    #[track_caller]
+    fn took(&self) -> MutexGuard<'_, T> {
+        if order::on() {
+            order::took(&self.taking(), Location::caller());
+        }
+        MutexGuard::new(self)
+    }
+
     /// Waits until the Mutex is free and locks it.
     ///
     /// # Panics
@@ -91,17 +117,27 @@ impl<T: ?Sized> Mutex<T> {
     /// every thread blocked (see [`crate::deadlock`]).
     #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
+        let checked = order::on();
+        if checked {
+            order::acquiring(&self.taking(), Location::caller());
+        }
         if let Err(err) = self.raw.lock(ResourceKind::Mutex, &self.name) {
+            if checked {
+                order::released(self.taking().addr);
+            }
             crate::deadlock::fail(err)
         }
         MutexGuard::new(self)
     }
 
     /// Locks the Mutex if it is free.
+    #[track_caller]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        self.raw
-            .try_lock_as(ResourceKind::Mutex, &self.name)
-            .then(|| MutexGuard::new(self))
+        if self.raw.try_lock_as(ResourceKind::Mutex, &self.name) {
+            Some(self.took())
+        } else {
+            None
+        }
     }
 
     /// Waits at most `timeout` to lock the Mutex. Timed waits are never reported as
@@ -111,9 +147,14 @@ impl<T: ?Sized> Mutex<T> {
         let Some(deadline) = Instant::now().checked_add(timeout) else {
             return Some(self.lock());
         };
-        self.raw
+        if self
+            .raw
             .lock_until(ResourceKind::Mutex, &self.name, deadline)
-            .then(|| MutexGuard::new(self))
+        {
+            Some(self.took())
+        } else {
+            None
+        }
     }
 
     /// Whether some thread holds it.
@@ -191,6 +232,9 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         self.mutex.raw.unlock();
+        if order::on() {
+            order::released(self.mutex.taking().addr);
+        }
     }
 }
 

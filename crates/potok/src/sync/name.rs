@@ -9,21 +9,30 @@ use crate::deadlock::ResourceKind;
 /// a report, or from `name()`), so creating one stays free and `const`.
 static COUNTERS: [AtomicU64; 14] = [const { AtomicU64::new(0) }; 14];
 
-/// A primitive's name.
+/// A primitive's name, and whether it was given (`named`) or is a number (`Lock-3`).
 #[derive(Debug, Default)]
-pub(crate) struct Name(OnceLock<Box<str>>);
+pub(crate) struct Name(OnceLock<Box<str>>, bool);
 
 impl Name {
     /// No name yet: numbered when first needed.
     pub(crate) const fn new() -> Self {
-        Name(OnceLock::new())
+        Name(OnceLock::new(), false)
     }
 
     /// The given name.
     pub(crate) fn named(name: impl Into<String>) -> Self {
         let cell = OnceLock::new();
         let _ = cell.set(name.into().into_boxed_str());
-        Name(cell)
+        Name(cell, true)
+    }
+
+    /// The given name, if it was given.
+    pub(crate) fn given(&self) -> Option<&str> {
+        if self.1 {
+            self.0.get().map(|s| &**s)
+        } else {
+            None
+        }
     }
 
     /// The name: the given one, or `Kind-N`.

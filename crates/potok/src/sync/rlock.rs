@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 use super::error::ReleaseError;
 use super::name::Name;
 use super::raw::RawLock;
+use std::panic::Location;
+
+use crate::deadlock::order::{self, Class, Taking};
 use crate::deadlock::ResourceKind;
 use crate::thread::current_ident_fast;
 
@@ -33,30 +36,80 @@ use crate::thread::current_ident_fast;
 /// }
 /// assert!(!lock.is_owned());
 /// ```
-#[derive(Default)]
 pub struct RLock {
     raw: RawLock,
     /// How many times the owner holds it; touched by the owner only.
     count: AtomicUsize,
     name: Name,
+    /// Its lock-order class (see `deadlock::order`).
+    class: Class,
+}
+
+impl Default for RLock {
+    #[track_caller]
+    fn default() -> Self {
+        RLock::new()
+    }
 }
 
 impl RLock {
     /// A free RLock, named `RLock-N` when a name is first needed.
+    #[track_caller]
     pub const fn new() -> Self {
         RLock {
             raw: RawLock::new(),
             count: AtomicUsize::new(0),
             name: Name::new(),
+            class: Class::here(),
         }
     }
 
     /// A free RLock with a name, used in deadlock reports.
+    #[track_caller]
     pub fn named(name: impl Into<String>) -> Self {
         RLock {
             raw: RawLock::new(),
             count: AtomicUsize::new(0),
             name: Name::named(name),
+            class: Class::here(),
+        }
+    }
+
+    fn taking(&self) -> Taking<'_> {
+        Taking {
+            class: &self.class,
+            kind: ResourceKind::RLock,
+            name: &self.name,
+            addr: self as *const RLock as usize,
+        }
+    }
+
+    /// Takes the word, blocking, with lock-order checking (the first acquisition, or the
+    /// retake after a `Condition` wait).
+    #[track_caller]
+    fn lock_checked(&self) {
+        let checked = order::on();
+        if checked {
+            order::acquiring(&self.taking(), Location::caller());
+        }
+        if let Err(err) = self.raw.lock(ResourceKind::RLock, &self.name) {
+            if checked {
+                order::released(self.taking().addr);
+            }
+            crate::deadlock::fail(err)
+        }
+    }
+
+    #[track_caller]
+    fn took(&self) {
+        if order::on() {
+            order::took(&self.taking(), Location::caller());
+        }
+    }
+
+    fn untake(&self) {
+        if order::on() {
+            order::released(self.taking().addr);
         }
     }
 
@@ -81,14 +134,13 @@ impl RLock {
         if self.reenter() {
             return;
         }
-        if let Err(err) = self.raw.lock(ResourceKind::RLock, &self.name) {
-            crate::deadlock::fail(err)
-        }
+        self.lock_checked();
         self.count.store(1, Ordering::Relaxed);
     }
 
     /// Acquires it if it is free or already this thread's: Python's `acquire(blocking=False)`.
     #[must_use = "false means not acquired: do not release what was not acquired"]
+    #[track_caller]
     pub fn try_acquire(&self) -> bool {
         if self.reenter() {
             return true;
@@ -96,6 +148,7 @@ impl RLock {
         let got = self.raw.try_lock_as(ResourceKind::RLock, &self.name);
         if got {
             self.count.store(1, Ordering::Relaxed);
+            self.took();
         }
         got
     }
@@ -117,6 +170,7 @@ impl RLock {
             .lock_until(ResourceKind::RLock, &self.name, deadline);
         if got {
             self.count.store(1, Ordering::Relaxed);
+            self.took();
         }
         got
     }
@@ -141,6 +195,7 @@ impl RLock {
         }
         if self.count.fetch_sub(1, Ordering::Relaxed) == 1 {
             self.raw.unlock();
+            self.untake();
         }
         Ok(())
     }
@@ -153,15 +208,14 @@ impl RLock {
         }
         let count = self.count.swap(0, Ordering::Relaxed);
         self.raw.unlock();
+        self.untake();
         Ok(count)
     }
 
     /// Acquires it and restores the count (Python's `_acquire_restore`).
     #[track_caller]
     pub(crate) fn acquire_restore(&self, count: usize) {
-        if let Err(err) = self.raw.lock(ResourceKind::RLock, &self.name) {
-            crate::deadlock::fail(err)
-        }
+        self.lock_checked();
         self.count.store(count, Ordering::Relaxed);
     }
 

@@ -39,6 +39,8 @@ pub(crate) struct Inner {
     pub(crate) joiners: WaitList,
     /// What the thread is blocked on or sleeping in, for `deadlock::snapshot`.
     pub(crate) activity: Activity,
+    /// Locks this thread took that others released (lock-order checking).
+    pub(crate) order_inbox: std::sync::Arc<crate::deadlock::order::Inbox>,
 }
 
 impl Inner {
@@ -53,6 +55,7 @@ impl Inner {
             done: AtomicBool::new(false),
             joiners: WaitList::new(),
             activity: Activity::new(),
+            order_inbox: std::sync::Arc::default(),
         }
     }
 

@@ -135,6 +135,11 @@ pub(crate) fn current_ident() -> Option<u64> {
         .flatten()
 }
 
+/// The live thread with this ident, if any.
+pub(crate) fn find(ident: u64) -> Option<Thread> {
+    LIVE.lock().get(&ident).cloned()
+}
+
 /// The calling thread's record, if it is registered (without registering it).
 pub(crate) fn current_known() -> Option<Thread> {
     CURRENT.try_with(|c| c.get().cloned()).ok().flatten()
