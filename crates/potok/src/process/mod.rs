@@ -1,5 +1,6 @@
 //! Processes with Python's `multiprocessing` model: [`Process`], [`Pool`], [`Queue`],
-//! [`Pipe`], [`cpu_count`].
+//! [`Pipe`], [`cpu_count`], and state shared between them: [`SharedMemory`], [`Lock`],
+//! [`Value`], [`Array`].
 //!
 //! Linux only (it relies on `memfd`, `PR_SET_PDEATHSIG`, abstract Unix sockets and
 //! `/proc/self/exe`); on other systems the module is absent and the thread model still builds.
@@ -47,9 +48,10 @@
 //!   crash) is `progress.rs`, its panic text `unwind.rs`.
 //! - The rest are one public concept each: `proc.rs` ([`Process`]), `queue.rs` ([`Queue`]),
 //!   `pipe.rs` ([`Pipe`]), `fdpass.rs` (descriptors inside arguments), `error.rs`, `timeout.rs`,
-//!   `cpu.rs`. State shared between processes (locks, values and arrays in shared memory)
-//!   belongs in a `shared/` folder of its own beside `pool/`, built on `wire.rs`, `data.rs` and
-//!   `spawn.rs`, not on the pool.
+//!   `cpu.rs`. State shared between processes ([`SharedMemory`], and in it [`Lock`],
+//!   [`Value`], [`Array`]) is the `shared/` folder beside `pool/`, built on `data.rs` (and
+//!   `proc.rs` for the names of dead holders), not on the pool: the segment and its header
+//!   (`memory.rs`, `segment.rs`), the lock word's protocol (`word.rs`), the public faces.
 //!
 //! # Using processes in tests
 //!
