@@ -44,6 +44,33 @@ fn check(file: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs `cmd` in a process group of its own and gives its output; a run still going after
+/// `limit` (a hang, e.g. in a forked pool worker) is killed with its whole group and fails the
+/// test, so the suite never hangs on it.
+fn output_within(mut cmd: std::process::Command, limit: Duration) -> Output {
+    use std::os::unix::process::CommandExt;
+    let child = cmd
+        .process_group(0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pgid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pgid}")])
+                .status();
+            panic!("{cmd:?} still running after {limit:?}: killed with its process group");
+        }
+    }
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -327,7 +354,7 @@ fn the_shim_changes_nothing_the_program_prints() {
                 .env("POTOK_CHECK_SCALE", "0.5")
                 .env("POTOK_CHECK_T0", "0");
         }
-        let output = cmd.output().unwrap();
+        let output = output_within(cmd, Duration::from_secs(120));
         assert!(output.status.success(), "{output:?}");
         String::from_utf8(output.stdout).unwrap()
     };
