@@ -30,6 +30,12 @@ fn main() -> ExitCode {
         // English report and excepthook line would only say it twice.
         potok::deadlock::set_print_reports(false);
         potok::set_excepthook(|_| {});
+        // The deadlock lessons invert lock orders on purpose, and the lock-order warning (on in
+        // debug builds) is the library's English text: it would interrupt a Russian lesson in
+        // another language. POTOK_LOCK_ORDER=1 still turns it on.
+        if std::env::var_os("POTOK_LOCK_ORDER").is_none() {
+            potok::deadlock::set_lock_order_check(false);
+        }
         // Errors come back here, after every lesson's cleanup (temporary folders, progress
         // bars) has run on the way out.
         let outcome = cli::parse().and_then(|cli| match cli {

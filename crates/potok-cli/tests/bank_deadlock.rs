@@ -238,6 +238,26 @@ fn deadlock_in_russian() {
     assert!(text.contains("Взаимная блокировка поймана"), "{text}");
 }
 
+/// Regression: in a debug build the library's lock-order check is on by default, and its
+/// English "potential deadlock" warning interrupted the Russian abba lesson.
+#[test]
+fn deadlock_abba_in_russian_prints_no_english_lock_order_warning() {
+    let output = support::potok()
+        .env_remove("POTOK_LOCK_ORDER")
+        .args(["--lang", "ru", "deadlock", "abba"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let all = format!(
+        "{}{}",
+        stdout(&output),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!all.contains("potential deadlock"), "{all}");
+    assert!(!all.contains("lock order"), "{all}");
+    assert!(all.contains("Взаимная блокировка поймана"), "{all}");
+}
+
 #[test]
 fn deadlock_ring_needs_two_philosophers() {
     let output = potok(&["deadlock", "ring", "1"]);
