@@ -445,9 +445,17 @@ fn initializer_runs_once_per_worker() {
             i.fetch_add(1, Ordering::SeqCst);
         })
         .build();
-    let (open, wait_gate) = gate();
-    let fs: Vec<_> = (0..2).map(|_| ex.submit(wait_gate.clone())).collect();
-    open.set();
+    // Two tasks that can only finish together: both workers have started and run their
+    // initializer (it runs before a worker's first task). Regression: with a gate that one
+    // worker could pass for both tasks, the second worker had not yet been scheduled when the
+    // count was read, and the test failed on a quiet machine (1 != 2).
+    let both = Arc::new(potok::Barrier::new(2).with_timeout(LIMIT));
+    let fs: Vec<_> = (0..2)
+        .map(|_| {
+            let both = Arc::clone(&both);
+            ex.submit(move || both.wait().expect("both workers run a task at once"))
+        })
+        .collect();
     for f in &fs {
         f.result_timeout(LIMIT).unwrap();
     }
