@@ -8,15 +8,13 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use super::broker::{self, Broker, Conn};
 use super::error::{BrokerError, ConnectError, MapError, TaskErrorKind};
 use super::identity::{build_id, TaskId};
 use super::local::LocalWorkers;
 use super::results::{AsyncResult, IMap, IMapUnordered, Results, Sink};
-use crate::process::{Closed, StillRunning, Task};
+use crate::process::{Closed, Data, StillRunning, Task};
 
 /// The largest chunk (encoded arguments) put in one stream entry.
 const MAX_ENTRY_BYTES: usize = 8 << 20;
@@ -561,8 +559,8 @@ impl Pool {
         items: impl IntoIterator<Item = T>,
     ) -> Result<Vec<R>, MapError>
     where
-        T: Serialize + DeserializeOwned + Send + 'static,
-        R: Serialize + DeserializeOwned + Send + 'static,
+        T: Data,
+        R: Data,
     {
         let items: Vec<T> = items.into_iter().collect();
         let chunksize = self.default_chunksize(items.len());
@@ -581,8 +579,8 @@ impl Pool {
         chunksize: usize,
     ) -> Result<Vec<R>, MapError>
     where
-        T: Serialize + DeserializeOwned + Send + 'static,
-        R: Serialize + DeserializeOwned + Send + 'static,
+        T: Data,
+        R: Data,
     {
         self.run_all(f, items.into_iter().collect(), Some(chunksize))
     }
@@ -599,9 +597,9 @@ impl Pool {
         items: impl IntoIterator<Item = (A, B)>,
     ) -> Result<Vec<R>, MapError>
     where
-        A: Serialize + DeserializeOwned + Send + 'static,
-        B: Serialize + DeserializeOwned + Send + 'static,
-        R: Serialize + DeserializeOwned + Send + 'static,
+        A: Data,
+        B: Data,
+        R: Data,
     {
         self.run_all(f, items.into_iter().collect(), None)
     }
@@ -626,8 +624,8 @@ impl Pool {
     /// As for [`map`](Self::map).
     pub fn apply<T, R>(&self, f: fn(T) -> R, arg: T) -> Result<R, MapError>
     where
-        T: Serialize + DeserializeOwned + Send + 'static,
-        R: Serialize + DeserializeOwned + Send + 'static,
+        T: Data,
+        R: Data,
     {
         let pending = self.apply_async(f, arg).map_err(|_| MapError::Closed)?;
         Ok(pending.get()?)
@@ -640,8 +638,8 @@ impl Pool {
     /// [`Closed`] with `arg` if the pool no longer takes work.
     pub fn apply_async<T, R>(&self, f: fn(T) -> R, arg: T) -> Result<AsyncResult<R>, Closed<T>>
     where
-        T: Serialize + DeserializeOwned + Send + 'static,
-        R: Serialize + DeserializeOwned + Send + 'static,
+        T: Data,
+        R: Data,
     {
         match self.submit(f, vec![arg], 1, false) {
             Ok(results) => Ok(AsyncResult::new(results)),
@@ -662,8 +660,8 @@ impl Pool {
         items: impl IntoIterator<Item = T>,
     ) -> Result<IMap<R>, MapError>
     where
-        T: Serialize + DeserializeOwned + Send + 'static,
-        R: Serialize + DeserializeOwned + Send + 'static,
+        T: Data,
+        R: Data,
     {
         self.imap_chunked(f, items, 1)
     }
@@ -680,8 +678,8 @@ impl Pool {
         chunksize: usize,
     ) -> Result<IMap<R>, MapError>
     where
-        T: Serialize + DeserializeOwned + Send + 'static,
-        R: Serialize + DeserializeOwned + Send + 'static,
+        T: Data,
+        R: Data,
     {
         let items: Vec<T> = items.into_iter().collect();
         let len = items.len();
@@ -703,8 +701,8 @@ impl Pool {
         items: impl IntoIterator<Item = T>,
     ) -> Result<IMapUnordered<R>, MapError>
     where
-        T: Serialize + DeserializeOwned + Send + 'static,
-        R: Serialize + DeserializeOwned + Send + 'static,
+        T: Data,
+        R: Data,
     {
         self.imap_unordered_chunked(f, items, 1)
     }
@@ -721,8 +719,8 @@ impl Pool {
         chunksize: usize,
     ) -> Result<IMapUnordered<R>, MapError>
     where
-        T: Serialize + DeserializeOwned + Send + 'static,
-        R: Serialize + DeserializeOwned + Send + 'static,
+        T: Data,
+        R: Data,
     {
         let items: Vec<T> = items.into_iter().collect();
         let len = items.len();
