@@ -66,6 +66,7 @@ mod dispatch;
 mod env;
 mod error;
 mod fdpass;
+mod forkserver;
 mod pipe;
 mod pool;
 mod proc;
