@@ -60,18 +60,22 @@
 //! with `harness = false` in `Cargo.toml` and a `main` that calls [`init`] (or `potok::main`)
 //! before running its test functions; potok's own `tests/pool.rs` is an example.
 
+mod children;
 mod cpu;
 mod data;
 mod dispatch;
 mod env;
 mod error;
 mod fdpass;
+mod identity;
+mod joinable;
 mod pipe;
 mod pool;
 mod proc;
 mod progress;
 mod queue;
 mod shared;
+mod simple_queue;
 mod spawn;
 mod task;
 #[doc(hidden)]
@@ -80,14 +84,18 @@ mod timeout;
 mod unwind;
 mod wire;
 
+pub use children::active_children;
+pub(crate) use children::at_exit;
 pub use cpu::cpu_count;
 pub use data::Data;
 pub use dispatch::init;
+pub use identity::{current_process, parent_process, ProcessInfo};
 pub use error::{
-    ChildExit, Closed, GetError, JoinTimeoutError, MapError, NotReady, ProcessError, PutError,
-    PutTimeoutError, RecvError, SendError, StartError, StillRunning, TaskError, TaskErrorKind,
-    TimedOut, TryGetError, TryPutError,
+    Abandoned, ChildExit, Closed, GetError, JoinTimeoutError, MapError, NotReady, ProcessError,
+    PutError, PutTimeoutError, QueueJoinTimeoutError, RecvError, SendError, StartError,
+    StillRunning, TaskError, TaskErrorKind, TimedOut, TryGetError, TryPutError,
 };
+pub use joinable::JoinableQueue;
 pub use pipe::{Connection, Pipe};
 pub use pool::{AsyncResult, GetTimeoutError, IMap, IMapUnordered, Pool, PoolBuilder};
 pub use proc::{Process, Run};
@@ -96,4 +104,5 @@ pub use shared::{
     Array, ArrayGuard, Lock, LockGuard, OwnerDied, SharedMemory, SharedMemoryError, Value,
     ValueGuard,
 };
+pub use simple_queue::SimpleQueue;
 pub use task::Task;

@@ -1,0 +1,1 @@
+mod support; fn main() -> std::process::ExitCode { support::run([]) }
