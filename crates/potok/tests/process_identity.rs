@@ -51,7 +51,12 @@ fn current_process_names_in_parent_and_children() {
     let mut first = Process::new(who_am_i, ());
     let mut second = Process::new(who_am_i, ());
     let mut named = Process::new(who_am_i, ()).with_name("reporter");
-    let n: usize = first.name().strip_prefix("Process-").unwrap().parse().unwrap();
+    let n: usize = first
+        .name()
+        .strip_prefix("Process-")
+        .unwrap()
+        .parse()
+        .unwrap();
     // Numbered in creation order.
     assert_eq!(second.name(), format!("Process-{}", n + 1));
     for p in [&mut first, &mut second, &mut named] {
@@ -148,7 +153,10 @@ fn a_daemon_may_not_have_children() {
     let (daemon, process, pool) = d.join_timeout(LIMIT).unwrap();
     assert!(daemon);
     for text in [process, pool] {
-        assert!(text.starts_with("daemonic processes are not allowed to have children"), "{text}");
+        assert!(
+            text.starts_with("daemonic processes are not allowed to have children"),
+            "{text}"
+        );
     }
 }
 
@@ -234,7 +242,12 @@ fn non_daemon_joined_daemon_terminated_at_exit() {
         std::thread::sleep(Duration::from_millis(5));
     };
     let mut out = String::new();
-    program.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    program
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
     assert!(status.success(), "{status}: {out}");
     // The non-daemon child's work completed before the program ended; the daemon child was
     // ended and reaped by potok::main itself (gone, not a zombie).
@@ -246,7 +259,11 @@ fn non_daemon_joined_daemon_terminated_at_exit() {
         .unwrap_or_else(|| panic!("no daemon pid in {out:?}"));
     assert!(out.starts_with("written=done "), "{out}");
     assert!(out.trim_end().ends_with("daemon_state=gone"), "{out}");
-    assert_eq!(state_of(daemon_pid), None, "the daemon child is gone afterwards too");
+    assert_eq!(
+        state_of(daemon_pid),
+        None,
+        "the daemon child is gone afterwards too"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -119,7 +119,10 @@ fn join_names_a_worker_killed_holding_work() {
     let (who, items) = &err.processes()[0];
     assert_eq!((who.name(), who.pid(), *items), ("taker", pid, 1));
     let text = err.to_string();
-    assert!(text.contains("'taker'") && text.contains(&pid.to_string()), "{text}");
+    assert!(
+        text.contains("'taker'") && text.contains(&pid.to_string()),
+        "{text}"
+    );
     // A live process can still finish it (Python allows task_done from anyone).
     jobs.task_done().unwrap();
     jobs.join_timeout(LIMIT).unwrap();

@@ -125,9 +125,7 @@ pub(crate) fn at_exit() {
     let mut killed = false;
     loop {
         // Entries stay until reaped (ending ones too): waiting for them to go means no zombie.
-        let pending = table
-            .iter()
-            .any(|(_, e)| e.kind == ChildKind::Process);
+        let pending = table.iter().any(|(_, e)| e.kind == ChildKind::Process);
         if !pending {
             return;
         }

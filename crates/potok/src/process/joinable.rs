@@ -14,8 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::data::{decode_error, Data};
 use super::error::{
-    Abandoned, GetError, PutError, PutTimeoutError, QueueJoinTimeoutError, TryGetError,
-    TryPutError,
+    Abandoned, GetError, PutError, PutTimeoutError, QueueJoinTimeoutError, TryGetError, TryPutError,
 };
 use super::identity::ProcessInfo;
 use super::queue::Queue;

@@ -95,12 +95,12 @@ pub(crate) use children::at_exit;
 pub use cpu::cpu_count;
 pub use data::Data;
 pub use dispatch::init;
-pub use identity::{current_process, parent_process, ProcessInfo};
 pub use error::{
     Abandoned, ChildExit, Closed, GetError, JoinTimeoutError, MapError, NotReady, ProcessError,
     PutError, PutTimeoutError, QueueJoinTimeoutError, RecvError, SendError, StartError,
     StillRunning, TaskError, TaskErrorKind, TimedOut, TryGetError, TryPutError,
 };
+pub use identity::{current_process, parent_process, ProcessInfo};
 pub use joinable::JoinableQueue;
 pub use pipe::{Connection, Pipe};
 pub use pool::{AsyncResult, GetTimeoutError, IMap, IMapUnordered, Pool, PoolBuilder};

@@ -219,8 +219,7 @@ impl Tasks {
             if seen == 0 {
                 return false;
             }
-            match word.compare_exchange_weak(seen, seen - 1, Ordering::AcqRel, Ordering::Relaxed)
-            {
+            match word.compare_exchange_weak(seen, seen - 1, Ordering::AcqRel, Ordering::Relaxed) {
                 Ok(_) => break,
                 Err(now) => seen = now,
             }
