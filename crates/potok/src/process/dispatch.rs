@@ -124,9 +124,16 @@ fn run_child(spec: &OsString) -> Result<i32, String> {
     };
     die_with_parent(ppid)?;
     match kind {
-        ChildKind::Worker => crate::trace::init_child("pool worker"),
-        ChildKind::Process => crate::trace::init_child("process"),
-        // Its workers record if the pool's process asks, each in its FORK request.
+        ChildKind::Worker => {
+            super::identity::adopt_from_env(ppid as u32);
+            crate::trace::init_child("pool worker");
+        }
+        ChildKind::Process => {
+            super::identity::adopt_from_env(ppid as u32);
+            crate::trace::init_child("process");
+        }
+        // Its workers take their identity and recording from their FORK requests (the
+        // server has none of its own, so that its workers inherit none).
         ChildKind::Server => {}
     }
     let sock = take_socket_from_stdin().map_err(|e| format!("no socket to the parent: {e}"))?;
@@ -148,7 +155,7 @@ fn run_child(spec: &OsString) -> Result<i32, String> {
         ChildKind::Server => {
             drop(progress);
             // Returns only in a worker it forked.
-            let forked = super::forkserver::serve(sock);
+            let forked = super::forkserver::serve(sock, ppid as u32);
             forked_worker(forked)
         }
     }
@@ -172,6 +179,8 @@ fn forked_worker(forked: Forked) -> Result<i32, String> {
         // environment meanwhile.
         std::env::set_var(name, value);
     }
+    // Its parent, as the program sees it, is the pool's process, not the server.
+    super::identity::adopt_from_env(forked.program);
     crate::trace::init_child("pool worker");
     let progress = Progress::map(forked.progress.as_fd())
         .or_else(|_| Progress::private())

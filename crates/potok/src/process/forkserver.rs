@@ -49,6 +49,8 @@ pub(crate) struct Forked {
     pub(crate) env: Vec<(OsString, OsString)>,
     /// The server's pid: the worker's parent, whose death it must not outlive.
     pub(crate) server: i32,
+    /// The pid of the program's process (the pool's), the worker's parent as the program sees it.
+    pub(crate) program: u32,
 }
 
 /// What the pool's process gets back for a FORK.
@@ -68,7 +70,7 @@ fn thread_count() -> usize {
 /// The server's loop, run by the child `init()` dispatched as the fork server after its HELLO.
 /// Returns only in a forked worker (with what it needs to serve its parent); in the server it
 /// ends the process when the parent closes the connection (or breaks it).
-pub(crate) fn serve(control: UnixStream) -> Forked {
+pub(crate) fn serve(control: UnixStream, program: u32) -> Forked {
     // A fork copies only the calling thread: with another thread running, a lock it held would
     // stay locked forever in the worker. The server refuses to fork then (the parent starts
     // its workers by exec instead). Nothing in the loop below starts a thread.
@@ -88,7 +90,7 @@ pub(crate) fn serve(control: UnixStream) -> Forked {
             Some(&tag::server::FORK) if threads != 1 => refusal(&format!(
                 "the fork server has {threads} threads, and a fork would copy only one"
             )),
-            Some(&tag::server::FORK) => match fork_worker(&control, &buf, server) {
+            Some(&tag::server::FORK) => match fork_worker(&control, &buf, server, program) {
                 Ok(Some(forked)) => return forked,
                 // Answered already (with the descriptors).
                 Ok(None) => continue,
@@ -115,7 +117,12 @@ fn refusal(why: &str) -> Vec<u8> {
 
 /// Forks a worker for the FORK request in `request`. In the worker: `Some` (its start-up
 /// kit); in the server: `None` once FORKED has been sent.
-fn fork_worker(control: &UnixStream, request: &[u8], server: i32) -> io::Result<Option<Forked>> {
+fn fork_worker(
+    control: &UnixStream,
+    request: &[u8],
+    server: i32,
+    program: u32,
+) -> io::Result<Option<Forked>> {
     let env = decode_env(Fields::new(request).rest())
         .ok_or_else(|| io::Error::other("a garbled environment in FORK"))?;
     let (parent_end, child_end) = UnixStream::pair()?;
@@ -139,6 +146,7 @@ fn fork_worker(control: &UnixStream, request: &[u8], server: i32) -> io::Result<
             progress,
             env,
             server,
+            program,
         }));
     }
     drop(child_end);

@@ -25,9 +25,11 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use super::children;
 use super::env::{ChildKind, ENV, EXIT_NOT_DISPATCHED};
 use super::error::{ChildExit, StartError};
 use super::forkserver::{self, RequestError};
+use super::identity::{self, ProcessInfo};
 use super::progress::Progress;
 use super::task::layout_fingerprint;
 use super::wire::{self, tag, Fields, WireError};
@@ -83,6 +85,7 @@ impl Child {
         if let Some(before_reap) = self.before_reap.take() {
             before_reap();
         }
+        children::ending(self.pid);
         let exit = match &mut self.how {
             How::Exec(proc) => loop {
                 match proc.wait() {
@@ -98,6 +101,7 @@ impl Child {
             }
         };
         self.reaped = Some(exit);
+        children::reaped(self.pid);
         exit
     }
 
@@ -207,7 +211,27 @@ pub(crate) fn signal_pid(pid: u32, sig: Signal) {
     }
 }
 
-type Request = (ChildKind, mpsc::Sender<io::Result<Child>>);
+/// Who a child will be: its name, its number (the prefix of its own children's names, see
+/// `identity.rs`), and whether it is a daemon.
+pub(crate) struct Identity {
+    pub(crate) name: String,
+    pub(crate) number: String,
+    pub(crate) daemon: bool,
+}
+
+impl Identity {
+    /// A pool worker's: `SpawnPoolWorker-N`, a daemon (as Python's pool workers are).
+    fn pool_worker() -> Identity {
+        let number = identity::next_number();
+        Identity {
+            name: format!("SpawnPoolWorker-{number}"),
+            number,
+            daemon: true,
+        }
+    }
+}
+
+type Request = (ChildKind, Option<Identity>, mpsc::Sender<io::Result<Child>>);
 
 /// How many spawner threads there are: starting a child costs about half a millisecond of
 /// exec and loading here, and two run side by side on two CPUs.
@@ -225,8 +249,8 @@ fn spawners() -> &'static [Mutex<mpsc::Sender<Request>>] {
                 std::thread::Builder::new()
                     .name(format!("potok-spawner-{i}"))
                     .spawn(move || {
-                        while let Ok((kind, reply)) = rx.recv() {
-                            let _ = reply.send(spawn_here(kind));
+                        while let Ok((kind, who, reply)) = rx.recv() {
+                            let _ = reply.send(spawn_here(kind, who));
                         }
                     })
                     .expect("could not start a potok-spawner thread");
@@ -243,31 +267,46 @@ fn next_spawner() -> &'static Mutex<mpsc::Sender<Request>> {
     &all[NEXT.fetch_add(1, Ordering::Relaxed) % all.len()]
 }
 
-/// Starts `n` children of `kind` at once (without waiting for their HELLO). Pool workers are
-/// forked by the fork server (started on first use), unless it cannot fork or
-/// `POTOK_FORK_SERVER=0`; then, like every `Process`, they are started by exec.
+/// Starts `n` children of `kind` at once (without waiting for their HELLO); pool workers
+/// are named `SpawnPoolWorker-N`. Pool workers are forked by the fork server (started on
+/// first use), unless it cannot fork or `POTOK_FORK_SERVER=0`; then, like every `Process`,
+/// they are started by exec.
 pub(crate) fn spawn_many(kind: ChildKind, n: usize) -> Vec<Result<Child, StartError>> {
+    spawn_with(kind, (0..n).map(|_| None).collect())
+}
+
+/// Starts one child per identity (`None`: a pool worker's) at once.
+fn spawn_with(kind: ChildKind, who: Vec<Option<Identity>>) -> Vec<Result<Child, StartError>> {
     refuse_if_undispatched_child();
+    if identity::is_daemon() {
+        // Python: "daemonic processes are not allowed to have children".
+        return who.iter().map(|_| Err(StartError::Daemonic)).collect();
+    }
     if kind == ChildKind::Worker && fork_server_wanted() {
-        match (0..n).map(|_| fork_worker()).collect::<Option<Vec<_>>>() {
+        match who
+            .iter()
+            .map(|_| fork_worker())
+            .collect::<Option<Vec<_>>>()
+        {
             Some(forked) => return forked,
             // The server cannot fork here: exec from now on.
             None => FORK_UNAVAILABLE.store(true, Ordering::Relaxed),
         }
     }
-    exec_many(kind, n)
+    exec_with(kind, who)
 }
 
-/// Starts `n` children by exec, side by side on the spawner threads.
-fn exec_many(kind: ChildKind, n: usize) -> Vec<Result<Child, StartError>> {
+/// Starts one child per identity by exec, side by side on the spawner threads.
+fn exec_with(kind: ChildKind, who: Vec<Option<Identity>>) -> Vec<Result<Child, StartError>> {
     let gone = || StartError::Spawn(io::Error::other("the potok-spawner threads are gone"));
-    let replies: Vec<_> = (0..n)
-        .map(|_| {
+    let replies: Vec<_> = who
+        .into_iter()
+        .map(|who| {
             let (reply_tx, reply_rx) = mpsc::channel();
             let sent = next_spawner()
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .send((kind, reply_tx));
+                .send((kind, who, reply_tx));
             sent.ok().map(|()| reply_rx)
         })
         .collect();
@@ -313,11 +352,13 @@ pub(crate) fn fork_server_pid() -> Option<u32> {
 /// A server found dead is replaced once per call: its workers died with it (their pool's
 /// threads replace them through here), and so the next one is asked of a new server.
 fn fork_worker() -> Option<Result<Child, StartError>> {
-    let env: Vec<_> = crate::trace::child_env().into_iter().collect();
-    let env: Vec<(&OsStr, &OsStr)> = env
-        .iter()
-        .map(|(name, value)| (OsStr::new(name), value.as_os_str()))
-        .collect();
+    let who = Identity::pool_worker();
+    let me = identity::env_for(&who.name, &who.number, who.daemon);
+    let trace = crate::trace::child_env();
+    let mut env: Vec<(&OsStr, &OsStr)> = vec![(OsStr::new(identity::ENV), OsStr::new(&me))];
+    if let Some((name, value)) = &trace {
+        env.push((OsStr::new(name), value.as_os_str()));
+    }
     let mut last = None;
     for _attempt in 0..2 {
         let server = match ForkServer::current() {
@@ -325,7 +366,11 @@ fn fork_worker() -> Option<Result<Child, StartError>> {
             Err(err) => return Some(Err(err)),
         };
         match server.fork(&env) {
-            Ok(child) => return Some(Ok(child)),
+            Ok(child) => {
+                let info = ProcessInfo::new(who.name, child.pid, who.daemon);
+                children::register(child.pid, ChildKind::Worker, info);
+                return Some(Ok(child));
+            }
             Err(RequestError::Refused(why)) => {
                 eprintln!("potok: the fork server cannot fork ({why}); starting workers by exec");
                 return None;
@@ -360,7 +405,7 @@ impl ForkServer {
         if let Some(server) = current.as_ref().filter(|s| !s.is_dead()) {
             return Ok(Arc::clone(server));
         }
-        let mut child = exec_many(ChildKind::Server, 1)
+        let mut child = exec_with(ChildKind::Server, vec![None])
             .pop()
             .expect("one child asked for")?;
         child.handshake(HANDSHAKE_TIMEOUT)?;
@@ -494,7 +539,10 @@ fn refuse_if_undispatched_child() {
     }
 }
 
-fn spawn_here(kind: ChildKind) -> io::Result<Child> {
+fn spawn_here(kind: ChildKind, who: Option<Identity>) -> io::Result<Child> {
+    // The fork server is no process of the program's: it has no name, and
+    // `active_children()` does not list it (its workers are listed).
+    let who = (kind != ChildKind::Server).then(|| who.unwrap_or_else(Identity::pool_worker));
     let (parent_end, child_end) = UnixStream::pair()?;
     let (progress, progress_fd) = Progress::create()?;
     let arg0: OsString = std::env::args_os()
@@ -510,6 +558,10 @@ fn spawn_here(kind: ChildKind) -> io::Result<Child> {
                 std::process::id(),
                 progress_fd.as_raw_fd()
             ),
+        )
+        .envs(
+            who.as_ref()
+                .map(|who| (identity::ENV, identity::env_for(&who.name, &who.number, who.daemon))),
         )
         // The fork server's workers get the recording's variable with each request instead
         // (a recording may begin or end while the server lives).
@@ -529,6 +581,13 @@ fn spawn_here(kind: ChildKind) -> io::Result<Child> {
     drop(progress_fd);
     let proc = proc?;
     drop(cmd); // closes our copy of the child's end
+    if let Some(who) = who {
+        children::register(
+            proc.id(),
+            kind,
+            ProcessInfo::new(who.name, proc.id(), who.daemon),
+        );
+    }
     Ok(Child {
         pid: proc.id(),
         sock: Arc::new(parent_end),
@@ -542,6 +601,15 @@ fn spawn_here(kind: ChildKind) -> io::Result<Child> {
 /// Starts a child and waits for its HELLO.
 pub(crate) fn start(kind: ChildKind) -> Result<Child, StartError> {
     let mut child = spawn(kind)?;
+    child.handshake(HANDSHAKE_TIMEOUT)?;
+    Ok(child)
+}
+
+/// Starts a `Process` child who is `who` and waits for its HELLO.
+pub(crate) fn start_process(who: Identity) -> Result<Child, StartError> {
+    let mut child = spawn_with(ChildKind::Process, vec![Some(who)])
+        .pop()
+        .expect("one child asked for")?;
     child.handshake(HANDSHAKE_TIMEOUT)?;
     Ok(child)
 }
