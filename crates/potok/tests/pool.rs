@@ -398,7 +398,9 @@ fn workers_come_from_one_fork_server() {
     let second = Pool::new(1).unwrap();
     assert_eq!(testing::fork_server_pid(), Some(server), "the same server");
     assert_eq!(ppid_of(server), Some(std::process::id()));
-    let threads = std::fs::read_dir(format!("/proc/{server}/task")).unwrap().count();
+    let threads = std::fs::read_dir(format!("/proc/{server}/task"))
+        .unwrap()
+        .count();
     assert_eq!(threads, 1, "the fork server has one thread");
     for pid in first.pids().into_iter().chain(second.pids()) {
         assert_eq!(ppid_of(pid), Some(server), "worker {pid}'s parent");

@@ -440,7 +440,10 @@ impl ForkServer {
 
     /// Forks a worker.
     fn fork(self: &Arc<Self>, env: &[(&OsStr, &OsStr)]) -> Result<Child, RequestError> {
-        let mut conn = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if self.is_dead() {
             return Err(RequestError::Gone);
         }
@@ -455,7 +458,8 @@ impl ForkServer {
         drop(conn);
         let pid = i32::try_from(spawned.pid).ok().and_then(Pid::from_raw);
         // Not reaped before we ask, so the pid is still this worker's.
-        let pidfd = pid.map(|pid| rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()));
+        let pidfd =
+            pid.map(|pid| rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()));
         let progress = Progress::map(spawned.progress.as_fd());
         match (pidfd, progress) {
             (Some(Ok(pidfd)), Ok(progress)) => Ok(Child {
@@ -481,7 +485,9 @@ impl ForkServer {
                     let _ = rustix::process::kill_process(pid, Signal::KILL);
                 }
                 let _ = self.reap(spawned.pid);
-                Err(RequestError::Refused(format!("could not watch the forked worker: {why}")))
+                Err(RequestError::Refused(format!(
+                    "could not watch the forked worker: {why}"
+                )))
             }
         }
     }
@@ -491,7 +497,10 @@ impl ForkServer {
     /// reaped by the system: that is what is reported.
     fn reap(&self, pid: u32) -> ChildExit {
         let killed_with_server = ChildExit::Signal(Signal::KILL.as_raw());
-        let mut conn = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if self.is_dead() {
             return killed_with_server;
         }
@@ -559,10 +568,12 @@ fn spawn_here(kind: ChildKind, who: Option<Identity>) -> io::Result<Child> {
                 progress_fd.as_raw_fd()
             ),
         )
-        .envs(
-            who.as_ref()
-                .map(|who| (identity::ENV, identity::env_for(&who.name, &who.number, who.daemon))),
-        )
+        .envs(who.as_ref().map(|who| {
+            (
+                identity::ENV,
+                identity::env_for(&who.name, &who.number, who.daemon),
+            )
+        }))
         // The fork server's workers get the recording's variable with each request instead
         // (a recording may begin or end while the server lives).
         .envs(crate::trace::child_env().filter(|_| kind != ChildKind::Server))
