@@ -16,6 +16,9 @@
 //!                          └───────────────────────────────────────────────┘
 //!                          EOF from the parent ─▶ exit 0
 //!                     ──▶ [process] read JOB ─▶ run it ─▶ DONE ─▶ exit 0 (1 if it panicked)
+//!                     ──▶ [server]  forkserver::serve(): forks on request; in each fork
+//!                                   it returns, and the fork becomes a [worker] (its own
+//!                                   parent-death signal, identity, progress page, HELLO)
 //! ```
 //!
 //! A broken frame from the parent ends the child with exit code 70 and a line on stderr; the

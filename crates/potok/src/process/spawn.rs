@@ -1,9 +1,19 @@
-//! Starting a child: the same executable again, marked as a child, with a socket to its parent.
+//! Starting a child: the same executable again, marked as a child, with a socket to its parent;
+//! or, for a pool worker, a fork of the fork server (see `forkserver.rs`), asked for here.
 //!
-//! All children are started by two long-lived threads (`potok-spawner-N`). On Linux a child
-//! asks for SIGKILL when its parent dies (`PR_SET_PDEATHSIG`), and the kernel sends it when the
-//! *thread* that started the child ends, not the process: starting every child from threads
-//! that live as long as the process makes "dies with the parent" mean the parent process.
+//! A forked worker is the server's child, not ours: it is watched through a pidfd (which
+//! becomes readable when it ends, and signals it without any risk of a reused pid) and reaped
+//! by the server when we ask, once the pidfd says it has ended; so its pid stays reserved
+//! until [`Child::wait`], as an exec'd child's does. The server is started with the first
+//! pool and kept; a server found dead (a request's connection broke) is reaped, and the next
+//! request starts a new one.
+//!
+//! Children started from the executable (the fork server among them) are started by two
+//! long-lived threads (`potok-spawner-N`). On Linux a child asks for SIGKILL when its parent
+//! dies (`PR_SET_PDEATHSIG`), and the kernel sends it when the *thread* that started the child
+//! ends, not the process: starting every child from threads that live as long as the process
+//! makes "dies with the parent" mean the parent process. (The fork server has one thread,
+//! which lives as long as it does.)
 //!
 //! The child gets:
 //! - its socket to the parent as its stdin (it moves it to a new descriptor and puts
