@@ -53,6 +53,9 @@
 //! | `multiprocessing.Queue(maxsize)`: `put/get(block, timeout)`, `put_nowait/get_nowait`, `qsize/empty/full` | [`process::Queue`]: `put`, `put_timeout`, `try_put`, `get`, `get_timeout`, `try_get`, `qsize`, `is_empty`, `is_full` |
 //! | `Pipe()` → two `Connection`s (`send`, `recv`, `poll`) | [`process::Pipe::new`] → [`process::Connection`] |
 //! | `os.cpu_count()` | [`process::cpu_count`] |
+//! | `multiprocessing.Lock()` (a holder killed mid-hold: locked for ever) | [`process::Lock`]: the thread `Lock`'s methods; the next acquirer of a dead holder's lock gets [`process::OwnerDied`] naming it |
+//! | `multiprocessing.Event()` | [`process::Event`]: `set`, `clear`, `is_set`, `wait`, `wait_timeout`, in every process it is handed to |
+//! | `Value(typecode, v)`, `Array(typecode, xs)`, `get_lock()`, `shared_memory.SharedMemory` | [`process::Value`], [`process::Array`] (`get`, `set`, `lock`, `get_lock`), [`process::SharedMemory`] |
 //!
 //! # Examples
 //!

@@ -1,6 +1,6 @@
 //! Processes with Python's `multiprocessing` model: [`Process`], [`Pool`], [`Queue`],
 //! [`Pipe`], [`cpu_count`], and state shared between them: [`SharedMemory`], [`Lock`],
-//! [`Value`], [`Array`].
+//! [`Event`], [`Value`], [`Array`].
 //!
 //! Linux only (it relies on `memfd`, `PR_SET_PDEATHSIG`, abstract Unix sockets and
 //! `/proc/self/exe`); on other systems the module is absent and the thread model still builds.
@@ -48,7 +48,8 @@
 //!   crash) is `progress.rs`, its panic text `unwind.rs`.
 //! - The rest are one public concept each: `proc.rs` ([`Process`]), `queue.rs` ([`Queue`]),
 //!   `pipe.rs` ([`Pipe`]), `fdpass.rs` (descriptors inside arguments), `error.rs`, `timeout.rs`,
-//!   `cpu.rs`. State shared between processes ([`SharedMemory`], and in it [`Lock`],
+//!   `cpu.rs`; `keep.rs` holds the shared segments of a `Process` argument until the child
+//!   ends. State shared between processes ([`SharedMemory`], and in it [`Lock`],
 //!   [`Value`], [`Array`]) is the `shared/` folder beside `pool/`, built on `data.rs` (and
 //!   `proc.rs` for the names of dead holders), not on the pool: the segment and its header
 //!   (`memory.rs`, `segment.rs`), the lock word's protocol (`word.rs`), the public faces.
@@ -66,6 +67,7 @@ mod dispatch;
 mod env;
 mod error;
 mod fdpass;
+mod keep;
 mod pipe;
 mod pool;
 mod proc;
@@ -93,7 +95,7 @@ pub use pool::{AsyncResult, GetTimeoutError, IMap, IMapUnordered, Pool, PoolBuil
 pub use proc::{Process, Run};
 pub use queue::Queue;
 pub use shared::{
-    Array, ArrayGuard, Lock, LockGuard, OwnerDied, SharedMemory, SharedMemoryError, Value,
+    Array, ArrayGuard, Event, Lock, LockGuard, OwnerDied, SharedMemory, SharedMemoryError, Value,
     ValueGuard,
 };
 pub use task::Task;
