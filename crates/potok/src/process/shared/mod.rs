@@ -6,6 +6,8 @@
 //! - `word.rs`: the lock word's protocol (a shared futex; how a dead holder is found).
 //! - `futex.rs`: sleeping on a shared word and waking its sleepers in any process.
 //! - `blocked.rs`: how a thread blocked on a process primitive shows in deadlock snapshots.
+//! - `tasks.rs`: a `JoinableQueue`'s task count (what was put and not yet marked done, per
+//!   process, so a `join` whose work was abandoned by a dead process says so).
 //! - `lock.rs`, `event.rs`, `value.rs`, `array.rs`: the public faces; `error.rs`: their errors.
 
 mod array;
@@ -16,6 +18,7 @@ mod futex;
 mod lock;
 mod memory;
 mod segment;
+mod tasks;
 mod value;
 mod word;
 
@@ -24,4 +27,5 @@ pub use error::{OwnerDied, SharedMemoryError};
 pub use event::Event;
 pub use lock::{Lock, LockGuard};
 pub use memory::SharedMemory;
+pub(crate) use tasks::{JoinFail, Tasks};
 pub use value::{Value, ValueGuard};

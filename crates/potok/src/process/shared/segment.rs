@@ -23,6 +23,9 @@ pub(crate) enum Kind {
     Array = 3,
     /// An [`Event`](super::Event).
     Event = 4,
+    /// The task count of a [`JoinableQueue`](crate::process::JoinableQueue) (`tasks.rs`);
+    /// numbered apart from the synchronisation primitives'.
+    Tasks = 16,
 }
 
 /// The state of a synchronisation primitive, laid out in its segment's data.
