@@ -218,9 +218,9 @@ impl<R: Data> Process<R> {
     }
 
     /// Makes it a daemon process, or not (Python's `daemon`, set before `start()`; the default
-    /// is `false`). At the end of [`potok::main`](crate::main) a daemon child still running is
-    /// terminated (SIGTERM, then SIGKILL after two seconds) and reaped; a non-daemon child is
-    /// waited for. A daemon process may not start children of its own (its `start()` and
+    /// is `false`). At the end of [`potok::main`](crate::main), and when a `Process` child's
+    /// function returns, a daemon child still running is terminated (SIGTERM, then SIGKILL
+    /// after two seconds) and reaped; a non-daemon child is waited for. A daemon process may not start children of its own (its `start()` and
     /// `Pool::new` fail with [`StartError::Daemonic`]), as in Python.
     ///
     /// Without `potok::main` (a program that calls [`init`](super::init) itself) nothing waits
