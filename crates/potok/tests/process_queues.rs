@@ -16,19 +16,22 @@ mod support;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use potok::process::{JoinableQueue, Process, QueueJoinTimeoutError, SimpleQueue, TryGetError};
+use potok::process::{
+    JoinableQueue, Pool, Process, QueueJoinTimeoutError, SimpleQueue, TryGetError, Value,
+};
 use support::case;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// A child: takes jobs until `None`, reports each squared, then marks it done.
-fn square_jobs(args: (JoinableQueue<Option<u64>>, SimpleQueue<u64>)) -> u32 {
-    let (jobs, results) = args;
+/// A child: takes jobs until `None`, reports each squared and counts it, then marks it done.
+fn square_jobs(args: (JoinableQueue<Option<u64>>, SimpleQueue<u64>, Value<u64>)) -> u32 {
+    let (jobs, results, handled_count) = args;
     let mut handled = 0;
     while let Some(job) = jobs.get().unwrap() {
         // Slow enough that a join which did not wait would be seen returning early.
         std::thread::sleep(Duration::from_millis(2));
         results.put(job * job).unwrap();
+        *handled_count.lock().unwrap() += 1;
         jobs.task_done().unwrap();
         handled += 1;
     }
@@ -39,8 +42,14 @@ fn square_jobs(args: (JoinableQueue<Option<u64>>, SimpleQueue<u64>)) -> u32 {
 fn join_after_childrens_task_done() {
     let jobs = JoinableQueue::new(0).unwrap();
     let results = SimpleQueue::new().unwrap();
+    let handled_count = Value::new(0u64).unwrap();
     let mut workers: Vec<Process<u32>> = (0..3)
-        .map(|_| Process::new(square_jobs, (jobs.clone(), results.clone())))
+        .map(|_| {
+            Process::new(
+                square_jobs,
+                (jobs.clone(), results.clone(), handled_count.clone()),
+            )
+        })
         .collect();
     for w in &mut workers {
         w.start().unwrap();
@@ -50,10 +59,13 @@ fn join_after_childrens_task_done() {
     }
     assert!(jobs.unfinished_tasks() > 0);
     jobs.join_timeout(LIMIT).unwrap();
-    // join returned only after every task_done: every result is already in.
+    // join returned only after every task_done: every job was handled (the shared count is
+    // written before each task_done). The results themselves may still be on their way to
+    // the broker (a put from another process streams, as Python's feeder thread does).
+    assert_eq!(handled_count.get().unwrap(), 30);
     assert_eq!(jobs.unfinished_tasks(), 0);
     let mut squares: Vec<u64> = (0..30)
-        .map(|_| results.get_timeout(Duration::ZERO).unwrap())
+        .map(|_| results.get_timeout(LIMIT).unwrap())
         .collect();
     squares.sort_unstable();
     assert_eq!(squares, (1..=30u64).map(|j| j * j).collect::<Vec<_>>());
@@ -67,6 +79,49 @@ fn join_after_childrens_task_done() {
     assert_eq!(handled, 30);
     jobs.join_timeout(LIMIT).unwrap();
     assert!(results.is_empty());
+}
+
+/// A pool task: takes one item, marks it done, returns it.
+fn take_one(jobs: JoinableQueue<u32>) -> u32 {
+    let job = jobs.get_timeout(LIMIT).unwrap();
+    jobs.task_done().unwrap();
+    job
+}
+
+fn pool_workers_mark_done() {
+    let jobs = JoinableQueue::new(0).unwrap();
+    for job in 0..20u32 {
+        jobs.put(job).unwrap();
+    }
+    let pool = Pool::new(2).unwrap();
+    let mut got = pool.map(take_one, vec![jobs.clone(); 20]).unwrap();
+    got.sort_unstable();
+    assert_eq!(got, (0..20).collect::<Vec<_>>());
+    jobs.join_timeout(LIMIT).unwrap();
+}
+
+/// A child: takes two items and ends without marking them done.
+fn take_two_and_leave(jobs: JoinableQueue<u32>) -> u32 {
+    jobs.get().unwrap() + jobs.get().unwrap()
+}
+
+fn join_names_a_worker_that_exited_without_task_done() {
+    let jobs = JoinableQueue::new(0).unwrap();
+    jobs.put(1).unwrap();
+    jobs.put(2).unwrap();
+    let mut leaver = Process::new(take_two_and_leave, jobs.clone());
+    leaver.start().unwrap();
+    assert_eq!(leaver.join_timeout(LIMIT).unwrap(), 3);
+    let err = jobs.join_timeout(LIMIT).unwrap_err();
+    let QueueJoinTimeoutError::Abandoned(why) = err else {
+        panic!("expected Abandoned, got {err:?}");
+    };
+    assert_eq!(why.unfinished(), 2);
+    let (who, items) = &why.processes()[0];
+    assert_eq!(
+        (who.name(), who.pid(), *items),
+        (leaver.name(), leaver.pid().unwrap(), 2)
+    );
 }
 
 /// A child: takes one item and marks done twice; the second must be refused.
@@ -188,7 +243,9 @@ fn simple_queue_across_processes() {
 fn main() -> ExitCode {
     support::run([
         case!(join_after_childrens_task_done),
+        case!(pool_workers_mark_done),
         case!(task_done_too_many_is_an_error),
+        case!(join_names_a_worker_that_exited_without_task_done),
         case!(join_names_a_worker_killed_holding_work),
         case!(work_still_queued_is_waited_for_not_abandoned),
         case!(simple_queue_across_processes),

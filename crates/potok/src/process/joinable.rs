@@ -31,6 +31,12 @@ use crate::TaskDoneError;
 /// another process by moving a clone into a [`Process`](super::Process)'s or a pool task's
 /// argument.
 ///
+/// `join` returning means every item was marked done; it says nothing of what the workers put
+/// elsewhere before marking: a put from another process travels to its queue's broker on its
+/// own (as Python's puts go through a feeder thread), so the parent reads those results with
+/// a blocking `get`, not a `try_get`, after `join`. Shared memory ([`Value`](super::Value),
+/// [`Array`](super::Array)) written before `task_done` is seen at once.
+///
 /// # A worker that dies
 ///
 /// Python's `join` waits for ever when a worker process dies before marking its item done.
