@@ -89,7 +89,9 @@ pub use error::{
     TimedOut, TryGetError, TryPutError,
 };
 pub use pipe::{Connection, Pipe};
-pub use pool::{AsyncResult, GetTimeoutError, IMap, IMapUnordered, Pool, PoolBuilder};
+pub use pool::{
+    Arity, AsyncResult, GetTimeoutError, IMap, IMapUnordered, Pool, PoolBuilder, StarTask,
+};
 pub use proc::{Process, Run};
 pub use queue::Queue;
 pub use shared::{
