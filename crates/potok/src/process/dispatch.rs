@@ -122,6 +122,7 @@ fn run_child(spec: &OsString) -> Result<i32, String> {
         _ => return Err(format!("malformed {ENV}={spec}")),
     };
     die_with_parent(ppid)?;
+    super::identity::adopt_from_env(ppid as u32);
     crate::trace::init_child(match kind {
         ChildKind::Worker => "pool worker",
         ChildKind::Process => "process",
