@@ -92,6 +92,25 @@ fn a_childs_children_are_numbered_after_it() {
     assert_eq!(parent, Some((child_name, child_pid)));
 }
 
+/// A child: starts a slow non-daemon child of its own that writes a file, and returns at once.
+fn leaves_a_writer(path: PathBuf) -> u32 {
+    let mut writer = Process::new(slow_writer, path);
+    writer.start().unwrap();
+    writer.pid().unwrap()
+}
+
+fn a_child_waits_for_its_own_children_when_it_ends() {
+    let path = std::env::temp_dir().join(format!("potok-grandchild-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let mut child = Process::new(leaves_a_writer, path.clone());
+    child.start().unwrap();
+    let grandchild = child.join_timeout(LIMIT).unwrap();
+    // The child ended only after its non-daemon child had done its work, as in Python.
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "done");
+    assert_eq!(state_of(grandchild), None);
+    let _ = std::fs::remove_file(&path);
+}
+
 fn pool_task(_: u32) -> Report {
     report()
 }
@@ -275,6 +294,7 @@ fn main() -> ExitCode {
     support::run([
         case!(current_process_names_in_parent_and_children),
         case!(a_childs_children_are_numbered_after_it),
+        case!(a_child_waits_for_its_own_children_when_it_ends),
         case!(pool_workers_are_named_and_daemonic),
         case!(active_children_after_join),
         case!(a_daemon_may_not_have_children),
