@@ -3,7 +3,8 @@
 //!
 //! The binary is `POTOK_REDIS_SERVER` if set, else `redis-server` on the PATH. Where there is
 //! none, it is installed with apt-get when this process may (root, apt-get present); otherwise
-//! the caller panics with one line naming the package. Never a silent skip.
+//! the test binary stops at once with one line naming the package (exit code 1, no backtrace,
+//! whichever test got there first). Never a silent skip.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
@@ -58,7 +59,16 @@ fn binary() -> PathBuf {
             return p;
         }
     }
-    panic!("{PACKAGE_HINT}");
+    missing()
+}
+
+/// The one line, then exit: the whole binary fails, not each test with its own backtrace.
+fn missing() -> ! {
+    static ONCE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // Another test thread that gets here too waits until the process is gone.
+    let _only_one = ONCE.lock();
+    eprintln!("{PACKAGE_HINT}");
+    std::process::exit(1);
 }
 
 fn free_port() -> u16 {
