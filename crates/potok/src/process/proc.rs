@@ -1,7 +1,6 @@
 //! [`Process`]: Python's `multiprocessing.Process`, from a function or from a type (the way a
 //! `Process` subclass overrides `run()`).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,10 +8,11 @@ use parking_lot::{Condvar, Mutex};
 use serde::de::DeserializeOwned;
 
 use super::data::{encode_into, Data};
-use super::env::ChildKind;
 use super::error::{ChildExit, JoinTimeoutError, ProcessError, StartError};
 use super::fdpass;
-use super::spawn::{self, Child};
+use super::identity;
+use super::keep::{self, Kept};
+use super::spawn::{self, Child, Identity};
 use super::task::{ItemError, Task, TaskId};
 use super::timeout::deadline;
 use super::wire::{self, tag, Fields, WireError};
@@ -61,7 +61,9 @@ fn run_it<P: Run>(p: P) -> P::Output {
     p.run()
 }
 
-type Sender = Box<dyn FnOnce(&mut Child) -> Result<(), String> + Send>;
+/// Sends the task; what it returns keeps the argument's shared segments alive while the child
+/// runs (see `keep.rs`).
+type Sender = Box<dyn FnOnce(&mut Child) -> Result<Kept, String> + Send>;
 
 /// What the watcher thread learned.
 struct Ended<R> {
@@ -113,6 +115,10 @@ struct Shared<R> {
 /// ```
 pub struct Process<R> {
     name: String,
+    /// The number path of its name (`3` in `Process-3`), kept even when it is renamed: its own
+    /// children are numbered after it (`Process-3:1`).
+    number: String,
+    daemon: bool,
     sender: Option<Sender>,
     pid: Option<u32>,
     shared: Arc<Shared<R>>,
@@ -122,6 +128,7 @@ impl<R> std::fmt::Debug for Process<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Process")
             .field("name", &self.name)
+            .field("daemon", &self.daemon)
             .field("pid", &self.pid)
             .field(
                 "exitcode",
@@ -136,8 +143,6 @@ impl<R> std::fmt::Debug for Process<R> {
             .finish()
     }
 }
-
-static COUNTER: AtomicUsize = AtomicUsize::new(1);
 
 /// The names of the processes this process started, by pid: a process lock whose holder died
 /// names it (see `shared/word.rs`). Kept after the child ends (that is when it is needed); a
@@ -167,7 +172,8 @@ impl<R: Data> Process<R> {
         let sender: Sender = Box::new(move |child: &mut Child| {
             let task = TaskId::of(f);
             let mut frame = task.job_frame(1, 1, 64);
-            let (encoded, fds) = fdpass::collecting(|| encode_into(&arg, frame.vec()));
+            let ((encoded, fds), kept) =
+                keep::keeping(|| fdpass::collecting(|| encode_into(&arg, frame.vec())));
             encoded.map_err(|err| {
                 format!(
                     "the argument could not be encoded as {}: {err}",
@@ -177,12 +183,16 @@ impl<R: Data> Process<R> {
             let frame = frame.finish().map_err(|e| e.to_string())?;
             fdpass::send_frame(&child.sock, &frame, &fds).map_err(|e| e.to_string())?;
             // Our copies of handed-over descriptors close with `arg`, as the parent's copies
-            // would in Python once the `Process` object is gone.
+            // would in Python once the `Process` object is gone. Its shared memory segments
+            // stay open in `kept` until the child ends, so the child always finds them.
             drop(arg);
-            Ok(())
+            Ok(kept)
         });
+        let number = identity::next_number();
         Process {
-            name: format!("Process-{}", COUNTER.fetch_add(1, Ordering::Relaxed)),
+            name: format!("Process-{number}"),
+            number,
+            daemon: false,
             sender: Some(sender),
             pid: None,
             shared: Arc::new(Shared {
@@ -207,30 +217,83 @@ impl<R: Data> Process<R> {
         &self.name
     }
 
+    /// Makes it a daemon process, or not (Python's `daemon`, set before `start()`; the default
+    /// is `false`). At the end of [`potok::main`](crate::main), and when a `Process` child's
+    /// function returns, a daemon child still running is terminated (SIGTERM, then SIGKILL
+    /// after two seconds) and reaped; a non-daemon child is waited for. A daemon process may not start children of its own (its `start()` and
+    /// `Pool::new` fail with [`StartError::Daemonic`]), as in Python.
+    ///
+    /// Without `potok::main` (a program that calls [`init`](super::init) itself) nothing waits
+    /// at exit: every child, daemon or not, is killed when this process ends.
+    ///
+    /// # Panics
+    ///
+    /// If the process was already started (Python: "process has already started").
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// // no_run: starts a child process (see `potok::process::init`).
+    /// use potok::process::Process;
+    ///
+    /// fn forever(_: ()) {
+    ///     loop {
+    ///         std::thread::sleep(std::time::Duration::from_secs(1));
+    ///     }
+    /// }
+    ///
+    /// fn main() {
+    ///     potok::main(|| {
+    ///         let mut p = Process::new(forever, ()).daemon(true);
+    ///         assert!(p.is_daemon());
+    ///         p.start().unwrap();
+    ///         // no join: potok::main terminates a daemon child at exit
+    ///     });
+    /// }
+    /// ```
+    pub fn daemon(mut self, daemon: bool) -> Self {
+        assert!(self.sender.is_some(), "process has already started");
+        self.daemon = daemon;
+        self
+    }
+
+    /// Whether it is a daemon process (Python's `daemon`); see [`daemon`](Self::daemon).
+    pub fn is_daemon(&self) -> bool {
+        self.daemon
+    }
+
     /// Starts the child process and hands it the function and argument (Python's `start()`).
     ///
     /// # Errors
     ///
     /// [`StartError`] if the child cannot be started or never reports for work (its `main`
     /// lacks [`potok::main`](crate::main) / [`init`](super::init)), or the argument does not
-    /// serialize ([`StartError::Handshake`] with the reason; the child is stopped).
+    /// serialize ([`StartError::Handshake`] with the reason; the child is stopped);
+    /// [`StartError::Daemonic`] in a daemon process.
     ///
     /// # Panics
     ///
     /// If the process was already started (Python: "cannot start a process twice").
     pub fn start(&mut self) -> Result<(), StartError> {
         let sender = self.sender.take().expect("cannot start a process twice");
-        let mut child = spawn::start(ChildKind::Process)?;
-        if let Err(why) = sender(&mut child) {
-            child.kill_and_reap();
-            return Err(StartError::Handshake(why));
-        }
+        let mut child = spawn::start_process(Identity {
+            name: self.name.clone(),
+            number: self.number.clone(),
+            daemon: self.daemon,
+        })?;
+        let kept = match sender(&mut child) {
+            Ok(kept) => kept,
+            Err(why) => {
+                child.kill_and_reap();
+                return Err(StartError::Handshake(why));
+            }
+        };
         self.pid = Some(child.pid);
         NAMES.lock().insert(child.pid, self.name.clone());
         let shared = Arc::clone(&self.shared);
         std::thread::Builder::new()
             .name(format!("potok-watch-{}", child.pid))
-            .spawn(move || watch(child, &shared))
+            .spawn(move || watch(child, &shared, kept))
             .map_err(StartError::Spawn)?;
         Ok(())
     }
@@ -336,13 +399,15 @@ impl<R: Data> Process<R> {
 }
 
 /// The watcher thread: reads the child's answer, waits for it to end, reaps it.
-fn watch<R: DeserializeOwned>(mut child: Child, shared: &Shared<R>) {
+fn watch<R: DeserializeOwned>(mut child: Child, shared: &Shared<R>, kept: Kept) {
     let mut buf = Vec::new();
     let answer = wire::read_frame(&mut &*child.sock, &mut buf);
     // Wait for it to end without reaping it yet.
     super::spawn::peek_exit(child.pid, true);
     shared.watch.lock().exited = true;
     let exit = child.wait();
+    // The child is gone: the segments its argument named may go too (before `join` returns).
+    drop(kept);
     let result = match answer {
         // A panicking Deserialize must not end this thread before the result is stored.
         Ok(true) => {
