@@ -180,7 +180,7 @@ fn right_lines_from_one_thread_fail_the_threads_rule() {
         &output,
         "threads at the same time",
         "at least 4 of the program's threads alive at the same time",
-        "0 thread(s) made",
+        "0 threads made",
     );
 }
 
