@@ -230,6 +230,8 @@ impl Messages for En {
         }
     }
     fn unknown_option(&self, option: &str, command: &str, suggestion: Option<&str>) -> String {
+        let option = &super::shown_arg(option);
+        let suggestion = suggestion.map(super::shown_arg);
         match suggestion {
             Some(s) => {
                 format!("{command} does not take {option}: did you mean {s}? ({command} --help)")
@@ -305,6 +307,32 @@ impl Messages for En {
 
     // ==== failures ====
 
+    fn io_error(&self, err: &std::io::Error) -> String {
+        use std::io::ErrorKind as K;
+        let what = match err.kind() {
+            K::NotFound => "no such file or folder",
+            K::PermissionDenied => "permission denied",
+            K::AlreadyExists => "it already exists",
+            K::IsADirectory => "a folder, not a file",
+            K::NotADirectory => "not a folder",
+            K::ReadOnlyFilesystem => "a read-only file system",
+            K::StorageFull => "no space left on the disk",
+            K::InvalidData => "not UTF-8 text",
+            K::BrokenPipe => "the reader closed the pipe",
+            K::WouldBlock | K::TimedOut => "no answer in time",
+            _ => "an input/output error",
+        };
+        match err.raw_os_error() {
+            Some(code) => format!("{what} (OS error code {code})"),
+            None => what.to_owned(),
+        }
+    }
+    fn cluster_unreachable(&self, url: &str) -> String {
+        format!("no Redis broker answers at {url}")
+    }
+    fn cluster_bad_url(&self, url: &str) -> String {
+        format!("'{url}' is not a Redis URL (expected redis://host:port/db)")
+    }
     fn cannot_write_in(&self, dir: &str, err: &str) -> String {
         format!("cannot write in {dir}: {err}")
     }
@@ -533,6 +561,22 @@ impl Messages for En {
 
     // ==== deadlock reports ====
 
+    fn lock_order_head(&self, cycle: &str) -> String {
+        format!(
+            "potok: a potential deadlock: locks taken in different orders ({cycle}); nothing \
+             hangs yet"
+        )
+    }
+    fn lock_order_edge(
+        &self,
+        thread: &str,
+        taken: &str,
+        taken_at: &str,
+        held: &str,
+        held_at: &str,
+    ) -> String {
+        format!("thread '{thread}' took {taken} at {taken_at} while holding {held} (taken at {held_at})")
+    }
     fn report_head(&self, kind: DeadlockKind, threads: usize) -> String {
         match (kind, threads) {
             (DeadlockKind::Cycle, 1) => "deadlock: a thread waits for itself".to_owned(),
@@ -922,7 +966,7 @@ impl Messages for En {
         )
     }
     fn check_cannot_run(&self, err: &std::io::Error) -> String {
-        format!("cannot run the program: {err}")
+        format!("cannot run the program: {}", self.io_error(err))
     }
     fn check_trace_written(&self, path: &std::path::Path) -> String {
         format!(
@@ -934,7 +978,7 @@ impl Messages for En {
         format!("the program's threads on the timeline: {}", path.display())
     }
     fn check_cannot_write(&self, path: &std::path::Path, err: &std::io::Error) -> String {
-        format!("cannot write {}: {err}", path.display())
+        format!("cannot write {}: {}", path.display(), self.io_error(err))
     }
     fn check_bad_records(&self, err: &str) -> String {
         format!("the shim's records do not read as a Chrome trace: {err}")
@@ -967,7 +1011,7 @@ impl Messages for En {
     ) -> String {
         let mut line = format!("thread '{name}'");
         if let Some((process, pid)) = process {
-            line.push_str(&format!(" (process {process}, {pid})"));
+            line.push_str(&format!(" (process '{process}', {pid})"));
         }
         if !holds.is_empty() {
             line.push_str(&format!(" holds Lock {holds} and"));

@@ -91,6 +91,16 @@ pub(crate) fn lang() -> Lang {
     *LANG.get_or_init(Lang::from_env)
 }
 
+/// An argument as a message shows it: an option (`--seed`) as it is, anything else the user
+/// typed in quotes (`'abab'`), so it does not read as a word of the sentence.
+pub(crate) fn shown_arg(arg: &str) -> String {
+    if arg.starts_with('-') {
+        arg.to_owned()
+    } else {
+        format!("'{arg}'")
+    }
+}
+
 /// The run's catalogue.
 pub(crate) fn m() -> &'static dyn Messages {
     lang().m()
@@ -269,6 +279,14 @@ pub(crate) trait Messages: Sync {
 
     // ==== failures while running (exit code 1): one line each ====
 
+    /// What an I/O error means, worded by its kind (the OS's own text is English): goes
+    /// into the `err` of the messages below.
+    fn io_error(&self, err: &std::io::Error) -> String;
+    /// `gil --broker`, `potok worker`: no Redis answers at the URL.
+    fn cluster_unreachable(&self, url: &str) -> String;
+    /// `gil --broker`, `potok worker`: the URL is not a Redis URL.
+    fn cluster_bad_url(&self, url: &str) -> String;
+
     /// A file could not be written.
     fn cannot_write_in(&self, dir: &str, err: &str) -> String;
     /// A file could not be written (`--trace`, `--timeline`).
@@ -397,6 +415,19 @@ pub(crate) trait Messages: Sync {
     fn bank_why_and_fix(&self) -> &'static str;
 
     // ==== deadlock reports, worded from DeadlockError's data ====
+
+    /// The lock-order warning's first line (`POTOK_LOCK_ORDER=1`): the cycle of locks, joined.
+    fn lock_order_head(&self, cycle: &str) -> String;
+    /// One acquisition of the cycle: `thread` took `taken` at `taken_at` while holding `held`
+    /// (taken at `held_at`).
+    fn lock_order_edge(
+        &self,
+        thread: &str,
+        taken: &str,
+        taken_at: &str,
+        held: &str,
+        held_at: &str,
+    ) -> String;
 
     /// The report's first line.
     fn report_head(&self, kind: DeadlockKind, threads: usize) -> String;

@@ -234,6 +234,8 @@ impl Messages for Ru {
         }
     }
     fn unknown_option(&self, option: &str, command: &str, suggestion: Option<&str>) -> String {
+        let option = &super::shown_arg(option);
+        let suggestion = suggestion.map(super::shown_arg);
         match suggestion {
             Some(s) => {
                 format!("у {command} нет параметра {option}: может быть, {s}? ({command} --help)")
@@ -311,6 +313,32 @@ impl Messages for Ru {
 
     // ==== failures ====
 
+    fn io_error(&self, err: &std::io::Error) -> String {
+        use std::io::ErrorKind as K;
+        let what = match err.kind() {
+            K::NotFound => "нет такого файла или папки",
+            K::PermissionDenied => "нет прав доступа",
+            K::AlreadyExists => "уже существует",
+            K::IsADirectory => "это папка, а не файл",
+            K::NotADirectory => "это не папка",
+            K::ReadOnlyFilesystem => "файловая система только для чтения",
+            K::StorageFull => "на диске нет места",
+            K::InvalidData => "это не текст в UTF-8",
+            K::BrokenPipe => "читающий закрыл канал",
+            K::WouldBlock | K::TimedOut => "не дождались ответа",
+            _ => "ошибка ввода-вывода",
+        };
+        match err.raw_os_error() {
+            Some(code) => format!("{what} (код ошибки ОС {code})"),
+            None => what.to_owned(),
+        }
+    }
+    fn cluster_unreachable(&self, url: &str) -> String {
+        format!("по адресу {url} не отвечает брокер Redis")
+    }
+    fn cluster_bad_url(&self, url: &str) -> String {
+        format!("'{url}' — не адрес Redis (нужен redis://хост:порт/база)")
+    }
     fn cannot_write_in(&self, dir: &str, err: &str) -> String {
         format!("не удалось записать в {dir}: {err}")
     }
@@ -544,6 +572,22 @@ impl Messages for Ru {
 
     // ==== deadlock reports ====
 
+    fn lock_order_head(&self, cycle: &str) -> String {
+        format!(
+            "potok: возможна взаимная блокировка: замки берутся в разном порядке ({cycle}); \
+             пока ничего не зависло"
+        )
+    }
+    fn lock_order_edge(
+        &self,
+        thread: &str,
+        taken: &str,
+        taken_at: &str,
+        held: &str,
+        held_at: &str,
+    ) -> String {
+        format!("поток '{thread}' взял {taken} в {taken_at}, держа {held} (взят в {held_at})")
+    }
     fn report_head(&self, kind: DeadlockKind, threads: usize) -> String {
         match (kind, threads) {
             (DeadlockKind::Cycle, 1) => "взаимная блокировка: поток ждёт сам себя".to_owned(),
@@ -754,21 +798,23 @@ impl Messages for Ru {
     }
     fn explain_bank(&self, f: &facts::Bank) -> String {
         format!(
-            "Lock здесь — сигнал, а не защита: take получил отказ {refusals} раз(а) и {waits} \
-             раз(а) брал замок: в первый раз замок был свободен, и take сразу шёл дальше; потом \
+            "Lock здесь — сигнал, а не защита: take получил отказ {refusals} {rt} и {waits} \
+             {wt} брал замок: в первый раз замок был свободен, и take сразу шёл дальше; потом \
              каждый acquire спал, пока deposit, увидев баланс 500 или больше, не освобождал \
-             его. ({after} отказ(ов) пришлись на время после последнего пополнения, когда \
-             освободить замок было уже некому: версия potok тогда не ждёт, программа курса \
-             зависла бы.)\n\
-             Счёт сходится: пополнено {deposited} − снято {withdrawn} за {withdrawals} снятий = \
+             его. (Отказов после последнего пополнения, когда освободить замок было уже \
+             некому: {after}; версия potok тогда не ждёт, программа курса зависла бы.)\n\
+             Счёт сходится: пополнено {deposited} − снято {withdrawn} за {withdrawals} {wd} = \
              {balance}, итоговый баланс (сам баланс здесь под Mutex; в программе курса на нём \
              гонка).",
             refusals = f.refusals,
+            rt = plural(f.refusals as u64, "раз", "раза", "раз"),
             waits = f.waits,
+            wt = plural(f.waits as u64, "раз", "раза", "раз"),
             after = f.refusals_after_end,
             deposited = f.deposited,
             withdrawn = f.withdrawn,
             withdrawals = f.withdrawals,
+            wd = plural(f.withdrawals as u64, "снятие", "снятия", "снятий"),
             balance = f.balance,
         )
     }
@@ -833,7 +879,7 @@ impl Messages for Ru {
                 }
                 text.push_str(
                     " В этом смысл урока: в CPython вычислениям нужны процессы, а потоки \
-                     помогают в ожидании (файлы, сеть, sleep).",
+                     помогают в ожидании (файлы, сеть, time.sleep).",
                 );
             }
             None => text.push_str(
@@ -954,7 +1000,7 @@ impl Messages for Ru {
         )
     }
     fn check_cannot_run(&self, err: &std::io::Error) -> String {
-        format!("не удалось запустить программу: {err}")
+        format!("не удалось запустить программу: {}", self.io_error(err))
     }
     fn check_trace_written(&self, path: &std::path::Path) -> String {
         format!(
@@ -966,7 +1012,11 @@ impl Messages for Ru {
         format!("потоки программы на временной шкале: {}", path.display())
     }
     fn check_cannot_write(&self, path: &std::path::Path, err: &std::io::Error) -> String {
-        format!("не удалось записать {}: {err}", path.display())
+        format!(
+            "не удалось записать {}: {}",
+            path.display(),
+            self.io_error(err)
+        )
     }
     fn check_bad_records(&self, err: &str) -> String {
         format!("записи shim не читаются как трасса Chrome: {err}")
@@ -1003,7 +1053,7 @@ impl Messages for Ru {
     ) -> String {
         let mut line = format!("поток '{name}'");
         if let Some((process, pid)) = process {
-            line.push_str(&format!(" (процесс {process}, {pid})"));
+            line.push_str(&format!(" (процесс '{process}', {pid})"));
         }
         if !holds.is_empty() {
             line.push_str(&format!(" держит Lock {holds} и"));
