@@ -302,7 +302,7 @@ fn abba_is_reported_as_a_cycle_and_its_child_process_stopped() {
             "thread 'A'",
             "holds Lock 'lock_a' and waits for Lock 'lock_b' (held by 'B')",
             "holds Lock 'lock_b' and waits for Lock 'lock_a' (held by 'A')",
-            "process sleeper",
+            "process 'sleeper'",
         ],
     );
     assert!(
