@@ -58,6 +58,9 @@
 //! | `Process(daemon=True)`, `p.daemon`; at exit daemon children terminated, the others joined | [`process::Process::daemon`], [`process::Process::is_daemon`]; [`main`] applies the exit rule; a daemon's children are [`process::StartError::Daemonic`] |
 //! | `Pipe()` → two `Connection`s (`send`, `recv`, `poll`) | [`process::Pipe::new`] → [`process::Connection`] |
 //! | `os.cpu_count()` | [`process::cpu_count`] |
+//! | `multiprocessing.Lock()` (a holder killed mid-hold: locked for ever) | [`process::Lock`]: the thread `Lock`'s methods; the next acquirer of a dead holder's lock gets [`process::OwnerDied`] naming it |
+//! | `multiprocessing.Event()` | [`process::Event`]: `set`, `clear`, `is_set`, `wait`, `wait_timeout`, in every process it is handed to |
+//! | `Value(typecode, v)`, `Array(typecode, xs)`, `get_lock()`, `shared_memory.SharedMemory` | [`process::Value`], [`process::Array`] (`get`, `set`, `lock`, `get_lock`), [`process::SharedMemory`] |
 //!
 //! # Examples
 //!
