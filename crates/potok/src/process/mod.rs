@@ -106,7 +106,9 @@ pub use error::{
 pub use identity::{current_process, parent_process, ProcessInfo};
 pub use joinable::JoinableQueue;
 pub use pipe::{Connection, Pipe};
-pub use pool::{AsyncResult, GetTimeoutError, IMap, IMapUnordered, Pool, PoolBuilder};
+pub use pool::{
+    Arity, AsyncResult, GetTimeoutError, IMap, IMapUnordered, Pool, PoolBuilder, StarTask,
+};
 pub use proc::{Process, Run};
 pub use queue::Queue;
 pub use shared::{
