@@ -84,6 +84,7 @@
 pub mod cluster;
 pub mod deadlock;
 pub mod futures;
+mod instrument;
 #[cfg(target_os = "linux")]
 pub mod process;
 mod queue;
