@@ -95,10 +95,12 @@
 pub(crate) mod activity;
 mod detector;
 mod error;
+pub(crate) mod family;
 pub(crate) mod order;
 pub(crate) mod owner;
 pub(crate) mod park;
 mod snapshot;
+mod statics;
 pub(crate) mod wait_list;
 mod watch;
 
