@@ -226,7 +226,8 @@ fn no_alarm_woken_by_unknown_std_thread() {
             loop {
                 let snap = potok::deadlock::snapshot();
                 let blocked = snap.threads().iter().any(|t| {
-                    t.ident() == me.ident() && t.is_blocked_on(ResourceKind::Event, "set by a stranger")
+                    t.ident() == me.ident()
+                        && t.is_blocked_on(ResourceKind::Event, "set by a stranger")
                 });
                 if blocked {
                     break;
@@ -254,21 +255,20 @@ fn no_alarm_woken_by_registered_std_thread() {
             done.set();
         }
     });
-    let helper_thread = loop {
-        // The helper registers (as Dummy-N) when it blocks on `go`.
-        if let Some(t) = potok::enumerate().into_iter().find(|t| {
-            t.native_id().is_some_and(|id| {
-                potok::deadlock::snapshot()
-                    .threads()
-                    .iter()
-                    .any(|s| s.ident() == t.ident() && s.is_blocked_on(ResourceKind::Event, "go"))
-                    && id != potok::get_native_id()
-            })
-        }) {
-            break t;
-        }
-        std::thread::yield_now();
-    };
+    let helper_thread =
+        loop {
+            // The helper registers (as Dummy-N) when it blocks on `go`.
+            if let Some(t) = potok::enumerate().into_iter().find(|t| {
+                t.native_id().is_some_and(|id| {
+                    potok::deadlock::snapshot().threads().iter().any(|s| {
+                        s.ident() == t.ident() && s.is_blocked_on(ResourceKind::Event, "go")
+                    }) && id != potok::get_native_id()
+                })
+            }) {
+                break t;
+            }
+            std::thread::yield_now();
+        };
     go.set();
     done.wait();
     helper.join().unwrap();
@@ -396,11 +396,10 @@ fn busy_shared_static_executor() {
     watchdog();
     for round in 0..ROUNDS / 4 {
         let gate = Arc::new(Event::new());
-        let f = SHARED
-            .submit({
-                let gate = Arc::clone(&gate);
-                move || gate.set()
-            });
+        let f = SHARED.submit({
+            let gate = Arc::clone(&gate);
+            move || gate.set()
+        });
         gate.wait();
         f.result().unwrap();
         let _ = round;

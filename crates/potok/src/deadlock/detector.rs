@@ -27,8 +27,16 @@
 //!   process (the OS's thread count). With unknown threads, or with a thread that is still
 //!   exiting, the stall is *suspected*: the rechecker wakes the newest waiter later, with a
 //!   growing delay, and it checks again.
-//! - When a thread exits and every remaining thread is blocked, the newest waiter is woken to
-//!   check again (its block now completes the stall).
+//! - Family stall (when the whole-program stall does not hold): the blocked threads of the
+//!   new waiter's family, with the families of the owners they wait for, make up every live
+//!   registered thread of those families; no owner followed runs; none waits without an owner
+//!   on a primitive in static memory; and the OS lists no thread potok does not know but the
+//!   main thread (else suspected, and the newest waiter of the set is rechecked later). The
+//!   rule and its limits are in the module docs; the families in `family.rs`. A cycle through
+//!   a held `Lock` is declared when its threads make up such a stuck set.
+//! - When a thread exits and every remaining thread is blocked, or every remaining thread of
+//!   its family, the newest waiter is woken to check again (its block now completes the
+//!   stall).
 //! - A stall completed by a `join` is failed at the newest thread that does not join: its
 //!   panic reaches its joiners through `join` (which returns it), instead of unwinding the
 //!   joiner and leaving the joined thread blocked forever.
@@ -517,7 +525,11 @@ fn foreign_threads_exist(fams: &super::family::Families) -> bool {
         let Ok(task) = task else {
             return true;
         };
-        let Some(tid) = task.file_name().to_str().and_then(|t| t.parse::<u64>().ok()) else {
+        let Some(tid) = task
+            .file_name()
+            .to_str()
+            .and_then(|t| t.parse::<u64>().ok())
+        else {
             return true;
         };
         if tid != main && !fams.knows_tid(tid) {

@@ -180,7 +180,9 @@ pub(crate) fn joined(family: u64, name: &str, origin: Origin) {
         let matching: Vec<u64> = fams
             .map
             .iter()
-            .filter(|(id, f)| f.parent == **id && *id != &root && (f.wide || f.comms.contains(comm)))
+            .filter(|(id, f)| {
+                f.parent == **id && *id != &root && (f.wide || f.comms.contains(comm))
+            })
             .map(|(id, _)| *id)
             .collect();
         for other in matching {

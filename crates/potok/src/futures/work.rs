@@ -302,6 +302,7 @@ impl Pool {
     }
 
     /// Python's `shutdown(wait, cancel_futures)`.
+    #[track_caller]
     pub(crate) fn shutdown(&self, wait: bool, cancel_futures: bool) {
         let (cancelled, threads) = {
             let mut state = self.state.lock();
