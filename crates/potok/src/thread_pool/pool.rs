@@ -114,6 +114,7 @@ impl ThreadPool {
     ///
     /// The [`FutureError`] of the first failed chunk in input order (a panic in `f`), or
     /// [`FutureError::Shutdown`] once the pool is closed.
+    #[track_caller]
     pub fn map<F, T, R>(
         &self,
         f: F,
@@ -134,6 +135,7 @@ impl ThreadPool {
     /// # Errors
     ///
     /// As for [`map`](Self::map).
+    #[track_caller]
     pub fn map_chunked<F, T, R>(
         &self,
         f: F,
@@ -159,6 +161,7 @@ impl ThreadPool {
     /// # Errors
     ///
     /// As for [`map`](Self::map).
+    #[track_caller]
     pub fn starmap<F, Args, R>(
         &self,
         f: F,
@@ -177,6 +180,7 @@ impl ThreadPool {
     /// # Errors
     ///
     /// As for [`map`](Self::map).
+    #[track_caller]
     pub fn apply<F, Args, R>(&self, f: F, args: Args) -> Result<R, FutureError>
     where
         F: StarFn<Args, R>,
@@ -295,6 +299,7 @@ impl ThreadPool {
     /// # Errors
     ///
     /// [`StillRunning`] if the pool was neither closed nor terminated.
+    #[track_caller]
     pub fn join(&self) -> Result<(), StillRunning> {
         if self.state.load(Ordering::Acquire) == RUNNING {
             return Err(StillRunning);
