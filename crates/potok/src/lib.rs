@@ -51,6 +51,11 @@
 //! | `Process(target=f, args=(x,))`, subclass overriding `run()` | [`process::Process::new`]`(f, x)`, [`process::Process::from_run`] with [`process::Run`] |
 //! | `p.start()`, `pid`, `is_alive()`, `join(timeout)`, `terminate()`, `kill()`, `exitcode` | same names on [`process::Process`]; `join` also returns the result |
 //! | `multiprocessing.Queue(maxsize)`: `put/get(block, timeout)`, `put_nowait/get_nowait`, `qsize/empty/full` | [`process::Queue`]: `put`, `put_timeout`, `try_put`, `get`, `get_timeout`, `try_get`, `qsize`, `is_empty`, `is_full` |
+//! | `multiprocessing.JoinableQueue(maxsize)`: `task_done()`, `join()` | [`process::JoinableQueue`]: the `Queue` methods plus [`process::JoinableQueue::task_done`] → `Result<(), `[`TaskDoneError`]`>`, [`process::JoinableQueue::join`] → `Result<(), `[`process::Abandoned`]`>` (every unfinished item was taken by processes that died: named, where Python waits for ever), [`process::JoinableQueue::join_timeout`] |
+//! | `multiprocessing.SimpleQueue()`: `put`, `get`, `empty`, `close` | [`process::SimpleQueue`]: `put`, `get`, `is_empty`, `close` (consumes the handle), and `get_timeout` |
+//! | `current_process()`, `parent_process()` (`name`, `pid`, `daemon`) | [`process::current_process`], [`process::parent_process`] → [`process::ProcessInfo`]: `MainProcess`; children `Process-N` (`Process-N:M` for a child's children), pool workers `SpawnPoolWorker-N` |
+//! | `active_children()` | [`process::active_children`] → `Vec<`[`process::ProcessInfo`]`>` (finished children are already reaped) |
+//! | `Process(daemon=True)`, `p.daemon`; at exit daemon children terminated, the others joined | [`process::Process::daemon`], [`process::Process::is_daemon`]; [`main`] applies the exit rule; a daemon's children are [`process::StartError::Daemonic`] |
 //! | `Pipe()` → two `Connection`s (`send`, `recv`, `poll`) | [`process::Pipe::new`] → [`process::Connection`] |
 //! | `os.cpu_count()` | [`process::cpu_count`] |
 //!

@@ -15,7 +15,8 @@
 //!                          ▲                                               │
 //!                          └───────────────────────────────────────────────┘
 //!                          EOF from the parent ─▶ exit 0
-//!                     ──▶ [process] read JOB ─▶ run it ─▶ DONE ─▶ exit 0 (1 if it panicked)
+//!                     ──▶ [process] read JOB ─▶ run it ─▶ DONE ─▶ its children: daemon ones
+//!                                   terminated, the others waited for ─▶ exit 0 (1 if it panicked)
 //! ```
 //!
 //! A broken frame from the parent ends the child with exit code 70 and a line on stderr; the
@@ -122,6 +123,7 @@ fn run_child(spec: &OsString) -> Result<i32, String> {
         _ => return Err(format!("malformed {ENV}={spec}")),
     };
     die_with_parent(ppid)?;
+    super::identity::adopt_from_env(ppid as u32);
     crate::trace::init_child(match kind {
         ChildKind::Worker => "pool worker",
         ChildKind::Process => "process",
@@ -311,5 +313,8 @@ fn process_once(sock: &mut UnixStream, progress: &Progress) -> Result<i32, Strin
         || bytes.get(wire::HEADER + 1 + 8 + 1) == Some(&1);
     wire::send_all(sock, &bytes).map_err(|e| format!("writing to the parent: {e}"))?;
     super::fdpass::drop_received();
+    // A `Process` ends as a Python one does: its own daemon children terminated, the others
+    // waited for (the parent's `join` returns once this process has exited).
+    super::children::at_exit();
     Ok(if failed { 1 } else { 0 })
 }

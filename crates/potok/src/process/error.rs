@@ -14,6 +14,8 @@ use std::fmt;
 use std::io;
 use std::process::ExitStatus;
 
+use super::identity::ProcessInfo;
+
 /// How a child process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChildExit {
@@ -78,6 +80,9 @@ pub enum StartError {
     /// The argument given to [`PoolBuilder::initializer`](super::PoolBuilder::initializer)
     /// does not serialize; no worker was started.
     InitializerArgument(String),
+    /// This process is a daemon process ([`Process::daemon`](super::Process::daemon)), and a
+    /// daemon process may not have children (as in Python).
+    Daemonic,
 }
 
 impl fmt::Display for StartError {
@@ -92,6 +97,10 @@ impl fmt::Display for StartError {
             ),
             StartError::Handshake(why) => write!(f, "the child process answered wrongly: {why}"),
             StartError::Initializer(msg) => write!(f, "the pool's initializer panicked: {msg}"),
+            StartError::Daemonic => f.write_str(
+                "daemonic processes are not allowed to have children (this process was started \
+                 with Process::daemon(true))",
+            ),
             StartError::InitializerArgument(why) => {
                 write!(
                     f,
@@ -499,6 +508,72 @@ impl fmt::Display for TryGetError {
 }
 
 impl Error for TryGetError {}
+
+/// Why a [`JoinableQueue::join`](super::JoinableQueue::join) can never return: every item
+/// still unfinished was taken by processes that ended (exited, were killed, crashed) without
+/// marking it done, and the queue is empty, so no live process holds any of the work.
+/// Python's `join` would wait for ever here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Abandoned {
+    pub(crate) unfinished: usize,
+    pub(crate) by: Vec<(ProcessInfo, usize)>,
+}
+
+impl Abandoned {
+    /// How many items were unfinished when `join` gave up.
+    pub fn unfinished(&self) -> usize {
+        self.unfinished
+    }
+
+    /// The processes that ended holding work, each with how many items it took and never
+    /// marked done (their pids and names; [`ProcessInfo::is_daemon`] is not known here and is
+    /// false).
+    pub fn processes(&self) -> &[(ProcessInfo, usize)] {
+        &self.by
+    }
+}
+
+impl fmt::Display for Abandoned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the queue's join can never return: its {} unfinished item(s) were taken by \
+             processes that ended without calling task_done for them:",
+            self.unfinished
+        )?;
+        for (i, (who, items)) in self.by.iter().enumerate() {
+            let sep = if i == 0 { " " } else { ", " };
+            write!(f, "{sep}'{}' (pid {}) took {items}", who.name(), who.pid())?;
+        }
+        Ok(())
+    }
+}
+
+impl Error for Abandoned {}
+
+/// Why a [`JoinableQueue::join_timeout`](super::JoinableQueue::join_timeout) returned before
+/// every item was marked done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum QueueJoinTimeoutError {
+    /// Items were still unfinished when the timeout ran out (join again later).
+    Timeout,
+    /// The work was abandoned by processes that ended: see [`Abandoned`].
+    Abandoned(Abandoned),
+}
+
+impl fmt::Display for QueueJoinTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QueueJoinTimeoutError::Timeout => {
+                f.write_str("timed out with items put and not yet marked done")
+            }
+            QueueJoinTimeoutError::Abandoned(why) => why.fmt(f),
+        }
+    }
+}
+
+impl Error for QueueJoinTimeoutError {}
 
 /// [`Connection::send`](super::Connection::send) failed.
 #[derive(Debug)]

@@ -1,6 +1,7 @@
 //! Processes with Python's `multiprocessing` model: [`Process`], [`Pool`], [`Queue`],
-//! [`Pipe`], [`cpu_count`], and state shared between them: [`SharedMemory`], [`Lock`],
-//! [`Value`], [`Array`].
+//! [`JoinableQueue`], [`SimpleQueue`], [`Pipe`], [`cpu_count`], who is who
+//! ([`current_process`], [`parent_process`], [`active_children`]), and state shared between
+//! them: [`SharedMemory`], [`Lock`], [`Value`], [`Array`].
 //!
 //! Linux only (it relies on `memfd`, `PR_SET_PDEATHSIG`, abstract Unix sockets and
 //! `/proc/self/exe`); on other systems the module is absent and the thread model still builds.
@@ -15,7 +16,9 @@
 //! point is an error message, never a fork bomb or a hang.
 //!
 //! Every child asks the kernel to kill it when its parent dies, and every child is reaped by
-//! the parent as soon as it ends: no orphans, no zombies.
+//! the parent as soon as it ends: no orphans, no zombies. At the end of
+//! [`potok::main`](crate::main), as at the end of a Python script, daemon children
+//! ([`Process::daemon`]) still running are terminated and the other children are waited for.
 //!
 //! # How a task travels
 //!
@@ -47,8 +50,11 @@
 //!   process loops) is `dispatch.rs`; its progress page (which item it runs, read after a
 //!   crash) is `progress.rs`, its panic text `unwind.rs`.
 //! - The rest are one public concept each: `proc.rs` ([`Process`]), `queue.rs` ([`Queue`]),
-//!   `pipe.rs` ([`Pipe`]), `fdpass.rs` (descriptors inside arguments), `error.rs`, `timeout.rs`,
-//!   `cpu.rs`. State shared between processes ([`SharedMemory`], and in it [`Lock`],
+//!   `joinable.rs` ([`JoinableQueue`]: a `Queue` plus a task count in shared memory,
+//!   `shared/tasks.rs`), `simple_queue.rs` ([`SimpleQueue`]), `pipe.rs` ([`Pipe`]),
+//!   `identity.rs` (who this process is, how children are named), `children.rs` (the live
+//!   children and the exit rule), `fdpass.rs` (descriptors inside arguments), `error.rs`,
+//!   `timeout.rs`, `cpu.rs`. State shared between processes ([`SharedMemory`], and in it [`Lock`],
 //!   [`Value`], [`Array`]) is the `shared/` folder beside `pool/`, built on `data.rs` (and
 //!   `proc.rs` for the names of dead holders), not on the pool: the segment and its header
 //!   (`memory.rs`, `segment.rs`), the lock word's protocol (`word.rs`), the public faces.
@@ -60,18 +66,22 @@
 //! with `harness = false` in `Cargo.toml` and a `main` that calls [`init`] (or `potok::main`)
 //! before running its test functions; potok's own `tests/pool.rs` is an example.
 
+mod children;
 mod cpu;
 mod data;
 mod dispatch;
 mod env;
 mod error;
 mod fdpass;
+mod identity;
+mod joinable;
 mod pipe;
 mod pool;
 mod proc;
 mod progress;
 mod queue;
 mod shared;
+mod simple_queue;
 mod spawn;
 mod task;
 #[doc(hidden)]
@@ -80,14 +90,18 @@ mod timeout;
 mod unwind;
 mod wire;
 
+pub use children::active_children;
+pub(crate) use children::at_exit;
 pub use cpu::cpu_count;
 pub use data::Data;
 pub use dispatch::init;
 pub use error::{
-    ChildExit, Closed, GetError, JoinTimeoutError, MapError, NotReady, ProcessError, PutError,
-    PutTimeoutError, RecvError, SendError, StartError, StillRunning, TaskError, TaskErrorKind,
-    TimedOut, TryGetError, TryPutError,
+    Abandoned, ChildExit, Closed, GetError, JoinTimeoutError, MapError, NotReady, ProcessError,
+    PutError, PutTimeoutError, QueueJoinTimeoutError, RecvError, SendError, StartError,
+    StillRunning, TaskError, TaskErrorKind, TimedOut, TryGetError, TryPutError,
 };
+pub use identity::{current_process, parent_process, ProcessInfo};
+pub use joinable::JoinableQueue;
 pub use pipe::{Connection, Pipe};
 pub use pool::{AsyncResult, GetTimeoutError, IMap, IMapUnordered, Pool, PoolBuilder};
 pub use proc::{Process, Run};
@@ -96,4 +110,5 @@ pub use shared::{
     Array, ArrayGuard, Lock, LockGuard, OwnerDied, SharedMemory, SharedMemoryError, Value,
     ValueGuard,
 };
+pub use simple_queue::SimpleQueue;
 pub use task::Task;

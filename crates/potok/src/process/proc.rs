@@ -1,7 +1,6 @@
 //! [`Process`]: Python's `multiprocessing.Process`, from a function or from a type (the way a
 //! `Process` subclass overrides `run()`).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,10 +8,10 @@ use parking_lot::{Condvar, Mutex};
 use serde::de::DeserializeOwned;
 
 use super::data::{encode_into, Data};
-use super::env::ChildKind;
 use super::error::{ChildExit, JoinTimeoutError, ProcessError, StartError};
 use super::fdpass;
-use super::spawn::{self, Child};
+use super::identity;
+use super::spawn::{self, Child, Identity};
 use super::task::{ItemError, Task, TaskId};
 use super::timeout::deadline;
 use super::wire::{self, tag, Fields, WireError};
@@ -113,6 +112,10 @@ struct Shared<R> {
 /// ```
 pub struct Process<R> {
     name: String,
+    /// The number path of its name (`3` in `Process-3`), kept even when it is renamed: its own
+    /// children are numbered after it (`Process-3:1`).
+    number: String,
+    daemon: bool,
     sender: Option<Sender>,
     pid: Option<u32>,
     shared: Arc<Shared<R>>,
@@ -122,6 +125,7 @@ impl<R> std::fmt::Debug for Process<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Process")
             .field("name", &self.name)
+            .field("daemon", &self.daemon)
             .field("pid", &self.pid)
             .field(
                 "exitcode",
@@ -136,8 +140,6 @@ impl<R> std::fmt::Debug for Process<R> {
             .finish()
     }
 }
-
-static COUNTER: AtomicUsize = AtomicUsize::new(1);
 
 /// The names of the processes this process started, by pid: a process lock whose holder died
 /// names it (see `shared/word.rs`). Kept after the child ends (that is when it is needed); a
@@ -181,8 +183,11 @@ impl<R: Data> Process<R> {
             drop(arg);
             Ok(())
         });
+        let number = identity::next_number();
         Process {
-            name: format!("Process-{}", COUNTER.fetch_add(1, Ordering::Relaxed)),
+            name: format!("Process-{number}"),
+            number,
+            daemon: false,
             sender: Some(sender),
             pid: None,
             shared: Arc::new(Shared {
@@ -207,20 +212,70 @@ impl<R: Data> Process<R> {
         &self.name
     }
 
+    /// Makes it a daemon process, or not (Python's `daemon`, set before `start()`; the default
+    /// is `false`). At the end of [`potok::main`](crate::main), and when a `Process` child's
+    /// function returns, a daemon child still running is terminated (SIGTERM, then SIGKILL
+    /// after two seconds) and reaped; a non-daemon child is waited for. A daemon process may not start children of its own (its `start()` and
+    /// `Pool::new` fail with [`StartError::Daemonic`]), as in Python.
+    ///
+    /// Without `potok::main` (a program that calls [`init`](super::init) itself) nothing waits
+    /// at exit: every child, daemon or not, is killed when this process ends.
+    ///
+    /// # Panics
+    ///
+    /// If the process was already started (Python: "process has already started").
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// // no_run: starts a child process (see `potok::process::init`).
+    /// use potok::process::Process;
+    ///
+    /// fn forever(_: ()) {
+    ///     loop {
+    ///         std::thread::sleep(std::time::Duration::from_secs(1));
+    ///     }
+    /// }
+    ///
+    /// fn main() {
+    ///     potok::main(|| {
+    ///         let mut p = Process::new(forever, ()).daemon(true);
+    ///         assert!(p.is_daemon());
+    ///         p.start().unwrap();
+    ///         // no join: potok::main terminates a daemon child at exit
+    ///     });
+    /// }
+    /// ```
+    pub fn daemon(mut self, daemon: bool) -> Self {
+        assert!(self.sender.is_some(), "process has already started");
+        self.daemon = daemon;
+        self
+    }
+
+    /// Whether it is a daemon process (Python's `daemon`); see [`daemon`](Self::daemon).
+    pub fn is_daemon(&self) -> bool {
+        self.daemon
+    }
+
     /// Starts the child process and hands it the function and argument (Python's `start()`).
     ///
     /// # Errors
     ///
     /// [`StartError`] if the child cannot be started or never reports for work (its `main`
     /// lacks [`potok::main`](crate::main) / [`init`](super::init)), or the argument does not
-    /// serialize ([`StartError::Handshake`] with the reason; the child is stopped).
+    /// serialize ([`StartError::Handshake`] with the reason; the child is stopped);
+    /// [`StartError::Daemonic`] in a daemon process.
     ///
     /// # Panics
     ///
     /// If the process was already started (Python: "cannot start a process twice").
     pub fn start(&mut self) -> Result<(), StartError> {
         let sender = self.sender.take().expect("cannot start a process twice");
-        let mut child = spawn::start(ChildKind::Process)?;
+        let mut child = spawn::start_process(Identity {
+            name: self.name.clone(),
+            number: self.number.clone(),
+            daemon: self.daemon,
+        })?;
         if let Err(why) = sender(&mut child) {
             child.kill_and_reap();
             return Err(StartError::Handshake(why));

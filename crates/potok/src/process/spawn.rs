@@ -25,8 +25,10 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use super::children;
 use super::env::{ChildKind, ENV, EXIT_NOT_DISPATCHED};
 use super::error::{ChildExit, StartError};
+use super::identity::{self, ProcessInfo};
 use super::progress::Progress;
 use super::task::layout_fingerprint;
 use super::wire::{self, tag, Fields, WireError};
@@ -63,6 +65,7 @@ impl Child {
         if let Some(before_reap) = self.before_reap.take() {
             before_reap();
         }
+        children::ending(self.pid);
         let exit = loop {
             match self.proc.wait() {
                 Ok(status) => break ChildExit::from_status(status),
@@ -72,6 +75,7 @@ impl Child {
             }
         };
         self.reaped = Some(exit);
+        children::reaped(self.pid);
         exit
     }
 
@@ -178,7 +182,27 @@ pub(crate) fn signal_pid(pid: u32, sig: Signal) {
     }
 }
 
-type Request = (ChildKind, mpsc::Sender<io::Result<Child>>);
+/// Who a child will be: its name, its number (the prefix of its own children's names, see
+/// `identity.rs`), and whether it is a daemon.
+pub(crate) struct Identity {
+    pub(crate) name: String,
+    pub(crate) number: String,
+    pub(crate) daemon: bool,
+}
+
+impl Identity {
+    /// A pool worker's: `SpawnPoolWorker-N`, a daemon (as Python's pool workers are).
+    fn pool_worker() -> Identity {
+        let number = identity::next_number();
+        Identity {
+            name: format!("SpawnPoolWorker-{number}"),
+            number,
+            daemon: true,
+        }
+    }
+}
+
+type Request = (ChildKind, Option<Identity>, mpsc::Sender<io::Result<Child>>);
 
 /// How many spawner threads there are: starting a child costs about half a millisecond of
 /// exec and loading here, and two run side by side on two CPUs.
@@ -196,8 +220,8 @@ fn spawners() -> &'static [Mutex<mpsc::Sender<Request>>] {
                 std::thread::Builder::new()
                     .name(format!("potok-spawner-{i}"))
                     .spawn(move || {
-                        while let Ok((kind, reply)) = rx.recv() {
-                            let _ = reply.send(spawn_here(kind));
+                        while let Ok((kind, who, reply)) = rx.recv() {
+                            let _ = reply.send(spawn_here(kind, who));
                         }
                     })
                     .expect("could not start a potok-spawner thread");
@@ -214,17 +238,28 @@ fn next_spawner() -> &'static Mutex<mpsc::Sender<Request>> {
     &all[NEXT.fetch_add(1, Ordering::Relaxed) % all.len()]
 }
 
-/// Starts `n` children of `kind` at once (without waiting for their HELLO).
+/// Starts `n` children of `kind` at once (without waiting for their HELLO); pool workers
+/// are named `SpawnPoolWorker-N`.
 pub(crate) fn spawn_many(kind: ChildKind, n: usize) -> Vec<Result<Child, StartError>> {
+    spawn_with(kind, (0..n).map(|_| None).collect())
+}
+
+/// Starts one child per identity (`None`: a pool worker's) at once.
+fn spawn_with(kind: ChildKind, who: Vec<Option<Identity>>) -> Vec<Result<Child, StartError>> {
     refuse_if_undispatched_child();
+    if identity::is_daemon() {
+        // Python: "daemonic processes are not allowed to have children".
+        return who.iter().map(|_| Err(StartError::Daemonic)).collect();
+    }
     let gone = || StartError::Spawn(io::Error::other("the potok-spawner threads are gone"));
-    let replies: Vec<_> = (0..n)
-        .map(|_| {
+    let replies: Vec<_> = who
+        .into_iter()
+        .map(|who| {
             let (reply_tx, reply_rx) = mpsc::channel();
             let sent = next_spawner()
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .send((kind, reply_tx));
+                .send((kind, who, reply_tx));
             sent.ok().map(|()| reply_rx)
         })
         .collect();
@@ -257,7 +292,8 @@ fn refuse_if_undispatched_child() {
     }
 }
 
-fn spawn_here(kind: ChildKind) -> io::Result<Child> {
+fn spawn_here(kind: ChildKind, who: Option<Identity>) -> io::Result<Child> {
+    let who = who.unwrap_or_else(Identity::pool_worker);
     let (parent_end, child_end) = UnixStream::pair()?;
     let (progress, progress_fd) = Progress::create()?;
     let arg0: OsString = std::env::args_os()
@@ -273,6 +309,10 @@ fn spawn_here(kind: ChildKind) -> io::Result<Child> {
                 std::process::id(),
                 progress_fd.as_raw_fd()
             ),
+        )
+        .env(
+            identity::ENV,
+            identity::env_for(&who.name, &who.number, who.daemon),
         )
         .envs(crate::trace::child_env())
         .stdin(Stdio::from(OwnedFd::from(child_end)))
@@ -290,6 +330,11 @@ fn spawn_here(kind: ChildKind) -> io::Result<Child> {
     drop(progress_fd);
     let proc = proc?;
     drop(cmd); // closes our copy of the child's end
+    children::register(
+        proc.id(),
+        kind,
+        ProcessInfo::new(who.name, proc.id(), who.daemon),
+    );
     Ok(Child {
         pid: proc.id(),
         sock: Arc::new(parent_end),
@@ -303,6 +348,15 @@ fn spawn_here(kind: ChildKind) -> io::Result<Child> {
 /// Starts a child and waits for its HELLO.
 pub(crate) fn start(kind: ChildKind) -> Result<Child, StartError> {
     let mut child = spawn(kind)?;
+    child.handshake(HANDSHAKE_TIMEOUT)?;
+    Ok(child)
+}
+
+/// Starts a `Process` child who is `who` and waits for its HELLO.
+pub(crate) fn start_process(who: Identity) -> Result<Child, StartError> {
+    let mut child = spawn_with(ChildKind::Process, vec![Some(who)])
+        .pop()
+        .expect("one child asked for")?;
     child.handshake(HANDSHAKE_TIMEOUT)?;
     Ok(child)
 }

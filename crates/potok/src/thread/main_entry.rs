@@ -5,7 +5,9 @@ use std::panic::{self, AssertUnwindSafe};
 use super::registry;
 
 /// Runs a program's `main` body the way Python runs a script: then waits for every non-daemon
-/// thread before returning, and abandons daemon threads.
+/// thread before returning, and abandons daemon threads; then terminates the daemon child
+/// processes still running and waits for the other children (see
+/// [`Process::daemon`](crate::process::Process::daemon)).
 ///
 /// Without it Rust's own rule applies: when `main` returns, the process exits and every other
 /// thread dies wherever it is, daemon or not (a half-written file stays half-written).
@@ -47,6 +49,9 @@ pub fn main<R>(body: impl FnOnce() -> R) -> R {
     }
     let outcome = panic::catch_unwind(AssertUnwindSafe(body));
     wait_for_non_daemon_threads(me.ident());
+    // Then Python's rule for child processes: daemon ones terminated, the others joined.
+    #[cfg(target_os = "linux")]
+    crate::process::at_exit();
     crate::trace::env_finish();
     match outcome {
         Ok(value) => value,

@@ -166,8 +166,8 @@ impl<G> OwnerDied<G> {
     }
 
     /// The dead holder's name: its [`Process`](crate::process::Process) name (`Process-1`,
-    /// or the one given) when this process started it, else what the holder recorded
-    /// (`MainProcess`, or the kind of potok child it was).
+    /// or the one given) when this process started it, else the name the holder recorded
+    /// (its [`current_process`](crate::process::current_process) name).
     pub fn holder(&self) -> &str {
         &self.holder
     }

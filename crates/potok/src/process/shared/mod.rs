@@ -4,6 +4,8 @@
 //! - `memory.rs`: [`SharedMemory`], the POSIX segment (create, open by name, unlink).
 //! - `segment.rs`: the layout of a potok object in a segment (header, lock word, data).
 //! - `word.rs`: the lock word's protocol (a shared futex; how a dead holder is found).
+//! - `tasks.rs`: a `JoinableQueue`'s task count (what was put and not yet marked done, per
+//!   process, so a `join` whose work was abandoned by a dead process says so).
 //! - `lock.rs`, `value.rs`, `array.rs`: the public faces; `error.rs`: their errors.
 
 mod array;
@@ -11,6 +13,7 @@ mod error;
 mod lock;
 mod memory;
 mod segment;
+mod tasks;
 mod value;
 mod word;
 
@@ -18,4 +21,5 @@ pub use array::{Array, ArrayGuard};
 pub use error::{OwnerDied, SharedMemoryError};
 pub use lock::{Lock, LockGuard};
 pub use memory::SharedMemory;
+pub(crate) use tasks::{JoinFail, Tasks};
 pub use value::{Value, ValueGuard};

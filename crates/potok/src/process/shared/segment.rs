@@ -21,6 +21,9 @@ pub(crate) enum Kind {
     Value = 2,
     /// An [`Array`](super::Array).
     Array = 3,
+    /// The task count of a [`JoinableQueue`](crate::process::JoinableQueue) (`tasks.rs`);
+    /// numbered apart from the synchronisation primitives'.
+    Tasks = 16,
 }
 
 /// The header at the start of every potok segment. All atomics: every process may read and

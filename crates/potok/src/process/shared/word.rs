@@ -73,19 +73,8 @@ pub(crate) fn my_tid() -> u32 {
 fn me() -> &'static (u32, [u64; 4]) {
     static ME: OnceLock<(u32, [u64; 4])> = OnceLock::new();
     ME.get_or_init(|| {
-        // POTOK_CHILD is `KIND:PARENT_PID:FD` in a child (see `env.rs`).
-        let label = match std::env::var(super::super::env::ENV) {
-            Ok(spec) => {
-                let mut parts = spec.split(':');
-                let kind = match parts.next() {
-                    Some("worker") => "pool worker",
-                    _ => "process",
-                };
-                format!("{kind}, child of {}", parts.next().unwrap_or("?"))
-            }
-            Err(_) => "MainProcess".to_owned(),
-        };
-        (std::process::id(), pack_str(&label))
+        let name = super::super::identity::my_name();
+        (std::process::id(), pack_str(name))
     })
 }
 
