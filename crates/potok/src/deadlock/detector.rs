@@ -115,6 +115,38 @@ impl Record {
 struct State {
     blocked: BTreeMap<u64, Record>,
     seq: u64,
+    /// How many records belong to threads born in each family (`Record::family`): the family
+    /// rule's first, cheap count, without looking at every record.
+    by_family: BTreeMap<u64, usize>,
+}
+
+impl State {
+    fn insert(&mut self, ident: u64, record: Record) {
+        let family = record.family;
+        match self.blocked.insert(ident, record) {
+            Some(old) => self.forget_family(old.family),
+            None => {
+                BLOCKED.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        *self.by_family.entry(family).or_insert(0) += 1;
+    }
+
+    fn remove(&mut self, ident: u64) {
+        if let Some(old) = self.blocked.remove(&ident) {
+            BLOCKED.fetch_sub(1, Ordering::Relaxed);
+            self.forget_family(old.family);
+        }
+    }
+
+    fn forget_family(&mut self, family: u64) {
+        if let Some(n) = self.by_family.get_mut(&family) {
+            *n -= 1;
+            if *n == 0 {
+                self.by_family.remove(&family);
+            }
+        }
+    }
 }
 
 // SAFETY: the only non-Send part is `OwnerRef::Word`, a pointer that is dereferenced only under
@@ -124,6 +156,7 @@ unsafe impl Send for State {}
 static STATE: Mutex<State> = Mutex::new(State {
     blocked: BTreeMap::new(),
     seq: 0,
+    by_family: BTreeMap::new(),
 });
 
 /// Number of records, read without the lock by wakers (no record: nothing to remove).
@@ -191,18 +224,14 @@ pub(crate) fn register(me: &Thread, key: usize, wait: &Wait<'_>) -> Verdict {
         reported: false,
         family: me.inner.family,
     };
-    if st.blocked.insert(ident, record).is_none() {
-        BLOCKED.fetch_add(1, Ordering::Relaxed);
-    }
+    st.insert(ident, record);
     match st.check(ident) {
         Check::Clear => Verdict::Park(None),
         Check::Suspected(who) => Verdict::Park(Some(Later::Recheck(who))),
         Check::Redirect(key, ident) => Verdict::Park(Some(Later::Wake(key, ident))),
         Check::Deadlock(err) => match super::policy() {
             super::Policy::Panic => {
-                if st.blocked.remove(&ident).is_some() {
-                    BLOCKED.fetch_sub(1, Ordering::Relaxed);
-                }
+                st.remove(ident);
                 Verdict::Deadlock(err)
             }
             super::Policy::ReportAndWait => {
@@ -228,9 +257,7 @@ pub(crate) fn woken(idents: &[u64]) {
     }
     let mut st = state();
     for id in idents {
-        if st.blocked.remove(id).is_some() {
-            BLOCKED.fetch_sub(1, Ordering::Relaxed);
-        }
+        st.remove(*id);
     }
 }
 
@@ -244,16 +271,18 @@ pub(crate) fn thread_exited(family: u64) {
         let st = state();
         let fams = super::family::lock();
         let root = fams.find(family);
-        let members: Vec<&Record> = st
-            .blocked
-            .values()
-            .filter(|r| fams.find(r.family) == root)
-            .collect();
-        if members.is_empty() || members.len() < fams.live(root) {
+        let blocked: usize = st
+            .by_family
+            .iter()
+            .filter(|(born, _)| fams.find(**born) == root)
+            .map(|(_, n)| n)
+            .sum();
+        if blocked == 0 || blocked < fams.live(root) {
             return None;
         }
-        members
-            .iter()
+        st.blocked
+            .values()
+            .filter(|r| fams.find(r.family) == root)
             .max_by_key(|r| r.seq)
             .map(|r| (r.key, r.thread.ident()))
     });
@@ -338,7 +367,7 @@ impl State {
     /// families is blocked here, none of them waits without an owner for something in static
     /// memory, and the process runs no thread potok does not know but its main thread.
     fn family_stall(&self, me: u64) -> FamilyCheck {
-        if os_thread_count().is_none() {
+        if !cfg!(target_os = "linux") {
             // No list of the process's threads: unknown threads cannot be ruled out.
             return FamilyCheck::Running;
         }
@@ -346,7 +375,23 @@ impl State {
             return FamilyCheck::Running;
         };
         let fams = super::family::lock();
-        let mut roots = vec![fams.find(first.family)];
+        let root = fams.find(first.family);
+        // The common case, cheaply: some thread of the family is not blocked.
+        let blocked: usize = self
+            .by_family
+            .iter()
+            .filter(|(born, _)| fams.find(**born) == root)
+            .map(|(_, n)| n)
+            .sum();
+        if blocked < fams.live(root) {
+            return FamilyCheck::Running;
+        }
+        let mut roots = vec![root];
+        // potok's own helper threads, if any registered, may serve any family.
+        let helpers = fams.find(super::family::HELPERS);
+        if helpers != root && fams.live(helpers) > 0 {
+            roots.push(helpers);
+        }
         let mut members: Vec<&Record> = Vec::new();
         let mut done = 0;
         while done < roots.len() {

@@ -35,6 +35,13 @@ const MAX_COMMS: usize = 1024;
 /// The kernel keeps this many bytes of a thread's name (`TASK_COMM_LEN` - 1).
 const COMM_LEN: usize = 15;
 
+/// The family of potok's own plain std helper threads (`potok-pool-worker-1`, ...) once they
+/// register: they serve whoever uses their pool, so every family's check includes it.
+pub(crate) const HELPERS: u64 = u64::MAX;
+
+/// The OS name prefix of potok's own helper threads.
+const HELPER_PREFIX: &[u8] = b"potok-";
+
 struct Family {
     /// Union-find parent (itself for a root).
     parent: u64,
@@ -187,6 +194,9 @@ pub(crate) fn joined(family: u64, name: &str, origin: Origin) {
             .collect();
         for other in matching {
             root = fams.merge(root, other);
+        }
+        if comm.starts_with(HELPER_PREFIX) {
+            root = fams.merge(root, HELPERS);
         }
     }
     let f = fams.entry(root);

@@ -39,6 +39,8 @@
 //!   test starts that way is in the test's family.
 //! - Families are merged, for good, when work crosses between them through potok: a task given
 //!   to an executor (`ThreadPoolExecutor`, `ThreadPool`) made by another family.
+//! - potok's own plain std helper threads (named `potok-…`: process pool workers, cluster
+//!   readers) serve whoever uses them: once registered they count in every family's check.
 //!
 //! **The rule.** When a thread blocks without a timeout, take its family, and add the family
 //! of every owner of what a blocked thread of the set waits for (a lock's holder, a joined
