@@ -180,7 +180,7 @@ fn right_lines_from_one_thread_fail_the_threads_rule() {
         &output,
         "threads at the same time",
         "at least 4 of the program's threads alive at the same time",
-        "0 thread(s) made",
+        "0 threads made",
     );
 }
 
@@ -302,7 +302,7 @@ fn abba_is_reported_as_a_cycle_and_its_child_process_stopped() {
             "thread 'A'",
             "holds Lock 'lock_a' and waits for Lock 'lock_b' (held by 'B')",
             "holds Lock 'lock_b' and waits for Lock 'lock_a' (held by 'A')",
-            "process sleeper",
+            "process 'sleeper'",
         ],
     );
     assert!(

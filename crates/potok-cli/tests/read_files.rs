@@ -144,7 +144,7 @@ fn a_file_that_is_not_utf8_is_one_line_and_exit_code_1() {
 fn a_folder_in_place_of_a_file_is_one_line_and_exit_code_1() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("file 1.txt")).unwrap();
-    assert_fails_reading(dir.path(), "directory");
+    assert_fails_reading(dir.path(), "a folder, not a file");
 }
 
 #[test]

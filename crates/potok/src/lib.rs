@@ -45,8 +45,9 @@
 //! | (Rust) threads that borrow from the caller (`std::thread::scope`) | [`scope`]`(\|s\| { s.spawn(..); })`, [`Builder::spawn_scoped`]: registered, named, deadlock-checked |
 //! | `if __name__ == "__main__":` (children must not run the program) | [`main`] or [`process::init`] first in `fn main` |
 //! | `multiprocessing.Pool(n)`, `Pool(n, initializer, initargs, maxtasksperchild)` | [`process::Pool::new`]`(n)`, [`process::Pool::builder`]`()` |
-//! | `pool.map(f, xs, chunksize)`, `starmap`, `imap`, `imap_unordered` | [`process::Pool::map`] / `map_chunked`, [`process::Pool::starmap`], [`process::Pool::imap`], [`process::Pool::imap_unordered`] |
-//! | `pool.apply(f, (x,))`, `apply_async` → `AsyncResult` (`get`, `wait`, `ready`, `successful`) | [`process::Pool::apply`], [`process::Pool::apply_async`] → [`process::AsyncResult`] |
+//! | `pool.map(f, xs, chunksize)`, `starmap`, `imap`, `imap_unordered` | [`process::Pool::map`] / `map_chunked`, [`process::Pool::starmap`] (functions of up to 6 arguments, each item a tuple: [`process::StarTask`]), [`process::Pool::imap`], [`process::Pool::imap_unordered`] (both read their input lazily, 8 chunks per worker ahead: an endless iterator works; Python reads it all first) |
+//! | `pool.apply(f, (x,))`, `apply(f, (a, b))`, `apply_async` → `AsyncResult` (`get`, `wait`, `ready`, `successful`) | [`process::Pool::apply`]`(f, x)`, `apply(f, (a, b))` (up to 6), [`process::Pool::apply_async`] → [`process::AsyncResult`] |
+//! | `pool.map_async(f, xs, callback, error_callback)`, `starmap_async` | [`process::Pool::map_async`], [`process::Pool::starmap_async`] → [`process::AsyncResult`] of the list; [`process::Pool::map_async_with`]`(f, xs, callback, error_callback)` and `starmap_async_with` run a callback before the result is ready (also on [`ThreadPool::map_async_with`]) |
 //! | `pool.close()`, `join()`, `terminate()`, `with Pool() as p:` | [`process::Pool::close`], [`process::Pool::join`], [`process::Pool::terminate`], drop |
 //! | `Process(target=f, args=(x,))`, subclass overriding `run()` | [`process::Process::new`]`(f, x)`, [`process::Process::from_run`] with [`process::Run`] |
 //! | `p.start()`, `pid`, `is_alive()`, `join(timeout)`, `terminate()`, `kill()`, `exitcode` | same names on [`process::Process`]; `join` also returns the result |
@@ -58,6 +59,9 @@
 //! | `Process(daemon=True)`, `p.daemon`; at exit daemon children terminated, the others joined | [`process::Process::daemon`], [`process::Process::is_daemon`]; [`main`] applies the exit rule; a daemon's children are [`process::StartError::Daemonic`] |
 //! | `Pipe()` → two `Connection`s (`send`, `recv`, `poll`) | [`process::Pipe::new`] → [`process::Connection`] |
 //! | `os.cpu_count()` | [`process::cpu_count`] |
+//! | `multiprocessing.Lock()` (a holder killed mid-hold: locked for ever) | [`process::Lock`]: the thread `Lock`'s methods; the next acquirer of a dead holder's lock gets [`process::OwnerDied`] naming it |
+//! | `multiprocessing.Event()` | [`process::Event`]: `set`, `clear`, `is_set`, `wait`, `wait_timeout`, in every process it is handed to |
+//! | `Value(typecode, v)`, `Array(typecode, xs)`, `get_lock()`, `shared_memory.SharedMemory` | [`process::Value`], [`process::Array`] (`get`, `set`, `lock`, `get_lock`), [`process::SharedMemory`] |
 //!
 //! # Examples
 //!
@@ -76,6 +80,7 @@
 pub mod cluster;
 pub mod deadlock;
 pub mod futures;
+mod instrument;
 #[cfg(target_os = "linux")]
 pub mod process;
 mod queue;

@@ -129,6 +129,59 @@ fn map_async_and_starmap_async() {
         .is_empty());
 }
 
+/// `test_map_async_callbacks`: the callback gets the list (or the error callback the first
+/// failure), before `get` returns; a panicking callback does not lose the result.
+#[test]
+fn map_async_and_starmap_async_callbacks() {
+    let pool = ThreadPool::new(2);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let called = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&called);
+    let pending = pool.map_async_with(
+        |x: u64| x + 1,
+        0..100,
+        move |values: &[u64]| {
+            count.fetch_add(1, Ordering::SeqCst);
+            tx.send(values.iter().sum::<u64>()).unwrap();
+        },
+        |_| panic!("no error expected"),
+    );
+    assert_eq!(pending.get().unwrap(), (1..=100).collect::<Vec<u64>>());
+    assert_eq!(
+        called.load(Ordering::SeqCst),
+        1,
+        "ran once, before get returned"
+    );
+    assert_eq!(rx.recv_timeout(LIMIT).unwrap(), 5050);
+
+    let (etx, erx) = std::sync::mpsc::channel();
+    let failing = pool.starmap_async_with(
+        |a: u64, b: u64| {
+            if a == 5 {
+                panic!("five");
+            }
+            a + b
+        },
+        (0..10).map(|i| (i, 1)),
+        |_: &[u64]| panic!("no success expected"),
+        move |err| etx.send(err.to_string()).unwrap(),
+    );
+    assert!(matches!(failing.get(), Err(FutureError::Panicked(_))));
+    assert!(erx.recv_timeout(LIMIT).unwrap().contains("five"));
+
+    let (etx, erx) = std::sync::mpsc::channel();
+    let empty = pool.map_async_with(
+        |x: u64| x,
+        Vec::new(),
+        move |v: &[u64]| etx.send(v.len()).unwrap(),
+        |_| {},
+    );
+    assert!(empty.ready());
+    assert_eq!(erx.recv_timeout(LIMIT).unwrap(), 0);
+    let boom = pool.map_async_with(|x: u64| x, [1], |_: &[u64]| panic!("boom"), |_| {});
+    assert_eq!(boom.get().unwrap(), [1]);
+}
+
 #[test]
 fn imap_keeps_order_and_imap_unordered_yields_all() {
     let pool = ThreadPool::new(3);

@@ -163,7 +163,11 @@ impl ProcessPoolExecutor {
         items: impl IntoIterator<Item = T>,
         chunksize: usize,
     ) -> impl Iterator<Item = Result<R, FutureError>> {
-        let results = self.pool.imap_chunked(f, items, chunksize.max(1));
+        // Every item is read and queued at once (an unbounded window), as Python's map does.
+        let items: Vec<T> = items.into_iter().collect();
+        let results = self
+            .pool
+            .imap_window(f, items, chunksize.max(1), usize::MAX);
         let (results, closed) = match results {
             Ok(it) => (Some(it), false),
             Err(_) => (None, true),

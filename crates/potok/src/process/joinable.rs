@@ -303,7 +303,7 @@ impl<T: Data> JoinableQueue<T> {
 
 impl<T> Serialize for JoinableQueue<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (&self.queue, self.tasks.name()).serialize(s)
+        (&self.queue, &self.tasks).serialize(s)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Processes with Python's `multiprocessing` model: [`Process`], [`Pool`], [`Queue`],
 //! [`JoinableQueue`], [`SimpleQueue`], [`Pipe`], [`cpu_count`], who is who
 //! ([`current_process`], [`parent_process`], [`active_children`]), and state shared between
-//! them: [`SharedMemory`], [`Lock`], [`Value`], [`Array`].
+//! them: [`SharedMemory`], [`Lock`], [`Event`], [`Value`], [`Array`].
 //!
 //! Linux only (it relies on `memfd`, `PR_SET_PDEATHSIG`, abstract Unix sockets and
 //! `/proc/self/exe`); on other systems the module is absent and the thread model still builds.
@@ -54,7 +54,8 @@
 //!   `shared/tasks.rs`), `simple_queue.rs` ([`SimpleQueue`]), `pipe.rs` ([`Pipe`]),
 //!   `identity.rs` (who this process is, how children are named), `children.rs` (the live
 //!   children and the exit rule), `fdpass.rs` (descriptors inside arguments), `error.rs`,
-//!   `timeout.rs`, `cpu.rs`. State shared between processes ([`SharedMemory`], and in it [`Lock`],
+//!   `timeout.rs`, `cpu.rs`; `keep.rs` holds the shared segments of a `Process` argument
+//!   until the child ends. State shared between processes ([`SharedMemory`], and in it [`Lock`],
 //!   [`Value`], [`Array`]) is the `shared/` folder beside `pool/`, built on `data.rs` (and
 //!   `proc.rs` for the names of dead holders), not on the pool: the segment and its header
 //!   (`memory.rs`, `segment.rs`), the lock word's protocol (`word.rs`), the public faces.
@@ -75,6 +76,7 @@ mod error;
 mod fdpass;
 mod identity;
 mod joinable;
+mod keep;
 mod pipe;
 mod pool;
 mod proc;
@@ -103,11 +105,13 @@ pub use error::{
 pub use identity::{current_process, parent_process, ProcessInfo};
 pub use joinable::JoinableQueue;
 pub use pipe::{Connection, Pipe};
-pub use pool::{AsyncResult, GetTimeoutError, IMap, IMapUnordered, Pool, PoolBuilder};
+pub use pool::{
+    Arity, AsyncResult, GetTimeoutError, IMap, IMapUnordered, Pool, PoolBuilder, StarTask,
+};
 pub use proc::{Process, Run};
 pub use queue::Queue;
 pub use shared::{
-    Array, ArrayGuard, Lock, LockGuard, OwnerDied, SharedMemory, SharedMemoryError, Value,
+    Array, ArrayGuard, Event, Lock, LockGuard, OwnerDied, SharedMemory, SharedMemoryError, Value,
     ValueGuard,
 };
 pub use simple_queue::SimpleQueue;

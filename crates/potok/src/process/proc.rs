@@ -11,6 +11,7 @@ use super::data::{encode_into, Data};
 use super::error::{ChildExit, JoinTimeoutError, ProcessError, StartError};
 use super::fdpass;
 use super::identity;
+use super::keep::{self, Kept};
 use super::spawn::{self, Child, Identity};
 use super::task::{ItemError, Task, TaskId};
 use super::timeout::deadline;
@@ -60,7 +61,9 @@ fn run_it<P: Run>(p: P) -> P::Output {
     p.run()
 }
 
-type Sender = Box<dyn FnOnce(&mut Child) -> Result<(), String> + Send>;
+/// Sends the task; what it returns keeps the argument's shared segments alive while the child
+/// runs (see `keep.rs`).
+type Sender = Box<dyn FnOnce(&mut Child) -> Result<Kept, String> + Send>;
 
 /// What the watcher thread learned.
 struct Ended<R> {
@@ -169,7 +172,8 @@ impl<R: Data> Process<R> {
         let sender: Sender = Box::new(move |child: &mut Child| {
             let task = TaskId::of(f);
             let mut frame = task.job_frame(1, 1, 64);
-            let (encoded, fds) = fdpass::collecting(|| encode_into(&arg, frame.vec()));
+            let ((encoded, fds), kept) =
+                keep::keeping(|| fdpass::collecting(|| encode_into(&arg, frame.vec())));
             encoded.map_err(|err| {
                 format!(
                     "the argument could not be encoded as {}: {err}",
@@ -179,9 +183,10 @@ impl<R: Data> Process<R> {
             let frame = frame.finish().map_err(|e| e.to_string())?;
             fdpass::send_frame(&child.sock, &frame, &fds).map_err(|e| e.to_string())?;
             // Our copies of handed-over descriptors close with `arg`, as the parent's copies
-            // would in Python once the `Process` object is gone.
+            // would in Python once the `Process` object is gone. Its shared memory segments
+            // stay open in `kept` until the child ends, so the child always finds them.
             drop(arg);
-            Ok(())
+            Ok(kept)
         });
         let number = identity::next_number();
         Process {
@@ -276,16 +281,19 @@ impl<R: Data> Process<R> {
             number: self.number.clone(),
             daemon: self.daemon,
         })?;
-        if let Err(why) = sender(&mut child) {
-            child.kill_and_reap();
-            return Err(StartError::Handshake(why));
-        }
+        let kept = match sender(&mut child) {
+            Ok(kept) => kept,
+            Err(why) => {
+                child.kill_and_reap();
+                return Err(StartError::Handshake(why));
+            }
+        };
         self.pid = Some(child.pid);
         NAMES.lock().insert(child.pid, self.name.clone());
         let shared = Arc::clone(&self.shared);
         std::thread::Builder::new()
             .name(format!("potok-watch-{}", child.pid))
-            .spawn(move || watch(child, &shared))
+            .spawn(move || watch(child, &shared, kept))
             .map_err(StartError::Spawn)?;
         Ok(())
     }
@@ -391,13 +399,15 @@ impl<R: Data> Process<R> {
 }
 
 /// The watcher thread: reads the child's answer, waits for it to end, reaps it.
-fn watch<R: DeserializeOwned>(mut child: Child, shared: &Shared<R>) {
+fn watch<R: DeserializeOwned>(mut child: Child, shared: &Shared<R>, kept: Kept) {
     let mut buf = Vec::new();
     let answer = wire::read_frame(&mut &*child.sock, &mut buf);
     // Wait for it to end without reaping it yet.
     super::spawn::peek_exit(child.pid, true);
     shared.watch.lock().exited = true;
     let exit = child.wait();
+    // The child is gone: the segments its argument named may go too (before `join` returns).
+    drop(kept);
     let result = match answer {
         // A panicking Deserialize must not end this thread before the result is stored.
         Ok(true) => {

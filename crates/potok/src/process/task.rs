@@ -41,7 +41,8 @@ use super::wire::{push_varint, tag, take_varint, FrameBuf};
 /// A function that can run in a child: an `fn` pointer with serde argument and result.
 ///
 /// Implemented for `fn(T) -> R` (one argument, used by `map`, `apply`, `Process`) and
-/// `fn(A, B) -> R` (used by `starmap`). It is sealed: the identity scheme depends on `Self`
+/// `fn(A, B) -> R` to `fn(A, B, C, D, E, G) -> R` (several, taken as a tuple: what `starmap`
+/// and `apply` run for a function pointer of several arguments). It is sealed: the identity scheme depends on `Self`
 /// being a plain function pointer.
 pub trait Task: Copy + Send + Sync + 'static + sealed::Sealed {
     /// What the function takes (a tuple for several arguments).
@@ -68,7 +69,6 @@ pub trait Task: Copy + Send + Sync + 'static + sealed::Sealed {
 mod sealed {
     pub trait Sealed {}
     impl<T, R> Sealed for fn(T) -> R {}
-    impl<A, B, R> Sealed for fn(A, B) -> R {}
 }
 
 impl<T: Data, R: Data> Task for fn(T) -> R {
@@ -90,23 +90,37 @@ impl<T: Data, R: Data> Task for fn(T) -> R {
     }
 }
 
-impl<A: Data, B: Data, R: Data> Task for fn(A, B) -> R {
-    type Args = (A, B);
-    type Output = R;
+/// `Task` for functions of several arguments, which take their arguments as a tuple.
+macro_rules! task_of_arity {
+    ($($a:ident),+) => {
+        impl<$($a,)+ R> sealed::Sealed for fn($($a),+) -> R {}
 
-    fn call(self, (a, b): (A, B)) -> R {
-        self(a, b)
-    }
+        impl<$($a: Data,)+ R: Data> Task for fn($($a),+) -> R {
+            type Args = ($($a,)+);
+            type Output = R;
 
-    fn addr(self) -> usize {
-        self as usize
-    }
+            #[allow(non_snake_case)]
+            fn call(self, ($($a,)+): ($($a,)+)) -> R {
+                self($($a),+)
+            }
 
-    unsafe fn from_addr(addr: usize) -> Self {
-        // SAFETY: as for `fn(T) -> R`.
-        unsafe { std::mem::transmute::<usize, fn(A, B) -> R>(addr) }
-    }
+            fn addr(self) -> usize {
+                self as usize
+            }
+
+            unsafe fn from_addr(addr: usize) -> Self {
+                // SAFETY: as for `fn(T) -> R`.
+                unsafe { std::mem::transmute::<usize, fn($($a),+) -> R>(addr) }
+            }
+        }
+    };
 }
+
+task_of_arity!(A, B);
+task_of_arity!(A, B, C);
+task_of_arity!(A, B, C, D);
+task_of_arity!(A, B, C, D, E);
+task_of_arity!(A, B, C, D, E, G);
 
 /// Why one item of a job has no result (sent from the child, per item).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

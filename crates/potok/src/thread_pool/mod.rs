@@ -2,6 +2,7 @@
 //! `multiprocessing.dummy.Pool`), with the types its methods return.
 
 mod async_result;
+pub(crate) mod callbacks;
 mod error;
 mod imap;
 mod pool;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::async_result::AsyncResult;
+use super::callbacks::{callbacks, Callbacks};
 use super::error::StillRunning;
 use super::imap::{IMap, IMapUnordered};
 use super::star::StarFn;
@@ -214,7 +215,46 @@ impl ThreadPool {
     {
         let items: Vec<T> = items.into_iter().collect();
         let chunksize = self.default_chunksize(items.len());
-        AsyncResult::new(assemble(self.chunks(f, items, chunksize)))
+        AsyncResult::new(assemble(self.chunks(f, items, chunksize), None))
+    }
+
+    /// [`map_async`](Self::map_async) with Python's `callback` and `error_callback`: once
+    /// every chunk is done, `callback` gets the results in order, or `error_callback` the
+    /// first failure in input order. It runs before the [`AsyncResult`] is ready, on the pool
+    /// thread that finished the last chunk (or on this thread for an empty input), so keep it
+    /// short, as in Python. A callback that panics is reported on stderr and the result is
+    /// still delivered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = potok::ThreadPool::new(2);
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let pending = pool.map_async_with(
+    ///     |x: u32| x * 10,
+    ///     1..=3,
+    ///     move |tens: &[u32]| tx.send(tens.iter().sum::<u32>()).unwrap(),
+    ///     |err| eprintln!("failed: {err}"),
+    /// );
+    /// assert_eq!(rx.recv().unwrap(), 60);
+    /// assert_eq!(pending.get().unwrap(), [10, 20, 30]);
+    /// ```
+    pub fn map_async_with<F, T, R>(
+        &self,
+        f: F,
+        items: impl IntoIterator<Item = T>,
+        callback: impl FnOnce(&[R]) + Send + 'static,
+        error_callback: impl FnOnce(&FutureError) + Send + 'static,
+    ) -> AsyncResult<Vec<R>>
+    where
+        F: Fn(T) -> R + Send + Sync + 'static,
+        T: Send + 'static,
+        R: Send + 'static,
+    {
+        let items: Vec<T> = items.into_iter().collect();
+        let chunksize = self.default_chunksize(items.len());
+        let callbacks = callbacks(callback, error_callback);
+        AsyncResult::new(assemble(self.chunks(f, items, chunksize), Some(callbacks)))
     }
 
     /// [`starmap`](Self::starmap) without waiting: Python's `starmap_async`.
@@ -229,6 +269,28 @@ impl ThreadPool {
         R: Send + 'static,
     {
         self.map_async(move |args| f.call_star(args), items)
+    }
+
+    /// [`starmap_async`](Self::starmap_async) with a `callback` and an `error_callback`, as
+    /// [`map_async_with`](Self::map_async_with).
+    pub fn starmap_async_with<F, Args, R>(
+        &self,
+        f: F,
+        items: impl IntoIterator<Item = Args>,
+        callback: impl FnOnce(&[R]) + Send + 'static,
+        error_callback: impl FnOnce(&FutureError) + Send + 'static,
+    ) -> AsyncResult<Vec<R>>
+    where
+        F: StarFn<Args, R>,
+        Args: Send + 'static,
+        R: Send + 'static,
+    {
+        self.map_async_with(
+            move |args| f.call_star(args),
+            items,
+            callback,
+            error_callback,
+        )
     }
 
     fn feed<'a, F, T, R>(
@@ -331,18 +393,32 @@ impl fmt::Debug for ThreadPool {
 }
 
 /// The parts' results, in order, in one future once all are done (or the first failure in
-/// part order).
-fn assemble<R: Send + 'static>(parts: Vec<Future<Vec<R>>>) -> Future<Vec<R>> {
+/// part order); `callbacks` run with it just before the future finishes.
+fn assemble<R: Send + 'static>(
+    parts: Vec<Future<Vec<R>>>,
+    callbacks: Option<Callbacks<R>>,
+) -> Future<Vec<R>> {
     struct Assembly<R> {
         parts: Vec<Option<Vec<R>>>,
         left: usize,
         error: Option<(usize, FutureError)>,
     }
     let whole = Future::detached();
+    let finish = {
+        let whole = whole.clone();
+        move |result: Result<Vec<R>, FutureError>| {
+            if let Some(callbacks) = callbacks {
+                callbacks(&result);
+            }
+            whole.finish(result);
+        }
+    };
     if parts.is_empty() {
-        whole.finish(Ok(Vec::new()));
+        finish(Ok(Vec::new()));
         return whole;
     }
+    // The last part to finish takes this and finishes the whole.
+    let finish = Arc::new(Mutex::new(Some(finish)));
     let assembly = Arc::new(Mutex::new(Assembly {
         parts: parts.iter().map(|_| None).collect(),
         left: parts.len(),
@@ -350,7 +426,7 @@ fn assemble<R: Send + 'static>(parts: Vec<Future<Vec<R>>>) -> Future<Vec<R>> {
     }));
     for (index, part) in parts.iter().enumerate() {
         let assembly = Arc::clone(&assembly);
-        let whole = whole.clone();
+        let finish = Arc::clone(&finish);
         part.add_done_callback(move |f| {
             let outcome = f.take_finished();
             let mut a = assembly.lock();
@@ -379,7 +455,9 @@ fn assemble<R: Send + 'static>(parts: Vec<Future<Vec<R>>>) -> Future<Vec<R>> {
                     .collect()),
             };
             drop(a);
-            whole.finish(result);
+            if let Some(finish) = finish.lock().take() {
+                finish(result);
+            }
         });
     }
     whole

@@ -15,14 +15,14 @@
 
 use std::fmt::Display;
 
-use super::buffer::{flush_current, record, record_and_flush, Obj, ON};
+use super::buffer::{flush_current, record, record_and_flush, Obj};
 use super::event::Tag;
 use crate::deadlock::ResourceKind;
 
 /// Whether a recording is on: one relaxed load.
 #[inline(always)]
 pub(crate) fn on() -> bool {
-    ON.load(std::sync::atomic::Ordering::Relaxed)
+    super::buffer::on()
 }
 
 /// The trace category of a primitive's kind (the `"cat"` of its spans).

@@ -31,7 +31,9 @@
 //!
 //! # Cost
 //!
-//! Off (the default), each event site is one relaxed atomic load. On, an event goes into the
+//! Off (the default), each event site is one relaxed atomic load; a `Lock`, `Mutex` or `RLock`
+//! taken and released uncontended loads one word for tracing and lock-order checking together
+//! (see `deadlock::set_lock_order_check`), twice a guard, and does nothing else. On, an event goes into the
 //! recording thread's own buffer: no lock, no shared write, a time-stamp-counter read;
 //! buffers are handed over every 1,024 events, before a thread blocks, and when it ends.
 //! `BENCHMARKS.md` has the measured figures.

@@ -4,27 +4,34 @@
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+mod async_map;
 mod job;
+mod lazy;
+mod on_complete;
 mod results;
+mod star;
 mod state;
+mod submit;
 mod worker;
 
-pub use results::{AsyncResult, GetTimeoutError, IMap, IMapUnordered};
+pub use lazy::{IMap, IMapUnordered};
+pub use results::{AsyncResult, GetTimeoutError};
+pub use star::{Arity, StarTask};
 
-use job::{Indices, Job, Offsets, Sink, MAX_JOB_BYTES};
+use job::Sink;
 use results::Results;
 use state::Shared;
 
 use crate::process::cpu::cpu_count;
-use crate::process::data::{encode_into, item_offsets, Data};
+use crate::process::data::{encode_into, Data};
 use crate::process::env::ChildKind;
-use crate::process::error::{Closed, MapError, StartError, StillRunning, TaskErrorKind};
+use crate::process::error::{Closed, MapError, StartError, StillRunning, TaskError};
 use crate::process::spawn::{self, Child};
-use crate::process::task::{Task, TaskId};
+use crate::process::task::TaskId;
 
 /// A pool of worker processes: Python's `multiprocessing.Pool`.
 ///
-/// Tasks are plain functions, `fn(T) -> R` with serde `T` and `R` (see [`Task`]): the pool
+/// Tasks are plain functions, `fn(T) -> R` with serde `T` and `R` (see [`Task`](crate::process::Task)): the pool
 /// sends the function's identity and the encoded argument to a worker, and the result comes
 /// back the same way. A worker that panics, aborts, is killed or crashes costs only the task
 /// it was running (an error naming its index); the pool starts a new worker, and every other
@@ -251,92 +258,24 @@ impl Pool {
         len.div_ceil(4 * self.processes).max(1)
     }
 
-    /// Encodes the items into jobs of `chunksize` and queues them.
-    fn submit<F: Task>(
+    /// Queues `items` for `task` (see [`submit::submit`]), their outcomes going straight to
+    /// the call's results.
+    fn submit<A: Data, R: Data>(
         &self,
-        f: F,
-        items: Vec<F::Args>,
+        task: TaskId,
+        items: Vec<A>,
         chunksize: usize,
         track_arrival: bool,
-    ) -> Result<Arc<Results<F::Output>>, Vec<F::Args>> {
-        if self.shared.closed_or_terminated() {
-            return Err(items);
-        }
-        let len = items.len();
-        let results = Results::<F::Output>::new(len, track_arrival);
-        let sink: Arc<dyn Sink> = results.clone();
-        let task = TaskId::of(f);
-        let chunksize = chunksize.max(1);
-        let offsets: Offsets = item_offsets::<F::Args>;
-        let mut job = Job::new(task, Arc::clone(&sink), offsets);
-        for (index, item) in items.into_iter().enumerate() {
-            let mark = job.bytes.len();
-            match encode_into(&item, &mut job.bytes) {
-                Ok(()) if job.bytes.len() <= MAX_JOB_BYTES => match &mut job.indices {
-                    // The common case, kept out of `push` (which the compiler does not inline).
-                    Indices::Range { start, len } if *start + *len == index => *len += 1,
-                    indices => indices.push(index),
-                },
-                Ok(()) => {
-                    // Too much for one frame: the chunk ends before this item.
-                    let item_bytes = job.bytes.split_off(mark);
-                    if item_bytes.len() > MAX_JOB_BYTES {
-                        sink.fail(
-                            index,
-                            TaskErrorKind::Encode(format!(
-                                "the argument takes {} bytes encoded, more than a message may \
-                                 carry ({MAX_JOB_BYTES})",
-                                item_bytes.len()
-                            )),
-                        );
-                        continue;
-                    }
-                    if job.len() > 0 {
-                        let full =
-                            std::mem::replace(&mut job, Job::new(task, Arc::clone(&sink), offsets));
-                        if self.shared.submit(full).is_err() {
-                            return Ok(self.fail_closed(results, len));
-                        }
-                    }
-                    job.bytes = item_bytes;
-                    job.indices.push(index);
-                }
-                Err(err) => {
-                    job.bytes.truncate(mark);
-                    sink.fail(
-                        index,
-                        TaskErrorKind::Encode(format!(
-                            "the argument could not be encoded as {}: {err}",
-                            std::any::type_name::<F::Args>()
-                        )),
-                    );
-                }
-            }
-            // Each chunk is queued as soon as it is encoded, so workers start on it while the
-            // rest is being encoded.
-            if job.len() == chunksize {
-                let next = Job::new(task, Arc::clone(&sink), offsets);
-                let full = std::mem::replace(&mut job, next);
-                if self.shared.submit(full).is_err() {
-                    return Ok(self.fail_closed(results, len));
-                }
-            }
-        }
-        if job.len() > 0 && self.shared.submit(job).is_err() {
-            return Ok(self.fail_closed(results, len));
-        }
-        Ok(results)
-    }
-
-    /// The pool closed while a call was being queued: its unqueued items fail as terminated.
-    fn fail_closed<R>(&self, results: Arc<Results<R>>, len: usize) -> Arc<Results<R>>
-    where
-        R: serde::de::DeserializeOwned + Send + 'static,
-    {
-        for index in 0..len {
-            results.fail(index, TaskErrorKind::Terminated);
-        }
-        results
+    ) -> Result<Arc<Results<R>>, Vec<A>> {
+        submit::submit(
+            &self.shared,
+            task,
+            items,
+            0,
+            chunksize,
+            track_arrival,
+            |r| Arc::clone(r) as Arc<dyn Sink>,
+        )
     }
 
     /// Applies `f` to every item, in parallel, and returns the results in order (Python's
@@ -367,135 +306,322 @@ impl Pool {
         items: impl IntoIterator<Item = T>,
         chunksize: usize,
     ) -> Result<Vec<R>, MapError> {
-        self.run_all(f, items.into_iter().collect(), Some(chunksize))
+        self.run_all(TaskId::of(f), items.into_iter().collect(), Some(chunksize))
     }
 
-    /// Like [`map`](Self::map), for functions of two arguments given as pairs (Python's
-    /// `starmap`). For more arguments, take a tuple and use `map`.
+    /// Like [`map`](Self::map), for functions of up to 6 arguments, each item the tuple of
+    /// one call's arguments (Python's `starmap`). A function of one argument takes the
+    /// argument itself. See [`StarTask`] for what may be passed.
     ///
     /// # Errors
     ///
     /// As for [`map`](Self::map).
-    pub fn starmap<A: Data, B: Data, R: Data>(
-        &self,
-        f: fn(A, B) -> R,
-        items: impl IntoIterator<Item = (A, B)>,
-    ) -> Result<Vec<R>, MapError> {
-        self.run_all(f, items.into_iter().collect(), None)
-    }
-
-    fn run_all<F: Task>(
+    ///
+    /// # Panics
+    ///
+    /// If `f` is a closure that captures a pointer-sized value (it cannot run in another
+    /// process; larger captures do not compile).
+    pub fn starmap<M, F, Args, R>(
         &self,
         f: F,
-        items: Vec<F::Args>,
+        items: impl IntoIterator<Item = Args>,
+    ) -> Result<Vec<R>, MapError>
+    where
+        F: StarTask<M, Args, R>,
+        Args: Data,
+        R: Data,
+    {
+        self.run_all(star::task_id(f), items.into_iter().collect(), None)
+    }
+
+    fn run_all<A: Data, R: Data>(
+        &self,
+        task: TaskId,
+        items: Vec<A>,
         chunksize: Option<usize>,
-    ) -> Result<Vec<F::Output>, MapError> {
+    ) -> Result<Vec<R>, MapError> {
         let chunksize = chunksize.unwrap_or_else(|| self.default_chunksize(items.len()));
         let results = self
-            .submit(f, items, chunksize, false)
+            .submit(task, items, chunksize, false)
             .map_err(|_| MapError::Closed)?;
         Ok(results.collect()?)
     }
 
-    /// Calls `f(arg)` in a worker and waits for the result (Python's `apply`).
+    /// Calls `f(arg)` in a worker and waits for the result (Python's `apply`). A function of
+    /// several arguments (up to 6) takes them as a tuple, `apply(f, (a, b))`; see
+    /// [`StarTask`].
     ///
     /// # Errors
     ///
     /// As for [`map`](Self::map).
-    pub fn apply<T: Data, R: Data>(&self, f: fn(T) -> R, arg: T) -> Result<R, MapError> {
-        let pending = self.apply_async(f, arg).map_err(|_| MapError::Closed)?;
+    ///
+    /// # Panics
+    ///
+    /// As for [`starmap`](Self::starmap).
+    pub fn apply<M, F, Args, R>(&self, f: F, args: Args) -> Result<R, MapError>
+    where
+        F: StarTask<M, Args, R>,
+        Args: Data,
+        R: Data,
+    {
+        let pending = self.apply_async(f, args).map_err(|_| MapError::Closed)?;
         Ok(pending.get()?)
     }
 
-    /// Starts `f(arg)` in a worker and returns at once (Python's `apply_async`).
+    /// Starts `f(arg)` (or `f(a, b, ...)` for a tuple) in a worker and returns at once
+    /// (Python's `apply_async`).
     ///
     /// # Errors
     ///
-    /// [`Closed`] with `arg` if the pool no longer takes work.
-    pub fn apply_async<T: Data, R: Data>(
+    /// [`Closed`] with the arguments if the pool no longer takes work.
+    ///
+    /// # Panics
+    ///
+    /// As for [`starmap`](Self::starmap).
+    pub fn apply_async<M, F, Args, R>(
         &self,
-        f: fn(T) -> R,
-        arg: T,
-    ) -> Result<AsyncResult<R>, Closed<T>> {
-        match self.submit(f, vec![arg], 1, false) {
+        f: F,
+        args: Args,
+    ) -> Result<AsyncResult<R>, Closed<Args>>
+    where
+        F: StarTask<M, Args, R>,
+        Args: Data,
+        R: Data,
+    {
+        match self.submit(star::task_id(f), vec![args], 1, false) {
             Ok(results) => Ok(AsyncResult::new(results)),
             Err(mut items) => Err(Closed::new(items.pop().expect("one item"))),
         }
     }
 
+    /// Starts [`map`](Self::map) and returns at once (Python's `map_async`): the
+    /// [`AsyncResult`]'s value is every item's result in order, or the failed task of lowest
+    /// index (the others still ran).
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] with the items if the pool no longer takes work.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// // no_run: workers re-run this executable, and rustdoc's wrapper does not dispatch them.
+    /// fn square(x: u64) -> u64 {
+    ///     x * x
+    /// }
+    ///
+    /// fn main() {
+    ///     potok::main(|| {
+    ///         let pool = potok::process::Pool::new(2).unwrap();
+    ///         let pending = pool.map_async(square, 0..4).unwrap();
+    ///         pending.wait();
+    ///         assert_eq!(pending.successful(), Ok(true));
+    ///         assert_eq!(pending.get().unwrap(), [0, 1, 4, 9]);
+    ///     });
+    /// }
+    /// ```
+    pub fn map_async<T: Data, R: Data>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<AsyncResult<Vec<R>>, Closed<Vec<T>>> {
+        self.start_async(TaskId::of(f), items.into_iter().collect(), None)
+    }
+
+    /// [`map_async`](Self::map_async) with Python's `callback` and `error_callback`: once
+    /// every item is done, `callback` gets the results (in order), or `error_callback` the
+    /// failed task of lowest index. It runs before the [`AsyncResult`] is ready, on a thread
+    /// of the pool that receives the workers' answers (or on this thread, if the pool refused
+    /// the work part-way), so keep it short, as in Python. A callback that panics is reported
+    /// on stderr and the result is still delivered (Python's result thread would die).
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] with the items if the pool no longer takes work (no callback runs).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// // no_run: workers re-run this executable, and rustdoc's wrapper does not dispatch them.
+    /// fn square(x: u64) -> u64 {
+    ///     x * x
+    /// }
+    ///
+    /// fn main() {
+    ///     potok::main(|| {
+    ///         let pool = potok::process::Pool::new(2).unwrap();
+    ///         let (tx, rx) = std::sync::mpsc::channel();
+    ///         let pending = pool
+    ///             .map_async_with(
+    ///                 square,
+    ///                 0..4,
+    ///                 move |squares: &[u64]| tx.send(squares.iter().sum::<u64>()).unwrap(),
+    ///                 |err| eprintln!("failed: {err}"),
+    ///             )
+    ///             .unwrap();
+    ///         assert_eq!(rx.recv().unwrap(), 14);
+    ///         assert_eq!(pending.get().unwrap(), [0, 1, 4, 9]);
+    ///     });
+    /// }
+    /// ```
+    pub fn map_async_with<T: Data, R: Data>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+        callback: impl FnOnce(&[R]) + Send + 'static,
+        error_callback: impl FnOnce(&TaskError) + Send + 'static,
+    ) -> Result<AsyncResult<Vec<R>>, Closed<Vec<T>>> {
+        let callbacks = crate::thread_pool::callbacks::callbacks(callback, error_callback);
+        self.start_async(TaskId::of(f), items.into_iter().collect(), Some(callbacks))
+    }
+
+    /// Starts [`starmap`](Self::starmap) and returns at once (Python's `starmap_async`).
+    ///
+    /// # Errors
+    ///
+    /// As for [`map_async`](Self::map_async).
+    ///
+    /// # Panics
+    ///
+    /// As for [`starmap`](Self::starmap).
+    pub fn starmap_async<M, F, Args, R>(
+        &self,
+        f: F,
+        items: impl IntoIterator<Item = Args>,
+    ) -> Result<AsyncResult<Vec<R>>, Closed<Vec<Args>>>
+    where
+        F: StarTask<M, Args, R>,
+        Args: Data,
+        R: Data,
+    {
+        self.start_async(star::task_id(f), items.into_iter().collect(), None)
+    }
+
+    /// [`starmap_async`](Self::starmap_async) with a `callback` and an `error_callback`, as
+    /// [`map_async_with`](Self::map_async_with).
+    ///
+    /// # Errors
+    ///
+    /// As for [`map_async`](Self::map_async).
+    ///
+    /// # Panics
+    ///
+    /// As for [`starmap`](Self::starmap).
+    pub fn starmap_async_with<M, F, Args, R>(
+        &self,
+        f: F,
+        items: impl IntoIterator<Item = Args>,
+        callback: impl FnOnce(&[R]) + Send + 'static,
+        error_callback: impl FnOnce(&TaskError) + Send + 'static,
+    ) -> Result<AsyncResult<Vec<R>>, Closed<Vec<Args>>>
+    where
+        F: StarTask<M, Args, R>,
+        Args: Data,
+        R: Data,
+    {
+        let callbacks = crate::thread_pool::callbacks::callbacks(callback, error_callback);
+        self.start_async(
+            star::task_id(f),
+            items.into_iter().collect(),
+            Some(callbacks),
+        )
+    }
+
+    fn start_async<A: Data, R: Data>(
+        &self,
+        task: TaskId,
+        items: Vec<A>,
+        callbacks: Option<async_map::Callbacks<R>>,
+    ) -> Result<AsyncResult<Vec<R>>, Closed<Vec<A>>> {
+        let chunksize = self.default_chunksize(items.len());
+        async_map::run_async(&self.shared, chunksize, task, items, callbacks)
+    }
+
     /// Applies `f` to every item and yields the results in order, each as soon as it is ready
     /// (Python's `imap`, chunk size 1).
+    ///
+    /// Unlike Python's, the input is read lazily, in this thread, at most 8 chunks per worker
+    /// process ahead of the results taken: an endless iterator works (take what you need of
+    /// the results), and a long one is never held in memory whole.
     ///
     /// # Errors
     ///
     /// [`MapError::Closed`] if the pool no longer takes work; each task's own error comes
-    /// from the iterator.
-    pub fn imap<T: Data, R: Data>(
+    /// from the iterator (and if the pool closes while the input is being read, the items
+    /// read after that fail as terminated, and no more are read).
+    pub fn imap<'a, T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
-        items: impl IntoIterator<Item = T>,
-    ) -> Result<IMap<R>, MapError> {
+        items: impl IntoIterator<Item = T> + 'a,
+    ) -> Result<IMap<'a, R>, MapError> {
         self.imap_chunked(f, items, 1)
     }
 
-    /// [`imap`](Self::imap) with an explicit chunk size.
+    /// [`imap`](Self::imap) with an explicit chunk size (items per message to a worker; the
+    /// window is 8 chunks per worker).
     ///
     /// # Errors
     ///
     /// As for [`imap`](Self::imap).
-    pub fn imap_chunked<T: Data, R: Data>(
+    pub fn imap_chunked<'a, T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
-        items: impl IntoIterator<Item = T>,
+        items: impl IntoIterator<Item = T> + 'a,
         chunksize: usize,
-    ) -> Result<IMap<R>, MapError> {
-        let (results, len) = self.submit_all(f, items, chunksize, false)?;
-        Ok(IMap::new(results, len))
+    ) -> Result<IMap<'a, R>, MapError> {
+        self.imap_window(f, items, chunksize, lazy::window_chunks(self.processes))
+    }
+
+    /// [`imap_chunked`](Self::imap_chunked) reading at most `window` chunks ahead (`usize::MAX`:
+    /// all at once, as Python's `Executor.map` does).
+    pub(crate) fn imap_window<'a, T: Data, R: Data>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T> + 'a,
+        chunksize: usize,
+        window: usize,
+    ) -> Result<IMap<'a, R>, MapError> {
+        if self.shared.closed_or_terminated() {
+            return Err(MapError::Closed);
+        }
+        let feed = lazy::feed(&self.shared, TaskId::of(f), items, chunksize);
+        Ok(IMap::new(feed, window))
     }
 
     /// Like [`imap`](Self::imap), but yields results in the order they finish (Python's
-    /// `imap_unordered`).
+    /// `imap_unordered`); the input is read lazily in the same way.
     ///
     /// # Errors
     ///
     /// As for [`imap`](Self::imap).
-    pub fn imap_unordered<T: Data, R: Data>(
+    pub fn imap_unordered<'a, T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
-        items: impl IntoIterator<Item = T>,
-    ) -> Result<IMapUnordered<R>, MapError> {
+        items: impl IntoIterator<Item = T> + 'a,
+    ) -> Result<IMapUnordered<'a, R>, MapError> {
         self.imap_unordered_chunked(f, items, 1)
     }
 
-    /// [`imap_unordered`](Self::imap_unordered) with an explicit chunk size.
+    /// [`imap_unordered`](Self::imap_unordered) with an explicit chunk size (the results of a
+    /// chunk come once the whole chunk is done).
     ///
     /// # Errors
     ///
     /// As for [`imap`](Self::imap).
-    pub fn imap_unordered_chunked<T: Data, R: Data>(
+    pub fn imap_unordered_chunked<'a, T: Data, R: Data>(
         &self,
         f: fn(T) -> R,
-        items: impl IntoIterator<Item = T>,
+        items: impl IntoIterator<Item = T> + 'a,
         chunksize: usize,
-    ) -> Result<IMapUnordered<R>, MapError> {
-        let (results, len) = self.submit_all(f, items, chunksize, true)?;
-        Ok(IMapUnordered::new(results, len))
-    }
-
-    /// Queues every item for the iterator forms; the results and their count.
-    fn submit_all<T: Data, R: Data>(
-        &self,
-        f: fn(T) -> R,
-        items: impl IntoIterator<Item = T>,
-        chunksize: usize,
-        track_arrival: bool,
-    ) -> Result<(Arc<Results<R>>, usize), MapError> {
-        let items: Vec<T> = items.into_iter().collect();
-        let len = items.len();
-        let results = self
-            .submit(f, items, chunksize, track_arrival)
-            .map_err(|_| MapError::Closed)?;
-        Ok((results, len))
+    ) -> Result<IMapUnordered<'a, R>, MapError> {
+        if self.shared.closed_or_terminated() {
+            return Err(MapError::Closed);
+        }
+        let feed = lazy::feed(&self.shared, TaskId::of(f), items, chunksize);
+        Ok(IMapUnordered::new(
+            feed,
+            lazy::window_chunks(self.processes),
+        ))
     }
 
     /// Takes no more work; the workers finish what is queued, then exit (Python's `close`).
@@ -504,7 +630,8 @@ impl Pool {
     }
 
     /// Stops the workers at once (SIGKILL): running and queued tasks fail with
-    /// [`TaskErrorKind::Terminated`] (Python's `terminate`).
+    /// [`TaskErrorKind::Terminated`](crate::process::TaskErrorKind::Terminated) (Python's
+    /// `terminate`).
     pub fn terminate(&self) {
         self.shared.terminate();
     }

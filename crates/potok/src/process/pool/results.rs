@@ -1,8 +1,8 @@
-//! Where a pool's results land: one [`Results`] per call, filled by the worker threads, read by
-//! the caller through [`AsyncResult`], [`IMap`], [`IMapUnordered`] or `map`'s wait.
+//! Where a pool's results land: one [`Results`] per call (or per chunk of a lazy `imap`),
+//! filled by the worker threads, read by the caller through [`AsyncResult`], the `imap`
+//! iterators or `map`'s wait.
 
 use std::collections::VecDeque;
-use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ use super::job::{Indices, Sink};
 use std::error::Error;
 use std::fmt;
 
-use crate::process::error::{NotReady, TaskError, TaskErrorKind, TimedOut};
+use crate::process::error::{NotReady, TaskError, TaskErrorKind};
 use crate::process::task::{ItemError, OK_VARIANT};
 use crate::process::timeout::deadline;
 use crate::process::wire::take_varint;
@@ -266,16 +266,34 @@ impl<R> Results<R> {
     }
 
     /// Takes the outcome at `index`, waiting for it until `deadline`.
-    fn take(&self, index: usize, deadline: Option<Instant>) -> Option<Result<R, TaskError>> {
+    pub(super) fn take(
+        &self,
+        index: usize,
+        deadline: Option<Instant>,
+    ) -> Option<Result<R, TaskError>> {
         self.wait_for(deadline, |st| st.take(index))
     }
 
     /// Takes the next outcome to arrive, waiting until `deadline`.
-    fn take_arrived(&self, deadline: Option<Instant>) -> Option<Result<R, TaskError>> {
+    pub(super) fn take_arrived(&self, deadline: Option<Instant>) -> Option<Result<R, TaskError>> {
         self.wait_for(deadline, |st| {
             let index = st.arrived.pop_front()?;
             st.take(index)
         })
+    }
+
+    /// Whether every item has its outcome.
+    pub(super) fn is_complete(&self) -> bool {
+        self.state.lock().remaining == 0
+    }
+
+    /// Stores an outcome made in this process (the assembled result of a `map_async`).
+    pub(super) fn put(&self, index: usize, outcome: Result<R, TaskError>) {
+        let items = match outcome {
+            Ok(value) => Items::Values(vec![value]),
+            Err(err) => Items::Outcomes(vec![Some(Err(Box::new(err)))]),
+        };
+        self.store([(index, items)]);
     }
 
     fn is_filled(&self, index: usize) -> bool {
@@ -527,134 +545,6 @@ impl<R> AsyncResult<R> {
     /// [`NotReady`] while the task runs (Python raises `ValueError`).
     pub fn successful(&self) -> Result<bool, NotReady> {
         self.results.peek_ok(0).ok_or(NotReady)
-    }
-}
-
-/// The results of [`Pool::imap`](super::Pool::imap), in the order of the items, each as soon
-/// as it and all before it are done.
-pub struct IMap<R> {
-    results: Arc<Results<R>>,
-    next: usize,
-    len: usize,
-}
-
-impl<R> IMap<R> {
-    pub(crate) fn new(results: Arc<Results<R>>, len: usize) -> Self {
-        IMap {
-            results,
-            next: 0,
-            len,
-        }
-    }
-
-    /// The next result, waiting at most `timeout` (Python's `next(timeout)`); `Err(TimedOut)` on
-    /// timeout, `Ok(None)` at the end.
-    pub fn next_timeout(
-        &mut self,
-        timeout: Duration,
-    ) -> Result<Option<Result<R, TaskError>>, TimedOut> {
-        if self.next == self.len {
-            return Ok(None);
-        }
-        match self.results.take(self.next, deadline(timeout)) {
-            Some(outcome) => {
-                self.next += 1;
-                Ok(Some(outcome))
-            }
-            None => Err(TimedOut),
-        }
-    }
-}
-
-impl<R> Iterator for IMap<R> {
-    type Item = Result<R, TaskError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.next == self.len {
-            return None;
-        }
-        let outcome = self.results.take(self.next, None);
-        self.next += 1;
-        outcome
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.len - self.next;
-        (left, Some(left))
-    }
-}
-
-impl<R> ExactSizeIterator for IMap<R> {}
-
-impl<R> std::fmt::Debug for IMap<R> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IMap")
-            .field("next", &self.next)
-            .field("len", &self.len)
-            .finish()
-    }
-}
-
-/// The results of [`Pool::imap_unordered`](super::Pool::imap_unordered), in the order they
-/// finish.
-pub struct IMapUnordered<R> {
-    results: Arc<Results<R>>,
-    left: usize,
-    _marker: PhantomData<R>,
-}
-
-impl<R> IMapUnordered<R> {
-    pub(crate) fn new(results: Arc<Results<R>>, len: usize) -> Self {
-        IMapUnordered {
-            results,
-            left: len,
-            _marker: PhantomData,
-        }
-    }
-
-    /// The next result to finish, waiting at most `timeout`; `Err(TimedOut)` on timeout, `Ok(None)`
-    /// at the end.
-    pub fn next_timeout(
-        &mut self,
-        timeout: Duration,
-    ) -> Result<Option<Result<R, TaskError>>, TimedOut> {
-        if self.left == 0 {
-            return Ok(None);
-        }
-        match self.results.take_arrived(deadline(timeout)) {
-            Some(outcome) => {
-                self.left -= 1;
-                Ok(Some(outcome))
-            }
-            None => Err(TimedOut),
-        }
-    }
-}
-
-impl<R> Iterator for IMapUnordered<R> {
-    type Item = Result<R, TaskError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.left == 0 {
-            return None;
-        }
-        let outcome = self.results.take_arrived(None);
-        self.left -= 1;
-        outcome
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
-    }
-}
-
-impl<R> ExactSizeIterator for IMapUnordered<R> {}
-
-impl<R> std::fmt::Debug for IMapUnordered<R> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IMapUnordered")
-            .field("left", &self.left)
-            .finish()
     }
 }
 

@@ -225,7 +225,7 @@ impl<T> fmt::Debug for Array<T> {
 /// Travels as its segment's name; the other side opens the same array.
 impl<T> Serialize for Array<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.lock.segment().name())
+        self.lock.segment().serialize(serializer)
     }
 }
 

@@ -265,7 +265,7 @@ impl fmt::Display for Lock {
 /// Travels as its segment's name; the other side opens the same lock.
 impl Serialize for Lock {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.seg.name())
+        self.seg.serialize(serializer)
     }
 }
 

@@ -24,8 +24,9 @@ use super::error::SharedMemoryError;
 /// The segment belongs to the handle that created it: when the creator's last handle (it and
 /// its clones) is dropped, the name is unlinked, so nothing is left in `/dev/shm` (Python leaves
 /// that to a resource tracker). Handles opened elsewhere keep their mapping until they drop, but
-/// the name is gone: open it by name only while the creator still holds it (keep the creator's
-/// handle alive until the children are joined). [`persist`](Self::persist) keeps the segment
+/// the name is gone: open it by name only while the creator still holds it. (A segment in a
+/// [`Process`](crate::process::Process) argument is held by the parent until the child ends,
+/// so a child always finds it.) [`persist`](Self::persist) keeps the segment
 /// after the creator is gone; [`unlink`](Self::unlink) removes the name at once. A creator
 /// killed by a signal cannot clean up: its segment stays until unlinked.
 ///
@@ -279,6 +280,7 @@ impl fmt::Debug for SharedMemory {
 /// Travels as its name; the other side opens the segment again.
 impl Serialize for SharedMemory {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        super::super::keep::keep(self.clone());
         serializer.serialize_str(self.name())
     }
 }

@@ -1,15 +1,20 @@
 //! State shared between processes: [`SharedMemory`] by name, and in it a process [`Lock`]
-//! that survives its holder's death, a [`Value`] and an [`Array`] of plain data.
+//! that survives its holder's death, an [`Event`], a [`Value`] and an [`Array`] of plain data.
 //!
 //! - `memory.rs`: [`SharedMemory`], the POSIX segment (create, open by name, unlink).
 //! - `segment.rs`: the layout of a potok object in a segment (header, lock word, data).
 //! - `word.rs`: the lock word's protocol (a shared futex; how a dead holder is found).
+//! - `futex.rs`: sleeping on a shared word and waking its sleepers in any process.
+//! - `blocked.rs`: how a thread blocked on a process primitive shows in deadlock snapshots.
 //! - `tasks.rs`: a `JoinableQueue`'s task count (what was put and not yet marked done, per
 //!   process, so a `join` whose work was abandoned by a dead process says so).
-//! - `lock.rs`, `value.rs`, `array.rs`: the public faces; `error.rs`: their errors.
+//! - `lock.rs`, `event.rs`, `value.rs`, `array.rs`: the public faces; `error.rs`: their errors.
 
 mod array;
+mod blocked;
 mod error;
+mod event;
+mod futex;
 mod lock;
 mod memory;
 mod segment;
@@ -19,6 +24,7 @@ mod word;
 
 pub use array::{Array, ArrayGuard};
 pub use error::{OwnerDied, SharedMemoryError};
+pub use event::Event;
 pub use lock::{Lock, LockGuard};
 pub use memory::SharedMemory;
 pub(crate) use tasks::{JoinFail, Tasks};

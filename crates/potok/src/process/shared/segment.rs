@@ -21,10 +21,21 @@ pub(crate) enum Kind {
     Value = 2,
     /// An [`Array`](super::Array).
     Array = 3,
+    /// An [`Event`](super::Event).
+    Event = 4,
     /// The task count of a [`JoinableQueue`](crate::process::JoinableQueue) (`tasks.rs`);
     /// numbered apart from the synchronisation primitives'.
     Tasks = 16,
 }
+
+/// The state of a synchronisation primitive, laid out in its segment's data.
+///
+/// # Safety
+///
+/// The type must be `#[repr(C)]`, at most 256-byte aligned, and made of atomics only (or
+/// arrays of them), so that the all-zero bytes of a fresh segment and whatever another
+/// process wrote are a valid value, and sharing it between processes is sound.
+pub(crate) unsafe trait State: Sized {}
 
 /// The header at the start of every potok segment. All atomics: every process may read and
 /// write it at any time. A fresh segment is zero-filled, which is a valid header (magic 0
@@ -175,6 +186,47 @@ impl Segment {
         Ok(seg)
     }
 
+    /// Creates a segment holding a zeroed `S` (`what` the kind of primitive).
+    pub(crate) fn create_state<S: State>(
+        kind: Kind,
+        name: Option<&str>,
+    ) -> Result<Segment, SharedMemoryError> {
+        Segment::create(kind, type_hash::<S>(), std::mem::size_of::<S>(), 1, name)
+    }
+
+    /// Opens a segment made by [`create_state`](Self::create_state) with the same `kind`.
+    pub(crate) fn open_state<S: State>(
+        name: &str,
+        kind: Kind,
+        what: &str,
+    ) -> Result<Segment, SharedMemoryError> {
+        let expect = Expect {
+            kind: Some(kind),
+            type_hash: type_hash::<S>(),
+            elem_size: std::mem::size_of::<S>(),
+            what,
+        };
+        Segment::open(name, &expect)
+    }
+
+    /// The primitive's state in the data (the segment was made or opened with `S`'s size).
+    pub(crate) fn state<S: State>(&self) -> &S {
+        assert!(
+            DATA_OFFSET + std::mem::size_of::<S>() <= self.mem.size()
+                && std::mem::align_of::<S>() <= DATA_OFFSET,
+            "segment too small for its state"
+        );
+        // SAFETY: in bounds (checked above) and aligned (the mapping is page aligned,
+        // DATA_OFFSET is a multiple of S's alignment); `S: State` promises that any bytes are a
+        // valid S made of atomics; the reference borrows `self.mem`, which keeps the mapping.
+        unsafe { &*self.data().cast::<S>() }
+    }
+
+    /// Where the mapping is in this process: the object's identity in reports.
+    pub(crate) fn address(&self) -> usize {
+        self.mem.as_ptr() as usize
+    }
+
     pub(crate) fn header(&self) -> &Header {
         // SAFETY: the mapping is at least DATA_OFFSET bytes (checked in `open`, made so in
         // `create`) and page aligned, so the header is in bounds and aligned; it is all
@@ -201,4 +253,22 @@ impl Segment {
     pub(crate) fn lock_name(&self) -> String {
         load_str(&self.header().lock_name)
     }
+}
+
+/// Travels as the segment's name; the handle is kept alive with the argument being encoded
+/// (see `keep.rs`), so the other side can still open it.
+impl serde::Serialize for Segment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.mem.serialize(serializer)
+    }
+}
+
+/// Reads a segment's name and opens it as a `kind` primitive with state `S`.
+pub(crate) fn deserialize_state<'de, S: State, D: serde::Deserializer<'de>>(
+    deserializer: D,
+    kind: Kind,
+    what: &str,
+) -> Result<Segment, D::Error> {
+    let name = <String as serde::Deserialize>::deserialize(deserializer)?;
+    Segment::open_state::<S>(&name, kind, what).map_err(super::super::data::decode_error)
 }

@@ -197,7 +197,7 @@ impl<T> fmt::Debug for Value<T> {
 /// Travels as its segment's name; the other side opens the same value.
 impl<T> Serialize for Value<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.lock.segment().name())
+        self.lock.segment().serialize(serializer)
     }
 }
 

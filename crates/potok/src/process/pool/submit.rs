@@ -1,0 +1,104 @@
+//! Queuing a call's items: encoding them into jobs of a chunk size and handing the jobs to the
+//! pool's queue, with the call's [`Results`] (or a sink wrapped around them) as where the
+//! outcomes go. Every form of call (`map`, `apply_async`, `map_async`, the lazy `imap`) ends
+//! here.
+
+use std::sync::Arc;
+
+use super::job::{Indices, Job, Offsets, Sink, MAX_JOB_BYTES};
+use super::results::Results;
+use super::state::Shared;
+
+use crate::process::data::{encode_into, item_offsets, Data};
+use crate::process::error::TaskErrorKind;
+use crate::process::task::TaskId;
+
+/// Encodes `items` (numbered from `first`) into jobs of `chunksize` and queues them; their
+/// outcomes go to the returned [`Results`] through the sink `wrap` makes of it (the results
+/// themselves, or something that also watches them). The items come back if the pool no
+/// longer takes work.
+pub(super) fn submit<A: Data, R: Data>(
+    shared: &Shared,
+    task: TaskId,
+    items: Vec<A>,
+    first: usize,
+    chunksize: usize,
+    track_arrival: bool,
+    wrap: impl FnOnce(&Arc<Results<R>>) -> Arc<dyn Sink>,
+) -> Result<Arc<Results<R>>, Vec<A>> {
+    if shared.closed_or_terminated() {
+        return Err(items);
+    }
+    let len = items.len();
+    let results = Results::<R>::new(len, track_arrival);
+    let sink: Arc<dyn Sink> = wrap(&results);
+    let chunksize = chunksize.max(1);
+    let offsets: Offsets = item_offsets::<A>;
+    let mut job = Job::new(task, Arc::clone(&sink), offsets);
+    let closed = |sink: &Arc<dyn Sink>| {
+        // The pool closed while the call was being queued: its items fail as terminated
+        // (those already queued keep their first outcome).
+        for index in first..first + len {
+            sink.fail(index, TaskErrorKind::Terminated);
+        }
+    };
+    for (index, item) in (first..).zip(items) {
+        let mark = job.bytes.len();
+        match encode_into(&item, &mut job.bytes) {
+            Ok(()) if job.bytes.len() <= MAX_JOB_BYTES => match &mut job.indices {
+                // The common case, kept out of `push` (which the compiler does not inline).
+                Indices::Range { start, len } if *start + *len == index => *len += 1,
+                indices => indices.push(index),
+            },
+            Ok(()) => {
+                // Too much for one frame: the chunk ends before this item.
+                let item_bytes = job.bytes.split_off(mark);
+                if item_bytes.len() > MAX_JOB_BYTES {
+                    sink.fail(
+                        index,
+                        TaskErrorKind::Encode(format!(
+                            "the argument takes {} bytes encoded, more than a message may \
+                             carry ({MAX_JOB_BYTES})",
+                            item_bytes.len()
+                        )),
+                    );
+                    continue;
+                }
+                if job.len() > 0 {
+                    let full =
+                        std::mem::replace(&mut job, Job::new(task, Arc::clone(&sink), offsets));
+                    if shared.submit(full).is_err() {
+                        closed(&sink);
+                        return Ok(results);
+                    }
+                }
+                job.bytes = item_bytes;
+                job.indices.push(index);
+            }
+            Err(err) => {
+                job.bytes.truncate(mark);
+                sink.fail(
+                    index,
+                    TaskErrorKind::Encode(format!(
+                        "the argument could not be encoded as {}: {err}",
+                        std::any::type_name::<A>()
+                    )),
+                );
+            }
+        }
+        // Each chunk is queued as soon as it is encoded, so workers start on it while the
+        // rest is being encoded.
+        if job.len() == chunksize {
+            let next = Job::new(task, Arc::clone(&sink), offsets);
+            let full = std::mem::replace(&mut job, next);
+            if shared.submit(full).is_err() {
+                closed(&sink);
+                return Ok(results);
+            }
+        }
+    }
+    if job.len() > 0 && shared.submit(job).is_err() {
+        closed(&sink);
+    }
+    Ok(results)
+}
