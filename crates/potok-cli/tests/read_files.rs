@@ -111,7 +111,10 @@ fn the_tour_reads_files_too() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     let megabytes: u64 = stderr
         .lines()
-        .find_map(|l| l.split_once(" MB in four files").map(|(n, _)| n.trim().to_owned()))
+        .find_map(|l| {
+            l.split_once(" MB in four files")
+                .map(|(n, _)| n.trim().to_owned())
+        })
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no size in the tour's 10_5 explanation:\n{stderr}"));
     assert!(megabytes >= 10, "the tour reads only {megabytes} MB");
