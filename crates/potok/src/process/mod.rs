@@ -1,7 +1,8 @@
 //! Processes with Python's `multiprocessing` model: [`Process`], [`Pool`], [`Queue`],
 //! [`JoinableQueue`], [`SimpleQueue`], [`Pipe`], [`cpu_count`], who is who
 //! ([`current_process`], [`parent_process`], [`active_children`]), and state shared between
-//! them: [`SharedMemory`], [`Lock`], [`Event`], [`Value`], [`Array`].
+//! them: [`SharedMemory`], [`Lock`], [`RLock`], [`Semaphore`], [`BoundedSemaphore`], [`Event`],
+//! [`Condition`], [`Barrier`], [`Value`], [`Array`].
 //!
 //! Linux only (it relies on `memfd`, `PR_SET_PDEATHSIG`, abstract Unix sockets and
 //! `/proc/self/exe`); on other systems the module is absent and the thread model still builds.
@@ -111,8 +112,9 @@ pub use pool::{
 pub use proc::{Process, Run};
 pub use queue::Queue;
 pub use shared::{
-    Array, ArrayGuard, Event, Lock, LockGuard, OwnerDied, SharedMemory, SharedMemoryError, Value,
-    ValueGuard,
+    Array, ArrayGuard, Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard,
+    Event, HolderDied, Lock, LockGuard, OwnerDied, RLock, RLockGuard, Semaphore, SemaphoreGuard,
+    SharedMemory, SharedMemoryError, Value, ValueGuard, WaitError,
 };
 pub use simple_queue::SimpleQueue;
 pub use task::Task;
