@@ -23,9 +23,13 @@
 //! | start, end | `thread` (instants) | a potok thread begins and ends |
 //!
 //! Each span's `"args"` has `"object"`: the primitive's name. Lock holds (`Lock`, `RLock`,
-//! `Mutex`) go on a lane of their own per lock, named `Lock 'bank' (who holds it)`, with one
-//! span per hold naming the holder (holds of different locks overlap without nesting, which
-//! one lane per thread could not show). Queue sizes are counters. Every lane has its
+//! `Mutex`, `RwLock`) go on a lane of their own per lock, named `Lock 'bank' (who holds it)`,
+//! with one span per hold naming the holder (`"args"`: `holder`, `holder_tid`, `kind`) (holds
+//! of different locks overlap without nesting, which one lane per thread could not show). An
+//! `RwLock`'s holds are `read by T` / `written by T` with `"mode"`: `"read"` or `"write"`;
+//! reads overlap, so each read that begins while others are held goes on the lock's next lane
+//! (`RwLock 'config' (who holds it, 2)`, ...), the first free one: never two spans overlapping
+//! on one lane. A wait for it (`cat` `rwlock`) has `"detail"`: `to read` or `to write`. Queue sizes are counters. Every lane has its
 //! `thread_name` / `process_name` metadata; `otherData.potok_dropped_events` counts what was
 //! not recorded (see [`Trace::dropped_events`]).
 //!
@@ -86,7 +90,7 @@ pub use model::{Trace, TraceJsonError};
 
 #[allow(unused_imports)] // span, Cat, Span: for pool tasks and src/futures/
 pub(crate) use hooks::{
-    counter, deadlock, held, idle, job, on, pool_results, released, sleep, span, task,
+    counter, deadlock, held, held_as, idle, job, on, pool_results, released, sleep, span, task,
     thread_ended, thread_started, waking, woke, Cat, Span, WaitSpan,
 };
 
