@@ -39,7 +39,7 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Usage(msg) | CliError::Failed(msg) => f.write_str(msg),
-            CliError::Output(err) => f.write_str(&m().cannot_write_stdout(&err.to_string())),
+            CliError::Output(err) => f.write_str(&m().cannot_write_stdout(&m().io_error(err))),
         }
     }
 }

@@ -30,11 +30,15 @@ fn main() -> ExitCode {
         // English report and excepthook line would only say it twice.
         potok::deadlock::set_print_reports(false);
         potok::set_excepthook(|_| {});
-        // The deadlock lessons invert lock orders on purpose, and the lock-order warning (on in
-        // debug builds) is the library's English text: it would interrupt a Russian lesson in
-        // another language. POTOK_LOCK_ORDER=1 still turns it on.
+        // The deadlock lessons invert lock orders on purpose, so the lock-order warning (on in
+        // debug builds) is off; POTOK_LOCK_ORDER=1 turns it on (the library reads it), worded by the CLI from the
+        // violation's data (the library's own text is English).
         if std::env::var_os("POTOK_LOCK_ORDER").is_none() {
             potok::deadlock::set_lock_order_check(false);
+        } else {
+            potok::deadlock::set_lock_order_hook(|v| {
+                console::note(msg::report::lock_order(msg::m(), v));
+            });
         }
         // Errors come back here, after every lesson's cleanup (temporary folders, progress
         // bars) has run on the way out.

@@ -40,7 +40,7 @@ fn start(record: &Record) -> CliResult<Option<TraceFiles>> {
             std::fs::File::create(path).map_err(|e| {
                 CliError::Usage(m().bad_value(
                     flag,
-                    &m().cannot_write_file(&path.display().to_string(), &e.to_string()),
+                    &m().cannot_write_file(&path.display().to_string(), &m().io_error(&e)),
                 ))
             })?;
         }
@@ -71,7 +71,7 @@ impl TraceFiles {
 
 fn write(path: &Path, result: std::io::Result<()>) -> CliResult {
     result.map_err(|e| {
-        CliError::Failed(m().cannot_write_file(&path.display().to_string(), &e.to_string()))
+        CliError::Failed(m().cannot_write_file(&path.display().to_string(), &m().io_error(&e)))
     })
 }
 

@@ -106,6 +106,18 @@ fn the_tour_reads_files_too() {
     for needle in ["(linear)", "(multiprocess)", "(multithreaded)"] {
         assert!(text.contains(needle), "tour printed no '{needle}':\n{text}");
     }
+    // Files big enough for processes to pay off where there is a free core (20,000 lines a
+    // file, read in 12 ms, showed nothing): the explanation says how many megabytes.
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let megabytes: u64 = stderr
+        .lines()
+        .find_map(|l| {
+            l.split_once(" MB in four files")
+                .map(|(n, _)| n.trim().to_owned())
+        })
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no size in the tour's 10_5 explanation:\n{stderr}"));
+    assert!(megabytes >= 10, "the tour reads only {megabytes} MB");
     let help = potok().arg("--help").output().unwrap();
     assert!(String::from_utf8(help.stdout)
         .unwrap()
@@ -144,7 +156,7 @@ fn a_file_that_is_not_utf8_is_one_line_and_exit_code_1() {
 fn a_folder_in_place_of_a_file_is_one_line_and_exit_code_1() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("file 1.txt")).unwrap();
-    assert_fails_reading(dir.path(), "directory");
+    assert_fails_reading(dir.path(), "a folder, not a file");
 }
 
 #[test]

@@ -137,7 +137,8 @@ fn gil_and_read_files_explain_their_point() {
 fn bank_faithful_is_honest_about_how_rarely_it_hangs() {
     let (help, _) = run(&["--lang", "en", "bank", "--help"]);
     assert!(
-        help.contains("about 370 runs") && help.contains("potok deadlock bank"),
+        help.contains("measured on 1 December 2026: in 2-5 of 100 runs")
+            && help.contains("potok deadlock bank"),
         "{help}"
     );
     let (_, err) = run(&[
@@ -151,7 +152,9 @@ fn bank_faithful_is_honest_about_how_rarely_it_hangs() {
         "1",
     ]);
     assert!(
-        err.contains("примерно за 370 запусков") && err.contains("potok deadlock bank"),
+        err.contains("Замер 1 декабря 2026 года")
+            && err.contains("зависли 20 запусков из 1000")
+            && err.contains("potok deadlock bank"),
         "{err}"
     );
 }

@@ -1,8 +1,12 @@
 //! potok::trace's cost, beside parking_lot in the same run.
 //!
-//! - `trace/parking_lot_mutex_guard`: the peer.
-//! - `trace/potok_lock_guard_off`: `Lock`'s guard with no recording (the hooks' one relaxed
-//!   load each): target ≤ 1.15× parking_lot.
+//! - `trace/parking_lot_mutex_guard`: the peer (`*lock() += 1` on a `parking_lot::Mutex<u64>`);
+//!   `trace/parking_lot_unit_guard`: `drop(lock())` on a `parking_lot::Mutex<()>`, exactly
+//!   what the `Lock` row does.
+//! - `trace/potok_lock_guard_off`: `Lock`'s guard with no recording (one relaxed load of the
+//!   instrumentation word per acquire and per release): target ≤ 1.15× parking_lot.
+//! - `trace/potok_mutex_off`, `trace/potok_rlock_guard_off`: `Mutex<u64>` (`*lock() += 1`, as
+//!   the peer) and `RLock`'s guard, the same way.
 //! - `trace/potok_lock_guard_on`: the same while recording: two events per guard (the hold's
 //!   start and end); target ≤ 50 ns more than `off` per traced operation.
 //! - `trace/mark_on`: one event with a name looked up in the thread's cache.
@@ -68,10 +72,22 @@ fn trace(c: &mut Criterion) {
     group.bench_function("parking_lot_mutex_guard", |b| {
         b.iter_custom(|iters| plain(iters, || *black_box(&pl_mutex).lock() += 1))
     });
+    let pl_unit = parking_lot::Mutex::new(());
+    group.bench_function("parking_lot_unit_guard", |b| {
+        b.iter_custom(|iters| plain(iters, || drop(black_box(&pl_unit).lock())))
+    });
     let lock = potok::Lock::named("bench");
     drop(lock.lock()); // the first call binds the thread's ident
     group.bench_function("potok_lock_guard_off", |b| {
         b.iter_custom(|iters| plain(iters, || drop(black_box(&lock).lock())))
+    });
+    let mutex = potok::Mutex::named("bench-mutex", 0_u64);
+    group.bench_function("potok_mutex_off", |b| {
+        b.iter_custom(|iters| plain(iters, || *black_box(&mutex).lock() += 1))
+    });
+    let rlock = potok::RLock::named("bench-rlock");
+    group.bench_function("potok_rlock_guard_off", |b| {
+        b.iter_custom(|iters| plain(iters, || drop(black_box(&rlock).lock())))
     });
     group.bench_function("potok_lock_guard_on", |b| {
         b.iter_custom(|iters| recorded(iters, || drop(black_box(&lock).lock())))

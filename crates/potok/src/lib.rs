@@ -60,7 +60,11 @@
 //! | `Pipe()` → two `Connection`s (`send`, `recv`, `poll`) | [`process::Pipe::new`] → [`process::Connection`] |
 //! | `os.cpu_count()` | [`process::cpu_count`] |
 //! | `multiprocessing.Lock()` (a holder killed mid-hold: locked for ever) | [`process::Lock`]: the thread `Lock`'s methods; the next acquirer of a dead holder's lock gets [`process::OwnerDied`] naming it |
+//! | `multiprocessing.RLock()` | [`process::RLock`]: the thread `RLock`'s methods ([`process::RLockGuard`]); a dead holder is [`process::OwnerDied`] too |
+//! | `multiprocessing.Semaphore(n)`, `BoundedSemaphore(n)` (a holder killed: its permits lost) | [`process::Semaphore`], [`process::BoundedSemaphore`]: the thread ones' methods; a dead holder's permits come back with [`process::HolderDied`] naming it |
 //! | `multiprocessing.Event()` | [`process::Event`]: `set`, `clear`, `is_set`, `wait`, `wait_timeout`, in every process it is handed to |
+//! | `multiprocessing.Condition(lock)`: `wait`, `wait_for`, `notify(n)`, `notify_all` | [`process::Condition`] over a process `RLock` (default) or `Lock`: the same names; a process that had it open dying ends the waits with [`process::WaitError::ProcessDied`] |
+//! | `multiprocessing.Barrier(n)`: `wait`, `abort`, `reset`, `broken` | [`process::Barrier`]: `wait` → arrival index or [`process::BrokenBarrierError`] (also when a party's process died, naming it) |
 //! | `Value(typecode, v)`, `Array(typecode, xs)`, `get_lock()`, `shared_memory.SharedMemory` | [`process::Value`], [`process::Array`] (`get`, `set`, `lock`, `get_lock`), [`process::SharedMemory`] |
 //!
 //! # Examples
@@ -80,6 +84,7 @@
 pub mod cluster;
 pub mod deadlock;
 pub mod futures;
+mod instrument;
 #[cfg(target_os = "linux")]
 pub mod process;
 mod queue;

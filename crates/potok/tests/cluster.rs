@@ -323,6 +323,101 @@ fn a_worker_of_another_build_refuses_and_the_error_says_so() {
     let _ = std::fs::remove_file(exe);
 }
 
+/// Waits (at most `limit`) until `name` is among the pool's live workers.
+fn wait_registered(pool: &Pool, name: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while !pool.workers().unwrap().iter().any(|w| w == name) {
+        assert!(
+            Instant::now() < deadline,
+            "the worker {name} did not register within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn a_worker_survives_a_broker_restart() {
+    let mut server = RedisServer::start();
+    let url = server.url();
+    // A worker of its own, not a pool's: this executable again, serving the broker.
+    let mut worker = KillOnDrop(
+        Command::new("/proc/self/exe")
+            .env("POTOK_WORKER", &url)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = worker.0.id();
+    let name = format!("{}:{pid}", hostname());
+    let timeout = Duration::from_secs(2);
+    let pool = Pool::builder(&url).broker_timeout(timeout).build().unwrap();
+    wait_registered(&pool, &name, Duration::from_secs(10));
+    let expected: Vec<u64> = (0..1_000).map(|x| x * x).collect();
+    assert_eq!(pool.map(square, 0..1_000).unwrap(), expected);
+
+    server.kill();
+    // While the broker is down: the old pool's calls fail clearly, in bounded time, and so
+    // does making a pool.
+    let t = Instant::now();
+    let err = pool.map(square, 0..10).unwrap_err();
+    assert!(t.elapsed() < timeout * 2, "took {:?}", t.elapsed());
+    assert!(err.to_string().contains("lost the broker"), "{err}");
+    let t = Instant::now();
+    let err = Pool::builder(&url)
+        .broker_timeout(timeout)
+        .build()
+        .unwrap_err();
+    assert!(t.elapsed() < timeout * 2, "took {:?}", t.elapsed());
+    assert!(matches!(err, ConnectError::Unreachable { .. }), "{err:?}");
+
+    // Back on the same port, empty (no persistence): no group, no registration. The same
+    // worker reconnects, makes both again, and serves a new pool.
+    server.restart();
+    let back = Instant::now();
+    // Before any pool connects (a pool would make the group too): the worker alone.
+    let mut con = raw(&server);
+    let deadline = back + Duration::from_secs(20);
+    loop {
+        let registered: bool = redis::cmd("HEXISTS")
+            .arg("potok:workers")
+            .arg(&name)
+            .query(&mut con)
+            .unwrap();
+        let groups: redis::RedisResult<redis::Value> = redis::cmd("XINFO")
+            .arg("GROUPS")
+            .arg("potok:tasks")
+            .query(&mut con);
+        let group = groups.is_ok_and(|g| format!("{g:?}").contains("workers"));
+        if registered && group {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the worker did not come back (registered {registered}, group {group})"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    println!(
+        "(the worker registered and made its group again {:?} after the broker came back)",
+        back.elapsed()
+    );
+    let pool2 = Pool::builder(&url).broker_timeout(timeout).build().unwrap();
+    wait_registered(&pool2, &name, Duration::from_secs(5));
+    let tagged = pool2.map_chunked(pid_of, 0..1_000, 10).unwrap();
+    assert!(tagged.iter().enumerate().all(|(i, &(x, _))| x == i as u64));
+    assert!(
+        tagged.iter().all(|&(_, p)| p == pid),
+        "run by the old worker"
+    );
+    assert!(
+        worker.0.try_wait().unwrap().is_none(),
+        "the worker lives on"
+    );
+    // The old pool stays broken (its state died with the broker), bounded as before.
+    let t = Instant::now();
+    assert!(pool.map(square, 0..10).is_err());
+    assert!(t.elapsed() < timeout * 2, "took {:?}", t.elapsed());
+}
+
 fn a_task_that_always_crashes_ends_in_the_dead_letter_stream() {
     let server = RedisServer::start();
     let pool = Pool::builder(&server.url())
@@ -484,6 +579,7 @@ fn main() -> ExitCode {
         case!(a_sigkilled_worker_loses_its_task_to_another),
         case!(a_sigstopped_worker_loses_its_task_and_its_late_answer_is_dropped),
         case!(redis_killed_mid_map_fails_the_call_in_bounded_time),
+        case!(a_worker_survives_a_broker_restart),
         case!(a_worker_of_another_build_refuses_and_the_error_says_so),
         case!(a_task_that_always_crashes_ends_in_the_dead_letter_stream),
         case!(two_pools_share_the_workers),

@@ -262,7 +262,7 @@ mod tests {
         let lines = report(Lang::Ru, &[parent, child], 10.0);
         assert!(lines[0].starts_with("программа зависла"), "{lines:?}");
         assert!(
-            lines.iter().any(|l| l.contains("(процесс worker, 2)")),
+            lines.iter().any(|l| l.contains("(процесс 'worker', 2)")),
             "{lines:?}"
         );
     }

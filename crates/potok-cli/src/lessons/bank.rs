@@ -309,5 +309,5 @@ fn spawn<T: Send + 'static>(
     potok::Builder::new()
         .name(name)
         .spawn(f)
-        .map_err(|e| CliError::Failed(ctx.m().cannot_start_thread(name, &e.to_string())))
+        .map_err(|e| CliError::Failed(ctx.m().cannot_start_thread(name, &ctx.m().io_error(&e))))
 }

@@ -105,7 +105,7 @@ fn spawn(
     potok::Builder::new()
         .name(name.clone())
         .spawn(f)
-        .map_err(|e| CliError::Failed(ctx.m().cannot_start_thread(&name, &e.to_string())))
+        .map_err(|e| CliError::Failed(ctx.m().cannot_start_thread(&name, &ctx.m().io_error(&e))))
 }
 
 /// `n` threads in a ring: thread `i` holds lock `i` and then wants lock `i + 1`. A Barrier

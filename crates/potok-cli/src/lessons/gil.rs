@@ -122,14 +122,14 @@ fn cluster_times(
                 .workers()
                 .map_err(|e| potok::cluster::ConnectError::Broker(e.to_string()))
         })
-        .map_err(|e| fail(e.to_string()))?
+        .map_err(|e| fail(connect_error(m, &e)))?
         .len();
     let started_here = running == 0;
     let pool = potok::cluster::Pool::builder(url)
         .local_workers(if started_here { threads } else { 0 })
         .name("potok-gil")
         .build()
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| fail(connect_error(m, &e)))?;
     let workers = if started_here { threads } else { running };
     pool.map_chunked(sum_of_squares, vec![1; workers], 1)
         .map_err(|e| fail(e.to_string()))?;
@@ -150,16 +150,27 @@ fn cluster_times(
     }
 }
 
+/// A broker that cannot be reached, or a URL that is none, in the run's words; other
+/// failures keep the library's detail.
+fn connect_error(m: &dyn Messages, err: &potok::cluster::ConnectError) -> String {
+    match err {
+        potok::cluster::ConnectError::Unreachable { url, .. } => m.cluster_unreachable(url),
+        potok::cluster::ConnectError::BadUrl { url, .. } => m.cluster_bad_url(url),
+        other => other.to_string(),
+    }
+}
+
 /// `potok worker URL`: serves the broker until it is gone.
 pub(crate) fn serve(ctx: &Context, url: &str) -> CliResult {
     let m = ctx.m();
     // A bad URL or an unreachable broker is one line, before the line that says it serves.
     let fail = |e: String| CliError::Failed(m.cluster_failed(&e));
-    drop(potok::cluster::Pool::connect(url).map_err(|e| fail(e.to_string()))?);
+    drop(potok::cluster::Pool::connect(url).map_err(|e| fail(connect_error(m, &e)))?);
     say(m.worker_serving(url, std::process::id()))?;
     match potok::cluster::worker(url) {
         Ok(never) => match never {},
-        Err(err) => Err(CliError::Failed(m.cluster_failed(&err.to_string()))),
+        Err(potok::cluster::WorkerError::Connect(err)) => Err(fail(connect_error(m, &err))),
+        Err(err) => Err(fail(err.to_string())),
     }
 }
 
@@ -226,7 +237,7 @@ fn python_times(m: &dyn Messages, threads: usize, squares: u64) -> Option<Times>
             return None;
         }
         Err(err) => {
-            note(m.no_python(&err.to_string()));
+            note(m.no_python(&m.io_error(&err)));
             return None;
         }
     };

@@ -28,17 +28,28 @@ pub(crate) fn file_names() -> Vec<String> {
     (1..=4).map(|n| format!("file {n}.txt")).collect()
 }
 
+/// Why `read_info` could not read a file, as it crosses from a pool worker (which does not
+/// know the run's language): the OS's error number, or none for bytes that are not UTF-8.
+pub(crate) type ReadError = Option<i32>;
+
 /// The course's `read_info(name)`: reads the file line by line into a list, which is then
-/// dropped. Returns how many lines it read (the course returns nothing), or the reason it
-/// could not (a missing file, a folder, bytes that are not UTF-8): the OS's words only, since
-/// it may run in a pool worker, which does not know the run's language.
-pub(crate) fn read_info(name: String) -> Result<u64, String> {
-    let file = File::open(&name).map_err(|e| e.to_string())?;
+/// dropped. Returns how many lines it read (the course returns nothing), or why it could not
+/// (a missing file, a folder, bytes that are not UTF-8).
+pub(crate) fn read_info(name: String) -> Result<u64, ReadError> {
+    let file = File::open(&name).map_err(|e| e.raw_os_error())?;
     let mut all_data = Vec::new();
     for line in BufReader::new(file).lines() {
-        all_data.push(line.map_err(|e| e.to_string())?);
+        all_data.push(line.map_err(|e| e.raw_os_error())?);
     }
     Ok(all_data.len() as u64)
+}
+
+/// A [`ReadError`] as the I/O error it was (the text is the catalogue's, by its kind).
+fn read_error(err: ReadError) -> std::io::Error {
+    match err {
+        Some(code) => std::io::Error::from_raw_os_error(code),
+        None => std::io::Error::from(std::io::ErrorKind::InvalidData),
+    }
 }
 
 /// What generated file number `n` (1-based) holds: `lines` consecutive integers, one per line,
@@ -83,7 +94,7 @@ pub(crate) fn clean(ctx: &Context) -> CliResult {
         return Ok(());
     }
     std::fs::remove_dir_all(&root)
-        .map_err(|e| CliError::Failed(ctx.m().cannot_write_in(&shown, &e.to_string())))?;
+        .map_err(|e| CliError::Failed(ctx.m().cannot_write_in(&shown, &ctx.m().io_error(&e))))?;
     note(ctx.m().cleaned(&shown));
     Ok(())
 }
@@ -98,7 +109,7 @@ pub(crate) fn run_cli(ctx: &Context, dir: Option<&Path>, lines: Option<u64>) -> 
             std::fs::create_dir_all(&dir).map_err(|e| {
                 CliError::Failed(
                     ctx.m()
-                        .cannot_write_in(&dir.display().to_string(), &e.to_string()),
+                        .cannot_write_in(&dir.display().to_string(), &ctx.m().io_error(&e)),
                 )
             })?;
             run(ctx, &dir, lines, "potok read-files --clean")
@@ -176,8 +187,9 @@ fn write_missing(ctx: &Context, dir: &Path, lines: u64, clean: &str) -> CliResul
     }
     let progress = Progress::new(lines * missing.len() as u64, ctx.m().progress_writing());
     for (i, name) in missing {
-        write_file(dir, i, &name, lines, Some(&progress))
-            .map_err(|e| CliError::Failed(ctx.m().cannot_write_in(&shown, &e.to_string())))?;
+        write_file(dir, i, &name, lines, Some(&progress)).map_err(|e| {
+            CliError::Failed(ctx.m().cannot_write_in(&shown, &ctx.m().io_error(&e)))
+        })?;
     }
     Ok(())
 }
@@ -191,7 +203,9 @@ pub(crate) fn run(ctx: &Context, dir: &Path, lines: u64, clean: &str) -> CliResu
         .map(|name| dir.join(name).to_string_lossy().into_owned())
         .collect();
     let m = ctx.m();
-    let cannot_read = |path: &str, err: String| CliError::Failed(m.cannot_read(path, &err));
+    let cannot_read = |path: &str, err: ReadError| {
+        CliError::Failed(m.cannot_read(path, &m.io_error(&read_error(err))))
+    };
     let megabytes = paths
         .iter()
         .filter_map(|p| std::fs::metadata(p).ok())

@@ -27,7 +27,7 @@ pub(crate) fn run(ctx: &Context) -> CliResult {
     let dir = tempfile::Builder::new()
         .prefix("potok-tour-")
         .tempdir()
-        .map_err(|e| CliError::Failed(ctx.m().cannot_make_temp(&e.to_string())))?;
+        .map_err(|e| CliError::Failed(ctx.m().cannot_make_temp(&ctx.m().io_error(&e))))?;
     let outcome = lessons(ctx, dir.path());
     drop(dir);
     outcome

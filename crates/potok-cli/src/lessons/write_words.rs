@@ -37,7 +37,7 @@ fn write_words(
     let failed = |e: std::io::Error| {
         CliError::Failed(
             ctx.m()
-                .cannot_write_in(&dir.display().to_string(), &e.to_string()),
+                .cannot_write_in(&dir.display().to_string(), &ctx.m().io_error(&e)),
         )
     };
     let path = dir.join(file_name);
@@ -115,7 +115,7 @@ pub(crate) fn check_writable(ctx: &Context, dir: &Path) -> CliResult {
     }
     let probe: PathBuf = dir.join(format!(".potok-write-check-{}", std::process::id()));
     File::create(&probe)
-        .map_err(|e| CliError::Usage(ctx.m().cannot_write_there(&shown, &e.to_string())))?;
+        .map_err(|e| CliError::Usage(ctx.m().cannot_write_there(&shown, &ctx.m().io_error(&e))))?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
 }

@@ -122,8 +122,10 @@ impl Messages for En {
         "10_3: a bank whose take waits on a Lock that deposit releases (a signal)"
     }
     fn help_faithful(&self) -> &'static str {
-        "Run the course's program as written: it races on the balance and can hang, yet in \
-         about 370 runs here it never did (potok deadlock bank forces the schedule that hangs)"
+        "Run the course's program as written: it races on the balance and can hang (measured \
+         on 1 December 2026: in 2-5 of 100 runs at --time-scale 0.001 and 0.02 on a loaded \
+         machine, in none of 1000 at 1; it prints the details); potok deadlock bank forces \
+         the schedule that hangs"
     }
     fn about_deadlock(&self) -> &'static str {
         "10_3: deadlocks caught instead of hanging: abba, ring N, self, bank"
@@ -230,6 +232,8 @@ impl Messages for En {
         }
     }
     fn unknown_option(&self, option: &str, command: &str, suggestion: Option<&str>) -> String {
+        let option = &super::shown_arg(option);
+        let suggestion = suggestion.map(super::shown_arg);
         match suggestion {
             Some(s) => {
                 format!("{command} does not take {option}: did you mean {s}? ({command} --help)")
@@ -305,6 +309,32 @@ impl Messages for En {
 
     // ==== failures ====
 
+    fn io_error(&self, err: &std::io::Error) -> String {
+        use std::io::ErrorKind as K;
+        let what = match err.kind() {
+            K::NotFound => "no such file or folder",
+            K::PermissionDenied => "permission denied",
+            K::AlreadyExists => "it already exists",
+            K::IsADirectory => "a folder, not a file",
+            K::NotADirectory => "not a folder",
+            K::ReadOnlyFilesystem => "a read-only file system",
+            K::StorageFull => "no space left on the disk",
+            K::InvalidData => "not UTF-8 text",
+            K::BrokenPipe => "the reader closed the pipe",
+            K::WouldBlock | K::TimedOut => "no answer in time",
+            _ => "an input/output error",
+        };
+        match err.raw_os_error() {
+            Some(code) => format!("{what} (OS error code {code})"),
+            None => what.to_owned(),
+        }
+    }
+    fn cluster_unreachable(&self, url: &str) -> String {
+        format!("no Redis broker answers at {url}")
+    }
+    fn cluster_bad_url(&self, url: &str) -> String {
+        format!("'{url}' is not a Redis URL (expected redis://host:port/db)")
+    }
     fn cannot_write_in(&self, dir: &str, err: &str) -> String {
         format!("cannot write in {dir}: {err}")
     }
@@ -448,11 +478,13 @@ impl Messages for En {
         format!("Final balance: {balance}")
     }
     fn faithful_note(&self) -> &'static str {
-        "potok: the course's program, as written. It can hang (take waits for a lock that \
-         nobody will release once deposit has ended), but that needs take to be refused twice \
-         after deposit's last release: in about 370 runs here at time scales 1, 0.02 and 0.001 \
-         it never hung, nor did the course's Python program in 30 runs. \
-         potok deadlock bank forces the schedule that hangs."
+        "potok: the course's program, as written. It hangs when take is refused twice after \
+         deposit's last release of the lock: nobody is left to release it. How often depends \
+         on the machine's speed and load. Measured on 1 December 2026 (a debug build, 2 cores \
+         busy with other work): at --time-scale 0.001, 20 of 1000 runs hung; at 0.02, 51 of \
+         1000; at 1 (the course's speed), none of 1000; 100 runs of each at a lighter load: \
+         none; the course's Python program: none of 100. The deadlock detector catches a hung \
+         run; potok deadlock bank forces the schedule that hangs."
     }
     fn faithful_hung(&self) -> &'static str {
         "potok: here the course's program would hang: take waits for the lock, and deposit has \
@@ -533,6 +565,22 @@ impl Messages for En {
 
     // ==== deadlock reports ====
 
+    fn lock_order_head(&self, cycle: &str) -> String {
+        format!(
+            "potok: a potential deadlock: locks taken in different orders ({cycle}); nothing \
+             hangs yet"
+        )
+    }
+    fn lock_order_edge(
+        &self,
+        thread: &str,
+        taken: &str,
+        taken_at: &str,
+        held: &str,
+        held_at: &str,
+    ) -> String {
+        format!("thread '{thread}' took {taken} at {taken_at} while holding {held} (taken at {held_at})")
+    }
     fn report_head(&self, kind: DeadlockKind, threads: usize) -> String {
         match (kind, threads) {
             (DeadlockKind::Cycle, 1) => "deadlock: a thread waits for itself".to_owned(),
@@ -922,7 +970,7 @@ impl Messages for En {
         )
     }
     fn check_cannot_run(&self, err: &std::io::Error) -> String {
-        format!("cannot run the program: {err}")
+        format!("cannot run the program: {}", self.io_error(err))
     }
     fn check_trace_written(&self, path: &std::path::Path) -> String {
         format!(
@@ -934,7 +982,7 @@ impl Messages for En {
         format!("the program's threads on the timeline: {}", path.display())
     }
     fn check_cannot_write(&self, path: &std::path::Path, err: &std::io::Error) -> String {
-        format!("cannot write {}: {err}", path.display())
+        format!("cannot write {}: {}", path.display(), self.io_error(err))
     }
     fn check_bad_records(&self, err: &str) -> String {
         format!("the shim's records do not read as a Chrome trace: {err}")
@@ -967,7 +1015,7 @@ impl Messages for En {
     ) -> String {
         let mut line = format!("thread '{name}'");
         if let Some((process, pid)) = process {
-            line.push_str(&format!(" (process {process}, {pid})"));
+            line.push_str(&format!(" (process '{process}', {pid})"));
         }
         if !holds.is_empty() {
             line.push_str(&format!(" holds Lock {holds} and"));
@@ -1045,5 +1093,379 @@ impl Messages for En {
     }
     fn check_unknown_more(&self, n: usize) -> String {
         format!("{n} more line(s) not from the task.")
+    }
+
+    // ==== check: the rules ====
+
+    fn check_secs(&self, s: f64) -> String {
+        secs(s)
+    }
+    fn check_num(&self, x: f64) -> String {
+        x.to_string()
+    }
+    fn rule_times(&self, n: usize) -> String {
+        format!("{n} times")
+    }
+    fn rule_about(&self, s: f64) -> String {
+        format!("about {}", secs(s))
+    }
+    fn rule_about_at_most(&self, s: f64, at_most: f64) -> String {
+        format!("about {}, at most {}", secs(s), secs(at_most))
+    }
+    fn rule_less_than(&self, s: f64) -> String {
+        format!("less than {}", secs(s))
+    }
+    fn rule_threads_expected(&self, want: usize) -> String {
+        format!("at least {want} of the program's threads alive at the same time")
+    }
+    fn rule_threads_actual(&self, made: usize, most: usize) -> String {
+        format!(
+            "{} made, at most {most} alive at once",
+            count(made, "thread")
+        )
+    }
+    fn rule_threads_too_few(&self, made: usize, want: usize) -> String {
+        format!(
+            "The program made {}, and the task runs {want} at the same time; the task's lines \
+             were printed, but not by those threads (the shim's records see every \
+             threading.Thread).",
+            count(made, "thread")
+        )
+    }
+    fn rule_threads_in_turn(&self) -> &'static str {
+        "The threads' records show them running one after another: start() then join() of each \
+         in turn is a sequential program. Start them all, then join them all."
+    }
+    fn rule_two_threads(&self) -> &'static str {
+        "two threads of the program"
+    }
+    fn rule_threads_recorded(&self, made: usize) -> String {
+        format!("{} recorded", count(made, "thread"))
+    }
+
+    fn rule_10_1_messages(&self) -> &'static str {
+        "messages: eight «Завершилась запись в файл exampleN.txt» and two timings, as in the task"
+    }
+    fn rule_10_1_two_timings(&self) -> &'static str {
+        "two timing lines: «Работа функций …» and «Работа потоков …»"
+    }
+    fn rule_10_1_timings_found(&self, n: usize) -> String {
+        count(n, "timing line")
+    }
+    fn rule_10_1_either_timing(&self) -> &'static str {
+        "«Работа функций <time>» (or «Работа потоков <time>», as the course's example)"
+    }
+    fn rule_10_1_threads_timing(&self) -> &'static str {
+        "«Работа потоков <time>»"
+    }
+    fn rule_10_1_order(&self) -> &'static str {
+        "order: example1…example4 one after another, then the functions' time"
+    }
+    fn rule_10_1_files(&self) -> &'static str {
+        "files: example1.txt … example8.txt, each «Какое-то слово № 1 … N»"
+    }
+    fn rule_10_1_file(&self, name: &str) -> String {
+        format!("a file {name}")
+    }
+    fn rule_10_1_no_file(&self) -> &'static str {
+        "(no such file)"
+    }
+    fn rule_10_1_file_line(&self, got: &str, name: &str, k: u32) -> String {
+        format!("{got} ({name}, line {k})")
+    }
+    fn rule_10_1_file_ended(&self, name: &str, lines: u32) -> String {
+        format!("(the end of {name} after {lines} lines)")
+    }
+    fn rule_10_1_file_ends(&self, name: &str, lines: u32) -> String {
+        format!("the end of {name} after {lines} lines")
+    }
+    fn rule_10_1_functions(&self, sum: u32, scale: f64, expected: f64) -> String {
+        format!(
+            "functions' time ≈ the sum of all writes: {sum} × 0.1 s × {scale} = {}",
+            secs(expected)
+        )
+    }
+    fn rule_10_1_functions_why(&self, slept: f64) -> String {
+        format!(
+            "The functions run one after another, so their time is the sum of all 340 writes \
+             of 0.1 s (check scales the sleeps: --time-scale). The records show {} of sleep.",
+            secs(slept)
+        )
+    }
+    fn rule_10_1_threads(&self, longest: u32, scale: f64, expected: f64) -> String {
+        format!(
+            "threads at the same time: example5, 6, 8, 7 in that order, the threads' time ≈ the \
+             longest file ({longest} × 0.1 s × {scale} = {}), at most 0.7 × the functions' time",
+            secs(expected)
+        )
+    }
+    fn rule_10_1_order_why(&self) -> &'static str {
+        "In threads the files are written at the same time, so the short example8 (100 words) \
+         finishes before the long example7 (200 words). The order 5, 6, 7, 8 means the threads \
+         ran one after another."
+    }
+    fn rule_10_1_threads_why(&self) -> &'static str {
+        "The four threads sleep at the same time, so together they take as long as the longest \
+         file (200 writes), not the sum of all."
+    }
+
+    fn rule_10_2_messages(&self) -> &'static str {
+        "messages: Sir Lancelot (10) and Sir Galahad (20) in the task's words"
+    }
+    fn rule_10_2_days(&self) -> &'static str {
+        "each knight's days in order: 100 − power × day left, the victory after ⌈100 / power⌉ \
+         days"
+    }
+    fn rule_10_2_days_why(&self, name: &str, power: i64, total: i64) -> String {
+        format!(
+            "{name}'s power is {power}: each day (1 s) there are {power} enemies fewer, and after \
+             {total} days none are left. Days count from 1; the enemies are subtracted before \
+             the line is printed."
+        )
+    }
+    fn rule_10_2_after_victory(&self, name: &str) -> String {
+        format!("no line of {name} after the victory")
+    }
+    fn rule_10_2_last(&self) -> &'static str {
+        "«Все битвы закончились!» is the last line, after both knights"
+    }
+    fn rule_10_2_last_why(&self) -> &'static str {
+        "This line is printed after join() of both knights: then it comes out last."
+    }
+    fn rule_10_2_battle(&self, slowest: i64, scale: f64, expected: f64, sum: i64) -> String {
+        format!(
+            "the knights fight at the same time: the battle lasts ≈ the slower knight's days \
+             ({slowest} × 1 s × {scale} = {}), not the sum ({sum} days)",
+            secs(expected)
+        )
+    }
+    fn rule_10_2_battle_took(&self, took: f64) -> String {
+        format!("{} from a knight's first line to the last", secs(took))
+    }
+    fn rule_10_2_battle_why(&self) -> &'static str {
+        "Each knight is a thread of its own and their days pass at the same time: the whole \
+         battle lasts as long as the slowest knight fights."
+    }
+
+    fn rule_10_3_messages(&self) -> &'static str {
+        "messages: deposits, requests, withdrawals, refusals and the total in the task's words"
+    }
+    fn rule_10_3_operations(&self) -> &'static str {
+        "operations: 100 deposits and 100 requests of 50 to 500, each request answered by a \
+         withdrawal of that sum or a refusal"
+    }
+    fn rule_10_3_deposits(&self, n: usize) -> String {
+        count(n, "deposit")
+    }
+    fn rule_10_3_requests(&self, n: usize) -> String {
+        count(n, "request")
+    }
+    fn rule_10_3_amount(&self) -> &'static str {
+        "an amount of 50 to 500"
+    }
+    fn rule_10_3_answer_to(&self, text: &str) -> String {
+        format!("an answer to «{text}»")
+    }
+    fn rule_10_3_answers(&self, n: usize) -> String {
+        format!("{} to requests", count(n, "answer"))
+    }
+    fn rule_10_3_last(&self) -> &'static str {
+        "«Итоговый баланс: …» is the last line, after both threads"
+    }
+    fn rule_10_3_final_any(&self) -> &'static str {
+        "«Итоговый баланс: <balance>»"
+    }
+    fn rule_10_3_arithmetic(&self) -> &'static str {
+        "arithmetic: the deposits' sum minus the withdrawals' sum equals the final balance"
+    }
+    fn rule_10_3_arithmetic_why(&self, deposited: i64, taken: i64) -> String {
+        format!(
+            "Deposits of {deposited} and withdrawals of {taken} were printed: {deposited} − \
+             {taken} = {}. The balance differs from what was printed: an operation changed it by \
+             another sum, or the two threads changed balance at the same time (balance += x is \
+             a read and a write, and the other thread can come in between). Guard balance with \
+             a lock.",
+            deposited - taken
+        )
+    }
+    fn rule_10_3_threads(&self) -> &'static str {
+        "deposit and take run in two threads"
+    }
+
+    fn rule_10_4_messages(&self) -> &'static str {
+        "messages: the task's twelve guests, tables 1…5, in the task's words"
+    }
+    fn rule_10_4_table_number(&self) -> &'static str {
+        "a table number of 1 to 5"
+    }
+    fn rule_10_4_arrival(&self) -> &'static str {
+        "arrival: the first twelve lines are Maria…Darya at tables 1…5, the other seven queued \
+         in order"
+    }
+    fn rule_10_4_arrival_why(&self) -> &'static str {
+        "guest_arrival seats the guests in order at free tables and queues them when none is \
+         free: all before anyone has finished eating."
+    }
+    fn rule_10_4_table_free(&self, n: usize) -> String {
+        format!("table number {n} free before anyone sits at it")
+    }
+    fn rule_10_4_table_taken_why(&self, n: usize, other: &str) -> String {
+        format!("{other} still sits at table {n}: one table taken twice.")
+    }
+    fn rule_10_4_queue_empty(&self) -> &'static str {
+        "(the queue is empty: nobody can leave it)"
+    }
+    fn rule_10_4_fifo_why(&self) -> &'static str {
+        "A Queue gives the guests back in the order they were put in (FIFO)."
+    }
+    fn rule_10_4_seated_before_leaving(&self, guest: &str) -> String {
+        format!("{guest} at a table before leaving")
+    }
+    fn rule_10_4_ate_before_free(&self) -> &'static str {
+        "«… покушал(-а) и ушёл(ушла)» before «Стол номер N свободен»"
+    }
+    fn rule_10_4_seating(&self) -> &'static str {
+        "seating: no table taken twice, guests leave the queue in order (FIFO), «покушал(-а)» \
+         followed by «Стол номер N свободен» of their table"
+    }
+    fn rule_10_4_everyone(&self) -> &'static str {
+        "all twelve guests ate and left, the queue is empty, the tables are free"
+    }
+    fn rule_10_4_everyone_why(&self) -> &'static str {
+        "discuss_guests serves while the queue is not empty or any table is taken."
+    }
+    fn rule_10_4_threads(&self) -> &'static str {
+        "the guests are threads, eating at five tables at once; the line is a queue.Queue \
+         (7 puts, 7 gets)"
+    }
+    fn rule_10_4_queue_ops(&self, n: usize) -> String {
+        format!("{n} puts and {n} gets on a queue.Queue")
+    }
+    fn rule_10_4_queue_ops_found(&self, puts: usize, gets: usize) -> String {
+        format!("{}, {} recorded", count(puts, "put"), count(gets, "get"))
+    }
+
+    fn rule_10_5_messages(&self) -> &'static str {
+        "messages: «<time> (линейный)» and «<time> (многопроцессный)», once each"
+    }
+    fn rule_10_5_processes(&self) -> &'static str {
+        "the multiprocess read runs in multiprocessing's child processes"
+    }
+    fn rule_10_5_two_children(&self) -> &'static str {
+        "at least two child processes running at the same time (Pool(processes=4))"
+    }
+    fn rule_10_5_children_found(&self, children: usize, at_once: usize) -> String {
+        let word = if children == 1 {
+            "child process"
+        } else {
+            "child processes"
+        };
+        format!("{children} {word} recorded, {at_once} at once")
+    }
+    fn rule_10_5_processes_why(&self) -> &'static str {
+        "Reading in threads of one process is held back by the GIL; for the files to be read at \
+         the same time, use multiprocessing.Pool and its map."
+    }
+    fn rule_10_5_faster(&self) -> &'static str {
+        "processes are faster than one read after another (where there are the cores and enough \
+         work)"
+    }
+    fn rule_10_5_both_timings(&self) -> &'static str {
+        "both timings"
+    }
+    fn rule_10_5_not_checked(&self, cores: usize, load: f64, linear: f64, enough: f64) -> String {
+        format!(
+            "not checked: {}, load {load:.1}, the linear read took {} (it takes 2 cores, one of \
+             them free, and a read of at least {})",
+            count(cores, "core"),
+            secs(linear),
+            secs(enough)
+        )
+    }
+    fn rule_10_5_speedup(&self, ratio: f64, cores: usize) -> String {
+        format!("×{ratio:.1} faster on {cores} cores")
+    }
+    fn rule_10_5_multi_took(&self, s: f64) -> String {
+        format!("the multiprocess read took {}", secs(s))
+    }
+    fn rule_10_5_faster_why(&self) -> &'static str {
+        "Processes read the files on different cores at once; if they are not faster, either \
+         they work one at a time (map called per file, join right after start), or the time \
+         goes into starting them."
+    }
+
+    fn rule_legacy_messages(&self) -> &'static str {
+        "messages: every line is a line of the task"
+    }
+    fn rule_legacy1_order(&self) -> &'static str {
+        "the numbers 1…10 and the letters a…j, each in order"
+    }
+    fn rule_legacy1_printers(&self, scale: f64, expected: f64) -> String {
+        format!(
+            "two threads print at the same time: from the first line to the last ≈ 9 × 1 s × \
+             {scale} = {}, not 19",
+            secs(expected)
+        )
+    }
+    fn rule_legacy3_lines(&self) -> &'static str {
+        "every line: the new balance = the previous one ± the amount, from 1000"
+    }
+    fn rule_legacy3_lines_why(&self) -> &'static str {
+        "If the balance is changed and printed outside one Lock, the other thread can come in \
+         between the change and the print."
+    }
+    fn rule_legacy3_total(&self) -> &'static str {
+        "five deposits of 100 and five withdrawals of 150: 750 in the end"
+    }
+    fn rule_legacy3_total_expected(&self) -> &'static str {
+        "5 × Deposited 100, 5 × Withdrew 150, the last balance 750"
+    }
+    fn rule_legacy3_total_found(
+        &self,
+        deposits: usize,
+        withdrawals: usize,
+        last: Option<i64>,
+    ) -> String {
+        let last = last.map_or("-".to_owned(), |b| b.to_string());
+        format!("Deposited 100: {deposits}, Withdrew 150: {withdrawals}, the last balance {last}")
+    }
+    fn rule_legacy3_threads(&self) -> &'static str {
+        "deposits and withdrawals run in two threads"
+    }
+    fn rule_legacy4_arrive(&self) -> &'static str {
+        "visitors 1…20 arrive in order"
+    }
+    fn rule_legacy4_seating(&self) -> &'static str {
+        "seating: no table taken twice, waiting visitors sit in turn, every visitor ate and left"
+    }
+    fn rule_legacy4_table_free(&self, table: i64, other: i64) -> String {
+        format!("table {table} free (visitor number {other} sits there)")
+    }
+    fn rule_legacy4_fifo_why(&self) -> &'static str {
+        "Visitors waiting in a queue.Queue leave it in the order they came."
+    }
+    fn rule_legacy4_seated_before_leaving(&self, c: i64) -> String {
+        format!("visitor number {c} at a table before leaving")
+    }
+    fn rule_legacy4_threads(&self) -> &'static str {
+        "the visitors are threads, eating at the same time"
+    }
+    fn rule_legacy5_warehouse(&self) -> &'static str {
+        "the warehouse after the requests: {'product1': 70, 'product2': 100, 'product3': 200}"
+    }
+    fn rule_legacy5_why(&self) -> &'static str {
+        "Requests for one product must run in order: shipping product1 before it was received \
+         ships nothing. And the shared dict (Manager().dict()) is changed under a Lock: \
+         data[k] = data[k] + x from two processes loses one of the changes."
+    }
+    fn rule_legacy5_processes(&self) -> &'static str {
+        "the requests run in multiprocessing's processes"
+    }
+    fn rule_legacy5_two_processes(&self) -> &'static str {
+        "at least two processes for the requests"
+    }
+    fn rule_legacy5_processes_found(&self, n: usize) -> String {
+        let word = if n == 1 { "process" } else { "processes" };
+        format!("{n} {word} recorded")
     }
 }

@@ -91,6 +91,16 @@ pub(crate) fn lang() -> Lang {
     *LANG.get_or_init(Lang::from_env)
 }
 
+/// An argument as a message shows it: an option (`--seed`) as it is, anything else the user
+/// typed in quotes (`'abab'`), so it does not read as a word of the sentence.
+pub(crate) fn shown_arg(arg: &str) -> String {
+    if arg.starts_with('-') {
+        arg.to_owned()
+    } else {
+        format!("'{arg}'")
+    }
+}
+
 /// The run's catalogue.
 pub(crate) fn m() -> &'static dyn Messages {
     lang().m()
@@ -269,6 +279,14 @@ pub(crate) trait Messages: Sync {
 
     // ==== failures while running (exit code 1): one line each ====
 
+    /// What an I/O error means, worded by its kind (the OS's own text is English): goes
+    /// into the `err` of the messages below.
+    fn io_error(&self, err: &std::io::Error) -> String;
+    /// `gil --broker`, `potok worker`: no Redis answers at the URL.
+    fn cluster_unreachable(&self, url: &str) -> String;
+    /// `gil --broker`, `potok worker`: the URL is not a Redis URL.
+    fn cluster_bad_url(&self, url: &str) -> String;
+
     /// A file could not be written.
     fn cannot_write_in(&self, dir: &str, err: &str) -> String;
     /// A file could not be written (`--trace`, `--timeline`).
@@ -398,6 +416,19 @@ pub(crate) trait Messages: Sync {
 
     // ==== deadlock reports, worded from DeadlockError's data ====
 
+    /// The lock-order warning's first line (`POTOK_LOCK_ORDER=1`): the cycle of locks, joined.
+    fn lock_order_head(&self, cycle: &str) -> String;
+    /// One acquisition of the cycle: `thread` took `taken` at `taken_at` while holding `held`
+    /// (taken at `held_at`).
+    fn lock_order_edge(
+        &self,
+        thread: &str,
+        taken: &str,
+        taken_at: &str,
+        held: &str,
+        held_at: &str,
+    ) -> String;
+
     /// The report's first line.
     fn report_head(&self, kind: DeadlockKind, threads: usize) -> String;
     /// A resource in a report (`Lock 'bank.lock'`, `Queue 'jobs' (empty)`).
@@ -498,7 +529,7 @@ pub(crate) trait Messages: Sync {
     /// The heading before the Python solution.
     fn show_python(&self, lesson: &str, file: &str) -> String;
 
-    // ==== check: a learner's program, checked (the rules word their own lines, in check/rules/) ====
+    // ==== check: a learner's program, checked ====
 
     /// The first line of a check: the file, the lesson, the time scale.
     fn check_headline(&self, file: &str, lesson: &str, title: &str, scale: f64) -> String;
@@ -588,4 +619,212 @@ pub(crate) trait Messages: Sync {
     fn check_race_more(&self, n: usize) -> String;
     /// How many more lines are not lines of the task.
     fn check_unknown_more(&self, n: usize) -> String;
+
+    // ==== check: the rules of each task (check/rules/), their titles, expected/actual, why ====
+
+    /// Seconds as a rule shows them: `3,40 с` / `3.40 s`.
+    fn check_secs(&self, s: f64) -> String;
+    /// A number as the language writes it (the time scale): `0,05` / `0.05`.
+    fn check_num(&self, x: f64) -> String;
+    /// A line found `n` times instead of once.
+    fn rule_times(&self, n: usize) -> String;
+    /// Expected: a duration of about `s` seconds.
+    fn rule_about(&self, s: f64) -> String;
+    /// Expected: about `s` seconds, at most `at_most`.
+    fn rule_about_at_most(&self, s: f64, at_most: f64) -> String;
+    /// Expected: less than `s` seconds.
+    fn rule_less_than(&self, s: f64) -> String;
+    /// Expected: `want` of the program's threads alive at once.
+    fn rule_threads_expected(&self, want: usize) -> String;
+    /// Actual: `made` threads made, at most `most` alive at once.
+    fn rule_threads_actual(&self, made: usize, most: usize) -> String;
+    /// Why: fewer threads made than the task runs at once.
+    fn rule_threads_too_few(&self, made: usize, want: usize) -> String;
+    /// Why: the threads ran one after another.
+    fn rule_threads_in_turn(&self) -> &'static str;
+    /// Expected: two threads of the program.
+    fn rule_two_threads(&self) -> &'static str;
+    /// Actual: `made` threads recorded.
+    fn rule_threads_recorded(&self, made: usize) -> String;
+
+    /// 10_1: the messages rule.
+    fn rule_10_1_messages(&self) -> &'static str;
+    /// 10_1: expected two timing lines.
+    fn rule_10_1_two_timings(&self) -> &'static str;
+    /// 10_1: actual `n` timing lines.
+    fn rule_10_1_timings_found(&self, n: usize) -> String;
+    /// 10_1: expected the first timing line (either label).
+    fn rule_10_1_either_timing(&self) -> &'static str;
+    /// 10_1: expected the threads' timing line.
+    fn rule_10_1_threads_timing(&self) -> &'static str;
+    /// 10_1: the order rule.
+    fn rule_10_1_order(&self) -> &'static str;
+    /// 10_1: the files rule.
+    fn rule_10_1_files(&self) -> &'static str;
+    /// 10_1: expected a file `name`.
+    fn rule_10_1_file(&self, name: &str) -> String;
+    /// 10_1: actual no such file.
+    fn rule_10_1_no_file(&self) -> &'static str;
+    /// 10_1: actual line `k` of `name` is `got`.
+    fn rule_10_1_file_line(&self, got: &str, name: &str, k: u32) -> String;
+    /// 10_1: actual `name` ended after `lines` lines.
+    fn rule_10_1_file_ended(&self, name: &str, lines: u32) -> String;
+    /// 10_1: expected `name` to end after `lines` lines.
+    fn rule_10_1_file_ends(&self, name: &str, lines: u32) -> String;
+    /// 10_1: the functions' time rule (`sum` writes at `scale`, `expected` seconds).
+    fn rule_10_1_functions(&self, sum: u32, scale: f64, expected: f64) -> String;
+    /// 10_1: why the functions' time is the sum (`slept`: the records' sleep).
+    fn rule_10_1_functions_why(&self, slept: f64) -> String;
+    /// 10_1: the threads rule (`longest` writes at `scale`, `expected` seconds).
+    fn rule_10_1_threads(&self, longest: u32, scale: f64, expected: f64) -> String;
+    /// 10_1: why example8 finishes before example7.
+    fn rule_10_1_order_why(&self) -> &'static str;
+    /// 10_1: why the threads take as long as the longest file.
+    fn rule_10_1_threads_why(&self) -> &'static str;
+
+    /// 10_2: the messages rule.
+    fn rule_10_2_messages(&self) -> &'static str;
+    /// 10_2: each knight's days rule.
+    fn rule_10_2_days(&self) -> &'static str;
+    /// 10_2: why a knight of `power` wins after `total` days.
+    fn rule_10_2_days_why(&self, name: &str, power: i64, total: i64) -> String;
+    /// 10_2: expected no line of `name` after the victory.
+    fn rule_10_2_after_victory(&self, name: &str) -> String;
+    /// 10_2: the last-line rule.
+    fn rule_10_2_last(&self) -> &'static str;
+    /// 10_2: why the last line comes last.
+    fn rule_10_2_last_why(&self) -> &'static str;
+    /// 10_2: the battle rule (`slowest` and `sum` in days).
+    fn rule_10_2_battle(&self, slowest: i64, scale: f64, expected: f64, sum: i64) -> String;
+    /// 10_2: actual: the battle took `took` seconds.
+    fn rule_10_2_battle_took(&self, took: f64) -> String;
+    /// 10_2: why the battle lasts as long as the slowest knight.
+    fn rule_10_2_battle_why(&self) -> &'static str;
+
+    /// 10_3: the messages rule.
+    fn rule_10_3_messages(&self) -> &'static str;
+    /// 10_3: the operations rule.
+    fn rule_10_3_operations(&self) -> &'static str;
+    /// 10_3: `n` deposits.
+    fn rule_10_3_deposits(&self, n: usize) -> String;
+    /// 10_3: `n` requests.
+    fn rule_10_3_requests(&self, n: usize) -> String;
+    /// 10_3: expected an amount of 50 to 500.
+    fn rule_10_3_amount(&self) -> &'static str;
+    /// 10_3: expected an answer to the request `text`.
+    fn rule_10_3_answer_to(&self, text: &str) -> String;
+    /// 10_3: expected `n` answers to requests.
+    fn rule_10_3_answers(&self, n: usize) -> String;
+    /// 10_3: the last-line rule.
+    fn rule_10_3_last(&self) -> &'static str;
+    /// 10_3: expected the final balance line, any balance.
+    fn rule_10_3_final_any(&self) -> &'static str;
+    /// 10_3: the arithmetic rule.
+    fn rule_10_3_arithmetic(&self) -> &'static str;
+    /// 10_3: why the printed operations do not add up.
+    fn rule_10_3_arithmetic_why(&self, deposited: i64, taken: i64) -> String;
+    /// 10_3: the two-threads rule.
+    fn rule_10_3_threads(&self) -> &'static str;
+
+    /// 10_4: the messages rule.
+    fn rule_10_4_messages(&self) -> &'static str;
+    /// 10_4: expected a table number of 1 to 5.
+    fn rule_10_4_table_number(&self) -> &'static str;
+    /// 10_4: the arrival rule.
+    fn rule_10_4_arrival(&self) -> &'static str;
+    /// 10_4: why the first twelve lines are the arrivals.
+    fn rule_10_4_arrival_why(&self) -> &'static str;
+    /// 10_4: expected table `n` free before anyone sits at it.
+    fn rule_10_4_table_free(&self, n: usize) -> String;
+    /// 10_4: why: `other` still sits at table `n`.
+    fn rule_10_4_table_taken_why(&self, n: usize, other: &str) -> String;
+    /// 10_4: expected: the queue is empty, nobody can leave it.
+    fn rule_10_4_queue_empty(&self) -> &'static str;
+    /// 10_4: why: a Queue is FIFO.
+    fn rule_10_4_fifo_why(&self) -> &'static str;
+    /// 10_4: expected `guest` at a table before leaving.
+    fn rule_10_4_seated_before_leaving(&self, guest: &str) -> String;
+    /// 10_4: expected «… ate and left» before «table N free».
+    fn rule_10_4_ate_before_free(&self) -> &'static str;
+    /// 10_4: the seating rule.
+    fn rule_10_4_seating(&self) -> &'static str;
+    /// 10_4: the everyone-leaves rule.
+    fn rule_10_4_everyone(&self) -> &'static str;
+    /// 10_4: why everyone leaves.
+    fn rule_10_4_everyone_why(&self) -> &'static str;
+    /// 10_4: the threads rule.
+    fn rule_10_4_threads(&self) -> &'static str;
+    /// 10_4: expected `n` puts and gets on a queue.Queue.
+    fn rule_10_4_queue_ops(&self, n: usize) -> String;
+    /// 10_4: actual `puts` puts and `gets` gets recorded.
+    fn rule_10_4_queue_ops_found(&self, puts: usize, gets: usize) -> String;
+
+    /// 10_5: the messages rule.
+    fn rule_10_5_messages(&self) -> &'static str;
+    /// 10_5: the processes rule.
+    fn rule_10_5_processes(&self) -> &'static str;
+    /// 10_5: expected at least two child processes at once.
+    fn rule_10_5_two_children(&self) -> &'static str;
+    /// 10_5: actual `children` child processes recorded, `at_once` at once.
+    fn rule_10_5_children_found(&self, children: usize, at_once: usize) -> String;
+    /// 10_5: why processes, not threads.
+    fn rule_10_5_processes_why(&self) -> &'static str;
+    /// 10_5: the faster rule.
+    fn rule_10_5_faster(&self) -> &'static str;
+    /// 10_5: expected both timings.
+    fn rule_10_5_both_timings(&self) -> &'static str;
+    /// 10_5: the faster rule not checked on this machine.
+    fn rule_10_5_not_checked(&self, cores: usize, load: f64, linear: f64, enough: f64) -> String;
+    /// 10_5: the speedup seen.
+    fn rule_10_5_speedup(&self, ratio: f64, cores: usize) -> String;
+    /// 10_5: actual: the multiprocess read took `s` seconds.
+    fn rule_10_5_multi_took(&self, s: f64) -> String;
+    /// 10_5: why processes may not be faster.
+    fn rule_10_5_faster_why(&self) -> &'static str;
+
+    /// 2023's tasks: the messages rule.
+    fn rule_legacy_messages(&self) -> &'static str;
+    /// 2023's 10_1: numbers and letters in order.
+    fn rule_legacy1_order(&self) -> &'static str;
+    /// 2023's 10_1: two printers at once (`expected` seconds at `scale`).
+    fn rule_legacy1_printers(&self, scale: f64, expected: f64) -> String;
+    /// 2023's 10_3: every line's balance.
+    fn rule_legacy3_lines(&self) -> &'static str;
+    /// 2023's 10_3: why a balance line is off.
+    fn rule_legacy3_lines_why(&self) -> &'static str;
+    /// 2023's 10_3: the total rule.
+    fn rule_legacy3_total(&self) -> &'static str;
+    /// 2023's 10_3: expected five deposits, five withdrawals, 750.
+    fn rule_legacy3_total_expected(&self) -> &'static str;
+    /// 2023's 10_3: actual counts and the last balance.
+    fn rule_legacy3_total_found(
+        &self,
+        deposits: usize,
+        withdrawals: usize,
+        last: Option<i64>,
+    ) -> String;
+    /// 2023's 10_3: the two-threads rule.
+    fn rule_legacy3_threads(&self) -> &'static str;
+    /// 2023's 10_4: the arrivals rule.
+    fn rule_legacy4_arrive(&self) -> &'static str;
+    /// 2023's 10_4: the seating rule.
+    fn rule_legacy4_seating(&self) -> &'static str;
+    /// 2023's 10_4: expected table `table` free (`other` sits there).
+    fn rule_legacy4_table_free(&self, table: i64, other: i64) -> String;
+    /// 2023's 10_4: why: a queue.Queue is FIFO.
+    fn rule_legacy4_fifo_why(&self) -> &'static str;
+    /// 2023's 10_4: expected visitor `c` at a table before leaving.
+    fn rule_legacy4_seated_before_leaving(&self, c: i64) -> String;
+    /// 2023's 10_4: the threads rule.
+    fn rule_legacy4_threads(&self) -> &'static str;
+    /// 2023's 10_5: the warehouse rule.
+    fn rule_legacy5_warehouse(&self) -> &'static str;
+    /// 2023's 10_5: why the warehouse is off.
+    fn rule_legacy5_why(&self) -> &'static str;
+    /// 2023's 10_5: the processes rule.
+    fn rule_legacy5_processes(&self) -> &'static str;
+    /// 2023's 10_5: expected at least two processes for the requests.
+    fn rule_legacy5_two_processes(&self) -> &'static str;
+    /// 2023's 10_5: actual `n` processes recorded.
+    fn rule_legacy5_processes_found(&self, n: usize) -> String;
 }

@@ -1,6 +1,8 @@
 //! A deadlock report worded in the chosen language from [`potok::DeadlockError`]'s data
-//! (its `Display` is the library's English).
+//! (its `Display` is the library's English), and the lock-order warning from
+//! [`LockOrderViolation`]'s.
 
+use potok::deadlock::LockOrderViolation;
 use potok::DeadlockError;
 
 use super::Messages;
@@ -25,5 +27,23 @@ pub(crate) fn report(m: &dyn Messages, err: &DeadlockError) -> String {
     }
     out.push_str("\n  ");
     out.push_str(&m.report_found_by(err.found_by()));
+    out
+}
+
+/// The lock-order warning: the cycle, then one line per acquisition, the new one first.
+pub(crate) fn lock_order(m: &dyn Messages, v: &LockOrderViolation) -> String {
+    let mut cycle: Vec<&str> = v.edges().iter().map(|e| e.held()).collect();
+    cycle.extend(v.edges().first().map(|e| e.held()));
+    let mut out = m.lock_order_head(&cycle.join(" → "));
+    for e in v.edges() {
+        out.push_str("\n  ");
+        out.push_str(&m.lock_order_edge(
+            e.thread(),
+            e.taken(),
+            e.taken_at(),
+            e.held(),
+            e.held_at(),
+        ));
+    }
     out
 }

@@ -128,9 +128,10 @@ impl Messages for Ru {
         "10_3: банк, где take ждёт на Lock, который освобождает deposit (замок как сигнал)"
     }
     fn help_faithful(&self) -> &'static str {
-        "Запустить программу курса как есть: в ней гонка на балансе, и она может зависнуть, \
-         но примерно за 370 запусков здесь ни разу не зависла (potok deadlock bank создаёт \
-         порядок, при котором она зависает)"
+        "Запустить программу курса как есть: в ней гонка на балансе, и она может зависнуть \
+         (по замеру 1 декабря 2026 года — в 2-5 запусках из 100 при --time-scale 0.001 и 0.02 \
+         на занятой машине, ни в одном из 1000 при 1; подробности она печатает); potok \
+         deadlock bank создаёт порядок, при котором она зависает"
     }
     fn about_deadlock(&self) -> &'static str {
         "10_3: взаимные блокировки, пойманные вместо зависания: abba, ring N, self, bank"
@@ -234,6 +235,8 @@ impl Messages for Ru {
         }
     }
     fn unknown_option(&self, option: &str, command: &str, suggestion: Option<&str>) -> String {
+        let option = &super::shown_arg(option);
+        let suggestion = suggestion.map(super::shown_arg);
         match suggestion {
             Some(s) => {
                 format!("у {command} нет параметра {option}: может быть, {s}? ({command} --help)")
@@ -311,6 +314,32 @@ impl Messages for Ru {
 
     // ==== failures ====
 
+    fn io_error(&self, err: &std::io::Error) -> String {
+        use std::io::ErrorKind as K;
+        let what = match err.kind() {
+            K::NotFound => "нет такого файла или папки",
+            K::PermissionDenied => "нет прав доступа",
+            K::AlreadyExists => "уже существует",
+            K::IsADirectory => "это папка, а не файл",
+            K::NotADirectory => "это не папка",
+            K::ReadOnlyFilesystem => "файловая система только для чтения",
+            K::StorageFull => "на диске нет места",
+            K::InvalidData => "это не текст в UTF-8",
+            K::BrokenPipe => "читающий закрыл канал",
+            K::WouldBlock | K::TimedOut => "не дождались ответа",
+            _ => "ошибка ввода-вывода",
+        };
+        match err.raw_os_error() {
+            Some(code) => format!("{what} (код ошибки ОС {code})"),
+            None => what.to_owned(),
+        }
+    }
+    fn cluster_unreachable(&self, url: &str) -> String {
+        format!("по адресу {url} не отвечает брокер Redis")
+    }
+    fn cluster_bad_url(&self, url: &str) -> String {
+        format!("'{url}' — не адрес Redis (нужен redis://хост:порт/база)")
+    }
     fn cannot_write_in(&self, dir: &str, err: &str) -> String {
         format!("не удалось записать в {dir}: {err}")
     }
@@ -455,11 +484,14 @@ impl Messages for Ru {
         format!("Итоговый баланс: {balance}")
     }
     fn faithful_note(&self) -> &'static str {
-        "potok: программа курса как есть. Она может зависнуть (take ждёт замок, который никто \
-         не освободит после окончания deposit), но для этого take должен получить два отказа \
-         после последнего освобождения замка: примерно за 370 запусков здесь при множителях \
-         1, 0.02 и 0.001 она ни разу не зависла, как и программа курса на Python за 30 \
-         запусков. potok deadlock bank создаёт порядок, при котором она зависает."
+        "potok: программа курса как есть. Она зависает, когда take получает два отказа после \
+         того, как deposit в последний раз освободил замок: освободить его больше некому. Как \
+         часто, зависит от скорости и нагрузки машины. Замер 1 декабря 2026 года (отладочная \
+         сборка, 2 ядра, занятые другой работой): при --time-scale 0.001 зависли 20 запусков \
+         из 1000, при 0.02 — 51 из 1000, при 1 (скорость курса) — ни один из 1000; по 100 \
+         запусков при меньшей нагрузке — ни одного; программа курса на Python — ни один из \
+         100. Зависшую программу ловит детектор взаимных блокировок; potok deadlock bank \
+         создаёт порядок, при котором она зависает."
     }
     fn faithful_hung(&self) -> &'static str {
         "potok: здесь программа курса зависла бы: take ждёт освобождения замка, а deposit уже \
@@ -544,6 +576,22 @@ impl Messages for Ru {
 
     // ==== deadlock reports ====
 
+    fn lock_order_head(&self, cycle: &str) -> String {
+        format!(
+            "potok: возможна взаимная блокировка: замки берутся в разном порядке ({cycle}); \
+             пока ничего не зависло"
+        )
+    }
+    fn lock_order_edge(
+        &self,
+        thread: &str,
+        taken: &str,
+        taken_at: &str,
+        held: &str,
+        held_at: &str,
+    ) -> String {
+        format!("поток '{thread}' взял {taken} в {taken_at}, держа {held} (взят в {held_at})")
+    }
     fn report_head(&self, kind: DeadlockKind, threads: usize) -> String {
         match (kind, threads) {
             (DeadlockKind::Cycle, 1) => "взаимная блокировка: поток ждёт сам себя".to_owned(),
@@ -754,21 +802,23 @@ impl Messages for Ru {
     }
     fn explain_bank(&self, f: &facts::Bank) -> String {
         format!(
-            "Lock здесь — сигнал, а не защита: take получил отказ {refusals} раз(а) и {waits} \
-             раз(а) брал замок: в первый раз замок был свободен, и take сразу шёл дальше; потом \
+            "Lock здесь — сигнал, а не защита: take получил отказ {refusals} {rt} и {waits} \
+             {wt} брал замок: в первый раз замок был свободен, и take сразу шёл дальше; потом \
              каждый acquire спал, пока deposit, увидев баланс 500 или больше, не освобождал \
-             его. ({after} отказ(ов) пришлись на время после последнего пополнения, когда \
-             освободить замок было уже некому: версия potok тогда не ждёт, программа курса \
-             зависла бы.)\n\
-             Счёт сходится: пополнено {deposited} − снято {withdrawn} за {withdrawals} снятий = \
+             его. (Отказов после последнего пополнения, когда освободить замок было уже \
+             некому: {after}; версия potok тогда не ждёт, программа курса зависла бы.)\n\
+             Счёт сходится: пополнено {deposited} − снято {withdrawn} за {withdrawals} {wd} = \
              {balance}, итоговый баланс (сам баланс здесь под Mutex; в программе курса на нём \
              гонка).",
             refusals = f.refusals,
+            rt = plural(f.refusals as u64, "раз", "раза", "раз"),
             waits = f.waits,
+            wt = plural(f.waits as u64, "раз", "раза", "раз"),
             after = f.refusals_after_end,
             deposited = f.deposited,
             withdrawn = f.withdrawn,
             withdrawals = f.withdrawals,
+            wd = plural(f.withdrawals as u64, "снятие", "снятия", "снятий"),
             balance = f.balance,
         )
     }
@@ -833,7 +883,7 @@ impl Messages for Ru {
                 }
                 text.push_str(
                     " В этом смысл урока: в CPython вычислениям нужны процессы, а потоки \
-                     помогают в ожидании (файлы, сеть, sleep).",
+                     помогают в ожидании (файлы, сеть, time.sleep).",
                 );
             }
             None => text.push_str(
@@ -954,7 +1004,7 @@ impl Messages for Ru {
         )
     }
     fn check_cannot_run(&self, err: &std::io::Error) -> String {
-        format!("не удалось запустить программу: {err}")
+        format!("не удалось запустить программу: {}", self.io_error(err))
     }
     fn check_trace_written(&self, path: &std::path::Path) -> String {
         format!(
@@ -966,7 +1016,11 @@ impl Messages for Ru {
         format!("потоки программы на временной шкале: {}", path.display())
     }
     fn check_cannot_write(&self, path: &std::path::Path, err: &std::io::Error) -> String {
-        format!("не удалось записать {}: {err}", path.display())
+        format!(
+            "не удалось записать {}: {}",
+            path.display(),
+            self.io_error(err)
+        )
     }
     fn check_bad_records(&self, err: &str) -> String {
         format!("записи shim не читаются как трасса Chrome: {err}")
@@ -1003,7 +1057,7 @@ impl Messages for Ru {
     ) -> String {
         let mut line = format!("поток '{name}'");
         if let Some((process, pid)) = process {
-            line.push_str(&format!(" (процесс {process}, {pid})"));
+            line.push_str(&format!(" (процесс '{process}', {pid})"));
         }
         if !holds.is_empty() {
             line.push_str(&format!(" держит Lock {holds} и"));
@@ -1079,6 +1133,383 @@ impl Messages for Ru {
     }
     fn check_unknown_more(&self, n: usize) -> String {
         format!("Строк не из задания ещё: {n}.")
+    }
+
+    // ==== check: the rules ====
+
+    fn check_secs(&self, s: f64) -> String {
+        secs(s).replace('.', ",")
+    }
+    fn check_num(&self, x: f64) -> String {
+        x.to_string().replace('.', ",")
+    }
+    fn rule_times(&self, n: usize) -> String {
+        count(n, "раз", "раза", "раз")
+    }
+    fn rule_about(&self, s: f64) -> String {
+        format!("около {}", self.check_secs(s))
+    }
+    fn rule_about_at_most(&self, s: f64, at_most: f64) -> String {
+        format!(
+            "около {}, не больше {}",
+            self.check_secs(s),
+            self.check_secs(at_most)
+        )
+    }
+    fn rule_less_than(&self, s: f64) -> String {
+        format!("меньше {}", self.check_secs(s))
+    }
+    fn rule_threads_expected(&self, want: usize) -> String {
+        format!("не меньше {want} потоков программы живы одновременно")
+    }
+    fn rule_threads_actual(&self, made: usize, most: usize) -> String {
+        format!("потоков создано: {made}, одновременно живы не больше {most}")
+    }
+    fn rule_threads_too_few(&self, made: usize, want: usize) -> String {
+        format!(
+            "Программа создала потоков: {made}, а задание запускает {want} одновременно; строки \
+             задания напечатаны, но не теми потоками (записи shim видят каждый threading.Thread)."
+        )
+    }
+    fn rule_threads_in_turn(&self) -> &'static str {
+        "Записи потоков показывают, что они работали друг за другом: start() и сразу join() \
+         каждого по очереди - это последовательная программа. Запустите все, потом дождитесь \
+         всех."
+    }
+    fn rule_two_threads(&self) -> &'static str {
+        "два потока программы"
+    }
+    fn rule_threads_recorded(&self, made: usize) -> String {
+        format!("потоков записано: {made}")
+    }
+
+    fn rule_10_1_messages(&self) -> &'static str {
+        "сообщения: восемь «Завершилась запись в файл exampleN.txt» и два времени, как в задании"
+    }
+    fn rule_10_1_two_timings(&self) -> &'static str {
+        "две строки времени: «Работа функций …» и «Работа потоков …»"
+    }
+    fn rule_10_1_timings_found(&self, n: usize) -> String {
+        format!("строк времени: {n}")
+    }
+    fn rule_10_1_either_timing(&self) -> &'static str {
+        "«Работа функций <время>» (или «Работа потоков <время>», как в примере урока)"
+    }
+    fn rule_10_1_threads_timing(&self) -> &'static str {
+        "«Работа потоков <время>»"
+    }
+    fn rule_10_1_order(&self) -> &'static str {
+        "порядок: example1…example4 одна за другой, затем время функций"
+    }
+    fn rule_10_1_files(&self) -> &'static str {
+        "файлы: example1.txt … example8.txt, в каждом «Какое-то слово № 1 … N»"
+    }
+    fn rule_10_1_file(&self, name: &str) -> String {
+        format!("файл {name}")
+    }
+    fn rule_10_1_no_file(&self) -> &'static str {
+        "(файла нет)"
+    }
+    fn rule_10_1_file_line(&self, got: &str, name: &str, k: u32) -> String {
+        format!("{got} ({name}, строка {k})")
+    }
+    fn rule_10_1_file_ended(&self, name: &str, lines: u32) -> String {
+        format!(
+            "(конец файла {name} после {})",
+            count(lines as usize, "строки", "строк", "строк")
+        )
+    }
+    fn rule_10_1_file_ends(&self, name: &str, lines: u32) -> String {
+        format!(
+            "конец файла {name} после {}",
+            count(lines as usize, "строки", "строк", "строк")
+        )
+    }
+    fn rule_10_1_functions(&self, sum: u32, scale: f64, expected: f64) -> String {
+        format!(
+            "время функций ≈ сумма всех записей: {sum} × 0,1 с × {} = {}",
+            self.check_num(scale),
+            self.check_secs(expected)
+        )
+    }
+    fn rule_10_1_functions_why(&self, slept: f64) -> String {
+        format!(
+            "Функции вызываются одна за другой, поэтому их время - сумма всех 340 записей по \
+             0,1 с (check ускоряет сон: --time-scale). По записям программа спала {}.",
+            self.check_secs(slept)
+        )
+    }
+    fn rule_10_1_threads(&self, longest: u32, scale: f64, expected: f64) -> String {
+        format!(
+            "потоки одновременно: example5, 6, 8, 7 в таком порядке, время потоков ≈ самый \
+             длинный файл ({longest} × 0,1 с × {} = {}), не больше 0,7 × время функций",
+            self.check_num(scale),
+            self.check_secs(expected)
+        )
+    }
+    fn rule_10_1_order_why(&self) -> &'static str {
+        "В потоках файлы пишутся одновременно, поэтому короткий example8 (100 слов) \
+         заканчивается раньше длинного example7 (200 слов). Порядок 5, 6, 7, 8 значит, что \
+         потоки работали друг за другом."
+    }
+    fn rule_10_1_threads_why(&self) -> &'static str {
+        "Четыре потока спят одновременно, поэтому их общее время - время самого длинного файла \
+         (200 записей), а не сумма всех."
+    }
+
+    fn rule_10_2_messages(&self) -> &'static str {
+        "сообщения: Sir Lancelot (10) и Sir Galahad (20) словами задания"
+    }
+    fn rule_10_2_days(&self) -> &'static str {
+        "дни каждого рыцаря по порядку: осталось 100 − сила × день, победа спустя ⌈100 / сила⌉ \
+         дней"
+    }
+    fn rule_10_2_days_why(&self, name: &str, power: i64, total: i64) -> String {
+        format!(
+            "У {name} сила {power}: каждый день (1 с) врагов меньше на {power}, и через \
+             {total} дней их не остаётся. День считают с 1, врагов вычитают до печати."
+        )
+    }
+    fn rule_10_2_after_victory(&self, name: &str) -> String {
+        format!("после победы строк {name} нет")
+    }
+    fn rule_10_2_last(&self) -> &'static str {
+        "«Все битвы закончились!» - последняя строка, после обоих рыцарей"
+    }
+    fn rule_10_2_last_why(&self) -> &'static str {
+        "Эту строку печатают после join() обоих рыцарей: тогда она выходит последней."
+    }
+    fn rule_10_2_battle(&self, slowest: i64, scale: f64, expected: f64, sum: i64) -> String {
+        format!(
+            "рыцари сражаются одновременно: битва длится ≈ дни медленного рыцаря ({slowest} × \
+             1 с × {} = {}), а не сумму ({sum} дней)",
+            self.check_num(scale),
+            self.check_secs(expected)
+        )
+    }
+    fn rule_10_2_battle_took(&self, took: f64) -> String {
+        format!(
+            "от первой строки рыцаря до последней {}",
+            self.check_secs(took)
+        )
+    }
+    fn rule_10_2_battle_why(&self) -> &'static str {
+        "Каждый рыцарь - свой поток, и их дни идут одновременно: вся битва длится столько, \
+         сколько сражается самый медленный."
+    }
+
+    fn rule_10_3_messages(&self) -> &'static str {
+        "сообщения: пополнения, запросы, снятия, отказы и итог словами задания"
+    }
+    fn rule_10_3_operations(&self) -> &'static str {
+        "операции: 100 пополнений и 100 запросов от 50 до 500, на каждый запрос снятие той же \
+         суммы или отказ"
+    }
+    fn rule_10_3_deposits(&self, n: usize) -> String {
+        count(n, "пополнение", "пополнения", "пополнений")
+    }
+    fn rule_10_3_requests(&self, n: usize) -> String {
+        count(n, "запрос", "запроса", "запросов")
+    }
+    fn rule_10_3_amount(&self) -> &'static str {
+        "сумма от 50 до 500"
+    }
+    fn rule_10_3_answer_to(&self, text: &str) -> String {
+        format!("ответ на «{text}»")
+    }
+    fn rule_10_3_answers(&self, n: usize) -> String {
+        format!("{} на запросы", count(n, "ответ", "ответа", "ответов"))
+    }
+    fn rule_10_3_last(&self) -> &'static str {
+        "«Итоговый баланс: …» - последняя строка, после обоих потоков"
+    }
+    fn rule_10_3_final_any(&self) -> &'static str {
+        "«Итоговый баланс: <баланс>»"
+    }
+    fn rule_10_3_arithmetic(&self) -> &'static str {
+        "арифметика: сумма пополнений минус сумма снятий равна итоговому балансу"
+    }
+    fn rule_10_3_arithmetic_why(&self, deposited: i64, taken: i64) -> String {
+        format!(
+            "Напечатано пополнений на {deposited} и снятий на {taken}: {deposited} − {taken} = \
+             {}. Баланс разошёлся с напечатанным: либо операция изменила его не на ту сумму, \
+             либо два потока меняли balance одновременно (balance += x - это чтение и запись, \
+             между ними может вклиниться другой поток). Охраняйте balance замком.",
+            deposited - taken
+        )
+    }
+    fn rule_10_3_threads(&self) -> &'static str {
+        "deposit и take работают в двух потоках"
+    }
+
+    fn rule_10_4_messages(&self) -> &'static str {
+        "сообщения: двенадцать гостей задания, столы 1…5, словами задания"
+    }
+    fn rule_10_4_table_number(&self) -> &'static str {
+        "стол номер от 1 до 5"
+    }
+    fn rule_10_4_arrival(&self) -> &'static str {
+        "приход: первые двенадцать строк - Maria…Darya за столами 1…5, остальные семь в очереди \
+         по порядку"
+    }
+    fn rule_10_4_arrival_why(&self) -> &'static str {
+        "guest_arrival рассаживает гостей по порядку за свободные столы, а когда свободных нет, \
+         ставит в очередь: всё это до того, как кто-то доест."
+    }
+    fn rule_10_4_table_free(&self, n: usize) -> String {
+        format!("стол номер {n} свободен, прежде чем за него сядут")
+    }
+    fn rule_10_4_table_taken_why(&self, n: usize, other: &str) -> String {
+        format!("За столом {n} ещё сидит {other}: один стол занят дважды.")
+    }
+    fn rule_10_4_queue_empty(&self) -> &'static str {
+        "(очередь пуста: из неё некому выйти)"
+    }
+    fn rule_10_4_fifo_why(&self) -> &'static str {
+        "Queue отдаёт гостей в том порядке, в каком их поставили (FIFO)."
+    }
+    fn rule_10_4_seated_before_leaving(&self, guest: &str) -> String {
+        format!("{guest} сидит за столом, прежде чем уйти")
+    }
+    fn rule_10_4_ate_before_free(&self) -> &'static str {
+        "«… покушал(-а) и ушёл(ушла)» перед «Стол номер N свободен»"
+    }
+    fn rule_10_4_seating(&self) -> &'static str {
+        "рассадка: стол не занят дважды, из очереди выходят по порядку (FIFO), за «покушал(-а)» \
+         - «Стол номер N свободен» его стола"
+    }
+    fn rule_10_4_everyone(&self) -> &'static str {
+        "все двенадцать гостей поели и ушли, очередь пуста, столы свободны"
+    }
+    fn rule_10_4_everyone_why(&self) -> &'static str {
+        "discuss_guests обслуживает, пока очередь не пуста или хоть один стол занят."
+    }
+    fn rule_10_4_threads(&self) -> &'static str {
+        "гости - потоки, за пятью столами едят одновременно; очередь - queue.Queue (7 put, 7 get)"
+    }
+    fn rule_10_4_queue_ops(&self, n: usize) -> String {
+        format!("{n} put и {n} get очереди queue.Queue")
+    }
+    fn rule_10_4_queue_ops_found(&self, puts: usize, gets: usize) -> String {
+        format!("записано put: {puts}, get: {gets}")
+    }
+
+    fn rule_10_5_messages(&self) -> &'static str {
+        "сообщения: «<время> (линейный)» и «<время> (многопроцессный)», по одному разу"
+    }
+    fn rule_10_5_processes(&self) -> &'static str {
+        "многопроцессное чтение - в дочерних процессах multiprocessing"
+    }
+    fn rule_10_5_two_children(&self) -> &'static str {
+        "не меньше двух дочерних процессов, работающих одновременно (Pool(processes=4))"
+    }
+    fn rule_10_5_children_found(&self, children: usize, at_once: usize) -> String {
+        format!("дочерних процессов записано: {children}, одновременно: {at_once}")
+    }
+    fn rule_10_5_processes_why(&self) -> &'static str {
+        "Чтение в потоках одного процесса упирается в GIL; чтобы файлы читались одновременно, \
+         нужен multiprocessing.Pool и его map."
+    }
+    fn rule_10_5_faster(&self) -> &'static str {
+        "процессы быстрее, чем одно чтение за другим (где есть ядра и хватает работы)"
+    }
+    fn rule_10_5_both_timings(&self) -> &'static str {
+        "оба времени"
+    }
+    fn rule_10_5_not_checked(&self, cores: usize, load: f64, linear: f64, enough: f64) -> String {
+        format!(
+            "не проверено: ядер {cores}, нагрузка {}, линейное чтение {} (нужны 2 ядра, одно из \
+             них свободное, и чтение не короче {})",
+            format!("{load:.1}").replace('.', ","),
+            self.check_secs(linear),
+            self.check_secs(enough)
+        )
+    }
+    fn rule_10_5_speedup(&self, ratio: f64, cores: usize) -> String {
+        format!("ускорение ×{ratio:.1} на {cores} ядрах").replace('.', ",")
+    }
+    fn rule_10_5_multi_took(&self, s: f64) -> String {
+        format!("многопроцессное чтение {}", self.check_secs(s))
+    }
+    fn rule_10_5_faster_why(&self) -> &'static str {
+        "Процессы читают файлы на разных ядрах одновременно; если они не быстрее, то либо \
+         процессы работают по одному (map вызывают для каждого файла отдельно, join сразу после \
+         start), либо время уходит на их запуск."
+    }
+
+    fn rule_legacy_messages(&self) -> &'static str {
+        "сообщения: каждая строка - строка задания"
+    }
+    fn rule_legacy1_order(&self) -> &'static str {
+        "числа 1…10 и буквы a…j, каждые по порядку"
+    }
+    fn rule_legacy1_printers(&self, scale: f64, expected: f64) -> String {
+        format!(
+            "два потока печатают одновременно: от первой строки до последней ≈ 9 × 1 с × {} = \
+             {}, а не 19",
+            self.check_num(scale),
+            self.check_secs(expected)
+        )
+    }
+    fn rule_legacy3_lines(&self) -> &'static str {
+        "каждая строка: новый баланс = прежний ± сумма, начиная с 1000"
+    }
+    fn rule_legacy3_lines_why(&self) -> &'static str {
+        "Если баланс меняют и печатают не под одним Lock, другой поток успевает вклиниться \
+         между изменением и печатью."
+    }
+    fn rule_legacy3_total(&self) -> &'static str {
+        "пять пополнений по 100 и пять снятий по 150: итог 750"
+    }
+    fn rule_legacy3_total_expected(&self) -> &'static str {
+        "5 × Deposited 100, 5 × Withdrew 150, последний баланс 750"
+    }
+    fn rule_legacy3_total_found(
+        &self,
+        deposits: usize,
+        withdrawals: usize,
+        last: Option<i64>,
+    ) -> String {
+        let last = last.map_or("-".to_owned(), |b| b.to_string());
+        format!("Deposited 100: {deposits}, Withdrew 150: {withdrawals}, последний баланс {last}")
+    }
+    fn rule_legacy3_threads(&self) -> &'static str {
+        "пополнения и снятия - в двух потоках"
+    }
+    fn rule_legacy4_arrive(&self) -> &'static str {
+        "посетители 1…20 приходят по порядку"
+    }
+    fn rule_legacy4_seating(&self) -> &'static str {
+        "рассадка: стол не занят дважды, ждущие садятся по очереди, каждый пришедший поел и ушёл"
+    }
+    fn rule_legacy4_table_free(&self, table: i64, other: i64) -> String {
+        format!("стол {table} свободен (за ним посетитель номер {other})")
+    }
+    fn rule_legacy4_fifo_why(&self) -> &'static str {
+        "Ждущие в queue.Queue выходят из неё в том порядке, в каком пришли."
+    }
+    fn rule_legacy4_seated_before_leaving(&self, c: i64) -> String {
+        format!("посетитель номер {c} сидит за столом, прежде чем уйти")
+    }
+    fn rule_legacy4_threads(&self) -> &'static str {
+        "посетители - потоки, едят одновременно"
+    }
+    fn rule_legacy5_warehouse(&self) -> &'static str {
+        "склад после заявок: {'product1': 70, 'product2': 100, 'product3': 200}"
+    }
+    fn rule_legacy5_why(&self) -> &'static str {
+        "Заявки на один товар должны выполняться по порядку: отгрузка product1 раньше его \
+         поступления ничего не отгрузит. И общий словарь (Manager().dict()) меняют под Lock: \
+         data[k] = data[k] + x из двух процессов теряет одно из изменений."
+    }
+    fn rule_legacy5_processes(&self) -> &'static str {
+        "заявки выполняются в процессах multiprocessing"
+    }
+    fn rule_legacy5_two_processes(&self) -> &'static str {
+        "не меньше двух процессов для заявок"
+    }
+    fn rule_legacy5_processes_found(&self, n: usize) -> String {
+        format!("процессов записано: {n}")
     }
 }
 

@@ -239,8 +239,9 @@ impl Broker {
         })
     }
 
-    /// A fresh connection, with the scripts loaded and the version checked.
-    pub(crate) fn connect(&self) -> Result<Conn, super::ConnectError> {
+    /// A fresh connection for reading streams only: no scripts (its
+    /// [`script_cmd`](Conn::script_cmd) must not be used), no version check.
+    pub(crate) fn connect_plain(&self) -> Result<Conn, super::ConnectError> {
         let unreachable = |why: String| super::ConnectError::Unreachable {
             url: self.shown.clone(),
             why,
@@ -252,12 +253,18 @@ impl Broker {
         con.set_read_timeout(Some(self.timeout))
             .and_then(|()| con.set_write_timeout(Some(self.timeout)))
             .map_err(|e| unreachable(describe(&e, self.timeout)))?;
-        let mut conn = Conn {
+        Ok(Conn {
             con,
             timeout: self.timeout,
             shas: Vec::new(),
             shown: self.shown.clone(),
-        };
+        })
+    }
+
+    /// A fresh connection, with the scripts loaded, the version checked and the workers'
+    /// consumer group made if it is missing (a broker restarted without persistence has none).
+    pub(crate) fn connect(&self) -> Result<Conn, super::ConnectError> {
+        let mut conn = self.connect_plain()?;
         let info = conn
             .query(redis::cmd("INFO").arg("server"))
             .map_err(super::ConnectError::Broker)?;
@@ -359,6 +366,22 @@ impl Conn {
     pub(crate) fn pipe(&mut self, pipe: &redis::Pipeline) -> Result<Vec<Value>, String> {
         pipe.query::<Vec<Value>>(&mut self.con)
             .map_err(|e| self.explain(&e))
+    }
+
+    /// Runs several commands in one round trip, the last of which may block on the server for
+    /// up to `block`.
+    pub(crate) fn pipe_blocking(
+        &mut self,
+        pipe: &redis::Pipeline,
+        block: Duration,
+    ) -> Result<Vec<Value>, String> {
+        let patient = Some(block + self.timeout);
+        self.con
+            .set_read_timeout(patient)
+            .map_err(|e| self.explain(&e))?;
+        let out = self.pipe(pipe);
+        let _ = self.con.set_read_timeout(Some(self.timeout));
+        out
     }
 
     /// The EVALSHA command for `script` (keys first, then arguments added by the caller).

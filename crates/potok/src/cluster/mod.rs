@@ -68,6 +68,7 @@ mod error;
 mod identity;
 mod local;
 mod pool;
+mod reader;
 mod results;
 mod worker;
 

@@ -13,6 +13,7 @@ use super::broker::{self, Broker, Conn};
 use super::error::{BrokerError, ConnectError, MapError, TaskErrorKind};
 use super::identity::{build_id, TaskId};
 use super::local::LocalWorkers;
+use super::reader::{EntryId, Pump, Reading, Round, Turn, READ_BLOCK};
 use super::results::{AsyncResult, IMap, IMapUnordered, Results, Sink};
 use crate::process::{Closed, Data, StillRunning, Task};
 
@@ -23,8 +24,6 @@ const PIPELINE: usize = 256;
 /// How long a pool's keys live in Redis unless the pool refreshes them (it does, every
 /// second): the tasks of a pool whose process vanished are dropped after this.
 const POOL_TTL: Duration = Duration::from_secs(60);
-/// How long the reader thread blocks on the result stream per call.
-const READ_BLOCK: Duration = Duration::from_millis(200);
 
 /// A chunk on its way: which call and which items it carries, and its stream entry.
 struct Chunk {
@@ -47,6 +46,10 @@ struct State {
 struct Inner {
     id: String,
     name: String,
+    /// `potok:pool:ID:results`.
+    results_key: String,
+    /// Who reads the result stream (a waiting caller or the reader thread).
+    reading: Reading,
     broker: Broker,
     lease: Duration,
     retries: u32,
@@ -93,6 +96,107 @@ impl Inner {
             .as_mut()
             .ok_or_else(|| "the pool's connection was closed".to_owned())?;
         f(conn)
+    }
+
+    fn in_flight(&self) -> bool {
+        !self.state.lock().chunks.is_empty()
+    }
+
+    /// The XREAD of the result stream from the shared cursor, blocking at most `block`.
+    fn xread(&self, block: Duration) -> redis::Cmd {
+        let from = self.reading.cursor().to_string();
+        let mut cmd = redis::cmd("XREAD");
+        cmd.arg("COUNT")
+            .arg(1024)
+            .arg("BLOCK")
+            .arg(block.as_millis().max(1) as u64)
+            .arg("STREAMS")
+            .arg(&self.results_key)
+            .arg(from);
+        cmd
+    }
+
+    /// Hands finished chunks to their calls: only the entries past the shared cursor (another
+    /// reader may have read the same ones), each once.
+    fn hand_out(&self, entries: &[broker::Entry]) {
+        let mut cursor = self.reading.cursor();
+        for e in entries {
+            let Some(id) = EntryId::parse(&e.id) else {
+                continue;
+            };
+            if id <= *cursor {
+                continue;
+            }
+            *cursor = id;
+            let Some(no) = e.get_str("c").and_then(|c| c.parse::<u64>().ok()) else {
+                continue;
+            };
+            let Some(chunk) = self.take_chunk(no) else {
+                self.late_duplicates.fetch_add(1, Ordering::Relaxed);
+                continue;
+            };
+            if let Some(err) = e.get_str("e") {
+                chunk.sink.fail(
+                    chunk.first,
+                    chunk.count,
+                    TaskErrorKind::GaveUp(err.to_owned()),
+                );
+            } else {
+                chunk
+                    .sink
+                    .deliver(chunk.first, chunk.count, e.get("d").unwrap_or(&[]));
+            }
+        }
+    }
+}
+
+impl Pump for Inner {
+    fn read_round(&self, deadline: Option<Instant>) -> Round {
+        let mut seat = match self.reading.try_lead() {
+            Ok(seat) => seat,
+            Err(true) => return Round::Follow,
+            Err(false) => return Round::Stopped,
+        };
+        if self.state.lock().broken.is_some() {
+            // Every call in flight has failed already; nothing more will come.
+            return Round::Stopped;
+        }
+        let block = match deadline {
+            None => READ_BLOCK,
+            Some(d) => d.saturating_duration_since(Instant::now()).min(READ_BLOCK),
+        };
+        if block < Duration::from_millis(1) {
+            return Round::Read;
+        }
+        let mut pipe = redis::pipe();
+        if let Some(client) = seat.kick {
+            // The reader thread's XREAD returns at once (as if timed out) and it parks: one
+            // reader of the stream at a time, in the same round trip as ours.
+            pipe.cmd("CLIENT").arg("UNBLOCK").arg(client).ignore();
+        }
+        pipe.add_command(self.xread(block));
+        let broker = &self.broker;
+        let read = seat
+            .conn(|| broker.connect_plain().map_err(|e| e.to_string()))
+            .and_then(|conn| conn.pipe_blocking(&pipe, block));
+        match read {
+            Ok(replies) => {
+                let entries = replies.last().map(broker::read_reply).unwrap_or_default();
+                self.hand_out(&entries);
+            }
+            Err(why) => {
+                seat.drop_conn();
+                drop(seat);
+                if !self.stop.load(Ordering::Acquire) {
+                    self.break_with(why);
+                }
+            }
+        }
+        Round::Read
+    }
+
+    fn unfollow(&self) {
+        self.reading.unfollow();
     }
 }
 
@@ -246,6 +350,8 @@ impl PoolBuilder {
         conn.pipe(&pipe).map_err(ConnectError::Broker)?;
         let reader_conn = broker.connect()?;
         let inner = Arc::new(Inner {
+            results_key: broker::results_key(&id),
+            reading: Reading::new(),
             id,
             name: self.name,
             broker,
@@ -409,7 +515,8 @@ impl Pool {
             }
         }
         let len = items.len();
-        let results = Results::<F::Output>::new(len, track_arrival);
+        let pump: Arc<dyn Pump> = self.inner.clone();
+        let results = Results::<F::Output>::new(len, track_arrival, pump);
         let sink: Arc<dyn Sink> = results.clone();
         if let Some(why) = self.inner.state.lock().broken.clone() {
             sink.fail(0, len, TaskErrorKind::BrokerLost(why));
@@ -539,6 +646,11 @@ impl Pool {
                     if let Some(chunk) = st.chunks.get_mut(no) {
                         chunk.entry = Some(broker::text(&id));
                     }
+                }
+                // Lost meanwhile (by a reader): nobody reads any more, so these fail too.
+                if let Some(why) = st.broken.clone() {
+                    drop(st);
+                    inner.break_with(why);
                 }
             }
             Err(why) => inner.break_with(why),
@@ -778,6 +890,12 @@ impl Pool {
 
     fn stop_threads(&self) {
         self.inner.stop.store(true, Ordering::Release);
+        if let Some(client) = self.inner.reading.stop() {
+            // Not to wait out the reader thread's XREAD.
+            let _ = self
+                .inner
+                .with_conn(|c| c.query(redis::cmd("CLIENT").arg("UNBLOCK").arg(client)));
+        }
         if let Some(reader) = self.reader.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let _ = reader.join();
         }
@@ -810,14 +928,20 @@ impl Pool {
     /// [`StillRunning`] if the pool was neither closed nor terminated.
     pub fn join(&self) -> Result<(), StillRunning> {
         {
-            let mut st = self.inner.state.lock();
+            let st = self.inner.state.lock();
             if !st.closed && !st.terminated {
                 return Err(StillRunning);
             }
+        }
+        // The reader thread reads for a waiting follower at once.
+        self.inner.reading.follow();
+        {
+            let mut st = self.inner.state.lock();
             while !st.chunks.is_empty() {
                 self.inner.idle.wait(&mut st);
             }
         }
+        self.inner.reading.unfollow();
         self.terminate();
         Ok(())
     }
@@ -857,55 +981,38 @@ fn live_workers(conn: &mut Conn) -> Result<Vec<String>, String> {
     Ok(live)
 }
 
-/// The reader thread: takes finished chunks off the pool's result stream and hands them to
-/// their calls; keeps the pool's keys alive; fails everything if the broker goes.
+/// The reader thread: takes finished chunks off the pool's result stream when no waiting
+/// caller does (see `reader.rs`); keeps the pool's keys alive; fails everything if the broker
+/// goes.
 fn read_results(inner: &Inner, mut conn: Conn) {
-    let results = broker::results_key(&inner.id);
     let meta = broker::pool_key(&inner.id);
     let who = broker::who_key(&inner.id);
-    let mut last = "0-0".to_owned();
+    let client = conn
+        .query(redis::cmd("CLIENT").arg("ID"))
+        .ok()
+        .and_then(|v| broker::int(&v));
+    inner.reading.set_thread_client(client);
+    let results = &inner.results_key;
     let mut last_upkeep = Instant::now();
-    while !inner.stop.load(Ordering::Acquire) {
-        let reply = conn.query_blocking(
-            redis::cmd("XREAD")
-                .arg("COUNT")
-                .arg(1024)
-                .arg("BLOCK")
-                .arg(READ_BLOCK.as_millis() as u64)
-                .arg("STREAMS")
-                .arg(&results)
-                .arg(&last),
-            READ_BLOCK,
-        );
-        let reply = match reply {
-            Ok(r) => r,
-            Err(why) => {
-                if !inner.stop.load(Ordering::Acquire) {
-                    inner.break_with(why);
+    loop {
+        let turn = inner
+            .reading
+            .thread_turn(|| inner.in_flight(), last_upkeep + Duration::from_secs(1));
+        match turn {
+            Turn::Stop => return,
+            Turn::Upkeep => {}
+            Turn::Read => {
+                let reply = conn.query_blocking(&inner.xread(READ_BLOCK), READ_BLOCK);
+                inner.reading.thread_read_done();
+                match reply {
+                    Ok(r) => inner.hand_out(&broker::read_reply(&r)),
+                    Err(why) => {
+                        if !inner.stop.load(Ordering::Acquire) {
+                            inner.break_with(why);
+                        }
+                        return;
+                    }
                 }
-                return;
-            }
-        };
-        let entries = broker::read_reply(&reply);
-        for e in &entries {
-            last.clone_from(&e.id);
-            let Some(no) = e.get_str("c").and_then(|c| c.parse::<u64>().ok()) else {
-                continue;
-            };
-            let Some(chunk) = inner.take_chunk(no) else {
-                inner.late_duplicates.fetch_add(1, Ordering::Relaxed);
-                continue;
-            };
-            if let Some(err) = e.get_str("e") {
-                chunk.sink.fail(
-                    chunk.first,
-                    chunk.count,
-                    TaskErrorKind::GaveUp(err.to_owned()),
-                );
-            } else {
-                chunk
-                    .sink
-                    .deliver(chunk.first, chunk.count, e.get("d").unwrap_or(&[]));
             }
         }
         // Once a second (not after every read, which would put a round trip between one
@@ -913,10 +1020,11 @@ fn read_results(inner: &Inner, mut conn: Conn) {
         let upkeep = last_upkeep.elapsed() >= Duration::from_secs(1);
         if upkeep {
             let mut pipe = redis::pipe();
-            pipe.cmd("XTRIM").arg(&results).arg("MINID").arg(&last);
+            let last = inner.reading.cursor().to_string();
+            pipe.cmd("XTRIM").arg(results).arg("MINID").arg(last);
             let ttl = POOL_TTL.as_millis() as u64;
             pipe.cmd("PEXPIRE").arg(&meta).arg(ttl);
-            pipe.cmd("PEXPIRE").arg(&results).arg(ttl);
+            pipe.cmd("PEXPIRE").arg(results).arg(ttl);
             pipe.cmd("PEXPIRE").arg(&who).arg(ttl);
             pipe.cmd("EXISTS").arg(&meta);
             match conn.pipe(&pipe) {

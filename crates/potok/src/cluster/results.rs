@@ -1,16 +1,17 @@
-//! Where a call's results land: one slot per item, filled by the pool's reader thread as
-//! finished chunks arrive from the broker, read by `map`, [`AsyncResult`], [`IMap`] and
-//! [`IMapUnordered`].
+//! Where a call's results land: one slot per item, filled as finished chunks arrive from the
+//! broker (read by the waiting caller itself or the pool's reader thread: see `reader.rs`),
+//! read by `map`, [`AsyncResult`], [`IMap`] and [`IMapUnordered`].
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use serde::de::DeserializeOwned;
 
 use super::error::{GetTimeoutError, TaskError, TaskErrorKind};
 use super::identity::ItemFailure;
+use super::reader::{Pump, Round};
 use crate::process::{NotReady, TimedOut};
 
 /// What the reader thread can do with a call's results without knowing their type.
@@ -32,10 +33,12 @@ struct State<R> {
 pub(crate) struct Results<R> {
     state: Mutex<State<R>>,
     ready: Condvar,
+    /// The pool's result stream, read by whoever waits (or by its reader thread).
+    pump: Arc<dyn Pump>,
 }
 
 impl<R: DeserializeOwned + Send + 'static> Results<R> {
-    pub(crate) fn new(len: usize, track_arrival: bool) -> Arc<Self> {
+    pub(crate) fn new(len: usize, track_arrival: bool, pump: Arc<dyn Pump>) -> Arc<Self> {
         Arc::new(Results {
             state: Mutex::new(State {
                 slots: (0..len).map(|_| None).collect(),
@@ -43,7 +46,42 @@ impl<R: DeserializeOwned + Send + 'static> Results<R> {
                 arrival: track_arrival.then(VecDeque::new),
             }),
             ready: Condvar::new(),
+            pump,
         })
+    }
+
+    /// Waits until `done` holds for the state (true) or `deadline` passes (false): reads the
+    /// pool's result stream itself while nobody else does, else waits for whoever reads.
+    fn wait_for(
+        &self,
+        st: &mut MutexGuard<'_, State<R>>,
+        deadline: Option<Instant>,
+        done: impl Fn(&State<R>) -> bool,
+    ) -> bool {
+        loop {
+            if done(st) {
+                return true;
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return false;
+            }
+            let round = MutexGuard::unlocked(st, || self.pump.read_round(deadline));
+            if round == Round::Read || done(st) {
+                if round == Round::Follow {
+                    self.pump.unfollow();
+                }
+                continue;
+            }
+            match deadline {
+                None => self.ready.wait(st),
+                Some(d) => {
+                    let _ = self.ready.wait_until(st, d);
+                }
+            }
+            if round == Round::Follow {
+                self.pump.unfollow();
+            }
+        }
     }
 
     fn put(&self, st: &mut State<R>, index: usize, value: Result<R, TaskErrorKind>) {
@@ -61,9 +99,7 @@ impl<R: DeserializeOwned + Send + 'static> Results<R> {
     /// Waits until every slot is filled; the values in order, or the error of lowest index.
     pub(crate) fn collect(&self) -> Result<Vec<R>, TaskError> {
         let mut st = self.state.lock();
-        while st.filled < st.slots.len() {
-            self.ready.wait(&mut st);
-        }
+        self.wait_for(&mut st, None, |st| st.filled == st.slots.len());
         let slots = std::mem::take(&mut st.slots);
         let mut out = Vec::with_capacity(slots.len());
         for (index, slot) in slots.into_iter().enumerate() {
@@ -78,42 +114,24 @@ impl<R: DeserializeOwned + Send + 'static> Results<R> {
     /// Waits (until `deadline`, if any) for slot `index`, then takes it.
     fn take(&self, index: usize, deadline: Option<Instant>) -> Option<Result<R, TaskError>> {
         let mut st = self.state.lock();
-        loop {
-            if let Some(slot) = st.slots.get_mut(index).and_then(Option::take) {
-                return Some(slot.map_err(|kind| TaskError::new(index, kind)));
-            }
-            match deadline {
-                None => self.ready.wait(&mut st),
-                Some(d) => {
-                    if self.ready.wait_until(&mut st, d).timed_out()
-                        && st.slots.get(index).is_some_and(Option::is_none)
-                    {
-                        return None;
-                    }
-                }
-            }
+        let present = |st: &State<R>| st.slots.get(index).is_none_or(Option::is_some);
+        if !self.wait_for(&mut st, deadline, present) {
+            return None;
         }
+        let slot = st.slots.get_mut(index).and_then(Option::take)?;
+        Some(slot.map_err(|kind| TaskError::new(index, kind)))
     }
 
     /// Waits (until `deadline`, if any) for the next slot to arrive, then takes it.
     fn take_next_arrived(&self, deadline: Option<Instant>) -> Option<Result<R, TaskError>> {
         let mut st = self.state.lock();
-        loop {
-            if let Some(index) = st.arrival.as_mut().and_then(VecDeque::pop_front) {
-                let slot = st.slots[index].take().expect("arrived");
-                return Some(slot.map_err(|kind| TaskError::new(index, kind)));
-            }
-            match deadline {
-                None => self.ready.wait(&mut st),
-                Some(d) => {
-                    if self.ready.wait_until(&mut st, d).timed_out()
-                        && st.arrival.as_ref().is_some_and(VecDeque::is_empty)
-                    {
-                        return None;
-                    }
-                }
-            }
+        let arrived = |st: &State<R>| st.arrival.as_ref().is_none_or(|a| !a.is_empty());
+        if !self.wait_for(&mut st, deadline, arrived) {
+            return None;
         }
+        let index = st.arrival.as_mut().and_then(VecDeque::pop_front)?;
+        let slot = st.slots[index].take().expect("arrived");
+        Some(slot.map_err(|kind| TaskError::new(index, kind)))
     }
 
     fn is_filled(&self, index: usize) -> bool {
@@ -126,19 +144,9 @@ impl<R: DeserializeOwned + Send + 'static> Results<R> {
 
     fn wait_filled(&self, index: usize, deadline: Option<Instant>) -> bool {
         let mut st = self.state.lock();
-        loop {
-            if st.slots.get(index).is_some_and(Option::is_some) {
-                return true;
-            }
-            match deadline {
-                None => self.ready.wait(&mut st),
-                Some(d) => {
-                    if self.ready.wait_until(&mut st, d).timed_out() {
-                        return st.slots.get(index).is_some_and(Option::is_some);
-                    }
-                }
-            }
-        }
+        self.wait_for(&mut st, deadline, |st| {
+            st.slots.get(index).is_some_and(Option::is_some)
+        })
     }
 
     fn slot_ok(&self, index: usize) -> Option<bool> {

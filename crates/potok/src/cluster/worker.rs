@@ -4,13 +4,20 @@
 //! ```text
 //!  connect, register (potok:workers, potok:worker:NAME with a TTL)
 //!     ▼
-//!  ┌▶ every 200 ms: RECLAIM (chunks idle past their lease) ─┐
-//!  │  else XREADGROUP COUNT batch BLOCK 200 ms ─────────────┤
-//!  │                                                         ▼
-//!  │  per chunk: other build? REFUSE │ run it ─▶ FINISH (pipelined; dropped if the pool is gone)
-//!  └─────────────────────────────────────────────────────────┘
+//!  ┌▶ one round trip: the last batch's answers (FINISH / REFUSE), then
+//!  │    every 200 ms: RECLAIM (chunks idle past their lease) + XREADGROUP COUNT batch
+//!  │    else:         XREADGROUP COUNT batch BLOCK 200 ms
+//!  │  per chunk: other build? REFUSE │ run it ─▶ FINISH, queued for the next round trip
+//!  │             (sent at once if the batch has run 5 ms; dropped if the pool is gone)
+//!  └──────────────────────────────────────────────────────────┘
+//!  broker lost: reconnect with backoff (100 ms doubling to 5 s; the group and the
+//!  registration made again: a restarted broker may have neither), for up to 10 minutes
 //!  a renewal thread: every 100 ms, RENEW the leases older than a third of their length
 //! ```
+//!
+//! Sending a batch's answers in the same write as the next read saves the worker one wake-up
+//! per batch: the answer reaches the caller as soon as Redis runs FINISH, and the worker's
+//! next read is already waiting behind it.
 //!
 //! The batch (entries read at once) starts at 1 and doubles while a batch runs in under 5 ms,
 //! halving when it takes longer, so trivial tasks are fetched many at a time and slow ones one
@@ -34,7 +41,9 @@ const MAX_BATCH: usize = 64;
 /// A worker's liveness key lives this long unless renewed (every second).
 const ALIVE_TTL: Duration = Duration::from_secs(5);
 /// How long a worker tries to get its broker back before it gives up.
-const RECONNECT_FOR: Duration = Duration::from_secs(10);
+const RECONNECT_FOR: Duration = Duration::from_secs(600);
+/// The first and the longest pause between two attempts to reconnect.
+const BACKOFF: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(5));
 
 /// Serves the broker at `url` as a worker, in this thread, until the broker is lost for good.
 ///
@@ -45,7 +54,9 @@ const RECONNECT_FOR: Duration = Duration::from_secs(10);
 /// # Errors
 ///
 /// [`WorkerError::Connect`] at once for a bad URL or an unreachable broker;
-/// [`WorkerError::BrokerLost`] when the broker went away and did not come back within 10 s.
+/// [`WorkerError::BrokerLost`] when the broker went away and did not come back within 10
+/// minutes. Until then the worker tries again with a growing pause (100 ms to 5 s), and serves
+/// again as soon as the broker is back, restarted or not.
 ///
 /// # Examples
 ///
@@ -72,6 +83,7 @@ pub(crate) fn serve(url: &str) -> Result<Infallible, WorkerError> {
         conn,
         name,
         held: Arc::clone(&held),
+        answers: redis::pipe(),
     };
     w.register().map_err(WorkerError::BrokerLost)?;
     let renewer = {
@@ -106,6 +118,8 @@ struct Worker {
     conn: Conn,
     name: String,
     held: Arc<Mutex<HashMap<String, Held>>>,
+    /// Answers not sent yet (their replies ignored): they go with the next read.
+    answers: redis::Pipeline,
 }
 
 impl Worker {
@@ -140,31 +154,44 @@ impl Worker {
         let mut last_reclaim = Instant::now() - RECLAIM_EVERY;
         let mut batch = 1usize;
         let mut lost_at: Option<Instant> = None;
+        let mut pause = BACKOFF.0;
         loop {
             let step = self.step(&mut last_reclaim, &mut batch);
-            match step {
-                Ok(()) => lost_at = None,
-                Err(why) => {
-                    let since = *lost_at.get_or_insert_with(Instant::now);
-                    if since.elapsed() > RECONNECT_FOR {
-                        return Err(WorkerError::BrokerLost(format!(
-                            "{why} (for more than {RECONNECT_FOR:?})"
-                        )));
-                    }
-                    std::thread::sleep(Duration::from_millis(200));
-                    if let Ok(conn) = self.broker.connect() {
-                        self.conn = conn;
-                        let _ = self.register();
+            let Err(why) = step else {
+                lost_at = None;
+                pause = BACKOFF.0;
+                continue;
+            };
+            // What this worker held is the broker's to reclaim after the lease (if it still
+            // knows it); the answers not sent are lost with the connection.
+            self.held.lock().clear();
+            self.answers = redis::pipe();
+            let since = *lost_at.get_or_insert_with(Instant::now);
+            loop {
+                if since.elapsed() > RECONNECT_FOR {
+                    return Err(WorkerError::BrokerLost(format!(
+                        "{why} (and no broker for {RECONNECT_FOR:?})"
+                    )));
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(BACKOFF.1);
+                // `connect` makes the consumer group again if the broker lost it.
+                if let Ok(conn) = self.broker.connect() {
+                    self.conn = conn;
+                    if self.register().is_ok() {
+                        break;
                     }
                 }
             }
         }
     }
 
-    /// One round: take work (reclaimed or new), run it, answer.
+    /// One round: send the last answers and take work (reclaimed or new) in one round trip,
+    /// run it, queue the answers.
     fn step(&mut self, last_reclaim: &mut Instant, batch: &mut usize) -> Result<(), String> {
-        let mut entries = Vec::new();
-        if last_reclaim.elapsed() >= RECLAIM_EVERY {
+        let reclaim = last_reclaim.elapsed() >= RECLAIM_EVERY;
+        let mut pipe = std::mem::replace(&mut self.answers, redis::pipe());
+        if reclaim {
             *last_reclaim = Instant::now();
             let mut cmd = self
                 .conn
@@ -173,25 +200,26 @@ impl Worker {
                 .arg(&self.name)
                 .arg(broker::MIN_LEASE.as_millis() as u64)
                 .arg(100);
-            entries = broker::entries(&self.conn.query(&cmd)?);
+            pipe.add_command(cmd);
         }
-        if entries.is_empty() {
-            let reply = self.conn.query_blocking(
-                redis::cmd("XREADGROUP")
-                    .arg("GROUP")
-                    .arg(broker::GROUP)
-                    .arg(&self.name)
-                    .arg("COUNT")
-                    .arg(*batch)
-                    .arg("BLOCK")
-                    .arg(BLOCK.as_millis() as u64)
-                    .arg("STREAMS")
-                    .arg(broker::TASKS)
-                    .arg(">"),
-                BLOCK,
-            )?;
-            entries = broker::read_reply(&reply);
+        let mut read = redis::cmd("XREADGROUP");
+        read.arg("GROUP")
+            .arg(broker::GROUP)
+            .arg(&self.name)
+            .arg("COUNT")
+            .arg(*batch);
+        if !reclaim {
+            // (With a reclaim, no wait: what it took must not sit behind a blocked read.)
+            read.arg("BLOCK").arg(BLOCK.as_millis() as u64);
         }
+        read.arg("STREAMS").arg(broker::TASKS).arg(">");
+        pipe.add_command(read);
+        let replies = self.conn.pipe_blocking(&pipe, BLOCK)?;
+        let mut entries = Vec::new();
+        if reclaim {
+            entries = replies.first().map(broker::entries).unwrap_or_default();
+        }
+        entries.extend(replies.last().map(broker::read_reply).unwrap_or_default());
         if entries.is_empty() {
             return Ok(());
         }
@@ -213,14 +241,12 @@ impl Worker {
             }
         }
         let started = Instant::now();
-        let mut answers = redis::pipe();
-        let mut answered: Vec<String> = Vec::new();
         let mut last_flush = Instant::now();
         for e in &entries {
             // (A chunk of a pool that was dropped meanwhile runs, and FINISH drops its answer:
             // checking first would cost a round trip per batch.)
             let pool = e.get_str("p").unwrap_or("");
-            if e.get_str("b") != Some(build_id()) {
+            let answer = if e.get_str("b") != Some(build_id()) {
                 let reason = format!(
                     "it runs another build (worker build {}, pool build {}): start workers \
                      from the same executable as the pool",
@@ -235,7 +261,7 @@ impl Worker {
                     .arg(e.get_str("c").unwrap_or("0"))
                     .arg(reason)
                     .arg(e.get_str("l").unwrap_or("0"));
-                answers.add_command(cmd);
+                cmd
             } else {
                 let payload = run_entry(e);
                 let mut cmd = self.conn.script_cmd(Script::Finish, &[broker::TASKS]);
@@ -245,40 +271,25 @@ impl Worker {
                     .arg(pool)
                     .arg(e.get_str("c").unwrap_or("0"))
                     .arg(payload);
-                answers.add_command(cmd);
-            }
-            answered.push(e.id.clone());
+                cmd
+            };
+            self.answers.add_command(answer).ignore();
+            // Answered: no more renewals (if the answer is lost with the connection, the
+            // broker reclaims the chunk after its lease).
+            self.held.lock().remove(&e.id);
             // Answers go out at least every 5 ms, so a batch never sits on finished work.
             if last_flush.elapsed() >= Duration::from_millis(5) {
-                self.flush(&mut answers, &mut answered)?;
+                let answers = std::mem::replace(&mut self.answers, redis::pipe());
+                self.conn.pipe(&answers)?;
                 last_flush = Instant::now();
             }
         }
-        self.flush(&mut answers, &mut answered)?;
         *batch = if started.elapsed() < Duration::from_millis(5) {
             (*batch * 2).min(MAX_BATCH)
         } else {
             (*batch / 2).max(1)
         };
         Ok(())
-    }
-
-    fn flush(
-        &mut self,
-        answers: &mut redis::Pipeline,
-        answered: &mut Vec<String>,
-    ) -> Result<(), String> {
-        if answered.is_empty() {
-            return Ok(());
-        }
-        let out = self.conn.pipe(answers);
-        let mut held = self.held.lock();
-        for id in answered.drain(..) {
-            held.remove(&id);
-        }
-        drop(held);
-        *answers = redis::pipe();
-        out.map(|_| ())
     }
 }
 

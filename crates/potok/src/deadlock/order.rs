@@ -42,22 +42,20 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use super::error::ResourceKind;
 use crate::sync::name::Name;
 
-const UNSET: u8 = 0;
-const OFF: u8 = 1;
-const ON: u8 = 2;
-
-static CHECK: AtomicU8 = AtomicU8::new(UNSET);
+use crate::instrument::{self, ORDER, ORDER_UNDECIDED};
 
 /// The environment variable that turns lock-order checking on (`1`) or off (`0`).
 pub const LOCK_ORDER_VAR: &str = "POTOK_LOCK_ORDER";
 
-/// Whether lock-order checking is on: one relaxed load once decided.
+/// Whether lock-order checking is on: one relaxed load (of the word all instrumentation
+/// shares, see `instrument`) once decided.
 #[inline(always)]
 pub(crate) fn on() -> bool {
-    match CHECK.load(Ordering::Relaxed) {
-        OFF => false,
-        ON => true,
-        _ => decide(),
+    let word = instrument::load();
+    if word & ORDER_UNDECIDED != 0 {
+        decide()
+    } else {
+        word & ORDER != 0
     }
 }
 
@@ -68,13 +66,10 @@ fn decide() -> bool {
         Ok("1") => true,
         _ => cfg!(debug_assertions),
     };
-    let _ = CHECK.compare_exchange(
-        UNSET,
-        if on { ON } else { OFF },
-        Ordering::Relaxed,
-        Ordering::Relaxed,
-    );
-    CHECK.load(Ordering::Relaxed) == ON
+    // Decided once: a `set_lock_order_check` in between wins.
+    let bits = if on { ORDER } else { 0 };
+    let word = instrument::update(ORDER | ORDER_UNDECIDED, bits, |w| w & ORDER_UNDECIDED != 0);
+    word & ORDER != 0
 }
 
 /// Turns lock-order checking on or off for the whole process (on by default in debug
@@ -88,7 +83,8 @@ fn decide() -> bool {
 /// assert!(potok::deadlock::lock_order_check());
 /// ```
 pub fn set_lock_order_check(enabled: bool) {
-    CHECK.store(if enabled { ON } else { OFF }, Ordering::Relaxed);
+    let bits = if enabled { ORDER } else { 0 };
+    instrument::update(ORDER | ORDER_UNDECIDED, bits, |_| true);
 }
 
 /// Whether lock-order checking is on (see [`set_lock_order_check`]).

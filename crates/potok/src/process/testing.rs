@@ -105,3 +105,8 @@ pub unsafe fn send_raw_to_worker(bytes: &[u8]) -> RawReply {
     };
     RawReply { answer, exit }
 }
+
+/// The pid of the fork server that forks pool workers, if one is running.
+pub fn fork_server_pid() -> Option<u32> {
+    spawn::fork_server_pid()
+}

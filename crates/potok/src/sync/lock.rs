@@ -94,8 +94,20 @@ impl Lock {
     ///
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when waiting would deadlock
     /// (see [`crate::deadlock`]).
+    #[inline]
     #[track_caller]
     pub fn acquire(&self) {
+        if crate::instrument::any() || !self.raw.lock_fast() {
+            self.acquire_slow();
+        }
+    }
+
+    /// [`acquire`](Lock::acquire) when contended or instrumented: lock-order checking, the
+    /// trace's hold, the detector's park.
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn acquire_slow(&self) {
         let checked = order::on();
         if checked {
             order::acquiring(&self.taking(), Location::caller());
@@ -146,7 +158,18 @@ impl Lock {
     /// # Errors
     ///
     /// [`ReleaseError::Unlocked`] if the lock is not locked (nothing changes).
+    #[inline]
     pub fn release(&self) -> Result<(), ReleaseError> {
+        if !crate::instrument::any() && self.raw.unlock_fast() {
+            return Ok(());
+        }
+        self.release_slow()
+    }
+
+    /// [`release`](Lock::release) with waiters to wake, instrumentation on, or nothing held.
+    #[cold]
+    #[inline(never)]
+    fn release_slow(&self) -> Result<(), ReleaseError> {
         let owner = if order::on() { self.raw.owner() } else { None };
         if let Some(owner) = owner {
             // Off the taker's stack before the lock is free, so the taker cannot take another
@@ -174,6 +197,7 @@ impl Lock {
     /// # Panics
     ///
     /// As [`acquire`](Lock::acquire).
+    #[inline]
     #[track_caller]
     pub fn lock(&self) -> LockGuard<'_> {
         self.acquire();
@@ -226,6 +250,7 @@ impl LockGuard<'_> {
 }
 
 impl Drop for LockGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
         // Another thread may have released it meanwhile (a Lock is not owned): not an error.
         let _ = self.lock.release();

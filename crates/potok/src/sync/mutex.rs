@@ -115,8 +115,21 @@ impl<T: ?Sized> Mutex<T> {
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when waiting would deadlock:
     /// a cycle of threads waiting for each other's locks, this thread locking it again, or
     /// every thread blocked (see [`crate::deadlock`]).
+    #[inline]
     #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
+        if crate::instrument::any() || !self.raw.lock_fast() {
+            self.lock_slow();
+        }
+        MutexGuard::new(self)
+    }
+
+    /// [`lock`](Mutex::lock) when contended or instrumented: lock-order checking, the
+    /// trace's hold, the detector's park.
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn lock_slow(&self) {
         let checked = order::on();
         if checked {
             order::acquiring(&self.taking(), Location::caller());
@@ -127,7 +140,16 @@ impl<T: ?Sized> Mutex<T> {
             }
             crate::deadlock::fail(err)
         }
-        MutexGuard::new(self)
+    }
+
+    /// The guard's release when it has waiters to wake or instrumentation is on.
+    #[cold]
+    #[inline(never)]
+    fn unlock_slow(&self) {
+        self.raw.unlock();
+        if order::on() {
+            order::released(self.taking().addr);
+        }
     }
 
     /// Locks the Mutex if it is free.
@@ -230,11 +252,12 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 }
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    #[inline]
     fn drop(&mut self) {
-        self.mutex.raw.unlock();
-        if order::on() {
-            order::released(self.mutex.taking().addr);
+        if !crate::instrument::any() && self.mutex.raw.unlock_fast() {
+            return;
         }
+        self.mutex.unlock_slow();
     }
 }
 

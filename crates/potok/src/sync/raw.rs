@@ -17,7 +17,9 @@
 //! ```
 //!
 //! An uncontended acquire is one thread-local read and one compare-and-swap; a release is one
-//! load and one compare-and-swap.
+//! load and one compare-and-swap. With no instrumentation on (one load of the `instrument`
+//! word, made by the primitive) they are [`LockWord::lock_fast`] and [`LockWord::unlock_fast`],
+//! inlined into the caller; the rest is the full path, out of line.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -181,6 +183,25 @@ impl<P: Platform> LockWord<P> {
         self as *const Self as usize
     }
 
+    /// The uncontended acquire when no instrumentation is on (the caller checked
+    /// `instrument::any`): one compare-and-swap, nothing recorded. False when the lock was
+    /// not free (or parked on): the caller then takes its full path.
+    #[inline(always)]
+    pub(crate) fn lock_fast(&self) -> bool {
+        let me = owner::held_by(P::current_ident());
+        P::compare_exchange(&self.word, 0, me, false, Ordering::Acquire).is_ok()
+    }
+
+    /// The uncontended release by the thread that took the lock, when no instrumentation is
+    /// on: one compare-and-swap from "held by me, nobody parked" (as parking_lot's release
+    /// from "locked"). False when it must go the full way ([`unlock`](Self::unlock)): someone
+    /// is parked, another thread holds it (a `Lock` released for its taker), or nobody does.
+    #[inline(always)]
+    pub(crate) fn unlock_fast(&self) -> bool {
+        let me = owner::held_by(P::current_ident());
+        P::compare_exchange(&self.word, me, 0, false, Ordering::Release).is_ok()
+    }
+
     /// Takes the lock if it is free.
     #[inline]
     pub(crate) fn try_lock(&self) -> bool {
@@ -323,11 +344,13 @@ impl<P: Platform> LockWord<P> {
     }
 
     /// Whether some thread holds the lock.
+    #[inline]
     pub(crate) fn is_locked(&self) -> bool {
         P::load(&self.word) & LOCKED != 0
     }
 
     /// The ident of the thread holding the lock, if any.
+    #[inline]
     pub(crate) fn owner(&self) -> Option<u64> {
         owner::decode(P::load(&self.word))
     }

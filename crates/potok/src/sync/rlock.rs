@@ -119,6 +119,7 @@ impl RLock {
     }
 
     /// Whether the calling thread holds it (Python's `_is_owned()`).
+    #[inline]
     pub fn is_owned(&self) -> bool {
         self.raw.owner() == Some(current_ident_fast())
     }
@@ -129,12 +130,15 @@ impl RLock {
     ///
     /// With a [`DeadlockError`](crate::deadlock::DeadlockError) when waiting would deadlock
     /// (see [`crate::deadlock`]).
+    #[inline]
     #[track_caller]
     pub fn acquire(&self) {
         if self.reenter() {
             return;
         }
-        self.lock_checked();
+        if crate::instrument::any() || !self.raw.lock_fast() {
+            self.lock_checked();
+        }
         self.count.store(1, Ordering::Relaxed);
     }
 
@@ -175,9 +179,13 @@ impl RLock {
         got
     }
 
+    /// Counts one more acquisition if this thread holds it. The count is the owner's alone
+    /// (others only read the lock word), so a plain load and store, not a read-modify-write.
+    #[inline]
     fn reenter(&self) -> bool {
         if self.is_owned() {
-            self.count.fetch_add(1, Ordering::Relaxed);
+            let count = self.count.load(Ordering::Relaxed);
+            self.count.store(count + 1, Ordering::Relaxed);
             true
         } else {
             false
@@ -189,15 +197,26 @@ impl RLock {
     /// # Errors
     ///
     /// [`ReleaseError::NotOwner`] if the calling thread does not hold it.
+    #[inline]
     pub fn release(&self) -> Result<(), ReleaseError> {
         if !self.is_owned() {
             return Err(ReleaseError::NotOwner);
         }
-        if self.count.fetch_sub(1, Ordering::Relaxed) == 1 {
-            self.raw.unlock();
-            self.untake();
+        // The owner's own count: see `reenter`.
+        let count = self.count.load(Ordering::Relaxed);
+        self.count.store(count.wrapping_sub(1), Ordering::Relaxed);
+        if count == 1 && (crate::instrument::any() || !self.raw.unlock_fast()) {
+            self.unlock_slow();
         }
         Ok(())
+    }
+
+    /// The last release when it has waiters to wake or instrumentation is on.
+    #[cold]
+    #[inline(never)]
+    fn unlock_slow(&self) {
+        self.raw.unlock();
+        self.untake();
     }
 
     /// Releases it completely, returning how many times it was held (Python's
@@ -225,6 +244,7 @@ impl RLock {
     /// # Panics
     ///
     /// As [`acquire`](RLock::acquire).
+    #[inline]
     #[track_caller]
     pub fn lock(&self) -> RLockGuard<'_> {
         self.acquire();
@@ -282,6 +302,7 @@ pub struct RLockGuard<'a> {
 }
 
 impl Drop for RLockGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
         let _ = self.lock.release();
     }

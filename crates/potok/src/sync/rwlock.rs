@@ -146,7 +146,7 @@ impl<T: ?Sized> RwLock<T> {
             kind: KIND,
             name: self.name(),
             detail: Some(detail),
-            resource: self as *const Self as *const () as usize,
+            resource: self.addr(),
             owner: Owner::Threads(owners),
         }
     }
@@ -170,7 +170,9 @@ impl<T: ?Sized> RwLock<T> {
         let me = current_ident_fast();
         let mut st = self.state.lock();
         Self::may_read(&st, me).then(|| {
-            Self::add_reader(&mut st, me);
+            if Self::add_reader(&mut st, me) {
+                self.hold_begins("read");
+            }
             RwLockReadGuard::new(self)
         })
     }
@@ -206,6 +208,7 @@ impl<T: ?Sized> RwLock<T> {
         let mut st = self.state.lock();
         st.is_free().then(|| {
             st.writer = Some(current_ident_fast());
+            self.hold_begins("write");
             RwLockWriteGuard::new(self)
         })
     }
@@ -240,11 +243,31 @@ impl<T: ?Sized> RwLock<T> {
         st.reads(me).is_some() || (st.writer.is_none() && st.writers_waiting.is_empty())
     }
 
-    fn add_reader(st: &mut State, me: u64) {
+    /// Counts one more read by `me`; true if it is the thread's first (a hold begins).
+    fn add_reader(st: &mut State, me: u64) -> bool {
         match st.reads(me) {
-            Some(i) => st.readers[i].1 += 1,
-            None => st.readers.push((me, 1)),
+            Some(i) => {
+                st.readers[i].1 += 1;
+                false
+            }
+            None => {
+                st.readers.push((me, 1));
+                true
+            }
         }
+    }
+
+    /// The calling thread's hold of the lock in `mode` begins (for the trace; recorded under
+    /// the state's lock, so a lock's holds and releases are recorded in the order they
+    /// happen).
+    #[inline]
+    fn hold_begins(&self, mode: &'static str) {
+        crate::trace::held_as(KIND, self.addr(), mode, || self.name());
+    }
+
+    /// The lock's identity in the trace.
+    fn addr(&self) -> usize {
+        self as *const Self as *const () as usize
     }
 
     #[track_caller]
@@ -253,7 +276,9 @@ impl<T: ?Sized> RwLock<T> {
         let mut st = self.state.lock();
         loop {
             if Self::may_read(&st, me) {
-                Self::add_reader(&mut st, me);
+                if Self::add_reader(&mut st, me) {
+                    self.hold_begins("read");
+                }
                 return Got::Yes;
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -283,12 +308,14 @@ impl<T: ?Sized> RwLock<T> {
         let mut st = self.state.lock();
         if st.is_free() {
             st.writer = Some(me);
+            self.hold_begins("write");
             return Got::Yes;
         }
         st.writers_waiting.push(me);
         let got = loop {
             if st.is_free() {
                 st.writer = Some(me);
+                self.hold_begins("write");
                 break Got::Yes;
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -332,6 +359,7 @@ impl<T: ?Sized> RwLock<T> {
             st.readers[i].1 -= 1;
             if st.readers[i].1 == 0 {
                 st.readers.swap_remove(i);
+                crate::trace::released(self.addr());
             }
         }
         // Whoever waits, waits for the readers: the set changed.
@@ -343,7 +371,10 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     fn unlock_write(&self) {
-        self.state.lock().writer = None;
+        let mut st = self.state.lock();
+        st.writer = None;
+        crate::trace::released(self.addr());
+        drop(st);
         self.waiters.notify_all();
     }
 }

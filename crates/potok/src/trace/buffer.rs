@@ -2,7 +2,8 @@
 //!
 //! # How an event is recorded
 //!
-//! Every hook first reads [`ON`] (one relaxed load; nothing else happens while tracing is off).
+//! Every hook first reads the instrumentation word's `TRACE` bit ([`on`]: one relaxed load;
+//! nothing else happens while tracing is off).
 //! When on, the event goes into the calling thread's own buffer (a thread-local `Vec`, no lock
 //! and no atomic read-modify-write). A thread hands its buffer over in a [`Batch`]:
 //!
@@ -21,7 +22,7 @@
 //! [`GEN`] numbers recordings; a thread whose buffer belongs to an older one starts afresh.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -29,8 +30,13 @@ use parking_lot::Mutex;
 use super::clock::{ticks, Pair};
 use super::event::{Batch, Event, Object, Tag};
 
-/// Whether a recording is on: the one load every event site makes.
-pub(crate) static ON: AtomicBool = AtomicBool::new(false);
+/// Whether a recording is on: the one load every event site makes (the `TRACE` bit of the
+/// word all instrumentation shares, so that a lock's fast path checks tracing and lock-order
+/// checking with one load).
+#[inline(always)]
+pub(crate) fn on() -> bool {
+    crate::instrument::load() & crate::instrument::TRACE != 0
+}
 
 /// The current recording's number (0: none yet).
 static GEN: AtomicU64 = AtomicU64::new(0);
@@ -83,7 +89,7 @@ pub(crate) fn begin(process: String, sink: Sink) -> u64 {
         sink: Arc::new(sink),
         threads: Vec::new(),
     });
-    ON.store(true, Ordering::Release);
+    crate::instrument::set(crate::instrument::TRACE, Ordering::Release);
     gen
 }
 
@@ -95,7 +101,7 @@ pub(crate) fn end(gen: u64) -> Option<Session> {
     if session.as_ref().map(|s| s.gen) != Some(gen) {
         return None;
     }
-    ON.store(false, Ordering::Release);
+    crate::instrument::clear(crate::instrument::TRACE, Ordering::Release);
     session.take()
 }
 
@@ -268,7 +274,7 @@ impl Local {
 
 impl Drop for Local {
     fn drop(&mut self) {
-        if self.gen == GEN.load(Ordering::Relaxed) && ON.load(Ordering::Relaxed) {
+        if self.gen == GEN.load(Ordering::Relaxed) && on() {
             self.flush();
         }
     }

@@ -23,15 +23,21 @@
 //! | start, end | `thread` (instants) | a potok thread begins and ends |
 //!
 //! Each span's `"args"` has `"object"`: the primitive's name. Lock holds (`Lock`, `RLock`,
-//! `Mutex`) go on a lane of their own per lock, named `Lock 'bank' (who holds it)`, with one
-//! span per hold naming the holder (holds of different locks overlap without nesting, which
-//! one lane per thread could not show). Queue sizes are counters. Every lane has its
+//! `Mutex`, `RwLock`) go on a lane of their own per lock, named `Lock 'bank' (who holds it)`,
+//! with one span per hold naming the holder (`"args"`: `holder`, `holder_tid`, `kind`) (holds
+//! of different locks overlap without nesting, which one lane per thread could not show). An
+//! `RwLock`'s holds are `read by T` / `written by T` with `"mode"`: `"read"` or `"write"`;
+//! reads overlap, so each read that begins while others are held goes on the lock's next lane
+//! (`RwLock 'config' (who holds it, 2)`, ...), the first free one: never two spans overlapping
+//! on one lane. A wait for it (`cat` `rwlock`) has `"detail"`: `to read` or `to write`. Queue sizes are counters. Every lane has its
 //! `thread_name` / `process_name` metadata; `otherData.potok_dropped_events` counts what was
 //! not recorded (see [`Trace::dropped_events`]).
 //!
 //! # Cost
 //!
-//! Off (the default), each event site is one relaxed atomic load. On, an event goes into the
+//! Off (the default), each event site is one relaxed atomic load; a `Lock`, `Mutex` or `RLock`
+//! taken and released uncontended loads one word for tracing and lock-order checking together
+//! (see `deadlock::set_lock_order_check`), twice a guard, and does nothing else. On, an event goes into the
 //! recording thread's own buffer: no lock, no shared write, a time-stamp-counter read;
 //! buffers are handed over every 1,024 events, before a thread blocks, and when it ends.
 //! `BENCHMARKS.md` has the measured figures.
@@ -84,7 +90,7 @@ pub use model::{Trace, TraceJsonError};
 
 #[allow(unused_imports)] // span, Cat, Span: for pool tasks and src/futures/
 pub(crate) use hooks::{
-    counter, deadlock, held, idle, job, on, pool_results, released, sleep, span, task,
+    counter, deadlock, held, held_as, idle, job, on, pool_results, released, sleep, span, task,
     thread_ended, thread_started, waking, woke, Cat, Span, WaitSpan,
 };
 

@@ -3,7 +3,8 @@
 //!
 //! The binary is `POTOK_REDIS_SERVER` if set, else `redis-server` on the PATH. Where there is
 //! none, it is installed with apt-get when this process may (root, apt-get present); otherwise
-//! the caller panics with one line naming the package. Never a silent skip.
+//! the test binary stops at once with one line naming the package (exit code 1, no backtrace,
+//! whichever test got there first). Never a silent skip.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
@@ -19,6 +20,7 @@ const PACKAGE_HINT: &str = "redis-server not found: install Debian's package `re
 pub(crate) struct RedisServer {
     child: Option<Child>,
     pub(crate) port: u16,
+    bin: PathBuf,
 }
 
 fn on_path(name: &str) -> Option<PathBuf> {
@@ -57,7 +59,16 @@ fn binary() -> PathBuf {
             return p;
         }
     }
-    panic!("{PACKAGE_HINT}");
+    missing()
+}
+
+/// The one line, then exit: the whole binary fails, not each test with its own backtrace.
+fn missing() -> ! {
+    static ONCE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // Another test thread that gets here too waits until the process is gone.
+    let _only_one = ONCE.lock();
+    eprintln!("{PACKAGE_HINT}");
+    std::process::exit(1);
 }
 
 fn free_port() -> u16 {
@@ -79,51 +90,80 @@ fn pong(port: u16) -> bool {
     s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
 }
 
+/// Starts redis-server on `port` (no persistence) and waits until it answers (at most 10 s);
+/// None if it exited first (the port was taken) or never answered.
+fn spawn_on(bin: &PathBuf, port: u16) -> Option<Child> {
+    let mut child = Command::new(bin)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("could not start {}: {e}", bin.display()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if pong(port) {
+            return Some(child);
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
 impl RedisServer {
     /// Starts one and waits until it answers (at most 10 s).
     pub(crate) fn start() -> RedisServer {
         let bin = binary();
         for _ in 0..5 {
             let port = free_port();
-            let child = Command::new(&bin)
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--daemonize",
-                    "no",
-                    "--loglevel",
-                    "warning",
-                ])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("could not start {}: {e}", bin.display()));
-            let mut server = RedisServer {
-                child: Some(child),
-                port,
-            };
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if pong(port) {
-                    return server;
-                }
-                if let Some(Ok(Some(_))) = server.child.as_mut().map(Child::try_wait) {
-                    break; // the port was taken meanwhile: another one
-                }
-                std::thread::sleep(Duration::from_millis(10));
+            if let Some(child) = spawn_on(&bin, port) {
+                return RedisServer {
+                    child: Some(child),
+                    port,
+                    bin,
+                };
             }
-            server.kill();
         }
         panic!(
             "redis-server ({}) did not start on a free port",
             bin.display()
         );
+    }
+
+    /// Starts it again on the same port (after [`kill`](Self::kill)): an empty server, as
+    /// after a restart without persistence.
+    pub(crate) fn restart(&mut self) {
+        self.kill();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(child) = spawn_on(&self.bin, self.port) {
+                self.child = Some(child);
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not start again on port {}",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// `redis://127.0.0.1:PORT/0`.

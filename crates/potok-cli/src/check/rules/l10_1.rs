@@ -1,6 +1,6 @@
 //! 10_1 «Создание потоков»: write_words four times one after another, then in four threads.
 
-use super::{secs, threads_at_once, unknown_line, Failure, Input, Msg, Verdict};
+use super::{threads_at_once, unknown_line, Failure, Input, Msg, Verdict};
 
 const FINISHED: &str = "Завершилась запись в файл example#.txt";
 const FUNCTIONS: [&str; 2] = ["Работа функций #:#:#.#", "Работа функций #:#:#"];
@@ -60,10 +60,8 @@ pub(super) fn rules(input: &Input<'_>) -> Vec<Verdict> {
 }
 
 fn messages(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "сообщения: восемь «Завершилась запись в файл exampleN.txt» и два времени, как в задании",
-        "messages: eight «Завершилась запись в файл exampleN.txt» and two timings, as in the task",
-    );
+    let m = input.m();
+    let title = m.rule_10_1_messages().to_owned();
     if let Some(f) = unknown_line(input, &examples()) {
         return Verdict::new(title, Some(f));
     }
@@ -74,7 +72,7 @@ fn messages(input: &Input<'_>) -> Verdict {
             let actual = if count == 0 {
                 input.none()
             } else {
-                input.t(&format!("{count} раза"), &format!("{count} times"))
+                m.rule_times(count)
             };
             return Verdict::fail(title, line, actual);
         }
@@ -83,14 +81,8 @@ fn messages(input: &Input<'_>) -> Verdict {
     if timings.len() != 2 {
         return Verdict::fail(
             title,
-            input.t(
-                "две строки времени: «Работа функций …» и «Работа потоков …»",
-                "two timing lines: «Работа функций …» and «Работа потоков …»",
-            ),
-            input.t(
-                &format!("строк времени: {}", timings.len()),
-                &format!("{} timing line(s)", timings.len()),
-            ),
+            m.rule_10_1_two_timings().to_owned(),
+            m.rule_10_1_timings_found(timings.len()),
         );
     }
     Verdict::pass(title)
@@ -119,11 +111,8 @@ fn sequence(
         if !ok {
             let expected = match want {
                 Some(line) => line.clone(),
-                None if threads_timing => "Работа потоков <время>".to_owned(),
-                None => input.t(
-                    "Работа функций <время> (или «Работа потоков <время>», как в примере урока)",
-                    "Работа функций <time> (or «Работа потоков <time>», as the course's example)",
-                ),
+                None if threads_timing => input.m().rule_10_1_threads_timing().to_owned(),
+                None => input.m().rule_10_1_either_timing().to_owned(),
             };
             let actual = got.map_or_else(|| input.ended(), |m| input.quote(m));
             return Some(Failure {
@@ -137,19 +126,14 @@ fn sequence(
 }
 
 fn functions_order(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "порядок: example1…example4 одна за другой, затем время функций",
-        "order: example1…example4 one after another, then the functions' time",
-    );
+    let title = input.m().rule_10_1_order().to_owned();
     let expected: Vec<Option<String>> = (1..=4).map(|n| Some(finished(n))).chain([None]).collect();
     Verdict::new(title, sequence(input, 0, &expected, false))
 }
 
 fn files(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "файлы: example1.txt … example8.txt, в каждом «Какое-то слово № 1 … N»",
-        "files: example1.txt … example8.txt, each «Какое-то слово № 1 … N»",
-    );
+    let m = input.m();
+    let title = m.rule_10_1_files().to_owned();
     for n in 1..=8u32 {
         let name = format!("example{n}.txt");
         let count = WORDS[(n as usize - 1) % 4];
@@ -158,8 +142,8 @@ fn files(input: &Input<'_>) -> Verdict {
             Err(_) => {
                 return Verdict::fail(
                     title,
-                    input.t(&format!("файл {name}"), &format!("a file {name}")),
-                    input.t("(файла нет)", "(no such file)"),
+                    m.rule_10_1_file(&name),
+                    m.rule_10_1_no_file().to_owned(),
                 )
             }
         };
@@ -170,28 +154,15 @@ fn files(input: &Input<'_>) -> Verdict {
                 Some(got) if got == want => {}
                 got => {
                     let actual = match got {
-                        Some(got) => input.t(
-                            &format!("{got} ({name}, строка {k})"),
-                            &format!("{got} ({name}, line {k})"),
-                        ),
-                        None => input.t(
-                            &format!("(конец файла {name} после {} строк)", k - 1),
-                            &format!("(the end of {name} after {} lines)", k - 1),
-                        ),
+                        Some(got) => m.rule_10_1_file_line(got, &name, k),
+                        None => m.rule_10_1_file_ended(&name, k - 1),
                     };
                     return Verdict::fail(title, want, actual);
                 }
             }
         }
         if let Some(extra) = lines.find(|l| !l.is_empty()) {
-            return Verdict::fail(
-                title,
-                input.t(
-                    &format!("конец файла {name} после {count} строк"),
-                    &format!("the end of {name} after {count} lines"),
-                ),
-                extra.to_owned(),
-            );
+            return Verdict::fail(title, m.rule_10_1_file_ends(&name, count), extra.to_owned());
         }
     }
     Verdict::pass(title)
@@ -205,84 +176,37 @@ fn timing<'a>(input: &'a Input<'_>, nth: usize) -> Option<(&'a Msg, f64)> {
 fn functions_time(input: &Input<'_>) -> Verdict {
     let sum: u32 = WORDS.iter().sum();
     let expected = f64::from(sum) * SLEEP * input.scale;
-    let title = input.t(
-        &format!(
-            "время функций ≈ сумма всех записей: {sum} × 0,1 с × {} = {}",
-            input.num(input.scale),
-            secs(input.lang, expected)
-        ),
-        &format!(
-            "functions' time ≈ the sum of all writes: {sum} × 0.1 s × {} = {}",
-            input.num(input.scale),
-            secs(input.lang, expected)
-        ),
-    );
-    let Some((m, took)) = timing(input, 0) else {
-        return Verdict::fail(title, secs(input.lang, expected), input.none());
+    let m = input.m();
+    let title = m.rule_10_1_functions(sum, input.scale, expected);
+    let Some((line, took)) = timing(input, 0) else {
+        return Verdict::fail(title, m.check_secs(expected), input.none());
     };
     let (overshoot, slept) = input.records.overshoot(0.0, phase_end(input));
     if about(took, expected, overshoot) {
         return Verdict::pass(title);
     }
-    Verdict::fail(
-        title,
-        input.t(
-            &format!("около {}", secs(input.lang, expected)),
-            &format!("about {}", secs(input.lang, expected)),
-        ),
-        input.quote(m),
-    )
-    .because(input.t(
-        &format!(
-            "Функции вызываются одна за другой, поэтому их время - сумма всех 340 записей по \
-             0,1 с (check ускоряет сон: --time-scale). По записям программа спала {}.",
-            secs(input.lang, slept)
-        ),
-        &format!(
-            "The functions run one after another, so their time is the sum of all 340 writes \
-             of 0.1 s (check scales the sleeps: --time-scale). The records show {} of sleep.",
-            secs(input.lang, slept)
-        ),
-    ))
+    Verdict::fail(title, m.rule_about(expected), input.quote(line))
+        .because(m.rule_10_1_functions_why(slept))
 }
 
 fn threads(input: &Input<'_>) -> Verdict {
     let longest = WORDS.iter().max().copied().unwrap_or(0);
     let expected = f64::from(longest) * SLEEP * input.scale;
-    let title = input.t(
-        &format!(
-            "потоки одновременно: example5, 6, 8, 7 в таком порядке, время потоков ≈ самый \
-             длинный файл ({longest} × 0,1 с × {} = {}), не больше 0,7 × время функций",
-            input.num(input.scale),
-            secs(input.lang, expected)
-        ),
-        &format!(
-            "threads at the same time: example5, 6, 8, 7 in that order, the threads' time ≈ the \
-             longest file ({longest} × 0.1 s × {} = {}), at most 0.7 × the functions' time",
-            input.num(input.scale),
-            secs(input.lang, expected)
-        ),
-    );
+    let m = input.m();
+    let title = m.rule_10_1_threads(longest, input.scale, expected);
     let order: Vec<Option<String>> = [5, 6, 8, 7]
         .into_iter()
         .map(|n| Some(finished(n)))
         .chain([None])
         .collect();
     if let Some(f) = sequence(input, 5, &order, true) {
-        return Verdict::new(title, Some(f)).because(input.t(
-            "В потоках файлы пишутся одновременно, поэтому короткий example8 (100 слов) \
-             заканчивается раньше длинного example7 (200 слов). Порядок 5, 6, 7, 8 значит, что \
-             потоки работали друг за другом.",
-            "In threads the files are written at the same time, so the short example8 (100 \
-             words) finishes before the long example7 (200 words). The order 5, 6, 7, 8 means \
-             the threads ran one after another.",
-        ));
+        return Verdict::new(title, Some(f)).because(m.rule_10_1_order_why().to_owned());
     }
     if let Some(f) = threads_at_once(input, 4) {
         return Verdict::new(title, Some(f));
     }
-    let (Some((_, functions)), Some((m, took))) = (timing(input, 0), timing(input, 1)) else {
-        return Verdict::fail(title, secs(input.lang, expected), input.none());
+    let (Some((_, functions)), Some((line, took))) = (timing(input, 0), timing(input, 1)) else {
+        return Verdict::fail(title, m.check_secs(expected), input.none());
     };
     let (overshoot, _) = input.records.overshoot(phase_end(input), f64::INFINITY);
     // The ratio of the two phases with each one's recorded overshoot taken out: four threads
@@ -292,26 +216,10 @@ fn threads(input: &Input<'_>) -> Verdict {
     if !about(took, expected, overshoot) || took > at_most {
         return Verdict::fail(
             title,
-            input.t(
-                &format!(
-                    "около {}, не больше {}",
-                    secs(input.lang, expected),
-                    secs(input.lang, at_most)
-                ),
-                &format!(
-                    "about {}, at most {}",
-                    secs(input.lang, expected),
-                    secs(input.lang, at_most)
-                ),
-            ),
-            input.quote(m),
+            m.rule_about_at_most(expected, at_most),
+            input.quote(line),
         )
-        .because(input.t(
-            "Четыре потока спят одновременно, поэтому их общее время - время самого длинного \
-             файла (200 записей), а не сумма всех.",
-            "The four threads sleep at the same time, so together they take as long as the \
-             longest file (200 writes), not the sum of all.",
-        ));
+        .because(m.rule_10_1_threads_why().to_owned());
     }
     Verdict::pass(title)
 }

@@ -1,6 +1,6 @@
 //! 10_2 «Потоки на классах»: two knights as thread classes, each against 100 enemies.
 
-use super::{secs, threads_at_once, unknown_line, Input, Msg, Verdict};
+use super::{threads_at_once, unknown_line, Input, Msg, Verdict};
 
 /// The task's knights: (name, power).
 const KNIGHTS: [(&str, i64); 2] = [("Sir Lancelot", 10), ("Sir Galahad", 20)];
@@ -52,10 +52,7 @@ pub(super) fn rules(input: &Input<'_>) -> Vec<Verdict> {
 }
 
 fn messages(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "сообщения: Sir Lancelot (10) и Sir Galahad (20) словами задания",
-        "messages: Sir Lancelot (10) and Sir Galahad (20) in the task's words",
-    );
+    let title = input.m().rule_10_2_messages().to_owned();
     if let Some(f) = unknown_line(input, &examples()) {
         return Verdict::new(title, Some(f));
     }
@@ -82,10 +79,8 @@ fn lines_of<'a>(input: &'a Input<'_>, name: &str) -> Vec<&'a Msg> {
 }
 
 fn knights_days(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "дни каждого рыцаря по порядку: осталось 100 − сила × день, победа спустя ⌈100 / сила⌉ дней",
-        "each knight's days in order: 100 − power × day left, the victory after ⌈100 / power⌉ days",
-    );
+    let m = input.m();
+    let title = m.rule_10_2_days().to_owned();
     for (name, power) in KNIGHTS {
         let lines = lines_of(input, name);
         let total = days(power);
@@ -102,50 +97,28 @@ fn knights_days(input: &Input<'_>) -> Verdict {
                 Some(m) if &m.text == want => {}
                 got => {
                     let actual = got.map_or_else(|| input.ended(), |m| input.quote(m));
-                    return Verdict::fail(title, want.clone(), actual).because(input.t(
-                        &format!(
-                            "У {name} сила {power}: каждый день (1 с) врагов меньше на {power}, \
-                             и через {total} дней их не остаётся. День считают с 1, врагов \
-                             вычитают до печати."
-                        ),
-                        &format!(
-                            "{name}'s power is {power}: each day (1 s) there are {power} enemies \
-                             fewer, and after {total} days none are left. Days count from 1; \
-                             the enemies are subtracted before the line is printed."
-                        ),
-                    ));
+                    return Verdict::fail(title, want.clone(), actual)
+                        .because(m.rule_10_2_days_why(name, power, total));
                 }
             }
         }
         if let Some(extra) = lines.get(expected.len()) {
-            return Verdict::fail(
-                title,
-                input.t(
-                    &format!("после победы строк {name} нет"),
-                    &format!("no line of {name} after the victory"),
-                ),
-                input.quote(extra),
-            );
+            return Verdict::fail(title, m.rule_10_2_after_victory(name), input.quote(extra));
         }
     }
     Verdict::pass(title)
 }
 
 fn last_line(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "«Все битвы закончились!» - последняя строка, после обоих рыцарей",
-        "«Все битвы закончились!» is the last line, after both knights",
-    );
+    let title = input.m().rule_10_2_last().to_owned();
     match input.msgs.last() {
         Some(m) if m.text == END && input.msgs.iter().filter(|m| m.text == END).count() == 1 => {
             Verdict::pass(title)
         }
         last => {
             let actual = last.map_or_else(|| input.ended(), |m| input.quote(m));
-            Verdict::fail(title, END.to_owned(), actual).because(input.t(
-                "Эту строку печатают после join() обоих рыцарей: тогда она выходит последней.",
-                "This line is printed after join() of both knights: then it comes out last.",
-            ))
+            Verdict::fail(title, END.to_owned(), actual)
+                .because(input.m().rule_10_2_last_why().to_owned())
         }
     }
 }
@@ -154,18 +127,8 @@ fn battle(input: &Input<'_>) -> Verdict {
     let slowest = KNIGHTS.iter().map(|&(_, p)| days(p)).max().unwrap_or(0);
     let sum: i64 = KNIGHTS.iter().map(|&(_, p)| days(p)).sum();
     let expected = slowest as f64 * input.scale;
-    let title = input.t(
-        &format!(
-            "рыцари сражаются одновременно: битва длится ≈ дни медленного рыцаря ({slowest} × 1 с × {} = {}), а не сумму ({sum} дней)",
-            input.num(input.scale),
-            secs(input.lang, expected)
-        ),
-        &format!(
-            "the knights fight at the same time: the battle lasts ≈ the slower knight's days ({slowest} × 1 s × {} = {}), not the sum ({sum} days)",
-            input.num(input.scale),
-            secs(input.lang, expected)
-        ),
-    );
+    let m = input.m();
+    let title = m.rule_10_2_battle(slowest, input.scale, expected, sum);
     if let Some(f) = threads_at_once(input, KNIGHTS.len()) {
         return Verdict::new(title, Some(f));
     }
@@ -179,34 +142,13 @@ fn battle(input: &Input<'_>) -> Verdict {
         .fold(f64::INFINITY, f64::min);
     let last = knight_lines.iter().map(|m| m.at_us).fold(0.0, f64::max);
     if !first.is_finite() {
-        return Verdict::fail(title, secs(input.lang, expected), input.none());
+        return Verdict::fail(title, m.check_secs(expected), input.none());
     }
     let took = (last - first) / 1e6;
     let limit = (slowest + sum) as f64 / 2.0 * input.scale;
     if took < expected * 0.85 || took > limit + 0.05 {
-        return Verdict::fail(
-            title,
-            input.t(
-                &format!("около {}", secs(input.lang, expected)),
-                &format!("about {}", secs(input.lang, expected)),
-            ),
-            input.t(
-                &format!(
-                    "от первой строки рыцаря до последней {}",
-                    secs(input.lang, took)
-                ),
-                &format!(
-                    "{} from a knight's first line to the last",
-                    secs(input.lang, took)
-                ),
-            ),
-        )
-        .because(input.t(
-            "Каждый рыцарь - свой поток, и их дни идут одновременно: вся битва длится столько, \
-             сколько сражается самый медленный.",
-            "Each knight is a thread of its own and their days pass at the same time: the whole \
-             battle lasts as long as the slowest knight fights.",
-        ));
+        return Verdict::fail(title, m.rule_about(expected), m.rule_10_2_battle_took(took))
+            .because(m.rule_10_2_battle_why().to_owned());
     }
     Verdict::pass(title)
 }

@@ -1,6 +1,7 @@
 //! 10_3 «Блокировки и обработка ошибок»: deposit and take in two threads, a Lock between them.
 
 use super::{unknown_line, Input, Msg, Verdict};
+use crate::msg::Messages;
 
 const DEPOSIT: &str = "Пополнение: #. Баланс: #";
 const REQUEST: &str = "Запрос на #";
@@ -9,6 +10,9 @@ const REFUSED: &str = "Запрос отклонён, недостаточно �
 const FINAL: &str = "Итоговый баланс: #";
 const OPERATIONS: usize = 100;
 const AMOUNTS: std::ops::RangeInclusive<i64> = 50..=500;
+
+/// How a count of operations is worded (`100 пополнений`).
+type Counted = fn(&dyn Messages, usize) -> String;
 
 pub(super) fn templates() -> Vec<String> {
     [DEPOSIT, REQUEST, TAKEN, REFUSED, FINAL]
@@ -39,10 +43,7 @@ pub(super) fn rules(input: &Input<'_>) -> Vec<Verdict> {
 }
 
 fn messages(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "сообщения: пополнения, запросы, снятия, отказы и итог словами задания",
-        "messages: deposits, requests, withdrawals, refusals and the total in the task's words",
-    );
+    let title = input.m().rule_10_3_messages().to_owned();
     Verdict::new(title, unknown_line(input, &examples()))
 }
 
@@ -51,10 +52,8 @@ fn first_number(m: &Msg) -> i64 {
 }
 
 fn operations(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "операции: 100 пополнений и 100 запросов от 50 до 500, на каждый запрос снятие той же суммы или отказ",
-        "operations: 100 deposits and 100 requests of 50 to 500, each request answered by a withdrawal of that sum or a refusal",
-    );
+    let m = input.m();
+    let title = m.rule_10_3_operations().to_owned();
     let deposits: Vec<&Msg> = input.with_norm(DEPOSIT).collect();
     let requests: Vec<&Msg> = input.with_norm(REQUEST).collect();
     let answers: Vec<&Msg> = input
@@ -62,41 +61,21 @@ fn operations(input: &Input<'_>) -> Verdict {
         .iter()
         .filter(|m| m.norm == TAKEN || m.norm == REFUSED)
         .collect();
-    for (what_ru, what_en, list) in [
-        ("пополнений", "deposits", &deposits),
-        ("запросов", "requests", &requests),
-    ] {
+    let counted: [(&Vec<&Msg>, Counted); 2] = [
+        (&deposits, |m, n| m.rule_10_3_deposits(n)),
+        (&requests, |m, n| m.rule_10_3_requests(n)),
+    ];
+    for (list, what) in counted {
         if list.len() != OPERATIONS {
-            return Verdict::fail(
-                title,
-                input.t(
-                    &format!("{OPERATIONS} {what_ru}"),
-                    &format!("{OPERATIONS} {what_en}"),
-                ),
-                input.t(
-                    &format!("{} {what_ru}", list.len()),
-                    &format!("{} {what_en}", list.len()),
-                ),
-            );
+            return Verdict::fail(title, what(m, OPERATIONS), what(m, list.len()));
         }
-        if let Some(m) = list.iter().find(|m| !AMOUNTS.contains(&first_number(m))) {
-            return Verdict::fail(
-                title,
-                input.t("сумма от 50 до 500", "an amount of 50 to 500"),
-                input.quote(m),
-            );
+        if let Some(line) = list.iter().find(|l| !AMOUNTS.contains(&first_number(l))) {
+            return Verdict::fail(title, m.rule_10_3_amount().to_owned(), input.quote(line));
         }
     }
     for (i, request) in requests.iter().enumerate() {
         let Some(answer) = answers.get(i) else {
-            return Verdict::fail(
-                title,
-                input.t(
-                    &format!("ответ на «{}»", request.text),
-                    &format!("an answer to «{}»", request.text),
-                ),
-                input.ended(),
-            );
+            return Verdict::fail(title, m.rule_10_3_answer_to(&request.text), input.ended());
         };
         if answer.norm == TAKEN && first_number(answer) != first_number(request) {
             return Verdict::fail(
@@ -109,10 +88,7 @@ fn operations(input: &Input<'_>) -> Verdict {
     if answers.len() > requests.len() {
         return Verdict::fail(
             title,
-            input.t(
-                &format!("{} ответов на запросы", requests.len()),
-                &format!("{} answers to requests", requests.len()),
-            ),
+            m.rule_10_3_answers(requests.len()),
             input.quote(answers[requests.len()]),
         );
     }
@@ -120,26 +96,20 @@ fn operations(input: &Input<'_>) -> Verdict {
 }
 
 fn last_line(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "«Итоговый баланс: …» - последняя строка, после обоих потоков",
-        "«Итоговый баланс: …» is the last line, after both threads",
-    );
+    let title = input.m().rule_10_3_last().to_owned();
     let finals = input.with_norm(FINAL).count();
     match input.msgs.last() {
         Some(m) if m.norm == FINAL && finals == 1 => Verdict::pass(title),
         last => Verdict::fail(
             title,
-            "Итоговый баланс: <balance>".to_owned(),
+            input.m().rule_10_3_final_any().to_owned(),
             last.map_or_else(|| input.ended(), |m| input.quote(m)),
         ),
     }
 }
 
 fn arithmetic(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "арифметика: сумма пополнений минус сумма снятий равна итоговому балансу",
-        "arithmetic: the deposits' sum minus the withdrawals' sum equals the final balance",
-    );
+    let title = input.m().rule_10_3_arithmetic().to_owned();
     let deposited: i64 = input.with_norm(DEPOSIT).map(first_number).sum();
     let taken: i64 = input.with_norm(TAKEN).map(first_number).sum();
     let Some(last) = input.with_norm(FINAL).last() else {
@@ -157,29 +127,12 @@ fn arithmetic(input: &Input<'_>) -> Verdict {
         format!("Итоговый баланс: {}", deposited - taken),
         input.quote(last),
     )
-    .because(input.t(
-        &format!(
-            "Напечатано пополнений на {deposited} и снятий на {taken}: {deposited} − {taken} = {}. \
-             Баланс разошёлся с напечатанным: либо операция изменила его не на ту сумму, либо \
-             два потока меняли balance одновременно (balance += x - это чтение и запись, между \
-             ними может вклиниться другой поток). Охраняйте balance замком.",
-            deposited - taken
-        ),
-        &format!(
-            "Deposits of {deposited} and withdrawals of {taken} were printed: {deposited} − {taken} = {}. \
-             The balance differs from what was printed: an operation changed it by another sum, \
-             or the two threads changed balance at the same time (balance += x is a read and a \
-             write, and the other thread can come in between). Guard balance with a lock.",
-            deposited - taken
-        ),
-    ))
+    .because(input.m().rule_10_3_arithmetic_why(deposited, taken))
 }
 
 fn two_threads(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "deposit и take работают в двух потоках",
-        "deposit and take run in two threads",
-    );
+    let m = input.m();
+    let title = m.rule_10_3_threads().to_owned();
     // Made, not necessarily alive together: with deposit's 100 short sleeps scaled down, one
     // thread can be done before a loaded machine starts the other.
     let made = input.records.user_threads().len();
@@ -188,10 +141,7 @@ fn two_threads(input: &Input<'_>) -> Verdict {
     }
     Verdict::fail(
         title,
-        input.t("два потока программы", "two threads of the program"),
-        input.t(
-            &format!("потоков записано: {made}"),
-            &format!("{made} thread(s) recorded"),
-        ),
+        m.rule_two_threads().to_owned(),
+        m.rule_threads_recorded(made),
     )
 }

@@ -95,10 +95,7 @@ pub(super) fn rules(input: &Input<'_>) -> Vec<Verdict> {
 }
 
 fn messages(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "сообщения: двенадцать гостей задания, столы 1…5, словами задания",
-        "messages: the task's twelve guests, tables 1…5, in the task's words",
-    );
+    let title = input.m().rule_10_4_messages().to_owned();
     if let Some(f) = unknown_line(input, &examples()) {
         return Verdict::new(title, Some(f));
     }
@@ -109,7 +106,7 @@ fn messages(input: &Input<'_>) -> Verdict {
     }) {
         return Verdict::fail(
             title,
-            input.t("стол номер от 1 до 5", "a table number of 1 to 5"),
+            input.m().rule_10_4_table_number().to_owned(),
             input.quote(m),
         );
     }
@@ -117,10 +114,7 @@ fn messages(input: &Input<'_>) -> Verdict {
 }
 
 fn arrival(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "приход: первые двенадцать строк - Maria…Darya за столами 1…5, остальные семь в очереди по порядку",
-        "arrival: the first twelve lines are Maria…Darya at tables 1…5, the other seven queued in order",
-    );
+    let title = input.m().rule_10_4_arrival().to_owned();
     for (i, g) in GUESTS.iter().enumerate() {
         let want = if i < TABLES {
             format!("{g} сел(-а) за стол номер {}", i + 1)
@@ -135,12 +129,7 @@ fn arrival(input: &Input<'_>) -> Verdict {
                     want,
                     got.map_or_else(|| input.ended(), |m| input.quote(m)),
                 )
-                .because(input.t(
-                    "guest_arrival рассаживает гостей по порядку за свободные столы, а когда \
-                     свободных нет, ставит в очередь: всё это до того, как кто-то доест.",
-                    "guest_arrival seats the guests in order at free tables and queues them when \
-                     none is free: all before anyone has finished eating.",
-                ))
+                .because(input.m().rule_10_4_arrival_why().to_owned())
             }
         }
     }
@@ -154,30 +143,20 @@ fn replay(input: &Input<'_>) -> Result<Vec<&'static str>, Failure> {
     let mut left: Vec<&str> = Vec::new();
     // A guest who has just left, whose table the next «Стол номер N свободен» frees.
     let mut leaving: Option<(&str, usize)> = None;
-    let fail = |expected: String, m: &Msg| Failure {
+    let m = input.m();
+    let fail = |expected: String, line: &Msg| Failure {
         expected,
-        actual: input.quote(m),
+        actual: input.quote(line),
         why: Vec::new(),
     };
-    for m in &input.msgs {
-        let Some(event) = parse(m) else { continue };
+    for line in &input.msgs {
+        let Some(event) = parse(line) else { continue };
         match event {
             Event::Sat(g, n) | Event::FromQueue(g, n) => {
                 if let Some(other) = tables.get(n).copied().flatten() {
-                    return Err(fail(
-                        input.t(
-                            &format!("стол номер {n} свободен, прежде чем за него сядут"),
-                            &format!("table number {n} free before anyone sits at it"),
-                        ),
-                        m,
-                    ))
-                    .map_err(|mut f| {
-                        f.why.push(input.t(
-                            &format!("За столом {n} ещё сидит {other}: один стол занят дважды."),
-                            &format!("{other} still sits at table {n}: one table taken twice."),
-                        ));
-                        f
-                    });
+                    let mut f = fail(m.rule_10_4_table_free(n), line);
+                    f.why.push(m.rule_10_4_table_taken_why(n, other));
+                    return Err(f);
                 }
                 if matches!(event, Event::FromQueue(..)) {
                     match queue.front() {
@@ -185,25 +164,15 @@ fn replay(input: &Input<'_>) -> Result<Vec<&'static str>, Failure> {
                             queue.pop_front();
                         }
                         first => {
-                            return Err(fail(
-                                match first {
-                                    Some(first) => format!(
-                                        "{first} вышел(-ла) из очереди и сел(-а) за стол номер {n}"
-                                    ),
-                                    None => input.t(
-                                        "(очередь пуста: из неё некому выйти)",
-                                        "(the queue is empty: nobody can leave it)",
-                                    ),
-                                },
-                                m,
-                            ))
-                            .map_err(|mut f| {
-                                f.why.push(input.t(
-                                    "Queue отдаёт гостей в том порядке, в каком их поставили (FIFO).",
-                                    "A Queue gives the guests back in the order they were put in (FIFO).",
-                                ));
-                                f
-                            })
+                            let expected = match first {
+                                Some(first) => format!(
+                                    "{first} вышел(-ла) из очереди и сел(-а) за стол номер {n}"
+                                ),
+                                None => m.rule_10_4_queue_empty().to_owned(),
+                            };
+                            let mut f = fail(expected, line);
+                            f.why.push(m.rule_10_4_fifo_why().to_owned());
+                            return Err(f);
                         }
                     }
                 }
@@ -214,13 +183,7 @@ fn replay(input: &Input<'_>) -> Result<Vec<&'static str>, Failure> {
             Event::Queued(g) => queue.push_back(g),
             Event::Ate(g) => {
                 let Some(n) = tables.iter().position(|t| *t == Some(g)) else {
-                    return Err(fail(
-                        input.t(
-                            &format!("{g} сидит за столом, прежде чем уйти"),
-                            &format!("{g} at a table before leaving"),
-                        ),
-                        m,
-                    ));
+                    return Err(fail(m.rule_10_4_seated_before_leaving(g), line));
                 };
                 tables[n] = None;
                 left.push(g);
@@ -229,17 +192,9 @@ fn replay(input: &Input<'_>) -> Result<Vec<&'static str>, Failure> {
             Event::Free(n) => match leaving.take() {
                 Some((_, at)) if at == n => {}
                 Some((g, at)) => {
-                    return Err(fail(format!("Стол номер {at} свободен ({g})"), m));
+                    return Err(fail(format!("Стол номер {at} свободен ({g})"), line));
                 }
-                None => {
-                    return Err(fail(
-                        input.t(
-                            "«… покушал(-а) и ушёл(ушла)» перед «Стол номер N свободен»",
-                            "«… покушал(-а) и ушёл(ушла)» before «Стол номер N свободен»",
-                        ),
-                        m,
-                    ))
-                }
+                None => return Err(fail(m.rule_10_4_ate_before_free().to_owned(), line)),
             },
         }
     }
@@ -247,18 +202,12 @@ fn replay(input: &Input<'_>) -> Result<Vec<&'static str>, Failure> {
 }
 
 fn seating(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "рассадка: стол не занят дважды, из очереди выходят по порядку (FIFO), за «покушал(-а)» - «Стол номер N свободен» его стола",
-        "seating: no table taken twice, guests leave the queue in order (FIFO), «покушал(-а)» followed by «Стол номер N свободен» of their table",
-    );
+    let title = input.m().rule_10_4_seating().to_owned();
     Verdict::new(title, replay(input).err())
 }
 
 fn everyone_leaves(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "все двенадцать гостей поели и ушли, очередь пуста, столы свободны",
-        "all twelve guests ate and left, the queue is empty, the tables are free",
-    );
+    let title = input.m().rule_10_4_everyone().to_owned();
     let Ok(left) = replay(input) else {
         // The seating rule reports the line; count who left from the lines themselves.
         let left: Vec<&str> = input
@@ -278,18 +227,13 @@ fn leaves(input: &Input<'_>, title: String, left: &[&str]) -> Verdict {
     match GUESTS.iter().find(|g| !left.contains(g)) {
         None => Verdict::pass(title),
         Some(g) => Verdict::fail(title, format!("{g} покушал(-а) и ушёл(ушла)"), input.none())
-            .because(input.t(
-                "discuss_guests обслуживает, пока очередь не пуста или хоть один стол занят.",
-                "discuss_guests serves while the queue is not empty or any table is taken.",
-            )),
+            .because(input.m().rule_10_4_everyone_why().to_owned()),
     }
 }
 
 fn threads(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "гости - потоки, за пятью столами едят одновременно; очередь - queue.Queue (7 put, 7 get)",
-        "the guests are threads, eating at five tables at once; the line is a queue.Queue (7 puts, 7 gets)",
-    );
+    let m = input.m();
+    let title = m.rule_10_4_threads().to_owned();
     if let Some(f) = threads_at_once(input, TABLES) {
         return Verdict::new(title, Some(f));
     }
@@ -298,14 +242,8 @@ fn threads(input: &Input<'_>) -> Verdict {
     if puts < queued || gets < queued {
         return Verdict::fail(
             title,
-            input.t(
-                &format!("{queued} put и {queued} get очереди queue.Queue"),
-                &format!("{queued} puts and {queued} gets on a queue.Queue"),
-            ),
-            input.t(
-                &format!("записано put: {puts}, get: {gets}"),
-                &format!("{puts} put(s), {gets} get(s) recorded"),
-            ),
+            m.rule_10_4_queue_ops(queued),
+            m.rule_10_4_queue_ops_found(puts, gets),
         );
     }
     Verdict::pass(title)

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::{secs, threads_at_once, unknown_line, Failure, Input, Msg, Verdict};
+use super::{threads_at_once, unknown_line, Failure, Input, Msg, Verdict};
 use crate::check::lesson::Lesson;
 
 const LETTERS: &str = "abcdefghij";
@@ -83,20 +83,14 @@ pub(super) fn rules(lesson: Lesson, input: &Input<'_>) -> Vec<Verdict> {
 }
 
 fn messages(input: &Input<'_>, examples: &[String]) -> Verdict {
-    let title = input.t(
-        "сообщения: каждая строка - строка задания",
-        "messages: every line is a line of the task",
-    );
+    let title = input.m().rule_legacy_messages().to_owned();
     Verdict::new(title, unknown_line(input, examples))
 }
 
 // --- 2023's 10_1: two threads, numbers and letters -------------------------------------
 
 fn numbers_and_letters(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "числа 1…10 и буквы a…j, каждые по порядку",
-        "the numbers 1…10 and the letters a…j, each in order",
-    );
+    let title = input.m().rule_legacy1_order().to_owned();
     let numbers: Vec<&Msg> = input.msgs.iter().filter(|m| m.norm == "#").collect();
     let letters: Vec<&Msg> = input.msgs.iter().filter(|m| m.norm != "#").collect();
     let expect_numbers: Vec<String> = (1..=10).map(|n| n.to_string()).collect();
@@ -123,45 +117,25 @@ fn numbers_and_letters(input: &Input<'_>) -> Verdict {
 
 fn two_printers(input: &Input<'_>) -> Verdict {
     let expected = 9.0 * input.scale;
-    let title = input.t(
-        &format!(
-            "два потока печатают одновременно: от первой строки до последней ≈ 9 × 1 с × {} = {}, а не 19",
-            input.num(input.scale),
-            secs(input.lang, expected)
-        ),
-        &format!(
-            "two threads print at the same time: from the first line to the last ≈ 9 × 1 s × {} = {}, not 19",
-            input.num(input.scale),
-            secs(input.lang, expected)
-        ),
-    );
+    let m = input.m();
+    let title = m.rule_legacy1_printers(input.scale, expected);
     if let Some(f) = threads_at_once(input, 2) {
         return Verdict::new(title, Some(f));
     }
     let (Some(first), Some(last)) = (input.msgs.first(), input.msgs.last()) else {
-        return Verdict::fail(title, secs(input.lang, expected), input.none());
+        return Verdict::fail(title, m.check_secs(expected), input.none());
     };
     let took = (last.at_us - first.at_us) / 1e6;
     if took >= expected * 0.85 && took <= 14.0 * input.scale + 0.05 {
         return Verdict::pass(title);
     }
-    Verdict::fail(
-        title,
-        input.t(
-            &format!("около {}", secs(input.lang, expected)),
-            &format!("about {}", secs(input.lang, expected)),
-        ),
-        secs(input.lang, took),
-    )
+    Verdict::fail(title, m.rule_about(expected), m.check_secs(took))
 }
 
 // --- 2023's 10_3: BankAccount ------------------------------------------------------------
 
 fn account_lines(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "каждая строка: новый баланс = прежний ± сумма, начиная с 1000",
-        "every line: the new balance = the previous one ± the amount, from 1000",
-    );
+    let title = input.m().rule_legacy3_lines().to_owned();
     let mut balance = 1000;
     for m in &input.msgs {
         let n = m.numbers();
@@ -180,12 +154,7 @@ fn account_lines(input: &Input<'_>) -> Verdict {
                 format!("{verb} {amount}, new balance is {want}"),
                 input.quote(m),
             )
-            .because(input.t(
-                "Если баланс меняют и печатают не под одним Lock, другой поток успевает \
-                 вклиниться между изменением и печатью.",
-                "If the balance is changed and printed outside one Lock, the other thread can \
-                 come in between the change and the print.",
-            ));
+            .because(input.m().rule_legacy3_lines_why().to_owned());
         }
         balance = shown;
     }
@@ -193,10 +162,8 @@ fn account_lines(input: &Input<'_>) -> Verdict {
 }
 
 fn account_total(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "пять пополнений по 100 и пять снятий по 150: итог 750",
-        "five deposits of 100 and five withdrawals of 150: 750 in the end",
-    );
+    let m = input.m();
+    let title = m.rule_legacy3_total().to_owned();
     let count = |form: &str, amount: i64| {
         input
             .msgs
@@ -211,39 +178,22 @@ fn account_total(input: &Input<'_>) -> Verdict {
     }
     Verdict::fail(
         title,
-        input.t(
-            "5 × Deposited 100, 5 × Withdrew 150, последний баланс 750",
-            "5 × Deposited 100, 5 × Withdrew 150, the last balance 750",
-        ),
-        input.t(
-            &format!(
-                "Deposited 100: {deposits}, Withdrew 150: {withdrawals}, последний баланс {}",
-                last.map_or("-".to_owned(), |b| b.to_string())
-            ),
-            &format!(
-                "Deposited 100: {deposits}, Withdrew 150: {withdrawals}, the last balance {}",
-                last.map_or("-".to_owned(), |b| b.to_string())
-            ),
-        ),
+        m.rule_legacy3_total_expected().to_owned(),
+        m.rule_legacy3_total_found(deposits, withdrawals, last),
     )
 }
 
 fn account_threads(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "пополнения и снятия - в двух потоках",
-        "deposits and withdrawals run in two threads",
-    );
+    let m = input.m();
+    let title = m.rule_legacy3_threads().to_owned();
     let made = input.records.user_threads().len();
     if made >= 2 {
         return Verdict::pass(title);
     }
     Verdict::fail(
         title,
-        input.t("два потока программы", "two threads of the program"),
-        input.t(
-            &format!("потоков записано: {made}"),
-            &format!("{made} thread(s) recorded"),
-        ),
+        m.rule_two_threads().to_owned(),
+        m.rule_threads_recorded(made),
     )
 }
 
@@ -258,10 +208,7 @@ fn is(m: &Msg, forms: &[&str; 2]) -> bool {
 }
 
 fn customers_arrive(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "посетители 1…20 приходят по порядку",
-        "visitors 1…20 arrive in order",
-    );
+    let title = input.m().rule_legacy4_arrive().to_owned();
     let arrivals: Vec<&Msg> = input.msgs.iter().filter(|m| is(m, &ARRIVED)).collect();
     for n in 1..=CUSTOMERS {
         match arrivals.get(n as usize - 1) {
@@ -279,10 +226,8 @@ fn customers_arrive(input: &Input<'_>) -> Verdict {
 }
 
 fn customers_seating(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "рассадка: стол не занят дважды, ждущие садятся по очереди, каждый пришедший поел и ушёл",
-        "seating: no table taken twice, waiting visitors sit in turn, every visitor ate and left",
-    );
+    let words = input.m();
+    let title = words.rule_legacy4_seating().to_owned();
     let fail = |expected: String, m: &Msg| Failure {
         expected,
         actual: input.quote(m),
@@ -306,13 +251,7 @@ fn customers_seating(input: &Input<'_>) -> Verdict {
             if let Some(other) = at.get(&table) {
                 return Verdict::new(
                     title,
-                    Some(fail(
-                        input.t(
-                            &format!("стол {table} свободен (за ним посетитель номер {other})"),
-                            &format!("table {table} free (visitor number {other} sits there)"),
-                        ),
-                        m,
-                    )),
+                    Some(fail(words.rule_legacy4_table_free(table, *other), m)),
                 );
             }
             if let Some(pos) = waiting.iter().position(|&w| w == c) {
@@ -324,10 +263,7 @@ fn customers_seating(input: &Input<'_>) -> Verdict {
                             m,
                         )),
                     )
-                    .because(input.t(
-                        "Ждущие в queue.Queue выходят из неё в том порядке, в каком пришли.",
-                        "Visitors waiting in a queue.Queue leave it in the order they came.",
-                    ));
+                    .because(words.rule_legacy4_fifo_why().to_owned());
                 }
                 waiting.pop_front();
             }
@@ -341,13 +277,7 @@ fn customers_seating(input: &Input<'_>) -> Verdict {
                 None => {
                     return Verdict::new(
                         title,
-                        Some(fail(
-                            input.t(
-                                &format!("посетитель номер {c} сидит за столом, прежде чем уйти"),
-                                &format!("visitor number {c} at a table before leaving"),
-                            ),
-                            m,
-                        )),
+                        Some(fail(words.rule_legacy4_seated_before_leaving(c), m)),
                     )
                 }
             }
@@ -364,10 +294,7 @@ fn customers_seating(input: &Input<'_>) -> Verdict {
 }
 
 fn customers_threads(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "посетители - потоки, едят одновременно",
-        "the visitors are threads, eating at the same time",
-    );
+    let title = input.m().rule_legacy4_threads().to_owned();
     Verdict::new(title, threads_at_once(input, 2))
 }
 
@@ -389,10 +316,7 @@ fn parse_dict(text: &str) -> Option<BTreeMap<String, i64>> {
 }
 
 fn warehouse(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "склад после заявок: {'product1': 70, 'product2': 100, 'product3': 200}",
-        "the warehouse after the requests: {'product1': 70, 'product2': 100, 'product3': 200}",
-    );
+    let title = input.m().rule_legacy5_warehouse().to_owned();
     let want: BTreeMap<String, i64> = [("product1", 70), ("product2", 100), ("product3", 200)]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -410,22 +334,13 @@ fn warehouse(input: &Input<'_>) -> Verdict {
             "{'product1': 70, 'product2': 100, 'product3': 200}".to_owned(),
             got.map_or_else(|| input.none(), |(m, _)| input.quote(m)),
         )
-        .because(input.t(
-            "Заявки на один товар должны выполняться по порядку: отгрузка product1 раньше его \
-             поступления ничего не отгрузит. И общий словарь (Manager().dict()) меняют \
-             под Lock: data[k] = data[k] + x из двух процессов теряет одно из изменений.",
-            "Requests for one product must run in order: shipping product1 before it was \
-             received ships nothing. And the shared dict (Manager().dict()) is changed under a \
-             Lock: data[k] = data[k] + x from two processes loses one of the changes.",
-        )),
+        .because(input.m().rule_legacy5_why().to_owned()),
     }
 }
 
 fn warehouse_processes(input: &Input<'_>) -> Verdict {
-    let title = input.t(
-        "заявки выполняются в процессах multiprocessing",
-        "the requests run in multiprocessing's processes",
-    );
+    let m = input.m();
+    let title = m.rule_legacy5_processes().to_owned();
     let workers = input
         .records
         .child_processes()
@@ -437,13 +352,7 @@ fn warehouse_processes(input: &Input<'_>) -> Verdict {
     }
     Verdict::fail(
         title,
-        input.t(
-            "не меньше двух процессов для заявок",
-            "at least two processes for the requests",
-        ),
-        input.t(
-            &format!("процессов записано: {workers}"),
-            &format!("{workers} process(es) recorded"),
-        ),
+        m.rule_legacy5_two_processes().to_owned(),
+        m.rule_legacy5_processes_found(workers),
     )
 }

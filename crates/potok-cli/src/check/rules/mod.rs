@@ -16,6 +16,7 @@ use super::lesson::Lesson;
 use super::records::Records;
 use super::runner::Line;
 use crate::context::Lang;
+use crate::msg::Messages;
 
 /// One line the program printed, matched to a message of the task.
 #[derive(Debug, Clone)]
@@ -67,20 +68,9 @@ pub(crate) struct Input<'a> {
 }
 
 impl Input<'_> {
-    /// `ru` or `en`, as the chosen language says.
-    pub(crate) fn t(&self, ru: &str, en: &str) -> String {
-        match self.lang {
-            Lang::Ru => ru.to_owned(),
-            Lang::En => en.to_owned(),
-        }
-    }
-
-    /// A number as the language writes it: `0,05` / `0.05`.
-    pub(crate) fn num(&self, x: f64) -> String {
-        match self.lang {
-            Lang::Ru => x.to_string().replace('.', ","),
-            Lang::En => x.to_string(),
-        }
+    /// The catalogue of the chosen language: every word a rule prints.
+    pub(crate) fn m(&self) -> &'static dyn Messages {
+        self.lang.m()
     }
 
     /// The messages whose form is `norm`.
@@ -438,49 +428,19 @@ pub(crate) fn parse_timedelta(s: &str) -> Option<f64> {
     Some(h * 3600.0 + m * 60.0 + sec)
 }
 
-/// Seconds, as a report shows them: `3.40 s` / `3,40 с`.
-pub(crate) fn secs(lang: Lang, s: f64) -> String {
-    match lang {
-        Lang::Ru => format!("{s:.2} с").replace('.', ","),
-        Lang::En => format!("{s:.2} s"),
-    }
-}
-
 /// The threads rule's failure when the records show fewer than `want` of the program's
 /// threads alive at once.
 pub(crate) fn threads_at_once(input: &Input<'_>, want: usize) -> Option<Failure> {
     let most = input.records.max_user_threads_at_once();
     let made = input.records.user_threads().len();
+    let m = input.m();
     (most < want).then(|| Failure {
-        expected: input.t(
-            &format!("не меньше {want} потоков программы живы одновременно"),
-            &format!("at least {want} of the program's threads alive at the same time"),
-        ),
-        actual: input.t(
-            &format!("потоков создано: {made}, одновременно живы не больше {most}"),
-            &format!("{made} thread(s) made, at most {most} alive at once"),
-        ),
+        expected: m.rule_threads_expected(want),
+        actual: m.rule_threads_actual(made, most),
         why: vec![if made < want {
-            input.t(
-                &format!(
-                    "Программа создала потоков: {made}, а задание запускает {want} одновременно; \
-                     строки задания напечатаны, но не теми потоками (записи shim видят каждый \
-                     threading.Thread)."
-                ),
-                &format!(
-                    "The program made {made} thread(s), and the task runs {want} at the same \
-                     time; the task's lines were printed, but not by those threads (the shim's \
-                     records see every threading.Thread)."
-                ),
-            )
+            m.rule_threads_too_few(made, want)
         } else {
-            input.t(
-                "Записи потоков показывают, что они работали друг за другом: start() и сразу \
-                 join() каждого по очереди - это последовательная программа. Запустите все, \
-                 потом дождитесь всех.",
-                "The threads' records show them running one after another: start() then join() \
-                 of each in turn is a sequential program. Start them all, then join them all.",
-            )
+            m.rule_threads_in_turn().to_owned()
         }],
     })
 }

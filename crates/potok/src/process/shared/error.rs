@@ -212,3 +212,161 @@ impl<G> fmt::Display for OwnerDied<G> {
 }
 
 impl<G> Error for OwnerDied<G> {}
+
+/// A process [`Semaphore`](super::Semaphore) or [`BoundedSemaphore`](super::BoundedSemaphore)
+/// had permits held by a process that died: they were given back, and the acquire that found
+/// the dead process succeeded (`G` is what it returns: `()` or a guard).
+///
+/// Python's semaphores lose such permits for ever (every later acquire may hang). Here each
+/// process's acquisitions minus its releases are counted in the semaphore; a waiter that has
+/// waited a while looks for a counted process that is gone, gives its permits back to the
+/// semaphore and tells the caller, who holds a permit now ([`into_inner`](Self::into_inner)).
+/// The work the dead process did under those permits may be unfinished: recovering is the
+/// caller's business (redo it, or go on). One limit: a semaphore used as a signal (one process
+/// releases what another acquires) counts the acquirer as holding its permits, so an acquirer
+/// that dies gives back permits it had consumed.
+pub struct HolderDied<G = ()> {
+    pub(crate) semaphore: String,
+    pub(crate) pid: u32,
+    pub(crate) holder: String,
+    pub(crate) permits: u32,
+    pub(crate) inner: G,
+}
+
+impl<G> HolderDied<G> {
+    /// The semaphore's name.
+    pub fn semaphore_name(&self) -> &str {
+        &self.semaphore
+    }
+
+    /// The pid of the process that died holding permits.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// Its name (its [`Process`](crate::process::Process) name when this process started it,
+    /// else what it recorded, as for [`OwnerDied::holder`]).
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// How many permits it held (given back to the semaphore).
+    pub fn permits(&self) -> u32 {
+        self.permits
+    }
+
+    /// What the acquire returned (the caller holds a permit).
+    pub fn into_inner(self) -> G {
+        self.inner
+    }
+
+    pub(crate) fn map<H>(self, f: impl FnOnce(G) -> H) -> HolderDied<H> {
+        HolderDied {
+            semaphore: self.semaphore,
+            pid: self.pid,
+            holder: self.holder,
+            permits: self.permits,
+            inner: f(self.inner),
+        }
+    }
+}
+
+impl<G> fmt::Debug for HolderDied<G> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HolderDied")
+            .field("semaphore", &self.semaphore)
+            .field("pid", &self.pid)
+            .field("holder", &self.holder)
+            .field("permits", &self.permits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<G> fmt::Display for HolderDied<G> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "process semaphore '{}': process {} ('{}') died holding {} of its permits; they were \
+             given back and this acquire took one, but the work done under them may be unfinished",
+            self.semaphore, self.pid, self.holder, self.permits
+        )
+    }
+}
+
+impl<G> Error for HolderDied<G> {}
+
+/// Why a process [`Condition`](super::Condition)'s wait failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// The calling thread does not hold the Condition's lock (Python's `RuntimeError: cannot
+    /// wait on un-acquired lock`); nothing happened.
+    NotOwner,
+    /// The wait ended (notified or not) and the lock was taken back from a holder that died
+    /// holding it: the caller holds the lock, as after [`OwnerDied`].
+    OwnerDied(OwnerDied),
+    /// A process that had the Condition open died while this thread waited (it may have been
+    /// the one to notify): the wait ended, the lock is held again. Check the state the
+    /// Condition guards and decide; waiting again is allowed.
+    ProcessDied {
+        /// The Condition's name.
+        condition: String,
+        /// The dead process's pid.
+        pid: u32,
+        /// Its name, as for [`OwnerDied::holder`].
+        name: String,
+    },
+}
+
+impl fmt::Display for WaitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitError::NotOwner => f.write_str("cannot wait on un-acquired lock"),
+            WaitError::OwnerDied(died) => died.fmt(f),
+            WaitError::ProcessDied {
+                condition,
+                pid,
+                name,
+            } => write!(
+                f,
+                "process condition '{condition}': process {pid} ('{name}'), which had it open, \
+                 died while this thread waited; the lock is held again"
+            ),
+        }
+    }
+}
+
+impl Error for WaitError {}
+
+/// A process [`Barrier`](super::Barrier) is broken: aborted, reset while this thread waited,
+/// timed out, or one of the processes that had it open died (then named here). Python's
+/// `BrokenBarrierError`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenBarrierError {
+    pub(crate) barrier: String,
+    pub(crate) died: Option<(u32, String)>,
+}
+
+impl BrokenBarrierError {
+    /// The barrier's name.
+    pub fn barrier_name(&self) -> &str {
+        &self.barrier
+    }
+
+    /// The pid and name of the process whose death broke it, if a death did.
+    pub fn died(&self) -> Option<(u32, &str)> {
+        self.died.as_ref().map(|(pid, name)| (*pid, name.as_str()))
+    }
+}
+
+impl fmt::Display for BrokenBarrierError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "process barrier '{}' is broken", self.barrier)?;
+        if let Some((pid, name)) = &self.died {
+            write!(f, ": process {pid} ('{name}'), which had it open, died")?;
+        }
+        Ok(())
+    }
+}
+
+impl Error for BrokenBarrierError {}

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::blocked::Blocked;
 use super::error::{OwnerDied, SharedMemoryError};
 use super::segment::{Expect, Kind, Segment};
 use super::word::{self, Died, Failed, NotReleased};
@@ -98,17 +99,16 @@ impl Lock {
     }
 
     fn died<G>(&self, died: Died, inner: G) -> OwnerDied<G> {
-        let holder = super::super::proc::name_of(died.pid).unwrap_or(died.label);
-        OwnerDied {
-            lock: self.name.clone(),
-            pid: died.pid,
-            tid: died.tid,
-            holder,
-            inner,
-        }
+        owner_died(&self.name, died, inner)
     }
 
     fn wait(&self, deadline: Option<Instant>) -> Result<bool, OwnerDied> {
+        let _blocked = Blocked::begin(
+            crate::deadlock::ResourceKind::Lock,
+            &self.name,
+            self.seg.address(),
+            deadline,
+        );
         match word::lock_until(self.seg.header(), deadline) {
             Ok(None) => Ok(true),
             Ok(Some(died)) => Err(self.died(died, ())),
@@ -183,6 +183,16 @@ impl Lock {
         })
     }
 
+    /// Whether the calling thread holds it.
+    pub(crate) fn is_mine(&self) -> bool {
+        let word = self
+            .seg
+            .header()
+            .word
+            .load(std::sync::atomic::Ordering::Relaxed);
+        word & !word::WAITERS == word::my_tid()
+    }
+
     /// Whether some thread of some process holds the lock (Python's `locked()`).
     pub fn locked(&self) -> bool {
         self.seg
@@ -241,6 +251,18 @@ impl Lock {
             Ok(got) => Ok(got.then(|| self.guard())),
             Err(died) => Err(died.map(|()| self.guard())),
         }
+    }
+}
+
+/// The error for a lock (or RLock) named `lock` taken over from `died`.
+pub(crate) fn owner_died<G>(lock: &str, died: Died, inner: G) -> OwnerDied<G> {
+    let holder = super::super::proc::name_of(died.pid).unwrap_or(died.label);
+    OwnerDied {
+        lock: lock.to_owned(),
+        pid: died.pid,
+        tid: died.tid,
+        holder,
+        inner,
     }
 }
 

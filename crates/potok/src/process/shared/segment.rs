@@ -23,6 +23,16 @@ pub(crate) enum Kind {
     Array = 3,
     /// An [`Event`](super::Event).
     Event = 4,
+    /// An [`RLock`](super::RLock).
+    RLock = 5,
+    /// A [`Semaphore`](super::Semaphore).
+    Semaphore = 6,
+    /// A [`BoundedSemaphore`](super::BoundedSemaphore).
+    BoundedSemaphore = 7,
+    /// A [`Condition`](super::Condition).
+    Condition = 8,
+    /// A [`Barrier`](super::Barrier).
+    Barrier = 9,
     /// The task count of a [`JoinableQueue`](crate::process::JoinableQueue) (`tasks.rs`);
     /// numbered apart from the synchronisation primitives'.
     Tasks = 16,

@@ -34,11 +34,14 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use rustix::thread::futex;
+use serde::{Serialize, Serializer};
 
+use super::blocked::Blocked;
 use super::error::SharedMemoryError;
-use super::segment::{load_str, store_str, type_hash, Expect, Kind, Segment};
+use super::futex;
+use super::segment::{load_str, store_str, Kind, Segment, State};
 use super::word::SLICE;
+use crate::deadlock::ResourceKind;
 
 /// How many processes' shares are counted.
 pub(crate) const SLOTS: usize = 64;
@@ -65,6 +68,9 @@ struct Table {
     slots: [Slot; SLOTS],
 }
 
+// SAFETY: repr(C), atomics (and arrays of them) only.
+unsafe impl State for Table {}
+
 /// Why a join ended without the count reaching 0.
 #[derive(Debug)]
 pub(crate) enum JoinFail {
@@ -78,6 +84,8 @@ pub(crate) enum JoinFail {
 #[derive(Debug)]
 pub(crate) struct Tasks {
     seg: Segment,
+    /// The queue's name (in the segment's header), for reports.
+    name: String,
     /// This process's slot, once claimed (`None`: all slots taken by others).
     slot: OnceLock<Option<usize>>,
 }
@@ -90,6 +98,7 @@ impl Clone for Tasks {
         }
         Tasks {
             seg: self.seg.clone(),
+            name: self.name.clone(),
             slot,
         }
     }
@@ -125,47 +134,37 @@ fn is_gone(pid: u32, start: u64) -> bool {
 }
 
 impl Tasks {
-    fn expect() -> Expect<'static> {
-        Expect {
-            kind: Some(Kind::Tasks),
-            type_hash: type_hash::<Table>(),
-            elem_size: std::mem::size_of::<Table>(),
-            what: "JoinableQueue task count",
+    /// A new count for the queue `name` (`None`: named after the segment).
+    pub(crate) fn create(name: Option<&str>) -> Result<Tasks, SharedMemoryError> {
+        Ok(Tasks::in_segment(Segment::create_state::<Table>(
+            Kind::Tasks,
+            name,
+        )?))
+    }
+
+    pub(crate) fn open(segment: &str) -> Result<Tasks, SharedMemoryError> {
+        Ok(Tasks::in_segment(Segment::open_state::<Table>(
+            segment,
+            Kind::Tasks,
+            "JoinableQueue task count",
+        )?))
+    }
+
+    fn in_segment(seg: Segment) -> Tasks {
+        Tasks {
+            name: seg.lock_name(),
+            seg,
+            slot: OnceLock::new(),
         }
     }
 
-    pub(crate) fn create() -> Result<Tasks, SharedMemoryError> {
-        let seg = Segment::create(
-            Kind::Tasks,
-            type_hash::<Table>(),
-            std::mem::size_of::<Table>(),
-            1,
-            None,
-        )?;
-        Ok(Tasks {
-            seg,
-            slot: OnceLock::new(),
-        })
-    }
-
-    pub(crate) fn open(name: &str) -> Result<Tasks, SharedMemoryError> {
-        Ok(Tasks {
-            seg: Segment::open(name, &Tasks::expect())?,
-            slot: OnceLock::new(),
-        })
-    }
-
+    /// The queue's name.
     pub(crate) fn name(&self) -> &str {
-        self.seg.name()
+        &self.name
     }
 
     fn table(&self) -> &Table {
-        // SAFETY: the data part of a `Kind::Tasks` segment is one `Table` (its size was checked
-        // against the recorded length in `Segment::open`, and made so in `create`); it starts
-        // at DATA_OFFSET (256) into a page-aligned mapping, so it is aligned; `Table` is all
-        // atomics, for which zero and any other bit pattern are valid and which any process may
-        // change at any time; the mapping lives as long as `self.seg`, which this borrows.
-        unsafe { &*self.seg.data().cast::<Table>() }
+        self.seg.state::<Table>()
     }
 
     /// This process's slot, claimed on first use.
@@ -225,7 +224,7 @@ impl Tasks {
             }
         }
         if seen == 1 {
-            let _ = futex::wake(word, futex::Flags::empty(), i32::MAX as u32);
+            futex::wake_all(word);
         }
         true
     }
@@ -278,31 +277,35 @@ impl Tasks {
     /// Waits until nothing is unfinished, until `deadline` (`None`: for ever), or until all
     /// that is unfinished was abandoned by processes that are gone (`queue_is_empty` is asked
     /// then, to be sure no item is still waiting in the queue).
+    /// A joiner shows in `deadlock::snapshot` as blocked on `Queue 'NAME' (across
+    /// processes)`, and is never counted in a stall (another process may finish the work).
     pub(crate) fn join(
         &self,
         deadline: Option<Instant>,
         queue_is_empty: impl Fn() -> bool,
     ) -> Result<(), JoinFail> {
         let word = &self.table().unfinished;
+        if word.load(Ordering::Acquire) == 0 {
+            return Ok(());
+        }
+        let _blocked = Blocked::begin(
+            ResourceKind::Queue,
+            &self.name,
+            self.seg.address(),
+            deadline,
+        );
         loop {
             let seen = word.load(Ordering::Acquire);
             if seen == 0 {
                 return Ok(());
             }
-            let mut slice = SLICE;
-            if let Some(deadline) = deadline {
-                let now = Instant::now();
-                if now >= deadline {
-                    return Err(JoinFail::Timeout);
-                }
-                slice = slice.min(deadline - now);
-            }
-            let timeout = futex::Timespec {
-                tv_sec: slice.as_secs() as i64,
-                tv_nsec: i64::from(slice.subsec_nanos()),
+            let Ok(slice) = futex::next_sleep(SLICE, deadline) else {
+                return Err(JoinFail::Timeout);
             };
-            let waited = futex::wait(word, futex::Flags::empty(), seen, Some(&timeout));
-            if waited == Err(rustix::io::Errno::TIMEDOUT) {
+            let slept = Instant::now();
+            futex::wait(word, seen, Some(slice));
+            // A slice slept through (not a wake-up): time to look for abandoned work.
+            if slept.elapsed() >= slice {
                 let abandoned = self.abandoned();
                 let lost: u64 = abandoned.iter().map(|(_, _, n)| n).sum();
                 let now = u64::from(word.load(Ordering::Acquire));
@@ -311,5 +314,13 @@ impl Tasks {
                 }
             }
         }
+    }
+}
+
+/// Travels as its segment's name; the handle is kept alive with the argument being encoded
+/// (a child always finds it).
+impl Serialize for Tasks {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.seg.serialize(serializer)
     }
 }

@@ -70,7 +70,7 @@ pub(crate) fn my_tid() -> u32 {
 }
 
 /// This process's pid and what it calls itself, packed for the header.
-fn me() -> &'static (u32, [u64; 4]) {
+pub(crate) fn me() -> &'static (u32, [u64; 4]) {
     static ME: OnceLock<(u32, [u64; 4])> = OnceLock::new();
     ME.get_or_init(|| {
         let name = super::super::identity::my_name();
@@ -102,6 +102,11 @@ pub(crate) fn try_lock_fast(header: &Header) -> bool {
     } else {
         false
     }
+}
+
+/// Whether process `pid` is gone (or a zombie).
+pub(crate) fn process_dead(pid: u32) -> bool {
+    is_dead(pid, pid)
 }
 
 /// Whether thread `tid` of process `pid` (0: any process) is gone.
