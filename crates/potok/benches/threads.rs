@@ -11,7 +11,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 
 fn spawn_join(c: &mut Criterion) {
     let mut group = c.benchmark_group("spawn_join");
