@@ -255,6 +255,8 @@ fn run_job(payload: &[u8], progress: &Progress) -> Result<FrameBuf, String> {
         function: read(&mut fields)? as i64,
         fingerprint: read(&mut fields)?,
     };
+    // A pool made before the parent began recording: its workers follow it from here.
+    crate::trace::follow(read(&mut fields)?);
     let items = fields.rest();
     progress.start_job(seq);
     let _job = crate::trace::job(seq);

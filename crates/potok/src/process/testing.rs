@@ -56,6 +56,7 @@ pub fn job_frame_with_offsets(
         .u64(trampoline as u64)
         .u64(function as u64)
         .u64(fingerprint)
+        .u64(0) // no recording to follow
         .bytes(items);
     frame.finish().expect("a small frame")
 }

@@ -227,7 +227,8 @@ impl<'a> Fields<'a> {
 pub(crate) mod tag {
     /// child -> parent: ready for work (`pid`, `binary fingerprint`).
     pub(crate) const HELLO: u8 = 1;
-    /// parent -> child: run a job (`seq`, `trampoline`, `function`, `fingerprint`, items).
+    /// parent -> child: run a job (`seq`, `trampoline`, `function`, `fingerprint`, the
+    /// recording to follow (0: none), items).
     pub(crate) const JOB: u8 = 2;
     /// child -> parent: a job's results (`seq`, outcomes).
     pub(crate) const DONE: u8 = 3;
