@@ -106,6 +106,18 @@ fn the_tour_reads_files_too() {
     for needle in ["(linear)", "(multiprocess)", "(multithreaded)"] {
         assert!(text.contains(needle), "tour printed no '{needle}':\n{text}");
     }
+    // Files big enough for processes to pay off where there is a free core (20,000 lines a
+    // file, read in 12 ms, showed nothing): the explanation says how many megabytes.
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let megabytes: u64 = stderr
+        .lines()
+        .find_map(|l| {
+            l.split_once(" MB in four files")
+                .map(|(n, _)| n.trim().to_owned())
+        })
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no size in the tour's 10_5 explanation:\n{stderr}"));
+    assert!(megabytes >= 10, "the tour reads only {megabytes} MB");
     let help = potok().arg("--help").output().unwrap();
     assert!(String::from_utf8(help.stdout)
         .unwrap()

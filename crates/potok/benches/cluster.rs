@@ -131,6 +131,23 @@ fn benches(c: &mut Criterion, url: &str, redis_pid: u32) {
         })
         .collect();
     let (wall_a, cpu_a) = (t.elapsed(), cpu_of(&pids) - before);
+    let mut each: Vec<Duration> = (0..2_000)
+        .map(|_| {
+            let s = Instant::now();
+            black_box(pool.apply_async(ident, 7).unwrap().get().unwrap());
+            s.elapsed()
+        })
+        .collect();
+    each.sort();
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    println!(
+        "cluster summary: apply_async round trips, 2,000 one by one: p10 {:.0} us, p50 {:.0}, p90 {:.0}, p99 {:.0}, max {:.0}",
+        us(each[200]),
+        us(each[1_000]),
+        us(each[1_800]),
+        us(each[1_980]),
+        us(each[1_999])
+    );
     blocks.sort();
     println!(
         "cluster summary: apply_async round trip, best block {:.0} us, median block {:.0} us",

@@ -15,7 +15,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use potok::deadlock::DeadlockError;
+use potok::deadlock::{DeadlockError, ResourceKind};
+use potok::futures::{self, Future, ThreadPoolExecutor};
 use potok::{
     Barrier, Builder, Condition, Event, Lock, Mutex, Queue, RLock, Semaphore, SimpleQueue,
 };
@@ -240,6 +241,55 @@ fn joins_in_a_cycle() {
     one_panic_at_its_line(&seen, &lines);
 }
 
+/// Sets the event when dropped (also while unwinding): frees the stuck task, so that the
+/// executor's shutdown at the end of the case can join its worker.
+struct SetOnDrop(Arc<Event>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.set();
+    }
+}
+
+/// Runs `body` on `t` with a one-worker executor whose only task waits for an event nobody
+/// sets (the worker is seen blocked first); `body` must block on that task's future.
+fn future_waits(body: fn(&ThreadPoolExecutor, Future<()>)) {
+    fails_at_marked_line(move || {
+        let executor = ThreadPoolExecutor::new(1);
+        let never = Arc::new(Event::named("never"));
+        let _free = SetOnDrop(Arc::clone(&never));
+        let future = executor.submit({
+            let never = Arc::clone(&never);
+            move || never.wait()
+        });
+        let worker = executor.threads()[0].clone();
+        support::blocked(&worker, ResourceKind::Event, "never");
+        body(&executor, future);
+    });
+}
+
+fn future_result() {
+    future_waits(|_, future| {
+        mark(line!() + 1);
+        let _ = future.result();
+    });
+}
+
+fn futures_wait() {
+    future_waits(|_, future| {
+        mark(line!() + 1);
+        let _ = futures::wait(&[future], None, futures::ReturnWhen::AllCompleted);
+    });
+}
+
+fn futures_as_completed() {
+    future_waits(|_, future| {
+        let mut each = futures::as_completed(&[future]);
+        mark(line!() + 1);
+        let _ = each.next();
+    });
+}
+
 fn main() -> ExitCode {
     let tests = [
         Test::new("mutex_lock", mutex_lock),
@@ -256,6 +306,9 @@ fn main() -> ExitCode {
         Test::new("queue_join", queue_join),
         Test::new("simple_queue_get", simple_queue_get),
         Test::new("joins_in_a_cycle", joins_in_a_cycle),
+        Test::new("future_result", future_result),
+        Test::new("futures_wait", futures_wait),
+        Test::new("futures_as_completed", futures_as_completed),
     ];
     support::run(tests.map(|t| t.reports(1).limit(Duration::from_secs(30))))
 }

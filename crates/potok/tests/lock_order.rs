@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use potok::deadlock::{set_lock_order_hook, LockOrderViolation};
-use potok::{Builder, Condition, Lock, Mutex, RLock};
+use potok::{Builder, Condition, Lock, Mutex, RLock, RwLock};
 use support::{case, within};
 
 static SEEN: StdMutex<Vec<LockOrderViolation>> = StdMutex::new(Vec::new());
@@ -319,6 +319,93 @@ fn unnamed_locks_are_classed_by_creation_site() {
     assert!(text.contains(file!()), "{text}");
 }
 
+fn rwlock_read_and_write_are_acquisitions() {
+    collected();
+    let rw = Arc::new(RwLock::named("rw-config", 0));
+    let m = Arc::new(Mutex::named("rw-m", ()));
+    let (rw2, m2) = (rw.clone(), m.clone());
+    // A reader that takes the Mutex inside its read...
+    on_thread("reader", move || {
+        let _r = rw2.read();
+        let _m = m2.lock();
+    });
+    assert!(collected().is_empty(), "one order is no inversion");
+    // ...and a writer that writes inside the Mutex: the orders are inverted.
+    on_thread("writer", move || {
+        let _m = m.lock();
+        let mut w = rw.write();
+        *w += 1;
+    });
+    let seen = collected();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let text = seen[0].to_string();
+    assert!(
+        text.starts_with(
+            "potential deadlock: lock order inverted (Mutex 'rw-m' -> RwLock 'rw-config' -> Mutex 'rw-m')"
+        ),
+        "{text}"
+    );
+    let (new, old) = (&seen[0].edges()[0], &seen[0].edges()[1]);
+    assert_eq!((new.thread(), old.thread()), ("writer", "reader"));
+    assert!(new.taken_at().contains("lock_order.rs"), "{new}");
+    // Two reads in the two orders are an inversion too: a reader queues behind a waiting
+    // writer, so it can wait forever.
+    let a = Arc::new(RwLock::named("rw-a", ()));
+    let b = Arc::new(RwLock::named("rw-b", ()));
+    let (a2, b2) = (a.clone(), b.clone());
+    on_thread("reads a then b", move || {
+        let _a = a2.read();
+        let _b = b2.read();
+    });
+    on_thread("reads b then a", move || {
+        let _b = b.read();
+        let _a = a.read();
+    });
+    assert_eq!(collected().len(), 1);
+}
+
+fn rwlock_read_inside_read_is_no_inversion() {
+    collected();
+    let rw = Arc::new(RwLock::named("rw-nested", ()));
+    let m = Arc::new(Mutex::named("rw-nested-m", ()));
+    let rw2 = rw.clone();
+    on_thread("nested reader", move || {
+        let _outer = rw2.read();
+        let _m = m.lock();
+        // A recursive read never waits (not even behind a waiting writer): taking it under the
+        // Mutex is no Mutex -> RwLock edge, so nothing closes rw -> m -> rw.
+        let _inner = rw2.read();
+        drop(_inner);
+        drop(_m);
+        drop(_outer);
+    });
+    assert!(collected().is_empty());
+    // The recursion left the stack as it was: the lock is free and not held by the thread.
+    assert!(!rw.is_locked());
+}
+
+fn rwlock_try_and_timed_add_no_edges() {
+    collected();
+    let rw = Arc::new(RwLock::named("rw-try", ()));
+    let m = Arc::new(Mutex::named("rw-try-m", ()));
+    let (rw2, m2) = (rw.clone(), m.clone());
+    on_thread("tries", move || {
+        let _m = m2.lock();
+        let _w = rw2.try_write().expect("free");
+        drop(_w);
+        let _r = rw2.try_read().expect("free");
+        drop(_r);
+        let _t = rw2.write_timeout(Duration::from_secs(5)).expect("free");
+        drop(_t);
+        let _t = rw2.read_timeout(Duration::from_secs(5)).expect("free");
+    });
+    on_thread("other order", move || {
+        let _w = rw.write();
+        let _m = m.lock();
+    });
+    assert!(collected().is_empty());
+}
+
 fn main() -> ExitCode {
     support::run([
         case!(on_by_default_in_debug_builds),
@@ -331,5 +418,8 @@ fn main() -> ExitCode {
         case!(random_acquisitions_in_one_order_are_never_reported),
         case!(panic_policy_fails_before_taking_the_lock),
         case!(unnamed_locks_are_classed_by_creation_site),
+        case!(rwlock_read_and_write_are_acquisitions),
+        case!(rwlock_read_inside_read_is_no_inversion),
+        case!(rwlock_try_and_timed_add_no_edges),
     ])
 }

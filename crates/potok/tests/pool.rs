@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use potok::process::{GetTimeoutError, MapError, Pool, StartError, TaskErrorKind};
+use potok::process::{testing, GetTimeoutError, MapError, Pool, StartError, TaskErrorKind};
 use serde::{Deserialize, Serialize};
 use support::case;
 
@@ -380,6 +380,98 @@ fn a_killed_worker_costs_one_task() {
         );
     }
     assert_eq!(pool.map(square, 0..4).unwrap(), [0, 1, 4, 9]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The parent of process `pid`, from /proc.
+fn ppid_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
+    after.split(' ').nth(1)?.parse().ok()
+}
+
+/// Pool workers are forked by one fork server, started with the first pool and kept for the
+/// next ones: a single-threaded child of this process, whose children the workers are.
+fn workers_come_from_one_fork_server() {
+    let first = Pool::new(2).unwrap();
+    let server = testing::fork_server_pid().expect("a fork server runs");
+    let second = Pool::new(1).unwrap();
+    assert_eq!(testing::fork_server_pid(), Some(server), "the same server");
+    assert_eq!(ppid_of(server), Some(std::process::id()));
+    let threads = std::fs::read_dir(format!("/proc/{server}/task"))
+        .unwrap()
+        .count();
+    assert_eq!(threads, 1, "the fork server has one thread");
+    for pid in first.pids().into_iter().chain(second.pids()) {
+        assert_eq!(ppid_of(pid), Some(server), "worker {pid}'s parent");
+    }
+    assert_eq!(first.map(square, 0..100).unwrap()[9], 81);
+    assert_eq!(second.apply(square, 5).unwrap(), 25);
+}
+
+/// The fork server is SIGKILLed while both workers run a task: the workers die with it (each
+/// asked for SIGKILL on its parent's death), the two tasks fail naming a worker killed by
+/// SIGKILL, a new server forks their replacements, and the pool goes on. Then the same while
+/// the pool is idle: nothing fails, both workers are replaced. Nothing hangs, no child is left.
+fn a_killed_fork_server_is_replaced() {
+    let pool = Pool::new(2).unwrap();
+    let dir = std::env::temp_dir().join(format!("potok-server-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let paths: Vec<String> = (0..2)
+        .map(|i| {
+            let path = dir.join(format!("pid-{i}"));
+            let _ = std::fs::remove_file(&path);
+            path.to_string_lossy().into_owned()
+        })
+        .collect();
+    let victims: Vec<_> = paths
+        .iter()
+        .map(|path| pool.apply_async(report_pid_and_hang, path.clone()).unwrap())
+        .collect();
+    assert!(
+        support::eventually(Duration::from_secs(10), || paths
+            .iter()
+            .all(|p| std::fs::read_to_string(p).is_ok_and(|s| !s.is_empty()))),
+        "the tasks never started"
+    );
+    let server = testing::fork_server_pid().expect("a fork server runs");
+    // SAFETY: kill(2) on our own fork server.
+    unsafe {
+        libc::kill(server as i32, libc::SIGKILL);
+    }
+    for victim in victims {
+        match victim.get_timeout(Duration::from_secs(10)) {
+            Err(GetTimeoutError::Task(e)) => assert_eq!(
+                e.kind(),
+                &TaskErrorKind::WorkerDied(potok::process::ChildExit::Signal(libc::SIGKILL))
+            ),
+            Err(GetTimeoutError::Timeout(_)) => panic!("no error after the fork server died"),
+            Ok(v) => panic!("a result ({v}) from a worker that died"),
+        }
+    }
+    assert_eq!(pool.map(square, 0..10).unwrap()[3], 9);
+    let second = testing::fork_server_pid().expect("a new fork server");
+    assert_ne!(second, server);
+
+    let before = pool.pids();
+    // SAFETY: kill(2) on our own fork server.
+    unsafe {
+        libc::kill(second as i32, libc::SIGKILL);
+    }
+    assert!(
+        support::eventually(Duration::from_secs(10), || {
+            let pids = pool.pids();
+            pids.len() == 2
+                && pids.iter().all(|p| !before.contains(p))
+                && testing::fork_server_pid().is_some_and(|s| s != second)
+        }),
+        "workers {:?} (before {before:?}), server {:?}",
+        pool.pids(),
+        testing::fork_server_pid()
+    );
+    assert_eq!(pool.map_chunked(square, 0..100, 1).unwrap()[99], 99 * 99);
+    drop(pool);
+    support::assert_no_children(Duration::from_secs(5));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -915,6 +1007,8 @@ fn main() -> ExitCode {
             case!(a_worker_dying_with_jobs_in_flight_costs_one_task),
             case!(a_killed_worker_costs_one_task),
             case!(an_idle_worker_that_dies_is_reaped_and_replaced),
+            case!(workers_come_from_one_fork_server),
+            case!(a_killed_fork_server_is_replaced),
             case!(maxtasksperchild_recycles_workers),
             case!(initializer_runs_in_each_worker),
             case!(initializers_run_side_by_side),

@@ -202,6 +202,39 @@ fn work_still_queued_is_waited_for_not_abandoned() {
     bounded.join().unwrap();
 }
 
+/// A thread in `join` is shown by the snapshot with the queue's name, and is no stall even
+/// while every potok thread is blocked (another process could finish the work).
+fn a_joiner_is_shown_in_the_snapshot() {
+    let jobs = JoinableQueue::<u8>::named(0, "jobs").unwrap();
+    assert_eq!(jobs.name(), "jobs");
+    jobs.put(1).unwrap();
+    let main = potok::current_thread();
+    let finisher = {
+        let jobs = jobs.clone();
+        potok::Builder::new()
+            .name("finisher")
+            .spawn(move || {
+                let seen = potok::deadlock::wait_until_blocked(
+                    &main,
+                    potok::deadlock::ResourceKind::Queue,
+                    "jobs",
+                    LIMIT,
+                )
+                .expect("the main thread never showed as blocked in join");
+                assert_eq!(
+                    seen.state().to_string(),
+                    "blocked on Queue 'jobs' (across processes)"
+                );
+                assert_eq!(jobs.try_get(), Ok(1));
+                jobs.task_done().unwrap();
+            })
+            .unwrap()
+    };
+    // Under the runner's watchdog: a join that never returned would fail the run.
+    jobs.join().unwrap();
+    finisher.join().unwrap();
+}
+
 /// A child: doubles numbers from one queue into another until 0.
 fn doubler(args: (SimpleQueue<u64>, SimpleQueue<u64>)) -> u32 {
     let (input, output) = args;
@@ -248,6 +281,7 @@ fn main() -> ExitCode {
         case!(join_names_a_worker_that_exited_without_task_done),
         case!(join_names_a_worker_killed_holding_work),
         case!(work_still_queued_is_waited_for_not_abandoned),
+        case!(a_joiner_is_shown_in_the_snapshot),
         case!(simple_queue_across_processes),
     ])
 }

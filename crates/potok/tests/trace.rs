@@ -205,6 +205,79 @@ fn mutex_wait() {
 }
 
 #[test]
+fn rwlock_wait_and_overlapping_read_holds() {
+    let me = main_lane();
+    let v = recorded("rwlock", "rw-writer", "config", |delay| {
+        let lock = Arc::new(potok::RwLock::named("config", 0_u32));
+        let first = lock.read();
+        let again = lock.read(); // a recursive read: still one hold
+                                 // A second reader holds it at the same time as this thread.
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let l = Arc::clone(&lock);
+        let reader = waiter("rw-reader", move || {
+            let _read = l.read();
+            held_tx.send(()).unwrap();
+            go_rx.recv_timeout(Duration::from_secs(60)).unwrap();
+        });
+        held_rx.recv_timeout(Duration::from_secs(60)).unwrap();
+        let l = Arc::clone(&lock);
+        let writer = waiter("rw-writer", move || *l.write() += 1);
+        potok::sleep(delay);
+        drop(again);
+        drop(first);
+        go_tx.send(()).unwrap();
+        reader.join().unwrap();
+        writer.join().unwrap();
+        assert_eq!(lock.try_write().map(|v| *v), Some(1));
+    });
+    let wait = &spans(&v, "rwlock", "rw-writer", "config")[0];
+    assert_eq!(wait["name"], "wait RwLock 'config' (to write)");
+    assert_eq!(wait["args"]["detail"], "to write");
+    assert!(
+        has_flow(&v, &me, "rw-writer") || has_flow(&v, "rw-reader", "rw-writer"),
+        "the last reader's release woke the writer"
+    );
+    // Holds: the two reads overlap, so the lock has two lanes; the write follows them.
+    let mut holds = spans(&v, "rwlock", "RwLock 'config' (who holds it)", "config");
+    holds.extend(spans(
+        &v,
+        "rwlock",
+        "RwLock 'config' (who holds it, 2)",
+        "config",
+    ));
+    let hold = |holder: &str, mode: &str| {
+        let found: Vec<_> = holds
+            .iter()
+            .filter(|h| h["args"]["holder"] == holder && h["args"]["mode"] == mode)
+            .collect();
+        assert_eq!(found.len(), 1, "one {mode} hold by {holder}: {holds:?}");
+        let h = found[0];
+        let ts = h["ts"].as_f64().unwrap();
+        (
+            ts,
+            ts + h["dur"].as_f64().unwrap(),
+            h["name"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (main_from, main_to, main_label) = hold(&me, "read");
+    let (other_from, other_to, _) = hold("rw-reader", "read");
+    let (write_from, write_to, write_label) = hold("rw-writer", "write");
+    assert_eq!(main_label, format!("read by {me}"));
+    assert_eq!(write_label, "written by rw-writer");
+    assert!(
+        main_from < other_to && other_from < main_to,
+        "the reads overlap"
+    );
+    assert!(
+        write_from >= main_to.max(other_to) - 0.001,
+        "the write follows the reads"
+    );
+    let (check_from, _, _) = hold(&me, "write");
+    assert!(check_from >= write_to - 0.001);
+}
+
+#[test]
 fn condition_wait_and_notify_arrow() {
     let me = main_lane();
     let v = recorded("condition", "cv-waiter", "cv", |delay| {

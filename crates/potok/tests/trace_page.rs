@@ -75,20 +75,24 @@ fn tempdir(what: &str) -> PathBuf {
     dir
 }
 
-/// A run with named threads waiting on a lock and a queue.
+/// A run with named threads waiting on a lock and a queue, and reading an RwLock together.
 fn recorded_page(dir: &Path) -> PathBuf {
     let recording = potok::trace::start();
     let bank = std::sync::Arc::new(potok::Mutex::named("bank", 0));
+    let rates = std::sync::Arc::new(potok::RwLock::named("rates", 1));
     let q = potok::Queue::named("orders", 0);
     let workers: Vec<_> = ["Алиса the depositor", "bob <b>withdraws</b>"]
         .into_iter()
         .map(|name| {
             let (bank, q) = (std::sync::Arc::clone(&bank), q.clone());
+            let rates = std::sync::Arc::clone(&rates);
             potok::Builder::new()
                 .name(name)
                 .spawn(move || {
                     for _ in 0..20 {
-                        *bank.lock() += 1;
+                        let rate = *rates.read();
+                        *bank.lock() += rate;
+                        let _reading = rates.read();
                         potok::sleep(Duration::from_micros(200));
                     }
                     q.put(1).unwrap();
@@ -174,12 +178,17 @@ fn page_renders_in_headless_chromium() {
         "Алиса the depositor",
         "bob &lt;b&gt;withdraws&lt;/b&gt;",
         "Mutex 'bank' (who holds it)",
+        "RwLock 'rates' (who holds it)",
     ] {
         assert!(
             dom.contains(&format!(">{label}</div>")),
             "lane label {label:?} is DOM text"
         );
     }
+    assert!(
+        dom.contains("blocked on an RwLock (to read or to write)"),
+        "the legend has the RwLock's colour"
+    );
     let inked: u64 = dom
         .split("data-inked=\"")
         .nth(1)

@@ -1,6 +1,6 @@
 //! potok::trace across processes: a pool's workers record into their own files, merged at the
 //! finish on one time axis; a worker killed in the middle of a task still contributes what it
-//! handed over.
+//! handed over; the workers of a pool made before the recording follow it.
 //!
 //! Runs with `harness = false` on the shared runner (the workers re-execute this binary).
 
@@ -106,6 +106,50 @@ fn pool_lanes_from_three_processes() {
     assert!(overlap, "the workers' tasks overlap in time: {spans:?}");
 }
 
+/// The tasks (item spans) per worker process, and the worker pids.
+fn worker_tasks(trace: &potok::trace::Trace) -> Vec<(u64, usize)> {
+    let ev = events(trace);
+    let me = u64::from(std::process::id());
+    processes(&ev)
+        .iter()
+        .filter(|p| p.0 != me)
+        .map(|p| {
+            assert!(p.1.starts_with("pool worker"), "{}", p.1);
+            let tasks = task_spans(&ev, p.0)
+                .iter()
+                .filter(|s| s["name"].as_str().unwrap().starts_with("task "))
+                .count();
+            (p.0, tasks)
+        })
+        .collect()
+}
+
+/// A pool made (and used) before `start()`: its workers begin recording with the first job
+/// sent during the recording, stop after it, and follow the next recording too.
+fn a_pool_made_before_the_recording_is_followed() {
+    let pool = potok::process::Pool::new(2).unwrap();
+    assert_eq!(pool.map(nap_ms, [0u64, 0]).unwrap(), [0, 0]);
+    for round in 0..2 {
+        let recording = potok::trace::start();
+        let out = pool.map_chunked(nap_ms, [20u64, 20, 20, 20], 1).unwrap();
+        assert_eq!(out, [20, 20, 20, 20]);
+        let trace = recording.finish();
+        let workers = worker_tasks(&trace);
+        assert_eq!(
+            workers.len(),
+            2,
+            "round {round}: both workers' lanes: {workers:?}"
+        );
+        assert_eq!(
+            workers.iter().map(|w| w.1).sum::<usize>(),
+            4,
+            "round {round}: every task: {workers:?}"
+        );
+        // Between recordings the workers stop recording (nothing to write to).
+        assert_eq!(pool.map(nap_ms, [0u64, 0]).unwrap(), [0, 0]);
+    }
+}
+
 fn a_killed_worker_still_contributes() {
     let recording = potok::trace::start();
     let pool = potok::process::Pool::new(1).unwrap();
@@ -144,6 +188,7 @@ fn a_killed_worker_still_contributes() {
 fn main() -> ExitCode {
     support::run([
         case!(pool_lanes_from_three_processes),
+        case!(a_pool_made_before_the_recording_is_followed),
         case!(a_killed_worker_still_contributes),
     ])
 }

@@ -47,9 +47,13 @@
 //! # Failure never hangs
 //!
 //! Every wait on the broker is bounded ([`PoolBuilder::broker_timeout`], 5 s by default): a
-//! broker that goes away fails the calls in flight with [`TaskErrorKind::BrokerLost`]. Dropping
-//! a pool removes its queued tasks and its result stream; a pool whose process vanished
-//! without dropping is forgotten after 60 s (its keys expire, and workers drop its tasks).
+//! broker that goes away fails the calls in flight with [`TaskErrorKind::BrokerLost`], and every
+//! later call of that pool at once (a restarted broker has lost the pool's state: make a new
+//! pool). Workers outlive it: they reconnect with a growing pause (up to 5 s) for up to 10
+//! minutes, make their consumer group and registration again if the broker lost them, and
+//! serve the pools made after it came back. Dropping a pool removes its queued tasks and its
+//! result stream; a pool whose process vanished without dropping is forgotten after 60 s (its
+//! keys expire, and workers drop its tasks).
 //!
 //! # Security
 //!

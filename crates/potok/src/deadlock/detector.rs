@@ -27,8 +27,16 @@
 //!   process (the OS's thread count). With unknown threads, or with a thread that is still
 //!   exiting, the stall is *suspected*: the rechecker wakes the newest waiter later, with a
 //!   growing delay, and it checks again.
-//! - When a thread exits and every remaining thread is blocked, the newest waiter is woken to
-//!   check again (its block now completes the stall).
+//! - Family stall (when the whole-program stall does not hold): the blocked threads of the
+//!   new waiter's family, with the families of the owners they wait for, make up every live
+//!   registered thread of those families; no owner followed runs; none waits without an owner
+//!   on a primitive in static memory; and the OS lists no thread potok does not know but the
+//!   main thread (else suspected, and the newest waiter of the set is rechecked later). The
+//!   rule and its limits are in the module docs; the families in `family.rs`. A cycle through
+//!   a held `Lock` is declared when its threads make up such a stuck set.
+//! - When a thread exits and every remaining thread is blocked, or every remaining thread of
+//!   its family, the newest waiter is woken to check again (its block now completes the
+//!   stall).
 //! - A stall completed by a `join` is failed at the newest thread that does not join: its
 //!   panic reaches its joiners through `join` (which returns it), instead of unwinding the
 //!   joiner and leaving the joined thread blocked forever.
@@ -66,6 +74,9 @@ struct Record {
     detail: Option<&'static str>,
     owner: OwnerRef,
     reported: bool,
+    /// Its thread's family (see `family.rs`), as it was born; `Families::find` gives the
+    /// family it belongs to now.
+    family: u64,
 }
 
 impl Record {
@@ -104,6 +115,38 @@ impl Record {
 struct State {
     blocked: BTreeMap<u64, Record>,
     seq: u64,
+    /// How many records belong to threads born in each family (`Record::family`): the family
+    /// rule's first, cheap count, without looking at every record.
+    by_family: BTreeMap<u64, usize>,
+}
+
+impl State {
+    fn insert(&mut self, ident: u64, record: Record) {
+        let family = record.family;
+        match self.blocked.insert(ident, record) {
+            Some(old) => self.forget_family(old.family),
+            None => {
+                BLOCKED.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        *self.by_family.entry(family).or_insert(0) += 1;
+    }
+
+    fn remove(&mut self, ident: u64) {
+        if let Some(old) = self.blocked.remove(&ident) {
+            BLOCKED.fetch_sub(1, Ordering::Relaxed);
+            self.forget_family(old.family);
+        }
+    }
+
+    fn forget_family(&mut self, family: u64) {
+        if let Some(n) = self.by_family.get_mut(&family) {
+            *n -= 1;
+            if *n == 0 {
+                self.by_family.remove(&family);
+            }
+        }
+    }
 }
 
 // SAFETY: the only non-Send part is `OwnerRef::Word`, a pointer that is dereferenced only under
@@ -113,6 +156,7 @@ unsafe impl Send for State {}
 static STATE: Mutex<State> = Mutex::new(State {
     blocked: BTreeMap::new(),
     seq: 0,
+    by_family: BTreeMap::new(),
 });
 
 /// Number of records, read without the lock by wakers (no record: nothing to remove).
@@ -135,8 +179,9 @@ pub(crate) enum Verdict {
 pub(crate) enum Later {
     /// Print the report (the `ReportAndWait` policy: the thread waits on).
     Report(DeadlockError),
-    /// A stall is suspected: ask the rechecker to check again later.
-    Recheck,
+    /// A stall is suspected: ask the rechecker to check again later (the newest waiter of
+    /// everyone blocked, or this thread, parked on this key, with this ident).
+    Recheck(Option<(usize, u64)>),
     /// Wake this thread (park key, ident) to check again at once.
     Wake(usize, u64),
 }
@@ -148,7 +193,7 @@ impl Later {
                 crate::trace::deadlock(&err);
                 super::print_report(&err);
             }
-            Later::Recheck => request_recheck(),
+            Later::Recheck(who) => request_recheck(who),
             Later::Wake(key, ident) => request_wake(key, ident),
         }
     }
@@ -177,19 +222,16 @@ pub(crate) fn register(me: &Thread, key: usize, wait: &Wait<'_>) -> Verdict {
         detail: wait.detail,
         owner,
         reported: false,
+        family: me.inner.family,
     };
-    if st.blocked.insert(ident, record).is_none() {
-        BLOCKED.fetch_add(1, Ordering::Relaxed);
-    }
+    st.insert(ident, record);
     match st.check(ident) {
         Check::Clear => Verdict::Park(None),
-        Check::Suspected => Verdict::Park(Some(Later::Recheck)),
+        Check::Suspected(who) => Verdict::Park(Some(Later::Recheck(who))),
         Check::Redirect(key, ident) => Verdict::Park(Some(Later::Wake(key, ident))),
         Check::Deadlock(err) => match super::policy() {
             super::Policy::Panic => {
-                if st.blocked.remove(&ident).is_some() {
-                    BLOCKED.fetch_sub(1, Ordering::Relaxed);
-                }
+                st.remove(ident);
                 Verdict::Deadlock(err)
             }
             super::Policy::ReportAndWait => {
@@ -215,25 +257,44 @@ pub(crate) fn woken(idents: &[u64]) {
     }
     let mut st = state();
     for id in idents {
-        if st.blocked.remove(id).is_some() {
-            BLOCKED.fetch_sub(1, Ordering::Relaxed);
-        }
+        st.remove(*id);
     }
 }
 
-/// A thread left the registry: if everyone left is blocked, the newest waiter checks again.
-pub(crate) fn thread_exited() {
+/// A thread of `family` left the registry: if everyone left is blocked, or everyone left of
+/// its family, the newest waiter checks again.
+pub(crate) fn thread_exited(family: u64) {
     if BLOCKED.load(Ordering::Relaxed) == 0 {
         return;
     }
-    if let Some((key, ident)) = newest_if_all_blocked() {
+    let newest = newest_if_all_blocked().or_else(|| {
+        let st = state();
+        let fams = super::family::lock();
+        let root = fams.find(family);
+        let blocked: usize = st
+            .by_family
+            .iter()
+            .filter(|(born, _)| fams.find(**born) == root)
+            .map(|(_, n)| n)
+            .sum();
+        if blocked == 0 || blocked < fams.live(root) {
+            return None;
+        }
+        st.blocked
+            .values()
+            .filter(|r| fams.find(r.family) == root)
+            .max_by_key(|r| r.seq)
+            .map(|r| (r.key, r.thread.ident()))
+    });
+    if let Some((key, ident)) = newest {
         wake_for_recheck(key, ident);
     }
 }
 
 enum Check {
     Clear,
-    Suspected,
+    /// Maybe a stall: check again later (see [`Later::Recheck`]).
+    Suspected(Option<(usize, u64)>),
     /// A stall completed by a join: the joined side should fail instead (see `check`).
     Redirect(usize, u64),
     Deadlock(DeadlockError),
@@ -245,18 +306,40 @@ impl State {
         if let Some(cycle) = &cycle {
             // A cycle of Mutexes and RLocks is final: only their owners can release them. A
             // Python Lock may be released by any thread, so a cycle through a held Lock is
-            // final only when no other thread can run (the stall condition below).
+            // final only when no other thread can run (the stall conditions below).
             if !self.through_lock(cycle) {
                 return Check::Deadlock(self.report(DeadlockKind::Cycle, cycle, me));
             }
         }
-        if !self.all_blocked() {
-            return Check::Clear;
+        let all_blocked = self.all_blocked();
+        if all_blocked && !unknown_threads_exist() {
+            // The whole program is stuck (`potok::main`, or every thread potok knows).
+            let mut all: Vec<(u64, u64)> = self
+                .blocked
+                .values()
+                .map(|r| (r.seq, r.thread.ident()))
+                .collect();
+            all.sort_unstable();
+            let idents: Vec<u64> = all.into_iter().map(|(_, id)| id).collect();
+            return self.stuck(me, cycle.as_deref(), &idents);
         }
-        if unknown_threads_exist() {
-            return Check::Suspected;
+        // Some threads are stuck while others run: a family's stall (see `family.rs`).
+        match self.family_stall(me) {
+            FamilyCheck::Running => {
+                if all_blocked {
+                    Check::Suspected(None)
+                } else {
+                    Check::Clear
+                }
+            }
+            FamilyCheck::Unknown(newest) => Check::Suspected(Some(newest)),
+            FamilyCheck::Stall(idents) => self.stuck(me, cycle.as_deref(), &idents),
         }
-        if let Some(cycle) = &cycle {
+    }
+
+    /// The verdict on `idents` (ordered by when they blocked), none of whom anyone can wake.
+    fn stuck(&self, me: u64, cycle: Option<&[u64]>, idents: &[u64]) -> Check {
+        if let Some(cycle) = cycle {
             return Check::Deadlock(self.report(DeadlockKind::Cycle, cycle, me));
         }
         // A stall completed by a join is failed at a thread that does not join (the newest):
@@ -267,23 +350,88 @@ impl State {
             .get(&me)
             .is_some_and(|r| r.kind == ResourceKind::Thread)
         {
-            if let Some(leaf) = self
-                .blocked
-                .values()
+            if let Some(leaf) = idents
+                .iter()
+                .filter_map(|id| self.blocked.get(id))
                 .filter(|r| r.kind != ResourceKind::Thread)
                 .max_by_key(|r| r.seq)
             {
                 return Check::Redirect(leaf.key, leaf.thread.ident());
             }
         }
-        let mut all: Vec<(u64, u64)> = self
-            .blocked
-            .values()
-            .map(|r| (r.seq, r.thread.ident()))
-            .collect();
-        all.sort_unstable();
-        let idents: Vec<u64> = all.into_iter().map(|(_, id)| id).collect();
-        Check::Deadlock(self.report(DeadlockKind::Stall, &idents, me))
+        Check::Deadlock(self.report(DeadlockKind::Stall, idents, me))
+    }
+
+    /// The family rule: `me`'s family, with the families of the owners of what its blocked
+    /// threads wait for (and of theirs), is stuck when every live registered thread of those
+    /// families is blocked here, none of them waits without an owner for something in static
+    /// memory, and the process runs no thread potok does not know but its main thread.
+    fn family_stall(&self, me: u64) -> FamilyCheck {
+        if !cfg!(target_os = "linux") {
+            // No list of the process's threads: unknown threads cannot be ruled out.
+            return FamilyCheck::Running;
+        }
+        let Some(first) = self.blocked.get(&me) else {
+            return FamilyCheck::Running;
+        };
+        let fams = super::family::lock();
+        let root = fams.find(first.family);
+        // The common case, cheaply: some thread of the family is not blocked.
+        let blocked: usize = self
+            .by_family
+            .iter()
+            .filter(|(born, _)| fams.find(**born) == root)
+            .map(|(_, n)| n)
+            .sum();
+        if blocked < fams.live(root) {
+            return FamilyCheck::Running;
+        }
+        let mut roots = vec![root];
+        // potok's own helper threads, if any registered, may serve any family.
+        let helpers = fams.find(super::family::HELPERS);
+        if helpers != root && fams.live(helpers) > 0 {
+            roots.push(helpers);
+        }
+        let mut members: Vec<&Record> = Vec::new();
+        let mut done = 0;
+        while done < roots.len() {
+            let root = roots[done];
+            done += 1;
+            let start = members.len();
+            members.extend(
+                self.blocked
+                    .values()
+                    .filter(|r| fams.find(r.family) == root),
+            );
+            if members.len() - start < fams.live(root) {
+                // A live thread of the family is not blocked: it may wake the others.
+                return FamilyCheck::Running;
+            }
+            for r in &members[start..] {
+                if !owner_only(r.kind) && super::statics::contains(r.resource) {
+                    return FamilyCheck::Running;
+                }
+                for owner in r.owners() {
+                    // An owner that is not blocked runs (or is not potok's to judge).
+                    let Some(o) = self.blocked.get(&owner) else {
+                        return FamilyCheck::Running;
+                    };
+                    let f = fams.find(o.family);
+                    if !roots.contains(&f) {
+                        roots.push(f);
+                    }
+                }
+            }
+        }
+        let newest = members
+            .iter()
+            .max_by_key(|r| r.seq)
+            .map_or((first.key, me), |r| (r.key, r.thread.ident()));
+        if foreign_threads_exist(&fams) {
+            return FamilyCheck::Unknown(newest);
+        }
+        members.sort_unstable_by_key(|r| r.seq);
+        FamilyCheck::Stall(members.iter().map(|r| r.thread.ident()).collect())
     }
 
     /// Whether a thread on `cycle` waits for a `Lock` (which any thread may release).
@@ -391,6 +539,51 @@ impl State {
     }
 }
 
+/// What [`State::family_stall`] found.
+enum FamilyCheck {
+    /// Some thread that might wake them runs.
+    Running,
+    /// Everyone of the families is blocked, but the process has threads potok does not know
+    /// (one might wake them): check again later, at the newest waiter.
+    Unknown((usize, u64)),
+    /// They are stuck: these threads, by when they blocked.
+    Stall(Vec<u64>),
+}
+
+/// Kinds only their owner can let go of (a thread, for a join): a wait on one is as stuck as
+/// its owner, wherever the primitive lives.
+fn owner_only(kind: ResourceKind) -> bool {
+    matches!(
+        kind,
+        ResourceKind::Mutex | ResourceKind::RLock | ResourceKind::RwLock | ResourceKind::Thread
+    )
+}
+
+/// Whether the process runs threads potok does not know, besides its main thread: a thread
+/// that is neither registered and running nor one of potok's helpers, by OS thread id.
+fn foreign_threads_exist(fams: &super::family::Families) -> bool {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return true;
+    };
+    let main = u64::from(std::process::id());
+    for task in tasks {
+        let Ok(task) = task else {
+            return true;
+        };
+        let Some(tid) = task
+            .file_name()
+            .to_str()
+            .and_then(|t| t.parse::<u64>().ok())
+        else {
+            return true;
+        };
+        if tid != main && !fams.knows_tid(tid) {
+            return true;
+        }
+    }
+    false
+}
+
 /// The newest record (key, ident), if every live thread is blocked.
 fn newest_if_all_blocked() -> Option<(usize, u64)> {
     let st = state();
@@ -440,6 +633,7 @@ static RECHECKER_STARTED: AtomicBool = AtomicBool::new(false);
 static REQUESTS: Mutex<Requests> = Mutex::new(Requests {
     recheck: false,
     wake: Vec::new(),
+    suspects: Vec::new(),
 });
 static REQUESTS_CV: Condvar = Condvar::new();
 
@@ -448,6 +642,9 @@ struct Requests {
     recheck: bool,
     /// Threads to wake at once, to check again: (park key, ident).
     wake: Vec<(usize, u64)>,
+    /// Threads to wake after the delay, to check again: the newest waiters of families that
+    /// are all blocked while the process has threads potok does not know.
+    suspects: Vec<(usize, u64)>,
 }
 
 const FIRST_DELAY: Duration = Duration::from_micros(200);
@@ -469,8 +666,15 @@ fn request(change: impl FnOnce(&mut Requests)) {
     REQUESTS_CV.notify_one();
 }
 
-fn request_recheck() {
-    request(|r| r.recheck = true);
+fn request_recheck(who: Option<(usize, u64)>) {
+    request(|r| {
+        r.recheck = true;
+        if let Some(who) = who {
+            if !r.suspects.contains(&who) {
+                r.suspects.push(who);
+            }
+        }
+    });
 }
 
 fn request_wake(key: usize, ident: u64) {
@@ -481,7 +685,7 @@ fn recheck_loop() {
     let mut delay = FIRST_DELAY;
     let mut due: Option<Instant> = None;
     loop {
-        let wake = {
+        let (wake, suspects) = {
             let mut r = requests();
             loop {
                 if r.recheck {
@@ -489,10 +693,12 @@ fn recheck_loop() {
                     due.get_or_insert_with(|| Instant::now() + delay);
                 }
                 if !r.wake.is_empty() {
-                    break std::mem::take(&mut r.wake);
+                    break (std::mem::take(&mut r.wake), Vec::new());
                 }
                 match due {
-                    Some(at) if Instant::now() >= at => break Vec::new(),
+                    Some(at) if Instant::now() >= at => {
+                        break (Vec::new(), std::mem::take(&mut r.suspects))
+                    }
                     Some(at) => {
                         let left = at.saturating_duration_since(Instant::now());
                         r = REQUESTS_CV
@@ -511,13 +717,20 @@ fn recheck_loop() {
         }
         if due.is_some_and(|at| Instant::now() >= at) {
             due = None;
-            match newest_if_all_blocked() {
-                Some((key, ident)) => {
-                    wake_for_recheck(key, ident);
-                    delay = (delay * 2).min(MAX_DELAY);
-                }
-                None => delay = FIRST_DELAY,
+            // A suspect woken checks again, and asks again if it is still suspected.
+            let mut any = !suspects.is_empty();
+            for (key, ident) in suspects {
+                wake_for_recheck(key, ident);
             }
+            if let Some((key, ident)) = newest_if_all_blocked() {
+                wake_for_recheck(key, ident);
+                any = true;
+            }
+            delay = if any {
+                (delay * 2).min(MAX_DELAY)
+            } else {
+                FIRST_DELAY
+            };
         }
     }
 }

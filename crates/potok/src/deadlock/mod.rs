@@ -10,7 +10,8 @@
 //!   itself is not a cycle (any thread may release a Python `Lock`: that is a signal).
 //! - **Stalls**: every live thread potok knows is blocked without a timeout on a potok
 //!   primitive (`Event`, `Condition`, `Semaphore`, `Barrier`, a `Lock` used as a signal,
-//!   `join`, queues), so nobody can wake anybody.
+//!   `join`, queues), so nobody can wake anybody; or every thread of a *family* is, while
+//!   other threads run (a `#[test]` beside others: see "Stalls among some threads" below).
 //!
 //! No false alarms: a thread blocked in I/O, in a sleep, in a foreign primitive or in a timed
 //! wait counts as running; a thread being woken stops counting as blocked before it runs;
@@ -20,6 +21,69 @@
 //! that waited only for an exiting thread to be gone is still found.
 //!
 //! All the checking happens on the blocking path: an uncontended acquire pays nothing.
+//!
+//! # Stalls among some threads: families (`cargo test`)
+//!
+//! Under `cargo test`'s harness the tests run in parallel on threads potok did not start, so
+//! "every thread is blocked" never holds while another test runs. A stall (or a cycle through
+//! `Lock`s, which any thread may release) is then declared for a *family* of threads:
+//!
+//! - A thread potok did not start (a test's thread, a plain `std::thread`, the main thread)
+//!   starts a family when potok registers it (`Dummy-N`; it is registered when it blocks on
+//!   a potok primitive, starts a potok thread, makes or feeds an executor, or calls
+//!   [`current_thread`](crate::current_thread)).
+//! - A thread potok starts joins its starter's family: it can only have been given what its
+//!   starter could reach. Starting a thread registers the starter, so it counts while it runs.
+//! - A `Dummy-N` whose OS thread name is the OS name of a thread of a family joins that
+//!   family: `std::thread::spawn` gives the new thread its starter's OS name, so a helper a
+//!   test starts that way is in the test's family.
+//! - Families are merged, for good, when work crosses between them through potok: a task given
+//!   to an executor (`ThreadPoolExecutor`, `ThreadPool`) made by another family.
+//! - potok's own plain std helper threads (named `potok-…`: process pool workers, cluster
+//!   readers) serve whoever uses them: once registered they count in every family's check.
+//!
+//! **The rule.** When a thread blocks without a timeout, take its family, and add the family
+//! of every owner of what a blocked thread of the set waits for (a lock's holder, a joined
+//! thread), until nothing new comes in. The blocked threads of those families are stuck, and
+//! the block fails with the [`DeadlockError`], when all of these hold:
+//!
+//! 1. every live registered thread of those families is blocked without a timeout on a potok
+//!    primitive (one that runs, sleeps, does I/O or waits with a timeout may wake the rest);
+//! 2. every owner followed is itself blocked (an owner that runs may let go);
+//! 3. none of them waits for a primitive without an owner (`Event`, `Condition`, `Semaphore`,
+//!    `Barrier`, a queue, a future, a `Lock`) that lives in static memory (`static E: Event`,
+//!    a `LazyLock` in a `static`): every thread can reach it;
+//! 4. the process runs no thread potok does not know, except its main thread (by the OS's
+//!    list of the process's threads, `/proc/self/task`, against the ids of registered threads
+//!    and potok's helpers). A thread potok does not know might hold a handle to anything, so
+//!    while one runs the stall is only suspected and checked again later (after 0.2 ms,
+//!    doubling to 50 ms): a stall beside a test that has not touched potok yet is declared
+//!    once that test has.
+//!
+//! Why that is enough: a blocked thread is woken only through the primitive it waits on, by a
+//! thread holding a handle to it. A handle reaches a thread by being there when the thread is
+//! started (the family), through a potok executor (merged), or in ways potok does not see,
+//! which are the limits below. Inside [`potok::main`](crate::main) the whole-program rule
+//! comes first, and the families add nothing it would not find.
+//!
+//! **What it cannot see** (each can make a false report; none is needed inside one test):
+//!
+//! - a handle carried between families other than by starting a thread or an executor: a
+//!   `static OnceLock<Arc<Event>>` or other heap primitive reached through a static, a std
+//!   channel or a potok `Queue` carrying an `Arc<Event>` from one test's threads to another's;
+//! - a plain std thread started *with a name* (`std::thread::Builder::name`), or by another
+//!   library's pool, that registers with potok (blocks on a potok primitive, or calls
+//!   `current_thread`) while it holds a handle of a family: it starts a family of its own;
+//!   while it does not register, it is a thread potok does not know and nothing is declared;
+//! - the process's main thread, when potok does not know it, is taken to hold nothing a family
+//!   waits on (under libtest it runs the harness); a program's own `main` that hands a handle
+//!   to a potok thread through a std channel, never touching potok itself, is not seen;
+//! - libraries loaded after the first untimed wait (their statics look like heap memory).
+//!
+//! And it is quiet where it cannot judge: without `/proc` (not Linux) only the whole-program
+//! rule applies, and any thread potok does not know (a watchdog, a logger, a runtime) holds
+//! back every family's verdict while it runs; such a thread can call
+//! [`current_thread`](crate::current_thread) once to be judged by its family instead.
 //!
 //! A thread potok did not start that blocks without a timeout on a potok primitive is
 //! registered first, as [`current_thread`](crate::current_thread) would register it (`Dummy-N`,
@@ -45,15 +109,16 @@
 //! # Before anything hangs: lock order
 //!
 //! With [`set_lock_order_check`]`(true)` (the default in debug builds; `POTOK_LOCK_ORDER=0|1`
-//! decides instead), every blocking acquire of a `Lock`, `RLock` or `Mutex` while other locks
+//! decides instead), every blocking acquire of a `Lock`, `RLock`, `Mutex` or `RwLock` (to
+//! read or to write) while other locks
 //! are held records "held before" edges between lock classes (a named lock's class is its
 //! name, an unnamed one's its creation site). The first acquisition that closes a cycle of
 //! classes is a potential deadlock, reported once per pair as a [`LockOrderViolation`] (both
 //! locks, both threads, where each was taken while the other was held): printed to stderr by
 //! default, or a panic, or a hook ([`set_lock_order_policy`], [`set_lock_order_hook`]).
 //! Recursion into a held `RLock` is no edge; `Condition` waits release and retake their lock;
-//! `try_*` and timed acquires add no edges (they cannot wait forever). `RwLock` is not
-//! order-checked yet (its waits are deadlock-checked as usual).
+//! `try_*` and timed acquires add no edges (they cannot wait forever); a read inside a read
+//! of the same `RwLock` is no edge.
 //!
 //! # What every thread is doing
 //!
@@ -95,10 +160,12 @@
 pub(crate) mod activity;
 mod detector;
 mod error;
+pub(crate) mod family;
 pub(crate) mod order;
 pub(crate) mod owner;
 pub(crate) mod park;
 mod snapshot;
+mod statics;
 pub(crate) mod wait_list;
 mod watch;
 

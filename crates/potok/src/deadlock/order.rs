@@ -3,7 +3,7 @@
 //!
 //! # Model
 //!
-//! - Every `Lock`, `RLock` and `Mutex` belongs to a *class*: its name for a named one (two
+//! - Every `Lock`, `RLock`, `Mutex` and `RwLock` belongs to a *class*: its name for a named one (two
 //!   locks named `account` are one class), its creation site (file, line, column) for an
 //!   unnamed one. A class gets a small number the first time it is checked.
 //! - Each thread keeps the locks it holds, in order, in a thread-local stack (lock address,
@@ -11,6 +11,9 @@
 //!   the edge A → B. Recursion into a held `RLock` is no acquire (nothing is pushed, no edge);
 //!   `Condition` waits release their lock (popped) and retake it (an acquire like any other).
 //!   `try_*` and timed acquires push without recording edges: they cannot wait forever.
+//!   An `RwLock`'s blocking `read` and `write` are both acquisitions of its class (a reader
+//!   queues behind a waiting writer, so it can wait forever too); a read inside a read of
+//!   the same lock (or of its class) is no edge, as no lock is an edge to its own class.
 //! - A new edge A → B that closes a cycle of classes (B → ... → A was seen before, by any
 //!   thread) is a potential deadlock: reported once (the edge is then known), naming the locks,
 //!   the threads and the code locations of each edge of the cycle.

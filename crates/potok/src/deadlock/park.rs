@@ -93,6 +93,10 @@ pub(crate) fn park(
         .is_none()
         .then(thread::current_thread)
         .filter(|me| !me.inner.done.load(Ordering::Acquire));
+    if me.is_some() {
+        // Read once, here: the check runs under the queue's lock.
+        super::statics::prepare();
+    }
     // Whose activity slot says what it waits for (for `snapshot`): any registered thread,
     // timed waits included.
     let known = match &me {

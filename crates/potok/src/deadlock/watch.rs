@@ -30,7 +30,10 @@ pub(crate) fn spawn_internal(
         .name(name.to_owned())
         .spawn(move || {
             INTERNAL.fetch_add(1, Ordering::AcqRel);
+            let tid = crate::thread::get_native_id();
+            super::family::running(tid);
             body();
+            super::family::helper_ends(tid);
             INTERNAL.fetch_sub(1, Ordering::AcqRel);
         })
         .map(drop)

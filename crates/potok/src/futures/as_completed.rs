@@ -40,6 +40,7 @@ impl<T: Send + 'static> Completion<T> {
     }
 
     /// The next finished future; `Ok(None)` when all were yielded, `Err(())` at the deadline.
+    #[track_caller]
     fn next(&mut self, deadline: Option<Instant>) -> Result<Option<Future<T>>, ()> {
         if self.left == 0 {
             return Ok(None);
@@ -141,6 +142,7 @@ pub struct AsCompleted<T: Send + 'static> {
 impl<T: Send + 'static> Iterator for AsCompleted<T> {
     type Item = Future<T>;
 
+    #[track_caller]
     fn next(&mut self) -> Option<Future<T>> {
         self.inner
             .next(None)
@@ -170,6 +172,7 @@ pub struct AsCompletedTimeout<T: Send + 'static> {
 impl<T: Send + 'static> Iterator for AsCompletedTimeout<T> {
     type Item = Result<Future<T>, FutureError>;
 
+    #[track_caller]
     fn next(&mut self) -> Option<Self::Item> {
         if self.timed_out {
             return None;

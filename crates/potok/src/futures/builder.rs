@@ -120,6 +120,7 @@ impl ThreadPoolExecutorBuilder {
             sole_runner: (max_workers == 1).then(|| Arc::new(AtomicU64::new(0))),
             queued: AtomicUsize::new(0),
             spin: !self.no_spin,
+            family: crate::deadlock::family::current(),
         })
     }
 }

@@ -56,6 +56,7 @@ impl Collector {
 
     /// Waits until `enough` says so or `deadline` passes, then calls `then` on what was heard.
     /// Untimed waits take part in deadlock detection.
+    #[track_caller]
     pub(crate) fn wait_for<R>(
         &self,
         deadline: Option<Instant>,

@@ -186,6 +186,7 @@ impl<T: Send + 'static> Future<T> {
     /// With a [`DeadlockError`](crate::DeadlockError) when the wait can never end: a task
     /// waiting for its own future, or for a future that only its own (blocked) worker could
     /// run, or every thread blocked (see [`crate::deadlock`]).
+    #[track_caller]
     pub fn result(&self) -> Result<T, FutureError>
     where
         T: Clone,
@@ -200,6 +201,7 @@ impl<T: Send + 'static> Future<T> {
     ///
     /// [`FutureError::Timeout`] if the future is not finished by then (it may still finish);
     /// otherwise as [`result`](Self::result).
+    #[track_caller]
     pub fn result_timeout(&self, timeout: Duration) -> Result<T, FutureError>
     where
         T: Clone,
@@ -212,6 +214,7 @@ impl<T: Send + 'static> Future<T> {
 
     /// Waits for the future without taking its result; with a `timeout`, returns whether it
     /// finished in time.
+    #[track_caller]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.wait_until(Instant::now().checked_add(timeout))
     }
@@ -263,6 +266,7 @@ impl<T: Send + 'static> Future<T> {
     }
 
     /// Waits, then moves the outcome out: for futures no one else can see (`map`'s).
+    #[track_caller]
     pub(crate) fn take(self) -> Result<T, FutureError> {
         self.wait_until(None);
         match &mut self.shared.state.lock().status {
@@ -297,6 +301,7 @@ impl<T: Send + 'static> Future<T> {
     }
 
     /// Waits until finished or `deadline`; returns whether it is finished.
+    #[track_caller]
     pub(crate) fn wait_until(&self, deadline: Option<Instant>) -> bool {
         if self.shared.finished.load(Ordering::Acquire) {
             return true;

@@ -32,6 +32,7 @@ impl<R: Send + 'static> Map<R> {
 impl<R: Send + 'static> Iterator for Map<R> {
     type Item = Result<R, FutureError>;
 
+    #[track_caller]
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             if let Some(item) = self.current.next() {

@@ -182,6 +182,7 @@ impl ProcessPoolExecutor {
     /// Stops taking work: Python's `shutdown(wait, cancel_futures)`. Tasks not yet handed to
     /// a worker are cancelled with `cancel_futures`; with `wait`, returns once the running
     /// tasks are done and the worker processes have exited.
+    #[track_caller]
     pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
         self.feeders.shutdown(wait, cancel_futures);
         if wait {

@@ -185,6 +185,7 @@ impl ThreadPoolExecutor {
     /// assert_eq!(before.result(), Ok(1));
     /// assert_eq!(executor.submit(|| 2).result(), Err(FutureError::Shutdown));
     /// ```
+    #[track_caller]
     pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
         self.pool.shutdown(wait, cancel_futures);
     }

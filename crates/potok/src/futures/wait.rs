@@ -59,6 +59,7 @@ impl<T> std::fmt::Debug for Waited<T> {
 /// assert_eq!(waited.done.len(), 4);
 /// assert!(waited.not_done.is_empty());
 /// ```
+#[track_caller]
 pub fn wait<T: Send + 'static>(
     fs: &[Future<T>],
     timeout: Option<Duration>,

@@ -136,6 +136,9 @@ pub(crate) struct Pool {
     /// Whether idle workers, and waiters for this executor's futures, spin a moment before
     /// they park (off for a process pool's feeders).
     pub(crate) spin: bool,
+    /// The deadlock detector's family of the thread that made the executor (see
+    /// `deadlock/family.rs`): whoever submits work joins it.
+    pub(crate) family: u64,
 }
 
 /// How long an idle worker stays awake, watching for work, before it parks (a submit right
@@ -159,6 +162,8 @@ impl Pool {
         self: &Arc<Self>,
         job: Box<dyn Job>,
     ) -> Result<(), (Box<dyn Job>, FutureError)> {
+        // The job may carry anything the submitter can reach to the workers.
+        crate::deadlock::family::handoff(self.family);
         let mut state = self.state.lock();
         if let Some(why) = &state.broken {
             let why = why.clone();
@@ -297,6 +302,7 @@ impl Pool {
     }
 
     /// Python's `shutdown(wait, cancel_futures)`.
+    #[track_caller]
     pub(crate) fn shutdown(&self, wait: bool, cancel_futures: bool) {
         let (cancelled, threads) = {
             let mut state = self.state.lock();

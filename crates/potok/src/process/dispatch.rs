@@ -17,6 +17,9 @@
 //!                          EOF from the parent ─▶ exit 0
 //!                     ──▶ [process] read JOB ─▶ run it ─▶ DONE ─▶ its children: daemon ones
 //!                                   terminated, the others waited for ─▶ exit 0 (1 if it panicked)
+//!                     ──▶ [server]  forkserver::serve(): forks on request; in each fork
+//!                                   it returns, and the fork becomes a [worker] (its own
+//!                                   parent-death signal, identity, progress page, HELLO)
 //! ```
 //!
 //! A broken frame from the parent ends the child with exit code 70 and a line on stderr; the
@@ -29,6 +32,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::env::{ChildKind, ENV, EXIT_PROTOCOL};
+use super::forkserver::Forked;
 use super::progress::Progress;
 use super::task::{layout_fingerprint, TaskId};
 use super::unwind::install_quiet_panic_hook;
@@ -123,11 +127,19 @@ fn run_child(spec: &OsString) -> Result<i32, String> {
         _ => return Err(format!("malformed {ENV}={spec}")),
     };
     die_with_parent(ppid)?;
-    super::identity::adopt_from_env(ppid as u32);
-    crate::trace::init_child(match kind {
-        ChildKind::Worker => "pool worker",
-        ChildKind::Process => "process",
-    });
+    match kind {
+        ChildKind::Worker => {
+            super::identity::adopt_from_env(ppid as u32);
+            crate::trace::init_child("pool worker");
+        }
+        ChildKind::Process => {
+            super::identity::adopt_from_env(ppid as u32);
+            crate::trace::init_child("process");
+        }
+        // Its workers take their identity and recording from their FORK requests (the
+        // server has none of its own, so that its workers inherit none).
+        ChildKind::Server => {}
+    }
     let sock = take_socket_from_stdin().map_err(|e| format!("no socket to the parent: {e}"))?;
     // SAFETY: the parent put our progress page's memfd at this descriptor for us alone
     // (POTOK_CHILD names it) and nothing else in this fresh process uses it, so it is ours to
@@ -140,15 +152,47 @@ fn run_child(spec: &OsString) -> Result<i32, String> {
     close_stray_progress_pages();
     install_quiet_panic_hook();
     let mut sock = sock;
+    say_hello(&mut sock)?;
+    match kind {
+        ChildKind::Worker => worker_loop(&mut sock, &progress),
+        ChildKind::Process => process_once(&mut sock, &progress),
+        ChildKind::Server => {
+            drop(progress);
+            // Returns only in a worker it forked.
+            let forked = super::forkserver::serve(sock, ppid as u32);
+            forked_worker(forked)
+        }
+    }
+}
+
+/// HELLO(pid, layout): ready for work.
+fn say_hello(sock: &mut UnixStream) -> Result<(), String> {
     let mut hello = FrameBuf::new(tag::HELLO);
     hello
         .u64(u64::from(std::process::id()))
         .u64(layout_fingerprint());
-    send(&mut sock, hello)?;
-    match kind {
-        ChildKind::Worker => worker_loop(&mut sock, &progress),
-        ChildKind::Process => process_once(&mut sock, &progress),
+    send(sock, hello)
+}
+
+/// A worker the fork server forked: like a worker started by exec from here on, except that
+/// its parent is the server, and its progress page and environment came with the request.
+fn forked_worker(forked: Forked) -> Result<i32, String> {
+    die_with_parent(forked.server)?;
+    for (name, value) in &forked.env {
+        // A single-threaded process (the server's copy), so no other thread reads the
+        // environment meanwhile.
+        std::env::set_var(name, value);
     }
+    // Its parent, as the program sees it, is the pool's process, not the server.
+    super::identity::adopt_from_env(forked.program);
+    crate::trace::init_child("pool worker");
+    let progress = Progress::map(forked.progress.as_fd())
+        .or_else(|_| Progress::private())
+        .map_err(|e| format!("no progress page: {e}"))?;
+    drop(forked.progress);
+    let mut sock = forked.sock;
+    say_hello(&mut sock)?;
+    worker_loop(&mut sock, &progress)
 }
 
 /// Closes progress pages of sibling workers that this child inherited because they were
@@ -211,6 +255,8 @@ fn run_job(payload: &[u8], progress: &Progress) -> Result<FrameBuf, String> {
         function: read(&mut fields)? as i64,
         fingerprint: read(&mut fields)?,
     };
+    // A pool made before the parent began recording: its workers follow it from here.
+    crate::trace::follow(read(&mut fields)?);
     let items = fields.rest();
     progress.start_job(seq);
     let _job = crate::trace::job(seq);

@@ -20,6 +20,8 @@ pub(crate) enum ChildKind {
     Worker,
     /// A `Process`: runs one job, sends the result, exits.
     Process,
+    /// The fork server: forks pool workers on request (see `forkserver.rs`).
+    Server,
 }
 
 impl ChildKind {
@@ -27,6 +29,7 @@ impl ChildKind {
         match self {
             ChildKind::Worker => "worker",
             ChildKind::Process => "process",
+            ChildKind::Server => "server",
         }
     }
 
@@ -34,6 +37,7 @@ impl ChildKind {
         match s {
             "worker" => Some(ChildKind::Worker),
             "process" => Some(ChildKind::Process),
+            "server" => Some(ChildKind::Server),
             _ => None,
         }
     }

@@ -96,6 +96,7 @@ pub struct JoinableQueue<T> {
 impl<T> fmt::Debug for JoinableQueue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinableQueue")
+            .field("name", &self.tasks.name())
             .field("queue", &self.queue)
             .field("unfinished", &self.tasks.unfinished())
             .finish()
@@ -129,11 +130,39 @@ impl<T: Data> JoinableQueue<T> {
     /// The system's error if the broker's socket or thread, or the shared memory for the task
     /// count, cannot be made.
     pub fn new(maxsize: usize) -> io::Result<JoinableQueue<T>> {
-        let tasks = Tasks::create().map_err(io::Error::other)?;
+        JoinableQueue::with_name(maxsize, None)
+    }
+
+    /// [`new`](Self::new), with a name for reports (shown by
+    /// [`deadlock::snapshot`](crate::deadlock::snapshot) while a thread waits in
+    /// [`join`](Self::join)); the default is the name of its shared memory segment.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let jobs = potok::process::JoinableQueue::<u32>::named(0, "jobs").unwrap();
+    /// assert_eq!(jobs.name(), "jobs");
+    /// ```
+    pub fn named(maxsize: usize, name: impl Into<String>) -> io::Result<JoinableQueue<T>> {
+        JoinableQueue::with_name(maxsize, Some(&name.into()))
+    }
+
+    fn with_name(maxsize: usize, name: Option<&str>) -> io::Result<JoinableQueue<T>> {
+        let tasks = Tasks::create(name).map_err(io::Error::other)?;
         Ok(JoinableQueue {
             queue: Queue::new(maxsize)?,
             tasks,
         })
+    }
+
+    /// The queue's name (see [`named`](Self::named)); every handle, in every process, has the
+    /// same.
+    pub fn name(&self) -> &str {
+        self.tasks.name()
     }
 
     /// Runs a put, counting the item as unfinished first (so `join` never sees it done before
@@ -260,6 +289,10 @@ impl<T: Data> JoinableQueue<T> {
     }
 
     /// Waits until every item put (by any process) has been marked done (Python's `join()`).
+    ///
+    /// A thread waiting here shows in [`deadlock::snapshot`](crate::deadlock::snapshot) as
+    /// blocked on `Queue '…' (across processes)`, and is never reported as a deadlock: another
+    /// process may finish the work at any time (a dead one is [`Abandoned`] instead).
     ///
     /// # Errors
     ///

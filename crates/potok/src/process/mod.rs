@@ -16,8 +16,17 @@
 //! [`StartError::NotDispatched`]); it cannot start children of its own, so a forgotten entry
 //! point is an error message, never a fork bomb or a hang.
 //!
+//! Pool workers are forked instead, by the *fork server*: one child started that way with the
+//! first pool, which stays single-threaded and forks each worker and replacement on request
+//! (CPython's `forkserver` start method; a fork of that small process is several times cheaper
+//! than a start from the executable). It lives as long as the program; if it dies, its workers
+//! die with it (their tasks fail as [`TaskErrorKind::WorkerDied`], as for any dead worker) and
+//! the next worker is asked of a new server. `POTOK_FORK_SERVER=0` in the environment starts
+//! workers from the executable too.
+//!
 //! Every child asks the kernel to kill it when its parent dies, and every child is reaped by
-//! the parent as soon as it ends: no orphans, no zombies. At the end of
+//! its parent as soon as it ends (a forked worker by the fork server, when the pool's process
+//! asks): no orphans, no zombies. At the end of
 //! [`potok::main`](crate::main), as at the end of a Python script, daemon children
 //! ([`Process::daemon`]) still running are terminated and the other children are waited for.
 //!
@@ -46,7 +55,8 @@
 //!   `Connection` and the `Queue` broker alike): `wire.rs`; how values become bytes (the [`Data`]
 //!   bound, postcard in and out) is `data.rs`; how a function is named across processes is
 //!   `task.rs`.
-//! - **Child start-up**: the parent side (spawning, the handshake, reaping) is `spawn.rs`; what
+//! - **Child start-up**: the parent side (spawning, the handshake, reaping, the fork server's
+//!   client) is `spawn.rs`; the fork server itself and its requests are `forkserver.rs`; what
 //!   marks a child and its exit codes is `env.rs`; the child side ([`init`], the worker and
 //!   process loops) is `dispatch.rs`; its progress page (which item it runs, read after a
 //!   crash) is `progress.rs`, its panic text `unwind.rs`.
@@ -75,6 +85,7 @@ mod dispatch;
 mod env;
 mod error;
 mod fdpass;
+mod forkserver;
 mod identity;
 mod joinable;
 mod keep;

@@ -29,14 +29,21 @@ unsafe impl Sync for Progress {}
 /// gives it).
 pub(crate) const MEMFD_PATH: &str = "/memfd:potok-progress";
 
+/// A new page's memfd (close-on-exec), not mapped here: the fork server makes one for each
+/// worker it forks, and only the worker and the pool's process map it.
+pub(crate) fn create_memfd() -> io::Result<OwnedFd> {
+    use rustix::fs::{ftruncate, memfd_create, MemfdFlags};
+    let fd = memfd_create(c"potok-progress", MemfdFlags::CLOEXEC)?;
+    ftruncate(&fd, SIZE as u64)?;
+    Ok(fd)
+}
+
 impl Progress {
     /// Creates a shared page; returns it and the memfd to hand to a child. The memfd is
     /// close-on-exec; the spawner makes it inheritable just for its child's spawn (see
     /// `spawn::spawn_here`). Close it once the child is spawned.
     pub(crate) fn create() -> io::Result<(Progress, OwnedFd)> {
-        use rustix::fs::{ftruncate, memfd_create, MemfdFlags};
-        let fd = memfd_create(c"potok-progress", MemfdFlags::CLOEXEC)?;
-        ftruncate(&fd, SIZE as u64)?;
+        let fd = create_memfd()?;
         let progress = Progress::map(fd.as_fd())?;
         Ok((progress, fd))
     }

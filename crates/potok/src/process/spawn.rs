@@ -1,9 +1,19 @@
-//! Starting a child: the same executable again, marked as a child, with a socket to its parent.
+//! Starting a child: the same executable again, marked as a child, with a socket to its parent;
+//! or, for a pool worker, a fork of the fork server (see `forkserver.rs`), asked for here.
 //!
-//! All children are started by two long-lived threads (`potok-spawner-N`). On Linux a child
-//! asks for SIGKILL when its parent dies (`PR_SET_PDEATHSIG`), and the kernel sends it when the
-//! *thread* that started the child ends, not the process: starting every child from threads
-//! that live as long as the process makes "dies with the parent" mean the parent process.
+//! A forked worker is the server's child, not ours: it is watched through a pidfd (which
+//! becomes readable when it ends, and signals it without any risk of a reused pid) and reaped
+//! by the server when we ask, once the pidfd says it has ended; so its pid stays reserved
+//! until [`Child::wait`], as an exec'd child's does. The server is started with the first
+//! pool and kept; a server found dead (a request's connection broke) is reaped, and the next
+//! request starts a new one.
+//!
+//! Children started from the executable (the fork server among them) are started by two
+//! long-lived threads (`potok-spawner-N`). On Linux a child asks for SIGKILL when its parent
+//! dies (`PR_SET_PDEATHSIG`), and the kernel sends it when the *thread* that started the child
+//! ends, not the process: starting every child from threads that live as long as the process
+//! makes "dies with the parent" mean the parent process. (The fork server has one thread,
+//! which lives as long as it does.)
 //!
 //! The child gets:
 //! - its socket to the parent as its stdin (it moves it to a new descriptor and puts
@@ -12,15 +22,15 @@
 //! - `POTOK_CHILD=<kind>:<parent pid>:<progress fd>` in its environment, which
 //!   `potok::process::init()` looks for.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
 use rustix::process::{Pid, Signal};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -28,6 +38,7 @@ use std::time::Duration;
 use super::children;
 use super::env::{ChildKind, ENV, EXIT_NOT_DISPATCHED};
 use super::error::{ChildExit, StartError};
+use super::forkserver::{self, RequestError};
 use super::identity::{self, ProcessInfo};
 use super::progress::Progress;
 use super::task::layout_fingerprint;
@@ -42,18 +53,37 @@ pub(crate) struct Child {
     /// The parent's end of the socket; shared so a caller can hand an idle worker its job.
     pub(crate) sock: Arc<UnixStream>,
     pub(crate) progress: Progress,
-    proc: std::process::Child,
+    how: How,
     reaped: Option<ChildExit>,
     /// Runs once, just before the child is reaped (while its pid is still reserved): a pool
     /// that published the pid early withdraws it there, so no signal can reach a reused pid.
     pub(crate) before_reap: Option<Box<dyn FnOnce() + Send + Sync>>,
 }
 
+/// How a child was started, which says who reaps it.
+enum How {
+    /// By exec, from a spawner thread: this process's own child.
+    Exec(std::process::Child),
+    /// Forked by the fork server: the server's child, watched here through a pidfd (readable
+    /// once it has ended) and reaped by the server when asked.
+    Forked {
+        pidfd: OwnedFd,
+        server: Arc<ForkServer>,
+    },
+}
+
 impl Child {
     /// Sends a signal (SIGTERM, SIGKILL) unless the child was already reaped.
     pub(crate) fn signal(&self, sig: Signal) {
-        if self.reaped.is_none() {
-            signal_pid(self.pid, sig);
+        if self.reaped.is_some() {
+            return;
+        }
+        match &self.how {
+            How::Exec(_) => signal_pid(self.pid, sig),
+            // Through the pidfd: safe even if the server died and the pid was reaped by init.
+            How::Forked { pidfd, .. } => {
+                let _ = rustix::process::pidfd_send_signal(pidfd, sig);
+            }
         }
     }
 
@@ -66,12 +96,18 @@ impl Child {
             before_reap();
         }
         children::ending(self.pid);
-        let exit = loop {
-            match self.proc.wait() {
-                Ok(status) => break ChildExit::from_status(status),
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                // ECHILD: somebody else reaped it; nothing more can be known.
-                Err(_) => break ChildExit::Code(-1),
+        let exit = match &mut self.how {
+            How::Exec(proc) => loop {
+                match proc.wait() {
+                    Ok(status) => break ChildExit::from_status(status),
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                    // ECHILD: somebody else reaped it; nothing more can be known.
+                    Err(_) => break ChildExit::Code(-1),
+                }
+            },
+            How::Forked { pidfd, server } => {
+                poll_readable(pidfd, None);
+                server.reap(self.pid)
             }
         };
         self.reaped = Some(exit);
@@ -85,7 +121,10 @@ impl Child {
         if self.reaped.is_some() {
             return true;
         }
-        peek_exit(self.pid, false)
+        match &self.how {
+            How::Exec(_) => peek_exit(self.pid, false),
+            How::Forked { pidfd, .. } => poll_readable(pidfd, Some(Duration::ZERO)),
+        }
     }
 
     /// Reaps the child if it has ended; `None` while it runs.
@@ -239,7 +278,9 @@ fn next_spawner() -> &'static Mutex<mpsc::Sender<Request>> {
 }
 
 /// Starts `n` children of `kind` at once (without waiting for their HELLO); pool workers
-/// are named `SpawnPoolWorker-N`.
+/// are named `SpawnPoolWorker-N`. Pool workers are forked by the fork server (started on
+/// first use), unless it cannot fork or `POTOK_FORK_SERVER=0`; then, like every `Process`,
+/// they are started by exec.
 pub(crate) fn spawn_many(kind: ChildKind, n: usize) -> Vec<Result<Child, StartError>> {
     spawn_with(kind, (0..n).map(|_| None).collect())
 }
@@ -251,6 +292,22 @@ fn spawn_with(kind: ChildKind, who: Vec<Option<Identity>>) -> Vec<Result<Child, 
         // Python: "daemonic processes are not allowed to have children".
         return who.iter().map(|_| Err(StartError::Daemonic)).collect();
     }
+    if kind == ChildKind::Worker && fork_server_wanted() {
+        match who
+            .iter()
+            .map(|_| fork_worker())
+            .collect::<Option<Vec<_>>>()
+        {
+            Some(forked) => return forked,
+            // The server cannot fork here: exec from now on.
+            None => FORK_UNAVAILABLE.store(true, Ordering::Relaxed),
+        }
+    }
+    exec_with(kind, who)
+}
+
+/// Starts one child per identity by exec, side by side on the spawner threads.
+fn exec_with(kind: ChildKind, who: Vec<Option<Identity>>) -> Vec<Result<Child, StartError>> {
     let gone = || StartError::Spawn(io::Error::other("the potok-spawner threads are gone"));
     let replies: Vec<_> = who
         .into_iter()
@@ -277,6 +334,215 @@ pub(crate) fn spawn(kind: ChildKind) -> Result<Child, StartError> {
     spawn_many(kind, 1).pop().expect("one child asked for")
 }
 
+/// Set once the fork server said it cannot fork: workers are started by exec from then on.
+static FORK_UNAVAILABLE: AtomicBool = AtomicBool::new(false);
+
+/// Whether pool workers come from the fork server: unless it proved unable to fork, or the
+/// program runs with `POTOK_FORK_SERVER=0` (read once).
+fn fork_server_wanted() -> bool {
+    static OFF: OnceLock<bool> = OnceLock::new();
+    let off = *OFF.get_or_init(|| std::env::var_os("POTOK_FORK_SERVER").is_some_and(|v| v == "0"));
+    !off && !FORK_UNAVAILABLE.load(Ordering::Relaxed)
+}
+
+/// The fork server in service, if one was started and has not died.
+static FORK_SERVER: Mutex<Option<Arc<ForkServer>>> = Mutex::new(None);
+
+/// The fork server's pid, if one is running (for potok's tests).
+pub(crate) fn fork_server_pid() -> Option<u32> {
+    let current = FORK_SERVER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    current.as_ref().filter(|s| !s.is_dead()).map(|s| s.pid)
+}
+
+/// A worker forked by the fork server: `Some(Ok)`; `Some(Err)` if no server could be started
+/// (that error is the pool's); `None` if the server cannot fork (start by exec instead).
+///
+/// A server found dead is replaced once per call: its workers died with it (their pool's
+/// threads replace them through here), and so the next one is asked of a new server.
+fn fork_worker() -> Option<Result<Child, StartError>> {
+    let who = Identity::pool_worker();
+    let me = identity::env_for(&who.name, &who.number, who.daemon);
+    let trace = crate::trace::child_env();
+    let mut env: Vec<(&OsStr, &OsStr)> = vec![(OsStr::new(identity::ENV), OsStr::new(&me))];
+    if let Some((name, value)) = &trace {
+        env.push((OsStr::new(name), value.as_os_str()));
+    }
+    let mut last = None;
+    for _attempt in 0..2 {
+        let server = match ForkServer::current() {
+            Ok(server) => server,
+            Err(err) => return Some(Err(err)),
+        };
+        match server.fork(&env) {
+            Ok(child) => {
+                let info = ProcessInfo::new(who.name, child.pid, who.daemon);
+                children::register(child.pid, ChildKind::Worker, info);
+                return Some(Ok(child));
+            }
+            Err(RequestError::Refused(why)) => {
+                eprintln!("potok: the fork server cannot fork ({why}); starting workers by exec");
+                return None;
+            }
+            Err(err) => last = Some(err),
+        }
+    }
+    Some(Err(StartError::Spawn(io::Error::other(format!(
+        "the fork server died twice in a row ({})",
+        last.expect("two failed attempts")
+    )))))
+}
+
+/// The parent's side of the fork server: the server process and the connection to it.
+///
+/// Requests go one at a time (the lock), each answered before the next is sent; a reap is
+/// asked only once the worker has ended (its pidfd said so), so the server never waits long.
+pub(crate) struct ForkServer {
+    pid: u32,
+    /// The connection, and the server's handle (this process's own child, reaped here).
+    conn: Mutex<(UnixStream, Option<Child>)>,
+    dead: AtomicBool,
+}
+
+impl ForkServer {
+    /// The server in service, started (on a spawner thread, so that it dies with this
+    /// process) if there is none or it died.
+    fn current() -> Result<Arc<ForkServer>, StartError> {
+        let mut current = FORK_SERVER
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(server) = current.as_ref().filter(|s| !s.is_dead()) {
+            return Ok(Arc::clone(server));
+        }
+        let mut child = exec_with(ChildKind::Server, vec![None])
+            .pop()
+            .expect("one child asked for")?;
+        child.handshake(HANDSHAKE_TIMEOUT)?;
+        let control = child.sock.try_clone().map_err(StartError::Spawn)?;
+        let server = Arc::new(ForkServer {
+            pid: child.pid,
+            conn: Mutex::new((control, Some(child))),
+            dead: AtomicBool::new(false),
+        });
+        *current = Some(Arc::clone(&server));
+        Ok(server)
+    }
+
+    fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Acquire)
+    }
+
+    /// The connection broke: the server is killed (if it was not dead yet) and reaped, and the
+    /// next request starts a new one.
+    fn died(&self, conn: &mut (UnixStream, Option<Child>), why: &RequestError) {
+        self.dead.store(true, Ordering::Release);
+        if let Some(mut child) = conn.1.take() {
+            let exit = child.kill_and_reap();
+            // Its workers die with it, and their pools report them; this says why.
+            eprintln!(
+                "potok: the fork server (process {}) is gone ({why}; it ended with {exit}); \
+                 a new one forks the next workers",
+                self.pid
+            );
+        }
+    }
+
+    /// Forks a worker.
+    fn fork(self: &Arc<Self>, env: &[(&OsStr, &OsStr)]) -> Result<Child, RequestError> {
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.is_dead() {
+            return Err(RequestError::Gone);
+        }
+        let spawned = match forkserver::request_fork(&mut conn.0, env) {
+            Ok(spawned) => spawned,
+            Err(err @ RequestError::Refused(_)) => return Err(err),
+            Err(err) => {
+                self.died(&mut conn, &err);
+                return Err(err);
+            }
+        };
+        drop(conn);
+        let pid = i32::try_from(spawned.pid).ok().and_then(Pid::from_raw);
+        // Not reaped before we ask, so the pid is still this worker's.
+        let pidfd =
+            pid.map(|pid| rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()));
+        let progress = Progress::map(spawned.progress.as_fd());
+        match (pidfd, progress) {
+            (Some(Ok(pidfd)), Ok(progress)) => Ok(Child {
+                pid: spawned.pid,
+                sock: Arc::new(spawned.sock),
+                progress,
+                how: How::Forked {
+                    pidfd,
+                    server: Arc::clone(self),
+                },
+                reaped: None,
+                before_reap: None,
+            }),
+            (pidfd, progress) => {
+                // The worker exits when its socket closes (dropped here); it is reaped so.
+                let why = match (pidfd, progress) {
+                    (Some(Err(err)), _) => err.to_string(),
+                    (_, Err(err)) => err.to_string(),
+                    _ => "a pid out of range".to_string(),
+                };
+                drop(spawned.sock);
+                if let Some(pid) = pid {
+                    let _ = rustix::process::kill_process(pid, Signal::KILL);
+                }
+                let _ = self.reap(spawned.pid);
+                Err(RequestError::Refused(format!(
+                    "could not watch the forked worker: {why}"
+                )))
+            }
+        }
+    }
+
+    /// Reaps a worker that has ended, and says how it ended. If the server died, its workers
+    /// died with it, killed by the signal they asked for (`PR_SET_PDEATHSIG`, SIGKILL), and were
+    /// reaped by the system: that is what is reported.
+    fn reap(&self, pid: u32) -> ChildExit {
+        let killed_with_server = ChildExit::Signal(Signal::KILL.as_raw());
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.is_dead() {
+            return killed_with_server;
+        }
+        match forkserver::request_reap(&mut conn.0, pid) {
+            Ok(exit) => exit,
+            Err(err) => {
+                self.died(&mut conn, &err);
+                killed_with_server
+            }
+        }
+    }
+}
+
+/// Waits until `fd` is readable (a pidfd: its process has ended), at most `timeout`; whether
+/// it is.
+fn poll_readable(fd: &OwnedFd, timeout: Option<Duration>) -> bool {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    let timeout = timeout.map(|t| Timespec {
+        tv_sec: t.as_secs() as i64,
+        tv_nsec: i64::from(t.subsec_nanos()),
+    });
+    loop {
+        let mut fds = [PollFd::new(fd, PollFlags::IN)];
+        match poll(&mut fds, timeout.as_ref()) {
+            Ok(n) => return n > 0,
+            Err(rustix::io::Errno::INTR) => continue,
+            // A pidfd that cannot be polled: take the process as ended rather than hang.
+            Err(_) => return true,
+        }
+    }
+}
+
 /// A process that was started as a potok child but is running the program (its `main` never
 /// called `potok::main`/`process::init`) must not start children of its own: that would be a
 /// fork bomb. It says why and exits; its parent reports the same.
@@ -293,7 +559,9 @@ fn refuse_if_undispatched_child() {
 }
 
 fn spawn_here(kind: ChildKind, who: Option<Identity>) -> io::Result<Child> {
-    let who = who.unwrap_or_else(Identity::pool_worker);
+    // The fork server is no process of the program's: it has no name, and
+    // `active_children()` does not list it (its workers are listed).
+    let who = (kind != ChildKind::Server).then(|| who.unwrap_or_else(Identity::pool_worker));
     let (parent_end, child_end) = UnixStream::pair()?;
     let (progress, progress_fd) = Progress::create()?;
     let arg0: OsString = std::env::args_os()
@@ -310,11 +578,15 @@ fn spawn_here(kind: ChildKind, who: Option<Identity>) -> io::Result<Child> {
                 progress_fd.as_raw_fd()
             ),
         )
-        .env(
-            identity::ENV,
-            identity::env_for(&who.name, &who.number, who.daemon),
-        )
-        .envs(crate::trace::child_env())
+        .envs(who.as_ref().map(|who| {
+            (
+                identity::ENV,
+                identity::env_for(&who.name, &who.number, who.daemon),
+            )
+        }))
+        // The fork server's workers get the recording's variable with each request instead
+        // (a recording may begin or end while the server lives).
+        .envs(crate::trace::child_env().filter(|_| kind != ChildKind::Server))
         .stdin(Stdio::from(OwnedFd::from(child_end)))
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit());
@@ -330,16 +602,18 @@ fn spawn_here(kind: ChildKind, who: Option<Identity>) -> io::Result<Child> {
     drop(progress_fd);
     let proc = proc?;
     drop(cmd); // closes our copy of the child's end
-    children::register(
-        proc.id(),
-        kind,
-        ProcessInfo::new(who.name, proc.id(), who.daemon),
-    );
+    if let Some(who) = who {
+        children::register(
+            proc.id(),
+            kind,
+            ProcessInfo::new(who.name, proc.id(), who.daemon),
+        );
+    }
     Ok(Child {
         pid: proc.id(),
         sock: Arc::new(parent_end),
         progress,
-        proc,
+        how: How::Exec(proc),
         reaped: None,
         before_reap: None,
     })

@@ -164,12 +164,14 @@ impl TaskId {
     /// A JOB frame asking for this task on `count` items, numbered `seq`; the items' bytes
     /// (`capacity` of them) are appended by the caller.
     pub(crate) fn job_frame(&self, seq: u64, count: usize, capacity: usize) -> FrameBuf {
-        let mut frame = FrameBuf::with_capacity(tag::JOB, 42 + capacity);
+        let mut frame = FrameBuf::with_capacity(tag::JOB, 50 + capacity);
         frame
             .u64(seq)
             .u64(self.trampoline as u64)
             .u64(self.function as u64)
-            .u64(self.fingerprint);
+            .u64(self.fingerprint)
+            // The recording the worker is to follow (see `trace::follow`).
+            .u64(crate::trace::job_id());
         push_varint(frame.vec(), count as u64);
         frame
     }

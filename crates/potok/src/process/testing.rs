@@ -56,6 +56,7 @@ pub fn job_frame_with_offsets(
         .u64(trampoline as u64)
         .u64(function as u64)
         .u64(fingerprint)
+        .u64(0) // no recording to follow
         .bytes(items);
     frame.finish().expect("a small frame")
 }
@@ -104,4 +105,9 @@ pub unsafe fn send_raw_to_worker(bytes: &[u8]) -> RawReply {
         std::thread::sleep(Duration::from_millis(5));
     };
     RawReply { answer, exit }
+}
+
+/// The pid of the fork server that forks pool workers, if one is running.
+pub fn fork_server_pid() -> Option<u32> {
+    spawn::fork_server_pid()
 }

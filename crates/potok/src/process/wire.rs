@@ -227,7 +227,8 @@ impl<'a> Fields<'a> {
 pub(crate) mod tag {
     /// child -> parent: ready for work (`pid`, `binary fingerprint`).
     pub(crate) const HELLO: u8 = 1;
-    /// parent -> child: run a job (`seq`, `trampoline`, `function`, `fingerprint`, items).
+    /// parent -> child: run a job (`seq`, `trampoline`, `function`, `fingerprint`, the
+    /// recording to follow (0: none), items).
     pub(crate) const JOB: u8 = 2;
     /// child -> parent: a job's results (`seq`, outcomes).
     pub(crate) const DONE: u8 = 3;
@@ -235,6 +236,22 @@ pub(crate) mod tag {
     pub(crate) const REFUSED: u8 = 4;
     /// a value sent over a `Connection` or a queue.
     pub(crate) const VALUE: u8 = 5;
+
+    /// The tags between the pool's process and its fork server (see `forkserver.rs`).
+    pub(crate) mod server {
+        /// parent -> server: fork a worker (its environment: name, value, ... as
+        /// length-prefixed strings).
+        pub(crate) const FORK: u8 = 40;
+        /// server -> parent: forked (`pid`), with the parent's end of the worker's socket and
+        /// its progress memfd attached (`SCM_RIGHTS`).
+        pub(crate) const FORKED: u8 = 41;
+        /// server -> parent: could not fork (reason as UTF-8).
+        pub(crate) const FORK_FAILED: u8 = 42;
+        /// parent -> server: reap the worker that has ended (`pid`).
+        pub(crate) const REAP: u8 = 43;
+        /// server -> parent: how it ended (`0` and the exit code, or `1` and the signal).
+        pub(crate) const REAPED: u8 = 44;
+    }
 
     /// The tags of a [`Queue`](crate::process::Queue)'s broker protocol (see `queue.rs`).
     pub(crate) mod queue {

@@ -17,16 +17,23 @@
 //!   to look again, so the detector's picture stays current.
 //! - Readers count as holders: a thread that reads and asks to write waits for itself, which
 //!   the detector reports at once, as it does a cycle through the lock and other locks.
+//! - Lock order (see `deadlock/order.rs`): a blocking `read` or `write` is an acquisition of
+//!   the RwLock's class like any lock's (a reader can wait too, behind a waiting writer, so
+//!   read-then-lock and lock-then-read orders are an inversion); a read inside a read of the
+//!   same RwLock never waits, so it adds no edge (even with other locks taken in between).
+//!   `try_*` and timed locks add no edges.
 
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
+use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
 use super::name::Name;
+use crate::deadlock::order::{self, Class, Taking};
 use crate::deadlock::park::{Owner, Wait};
 use crate::deadlock::wait_list::Wake;
 use crate::deadlock::{ResourceKind, WaitList};
@@ -86,6 +93,8 @@ pub struct RwLock<T: ?Sized> {
     state: Mutex<State>,
     waiters: WaitList,
     name: Name,
+    /// Its lock-order class (see `deadlock::order`).
+    class: Class,
     data: UnsafeCell<T>,
 }
 
@@ -100,6 +109,7 @@ const KIND: ResourceKind = ResourceKind::RwLock;
 
 impl<T> RwLock<T> {
     /// An unlocked RwLock holding `value`, named `RwLock-N` when a name is first needed.
+    #[track_caller]
     pub const fn new(value: T) -> Self {
         RwLock {
             state: parking_lot::const_mutex(State {
@@ -109,16 +119,19 @@ impl<T> RwLock<T> {
             }),
             waiters: WaitList::new(),
             name: Name::new(),
+            class: Class::here(),
             data: UnsafeCell::new(value),
         }
     }
 
-    /// An unlocked RwLock with a name, used in deadlock reports.
+    /// An unlocked RwLock with a name, used in deadlock reports (and as its lock-order class).
+    #[track_caller]
     pub fn named(name: impl Into<String>, value: T) -> Self {
         RwLock {
             state: Mutex::new(State::default()),
             waiters: WaitList::new(),
             name: Name::named(name),
+            class: Class::here(),
             data: UnsafeCell::new(value),
         }
     }
@@ -141,12 +154,36 @@ impl<T: ?Sized> RwLock<T> {
         self.name.get(KIND)
     }
 
+    fn taking(&self) -> Taking<'_> {
+        Taking {
+            class: &self.class,
+            kind: KIND,
+            name: &self.name,
+            addr: self.addr(),
+        }
+    }
+
+    /// Records a lock taken without blocking (no order edges), when checking is on.
+    #[track_caller]
+    fn took(&self) {
+        if order::on() {
+            order::took(&self.taking(), Location::caller());
+        }
+    }
+
+    /// Takes the lock off this thread's order stack, when checking is on.
+    fn order_released(&self) {
+        if order::on() {
+            order::released(self.addr());
+        }
+    }
+
     fn what<'a>(&'a self, owners: &'a [u64], detail: &'static str) -> Wait<'a> {
         Wait {
             kind: KIND,
             name: self.name(),
             detail: Some(detail),
-            resource: self as *const Self as *const () as usize,
+            resource: self.addr(),
             owner: Owner::Threads(owners),
         }
     }
@@ -159,6 +196,14 @@ impl<T: ?Sized> RwLock<T> {
     /// (see [`crate::deadlock`]).
     #[track_caller]
     pub fn read(&self) -> RwLockReadGuard<'_, T> {
+        if order::on() {
+            if self.read_again() {
+                // Recursion never waits: on the order stack, with no edges.
+                self.took();
+                return RwLockReadGuard::new(self);
+            }
+            order::acquiring(&self.taking(), Location::caller());
+        }
         match self.read_until(None) {
             Got::Yes => RwLockReadGuard::new(self),
             Got::TimedOut => unreachable!("an untimed wait does not time out"),
@@ -166,11 +211,17 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// Locks for reading if no writer holds it or waits for it (or this thread reads already).
+    #[track_caller]
     pub fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
         let me = current_ident_fast();
         let mut st = self.state.lock();
-        Self::may_read(&st, me).then(|| {
-            Self::add_reader(&mut st, me);
+        let got = Self::may_read(&st, me);
+        if got && Self::add_reader(&mut st, me) {
+            self.hold_begins("read");
+        }
+        drop(st);
+        got.then(|| {
+            self.took();
             RwLockReadGuard::new(self)
         })
     }
@@ -181,7 +232,10 @@ impl<T: ?Sized> RwLock<T> {
     pub fn read_timeout(&self, timeout: Duration) -> Option<RwLockReadGuard<'_, T>> {
         let deadline = Instant::now().checked_add(timeout);
         match self.read_until(Some(deadline.unwrap_or_else(far_future))) {
-            Got::Yes => Some(RwLockReadGuard::new(self)),
+            Got::Yes => {
+                self.took();
+                Some(RwLockReadGuard::new(self))
+            }
             Got::TimedOut => None,
         }
     }
@@ -195,6 +249,9 @@ impl<T: ?Sized> RwLock<T> {
     /// already, or threads wait for each other in a cycle (see [`crate::deadlock`]).
     #[track_caller]
     pub fn write(&self) -> RwLockWriteGuard<'_, T> {
+        if order::on() {
+            order::acquiring(&self.taking(), Location::caller());
+        }
         match self.write_until(None) {
             Got::Yes => RwLockWriteGuard::new(self),
             Got::TimedOut => unreachable!("an untimed wait does not time out"),
@@ -202,10 +259,17 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// Locks for writing if nobody holds it.
+    #[track_caller]
     pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, T>> {
         let mut st = self.state.lock();
-        st.is_free().then(|| {
+        let got = st.is_free();
+        if got {
             st.writer = Some(current_ident_fast());
+            self.hold_begins("write");
+        }
+        drop(st);
+        got.then(|| {
+            self.took();
             RwLockWriteGuard::new(self)
         })
     }
@@ -216,7 +280,10 @@ impl<T: ?Sized> RwLock<T> {
     pub fn write_timeout(&self, timeout: Duration) -> Option<RwLockWriteGuard<'_, T>> {
         let deadline = Instant::now().checked_add(timeout);
         match self.write_until(Some(deadline.unwrap_or_else(far_future))) {
-            Got::Yes => Some(RwLockWriteGuard::new(self)),
+            Got::Yes => {
+                self.took();
+                Some(RwLockWriteGuard::new(self))
+            }
             Got::TimedOut => None,
         }
     }
@@ -236,15 +303,46 @@ impl<T: ?Sized> RwLock<T> {
         self.data.get_mut()
     }
 
+    /// Reads again if this thread reads already (a recursive read); returns whether it did.
+    fn read_again(&self) -> bool {
+        let me = current_ident_fast();
+        let mut st = self.state.lock();
+        let again = st.reads(me).is_some();
+        if again {
+            Self::add_reader(&mut st, me);
+        }
+        again
+    }
+
     fn may_read(st: &State, me: u64) -> bool {
         st.reads(me).is_some() || (st.writer.is_none() && st.writers_waiting.is_empty())
     }
 
-    fn add_reader(st: &mut State, me: u64) {
+    /// Counts one more read by `me`; true if it is the thread's first (a hold begins).
+    fn add_reader(st: &mut State, me: u64) -> bool {
         match st.reads(me) {
-            Some(i) => st.readers[i].1 += 1,
-            None => st.readers.push((me, 1)),
+            Some(i) => {
+                st.readers[i].1 += 1;
+                false
+            }
+            None => {
+                st.readers.push((me, 1));
+                true
+            }
         }
+    }
+
+    /// The calling thread's hold of the lock in `mode` begins (for the trace; recorded under
+    /// the state's lock, so a lock's holds and releases are recorded in the order they
+    /// happen).
+    #[inline]
+    fn hold_begins(&self, mode: &'static str) {
+        crate::trace::held_as(KIND, self.addr(), mode, || self.name());
+    }
+
+    /// The lock's identity in the trace.
+    fn addr(&self) -> usize {
+        self as *const Self as *const () as usize
     }
 
     #[track_caller]
@@ -253,7 +351,9 @@ impl<T: ?Sized> RwLock<T> {
         let mut st = self.state.lock();
         loop {
             if Self::may_read(&st, me) {
-                Self::add_reader(&mut st, me);
+                if Self::add_reader(&mut st, me) {
+                    self.hold_begins("read");
+                }
                 return Got::Yes;
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -271,6 +371,7 @@ impl<T: ?Sized> RwLock<T> {
                 Ok(Wake::Notified | Wake::TimedOut) => {}
                 Err(err) => {
                     drop(st);
+                    self.order_released();
                     crate::deadlock::fail(err)
                 }
             }
@@ -283,12 +384,14 @@ impl<T: ?Sized> RwLock<T> {
         let mut st = self.state.lock();
         if st.is_free() {
             st.writer = Some(me);
+            self.hold_begins("write");
             return Got::Yes;
         }
         st.writers_waiting.push(me);
         let got = loop {
             if st.is_free() {
                 st.writer = Some(me);
+                self.hold_begins("write");
                 break Got::Yes;
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -307,6 +410,7 @@ impl<T: ?Sized> RwLock<T> {
                 Self::stop_waiting(&mut st, me);
                 drop(st);
                 self.waiters.notify_all();
+                self.order_released();
                 crate::deadlock::fail(err)
             }
         };
@@ -326,12 +430,14 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     fn unlock_read(&self) {
+        self.order_released();
         let me = current_ident_fast();
         let mut st = self.state.lock();
         if let Some(i) = st.reads(me) {
             st.readers[i].1 -= 1;
             if st.readers[i].1 == 0 {
                 st.readers.swap_remove(i);
+                crate::trace::released(self.addr());
             }
         }
         // Whoever waits, waits for the readers: the set changed.
@@ -343,7 +449,11 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     fn unlock_write(&self) {
-        self.state.lock().writer = None;
+        self.order_released();
+        let mut st = self.state.lock();
+        st.writer = None;
+        crate::trace::released(self.addr());
+        drop(st);
         self.waiters.notify_all();
     }
 }
@@ -354,12 +464,14 @@ fn far_future() -> Instant {
 }
 
 impl<T: Default> Default for RwLock<T> {
+    #[track_caller]
     fn default() -> Self {
         RwLock::new(T::default())
     }
 }
 
 impl<T> From<T> for RwLock<T> {
+    #[track_caller]
     fn from(value: T) -> Self {
         RwLock::new(value)
     }

@@ -178,15 +178,13 @@ impl Builder {
             Some(name) => name.into_boxed_str(),
             None => registry::new_name("Thread"),
         };
-        let daemon = self
-            .daemon
-            .unwrap_or_else(|| registry::current_thread().is_daemon());
-        let thread = Thread::from_inner(Inner::new(
-            name,
-            registry::next_ident(),
-            daemon,
-            Kind::Spawned,
-        ));
+        // The parent is registered (a thread potok did not start becomes `Dummy-N`), so that
+        // the family the new thread joins counts it while it runs (see `deadlock/family.rs`).
+        let parent = registry::current_thread();
+        let daemon = self.daemon.unwrap_or_else(|| parent.is_daemon());
+        let mut inner = Inner::new(name, registry::next_ident(), daemon, Kind::Spawned);
+        inner.family = parent.inner.family;
+        let thread = Thread::from_inner(inner);
         excepthook::install_panic_hook();
 
         // The OS name cannot hold NUL bytes (std would panic); potok's own name keeps them.

@@ -41,6 +41,9 @@ pub(crate) struct Inner {
     pub(crate) activity: Activity,
     /// Locks this thread took that others released (lock-order checking).
     pub(crate) order_inbox: std::sync::Arc<crate::deadlock::order::Inbox>,
+    /// The deadlock detector's family (see `deadlock/family.rs`): its own ident for a thread
+    /// potok did not start, its starter's family for one potok started.
+    pub(crate) family: u64,
 }
 
 impl Inner {
@@ -56,6 +59,7 @@ impl Inner {
             joiners: WaitList::new(),
             activity: Activity::new(),
             order_inbox: std::sync::Arc::default(),
+            family: ident,
         }
     }
 

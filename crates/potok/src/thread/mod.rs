@@ -45,5 +45,6 @@ pub use sleep::sleep;
 pub(crate) use excepthook::{install_panic_hook, take_panic_location};
 pub(crate) use join::payload_message;
 pub(crate) use registry::{
-    current_ident_fast, current_known, describe_current, find, live_count, live_threads,
+    current_family, current_ident_fast, current_known, describe_current, find, live_count,
+    live_threads,
 };

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use parking_lot::Mutex;
 
 use super::handle::{Inner, Kind, Thread};
+use crate::deadlock::family;
 
 /// Every live thread potok knows, by ident (idents grow, so this is creation order, like the
 /// insertion order of Python's `threading._active`).
@@ -58,6 +59,17 @@ pub(crate) fn register(thread: &Thread) {
     let mut live = LIVE.lock();
     if live.insert(thread.ident(), thread.clone()).is_none() {
         LIVE_COUNT.fetch_add(1, Ordering::AcqRel);
+        drop(live);
+        let origin = match thread.inner.kind {
+            Kind::Spawned => family::Origin::Spawned,
+            Kind::Dummy => family::Origin::Foreign,
+            Kind::Main => family::Origin::Main,
+        };
+        family::joined(thread.inner.family, thread.name(), origin);
+        let tid = thread.inner.native_id.load(Ordering::Acquire);
+        if tid != 0 {
+            family::running(tid);
+        }
     }
 }
 
@@ -71,10 +83,15 @@ pub(crate) fn finish(thread: &Thread) {
     let removed = LIVE.lock().remove(&thread.ident()).is_some();
     thread.inner.mark_finished();
     if removed {
+        // After its joiners are woken, as the live count (the same reason).
+        family::left(
+            thread.inner.family,
+            thread.inner.native_id.load(Ordering::Acquire),
+        );
         LIVE_COUNT.fetch_sub(1, Ordering::AcqRel);
     }
     // Everyone left may now be blocked with nobody to wake them.
-    crate::deadlock::thread_exited();
+    crate::deadlock::thread_exited(thread.inner.family);
 }
 
 /// How many threads are registered (what [`active_count`] says, without registering the main
@@ -117,10 +134,9 @@ fn first_ident() -> u64 {
 
 /// Binds the calling OS thread to `thread` (a thread potok just started).
 pub(crate) fn bind_current(thread: &Thread) {
-    thread
-        .inner
-        .native_id
-        .store(native_thread_id(), Ordering::Release);
+    let tid = native_thread_id();
+    thread.inner.native_id.store(tid, Ordering::Release);
+    family::running(tid);
     CURRENT.with(|c| {
         let _ = c.set(thread.clone());
     });
@@ -131,6 +147,14 @@ pub(crate) fn bind_current(thread: &Thread) {
 pub(crate) fn current_ident() -> Option<u64> {
     CURRENT
         .try_with(|c| c.get().map(Thread::ident))
+        .ok()
+        .flatten()
+}
+
+/// The calling thread's family (see `deadlock/family.rs`), if it is registered.
+pub(crate) fn current_family() -> Option<u64> {
+    CURRENT
+        .try_with(|c| c.get().map(|t| t.inner.family))
         .ok()
         .flatten()
 }

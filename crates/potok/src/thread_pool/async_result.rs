@@ -37,6 +37,7 @@ impl<R: Send + 'static> AsyncResult<R> {
     ///
     /// The [`FutureError`]: a task panicked (for a map, the first failed chunk in input
     /// order), or the pool was closed or terminated before the work ran.
+    #[track_caller]
     pub fn get(self) -> Result<R, FutureError> {
         self.future.take()
     }
@@ -47,6 +48,7 @@ impl<R: Send + 'static> AsyncResult<R> {
     ///
     /// [`GetTimeoutError::Timeout`] with this handle if it is not ready; otherwise as
     /// [`get`](Self::get).
+    #[track_caller]
     pub fn get_timeout(self, timeout: Duration) -> Result<R, GetTimeoutError<R>> {
         if self.future.wait_timeout(timeout) {
             self.future.take().map_err(GetTimeoutError::Failed)
@@ -56,11 +58,13 @@ impl<R: Send + 'static> AsyncResult<R> {
     }
 
     /// Waits until the result is ready: Python's `wait()`.
+    #[track_caller]
     pub fn wait(&self) {
         self.future.wait_until(None);
     }
 
     /// Waits at most `timeout`; returns whether it is ready: Python's `wait(timeout)`.
+    #[track_caller]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.future.wait_timeout(timeout)
     }

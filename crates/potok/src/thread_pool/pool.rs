@@ -115,6 +115,7 @@ impl ThreadPool {
     ///
     /// The [`FutureError`] of the first failed chunk in input order (a panic in `f`), or
     /// [`FutureError::Shutdown`] once the pool is closed.
+    #[track_caller]
     pub fn map<F, T, R>(
         &self,
         f: F,
@@ -135,6 +136,7 @@ impl ThreadPool {
     /// # Errors
     ///
     /// As for [`map`](Self::map).
+    #[track_caller]
     pub fn map_chunked<F, T, R>(
         &self,
         f: F,
@@ -160,6 +162,7 @@ impl ThreadPool {
     /// # Errors
     ///
     /// As for [`map`](Self::map).
+    #[track_caller]
     pub fn starmap<F, Args, R>(
         &self,
         f: F,
@@ -178,6 +181,7 @@ impl ThreadPool {
     /// # Errors
     ///
     /// As for [`map`](Self::map).
+    #[track_caller]
     pub fn apply<F, Args, R>(&self, f: F, args: Args) -> Result<R, FutureError>
     where
         F: StarFn<Args, R>,
@@ -357,6 +361,7 @@ impl ThreadPool {
     /// # Errors
     ///
     /// [`StillRunning`] if the pool was neither closed nor terminated.
+    #[track_caller]
     pub fn join(&self) -> Result<(), StillRunning> {
         if self.state.load(Ordering::Acquire) == RUNNING {
             return Err(StillRunning);

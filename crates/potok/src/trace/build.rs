@@ -349,8 +349,16 @@ fn instant(o: &Object, pid: u64, tid: u64, at: f64) -> ChromeEvent {
 /// A hold not closed yet: since when, by which thread, of what.
 type OpenHold = (f64, u64, Object);
 
-/// Lock holds never overlap for one lock, so each lock gets its own track (a lane named after
-/// it) with an `X` span per hold, naming the holder.
+/// One lock's tracks: each a lane (its tid) with the hold open on it, if any.
+struct LockTracks {
+    lanes: Vec<(u64, Option<OpenHold>)>,
+}
+
+/// A lock's holds never overlap on one track: each lock gets a track of its own (a lane named
+/// after it: holds of different locks overlap without nesting, which one lane per thread
+/// could not show), with an `X` span per hold naming the holder. A lock whose holds overlap
+/// (an `RwLock`'s readers: their holds have a `mode`) gets one more track for each hold that
+/// overlaps those open, the first free one taken, so its tracks show how many read at once.
 fn lock_tracks(
     out: &mut Vec<ChromeEvent>,
     mut holds: Vec<(f64, bool, u64, u64, Option<Object>)>,
@@ -359,8 +367,7 @@ fn lock_tracks(
     names: &HashMap<(u64, u64), String>,
 ) {
     holds.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    // addr -> (track tid, open hold)
-    let mut tracks: HashMap<u64, (u64, Option<OpenHold>)> = HashMap::new();
+    let mut tracks: HashMap<u64, LockTracks> = HashMap::new();
     let mut next = LOCK_TRACK_BASE;
     let close = |out: &mut Vec<ChromeEvent>,
                  track: u64,
@@ -368,9 +375,14 @@ fn lock_tracks(
                  end: f64,
                  open: bool| {
         let holder_name = names.get(&(pid, holder)).cloned().unwrap_or_default();
+        let what = match o.detail.as_deref() {
+            Some("read") => "read by",
+            Some("write") => "written by",
+            _ => "held by",
+        };
         let mut x = event(
             "X",
-            format!("held by {holder_name}"),
+            format!("{what} {holder_name}"),
             &o.cat,
             pid,
             track,
@@ -381,44 +393,75 @@ fn lock_tracks(
         x.args.insert("kind".into(), o.kind.clone().into());
         x.args.insert("holder".into(), holder_name.into());
         x.args.insert("holder_tid".into(), holder.into());
+        if let Some(mode) = &o.detail {
+            x.args.insert("mode".into(), mode.clone().into());
+        }
         if open {
             x.args.insert("unfinished".into(), true.into());
         }
         out.push(x);
     };
+    let mut new_track = |out: &mut Vec<ChromeEvent>, o: &Object, nth: usize| {
+        let track = next;
+        next += 1;
+        let lane = format!("{} '{}'", o.kind, o.name);
+        let name = match nth {
+            0 => format!("{lane} (who holds it)"),
+            n => format!("{lane} (who holds it, {})", n + 1),
+        };
+        out.push(meta("thread_name", pid, track, "name", name.into()));
+        out.push(meta(
+            "thread_sort_index",
+            pid,
+            track,
+            "sort_index",
+            track.into(),
+        ));
+        track
+    };
     for (at, acquire, addr, tid, obj) in holds {
         if acquire {
             let Some(o) = obj else { continue };
-            let entry = tracks.entry(addr).or_insert_with(|| {
-                let track = next;
-                next += 1;
-                out.push(meta(
-                    "thread_name",
-                    pid,
-                    track,
-                    "name",
-                    format!("{} (who holds it)", label(&o)).into(),
-                ));
-                out.push(meta(
-                    "thread_sort_index",
-                    pid,
-                    track,
-                    "sort_index",
-                    track.into(),
-                ));
-                (track, None)
-            });
-            if let Some(open) = entry.1.take() {
-                close(out, entry.0, open, at, false);
+            let lock = tracks
+                .entry(addr)
+                .or_insert_with(|| LockTracks { lanes: Vec::new() });
+            let shared = o.detail.is_some();
+            if !shared {
+                // An exclusive hold: a hold still open was missed being closed (its release
+                // came before the recording): it ends here.
+                for lane in &mut lock.lanes {
+                    if let Some(open) = lane.1.take() {
+                        close(out, lane.0, open, at, false);
+                    }
+                }
             }
-            entry.1 = Some((at, tid, o));
-        } else if let Some(entry) = tracks.get_mut(&addr) {
-            if let Some(open) = entry.1.take() {
-                close(out, entry.0, open, at, false);
+            let free = lock.lanes.iter().position(|lane| lane.1.is_none());
+            let i = match free {
+                Some(i) => i,
+                None => {
+                    let track = new_track(out, &o, lock.lanes.len());
+                    lock.lanes.push((track, None));
+                    lock.lanes.len() - 1
+                }
+            };
+            lock.lanes[i].1 = Some((at, tid, o));
+        } else if let Some(lock) = tracks.get_mut(&addr) {
+            // The releasing thread's own hold, else the (one) open hold: a `Lock` may be
+            // released by another thread than its holder.
+            let mine = lock
+                .lanes
+                .iter()
+                .position(|lane| lane.1.as_ref().is_some_and(|h| h.1 == tid));
+            let any = || lock.lanes.iter().position(|lane| lane.1.is_some());
+            if let Some(i) = mine.or_else(any) {
+                let track = lock.lanes[i].0;
+                if let Some(open) = lock.lanes[i].1.take() {
+                    close(out, track, open, at, false);
+                }
             }
         }
     }
-    let mut rest: Vec<_> = tracks.into_values().collect();
+    let mut rest: Vec<_> = tracks.into_values().flat_map(|t| t.lanes).collect();
     rest.sort_by_key(|t| t.0);
     for (track, open) in rest {
         if let Some(open) = open {

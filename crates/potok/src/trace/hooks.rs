@@ -10,7 +10,8 @@
 //!   [`span`]: `let _span = trace::span(trace::Cat::Future, "Future", name, 0);` records a span
 //!   on the calling thread's lane until the guard drops.
 //! - Locks record who holds them with [`held`] / [`released`] (the lock's address pairs the
-//!   two, so a `Lock` released by another thread still closes its hold).
+//!   two, so a `Lock` released by another thread still closes its hold); a lock whose holds
+//!   overlap (an `RwLock`'s readers) with [`held_as`] and its mode.
 //! - Queues record their size with [`counter`].
 
 use std::fmt::Display;
@@ -131,13 +132,31 @@ pub(crate) fn held<'a>(kind: ResourceKind, addr: usize, name: impl FnOnce() -> &
     }
 }
 
+/// The calling thread took the lock at `addr` in `mode` (`"read"`, `"write"`): an `RwLock`,
+/// whose holds overlap (many readers). Released with [`released`], by the holder.
+#[inline(always)]
+pub(crate) fn held_as<'a>(
+    kind: ResourceKind,
+    addr: usize,
+    mode: &'static str,
+    name: impl FnOnce() -> &'a str,
+) {
+    if on() {
+        held_slow_as(kind, addr, name(), Some(mode));
+    }
+}
+
 #[inline(never)]
 fn held_slow(kind: ResourceKind, addr: usize, name: &str) {
+    held_slow_as(kind, addr, name, None);
+}
+
+fn held_slow_as(kind: ResourceKind, addr: usize, name: &str, mode: Option<&'static str>) {
     let obj = Obj {
         cat: cat_of(kind),
         kind: kind.as_str(),
         name,
-        detail: None,
+        detail: mode,
     };
     record(Tag::Held, Some(obj), addr as u64);
 }

@@ -23,9 +23,13 @@
 //! | start, end | `thread` (instants) | a potok thread begins and ends |
 //!
 //! Each span's `"args"` has `"object"`: the primitive's name. Lock holds (`Lock`, `RLock`,
-//! `Mutex`) go on a lane of their own per lock, named `Lock 'bank' (who holds it)`, with one
-//! span per hold naming the holder (holds of different locks overlap without nesting, which
-//! one lane per thread could not show). Queue sizes are counters. Every lane has its
+//! `Mutex`, `RwLock`) go on a lane of their own per lock, named `Lock 'bank' (who holds it)`,
+//! with one span per hold naming the holder (`"args"`: `holder`, `holder_tid`, `kind`) (holds
+//! of different locks overlap without nesting, which one lane per thread could not show). An
+//! `RwLock`'s holds are `read by T` / `written by T` with `"mode"`: `"read"` or `"write"`;
+//! reads overlap, so each read that begins while others are held goes on the lock's next lane
+//! (`RwLock 'config' (who holds it, 2)`, ...), the first free one: never two spans overlapping
+//! on one lane. A wait for it (`cat` `rwlock`) has `"detail"`: `to read` or `to write`. Queue sizes are counters. Every lane has its
 //! `thread_name` / `process_name` metadata; `otherData.potok_dropped_events` counts what was
 //! not recorded (see [`Trace::dropped_events`]).
 //!
@@ -44,7 +48,9 @@
 //! its own file (a frame per hand-over, written as it goes); the recording process reads the
 //! files when it finishes, without waiting for any child. A worker that was killed still
 //! shows what it handed over (at least every task's start and end). Lanes of all processes
-//! share one time axis (wall time, read beside each process's counter).
+//! share one time axis (wall time, read beside each process's counter). A pool made before
+//! [`start`] is recorded too: each job it sends says which recording is on, and its workers
+//! begin recording with the first job sent during it (and stop with the first after it).
 //!
 //! # Examples
 //!
@@ -86,7 +92,7 @@ pub use model::{Trace, TraceJsonError};
 
 #[allow(unused_imports)] // span, Cat, Span: for pool tasks and src/futures/
 pub(crate) use hooks::{
-    counter, deadlock, held, idle, job, on, pool_results, released, sleep, span, task,
+    counter, deadlock, held, held_as, idle, job, on, pool_results, released, sleep, span, task,
     thread_ended, thread_started, waking, woke, Cat, Span, WaitSpan,
 };
 
@@ -134,11 +140,13 @@ pub fn start() -> Recording {
                 .map(|n| n.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| "potok".into());
-    let dir = child::make_dir();
+    let made = child::make_dir();
     let gen = buffer::begin(label, buffer::Sink::Memory);
+    let (id, dir) = made.map_or((0, None), |(id, dir)| (id, Some(dir)));
     if let Some(old) = std::mem::replace(&mut *CHILDREN.lock(), dir) {
-        let _ = std::fs::remove_dir_all(old);
+        child::remove_dir(&old);
     }
+    child::set_recording_id(id);
     hooks::recording_edge("recording starts");
     Recording {
         gen,
@@ -181,6 +189,7 @@ impl Recording {
             batches.append(&mut slot.batches.lock());
             pending += slot.pending.load(std::sync::atomic::Ordering::Relaxed);
         }
+        child::set_recording_id(0);
         if let Some(dir) = CHILDREN.lock().take() {
             batches.extend(child::read_dir_and_remove(&dir));
         }
@@ -192,10 +201,11 @@ impl Recording {
 
 impl Drop for Recording {
     fn drop(&mut self) {
-        if !self.finished {
-            let _ = buffer::end(self.gen);
+        // A recording replaced by a newer one leaves the newer one's directory alone.
+        if !self.finished && buffer::end(self.gen).is_some() {
+            child::set_recording_id(0);
             if let Some(dir) = CHILDREN.lock().take() {
-                let _ = std::fs::remove_dir_all(dir);
+                child::remove_dir(&dir);
             }
         }
     }
@@ -212,16 +222,24 @@ pub(crate) fn child_env() -> Option<(&'static str, PathBuf)> {
 }
 
 /// In a child process (from `process::init`): records into the file the parent named, if it
-/// is recording.
+/// is recording, and follows the recordings the parent starts later (see `child`).
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) fn init_child(label: &str) {
-    let Some(dir) = std::env::var_os(child::ENV) else {
-        return;
-    };
-    std::env::remove_var(child::ENV);
-    if let Some(file) = child::open_file(std::path::Path::new(&dir)) {
-        buffer::begin(label.to_owned(), buffer::Sink::File(Mutex::new(file)));
-    }
+    child::init(label);
+}
+
+/// For every job a pool sends: the current recording's id, 0 while none (see `child`).
+#[inline]
+pub(crate) fn job_id() -> u64 {
+    child::job_id()
+}
+
+/// In a pool worker, before it runs a job that came with recording id `id` (from
+/// [`job_id`]): begins or ends its recording as the parent did.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+#[inline]
+pub(crate) fn follow(id: u64) {
+    child::follow(id);
 }
 
 /// In a child process, before it exits: hands the caller's events over.

@@ -1,10 +1,22 @@
-//! This process's child processes, as the kernel sees them (running or zombie).
+//! This process's child processes, as the kernel sees them (running or zombie), with the pool
+//! workers that the fork server forked counted as ours.
 
 use std::time::{Duration, Instant};
 
-/// The pids of this process's children (running or zombie), from /proc.
+/// The pids of this process's children (running or zombie), from /proc. Pool workers are the
+/// fork server's children: they are listed instead of the server, a helper that lives as
+/// long as this process (a dead server not reaped yet is listed too).
 pub(crate) fn children() -> Vec<u32> {
-    let me = std::process::id();
+    let mut kids = children_of(std::process::id());
+    if let Some(server) = potok::process::testing::fork_server_pid() {
+        kids.retain(|&kid| kid != server);
+        kids.extend(children_of(server));
+    }
+    kids
+}
+
+/// The children of process `me`, from /proc.
+fn children_of(me: u32) -> Vec<u32> {
     let mut kids = Vec::new();
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return kids;

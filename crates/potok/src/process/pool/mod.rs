@@ -49,7 +49,9 @@ use crate::process::task::TaskId;
 /// worker is idle; a worker that dies with jobs in flight costs only the item it was running.
 ///
 /// A program that uses a pool must begin `main` with [`potok::main`](crate::main) or
-/// [`init`](crate::process::init): every worker is this executable started again.
+/// [`init`](crate::process::init): every worker is this executable started again (forked
+/// from one such copy, the fork server, started with the first pool and kept: see the
+/// [module docs](crate::process#how-a-child-starts)).
 ///
 /// # Examples
 ///

@@ -84,6 +84,8 @@ pub(crate) enum JoinFail {
 #[derive(Debug)]
 pub(crate) struct Tasks {
     seg: Segment,
+    /// The queue's name (in the segment's header), for reports.
+    name: String,
     /// This process's slot, once claimed (`None`: all slots taken by others).
     slot: OnceLock<Option<usize>>,
 }
@@ -96,6 +98,7 @@ impl Clone for Tasks {
         }
         Tasks {
             seg: self.seg.clone(),
+            name: self.name.clone(),
             slot,
         }
     }
@@ -131,18 +134,33 @@ fn is_gone(pid: u32, start: u64) -> bool {
 }
 
 impl Tasks {
-    pub(crate) fn create() -> Result<Tasks, SharedMemoryError> {
-        Ok(Tasks {
-            seg: Segment::create_state::<Table>(Kind::Tasks, None)?,
-            slot: OnceLock::new(),
-        })
+    /// A new count for the queue `name` (`None`: named after the segment).
+    pub(crate) fn create(name: Option<&str>) -> Result<Tasks, SharedMemoryError> {
+        Ok(Tasks::in_segment(Segment::create_state::<Table>(
+            Kind::Tasks,
+            name,
+        )?))
     }
 
-    pub(crate) fn open(name: &str) -> Result<Tasks, SharedMemoryError> {
-        Ok(Tasks {
-            seg: Segment::open_state::<Table>(name, Kind::Tasks, "JoinableQueue task count")?,
+    pub(crate) fn open(segment: &str) -> Result<Tasks, SharedMemoryError> {
+        Ok(Tasks::in_segment(Segment::open_state::<Table>(
+            segment,
+            Kind::Tasks,
+            "JoinableQueue task count",
+        )?))
+    }
+
+    fn in_segment(seg: Segment) -> Tasks {
+        Tasks {
+            name: seg.lock_name(),
+            seg,
             slot: OnceLock::new(),
-        })
+        }
+    }
+
+    /// The queue's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
     }
 
     fn table(&self) -> &Table {
@@ -259,7 +277,7 @@ impl Tasks {
     /// Waits until nothing is unfinished, until `deadline` (`None`: for ever), or until all
     /// that is unfinished was abandoned by processes that are gone (`queue_is_empty` is asked
     /// then, to be sure no item is still waiting in the queue).
-    /// A joiner shows in `deadlock::snapshot` as blocked on `Queue 'SEGMENT' (across
+    /// A joiner shows in `deadlock::snapshot` as blocked on `Queue 'NAME' (across
     /// processes)`, and is never counted in a stall (another process may finish the work).
     pub(crate) fn join(
         &self,
@@ -272,7 +290,7 @@ impl Tasks {
         }
         let _blocked = Blocked::begin(
             ResourceKind::Queue,
-            self.seg.name(),
+            &self.name,
             self.seg.address(),
             deadline,
         );

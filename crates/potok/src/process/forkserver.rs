@@ -1,0 +1,323 @@
+//! The fork server: one child, started again from the executable like any other, that stays
+//! single-threaded and forks pool workers on request (CPython's `forkserver` start method).
+//!
+//! Starting a worker by `exec` costs the executable's loading and start-up each time (about a
+//! millisecond here); forking a small process that has already done all that costs a tenth of
+//! it. The pool's process cannot fork its own workers (it has threads, and a fork copies
+//! whatever another thread held locked at that instant), so the forks come from a process that
+//! never has more than its one thread.
+//!
+//! # Its life
+//!
+//! ```text
+//!  exec (POTOK_CHILD=server:…) ──▶ init(): HELLO to the parent, then serve():
+//!      ┌─▶ read a request from the parent ── EOF: the parent is gone ──▶ exit 0
+//!      │      FORK(env) ──▶ socket pair + progress page, fork() ─┬─ parent side: FORKED(pid)
+//!      │                                                         │  with the parent's end of
+//!      │                                                         │  the socket and the page
+//!      │                                                         └─ child side: serve()
+//!      │                                                            returns: a worker
+//!      │      REAP(pid) ──▶ waitpid(pid) ──▶ REAPED(how it ended)
+//!      └──────┘
+//! ```
+//!
+//! A forked worker asks for SIGKILL when the server dies, and the server when the program
+//! dies, so no worker outlives the program. The server never reaps a worker by itself: only
+//! when the parent asks (after seeing the worker end through its pidfd), so a worker's pid
+//! stays reserved, and safe to signal, for as long as the parent holds it. Which side of this
+//! the parent holds is `spawn.rs`.
+
+use std::ffi::{OsStr, OsString};
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::net::UnixStream;
+
+use rustix::process::{Pid, WaitOptions};
+
+use super::error::ChildExit;
+use super::fdpass;
+use super::wire::{self, tag, Fields, FrameBuf, WireError};
+
+/// What a forked worker starts with (the child side of a FORK).
+pub(crate) struct Forked {
+    /// Its end of the socket to the pool's process.
+    pub(crate) sock: UnixStream,
+    /// Its progress page's memfd (the pool's process maps the same page).
+    pub(crate) progress: OwnedFd,
+    /// Environment variables the parent asked this worker to have (the trace recording's).
+    pub(crate) env: Vec<(OsString, OsString)>,
+    /// The server's pid: the worker's parent, whose death it must not outlive.
+    pub(crate) server: i32,
+    /// The pid of the program's process (the pool's), the worker's parent as the program sees it.
+    pub(crate) program: u32,
+}
+
+/// What the pool's process gets back for a FORK.
+pub(crate) struct Spawned {
+    pub(crate) pid: u32,
+    /// The parent's end of the socket to the new worker.
+    pub(crate) sock: UnixStream,
+    /// The new worker's progress page's memfd.
+    pub(crate) progress: OwnedFd,
+}
+
+/// How many threads this process has (from `/proc/self/task`).
+fn thread_count() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count)
+}
+
+/// The server's loop, run by the child `init()` dispatched as the fork server after its HELLO.
+/// Returns only in a forked worker (with what it needs to serve its parent); in the server it
+/// ends the process when the parent closes the connection (or breaks it).
+pub(crate) fn serve(control: UnixStream, program: u32) -> Forked {
+    // A fork copies only the calling thread: with another thread running, a lock it held would
+    // stay locked forever in the worker. The server refuses to fork then (the parent starts
+    // its workers by exec instead). Nothing in the loop below starts a thread.
+    let threads = thread_count();
+    let server = rustix::process::getpid().as_raw_nonzero().get();
+    let mut buf = Vec::new();
+    loop {
+        match wire::read_frame(&mut &control, &mut buf) {
+            Ok(true) => {}
+            Ok(false) => std::process::exit(0),
+            Err(err) => {
+                eprintln!("potok fork server {server}: reading from the parent: {err}");
+                std::process::exit(super::env::EXIT_PROTOCOL);
+            }
+        }
+        let reply = match buf.first() {
+            Some(&tag::server::FORK) if threads != 1 => refusal(&format!(
+                "the fork server has {threads} threads, and a fork would copy only one"
+            )),
+            Some(&tag::server::FORK) => match fork_worker(&control, &buf, server, program) {
+                Ok(Some(forked)) => return forked,
+                // Answered already (with the descriptors).
+                Ok(None) => continue,
+                Err(err) => refusal(&format!("could not fork a worker: {err}")),
+            },
+            Some(&tag::server::REAP) => reap(&buf),
+            other => {
+                eprintln!("potok fork server {server}: unexpected message tag {other:?}");
+                std::process::exit(super::env::EXIT_PROTOCOL);
+            }
+        };
+        if wire::send_all(&control, &reply).is_err() {
+            std::process::exit(0);
+        }
+    }
+}
+
+/// A FORK_FAILED frame.
+fn refusal(why: &str) -> Vec<u8> {
+    let mut frame = FrameBuf::new(tag::server::FORK_FAILED);
+    frame.bytes(why.as_bytes());
+    frame.finish().expect("a short message fits a frame")
+}
+
+/// Forks a worker for the FORK request in `request`. In the worker: `Some` (its start-up
+/// kit); in the server: `None` once FORKED has been sent.
+fn fork_worker(
+    control: &UnixStream,
+    request: &[u8],
+    server: i32,
+    program: u32,
+) -> io::Result<Option<Forked>> {
+    let env = decode_env(Fields::new(request).rest())
+        .ok_or_else(|| io::Error::other("a garbled environment in FORK"))?;
+    let (parent_end, child_end) = UnixStream::pair()?;
+    let progress = super::progress::create_memfd()?;
+    // SAFETY: fork() in a process that has exactly one thread (`serve` checked, and nothing in
+    // this process starts one), so the child is a complete copy: no lock or allocator state is
+    // held by a thread that does not exist in it. The child goes on running this program's own
+    // code (the worker loop), never returns into code that expects the parent's other
+    // descriptors, and closes the server's connection first thing. rustix offers no fork, as
+    // a call the compiler cannot check; this is the one place potok makes it.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid == 0 {
+        // The worker. The server's connection is not ours: `serve` drops it as it returns (were
+        // it kept, the parent would not see the server die while this worker lives).
+        drop(parent_end);
+        return Ok(Some(Forked {
+            sock: child_end,
+            progress,
+            env,
+            server,
+            program,
+        }));
+    }
+    drop(child_end);
+    let mut frame = FrameBuf::new(tag::server::FORKED);
+    frame.u64(pid as u64);
+    let frame = frame.finish().expect("a short message fits a frame");
+    let fds = [parent_end.as_fd().as_raw_fd(), progress.as_raw_fd()];
+    if fdpass::send_frame(control, &frame, &fds).is_err() {
+        // The parent is gone; so will we be (the worker dies with us).
+        std::process::exit(0);
+    }
+    Ok(None)
+}
+
+/// Answers a REAP request: waits for the worker (the parent asks once it has ended) and says
+/// how it ended.
+fn reap(request: &[u8]) -> Vec<u8> {
+    let mut frame = FrameBuf::new(tag::server::REAPED);
+    let pid = Fields::new(request)
+        .u64()
+        .ok()
+        .and_then(|pid| i32::try_from(pid).ok())
+        .and_then(Pid::from_raw);
+    let status = pid.and_then(|pid| loop {
+        match rustix::process::waitpid(Some(pid), WaitOptions::empty()) {
+            Ok(found) => break found.map(|(_, status)| status),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(_) => break None,
+        }
+    });
+    let (kind, value) = match status {
+        Some(status) => match (status.exit_status(), status.terminating_signal()) {
+            (Some(code), _) => (0, code),
+            (None, Some(sig)) => (1, sig),
+            (None, None) => (0, -1),
+        },
+        // Not our child (any more): nothing can be known.
+        None => (0, -1),
+    };
+    frame.u64(kind).u64(value as i64 as u64);
+    frame.finish().expect("a short message fits a frame")
+}
+
+/// `name, value` pairs, each a length-prefixed byte string.
+fn encode_env(env: &[(&OsStr, &OsStr)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, value) in env {
+        for s in [name, value] {
+            wire::push_varint(&mut out, s.len() as u64);
+            out.extend_from_slice(s.as_bytes());
+        }
+    }
+    out
+}
+
+fn decode_env(mut bytes: &[u8]) -> Option<Vec<(OsString, OsString)>> {
+    let take = |bytes: &mut &[u8]| -> Option<OsString> {
+        let (len, rest) = wire::take_varint(bytes).ok()?;
+        let len = usize::try_from(len).ok()?;
+        let s = OsStr::from_bytes(rest.get(..len)?).to_owned();
+        *bytes = &rest[len..];
+        Some(s)
+    };
+    let mut env = Vec::new();
+    while !bytes.is_empty() {
+        let name = take(&mut bytes)?;
+        let value = take(&mut bytes)?;
+        env.push((name, value));
+    }
+    Some(env)
+}
+
+/// Asks the server at `control` for a worker with `env` set (the pool's process side of a
+/// FORK). `Err(Refused)` when the server cannot fork (it then stays usable); `Err(Gone)` when
+/// the connection broke: the server is dead.
+pub(crate) fn request_fork(
+    control: &mut UnixStream,
+    env: &[(&OsStr, &OsStr)],
+) -> Result<Spawned, RequestError> {
+    let mut frame = FrameBuf::new(tag::server::FORK);
+    frame.bytes(&encode_env(env));
+    let frame = frame
+        .finish()
+        .map_err(|e| RequestError::Refused(e.to_string()))?;
+    wire::send_all(control, &frame).map_err(|_| RequestError::Gone)?;
+    let mut buf = Vec::new();
+    let received = fdpass::receive_frame(control, &mut buf);
+    // The descriptors that came with the answer, taken before anything else can fail.
+    let sock = fdpass::claim(0);
+    let progress = fdpass::claim(1);
+    fdpass::drop_received();
+    match received {
+        Ok(()) => {}
+        Err(WireError::Corrupt(why)) => return Err(RequestError::Garbled(why)),
+        Err(_) => return Err(RequestError::Gone),
+    }
+    match buf.first() {
+        Some(&tag::server::FORKED) => {
+            let pid = Fields::new(&buf)
+                .u64()
+                .map_err(|e| RequestError::Garbled(e.to_string()))?;
+            match (u32::try_from(pid), sock, progress) {
+                (Ok(pid), Some(sock), Some(progress)) => Ok(Spawned {
+                    pid,
+                    sock: UnixStream::from(sock),
+                    progress,
+                }),
+                _ => Err(RequestError::Garbled(
+                    "FORKED without a pid and two descriptors".into(),
+                )),
+            }
+        }
+        Some(&tag::server::FORK_FAILED) => Err(RequestError::Refused(
+            String::from_utf8_lossy(Fields::new(&buf).rest()).into_owned(),
+        )),
+        other => Err(RequestError::Garbled(format!(
+            "unexpected message tag {other:?}"
+        ))),
+    }
+}
+
+/// Asks the server at `control` to reap its worker `pid`, which has ended, and how it ended.
+pub(crate) fn request_reap(control: &mut UnixStream, pid: u32) -> Result<ChildExit, RequestError> {
+    let mut frame = FrameBuf::new(tag::server::REAP);
+    frame.u64(u64::from(pid));
+    let frame = frame
+        .finish()
+        .map_err(|e| RequestError::Garbled(e.to_string()))?;
+    wire::send_all(control, &frame).map_err(|_| RequestError::Gone)?;
+    let mut buf = Vec::new();
+    match wire::read_frame(control, &mut buf) {
+        Ok(true) => {}
+        Ok(false) | Err(WireError::Truncated) | Err(WireError::Io(_)) => {
+            return Err(RequestError::Gone)
+        }
+        Err(WireError::Corrupt(why)) => return Err(RequestError::Garbled(why)),
+    }
+    if buf.first() != Some(&tag::server::REAPED) {
+        return Err(RequestError::Garbled(format!(
+            "unexpected message tag {:?}",
+            buf.first()
+        )));
+    }
+    let mut fields = Fields::new(&buf);
+    let garbled = |e: WireError| RequestError::Garbled(e.to_string());
+    let kind = fields.u64().map_err(garbled)?;
+    let value = fields.u64().map_err(garbled)? as i64 as i32;
+    Ok(if kind == 1 {
+        ChildExit::Signal(value)
+    } else {
+        ChildExit::Code(value)
+    })
+}
+
+/// Why a request to the fork server failed.
+#[derive(Debug)]
+pub(crate) enum RequestError {
+    /// The server answered that it cannot do it.
+    Refused(String),
+    /// The connection broke: the server is dead.
+    Gone,
+    /// The server's answer made no sense.
+    Garbled(String),
+}
+
+impl std::fmt::Display for RequestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RequestError::Refused(why) => write!(f, "it refused: {why}"),
+            RequestError::Gone => f.write_str("its connection broke"),
+            RequestError::Garbled(why) => write!(f, "a garbled answer: {why}"),
+        }
+    }
+}
