@@ -5,6 +5,8 @@
 //! - `queue_spsc_*`: one producer, one consumer;
 //! - `queue_mpmc2x2_*`: two producers, two consumers (std's mpsc has one receiver: it sits out);
 //! - `bounded1024` and `unbounded` for each;
+//! - `*_potok_threads`: potok's queue and crossbeam-channel with the producers and consumers on
+//!   potok threads (`potok::scope`: registered, named, deadlock-checked) instead of std ones;
 //! - `queue_task_done_mpmc2x2_unbounded`: consumers call `task_done` on every item and the main
 //!   thread `join`s;
 //! - `queue_priority_1x1`, `_2x2`: `PriorityQueue` beside a `Mutex<BinaryHeap>` + `Condvar`.
@@ -46,11 +48,14 @@ fn share(p: u64, producers: u64) -> impl Iterator<Item = u64> {
 /// main thread `join`s before shutting the queue down.
 macro_rules! potok_queue {
     ($name:ident, $queue:ty, $task_done:literal) => {
+        potok_queue!($name, $queue, $task_done, thread::scope);
+    };
+    ($name:ident, $queue:ty, $task_done:literal, $scope:path) => {
         struct $name;
         impl Channel for $name {
             fn run(bound: usize, producers: u64, consumers: u64) -> u64 {
                 let q = <$queue>::new(bound);
-                thread::scope(|s| {
+                $scope(|s| {
                     let takers: Vec<_> = (0..consumers)
                         .map(|_| {
                             let q = q.clone();
@@ -89,11 +94,50 @@ potok_queue!(PotokQueue, potok::Queue<u64>, false);
 potok_queue!(PotokQueueTaskDone, potok::Queue<u64>, true);
 potok_queue!(PotokLifo, potok::LifoQueue<u64>, false);
 potok_queue!(PotokPriority, potok::PriorityQueue<u64>, false);
+// The same, between potok threads (registered, named, deadlock-checked: the usual case).
+potok_queue!(PotokQueueOnPotok, potok::Queue<u64>, false, potok::scope);
+
+/// potok's `SimpleQueue` (unbounded, no task counting: Python's `queue.SimpleQueue`); each
+/// consumer stops at a sentinel the main thread puts once the producers are done.
+struct PotokSimple;
+impl Channel for PotokSimple {
+    fn run(_bound: usize, producers: u64, consumers: u64) -> u64 {
+        let q = potok::SimpleQueue::new();
+        thread::scope(|s| {
+            let takers: Vec<_> = (0..consumers)
+                .map(|_| {
+                    let q = q.clone();
+                    s.spawn(move || {
+                        let mut sum = 0;
+                        loop {
+                            match q.get() {
+                                u64::MAX => return sum,
+                                i => sum += i,
+                            }
+                        }
+                    })
+                })
+                .collect();
+            let makers: Vec<_> = (0..producers)
+                .map(|p| {
+                    let q = q.clone();
+                    s.spawn(move || share(p, producers).for_each(|i| q.put(i)))
+                })
+                .collect();
+            makers.into_iter().for_each(|m| m.join().unwrap());
+            (0..consumers).for_each(|_| q.put(u64::MAX));
+            takers.into_iter().map(|t| t.join().unwrap()).sum()
+        })
+    }
+}
 
 /// A channel crate with `bounded(n)`, `unbounded()`, `send` and a receiver `iter()` that ends
 /// when every sender is gone (crossbeam-channel and flume share this shape).
 macro_rules! channel_peer {
     ($name:ident, $krate:ident) => {
+        channel_peer!($name, $krate, thread::scope);
+    };
+    ($name:ident, $krate:ident, $scope:path) => {
         struct $name;
         impl Channel for $name {
             fn run(bound: usize, producers: u64, consumers: u64) -> u64 {
@@ -101,7 +145,7 @@ macro_rules! channel_peer {
                     0 => $krate::unbounded(),
                     n => $krate::bounded(n),
                 };
-                thread::scope(|s| {
+                $scope(|s| {
                     let takers: Vec<_> = (0..consumers)
                         .map(|_| {
                             let rx = rx.clone();
@@ -122,6 +166,7 @@ macro_rules! channel_peer {
 
 channel_peer!(Crossbeam, crossbeam_channel);
 channel_peer!(Flume, flume);
+channel_peer!(CrossbeamOnPotok, crossbeam_channel, potok::scope);
 
 /// std::sync::mpsc: one consumer only.
 struct StdMpsc;
@@ -212,9 +257,20 @@ fn bench_workload(c: &mut Criterion, group: &str, bound: usize, producers: u64, 
     g.bench_function("crossbeam_channel", |b| {
         b.iter(|| check(Crossbeam::run(bound, producers, consumers)))
     });
+    g.bench_function("potok_queue_potok_threads", |b| {
+        b.iter(|| check(PotokQueueOnPotok::run(bound, producers, consumers)))
+    });
+    g.bench_function("crossbeam_channel_potok_threads", |b| {
+        b.iter(|| check(CrossbeamOnPotok::run(bound, producers, consumers)))
+    });
     g.bench_function("flume", |b| {
         b.iter(|| check(Flume::run(bound, producers, consumers)))
     });
+    if bound == 0 {
+        g.bench_function("potok_simple_queue", |b| {
+            b.iter(|| check(PotokSimple::run(bound, producers, consumers)))
+        });
+    }
     if consumers == 1 {
         g.bench_function("std_mpsc", |b| {
             b.iter(|| check(StdMpsc::run(bound, producers, consumers)))

@@ -4,12 +4,14 @@
 //! - `current_thread`: get the caller's thread handle (target ≤ 10 ns: a thread-local read).
 //! - `enumerate_100`: list the threads while 100 potok threads are alive.
 //!
+//! Every row runs inside `potok::main` (see `main` below), std's too.
+//!
 //! Run: `cargo bench -p potok --bench threads`; `python3 bench/ratios.py` prints the ratios.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 
 fn spawn_join(c: &mut Criterion) {
     let mut group = c.benchmark_group("spawn_join");
@@ -94,4 +96,12 @@ criterion_group! {
         .measurement_time(Duration::from_secs(3));
     targets = spawn_join, current_thread, enumerate_100
 }
-criterion_main!(benches);
+
+/// Every row runs inside `potok::main`, as a program's threads do (the main thread is
+/// registered, and joins are seen by the deadlock detector as in a real program).
+fn main() {
+    potok::main(|| {
+        benches();
+        Criterion::default().configure_from_args().final_summary();
+    });
+}

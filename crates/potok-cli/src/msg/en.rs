@@ -18,6 +18,15 @@ fn count(n: usize, word: &str) -> String {
     }
 }
 
+/// How many times: `once`, `twice`, `3 times`.
+fn times(n: usize) -> String {
+    match n {
+        1 => "once".to_owned(),
+        2 => "twice".to_owned(),
+        _ => format!("{n} times"),
+    }
+}
+
 /// Seconds with two decimals.
 fn secs(s: f64) -> String {
     format!("{s:.2} s")
@@ -781,21 +790,21 @@ impl Messages for En {
     }
     fn explain_bank(&self, f: &facts::Bank) -> String {
         format!(
-            "The Lock was a signal, not a guard: take was refused {refusals} times, and \
-             {waits} times it acquired the lock: the first time the lock was free, so take went \
+            "The Lock was a signal, not a guard: take was refused {refusals}, and {waits} it \
+             acquired the lock: the first time the lock was free, so take went \
              straight on; after that each acquire slept until deposit, seeing a balance of 500 \
-             or more, released it. ({after} refusals came after the deposits had ended, when \
-             nobody would release the lock any more: potok's version does not wait then, the \
+             or more, released it. (Refusals after the deposits had ended, when nobody would \
+             release the lock any more: {after}; potok's version does not wait then, the \
              course's would hang.)\n\
-             The books add up: {deposited} deposited − {withdrawn} withdrawn in {withdrawals} \
-             withdrawals = {balance}, the final balance (the balance itself is behind a Mutex \
+             The books add up: {deposited} deposited − {withdrawn} withdrawn in {withdrawals} = \
+             {balance}, the final balance (the balance itself is behind a Mutex \
              here; the course's program races on it).",
-            refusals = f.refusals,
-            waits = f.waits,
+            refusals = times(f.refusals),
+            waits = times(f.waits),
             after = f.refusals_after_end,
             deposited = f.deposited,
             withdrawn = f.withdrawn,
-            withdrawals = f.withdrawals,
+            withdrawals = count(f.withdrawals, "withdrawal"),
             balance = f.balance,
         )
     }
@@ -1104,7 +1113,7 @@ impl Messages for En {
         x.to_string()
     }
     fn rule_times(&self, n: usize) -> String {
-        format!("{n} times")
+        times(n)
     }
     fn rule_about(&self, s: f64) -> String {
         format!("about {}", secs(s))

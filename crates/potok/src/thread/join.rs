@@ -63,6 +63,11 @@ impl<T> JoinHandle<T> {
         let thread = self.thread;
         // Wait where the deadlock detector sees it; the OS thread ends right after.
         thread.inner.wait_finished(None);
+        // The OS thread ends moments after it marks itself finished: wait for that awake, so
+        // the join below does not sleep a second time.
+        super::handle::try_for(super::handle::TRY_BEFORE_SLEEP, None, || {
+            self.native.is_finished()
+        });
         match self.native.join() {
             Ok(result) => result,
             // Only a panic outside the thread's closure gets here (in a thread-local destructor,

@@ -107,6 +107,11 @@ impl<'scope, T> ScopedJoinHandle<'scope, T> {
     /// With a [`DeadlockError`](crate::DeadlockError) when the join would deadlock.
     pub fn join(self) -> Result<T, Panicked> {
         self.thread.inner.wait_finished(None);
+        // The OS thread ends moments after it marks itself finished: wait for that awake, so
+        // the join below does not sleep a second time.
+        super::handle::try_for(super::handle::TRY_BEFORE_SLEEP, None, || {
+            self.native.is_finished()
+        });
         match self.native.join() {
             Ok(value) => Ok(value),
             Err(payload) => match payload.downcast::<Panicked>() {
