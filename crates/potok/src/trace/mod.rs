@@ -4,7 +4,10 @@
 //! [`start`] begins a recording, [`Recording::finish`] ends it and gives the [`Trace`]:
 //! [`Trace::write_json`] writes Chrome Trace Event JSON (open it in
 //! [Perfetto](https://ui.perfetto.dev) or `chrome://tracing`), [`Trace::write_html`] the timeline
-//! page (one HTML file with everything inline: open it in any browser, offline).
+//! page (one HTML file with everything inline: open it in any browser, offline). The JSON's
+//! shape (the fields and rules Perfetto's importer relies on: `ph`, `ts`, `pid`, `tid`, `dur`,
+//! `name`, `cat`, `args`, metadata for every lane, spans that nest on each lane, unique flow
+//! ids) is checked by potok's tests; Perfetto itself is not run by them.
 //! `POTOK_TRACE=FILE` records a whole program run under [`potok::main`](crate::main) (or a
 //! program calling [`process::init`](crate::process::init) first) and writes `FILE` when it
 //! ends: the page if `FILE` ends in `.html`, the JSON otherwise.
