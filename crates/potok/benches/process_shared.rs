@@ -6,7 +6,11 @@
 //!   10,000 increments of a `Value<u64>` under its lock (`*v.lock()? += 1`, CPython's
 //!   `with v.get_lock(): v.value += 1`); the counter is checked after every run;
 //! - `uncontended/process_lock` and `uncontended/thread_lock`: acquire + release of a
-//!   `potok::process::Lock` beside a `potok::Lock`, in the same run.
+//!   `potok::process::Lock` beside a `potok::Lock`, in the same run;
+//! - `wake/event_round_trip` beside `wake/pipe_round_trip`: a child process asleep on a
+//!   `process::Event` is woken by `set` and answers by setting another Event the parent sleeps
+//!   on (two cross-process wake-ups; set → woken child is about half of it), beside the same
+//!   ping-pong of a `u32` over a `process::Pipe` (`send`, the child's `recv`, its `send` back).
 //!
 //! Children re-run this executable, so `main` calls `potok::process::init()` first.
 
@@ -14,7 +18,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::Criterion;
-use potok::process::{Pool, Value};
+use potok::process::{Connection, Event, Pipe, Pool, Process, Value};
 
 const INCREMENTS: u64 = 10_000;
 const PROCESSES: usize = 4;
@@ -25,6 +29,66 @@ fn increment(args: (Value<u64>, u64)) -> u64 {
         *counter.lock().expect("no holder dies in the bench") += 1;
     }
     n
+}
+
+/// The child of `event_round_trip`: answers every `ping` with a `pong` until `stop`.
+fn event_echo(args: (Event, Event, Event)) -> u32 {
+    let (ping, pong, stop) = args;
+    loop {
+        ping.wait();
+        ping.clear();
+        if stop.is_set() {
+            return 0;
+        }
+        pong.set();
+    }
+}
+
+/// The child of `pipe_round_trip`: sends every number back until the pipe closes.
+fn pipe_echo(conn: Connection) -> u32 {
+    while let Ok(x) = conn.recv::<u32>() {
+        if conn.send(&x).is_err() {
+            break;
+        }
+    }
+    0
+}
+
+fn wake(c: &mut Criterion) {
+    let mut g = c.benchmark_group("wake");
+    g.warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+
+    let (ping, pong, stop) = (
+        Event::new().unwrap(),
+        Event::new().unwrap(),
+        Event::new().unwrap(),
+    );
+    let mut child = Process::new(event_echo, (ping.clone(), pong.clone(), stop.clone()));
+    child.start().unwrap();
+    g.bench_function("event_round_trip", |b| {
+        b.iter(|| {
+            ping.set();
+            pong.wait();
+            pong.clear();
+        })
+    });
+    stop.set();
+    ping.set();
+    child.join().unwrap();
+
+    let (here, there) = Pipe::new().unwrap();
+    let mut child = Process::new(pipe_echo, there);
+    child.start().unwrap();
+    g.bench_function("pipe_round_trip", |b| {
+        b.iter(|| {
+            here.send(&7u32).unwrap();
+            black_box(here.recv::<u32>().unwrap());
+        })
+    });
+    drop(here);
+    child.join().unwrap();
+    g.finish();
 }
 
 fn benches(c: &mut Criterion) {
@@ -70,5 +134,6 @@ fn main() {
     potok::process::init();
     let mut c = Criterion::default().configure_from_args();
     benches(&mut c);
+    wake(&mut c);
     c.final_summary();
 }
