@@ -465,7 +465,7 @@ fn a_killed_fork_server_is_replaced() {
                 && pids.iter().all(|p| !before.contains(p))
                 && testing::fork_server_pid().is_some_and(|s| s != second)
         }),
-        "workers {:?} (before {before:?}), server {:?}",
+        "workers {:?} (before {before:?}), server {:?}, {pool:?}",
         pool.pids(),
         testing::fork_server_pid()
     );

@@ -196,6 +196,15 @@ impl Child {
         }
     }
 
+    /// Whether this is a worker forked by a fork server that has died since (so it died, or
+    /// will die, with it).
+    pub(crate) fn lost_with_its_server(&self) -> bool {
+        match &self.how {
+            How::Exec(_) => false,
+            How::Forked { server, .. } => server.has_died(),
+        }
+    }
+
     /// SIGKILL, then reap.
     pub(crate) fn kill_and_reap(&mut self) -> ChildExit {
         self.signal(Signal::KILL);
@@ -431,6 +440,12 @@ impl ForkServer {
 
     fn is_dead(&self) -> bool {
         self.dead.load(Ordering::Acquire)
+    }
+
+    /// Known dead, or ended without anybody noticing yet (it is our child, unreaped until
+    /// [`died`](Self::died) reaps it: then `dead` is set first).
+    fn has_died(&self) -> bool {
+        self.is_dead() || peek_exit(self.pid, false) || self.is_dead()
     }
 
     /// The connection broke: the server is killed (if it was not dead yet) and reaped, and the

@@ -425,40 +425,54 @@ fn retire(shared: &Shared, slot: usize, mut child: Child) {
 /// handshake or initializer is slow (or hangs) instead of `join()` waiting for it; it is
 /// withdrawn before the child is reaped should the start fail.
 fn replace(shared: &Arc<Shared>, slot: usize) -> Option<Child> {
-    if shared.is_terminated() {
-        return None;
-    }
-    let started = spawn::spawn(ChildKind::Worker).and_then(|mut child| {
-        if !shared.publish_pid(slot, child.pid) {
-            // Terminated meanwhile: the child goes with its Drop.
-            return Ok(None);
+    // A worker forked by a fork server that dies before the worker has reported for work (and
+    // run the initializer) dies with it: no reason to break the pool, a new server forks the
+    // next one. Bounded, so a server that dies every time does break it.
+    const ATTEMPTS: usize = 3;
+    for attempt in 1..=ATTEMPTS {
+        if shared.is_terminated() {
+            return None;
         }
-        child.before_reap = Some(Box::new({
-            let shared = Arc::clone(shared);
-            move || shared.forget_worker(slot)
-        }));
-        child.handshake(spawn::HANDSHAKE_TIMEOUT)?;
-        run_initializer(shared, &mut child)?;
-        Ok(Some(child))
-    });
-    match started {
-        Ok(Some(mut child)) => {
-            if shared.publish_worker(slot, &child) {
-                child.before_reap = None;
-                Some(child)
-            } else {
-                // Terminated meanwhile: the child goes with its Drop, which withdraws the pid.
-                None
+        let mut lost_with_server = false;
+        let started = spawn::spawn(ChildKind::Worker).and_then(|mut child| {
+            if !shared.publish_pid(slot, child.pid) {
+                // Terminated meanwhile: the child goes with its Drop.
+                return Ok(None);
+            }
+            child.before_reap = Some(Box::new({
+                let shared = Arc::clone(shared);
+                move || shared.forget_worker(slot)
+            }));
+            let ready = child
+                .handshake(spawn::HANDSHAKE_TIMEOUT)
+                .and_then(|()| run_initializer(shared, &mut child));
+            if ready.is_err() {
+                lost_with_server = child.lost_with_its_server();
+            }
+            ready.map(|()| Some(child))
+        });
+        match started {
+            Ok(Some(mut child)) => {
+                return if shared.publish_worker(slot, &child) {
+                    child.before_reap = None;
+                    Some(child)
+                } else {
+                    // Terminated meanwhile: the child goes with its Drop, which withdraws the
+                    // pid.
+                    None
+                };
+            }
+            Ok(None) => return None,
+            // Killed by terminate() while it started: not a broken pool.
+            Err(_) if shared.is_terminated() => return None,
+            Err(_) if lost_with_server && attempt < ATTEMPTS => continue,
+            Err(err) => {
+                shared.break_pool(format!("could not replace a worker: {err}"));
+                return None;
             }
         }
-        Ok(None) => None,
-        // Killed by terminate() while it started: not a broken pool.
-        Err(_) if shared.is_terminated() => None,
-        Err(err) => {
-            shared.break_pool(format!("could not replace a worker: {err}"));
-            None
-        }
     }
+    None
 }
 
 /// A worker died (or garbled its answers) with the jobs of `inflight` unanswered.
