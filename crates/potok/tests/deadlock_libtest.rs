@@ -4,7 +4,10 @@
 //! report at all.
 //!
 //! Meaningful at the default thread count (as many as the machine's CPUs) and checked by hand
-//! with `-- --test-threads=4` and under `cargo nextest run` (one process per test). Every test
+//! with `-- --test-threads=4` and under `cargo nextest run` (one process per test). Not with
+//! `--test-threads=1`: libtest's main thread then waits for its one test without a time limit,
+//! which potok cannot tell from a program's own `main` (see the `deadlock` module docs), so
+//! the zoo's stalls hang until the watchdog ends the run. Every test
 //! runs under a watchdog that ends the process after a generous limit: nothing can hang.
 //!
 //! The watchdog is a plain std thread that registers itself with potok (`current_thread`):

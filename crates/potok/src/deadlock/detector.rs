@@ -30,8 +30,9 @@
 //! - Family stall (when the whole-program stall does not hold): the blocked threads of the
 //!   new waiter's family, with the families of the owners they wait for, make up every live
 //!   registered thread of those families; no owner followed runs; none waits without an owner
-//!   on a primitive in static memory; and the OS lists no thread potok does not know but the
-//!   main thread (else suspected, and the newest waiter of the set is rechecked later). The
+//!   on a primitive in static memory; the OS lists no thread potok does not know; and the
+//!   main thread is one of the stuck threads or asleep in a timed futex wait, as libtest's
+//!   is (else suspected, and the newest waiter of the set is rechecked later). The
 //!   rule and its limits are in the module docs; the families in `family.rs`. A cycle through
 //!   a held `Lock` is declared when its threads make up such a stuck set.
 //! - When a thread exits and every remaining thread is blocked, or every remaining thread of
@@ -427,7 +428,9 @@ impl State {
             .iter()
             .max_by_key(|r| r.seq)
             .map_or((first.key, me), |r| (r.key, r.thread.ident()));
-        if foreign_threads_exist(&fams) {
+        let main = u64::from(std::process::id());
+        let main_stuck = members.iter().any(|r| r.thread.native_id() == Some(main));
+        if foreign_threads_exist(&fams, main_stuck) {
             return FamilyCheck::Unknown(newest);
         }
         members.sort_unstable_by_key(|r| r.seq);
@@ -559,9 +562,13 @@ fn owner_only(kind: ResourceKind) -> bool {
     )
 }
 
-/// Whether the process runs threads potok does not know, besides its main thread: a thread
-/// that is neither registered and running nor one of potok's helpers, by OS thread id.
-fn foreign_threads_exist(fams: &super::family::Families) -> bool {
+/// Whether the process runs threads that may wake a stuck set: a thread that is neither
+/// registered and running nor one of potok's helpers, by OS thread id; and the main thread,
+/// known or not, unless it is in the set (`main_stuck`) or asleep in a timed futex wait as
+/// libtest's is. A program's own `main` (a benchmark's, say) started the threads of every
+/// family and may still hold a handle of any of them, even when potok knows it under a family
+/// of its own.
+fn foreign_threads_exist(fams: &super::family::Families, main_stuck: bool) -> bool {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return true;
     };
@@ -577,11 +584,39 @@ fn foreign_threads_exist(fams: &super::family::Families) -> bool {
         else {
             return true;
         };
-        if tid != main && !fams.knows_tid(tid) {
+        if tid == main {
+            if !main_stuck && !main_waits_with_a_limit(main) {
+                return true;
+            }
+        } else if !fams.knows_tid(tid) {
             return true;
         }
     }
     false
+}
+
+/// Whether the process's main thread is asleep in the kernel on a futex *with a time limit*,
+/// as libtest's main thread is (in `recv_timeout`, for the results of the test threads it
+/// started). Only then is a main thread outside the stuck set taken to hold nothing it waits
+/// on. A main thread that runs (a benchmark's or a program's own `main`, still starting the
+/// producers its consumers wait for), sleeps, or waits without a limit may wake them. Read from `/proc/self/task/MAIN/syscall`: the call's number, then its
+/// arguments; `futex`'s fourth argument is the timeout's address, `0x0` when there is none.
+fn main_waits_with_a_limit(main: u64) -> bool {
+    const FUTEX: Option<&str> = if cfg!(target_arch = "x86_64") {
+        Some("202")
+    } else if cfg!(target_arch = "aarch64") {
+        Some("98")
+    } else {
+        None
+    };
+    let Some(futex) = FUTEX else {
+        return false;
+    };
+    let Ok(call) = std::fs::read_to_string(format!("/proc/self/task/{main}/syscall")) else {
+        return false;
+    };
+    let mut fields = call.split_whitespace();
+    fields.next() == Some(futex) && fields.nth(3).is_some_and(|timeout| timeout != "0x0")
 }
 
 /// The newest record (key, ident), if every live thread is blocked.

@@ -53,7 +53,9 @@
 //! 3. none of them waits for a primitive without an owner (`Event`, `Condition`, `Semaphore`,
 //!    `Barrier`, a queue, a future, a `Lock`) that lives in static memory (`static E: Event`,
 //!    a `LazyLock` in a `static`): every thread can reach it;
-//! 4. the process runs no thread potok does not know, except its main thread (by the OS's
+//! 4. the process runs no thread potok does not know, and its main thread (known or not) is
+//!    either one of the stuck threads or asleep in a futex wait *with a time limit*, as
+//!    libtest's main thread is while its test threads run (by the OS's
 //!    list of the process's threads, `/proc/self/task`, against the ids of registered threads
 //!    and potok's helpers). A thread potok does not know might hold a handle to anything, so
 //!    while one runs the stall is only suspected and checked again later (after 0.2 ms,
@@ -75,9 +77,15 @@
 //!   library's pool, that registers with potok (blocks on a potok primitive, or calls
 //!   `current_thread`) while it holds a handle of a family: it starts a family of its own;
 //!   while it does not register, it is a thread potok does not know and nothing is declared;
-//! - the process's main thread, when potok does not know it, is taken to hold nothing a family
-//!   waits on (under libtest it runs the harness); a program's own `main` that hands a handle
-//!   to a potok thread through a std channel, never touching potok itself, is not seen;
+//! - the process's main thread, when it sleeps in a timed futex wait outside the stuck set
+//!   (libtest's main thread, waiting for its tests' results), is taken to hold nothing a
+//!   family waits on; a program's own `main` that holds a handle while it waits with a
+//!   timeout on a std channel or `Condvar` is not seen. A main thread that runs, sleeps or
+//!   waits without a limit holds every verdict back, known to potok or not. So does
+//!   libtest's own main thread under `--test-threads=1`, which waits for its one test without
+//!   a limit: there a stall inside a test is not declared (it hangs, as before) (a benchmark's `main` starting the producers of a consumer that already
+//!   waits: `main_thread_starting_the_producer_is_no_false_alarm` in
+//!   `tests/unknown_main.rs`);
 //! - libraries loaded after the first untimed wait (their statics look like heap memory).
 //!
 //! And it is quiet where it cannot judge: without `/proc` (not Linux) only the whole-program

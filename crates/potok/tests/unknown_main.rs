@@ -1,0 +1,104 @@
+//! Regression: a consumer reported as a stall while the main thread, which potok did not know,
+//! was still starting its producer.
+//!
+//! The queue benchmark (`benches/queue.rs`) starts its consumers on plain std threads, then
+//! its producers, from a `main` that never touches potok. The family rule took a main thread
+//! potok does not know to hold nothing (true of libtest's, which only waits for its tests), so
+//! the first consumer to find the queue empty was failed with a `DeadlockError` before the
+//! producers existed. Now such a main thread counts as one potok does not know, and holds the
+//! verdict back, unless it sleeps in a timed futex wait as libtest's does.
+//!
+//! `harness = false`: the case starts this executable again as the program under test (marked
+//! by `POTOK_TEST_UNKNOWN_MAIN`), whose `main` is a plain one (no `potok::main`, no
+//! `process::init`), with no other thread than the consumer it starts.
+
+mod support;
+
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use potok::deadlock::ResourceKind;
+use support::case;
+
+const ROLE: &str = "POTOK_TEST_UNKNOWN_MAIN";
+
+fn main() -> ExitCode {
+    if std::env::var_os(ROLE).is_some() {
+        return consumer_first_then_producer();
+    }
+    support::run([case!(main_thread_starting_the_producer_is_no_false_alarm)])
+}
+
+/// The program under test: a consumer blocks on an empty queue; only then does `main` (which
+/// potok does not know, and which does not wait on a futex meanwhile) put the item it waits for.
+/// Exit 0 when the consumer got it; 1 when it was failed instead; 3 when it never blocked.
+fn consumer_first_then_producer() -> ExitCode {
+    let q = potok::Queue::named("jobs", 0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let consumer = {
+        let q = q.clone();
+        std::thread::spawn(move || {
+            tx.send(potok::current_thread()).unwrap();
+            q.get()
+        })
+    };
+    let thread = rx.recv().unwrap();
+    // Poll with std sleeps (a potok wait would make potok know this thread).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if consumer.is_finished() {
+            break;
+        }
+        let snap = potok::deadlock::snapshot();
+        let me = snap.threads().iter().find(|t| t.ident() == thread.ident());
+        if me.is_some_and(|t| t.is_blocked_on(ResourceKind::Queue, "jobs")) {
+            break;
+        }
+        if Instant::now() >= deadline {
+            eprintln!("the consumer never blocked on Queue 'jobs'");
+            return ExitCode::from(3);
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    if q.put(7u64).is_err() {
+        eprintln!("put failed");
+        return ExitCode::from(1);
+    }
+    match consumer.join() {
+        Ok(Ok(7)) => ExitCode::SUCCESS,
+        Ok(other) => {
+            eprintln!("the consumer got {other:?}");
+            ExitCode::from(1)
+        }
+        Err(_) => {
+            eprintln!("the consumer was failed (a false alarm)");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn main_thread_starting_the_producer_is_no_false_alarm() {
+    let exe = std::env::current_exe().unwrap();
+    let mut child = Command::new(exe)
+        .env(ROLE, "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("the program under test did not finish in 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "{status}; stderr:\n{stderr}");
+    assert!(!stderr.contains("deadlock:"), "a false alarm:\n{stderr}");
+}
