@@ -24,15 +24,13 @@ fn text(out: &[u8]) -> String {
     String::from_utf8_lossy(out).into_owned()
 }
 
-#[test]
-fn gil_with_a_broker_adds_a_cluster_row() {
-    let server = RedisServer::start();
-    let url = server.url();
-    // No worker serves the broker: the lesson starts its own.
+/// `potok --lang LANG gil --threads 2 --work 2 --no-explain --broker URL`, which must succeed:
+/// its stdout.
+fn gil_with_broker(lang: &str, url: &str) -> String {
     let out = potok()
         .args([
             "--lang",
-            "en",
+            lang,
             "gil",
             "--threads",
             "2",
@@ -40,11 +38,19 @@ fn gil_with_a_broker_adds_a_cluster_row() {
             "2",
             "--no-explain",
         ])
-        .args(["--broker", &url])
+        .args(["--broker", url])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
+    text(&out.stdout)
+}
+
+#[test]
+fn gil_with_a_broker_adds_a_cluster_row() {
+    let server = RedisServer::start();
+    let url = server.url();
+    // No worker serves the broker: the lesson starts its own.
+    let stdout = gil_with_broker("en", &url);
     assert!(stdout.contains("Rust, cluster of 2 (here)"), "{stdout}");
 
     // A `potok worker` serving it: the row runs there.
@@ -70,22 +76,7 @@ fn gil_with_a_broker_adds_a_cluster_row() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(registered, "potok worker {pid} never registered");
-    let out = potok()
-        .args([
-            "--lang",
-            "ru",
-            "gil",
-            "--threads",
-            "2",
-            "--work",
-            "2",
-            "--no-explain",
-        ])
-        .args(["--broker", &url])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
+    let stdout = gil_with_broker("ru", &url);
     assert!(stdout.contains("Rust, кластер: 1\u{20}"), "{stdout}");
 }
 
