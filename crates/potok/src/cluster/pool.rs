@@ -529,23 +529,38 @@ impl Pool {
         let mut chunk_items: Vec<u8> = Vec::new();
         let mut chunk_first = 0;
         let mut chunk_count = 0;
-        let flush_chunk = |first: usize, count: usize, items: &mut Vec<u8>| -> (u64, Vec<u8>) {
-            let mut payload = postcard::to_allocvec(&(count as u64)).expect("a count encodes");
-            payload.append(items);
-            let mut st = self.inner.state.lock();
-            let no = st.next_chunk;
-            st.next_chunk += 1;
-            st.chunks.insert(
-                no,
-                Chunk {
-                    sink: Arc::clone(&sink),
-                    first,
-                    count,
-                    entry: None,
-                },
-            );
-            (no, payload)
-        };
+        // Registers a chunk, under the lock `terminate` and a lost broker take to fail every
+        // registered chunk: a chunk is either registered before (and failed by them) or, after
+        // them, failed here and never queued. Nothing falls between, so no call waits for an
+        // answer nobody will give.
+        let flush_chunk =
+            |first: usize, count: usize, items: &mut Vec<u8>| -> Option<(u64, Vec<u8>)> {
+                let mut payload = postcard::to_allocvec(&(count as u64)).expect("a count encodes");
+                payload.append(items);
+                let mut st = self.inner.state.lock();
+                let gone = if st.terminated {
+                    Some(TaskErrorKind::Terminated)
+                } else {
+                    st.broken.clone().map(TaskErrorKind::BrokerLost)
+                };
+                if let Some(kind) = gone {
+                    drop(st);
+                    sink.fail(first, count, kind);
+                    return None;
+                }
+                let no = st.next_chunk;
+                st.next_chunk += 1;
+                st.chunks.insert(
+                    no,
+                    Chunk {
+                        sink: Arc::clone(&sink),
+                        first,
+                        count,
+                        entry: None,
+                    },
+                );
+                Some((no, payload))
+            };
         let mut scratch: Vec<u8> = Vec::new();
         for (index, item) in items.into_iter().enumerate() {
             scratch.clear();
@@ -566,9 +581,10 @@ impl Pool {
                     }
                     if chunk_count > 0 && chunk_items.len() + scratch.len() > MAX_ENTRY_BYTES {
                         // Too much for one entry: the chunk ends before this item.
-                        let c = flush_chunk(chunk_first, chunk_count, &mut chunk_items);
-                        batch_bytes += c.1.len();
-                        batch.push(c);
+                        if let Some(c) = flush_chunk(chunk_first, chunk_count, &mut chunk_items) {
+                            batch_bytes += c.1.len();
+                            batch.push(c);
+                        }
                         chunk_count = 0;
                     }
                     if chunk_count == 0 {
@@ -588,17 +604,19 @@ impl Pool {
                     );
                     // A chunk covers consecutive items: the one before the gap goes now.
                     if chunk_count > 0 {
-                        let c = flush_chunk(chunk_first, chunk_count, &mut chunk_items);
-                        batch_bytes += c.1.len();
-                        batch.push(c);
+                        if let Some(c) = flush_chunk(chunk_first, chunk_count, &mut chunk_items) {
+                            batch_bytes += c.1.len();
+                            batch.push(c);
+                        }
                         chunk_count = 0;
                     }
                 }
             }
             if chunk_count == chunksize {
-                let c = flush_chunk(chunk_first, chunk_count, &mut chunk_items);
-                batch_bytes += c.1.len();
-                batch.push(c);
+                if let Some(c) = flush_chunk(chunk_first, chunk_count, &mut chunk_items) {
+                    batch_bytes += c.1.len();
+                    batch.push(c);
+                }
                 chunk_count = 0;
             }
             if batch.len() >= PIPELINE || batch_bytes >= MAX_ENTRY_BYTES {
@@ -607,7 +625,7 @@ impl Pool {
             }
         }
         if chunk_count > 0 {
-            batch.push(flush_chunk(chunk_first, chunk_count, &mut chunk_items));
+            batch.extend(flush_chunk(chunk_first, chunk_count, &mut chunk_items));
         }
         if !batch.is_empty() {
             self.send(&header, batch);
@@ -642,15 +660,33 @@ impl Pool {
         match inner.with_conn(|c| c.pipe(&pipe)) {
             Ok(ids) => {
                 let mut st = inner.state.lock();
+                // Entries whose chunk `terminate` took (and failed) while their XADD was on its
+                // way: it could not know their ids, so they are removed here.
+                let mut orphans = Vec::new();
+                let terminated = st.terminated;
                 for ((no, _), id) in batch.iter().zip(ids) {
-                    if let Some(chunk) = st.chunks.get_mut(no) {
-                        chunk.entry = Some(broker::text(&id));
+                    let id = broker::text(&id);
+                    match st.chunks.get_mut(no) {
+                        Some(chunk) => chunk.entry = Some(id),
+                        None if terminated => orphans.push(id),
+                        None => {}
                     }
                 }
                 // Lost meanwhile (by a reader): nobody reads any more, so these fail too.
                 if let Some(why) = st.broken.clone() {
                     drop(st);
                     inner.break_with(why);
+                } else if !orphans.is_empty() {
+                    drop(st);
+                    let mut pipe = redis::pipe();
+                    pipe.cmd("XACK")
+                        .arg(broker::TASKS)
+                        .arg(broker::GROUP)
+                        .arg(&orphans)
+                        .ignore();
+                    pipe.cmd("XDEL").arg(broker::TASKS).arg(&orphans).ignore();
+                    // Best effort, as in `terminate`: workers drop a vanished pool's tasks.
+                    let _ = inner.with_conn(|c| c.pipe(&pipe));
                 }
             }
             Err(why) => inner.break_with(why),
