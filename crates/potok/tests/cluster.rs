@@ -139,6 +139,18 @@ fn map_20000_items_with_three_workers_in_order() {
     let pending = pool.apply_async(square, 5).unwrap();
     assert_eq!(pending.get().unwrap(), 25);
     assert!(pool.map(square, Vec::new()).unwrap().is_empty());
+    // A call queued with its read on the seat (see reader.rs): a short wait ends on time,
+    // not when that read's block would (200 ms), and the result still comes after.
+    let pending = pool.apply_async(nap_ms, 400).unwrap();
+    let t = Instant::now();
+    let pending = match pending.get_timeout(Duration::from_millis(30)) {
+        Err(potok::cluster::GetTimeoutError::Timeout(p)) => p,
+        other => panic!("{other:?}"),
+    };
+    let waited = t.elapsed();
+    assert!(waited < Duration::from_millis(150), "waited {waited:?}");
+    assert!(!pending.wait_timeout(Duration::from_millis(10)));
+    assert_eq!(pending.get().unwrap(), 400);
     // A panic is that task's result, not a retry, and the others are unaffected.
     let err = pool.map(panic_on_seven, 0..20).unwrap_err();
     match err {
