@@ -338,11 +338,99 @@ impl Messages for En {
             None => what.to_owned(),
         }
     }
-    fn cluster_unreachable(&self, url: &str) -> String {
-        format!("no Redis broker answers at {url}")
+    fn cluster_error(&self, what: &facts::Cluster) -> String {
+        use facts::Cluster as C;
+        // The library's detail is English: shown as it is, after what it means.
+        match what {
+            C::BadUrl { url } => {
+                format!("'{url}' is not a Redis URL (expected redis://host:port/db)")
+            }
+            C::Unreachable { url } => format!("no Redis broker answers at {url}"),
+            C::TooOld { url, version } => format!(
+                "the Redis at {url} is version {version}; a cluster pool needs Redis 7 or later"
+            ),
+            C::Unusable { url, why } => {
+                format!(
+                    "the Redis at {url} answered with an error, so it cannot be the broker: {why}"
+                )
+            }
+            C::Silent { url, why } => format!("the broker at {url} did not answer: {why}"),
+            C::LocalWorkers { why } => {
+                format!("the workers on this machine did not start or register in time: {why}")
+            }
+            C::Closed => "the cluster pool is closed: it takes no more work".to_owned(),
+            C::TaskPanicked { task, message } => {
+                format!("piece {} panicked in a worker: '{message}'", task + 1)
+            }
+            C::TaskData { task, why } => format!(
+                "piece {} could not be sent to a worker, or its result read: {why}",
+                task + 1
+            ),
+            C::GaveUp { task, why, .. } => format!(
+                "piece {} was not done: {why}; it is kept in the stream potok:dead",
+                task + 1
+            ),
+            C::Refused { task, why } => format!(
+                "a worker could not find the function piece {} asks for: {why}",
+                task + 1
+            ),
+            C::TaskBrokerLost { task, why } => {
+                format!("the broker went away while piece {} ran: {why}", task + 1)
+            }
+            C::Terminated { task } => {
+                format!("the pool was stopped before piece {} finished", task + 1)
+            }
+            C::WorkerLost { url, why } => {
+                format!("the worker lost its broker at {url} and could not get it back: {why}")
+            }
+        }
     }
-    fn cluster_bad_url(&self, url: &str) -> String {
-        format!("'{url}' is not a Redis URL (expected redis://host:port/db)")
+    fn pool_error(&self, what: &facts::Pool) -> String {
+        use facts::Pool as P;
+        match what {
+            P::Spawn { os: Some(os) } => format!("could not start a process of the pool: {os}"),
+            P::Spawn { os: None } => "could not start a process of the pool".to_owned(),
+            P::Handshake { why } => format!(
+                "a process of the pool did not answer as a potok child should (a bug of potok): \
+                 {why}"
+            ),
+            P::Daemonic => {
+                "this is a daemon process, and daemon processes may not have children".to_owned()
+            }
+            P::Start { why } => format!("a process of the pool did not start: {why}"),
+            P::Closed => "the process pool is closed: it takes no more work".to_owned(),
+            P::TaskPanicked { task, message } => format!(
+                "task {} panicked in a process of the pool: '{message}'",
+                task + 1
+            ),
+            P::WorkerDied {
+                task,
+                code: Some(code),
+                ..
+            } => format!(
+                "the process of the pool running task {} died (exit code {code})",
+                task + 1
+            ),
+            P::WorkerDied { task, signal, .. } => format!(
+                "the process of the pool running task {} was killed by signal {}",
+                task + 1,
+                super::ru::signal_name(signal.unwrap_or(0))
+            ),
+            P::TaskData { task, why } => format!(
+                "task {} could not be sent to a process of the pool, or its result read: {why}",
+                task + 1
+            ),
+            P::Terminated { task } => {
+                format!(
+                    "the process pool was stopped before task {} finished",
+                    task + 1
+                )
+            }
+            P::Broken { task, why } => format!(
+                "the process pool can no longer start processes, so task {} was not done: {why}",
+                task + 1
+            ),
+        }
     }
     fn cannot_write_in(&self, dir: &str, err: &str) -> String {
         format!("cannot write in {dir}: {err}")
@@ -365,8 +453,16 @@ impl Messages for En {
     fn thread_failed(&self, detail: &str) -> String {
         format!("a thread of the lesson failed: {detail}")
     }
-    fn waiting_line(&self, err: &str) -> String {
-        format!("the waiting line: {err}")
+    fn thread_panicked(&self, thread: &str, message: &str, location: Option<&str>) -> String {
+        let at = location.map_or(String::new(), |at| format!(" (at {at})"));
+        format!(
+            "thread '{thread}' panicked, a bug in potok's code, not in what you did: \
+             '{message}'{at}"
+        )
+    }
+    fn waiting_line_shut_down(&self) -> &'static str {
+        "the cafe's waiting line (Queue) was shut down, though the lesson never shuts it: a bug \
+         in potok's code"
     }
     fn cannot_make_temp(&self, err: &str) -> String {
         format!("cannot make a temporary folder: {err}")

@@ -29,6 +29,19 @@ fn secs(s: f64) -> String {
     format!("{s:.2} с")
 }
 
+/// A signal's number, and its name where it is a common one: `9 (SIGKILL)`.
+pub(crate) fn signal_name(sig: i32) -> String {
+    let name = match sig {
+        6 => " (SIGABRT)",
+        7 => " (SIGBUS)",
+        9 => " (SIGKILL)",
+        11 => " (SIGSEGV)",
+        15 => " (SIGTERM)",
+        _ => "",
+    };
+    format!("{sig}{name}")
+}
+
 impl Messages for Ru {
     // ==== help ====
 
@@ -334,11 +347,131 @@ impl Messages for Ru {
             None => what.to_owned(),
         }
     }
-    fn cluster_unreachable(&self, url: &str) -> String {
-        format!("по адресу {url} не отвечает брокер Redis")
+    fn cluster_error(&self, what: &facts::Cluster) -> String {
+        use facts::Cluster as C;
+        let piece = |task: &usize| format!("порция работы №{}", task + 1);
+        let workers = |names: &[String]| match names {
+            [one] => format!("воркер {one}"),
+            many => format!("воркеры {}", many.join(", ")),
+        };
+        match what {
+            C::BadUrl { url } => format!("'{url}' — не адрес Redis (нужен redis://хост:порт/база)"),
+            C::Unreachable { url } => format!("по адресу {url} не отвечает брокер Redis"),
+            C::TooOld { url, version } => format!(
+                "по адресу {url} работает Redis {version}, а кластерному пулу нужен Redis 7 или \
+                 новее"
+            ),
+            C::Unusable { url, .. } => format!(
+                "Redis по адресу {url} ответил ошибкой: брокером кластерного пула он служить не \
+                 может (нужен Redis 7 или новее, где разрешены скрипты и стримы)"
+            ),
+            C::Silent { url, .. } => format!("брокер по адресу {url} не ответил на запрос"),
+            C::LocalWorkers { .. } => "воркеры на этой машине не запустились или не отметились у \
+                 брокера вовремя"
+                .to_owned(),
+            C::Closed => "кластерный пул уже закрыт: работу ему не отдать".to_owned(),
+            C::TaskPanicked { task, message } => {
+                format!("{} упала в воркере с паникой: «{message}»", piece(task))
+            }
+            C::TaskData { task, .. } => format!(
+                "{} не удалось передать воркеру или прочитать её результат",
+                piece(task)
+            ),
+            C::GaveUp {
+                task,
+                attempts,
+                lost,
+                refused,
+                ..
+            } => {
+                let mut text = match attempts {
+                    Some(n) => format!(
+                        "{} не выполнена ни с одной из {n} {}",
+                        piece(task),
+                        plural(u64::from(*n), "попытки", "попыток", "попыток")
+                    ),
+                    None => format!("{} не выполнена: все попытки не удались", piece(task)),
+                };
+                if !lost.is_empty() {
+                    let verb = if lost.len() == 1 {
+                        "не вернул её за срок аренды (умер, завис или был остановлен)"
+                    } else {
+                        "не вернули её за срок аренды (умерли, зависли или были остановлены)"
+                    };
+                    text.push_str(&format!("; {} {verb}", workers(lost)));
+                }
+                if !refused.is_empty() {
+                    let verb = if refused.len() == 1 {
+                        "отказался от неё: он собран из другой версии программы"
+                    } else {
+                        "отказались от неё: они собраны из другой версии программы"
+                    };
+                    text.push_str(&format!("; {} {verb}", workers(refused)));
+                }
+                text.push_str("; она сохранена в стриме potok:dead");
+                text
+            }
+            C::Refused { task, .. } => format!(
+                "воркер не нашёл в своей программе функцию, которую просит {} (задача повреждена \
+                 или подделана)",
+                piece(task)
+            ),
+            C::TaskBrokerLost { task, .. } => {
+                format!("связь с брокером пропала, пока выполнялась {}", piece(task))
+            }
+            C::Terminated { task } => {
+                format!("пул остановлен раньше, чем закончилась {}", piece(task))
+            }
+            C::WorkerLost { url, .. } => {
+                format!("воркер потерял связь с брокером {url} и не смог подключиться к нему снова")
+            }
+        }
     }
-    fn cluster_bad_url(&self, url: &str) -> String {
-        format!("'{url}' — не адрес Redis (нужен redis://хост:порт/база)")
+    fn pool_error(&self, what: &facts::Pool) -> String {
+        use facts::Pool as P;
+        let task = |task: &usize| format!("задача №{}", task + 1);
+        match what {
+            P::Spawn { os: Some(os) } => format!("не удалось запустить процесс пула: {os}"),
+            P::Spawn { os: None } => "не удалось запустить процесс пула".to_owned(),
+            P::Handshake { .. } => "процесс пула ответил не так, как должен дочерний процесс \
+                 potok (это ошибка potok)"
+                .to_owned(),
+            P::Daemonic => {
+                "этот процесс — демон, а у демонов не бывает дочерних процессов".to_owned()
+            }
+            P::Start { .. } => "процесс пула не запустился".to_owned(),
+            P::Closed => "пул процессов уже закрыт: работу ему не отдать".to_owned(),
+            P::TaskPanicked { task: t, message } => {
+                format!("{} упала в процессе пула с паникой: «{message}»", task(t))
+            }
+            P::WorkerDied {
+                task: t,
+                code: Some(code),
+                ..
+            } => format!(
+                "процесс пула, выполнявший задачу №{}, умер (код выхода {code})",
+                t + 1
+            ),
+            P::WorkerDied {
+                task: t, signal, ..
+            } => format!(
+                "процесс пула, выполнявший задачу №{}, убит сигналом {}",
+                t + 1,
+                signal_name(signal.unwrap_or(0))
+            ),
+            P::TaskData { task: t, .. } => format!(
+                "{} не удалось передать процессу пула или прочитать её результат",
+                task(t)
+            ),
+            P::Terminated { task: t } => format!(
+                "пул процессов остановлен раньше, чем закончилась {}",
+                task(t)
+            ),
+            P::Broken { task: t, .. } => format!(
+                "пул процессов больше не может запускать процессы, и {} не выполнена",
+                task(t)
+            ),
+        }
     }
     fn cannot_write_in(&self, dir: &str, err: &str) -> String {
         format!("не удалось записать в {dir}: {err}")
@@ -361,8 +494,15 @@ impl Messages for Ru {
     fn thread_failed(&self, detail: &str) -> String {
         format!("поток урока завершился с ошибкой: {detail}")
     }
-    fn waiting_line(&self, err: &str) -> String {
-        format!("очередь кафе: {err}")
+    fn thread_panicked(&self, thread: &str, message: &str, location: Option<&str>) -> String {
+        let at = location.map_or(String::new(), |at| format!(" (в {at})"));
+        format!(
+            "поток '{thread}' упал с паникой — это ошибка в коде potok, а не в ваших действиях: \
+             «{message}»{at}"
+        )
+    }
+    fn waiting_line_shut_down(&self) -> &'static str {
+        "очередь кафе (Queue) закрыта, хотя урок её не закрывает: это ошибка в коде potok"
     }
     fn cannot_make_temp(&self, err: &str) -> String {
         format!("не удалось создать временную папку: {err}")
