@@ -36,7 +36,7 @@ fn write_words_explains_the_overlap_the_order_and_the_label() {
     );
     assert!(err.contains("Что произошло"), "{err}");
     assert!(
-        err.contains("самый длинный файл (200 слов × 0.1 с"),
+        err.contains("самый длинный файл (200 слов × 0,1 с"),
         "{err}"
     );
     assert!(

@@ -223,7 +223,7 @@ mod tests {
         let lines = report(Lang::En, &[state], 10.0);
         assert_eq!(
             lines[0],
-            "deadlock: 2 threads wait for each other in a cycle"
+            "deadlock: both threads wait for each other"
         );
         assert_eq!(
             lines[1],
@@ -243,7 +243,7 @@ mod tests {
         let lines = report(Lang::En, &[state], 10.0);
         assert_eq!(
             lines[0],
-            "deadlock: 2 threads wait for each other in a cycle"
+            "deadlock: both threads wait for each other"
         );
         assert!(lines
             .last()

@@ -27,6 +27,11 @@ fn times(n: usize) -> String {
     }
 }
 
+/// `1 idle core`, `2 idle cores`.
+fn idle_cores(n: usize) -> String {
+    format!("{n} idle {}", if n == 1 { "core" } else { "cores" })
+}
+
 /// Seconds with two decimals.
 fn secs(s: f64) -> String {
     format!("{s:.2} s")
@@ -295,7 +300,7 @@ impl Messages for En {
         "the name is empty"
     }
     fn not_a_ring(&self, value: &str, min: u16, max: u16) -> String {
-        format!("'{value}' philosophers is not allowed: a ring has from {min} to {max}")
+        format!("'{value}' is not allowed: a ring has from {min} to {max} philosophers")
     }
     fn not_a_hang_after(&self, value: &str, max: f64) -> String {
         format!("'{value}' is not allowed: a number of seconds above 0, up to {max}")
@@ -474,7 +479,10 @@ impl Messages for En {
         "the scenario did not deadlock"
     }
     fn bank_never_hung(&self, attempts: u64) -> String {
-        format!("the course's bank did not hang in {attempts} runs")
+        format!(
+            "the course's bank did not hang in {}",
+            count(attempts as usize, "run")
+        )
     }
 
     // ==== notes, progress, seed ====
@@ -502,8 +510,9 @@ impl Messages for En {
     }
     fn writing_files(&self, count: usize, megabytes: u64, dir: &str, clean: &str) -> String {
         format!(
-            "potok: writing {count} files, about {megabytes} MB in all, into {dir} \
-             (they are kept for the next run; {clean} removes them)"
+            "potok: writing {}, about {megabytes} MB in all, into {dir} (they are kept for \
+             the next run; {clean} removes them)",
+            self::count(count, "file")
         )
     }
     fn reusing_files(&self, dir: &str, clean: &str) -> String {
@@ -637,12 +646,16 @@ impl Messages for En {
     }
     fn bank_deposits(&self, count: usize, sum: i64, balance: i64) -> String {
         format!(
-            "deposit: {count} deposits, {sum} in all; the balance reached {balance} and deposit \
-             ended. The lock was never locked, so it released nothing."
+            "deposit: {}, {sum} in all; the balance reached {balance} and deposit ended. The \
+             lock was never locked, so it released nothing.",
+            self::count(count, "deposit")
         )
     }
     fn bank_skipped(&self, count: usize) -> String {
-        format!("take: … {count} operations that went through …")
+        format!(
+            "take: … {} that went through …",
+            self::count(count, "operation")
+        )
     }
     fn bank_first_refusal(&self) -> &'static str {
         "   ← take acquires the lock: it is free, so take gets it at once and goes on"
@@ -689,6 +702,7 @@ impl Messages for En {
     fn report_head(&self, kind: DeadlockKind, threads: usize) -> String {
         match (kind, threads) {
             (DeadlockKind::Cycle, 1) => "deadlock: a thread waits for itself".to_owned(),
+            (DeadlockKind::Cycle, 2) => "deadlock: both threads wait for each other".to_owned(),
             (DeadlockKind::Cycle, n) => {
                 format!("deadlock: {n} threads wait for each other in a cycle")
             }
@@ -845,23 +859,23 @@ impl Messages for En {
         let order = f.finish_order.join(", ");
         format!(
             "write_words sleeps 0.1 s after each word (× {scale} here). One after another, the \
-             four calls slept in turn: {sum_words} words × 0.1 s, the sum, {sum} expected, \
+             four calls slept in turn: {sum_words} × 0.1 s, the sum, {sum} expected, \
              {functions} measured.\n\
              In four threads they slept at the same time, so the phase lasted about as long as \
-             the longest file alone ({max_words} words × 0.1 s, {max} expected, {threads} \
+             the longest file alone ({max_words} × 0.1 s, {max} expected, {threads} \
              measured), not the sum.\n\
-             The threads finished by size, not by start: {order}. example8 has {max_half} words \
-             and example7 {max_words}, so example8 was done first although it started later.\n\
+             The threads finished by size, not by start: {order}. example8 has {max_half} and \
+             example7 {max_words}, so example8 was done first although it started later.\n\
              About the label: the course's example prints \"Работа потоков\" on both timing \
              lines, a slip; potok prints \"Работа функций\" (\"Functions took\") for the first.",
             scale = f.scale,
-            sum_words = f.words_sum,
+            sum_words = count(f.words_sum as usize, "word"),
             sum = secs(sum),
             functions = secs(f.functions),
-            max_words = f.words_max,
+            max_words = count(f.words_max as usize, "word"),
             max = secs(max),
             threads = secs(f.threads),
-            max_half = f.words_max / 2,
+            max_half = count(f.words_max as usize / 2, "word"),
         )
     }
     fn explain_knights(&self, f: &facts::Knights) -> String {
@@ -869,16 +883,23 @@ impl Messages for En {
         let days: Vec<String> = f
             .knights
             .iter()
-            .map(|(name, power, days)| format!("{name} (power {power}) fought {days} days"))
+            .map(|(name, power, days)| {
+                format!(
+                    "{name} (power {power}) fought {}",
+                    count(*days as usize, "day")
+                )
+            })
             .collect();
         let longest = f.knights.iter().map(|k| k.2).max().unwrap_or(0);
         let sum: u32 = f.knights.iter().map(|k| k.2).sum();
         format!(
             "Each knight is a thread: {days}. A day is {day} here.\n\
              They fought at once: the battle took {elapsed}, about the longest knight's \
-             {longest} days ({expected}), not the sum of {sum} days ({sum_secs}). That is why \
+             {longest} ({expected}), not the sum of {sum} ({sum_secs}). That is why \
              their lines interleave, while each knight's own lines stay in order.",
             days = days.join(", "),
+            longest = count(longest as usize, "day"),
+            sum = count(sum as usize, "day"),
             elapsed = secs(f.elapsed),
             expected = secs(f64::from(longest) * f.scale),
             sum_secs = secs(f64::from(sum) * f.scale),
@@ -906,14 +927,14 @@ impl Messages for En {
     }
     fn explain_cafe(&self, f: &facts::Cafe) -> String {
         format!(
-            "{guests} guests, {tables} tables: {queued} guests waited in the Queue, first come, \
-             first served, and sat down as tables freed up.\n\
+            "{guests}, {tables}: {queued} waited in the Queue, first come, first served, and \
+             sat down as tables freed up.\n\
              The guests ate at the same time, each in its own thread: the evening lasted about \
              {evening:.0} s of the course's time, while the meals add up to {sum} s (the longest \
              {longest} s). The waiter slept in a get() until a guest left, instead of polling.",
-            guests = f.guests,
-            tables = f.tables,
-            queued = f.queued,
+            guests = count(f.guests, "guest"),
+            tables = count(f.tables, "table"),
+            queued = count(f.queued, "guest"),
             evening = f.evening,
             sum = f.meals_sum,
             longest = f.longest_meal,
@@ -923,17 +944,18 @@ impl Messages for En {
         let (rt, rp) = f.rust;
         let mut text = if rt.max(rp) >= 1.2 {
             format!(
-                "Rust's {threads} ran on {cores} cores at once: {rt:.2}× with threads, {rp:.2}× \
-                 with processes (at most the number of cores; less on a busy machine).",
+                "Rust's {threads} ran on {cores} at once: {rt:.2}× with threads, {rp:.2}× with \
+                 processes (at most the number of cores; less on a busy machine).",
                 threads = count(f.threads, "thread"),
-                cores = f.cores,
+                cores = count(f.cores, "core"),
             )
         } else {
             format!(
                 "Rust's {threads} gave only {rt:.2}× (processes {rp:.2}×): the machine had no \
-                 free core for them just now, or there is one piece of work. On {cores} idle \
-                 cores Rust's threads come close to {cores}×: they have no GIL.",
+                 free core for them just now, or there is one piece of work. On {idle} Rust's \
+                 threads come close to {cores}×: they have no GIL.",
                 threads = count(f.threads, "thread"),
+                idle = idle_cores(f.cores),
                 cores = f.cores,
             )
         };
@@ -979,8 +1001,8 @@ impl Messages for En {
         let verdict = if speedup > 1.1 {
             format!(
                 "the pool was {speedup:.2}× faster: reading and splitting lines is CPU work, and \
-                 {cores} cores did it at once",
-                cores = f.cores
+                 {cores} did it at once",
+                cores = count(f.cores, "core")
             )
         } else {
             format!(
@@ -1030,6 +1052,9 @@ impl Messages for En {
         "actual:  "
     }
     fn check_all_hold(&self, n: usize) -> String {
+        if n == 1 {
+            return "the one rule holds".to_owned();
+        }
         format!("all {n} rules hold")
     }
     fn check_some_fail(&self, failed: usize, n: usize) -> String {
@@ -1103,12 +1128,19 @@ impl Messages for En {
         format!("deadlock: thread '{thread}' waits for a Lock it holds itself")
     }
     fn check_hang_cycle(&self, n: usize) -> String {
+        if n == 2 {
+            return "deadlock: both threads wait for each other".to_owned();
+        }
         format!("deadlock: {n} threads wait for each other in a cycle")
     }
     fn check_hang_stall(&self, secs: f64, n: usize) -> String {
         format!(
-            "the program hung: {secs} s without output or records; {n} thread(s) wait, and \
-             none can wake another"
+            "the program hung: {secs} s without output or records; {}",
+            if n == 1 {
+                "its one thread waits, and nothing can wake it".to_owned()
+            } else {
+                format!("{n} threads wait, and none can wake another")
+            }
         )
     }
     fn check_hang_thread(
@@ -1194,10 +1226,17 @@ impl Messages for En {
          shared Lock."
     }
     fn check_race_more(&self, n: usize) -> String {
-        format!("{n} more glued line(s).")
+        format!(
+            "{} more glued {}.",
+            n,
+            if n == 1 { "line" } else { "lines" }
+        )
     }
     fn check_unknown_more(&self, n: usize) -> String {
-        format!("{n} more line(s) not from the task.")
+        format!(
+            "{n} more {} not from the task.",
+            if n == 1 { "line" } else { "lines" }
+        )
     }
 
     // ==== check: the rules ====
@@ -1279,10 +1318,13 @@ impl Messages for En {
         format!("{got} ({name}, line {k})")
     }
     fn rule_10_1_file_ended(&self, name: &str, lines: u32) -> String {
-        format!("(the end of {name} after {lines} lines)")
+        format!(
+            "(the end of {name} after {})",
+            count(lines as usize, "line")
+        )
     }
     fn rule_10_1_file_ends(&self, name: &str, lines: u32) -> String {
-        format!("the end of {name} after {lines} lines")
+        format!("the end of {name} after {}", count(lines as usize, "line"))
     }
     fn rule_10_1_functions(&self, sum: u32, scale: f64, expected: f64) -> String {
         format!(
@@ -1323,9 +1365,11 @@ impl Messages for En {
     }
     fn rule_10_2_days_why(&self, name: &str, power: i64, total: i64) -> String {
         format!(
-            "{name}'s power is {power}: each day (1 s) there are {power} enemies fewer, and after \
-             {total} days none are left. Days count from 1; the enemies are subtracted before \
-             the line is printed."
+            "{name}'s power is {power}: each day (1 s) there are {power} fewer {enemies}, and \
+             after {} none are left. Days count from 1; the enemies are subtracted before the \
+             line is printed.",
+            count(total.max(0) as usize, "day"),
+            enemies = if power == 1 { "enemy" } else { "enemies" },
         )
     }
     fn rule_10_2_after_victory(&self, name: &str) -> String {
@@ -1340,8 +1384,9 @@ impl Messages for En {
     fn rule_10_2_battle(&self, slowest: i64, scale: f64, expected: f64, sum: i64) -> String {
         format!(
             "the knights fight at the same time: the battle lasts ≈ the slower knight's days \
-             ({slowest} × 1 s × {scale} = {}), not the sum ({sum} days)",
-            secs(expected)
+             ({slowest} × 1 s × {scale} = {}), not the sum ({})",
+            secs(expected),
+            count(sum.max(0) as usize, "day")
         )
     }
     fn rule_10_2_battle_took(&self, took: f64) -> String {
@@ -1444,7 +1489,11 @@ impl Messages for En {
          (7 puts, 7 gets)"
     }
     fn rule_10_4_queue_ops(&self, n: usize) -> String {
-        format!("{n} puts and {n} gets on a queue.Queue")
+        format!(
+            "{} and {} on a queue.Queue",
+            count(n, "put"),
+            count(n, "get")
+        )
     }
     fn rule_10_4_queue_ops_found(&self, puts: usize, gets: usize) -> String {
         format!("{}, {} recorded", count(puts, "put"), count(gets, "get"))
@@ -1488,7 +1537,7 @@ impl Messages for En {
         )
     }
     fn rule_10_5_speedup(&self, ratio: f64, cores: usize) -> String {
-        format!("×{ratio:.1} faster on {cores} cores")
+        format!("×{ratio:.1} faster on {}", count(cores, "core"))
     }
     fn rule_10_5_multi_took(&self, s: f64) -> String {
         format!("the multiprocess read took {}", secs(s))
@@ -1572,5 +1621,72 @@ impl Messages for En {
     fn rule_legacy5_processes_found(&self, n: usize) -> String {
         let word = if n == 1 { "process" } else { "processes" };
         format!("{n} {word} recorded")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{count, facts, En, Messages};
+
+    /// Where numbers meet nouns, the form follows the number: `1 run`, `2 runs`.
+    #[test]
+    fn messages_agree_with_their_numbers() {
+        assert_eq!(
+            [1, 2, 5, 11, 21, 22, 25, 111].map(|n| count(n, "thread")),
+            [
+                "1 thread",
+                "2 threads",
+                "5 threads",
+                "11 threads",
+                "21 threads",
+                "22 threads",
+                "25 threads",
+                "111 threads"
+            ]
+        );
+        assert!(En.bank_never_hung(1).ends_with("in 1 run"));
+        assert!(En.bank_never_hung(21).ends_with("in 21 runs"));
+        assert_eq!(
+            En.bank_skipped(1),
+            "take: … 1 operation that went through …"
+        );
+        assert!(En.bank_deposits(1, 1, 1).starts_with("deposit: 1 deposit,"));
+        assert!(En
+            .writing_files(1, 1, "d", "rm")
+            .starts_with("potok: writing 1 file,"));
+        assert_eq!(En.gil_processes(1), "1 process");
+        assert_eq!(En.gil_processes(2), "2 processes");
+        let knights = En.explain_knights(&facts::Knights {
+            scale: 1.0,
+            knights: vec![("A".into(), 100, 1), ("B".into(), 50, 2)],
+            elapsed: 2.0,
+        });
+        assert!(
+            knights.contains("A (power 100) fought 1 day, B (power 50) fought 2 days"),
+            "{knights}"
+        );
+        assert!(knights.contains("the longest knight's 2 days"), "{knights}");
+        assert!(knights.contains("not the sum of 3 days"), "{knights}");
+        let cafe = En.explain_cafe(&facts::Cafe {
+            tables: 1,
+            guests: 2,
+            queued: 1,
+            longest_meal: 1,
+            meals_sum: 2,
+            evening: 2.0,
+        });
+        assert!(
+            cafe.starts_with("2 guests, 1 table: 1 guest waited"),
+            "{cafe}"
+        );
+        assert_eq!(En.check_all_hold(1), "the one rule holds");
+        assert_eq!(En.check_race_more(1), "1 more glued line.");
+        assert_eq!(En.check_unknown_more(2), "2 more lines not from the task.");
+        assert!(En.rule_10_1_file_ends("f", 1).ends_with("after 1 line"));
+        assert!(En.rule_10_2_days_why("A", 1, 100).contains("1 fewer enemy"));
+        assert!(En.rule_10_5_speedup(2.0, 1).ends_with("on 1 core"));
+        assert!(En
+            .check_hang_stall(1.0, 1)
+            .ends_with("its one thread waits, and nothing can wake it"));
     }
 }
