@@ -245,6 +245,14 @@ impl Messages for En {
             None => format!("unknown command '{name}' (potok --help lists the lessons)"),
         }
     }
+    fn unknown_scenario(&self, name: &str, command: &str, suggestion: Option<&str>) -> String {
+        match suggestion {
+            Some(s) => format!(
+                "{command} has no scenario '{name}': did you mean '{s}'? ({command} --help)"
+            ),
+            None => format!("{command} has no scenario '{name}' ({command} --help)"),
+        }
+    }
     fn unknown_option(&self, option: &str, command: &str, suggestion: Option<&str>) -> String {
         let option = &super::shown_arg(option);
         let suggestion = suggestion.map(super::shown_arg);
@@ -318,7 +326,7 @@ impl Messages for En {
         format!("--dir {dir}: not a folder")
     }
     fn cannot_write_there(&self, dir: &str, err: &str) -> String {
-        format!("--dir {dir}: cannot write there ({err})")
+        format!("--dir {dir}: cannot write there: {err}")
     }
 
     // ==== failures ====

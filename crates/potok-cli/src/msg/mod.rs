@@ -235,6 +235,9 @@ pub(crate) trait Messages: Sync {
     fn missing_subcommand(&self, command: &str, choices: &str) -> String;
     /// `potok knigts`.
     fn unknown_command(&self, name: &str, suggestion: Option<&str>) -> String;
+    /// A scenario the command does not have (`potok deadlock abab`); `command` is `potok
+    /// deadlock`.
+    fn unknown_scenario(&self, name: &str, command: &str, suggestion: Option<&str>) -> String;
     /// An option the command does not take; `command` is `potok gil`.
     fn unknown_option(&self, option: &str, command: &str, suggestion: Option<&str>) -> String;
     /// An option given before the command that takes it (`potok --time-scale 1 knights`).

@@ -262,6 +262,14 @@ impl Messages for Ru {
             None => format!("нет команды '{name}' (список уроков — potok --help)"),
         }
     }
+    fn unknown_scenario(&self, name: &str, command: &str, suggestion: Option<&str>) -> String {
+        match suggestion {
+            Some(s) => {
+                format!("у {command} нет сценария '{name}': может быть, '{s}'? ({command} --help)")
+            }
+            None => format!("у {command} нет сценария '{name}' ({command} --help)"),
+        }
+    }
     fn unknown_option(&self, option: &str, command: &str, suggestion: Option<&str>) -> String {
         let option = &super::shown_arg(option);
         let suggestion = suggestion.map(super::shown_arg);
@@ -337,7 +345,7 @@ impl Messages for Ru {
         format!("--dir {dir}: это не папка")
     }
     fn cannot_write_there(&self, dir: &str, err: &str) -> String {
-        format!("--dir {dir}: туда нельзя писать ({err})")
+        format!("--dir {dir}: туда нельзя писать: {err}")
     }
 
     // ==== failures ====
