@@ -137,7 +137,7 @@ fn gil_and_read_files_explain_their_point() {
 fn bank_faithful_is_honest_about_how_rarely_it_hangs() {
     let (help, _) = run(&["--lang", "en", "bank", "--help"]);
     assert!(
-        help.contains("measured on 1 December 2026: in 2-5 of 100 runs")
+        help.contains("measured on 1 December 2026: in 2–5 of 100 runs")
             && help.contains("potok deadlock bank"),
         "{help}"
     );

@@ -32,9 +32,9 @@ fn idle_cores(n: usize) -> String {
     format!("{n} idle {}", if n == 1 { "core" } else { "cores" })
 }
 
-/// Seconds with two decimals.
+/// Seconds with two decimals (more when small): `0.34 s`, `0.001 s`.
 fn secs(s: f64) -> String {
-    format!("{s:.2} s")
+    format!("{s:.d$} s", d = super::decimals_for(s))
 }
 
 impl Messages for En {
@@ -137,7 +137,7 @@ impl Messages for En {
     }
     fn help_faithful(&self) -> &'static str {
         "Run the course's program as written: it races on the balance and can hang (measured \
-         on 1 December 2026: in 2-5 of 100 runs at --time-scale 0.001 and 0.02 on a loaded \
+         on 1 December 2026: in 2–5 of 100 runs at --time-scale 0.001 and 0.02 on a loaded \
          machine, in none of 1000 at 1; it prints the details); potok deadlock bank forces \
          the schedule that hangs"
     }

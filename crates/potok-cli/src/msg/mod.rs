@@ -92,6 +92,18 @@ pub(crate) fn lang() -> Lang {
     *LANG.get_or_init(Lang::from_env)
 }
 
+/// Decimals for a number of seconds: two, or more for a small one, so that a time scaled
+/// down (`--time-scale 0.001`) does not print as `0.00 s`.
+pub(crate) fn decimals_for(s: f64) -> usize {
+    if s == 0.0 || s.abs() >= 0.1 {
+        2
+    } else if s.abs() >= 0.001 {
+        3
+    } else {
+        4
+    }
+}
+
 /// An argument as a message shows it: an option (`--seed`) as it is, anything else the user
 /// typed in quotes (`'abab'`), so it does not read as a word of the sentence.
 pub(crate) fn shown_arg(arg: &str) -> String {

@@ -29,9 +29,9 @@ fn words(n: u32) -> String {
     count(n as usize, "слово", "слова", "слов")
 }
 
-/// Seconds with two decimals, with a decimal comma: `0,34 с`.
+/// Seconds with two decimals (more when small), with a decimal comma: `0,34 с`, `0,001 с`.
 fn secs(s: f64) -> String {
-    format!("{s:.2} с").replace('.', ",")
+    format!("{s:.d$} с", d = super::decimals_for(s)).replace('.', ",")
 }
 
 /// A number as Russian writes it, with a decimal comma: `0,01`.
@@ -157,7 +157,7 @@ impl Messages for Ru {
     }
     fn help_faithful(&self) -> &'static str {
         "Запустить программу курса как есть: в ней гонка на балансе, и она может зависнуть \
-         (по замеру 1 декабря 2026 года — в 2-5 запусках из 100 при --time-scale 0.001 и 0.02 \
+         (по замеру 1 декабря 2026 года — в 2–5 запусках из 100 при --time-scale 0.001 и 0.02 \
          на занятой машине, ни в одном из 1000 при 1; подробности она печатает); potok \
          deadlock bank создаёт порядок, при котором она зависает"
     }
@@ -1832,6 +1832,9 @@ mod tests {
         );
         assert!(text.contains("быстрее в 1,50 раза"), "{text}");
         assert!(text.contains("её делали 2 ядра"), "{text}");
+        assert_eq!(super::secs(0.001), "0,001 с");
+        assert_eq!(super::secs(0.015), "0,015 с");
+        assert_eq!(super::secs(0.0), "0,00 с");
     }
 
     #[test]
