@@ -475,6 +475,58 @@ fn a_killed_fork_server_is_replaced() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// An initializer that kills the worker's fork server, once: in the first worker to create
+/// `marker`, and only if the worker's parent is not the pool's process (`pool_pid`), so that
+/// with `POTOK_FORK_SERVER=0` it does nothing. The worker then dies with its server.
+fn kill_my_server_once((pool_pid, marker): (u32, String)) {
+    let parent = std::os::unix::process::parent_id();
+    if parent == pool_pid {
+        return;
+    }
+    let first = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&marker)
+        .is_ok();
+    if first {
+        // SAFETY: kill(2) on this worker's own fork server.
+        unsafe {
+            libc::kill(parent as i32, libc::SIGKILL);
+        }
+        // It asked for SIGKILL when its parent dies: this is never left.
+        std::thread::sleep(Duration::from_secs(30));
+    }
+}
+
+/// The fork server dies while a new pool's first workers run their initializers: they die
+/// with it, and the pool starts its workers once more, from a new server, instead of failing
+/// to start.
+fn a_fork_server_dying_while_a_pool_starts_is_replaced() {
+    // A server exists already (so the new pool's workers come from it), and it is the one
+    // that dies.
+    drop(Pool::new(1).unwrap());
+    let first = testing::fork_server_pid();
+    let marker = std::env::temp_dir().join(format!("potok-kill-server-{}", std::process::id()));
+    let _ = std::fs::remove_file(&marker);
+    let marker = marker.to_string_lossy().into_owned();
+    let pool = Pool::builder()
+        .processes(2)
+        .initializer(kill_my_server_once, (std::process::id(), marker.clone()))
+        .build()
+        .expect("a pool whose fork server died as it started starts again");
+    if let Some(first) = first {
+        assert!(
+            std::path::Path::new(&marker).exists(),
+            "the initializer never ran in a forked worker"
+        );
+        assert_ne!(testing::fork_server_pid(), Some(first), "the dead server in service");
+    }
+    assert_eq!(pool.map(square, 0..10).unwrap()[3], 9);
+    drop(pool);
+    support::assert_no_children(Duration::from_secs(5));
+    let _ = std::fs::remove_file(&marker);
+}
+
 fn an_idle_worker_that_dies_is_reaped_and_replaced() {
     let pool = Pool::new(2).unwrap();
     let victim = pool.pids()[0];
@@ -1009,6 +1061,7 @@ fn main() -> ExitCode {
             case!(an_idle_worker_that_dies_is_reaped_and_replaced),
             case!(workers_come_from_one_fork_server),
             case!(a_killed_fork_server_is_replaced),
+            case!(a_fork_server_dying_while_a_pool_starts_is_replaced),
             case!(maxtasksperchild_recycles_workers),
             case!(initializer_runs_in_each_worker),
             case!(initializers_run_side_by_side),

@@ -343,12 +343,9 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
                         // Died while idle: no task is lost; reap and replace it.
                         shared.forget_worker(slot);
                         child.wait();
-                        match replace(&shared, slot) {
-                            Some(fresh) => child = fresh,
-                            None => return,
+                        if !renew(&shared, slot, &mut child, &mut answers, &mut inflight) {
+                            return;
                         }
-                        answers = Answers::of(&child);
-                        inflight.clear_for_new_worker();
                         done_by_this_child = 0;
                     }
                     continue;
@@ -373,13 +370,10 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
                     .maxtasksperchild
                     .is_some_and(|max| done_by_this_child >= max);
                 if recycle {
-                    retire(&shared, slot, child);
-                    match replace(&shared, slot) {
-                        Some(fresh) => child = fresh,
-                        None => return,
+                    retire(&shared, slot, &mut child);
+                    if !renew(&shared, slot, &mut child, &mut answers, &mut inflight) {
+                        return;
                     }
-                    answers = Answers::of(&child);
-                    inflight.clear_for_new_worker();
                     done_by_this_child = 0;
                 }
             }
@@ -393,12 +387,9 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
                     return;
                 }
                 blame(&shared, &child, &mut inflight, broken, exit);
-                match replace(&shared, slot) {
-                    Some(fresh) => child = fresh,
-                    None => return,
+                if !renew(&shared, slot, &mut child, &mut answers, &mut inflight) {
+                    return;
                 }
-                answers = Answers::of(&child);
-                inflight.clear_for_new_worker();
                 done_by_this_child = 0;
             }
         }
@@ -407,16 +398,67 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
         shared.forget_worker(slot);
         child.kill_and_reap();
     } else {
-        retire(&shared, slot, child);
+        retire(&shared, slot, &mut child);
     }
 }
 
+/// Starts a replacement for the slot's worker (gone, and reaped) and starts over with it;
+/// false if none could be started (the thread ends).
+fn renew(
+    shared: &Arc<Shared>,
+    slot: usize,
+    child: &mut Child,
+    answers: &mut Answers,
+    inflight: &mut InFlight,
+) -> bool {
+    let Some(fresh) = replace(shared, slot) else {
+        return false;
+    };
+    *child = fresh;
+    *answers = Answers::of(child);
+    inflight.clear_for_new_worker();
+    true
+}
+
 /// Closes a worker's socket (it exits on EOF) and reaps it.
-fn retire(shared: &Shared, slot: usize, mut child: Child) {
+fn retire(shared: &Shared, slot: usize, child: &mut Child) {
     // An idle worker exits as soon as it reads EOF.
     shared.forget_worker(slot);
     let _ = child.sock.shutdown(std::net::Shutdown::Both);
     child.wait();
+}
+
+/// Starts a new pool's first `processes` workers: all are spawned first, so that they boot in
+/// parallel, and every initializer is sent before any answer is awaited, so that they run side
+/// by side. The error says too whether a worker was lost with its fork server (that is worth
+/// another try: the next spawn starts a new server).
+pub(crate) fn start_first(
+    shared: &Shared,
+    processes: usize,
+) -> Result<Vec<Child>, (StartError, bool)> {
+    let mut children: Vec<Child> = Vec::with_capacity(processes);
+    for child in spawn::spawn_many(ChildKind::Worker, processes) {
+        // (A server found dead when asked to fork is replaced there.)
+        children.push(child.map_err(|err| (err, false))?);
+    }
+    let lost = |children: &[Child]| children.iter().any(Child::lost_with_its_server);
+    let mut sent = Vec::with_capacity(processes);
+    for k in 0..children.len() {
+        let child = &mut children[k];
+        match child
+            .handshake(spawn::HANDSHAKE_TIMEOUT)
+            .and_then(|()| send_initializer(shared, child))
+        {
+            Ok(one) => sent.push(one),
+            Err(err) => return Err((err, lost(&children))),
+        }
+    }
+    for (k, one) in sent.into_iter().enumerate() {
+        if let Err(err) = finish_initializer(&mut children[k], one) {
+            return Err((err, lost(&children)));
+        }
+    }
+    Ok(children)
 }
 
 /// Starts a replacement worker for `slot`; on failure the pool is broken and the thread ends.
