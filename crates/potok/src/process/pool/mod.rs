@@ -381,9 +381,9 @@ impl Pool {
         Args: Data,
         R: Data,
     {
-        match self.submit(star::task_id(f), vec![args], 1, false) {
-            Ok(results) => Ok(AsyncResult::new(results)),
-            Err(mut items) => Err(Closed::new(items.pop().expect("one item"))),
+        match submit::submit_one(&self.shared, star::task_id(f), args) {
+            Ok((results, direct)) => Ok(AsyncResult::with_direct(results, direct)),
+            Err(args) => Err(Closed::new(args)),
         }
     }
 
