@@ -10,7 +10,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::job::Job;
 use crate::process::error::TaskErrorKind;
-use crate::process::spawn::{self, Child};
+use crate::process::spawn::{Child, Signaller};
 use crate::process::task::TaskId;
 use crate::process::wire;
 
@@ -134,6 +134,8 @@ pub(crate) enum Thread {
 pub(crate) struct Slot {
     /// The worker's pid while the child may be running.
     pid: Option<u32>,
+    /// What signals it meanwhile (its pidfd if it was forked by the fork server).
+    signaller: Option<Signaller>,
     /// The parent's end of the worker's socket while it is in service.
     sock: Option<Arc<UnixStream>>,
     thread: Thread,
@@ -152,8 +154,7 @@ impl State {
         let mut jobs: Vec<Job> = self.queue.drain(..).collect();
         for slot in &mut self.slots {
             if let Thread::HandedOff(_) | Thread::Direct(_) = slot.thread {
-                if let Thread::HandedOff(h) | Thread::Direct(h) = std::mem::take(&mut slot.thread)
-                {
+                if let Thread::HandedOff(h) | Thread::Direct(h) = std::mem::take(&mut slot.thread) {
                     jobs.push(h.job);
                 }
             }
@@ -454,14 +455,15 @@ impl Shared {
         self.wake_all();
     }
 
-    /// Terminated: every worker is sent SIGKILL (under the lock, so no pid is reused meanwhile)
-    /// and every job that no worker holds fails.
+    /// Terminated: every worker is sent SIGKILL (under the lock, so that a worker signalled by
+    /// pid is not reaped, and its pid reused, meanwhile) and every job that no worker holds
+    /// fails.
     pub(crate) fn terminate(&self) {
         let unowned = {
             let mut st = self.state.lock();
             st.phase = Phase::Terminated;
-            for pid in st.slots.iter().filter_map(|s| s.pid) {
-                spawn::signal_pid(pid, rustix::process::Signal::KILL);
+            for signaller in st.slots.iter().filter_map(|s| s.signaller.as_ref()) {
+                signaller.signal(rustix::process::Signal::KILL);
             }
             st.drain_unowned()
         };
@@ -474,19 +476,23 @@ impl Shared {
     /// The slot's worker is gone or going: no signal or job may reach it any more.
     pub(crate) fn forget_worker(&self, slot: usize) {
         let mut st = self.state.lock();
-        st.slots[slot].pid = None;
-        st.slots[slot].sock = None;
+        let me = &mut st.slots[slot];
+        me.pid = None;
+        me.signaller = None;
+        me.sock = None;
     }
 
     /// Publishes a replacement worker's pid as soon as it is spawned, before its handshake and
     /// initializer, so that `Pool::terminate` can kill it while it starts; false if the pool
     /// was terminated meanwhile. No job is handed to it until [`publish_worker`](Self::publish_worker).
-    pub(crate) fn publish_pid(&self, slot: usize, pid: u32) -> bool {
+    pub(crate) fn publish_pid(&self, slot: usize, child: &Child) -> bool {
         let mut st = self.state.lock();
         if st.phase == Phase::Terminated {
             return false;
         }
-        st.slots[slot].pid = Some(pid);
+        let me = &mut st.slots[slot];
+        me.pid = Some(child.pid);
+        me.signaller = Some(child.signaller());
         true
     }
 
@@ -496,8 +502,10 @@ impl Shared {
         if st.phase == Phase::Terminated {
             return false;
         }
-        st.slots[slot].pid = Some(child.pid);
-        st.slots[slot].sock = Some(Arc::clone(&child.sock));
+        let me = &mut st.slots[slot];
+        me.pid = Some(child.pid);
+        me.signaller = Some(child.signaller());
+        me.sock = Some(Arc::clone(&child.sock));
         true
     }
 

@@ -589,7 +589,7 @@ fn replace(shared: &Arc<Shared>, slot: usize) -> Option<Child> {
         }
         let mut lost_with_server = false;
         let started = spawn::spawn(ChildKind::Worker).and_then(|mut child| {
-            if !shared.publish_pid(slot, child.pid) {
+            if !shared.publish_pid(slot, &child) {
                 // Terminated meanwhile: the child goes with its Drop.
                 return Ok(None);
             }
