@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex as StateMutex;
@@ -25,9 +26,10 @@ enum CondLock {
 /// waiters' idents and wakes exactly the notified threads).
 ///
 /// A waiter's life: pushed on `queue` (holding the Condition's lock) -> the lock is released
-/// -> it sleeps -> `notify` moves it from `queue` to `notified` and wakes it -> it removes
-/// itself from `notified` and re-acquires the lock. On a timeout it removes itself from
-/// `queue` instead.
+/// -> it stays awake a little, watching `Condition::notifies` -> it sleeps (registered with
+/// the deadlock detector only now) -> `notify` moves it from `queue` to `notified` and wakes
+/// it if it sleeps -> it removes itself from `notified` and re-acquires the lock. On a timeout
+/// it removes itself from `queue` instead.
 #[derive(Default)]
 struct Waiters {
     queue: VecDeque<u64>,
@@ -68,9 +70,20 @@ struct Waiters {
 pub struct Condition {
     lock: CondLock,
     waiters: StateMutex<Waiters>,
+    /// How many notifies chose a waiter so far: a waiter awake before it sleeps watches it
+    /// (see [`SPIN`]), without taking `waiters`' lock.
+    notifies: AtomicU64,
     list: WaitList,
     name: Name,
 }
+
+/// How long a waiter stays awake, watching for a notify, before it sleeps. In a ping-pong the
+/// other side usually notifies within a microsecond or two, while a thread that slept takes
+/// several microseconds to wake on a VM (tens on a busy one), and a notifier that finds the
+/// waiter awake makes no system call. Yielding in the loop leaves the CPU to the notifier when
+/// the two share one. The deadlock detector only hears of the wait when the thread sleeps, so
+/// a stall is declared this much later.
+const SPIN: Duration = Duration::from_micros(20);
 
 impl Default for Condition {
     fn default() -> Self {
@@ -88,6 +101,7 @@ impl Condition {
                 queue: VecDeque::new(),
                 notified: Vec::new(),
             }),
+            notifies: AtomicU64::new(0),
             list: WaitList::new(),
             name: Name::new(),
         }
@@ -285,6 +299,8 @@ impl Condition {
         }
         let me = current_ident_fast();
         self.waiters.lock().queue.push_back(me);
+        // Read with the lock held: a notify that chooses this thread comes after it.
+        let seen = self.notifies.load(Ordering::Relaxed);
         let saved = match self.release_save() {
             Ok(saved) => saved,
             Err(e) => {
@@ -292,6 +308,7 @@ impl Condition {
                 return Err(e);
             }
         };
+        self.stay_awake(seen, deadline);
         let what = Wait {
             kind: ResourceKind::Condition,
             name: self.name(),
@@ -323,6 +340,26 @@ impl Condition {
         }
     }
 
+    /// Spins (yielding now and then) until a notify after `seen` or [`SPIN`] has passed, or
+    /// `deadline`; whether it was this thread that was notified is checked afterwards, under
+    /// `waiters`' lock.
+    fn stay_awake(&self, seen: u64, deadline: Option<Instant>) {
+        let start = Instant::now();
+        let until = deadline.map_or(start + SPIN, |d| d.min(start + SPIN));
+        let mut spins = 0u32;
+        while self.notifies.load(Ordering::Acquire) == seen {
+            spins += 1;
+            if spins % 64 == 0 && Instant::now() >= until {
+                return;
+            }
+            if spins % 8 == 0 {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+    }
+
     /// Wakes up to `n` waiting threads, oldest first: Python's `notify(n)`.
     ///
     /// # Errors
@@ -341,6 +378,9 @@ impl Condition {
                 };
                 waiters.notified.push(id);
                 chosen.push(id);
+            }
+            if !chosen.is_empty() {
+                self.notifies.fetch_add(1, Ordering::Release);
             }
         }
         for id in chosen {
