@@ -401,7 +401,7 @@ fn reword(err: &clap::Error, root: &clap::Command, args: &[OsString]) -> String 
             if path.len() == 1 {
                 m.unknown_command(&name, suggestion.as_deref())
             } else {
-                m.unknown_option(&name, &command, suggestion.as_deref())
+                m.unknown_scenario(&name, &command, suggestion.as_deref())
             }
         }
         ErrorKind::UnknownArgument => {

@@ -46,11 +46,7 @@ impl fmt::Display for CliError {
 
 impl From<potok::Panicked> for CliError {
     fn from(p: potok::Panicked) -> Self {
-        let detail = match p.deadlock() {
-            Some(err) => crate::msg::report::report(m(), &err).replace("\n  ", "; "),
-            None => format!("'{}': {}", p.thread().name(), p.message()),
-        };
-        CliError::Failed(m().thread_failed(&detail))
+        CliError::Failed(crate::msg::failure::panicked(m(), &p))
     }
 }
 

@@ -21,9 +21,30 @@ mod msg;
 mod timedelta;
 mod trace_files;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A panic in `main` itself is a bug of potok's code: one line in the chosen language
+    // instead of Rust's English report. (A lesson thread's panic comes back through its join
+    // and is worded there; potok's own hook, installed at the first thread, passes the other
+    // panics on to this one. A child process installs its own.)
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let location = info.location().map(ToString::to_string);
+        let thread = std::thread::current();
+        let line = msg::m().thread_panicked(
+            thread.name().unwrap_or("main"),
+            &message,
+            location.as_deref(),
+        );
+        let _ = writeln!(std::io::stderr(), "potok: {line}");
+    }));
     potok::main(|| {
         // The CLI words every deadlock report itself, in the chosen language, from the
         // error's data; a lesson thread's panic comes back through its join, so the library's

@@ -174,7 +174,7 @@ fn deadlock_abba_is_caught_and_named() {
     assert_caught(
         &["abba"],
         &[
-            "deadlock: 2 threads wait for each other in a cycle",
+            "deadlock: both threads wait for each other",
             "The fix: one lock order for everyone.",
             "thread 'A' holds Lock 'lock_a' and waits for Lock 'lock_b' (held by 'B')",
             "thread 'B' holds Lock 'lock_b' and waits for Lock 'lock_a' (held by 'A')",

@@ -298,7 +298,7 @@ fn abba_is_reported_as_a_cycle_and_its_child_process_stopped() {
     let text = hangs(
         "abba_10_3.py",
         &[
-            "deadlock: 2 threads wait for each other in a cycle",
+            "deadlock: both threads wait for each other",
             "thread 'A'",
             "holds Lock 'lock_a' and waits for Lock 'lock_b' (held by 'B')",
             "holds Lock 'lock_b' and waits for Lock 'lock_a' (held by 'A')",

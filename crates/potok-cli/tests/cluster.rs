@@ -97,3 +97,76 @@ fn bad_broker_urls_are_one_line() {
         );
     }
 }
+
+/// A server on a free loopback port that answers every Redis command with an error reply,
+/// for as long as the test runs.
+fn refusing_server() -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                let mut line = String::new();
+                // Each command is an array of bulk strings: *N, then N times $len and the bytes.
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let Some(n) = line.trim().strip_prefix('*').and_then(|n| n.parse().ok()) else {
+                        continue;
+                    };
+                    for _ in 0..n {
+                        line.clear();
+                        let _ = reader.read_line(&mut line);
+                        let len: usize = line.trim().trim_start_matches('$').parse().unwrap_or(0);
+                        let mut bytes = vec![0; len + 2];
+                        let _ = reader.read_exact(&mut bytes);
+                    }
+                    if writer.write_all(b"-ERR this server says no\r\n").is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("redis://127.0.0.1:{port}/0")
+}
+
+#[test]
+fn a_server_that_answers_only_errors_is_worded_in_the_chosen_language() {
+    let url = refusing_server();
+    for (lang, expected) in [
+        ("ru", "potok: кластерный пул не справился: Redis по адресу"),
+        ("en", "potok: the cluster pool failed: the Redis at"),
+    ] {
+        for args in [
+            vec!["worker", url.as_str()],
+            vec![
+                "gil",
+                "--work",
+                "1",
+                "--threads",
+                "1",
+                "--broker",
+                url.as_str(),
+            ],
+        ] {
+            let out = potok().args(["--lang", lang]).args(&args).output().unwrap();
+            assert_eq!(out.status.code(), Some(1), "{args:?}");
+            let stderr = text(&out.stderr);
+            let last = stderr.lines().last().unwrap_or_default();
+            assert!(last.starts_with(expected), "{lang} {args:?}: {stderr}");
+            if lang == "ru" {
+                // The server's English reply is the English catalogue's detail only.
+                assert!(!stderr.contains("says no"), "{stderr}");
+            } else {
+                assert!(last.contains("this server says no"), "{stderr}");
+            }
+        }
+    }
+}

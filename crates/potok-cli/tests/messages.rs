@@ -128,6 +128,17 @@ fn a_misspelt_command_gets_a_suggestion() {
     bad("en", &["knigts"], &["'knigts'", "did you mean 'knights'?"]);
     bad("ru", &["knigts"], &["'knigts'", "может быть, 'knights'?"]);
     bad("en", &["deadlock", "rign"], &["rign", "ring"]);
+    // A misspelt scenario is a scenario, not an option.
+    bad(
+        "ru",
+        &["deadlock", "abab"],
+        &["у potok deadlock нет сценария 'abab': может быть, 'abba'?"],
+    );
+    bad(
+        "en",
+        &["deadlock", "abab"],
+        &["potok deadlock has no scenario 'abab': did you mean 'abba'?"],
+    );
 }
 
 #[test]

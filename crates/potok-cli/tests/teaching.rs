@@ -36,7 +36,7 @@ fn write_words_explains_the_overlap_the_order_and_the_label() {
     );
     assert!(err.contains("Что произошло"), "{err}");
     assert!(
-        err.contains("самый длинный файл (200 слов × 0.1 с"),
+        err.contains("самый длинный файл (200 слов × 0,1 с"),
         "{err}"
     );
     assert!(
@@ -137,7 +137,7 @@ fn gil_and_read_files_explain_their_point() {
 fn bank_faithful_is_honest_about_how_rarely_it_hangs() {
     let (help, _) = run(&["--lang", "en", "bank", "--help"]);
     assert!(
-        help.contains("measured on 1 December 2026: in 2-5 of 100 runs")
+        help.contains("measured on 1 December 2026: in 2–5 of 100 runs")
             && help.contains("potok deadlock bank"),
         "{help}"
     );

@@ -221,10 +221,7 @@ mod tests {
                         thread("B", "lock", "lock_a")],
             "held": [{"object": "lock_a", "holder": "A"}, {"object": "lock_b", "holder": "B"}]});
         let lines = report(Lang::En, &[state], 10.0);
-        assert_eq!(
-            lines[0],
-            "deadlock: 2 threads wait for each other in a cycle"
-        );
+        assert_eq!(lines[0], "deadlock: both threads wait for each other");
         assert_eq!(
             lines[1],
             "  thread 'A' holds Lock 'lock_a' and waits for Lock 'lock_b' (held by 'B')"
@@ -241,10 +238,7 @@ mod tests {
             "threads": [thread("MainThread", "join", "worker"), thread("worker", "lock", "l")],
             "held": [{"object": "l", "holder": "MainThread"}]});
         let lines = report(Lang::En, &[state], 10.0);
-        assert_eq!(
-            lines[0],
-            "deadlock: 2 threads wait for each other in a cycle"
-        );
+        assert_eq!(lines[0], "deadlock: both threads wait for each other");
         assert!(lines
             .last()
             .unwrap()

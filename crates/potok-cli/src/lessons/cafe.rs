@@ -159,8 +159,8 @@ impl Cafe {
 }
 
 /// The waiting line is never shut down; if it were, that would be a bug worth reporting.
-fn closed<E: std::fmt::Display>(m: &dyn Messages, err: E) -> CliError {
-    CliError::Failed(m.waiting_line(&err.to_string()))
+fn closed<E>(m: &dyn Messages, _shut_down: E) -> CliError {
+    CliError::Failed(m.waiting_line_shut_down().to_owned())
 }
 
 pub(crate) fn run(ctx: &Context, tables: usize, names: &[String]) -> CliResult {

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use crate::console::{note, say, Progress};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
-use crate::msg::{facts, Messages};
+use crate::msg::{facts, failure, Messages};
 use crate::timedelta;
 
 /// Runs of each measurement; the best counts.
@@ -116,31 +116,30 @@ fn cluster_times(
 ) -> CliResult<ClusterTimes> {
     let fail = |e: String| CliError::Failed(m.cluster_failed(&e));
     let expected = sum_of_squares(squares);
-    let running = potok::cluster::Pool::connect(url)
-        .and_then(|probe| {
-            probe
-                .workers()
-                .map_err(|e| potok::cluster::ConnectError::Broker(e.to_string()))
-        })
-        .map_err(|e| fail(connect_error(m, &e)))?
+    let probe =
+        potok::cluster::Pool::connect(url).map_err(|e| fail(failure::connect(m, url, &e)))?;
+    let running = probe
+        .workers()
+        .map_err(|e| fail(failure::broker_silent(m, url, &e)))?
         .len();
+    drop(probe);
     let started_here = running == 0;
     let pool = potok::cluster::Pool::builder(url)
         .local_workers(if started_here { threads } else { 0 })
         .name("potok-gil")
         .build()
-        .map_err(|e| fail(connect_error(m, &e)))?;
+        .map_err(|e| fail(failure::connect(m, url, &e)))?;
     let workers = if started_here { threads } else { running };
     pool.map_chunked(sum_of_squares, vec![1; workers], 1)
-        .map_err(|e| fail(e.to_string()))?;
-    let mut failure = None;
+        .map_err(|e| fail(failure::cluster_map(m, &e)))?;
+    let mut failed = None;
     let time = best(
         || match pool.map_chunked(sum_of_squares, vec![squares; threads], 1) {
             Ok(sums) => assert!(sums.iter().all(|&sum| sum == expected)),
-            Err(err) => failure = Some(err.to_string()),
+            Err(err) => failed = Some(failure::cluster_map(m, &err)),
         },
     );
-    match failure {
+    match failed {
         Some(err) => Err(fail(err)),
         None => Ok(ClusterTimes {
             time,
@@ -150,27 +149,16 @@ fn cluster_times(
     }
 }
 
-/// A broker that cannot be reached, or a URL that is none, in the run's words; other
-/// failures keep the library's detail.
-fn connect_error(m: &dyn Messages, err: &potok::cluster::ConnectError) -> String {
-    match err {
-        potok::cluster::ConnectError::Unreachable { url, .. } => m.cluster_unreachable(url),
-        potok::cluster::ConnectError::BadUrl { url, .. } => m.cluster_bad_url(url),
-        other => other.to_string(),
-    }
-}
-
 /// `potok worker URL`: serves the broker until it is gone.
 pub(crate) fn serve(ctx: &Context, url: &str) -> CliResult {
     let m = ctx.m();
     // A bad URL or an unreachable broker is one line, before the line that says it serves.
     let fail = |e: String| CliError::Failed(m.cluster_failed(&e));
-    drop(potok::cluster::Pool::connect(url).map_err(|e| fail(connect_error(m, &e)))?);
+    drop(potok::cluster::Pool::connect(url).map_err(|e| fail(failure::connect(m, url, &e)))?);
     say(m.worker_serving(url, std::process::id()))?;
     match potok::cluster::worker(url) {
         Ok(never) => match never {},
-        Err(potok::cluster::WorkerError::Connect(err)) => Err(fail(connect_error(m, &err))),
-        Err(err) => Err(fail(err.to_string())),
+        Err(err) => Err(fail(failure::worker(m, url, &err))),
     }
 }
 
@@ -181,7 +169,7 @@ fn rust_times(m: &dyn Messages, threads: usize, squares: u64) -> CliResult<Times
             assert_eq!(sum_of_squares(squares), expected);
         }
     });
-    let mut failure = None;
+    let mut failed = None;
     let in_threads = best(|| {
         let workers: Vec<_> = (0..threads)
             .map(|i| {
@@ -190,30 +178,30 @@ fn rust_times(m: &dyn Messages, threads: usize, squares: u64) -> CliResult<Times
                     .spawn(move || sum_of_squares(squares))
             })
             .collect();
-        for worker in workers {
+        for (i, worker) in workers.into_iter().enumerate() {
             match worker
-                .map_err(|e| e.to_string())
-                .and_then(|w| w.join().map_err(|p| p.to_string()))
+                .map_err(|e| m.cannot_start_thread(&format!("squares-{}", i + 1), &m.io_error(&e)))
+                .and_then(|w| w.join().map_err(|p| failure::panicked(m, &p)))
             {
                 Ok(sum) => assert_eq!(sum, expected),
-                Err(err) => failure = Some(err),
+                Err(err) => failed = Some(err),
             }
         }
     });
-    if let Some(err) = failure {
-        return Err(CliError::Failed(m.thread_failed(&err)));
+    if let Some(err) = failed {
+        return Err(CliError::Failed(err));
     }
     // The pool is started (and its workers warmed up) before timing: the row is about running
     // in parallel, not about starting processes (`potok read-files` times that).
     let pool = potok::process::Pool::new(threads)
-        .map_err(|e| CliError::Failed(m.cannot_start_pool(&e.to_string())))?;
+        .map_err(|e| CliError::Failed(m.cannot_start_pool(&failure::pool_start(m, &e))))?;
     pool.map(sum_of_squares, vec![1; threads])
-        .map_err(|e| CliError::Failed(m.pool_failed(&e.to_string())))?;
+        .map_err(|e| CliError::Failed(m.pool_failed(&failure::pool_map(m, &e))))?;
     let in_processes = best(|| match pool.map(sum_of_squares, vec![squares; threads]) {
         Ok(sums) => assert!(sums.iter().all(|&sum| sum == expected)),
-        Err(err) => failure = Some(m.pool_failed(&err.to_string())),
+        Err(err) => failed = Some(m.pool_failed(&failure::pool_map(m, &err))),
     });
-    match failure {
+    match failed {
         Some(err) => Err(CliError::Failed(err)),
         None => Ok(Times {
             sequential,

@@ -16,7 +16,7 @@ use potok::process::Pool;
 use crate::console::{note, say, Progress};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
-use crate::msg::facts;
+use crate::msg::{facts, failure};
 use crate::timedelta;
 
 /// Lines per generated file when `--lines` is not given: the linear read of all four takes
@@ -229,10 +229,10 @@ pub(crate) fn run(ctx: &Context, dir: &Path, lines: u64, clean: &str) -> CliResu
     let start = Instant::now();
     {
         let pool = Pool::new(paths.len())
-            .map_err(|e| CliError::Failed(m.cannot_start_pool(&e.to_string())))?;
+            .map_err(|e| CliError::Failed(m.cannot_start_pool(&failure::pool_start(m, &e))))?;
         let read = pool
             .map(read_info, paths.iter().cloned())
-            .map_err(|e| CliError::Failed(m.pool_failed(&e.to_string())))?;
+            .map_err(|e| CliError::Failed(m.pool_failed(&failure::pool_map(m, &e))))?;
         for (path, result) in paths.iter().zip(read) {
             result.map_err(|e| cannot_read(path, e))?;
         }

@@ -27,9 +27,14 @@ fn times(n: usize) -> String {
     }
 }
 
-/// Seconds with two decimals.
+/// `1 idle core`, `2 idle cores`.
+fn idle_cores(n: usize) -> String {
+    format!("{n} idle {}", if n == 1 { "core" } else { "cores" })
+}
+
+/// Seconds with two decimals (more when small): `0.34 s`, `0.001 s`.
 fn secs(s: f64) -> String {
-    format!("{s:.2} s")
+    format!("{s:.d$} s", d = super::decimals_for(s))
 }
 
 impl Messages for En {
@@ -132,7 +137,7 @@ impl Messages for En {
     }
     fn help_faithful(&self) -> &'static str {
         "Run the course's program as written: it races on the balance and can hang (measured \
-         on 1 December 2026: in 2-5 of 100 runs at --time-scale 0.001 and 0.02 on a loaded \
+         on 1 December 2026: in 2–5 of 100 runs at --time-scale 0.001 and 0.02 on a loaded \
          machine, in none of 1000 at 1; it prints the details); potok deadlock bank forces \
          the schedule that hangs"
     }
@@ -240,6 +245,14 @@ impl Messages for En {
             None => format!("unknown command '{name}' (potok --help lists the lessons)"),
         }
     }
+    fn unknown_scenario(&self, name: &str, command: &str, suggestion: Option<&str>) -> String {
+        match suggestion {
+            Some(s) => format!(
+                "{command} has no scenario '{name}': did you mean '{s}'? ({command} --help)"
+            ),
+            None => format!("{command} has no scenario '{name}' ({command} --help)"),
+        }
+    }
     fn unknown_option(&self, option: &str, command: &str, suggestion: Option<&str>) -> String {
         let option = &super::shown_arg(option);
         let suggestion = suggestion.map(super::shown_arg);
@@ -295,7 +308,7 @@ impl Messages for En {
         "the name is empty"
     }
     fn not_a_ring(&self, value: &str, min: u16, max: u16) -> String {
-        format!("'{value}' philosophers is not allowed: a ring has from {min} to {max}")
+        format!("'{value}' is not allowed: a ring has from {min} to {max} philosophers")
     }
     fn not_a_hang_after(&self, value: &str, max: f64) -> String {
         format!("'{value}' is not allowed: a number of seconds above 0, up to {max}")
@@ -313,7 +326,7 @@ impl Messages for En {
         format!("--dir {dir}: not a folder")
     }
     fn cannot_write_there(&self, dir: &str, err: &str) -> String {
-        format!("--dir {dir}: cannot write there ({err})")
+        format!("--dir {dir}: cannot write there: {err}")
     }
 
     // ==== failures ====
@@ -338,11 +351,99 @@ impl Messages for En {
             None => what.to_owned(),
         }
     }
-    fn cluster_unreachable(&self, url: &str) -> String {
-        format!("no Redis broker answers at {url}")
+    fn cluster_error(&self, what: &facts::Cluster) -> String {
+        use facts::Cluster as C;
+        // The library's detail is English: shown as it is, after what it means.
+        match what {
+            C::BadUrl { url } => {
+                format!("'{url}' is not a Redis URL (expected redis://host:port/db)")
+            }
+            C::Unreachable { url } => format!("no Redis broker answers at {url}"),
+            C::TooOld { url, version } => format!(
+                "the Redis at {url} is version {version}; a cluster pool needs Redis 7 or later"
+            ),
+            C::Unusable { url, why } => {
+                format!(
+                    "the Redis at {url} answered with an error, so it cannot be the broker: {why}"
+                )
+            }
+            C::Silent { url, why } => format!("the broker at {url} did not answer: {why}"),
+            C::LocalWorkers { why } => {
+                format!("the workers on this machine did not start or register in time: {why}")
+            }
+            C::Closed => "the cluster pool is closed: it takes no more work".to_owned(),
+            C::TaskPanicked { task, message } => {
+                format!("piece {} panicked in a worker: '{message}'", task + 1)
+            }
+            C::TaskData { task, why } => format!(
+                "piece {} could not be sent to a worker, or its result read: {why}",
+                task + 1
+            ),
+            C::GaveUp { task, why, .. } => format!(
+                "piece {} was not done: {why}; it is kept in the stream potok:dead",
+                task + 1
+            ),
+            C::Refused { task, why } => format!(
+                "a worker could not find the function piece {} asks for: {why}",
+                task + 1
+            ),
+            C::TaskBrokerLost { task, why } => {
+                format!("the broker went away while piece {} ran: {why}", task + 1)
+            }
+            C::Terminated { task } => {
+                format!("the pool was stopped before piece {} finished", task + 1)
+            }
+            C::WorkerLost { url, why } => {
+                format!("the worker lost its broker at {url} and could not get it back: {why}")
+            }
+        }
     }
-    fn cluster_bad_url(&self, url: &str) -> String {
-        format!("'{url}' is not a Redis URL (expected redis://host:port/db)")
+    fn pool_error(&self, what: &facts::Pool) -> String {
+        use facts::Pool as P;
+        match what {
+            P::Spawn { os: Some(os) } => format!("could not start a process of the pool: {os}"),
+            P::Spawn { os: None } => "could not start a process of the pool".to_owned(),
+            P::Handshake { why } => format!(
+                "a process of the pool did not answer as a potok child should (a bug of potok): \
+                 {why}"
+            ),
+            P::Daemonic => {
+                "this is a daemon process, and daemon processes may not have children".to_owned()
+            }
+            P::Start { why } => format!("a process of the pool did not start: {why}"),
+            P::Closed => "the process pool is closed: it takes no more work".to_owned(),
+            P::TaskPanicked { task, message } => format!(
+                "task {} panicked in a process of the pool: '{message}'",
+                task + 1
+            ),
+            P::WorkerDied {
+                task,
+                code: Some(code),
+                ..
+            } => format!(
+                "the process of the pool running task {} died (exit code {code})",
+                task + 1
+            ),
+            P::WorkerDied { task, signal, .. } => format!(
+                "the process of the pool running task {} was killed by signal {}",
+                task + 1,
+                super::ru::signal_name(signal.unwrap_or(0))
+            ),
+            P::TaskData { task, why } => format!(
+                "task {} could not be sent to a process of the pool, or its result read: {why}",
+                task + 1
+            ),
+            P::Terminated { task } => {
+                format!(
+                    "the process pool was stopped before task {} finished",
+                    task + 1
+                )
+            }
+            P::Broken { task, why } => format!(
+                "the process pool can no longer start processes, so task {} was not done: {why}",
+                task + 1
+            ),
+        }
     }
     fn cannot_write_in(&self, dir: &str, err: &str) -> String {
         format!("cannot write in {dir}: {err}")
@@ -365,8 +466,16 @@ impl Messages for En {
     fn thread_failed(&self, detail: &str) -> String {
         format!("a thread of the lesson failed: {detail}")
     }
-    fn waiting_line(&self, err: &str) -> String {
-        format!("the waiting line: {err}")
+    fn thread_panicked(&self, thread: &str, message: &str, location: Option<&str>) -> String {
+        let at = location.map_or(String::new(), |at| format!(" (at {at})"));
+        format!(
+            "thread '{thread}' panicked, a bug in potok's code, not in what you did: \
+             '{message}'{at}"
+        )
+    }
+    fn waiting_line_shut_down(&self) -> &'static str {
+        "the cafe's waiting line (Queue) was shut down, though the lesson never shuts it: a bug \
+         in potok's code"
     }
     fn cannot_make_temp(&self, err: &str) -> String {
         format!("cannot make a temporary folder: {err}")
@@ -378,7 +487,10 @@ impl Messages for En {
         "the scenario did not deadlock"
     }
     fn bank_never_hung(&self, attempts: u64) -> String {
-        format!("the course's bank did not hang in {attempts} runs")
+        format!(
+            "the course's bank did not hang in {}",
+            count(attempts as usize, "run")
+        )
     }
 
     // ==== notes, progress, seed ====
@@ -406,8 +518,9 @@ impl Messages for En {
     }
     fn writing_files(&self, count: usize, megabytes: u64, dir: &str, clean: &str) -> String {
         format!(
-            "potok: writing {count} files, about {megabytes} MB in all, into {dir} \
-             (they are kept for the next run; {clean} removes them)"
+            "potok: writing {}, about {megabytes} MB in all, into {dir} (they are kept for \
+             the next run; {clean} removes them)",
+            self::count(count, "file")
         )
     }
     fn reusing_files(&self, dir: &str, clean: &str) -> String {
@@ -541,12 +654,16 @@ impl Messages for En {
     }
     fn bank_deposits(&self, count: usize, sum: i64, balance: i64) -> String {
         format!(
-            "deposit: {count} deposits, {sum} in all; the balance reached {balance} and deposit \
-             ended. The lock was never locked, so it released nothing."
+            "deposit: {}, {sum} in all; the balance reached {balance} and deposit ended. The \
+             lock was never locked, so it released nothing.",
+            self::count(count, "deposit")
         )
     }
     fn bank_skipped(&self, count: usize) -> String {
-        format!("take: … {count} operations that went through …")
+        format!(
+            "take: … {} that went through …",
+            self::count(count, "operation")
+        )
     }
     fn bank_first_refusal(&self) -> &'static str {
         "   ← take acquires the lock: it is free, so take gets it at once and goes on"
@@ -593,6 +710,7 @@ impl Messages for En {
     fn report_head(&self, kind: DeadlockKind, threads: usize) -> String {
         match (kind, threads) {
             (DeadlockKind::Cycle, 1) => "deadlock: a thread waits for itself".to_owned(),
+            (DeadlockKind::Cycle, 2) => "deadlock: both threads wait for each other".to_owned(),
             (DeadlockKind::Cycle, n) => {
                 format!("deadlock: {n} threads wait for each other in a cycle")
             }
@@ -749,23 +867,23 @@ impl Messages for En {
         let order = f.finish_order.join(", ");
         format!(
             "write_words sleeps 0.1 s after each word (× {scale} here). One after another, the \
-             four calls slept in turn: {sum_words} words × 0.1 s, the sum, {sum} expected, \
+             four calls slept in turn: {sum_words} × 0.1 s, the sum, {sum} expected, \
              {functions} measured.\n\
              In four threads they slept at the same time, so the phase lasted about as long as \
-             the longest file alone ({max_words} words × 0.1 s, {max} expected, {threads} \
+             the longest file alone ({max_words} × 0.1 s, {max} expected, {threads} \
              measured), not the sum.\n\
-             The threads finished by size, not by start: {order}. example8 has {max_half} words \
-             and example7 {max_words}, so example8 was done first although it started later.\n\
+             The threads finished by size, not by start: {order}. example8 has {max_half} and \
+             example7 {max_words}, so example8 was done first although it started later.\n\
              About the label: the course's example prints \"Работа потоков\" on both timing \
              lines, a slip; potok prints \"Работа функций\" (\"Functions took\") for the first.",
             scale = f.scale,
-            sum_words = f.words_sum,
+            sum_words = count(f.words_sum as usize, "word"),
             sum = secs(sum),
             functions = secs(f.functions),
-            max_words = f.words_max,
+            max_words = count(f.words_max as usize, "word"),
             max = secs(max),
             threads = secs(f.threads),
-            max_half = f.words_max / 2,
+            max_half = count(f.words_max as usize / 2, "word"),
         )
     }
     fn explain_knights(&self, f: &facts::Knights) -> String {
@@ -773,16 +891,23 @@ impl Messages for En {
         let days: Vec<String> = f
             .knights
             .iter()
-            .map(|(name, power, days)| format!("{name} (power {power}) fought {days} days"))
+            .map(|(name, power, days)| {
+                format!(
+                    "{name} (power {power}) fought {}",
+                    count(*days as usize, "day")
+                )
+            })
             .collect();
         let longest = f.knights.iter().map(|k| k.2).max().unwrap_or(0);
         let sum: u32 = f.knights.iter().map(|k| k.2).sum();
         format!(
             "Each knight is a thread: {days}. A day is {day} here.\n\
              They fought at once: the battle took {elapsed}, about the longest knight's \
-             {longest} days ({expected}), not the sum of {sum} days ({sum_secs}). That is why \
+             {longest} ({expected}), not the sum of {sum} ({sum_secs}). That is why \
              their lines interleave, while each knight's own lines stay in order.",
             days = days.join(", "),
+            longest = count(longest as usize, "day"),
+            sum = count(sum as usize, "day"),
             elapsed = secs(f.elapsed),
             expected = secs(f64::from(longest) * f.scale),
             sum_secs = secs(f64::from(sum) * f.scale),
@@ -810,14 +935,14 @@ impl Messages for En {
     }
     fn explain_cafe(&self, f: &facts::Cafe) -> String {
         format!(
-            "{guests} guests, {tables} tables: {queued} guests waited in the Queue, first come, \
-             first served, and sat down as tables freed up.\n\
+            "{guests}, {tables}: {queued} waited in the Queue, first come, first served, and \
+             sat down as tables freed up.\n\
              The guests ate at the same time, each in its own thread: the evening lasted about \
              {evening:.0} s of the course's time, while the meals add up to {sum} s (the longest \
              {longest} s). The waiter slept in a get() until a guest left, instead of polling.",
-            guests = f.guests,
-            tables = f.tables,
-            queued = f.queued,
+            guests = count(f.guests, "guest"),
+            tables = count(f.tables, "table"),
+            queued = count(f.queued, "guest"),
             evening = f.evening,
             sum = f.meals_sum,
             longest = f.longest_meal,
@@ -827,17 +952,18 @@ impl Messages for En {
         let (rt, rp) = f.rust;
         let mut text = if rt.max(rp) >= 1.2 {
             format!(
-                "Rust's {threads} ran on {cores} cores at once: {rt:.2}× with threads, {rp:.2}× \
-                 with processes (at most the number of cores; less on a busy machine).",
+                "Rust's {threads} ran on {cores} at once: {rt:.2}× with threads, {rp:.2}× with \
+                 processes (at most the number of cores; less on a busy machine).",
                 threads = count(f.threads, "thread"),
-                cores = f.cores,
+                cores = count(f.cores, "core"),
             )
         } else {
             format!(
                 "Rust's {threads} gave only {rt:.2}× (processes {rp:.2}×): the machine had no \
-                 free core for them just now, or there is one piece of work. On {cores} idle \
-                 cores Rust's threads come close to {cores}×: they have no GIL.",
+                 free core for them just now, or there is one piece of work. On {idle} Rust's \
+                 threads come close to {cores}×: they have no GIL.",
                 threads = count(f.threads, "thread"),
+                idle = idle_cores(f.cores),
                 cores = f.cores,
             )
         };
@@ -883,8 +1009,8 @@ impl Messages for En {
         let verdict = if speedup > 1.1 {
             format!(
                 "the pool was {speedup:.2}× faster: reading and splitting lines is CPU work, and \
-                 {cores} cores did it at once",
-                cores = f.cores
+                 {cores} did it at once",
+                cores = count(f.cores, "core")
             )
         } else {
             format!(
@@ -934,6 +1060,9 @@ impl Messages for En {
         "actual:  "
     }
     fn check_all_hold(&self, n: usize) -> String {
+        if n == 1 {
+            return "the one rule holds".to_owned();
+        }
         format!("all {n} rules hold")
     }
     fn check_some_fail(&self, failed: usize, n: usize) -> String {
@@ -1007,12 +1136,19 @@ impl Messages for En {
         format!("deadlock: thread '{thread}' waits for a Lock it holds itself")
     }
     fn check_hang_cycle(&self, n: usize) -> String {
+        if n == 2 {
+            return "deadlock: both threads wait for each other".to_owned();
+        }
         format!("deadlock: {n} threads wait for each other in a cycle")
     }
     fn check_hang_stall(&self, secs: f64, n: usize) -> String {
         format!(
-            "the program hung: {secs} s without output or records; {n} thread(s) wait, and \
-             none can wake another"
+            "the program hung: {secs} s without output or records; {}",
+            if n == 1 {
+                "its one thread waits, and nothing can wake it".to_owned()
+            } else {
+                format!("{n} threads wait, and none can wake another")
+            }
         )
     }
     fn check_hang_thread(
@@ -1098,10 +1234,17 @@ impl Messages for En {
          shared Lock."
     }
     fn check_race_more(&self, n: usize) -> String {
-        format!("{n} more glued line(s).")
+        format!(
+            "{} more glued {}.",
+            n,
+            if n == 1 { "line" } else { "lines" }
+        )
     }
     fn check_unknown_more(&self, n: usize) -> String {
-        format!("{n} more line(s) not from the task.")
+        format!(
+            "{n} more {} not from the task.",
+            if n == 1 { "line" } else { "lines" }
+        )
     }
 
     // ==== check: the rules ====
@@ -1183,10 +1326,13 @@ impl Messages for En {
         format!("{got} ({name}, line {k})")
     }
     fn rule_10_1_file_ended(&self, name: &str, lines: u32) -> String {
-        format!("(the end of {name} after {lines} lines)")
+        format!(
+            "(the end of {name} after {})",
+            count(lines as usize, "line")
+        )
     }
     fn rule_10_1_file_ends(&self, name: &str, lines: u32) -> String {
-        format!("the end of {name} after {lines} lines")
+        format!("the end of {name} after {}", count(lines as usize, "line"))
     }
     fn rule_10_1_functions(&self, sum: u32, scale: f64, expected: f64) -> String {
         format!(
@@ -1227,9 +1373,11 @@ impl Messages for En {
     }
     fn rule_10_2_days_why(&self, name: &str, power: i64, total: i64) -> String {
         format!(
-            "{name}'s power is {power}: each day (1 s) there are {power} enemies fewer, and after \
-             {total} days none are left. Days count from 1; the enemies are subtracted before \
-             the line is printed."
+            "{name}'s power is {power}: each day (1 s) there are {power} fewer {enemies}, and \
+             after {} none are left. Days count from 1; the enemies are subtracted before the \
+             line is printed.",
+            count(total.max(0) as usize, "day"),
+            enemies = if power == 1 { "enemy" } else { "enemies" },
         )
     }
     fn rule_10_2_after_victory(&self, name: &str) -> String {
@@ -1244,8 +1392,9 @@ impl Messages for En {
     fn rule_10_2_battle(&self, slowest: i64, scale: f64, expected: f64, sum: i64) -> String {
         format!(
             "the knights fight at the same time: the battle lasts ≈ the slower knight's days \
-             ({slowest} × 1 s × {scale} = {}), not the sum ({sum} days)",
-            secs(expected)
+             ({slowest} × 1 s × {scale} = {}), not the sum ({})",
+            secs(expected),
+            count(sum.max(0) as usize, "day")
         )
     }
     fn rule_10_2_battle_took(&self, took: f64) -> String {
@@ -1348,7 +1497,11 @@ impl Messages for En {
          (7 puts, 7 gets)"
     }
     fn rule_10_4_queue_ops(&self, n: usize) -> String {
-        format!("{n} puts and {n} gets on a queue.Queue")
+        format!(
+            "{} and {} on a queue.Queue",
+            count(n, "put"),
+            count(n, "get")
+        )
     }
     fn rule_10_4_queue_ops_found(&self, puts: usize, gets: usize) -> String {
         format!("{}, {} recorded", count(puts, "put"), count(gets, "get"))
@@ -1392,7 +1545,7 @@ impl Messages for En {
         )
     }
     fn rule_10_5_speedup(&self, ratio: f64, cores: usize) -> String {
-        format!("×{ratio:.1} faster on {cores} cores")
+        format!("×{ratio:.1} faster on {}", count(cores, "core"))
     }
     fn rule_10_5_multi_took(&self, s: f64) -> String {
         format!("the multiprocess read took {}", secs(s))
@@ -1476,5 +1629,72 @@ impl Messages for En {
     fn rule_legacy5_processes_found(&self, n: usize) -> String {
         let word = if n == 1 { "process" } else { "processes" };
         format!("{n} {word} recorded")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{count, facts, En, Messages};
+
+    /// Where numbers meet nouns, the form follows the number: `1 run`, `2 runs`.
+    #[test]
+    fn messages_agree_with_their_numbers() {
+        assert_eq!(
+            [1, 2, 5, 11, 21, 22, 25, 111].map(|n| count(n, "thread")),
+            [
+                "1 thread",
+                "2 threads",
+                "5 threads",
+                "11 threads",
+                "21 threads",
+                "22 threads",
+                "25 threads",
+                "111 threads"
+            ]
+        );
+        assert!(En.bank_never_hung(1).ends_with("in 1 run"));
+        assert!(En.bank_never_hung(21).ends_with("in 21 runs"));
+        assert_eq!(
+            En.bank_skipped(1),
+            "take: … 1 operation that went through …"
+        );
+        assert!(En.bank_deposits(1, 1, 1).starts_with("deposit: 1 deposit,"));
+        assert!(En
+            .writing_files(1, 1, "d", "rm")
+            .starts_with("potok: writing 1 file,"));
+        assert_eq!(En.gil_processes(1), "1 process");
+        assert_eq!(En.gil_processes(2), "2 processes");
+        let knights = En.explain_knights(&facts::Knights {
+            scale: 1.0,
+            knights: vec![("A".into(), 100, 1), ("B".into(), 50, 2)],
+            elapsed: 2.0,
+        });
+        assert!(
+            knights.contains("A (power 100) fought 1 day, B (power 50) fought 2 days"),
+            "{knights}"
+        );
+        assert!(knights.contains("the longest knight's 2 days"), "{knights}");
+        assert!(knights.contains("not the sum of 3 days"), "{knights}");
+        let cafe = En.explain_cafe(&facts::Cafe {
+            tables: 1,
+            guests: 2,
+            queued: 1,
+            longest_meal: 1,
+            meals_sum: 2,
+            evening: 2.0,
+        });
+        assert!(
+            cafe.starts_with("2 guests, 1 table: 1 guest waited"),
+            "{cafe}"
+        );
+        assert_eq!(En.check_all_hold(1), "the one rule holds");
+        assert_eq!(En.check_race_more(1), "1 more glued line.");
+        assert_eq!(En.check_unknown_more(2), "2 more lines not from the task.");
+        assert!(En.rule_10_1_file_ends("f", 1).ends_with("after 1 line"));
+        assert!(En.rule_10_2_days_why("A", 1, 100).contains("1 fewer enemy"));
+        assert!(En.rule_10_5_speedup(2.0, 1).ends_with("on 1 core"));
+        assert!(En
+            .check_hang_stall(1.0, 1)
+            .ends_with("its one thread waits, and nothing can wake it"));
     }
 }

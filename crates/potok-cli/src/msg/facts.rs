@@ -92,3 +92,161 @@ pub(crate) struct ReadFiles {
     /// Four threads, in seconds.
     pub(crate) threads: f64,
 }
+
+/// A cluster pool's failure (`gil --broker`, `potok worker`), from the library's error
+/// (`msg/failure.rs` reads it). `why` is the library's English detail: the English catalogue
+/// shows it; the Russian one words the variant and its data only.
+#[derive(Debug, Clone)]
+pub(crate) enum Cluster {
+    /// The URL is not a Redis URL.
+    BadUrl {
+        /// The URL as given.
+        url: String,
+    },
+    /// No Redis answered at the URL.
+    Unreachable {
+        /// The URL (without a password).
+        url: String,
+    },
+    /// The Redis there is older than 7.
+    TooOld {
+        /// The broker's URL.
+        url: String,
+        /// Its version, as it reports it.
+        version: String,
+    },
+    /// The server answered, but with an error: it cannot be used as a broker.
+    Unusable {
+        /// The broker's URL.
+        url: String,
+        /// The library's detail.
+        why: String,
+    },
+    /// The broker did not answer a query.
+    Silent {
+        /// The broker's URL.
+        url: String,
+        /// The library's detail.
+        why: String,
+    },
+    /// The workers the lesson starts on this machine did not start or register.
+    LocalWorkers {
+        /// The library's detail.
+        why: String,
+    },
+    /// The pool was closed before the work was given.
+    Closed,
+    /// A task panicked in a worker.
+    TaskPanicked {
+        /// The task's index in its call.
+        task: usize,
+        /// The panic message (code's text).
+        message: String,
+    },
+    /// A task's argument or result could not be (de)serialized.
+    TaskData {
+        /// The task's index in its call.
+        task: usize,
+        /// The library's detail.
+        why: String,
+    },
+    /// Every attempt at a task failed; it went to the dead-letter stream `potok:dead`.
+    GaveUp {
+        /// The task's index in its call.
+        task: usize,
+        /// Attempts made, when the history says.
+        attempts: Option<u32>,
+        /// Workers (host:pid) that held it past their lease.
+        lost: Vec<String>,
+        /// Workers (host:pid) that refused it (another build).
+        refused: Vec<String>,
+        /// The library's detail.
+        why: String,
+    },
+    /// A worker of this build could not find the task's function.
+    Refused {
+        /// The task's index in its call.
+        task: usize,
+        /// The library's detail.
+        why: String,
+    },
+    /// The broker went away while the task ran.
+    TaskBrokerLost {
+        /// The task's index in its call.
+        task: usize,
+        /// The library's detail.
+        why: String,
+    },
+    /// The pool was terminated before the task finished.
+    Terminated {
+        /// The task's index in its call.
+        task: usize,
+    },
+    /// `potok worker` lost its broker and could not get it back.
+    WorkerLost {
+        /// The broker's URL.
+        url: String,
+        /// The library's detail.
+        why: String,
+    },
+}
+
+/// A process pool's failure (`read-files`, `gil`), from the library's error.
+#[derive(Debug, Clone)]
+pub(crate) enum Pool {
+    /// A worker process could not be started; the OS's error, worded.
+    Spawn {
+        /// `Messages::io_error` of the cause, if there is one.
+        os: Option<String>,
+    },
+    /// A worker process started but did not answer as a potok child of this program.
+    Handshake {
+        /// The library's detail.
+        why: String,
+    },
+    /// This process is a daemon process, which may not have children.
+    Daemonic,
+    /// Any other start failure (the lessons set no initializer).
+    Start {
+        /// The library's detail.
+        why: String,
+    },
+    /// The pool was closed before the work was given.
+    Closed,
+    /// A task panicked in its worker process.
+    TaskPanicked {
+        /// The task's index in its call.
+        task: usize,
+        /// The panic message (code's text).
+        message: String,
+    },
+    /// The worker process running a task died.
+    WorkerDied {
+        /// The task's index in its call.
+        task: usize,
+        /// Its exit code, if it exited.
+        code: Option<i32>,
+        /// The signal that killed it, if one did.
+        signal: Option<i32>,
+    },
+    /// A task's argument or result could not be (de)serialized, or the messages to its
+    /// worker went wrong.
+    TaskData {
+        /// The task's index in its call.
+        task: usize,
+        /// The library's detail.
+        why: String,
+    },
+    /// The pool was terminated before the task finished.
+    Terminated {
+        /// The task's index in its call.
+        task: usize,
+    },
+    /// The pool could no longer start workers.
+    Broken {
+        /// The task's index in its call.
+        task: usize,
+        /// The library's detail.
+        why: String,
+    },
+}

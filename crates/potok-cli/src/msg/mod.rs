@@ -30,6 +30,7 @@
 
 pub(crate) mod en;
 pub(crate) mod facts;
+pub(crate) mod failure;
 pub(crate) mod report;
 pub(crate) mod ru;
 
@@ -89,6 +90,18 @@ pub(crate) fn set_lang(lang: Lang) {
 /// The run's language: the one [`set_lang`] chose, else the locale's.
 pub(crate) fn lang() -> Lang {
     *LANG.get_or_init(Lang::from_env)
+}
+
+/// Decimals for a number of seconds: two, or more for a small one, so that a time scaled
+/// down (`--time-scale 0.001`) does not print as `0.00 s`.
+pub(crate) fn decimals_for(s: f64) -> usize {
+    if s == 0.0 || s.abs() >= 0.1 {
+        2
+    } else if s.abs() >= 0.001 {
+        3
+    } else {
+        4
+    }
 }
 
 /// An argument as a message shows it: an option (`--seed`) as it is, anything else the user
@@ -234,6 +247,9 @@ pub(crate) trait Messages: Sync {
     fn missing_subcommand(&self, command: &str, choices: &str) -> String;
     /// `potok knigts`.
     fn unknown_command(&self, name: &str, suggestion: Option<&str>) -> String;
+    /// A scenario the command does not have (`potok deadlock abab`); `command` is `potok
+    /// deadlock`.
+    fn unknown_scenario(&self, name: &str, command: &str, suggestion: Option<&str>) -> String;
     /// An option the command does not take; `command` is `potok gil`.
     fn unknown_option(&self, option: &str, command: &str, suggestion: Option<&str>) -> String;
     /// An option given before the command that takes it (`potok --time-scale 1 knights`).
@@ -282,10 +298,13 @@ pub(crate) trait Messages: Sync {
     /// What an I/O error means, worded by its kind (the OS's own text is English): goes
     /// into the `err` of the messages below.
     fn io_error(&self, err: &std::io::Error) -> String;
-    /// `gil --broker`, `potok worker`: no Redis answers at the URL.
-    fn cluster_unreachable(&self, url: &str) -> String;
-    /// `gil --broker`, `potok worker`: the URL is not a Redis URL.
-    fn cluster_bad_url(&self, url: &str) -> String;
+    /// `gil --broker`, `potok worker`: what went wrong with the cluster pool, from the
+    /// library's error (`failure::connect`, `failure::cluster_map`, `failure::worker`); goes
+    /// into [`cluster_failed`](Messages::cluster_failed).
+    fn cluster_error(&self, what: &facts::Cluster) -> String;
+    /// `read-files`, `gil`: what went wrong with the process pool, from the library's error
+    /// (`failure::pool_start`, `failure::pool_map`).
+    fn pool_error(&self, what: &facts::Pool) -> String;
 
     /// A file could not be written.
     fn cannot_write_in(&self, dir: &str, err: &str) -> String;
@@ -295,14 +314,17 @@ pub(crate) trait Messages: Sync {
     fn cannot_read(&self, file: &str, err: &str) -> String;
     /// A thread could not be started.
     fn cannot_start_thread(&self, name: &str, err: &str) -> String;
-    /// The process pool could not be started.
+    /// The process pool could not be started (`err`: [`pool_error`](Messages::pool_error)).
     fn cannot_start_pool(&self, err: &str) -> String;
-    /// The process pool failed a task.
+    /// The process pool failed a task (`err`: [`pool_error`](Messages::pool_error)).
     fn pool_failed(&self, err: &str) -> String;
-    /// A thread of the lesson panicked.
+    /// A thread of the lesson failed: `detail` is a deadlock report, worded.
     fn thread_failed(&self, detail: &str) -> String;
-    /// The cafe's waiting line refused a put or get.
-    fn waiting_line(&self, err: &str) -> String;
+    /// A thread of the lesson (or `main`) panicked: a bug of potok's own code, not the
+    /// learner's; `message` is the code's panic text, shown quoted.
+    fn thread_panicked(&self, thread: &str, message: &str, location: Option<&str>) -> String;
+    /// The cafe's waiting line was shut down (nothing in the lesson does that).
+    fn waiting_line_shut_down(&self) -> &'static str;
     /// The tour's temporary folder.
     fn cannot_make_temp(&self, err: &str) -> String;
     /// stdout could not be written (other than a reader that went away).

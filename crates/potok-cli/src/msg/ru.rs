@@ -24,9 +24,37 @@ fn count(n: usize, one: &str, few: &str, many: &str) -> String {
     format!("{n} {}", plural(n as u64, one, few, many))
 }
 
-/// Seconds with two decimals.
+/// Words of a file: `1 слово`, `200 слов`.
+fn words(n: u32) -> String {
+    count(n as usize, "слово", "слова", "слов")
+}
+
+/// Seconds with two decimals (more when small), with a decimal comma: `0,34 с`, `0,001 с`.
 fn secs(s: f64) -> String {
-    format!("{s:.2} с")
+    format!("{s:.d$} с", d = super::decimals_for(s)).replace('.', ",")
+}
+
+/// A number as Russian writes it, with a decimal comma: `0,01`.
+fn decimal(x: f64) -> String {
+    x.to_string().replace('.', ",")
+}
+
+/// A speedup with two decimals and a decimal comma: `1,27`.
+fn ratio(x: f64) -> String {
+    format!("{x:.2}").replace('.', ",")
+}
+
+/// A signal's number, and its name where it is a common one: `9 (SIGKILL)`.
+pub(crate) fn signal_name(sig: i32) -> String {
+    let name = match sig {
+        6 => " (SIGABRT)",
+        7 => " (SIGBUS)",
+        9 => " (SIGKILL)",
+        11 => " (SIGSEGV)",
+        15 => " (SIGTERM)",
+        _ => "",
+    };
+    format!("{sig}{name}")
 }
 
 impl Messages for Ru {
@@ -129,7 +157,7 @@ impl Messages for Ru {
     }
     fn help_faithful(&self) -> &'static str {
         "Запустить программу курса как есть: в ней гонка на балансе, и она может зависнуть \
-         (по замеру 1 декабря 2026 года — в 2-5 запусках из 100 при --time-scale 0.001 и 0.02 \
+         (по замеру 1 декабря 2026 года — в 2–5 запусках из 100 при --time-scale 0.001 и 0.02 \
          на занятой машине, ни в одном из 1000 при 1; подробности она печатает); potok \
          deadlock bank создаёт порядок, при котором она зависает"
     }
@@ -234,6 +262,14 @@ impl Messages for Ru {
             None => format!("нет команды '{name}' (список уроков — potok --help)"),
         }
     }
+    fn unknown_scenario(&self, name: &str, command: &str, suggestion: Option<&str>) -> String {
+        match suggestion {
+            Some(s) => {
+                format!("у {command} нет сценария '{name}': может быть, '{s}'? ({command} --help)")
+            }
+            None => format!("у {command} нет сценария '{name}' ({command} --help)"),
+        }
+    }
     fn unknown_option(&self, option: &str, command: &str, suggestion: Option<&str>) -> String {
         let option = &super::shown_arg(option);
         let suggestion = suggestion.map(super::shown_arg);
@@ -291,7 +327,7 @@ impl Messages for Ru {
         "пустое имя"
     }
     fn not_a_ring(&self, value: &str, min: u16, max: u16) -> String {
-        format!("'{value}' философов не подходит: за круглым столом от {min} до {max}")
+        format!("'{value}' не подходит: философов за круглым столом — от {min} до {max}")
     }
     fn not_a_hang_after(&self, value: &str, max: f64) -> String {
         format!("'{value}' не подходит: нужно число секунд больше 0 и не больше {max}")
@@ -309,7 +345,7 @@ impl Messages for Ru {
         format!("--dir {dir}: это не папка")
     }
     fn cannot_write_there(&self, dir: &str, err: &str) -> String {
-        format!("--dir {dir}: туда нельзя писать ({err})")
+        format!("--dir {dir}: туда нельзя писать: {err}")
     }
 
     // ==== failures ====
@@ -334,11 +370,131 @@ impl Messages for Ru {
             None => what.to_owned(),
         }
     }
-    fn cluster_unreachable(&self, url: &str) -> String {
-        format!("по адресу {url} не отвечает брокер Redis")
+    fn cluster_error(&self, what: &facts::Cluster) -> String {
+        use facts::Cluster as C;
+        let piece = |task: &usize| format!("порция работы №{}", task + 1);
+        let workers = |names: &[String]| match names {
+            [one] => format!("воркер {one}"),
+            many => format!("воркеры {}", many.join(", ")),
+        };
+        match what {
+            C::BadUrl { url } => format!("'{url}' — не адрес Redis (нужен redis://хост:порт/база)"),
+            C::Unreachable { url } => format!("по адресу {url} не отвечает брокер Redis"),
+            C::TooOld { url, version } => format!(
+                "по адресу {url} работает Redis {version}, а кластерному пулу нужен Redis 7 или \
+                 новее"
+            ),
+            C::Unusable { url, .. } => format!(
+                "Redis по адресу {url} ответил ошибкой: брокером кластерного пула он служить не \
+                 может (нужен Redis 7 или новее, где разрешены скрипты и стримы)"
+            ),
+            C::Silent { url, .. } => format!("брокер по адресу {url} не ответил на запрос"),
+            C::LocalWorkers { .. } => "воркеры на этой машине не запустились или не отметились у \
+                 брокера вовремя"
+                .to_owned(),
+            C::Closed => "кластерный пул уже закрыт: работу ему не отдать".to_owned(),
+            C::TaskPanicked { task, message } => {
+                format!("{} упала в воркере с паникой: «{message}»", piece(task))
+            }
+            C::TaskData { task, .. } => format!(
+                "{} не удалось передать воркеру или прочитать её результат",
+                piece(task)
+            ),
+            C::GaveUp {
+                task,
+                attempts,
+                lost,
+                refused,
+                ..
+            } => {
+                let mut text = match attempts {
+                    Some(n) => format!(
+                        "{} не выполнена ни с одной из {n} {}",
+                        piece(task),
+                        plural(u64::from(*n), "попытки", "попыток", "попыток")
+                    ),
+                    None => format!("{} не выполнена: все попытки не удались", piece(task)),
+                };
+                if !lost.is_empty() {
+                    let verb = if lost.len() == 1 {
+                        "не вернул её за срок аренды (умер, завис или был остановлен)"
+                    } else {
+                        "не вернули её за срок аренды (умерли, зависли или были остановлены)"
+                    };
+                    text.push_str(&format!("; {} {verb}", workers(lost)));
+                }
+                if !refused.is_empty() {
+                    let verb = if refused.len() == 1 {
+                        "отказался от неё: он собран из другой версии программы"
+                    } else {
+                        "отказались от неё: они собраны из другой версии программы"
+                    };
+                    text.push_str(&format!("; {} {verb}", workers(refused)));
+                }
+                text.push_str("; она сохранена в стриме potok:dead");
+                text
+            }
+            C::Refused { task, .. } => format!(
+                "воркер не нашёл в своей программе функцию, которую просит {} (задача повреждена \
+                 или подделана)",
+                piece(task)
+            ),
+            C::TaskBrokerLost { task, .. } => {
+                format!("связь с брокером пропала, пока выполнялась {}", piece(task))
+            }
+            C::Terminated { task } => {
+                format!("пул остановлен раньше, чем закончилась {}", piece(task))
+            }
+            C::WorkerLost { url, .. } => {
+                format!("воркер потерял связь с брокером {url} и не смог подключиться к нему снова")
+            }
+        }
     }
-    fn cluster_bad_url(&self, url: &str) -> String {
-        format!("'{url}' — не адрес Redis (нужен redis://хост:порт/база)")
+    fn pool_error(&self, what: &facts::Pool) -> String {
+        use facts::Pool as P;
+        let task = |task: &usize| format!("задача №{}", task + 1);
+        match what {
+            P::Spawn { os: Some(os) } => format!("не удалось запустить процесс пула: {os}"),
+            P::Spawn { os: None } => "не удалось запустить процесс пула".to_owned(),
+            P::Handshake { .. } => "процесс пула ответил не так, как должен дочерний процесс \
+                 potok (это ошибка potok)"
+                .to_owned(),
+            P::Daemonic => {
+                "этот процесс — демон, а у демонов не бывает дочерних процессов".to_owned()
+            }
+            P::Start { .. } => "процесс пула не запустился".to_owned(),
+            P::Closed => "пул процессов уже закрыт: работу ему не отдать".to_owned(),
+            P::TaskPanicked { task: t, message } => {
+                format!("{} упала в процессе пула с паникой: «{message}»", task(t))
+            }
+            P::WorkerDied {
+                task: t,
+                code: Some(code),
+                ..
+            } => format!(
+                "процесс пула, выполнявший задачу №{}, умер (код выхода {code})",
+                t + 1
+            ),
+            P::WorkerDied {
+                task: t, signal, ..
+            } => format!(
+                "процесс пула, выполнявший задачу №{}, убит сигналом {}",
+                t + 1,
+                signal_name(signal.unwrap_or(0))
+            ),
+            P::TaskData { task: t, .. } => format!(
+                "{} не удалось передать процессу пула или прочитать её результат",
+                task(t)
+            ),
+            P::Terminated { task: t } => format!(
+                "пул процессов остановлен раньше, чем закончилась {}",
+                task(t)
+            ),
+            P::Broken { task: t, .. } => format!(
+                "пул процессов больше не может запускать процессы, и {} не выполнена",
+                task(t)
+            ),
+        }
     }
     fn cannot_write_in(&self, dir: &str, err: &str) -> String {
         format!("не удалось записать в {dir}: {err}")
@@ -361,8 +517,15 @@ impl Messages for Ru {
     fn thread_failed(&self, detail: &str) -> String {
         format!("поток урока завершился с ошибкой: {detail}")
     }
-    fn waiting_line(&self, err: &str) -> String {
-        format!("очередь кафе: {err}")
+    fn thread_panicked(&self, thread: &str, message: &str, location: Option<&str>) -> String {
+        let at = location.map_or(String::new(), |at| format!(" (в {at})"));
+        format!(
+            "поток '{thread}' упал с паникой — это ошибка в коде potok, а не в ваших действиях: \
+             «{message}»{at}"
+        )
+    }
+    fn waiting_line_shut_down(&self) -> &'static str {
+        "очередь кафе (Queue) закрыта, хотя урок её не закрывает: это ошибка в коде potok"
     }
     fn cannot_make_temp(&self, err: &str) -> String {
         format!("не удалось создать временную папку: {err}")
@@ -374,7 +537,10 @@ impl Messages for Ru {
         "сценарий не привёл к взаимной блокировке"
     }
     fn bank_never_hung(&self, attempts: u64) -> String {
-        format!("банк из урока не завис за {attempts} запусков")
+        format!(
+            "банк из урока не завис за {}",
+            count(attempts as usize, "запуск", "запуска", "запусков")
+        )
     }
 
     // ==== notes, progress, seed ====
@@ -508,7 +674,7 @@ impl Messages for Ru {
         format!("{who} ждёт {what}")
     }
     fn takes_again(&self, who: &str, what: &str) -> String {
-        format!("{who} снова берёт {what} (Lock не реентерабельный)")
+        format!("{who} снова берёт {what} (Lock не реентерабелен)")
     }
     fn caught(&self, found_by: &str) -> String {
         format!(
@@ -519,7 +685,7 @@ impl Messages for Ru {
         let threads = if n == 2 {
             "оба потока берут".to_owned()
         } else {
-            format!("все {n} потоков берут")
+            format!("все {} берут", count(n, "поток", "потока", "потоков"))
         };
         format!(
             "Почему: каждый поток держит один замок и ждёт следующий, который держит другой, и \
@@ -541,13 +707,15 @@ impl Messages for Ru {
     }
     fn bank_deposits(&self, count: usize, sum: i64, balance: i64) -> String {
         format!(
-            "deposit: {count} пополнений, всего {sum}; баланс дошёл до {balance}, и deposit \
-             закончил. Замок ни разу не был заперт, так что освобождать было нечего."
+            "deposit: {}, всего {sum}; баланс дошёл до {balance}, и deposit закончил. Замок \
+             ни разу не был заперт, так что освобождать было нечего.",
+            self::count(count, "пополнение", "пополнения", "пополнений")
         )
     }
     fn bank_skipped(&self, count: usize) -> String {
         let ops = plural(count as u64, "операция", "операции", "операций");
-        format!("take: … {count} {ops} прошли успешно …")
+        let went = plural(count as u64, "прошла", "прошли", "прошли");
+        format!("take: … {count} {ops} {went} успешно …")
     }
     fn bank_first_refusal(&self) -> &'static str {
         "   ← take берёт замок: он свободен, take получает его сразу и идёт дальше"
@@ -595,6 +763,9 @@ impl Messages for Ru {
     fn report_head(&self, kind: DeadlockKind, threads: usize) -> String {
         match (kind, threads) {
             (DeadlockKind::Cycle, 1) => "взаимная блокировка: поток ждёт сам себя".to_owned(),
+            (DeadlockKind::Cycle, 2) => {
+                "взаимная блокировка: оба потока ждут друг друга".to_owned()
+            }
             (DeadlockKind::Cycle, n) => format!(
                 "взаимная блокировка: {} ждут друг друга по кругу",
                 count(n, "поток", "потока", "потоков")
@@ -755,24 +926,24 @@ impl Messages for Ru {
         let max = f64::from(f.words_max) * 0.1 * f.scale;
         let order = f.finish_order.join(", ");
         format!(
-            "write_words спит 0.1 с после каждого слова (здесь × {scale}). Один за другим четыре \
-             вызова спали по очереди: {sum_words} слов × 0.1 с, то есть сумма — ожидалось {sum}, \
+            "write_words спит 0,1 с после каждого слова (здесь × {}). Один за другим четыре \
+             вызова спали по очереди: {sum_words} × 0,1 с, то есть сумма — ожидалось {sum}, \
              измерено {functions}.\n\
              В четырёх потоках они спали одновременно, поэтому этап длился примерно столько же, \
-             сколько самый длинный файл ({max_words} слов × 0.1 с, ожидалось {max}, измерено \
+             сколько самый длинный файл ({max_words} × 0,1 с, ожидалось {max}, измерено \
              {threads}), а не сумма.\n\
-             Потоки закончили по размеру, а не по порядку запуска: {order}. В example8 {max_half} \
-             слов, а в example7 {max_words}, поэтому example8 готов раньше, хотя запущен позже.\n\
+             Потоки закончили по размеру, а не по порядку запуска: {order}. В example8 {max_half}, \
+             а в example7 {max_words}, поэтому example8 готов раньше, хотя запущен позже.\n\
              О подписи: в примере курса на обеих строках времени напечатано «Работа потоков» — \
              это опечатка; potok пишет в первой строке «Работа функций».",
-            scale = f.scale,
-            sum_words = f.words_sum,
+            decimal(f.scale),
+            sum_words = words(f.words_sum),
             sum = secs(sum),
             functions = secs(f.functions),
-            max_words = f.words_max,
+            max_words = words(f.words_max),
             max = secs(max),
             threads = secs(f.threads),
-            max_half = f.words_max / 2,
+            max_half = words(f.words_max / 2),
         )
     }
     fn explain_knights(&self, f: &facts::Knights) -> String {
@@ -824,14 +995,16 @@ impl Messages for Ru {
     }
     fn explain_cafe(&self, f: &facts::Cafe) -> String {
         format!(
-            "{guests}, {tables}: {queued} ждали в очереди Queue — кто раньше пришёл, тот раньше \
-             сел — и садились, когда освобождался стол.\n\
+            "{guests}, {tables}: {queued} {waited} в очереди Queue — кто раньше пришёл, тот \
+             раньше сел — и {sat}, когда освобождался стол.\n\
              Гости ели одновременно, каждый в своём потоке: вечер занял около {evening:.0} с \
              времени курса, а все обеды вместе — {sum} с (самый долгий {longest} с). Официант \
              спал в get(), пока кто-нибудь не уйдёт, а не проверял столы в цикле.",
             guests = count(f.guests, "гость", "гостя", "гостей"),
             tables = count(f.tables, "стол", "стола", "столов"),
             queued = count(f.queued, "гость", "гостя", "гостей"),
+            waited = plural(f.queued as u64, "ждал", "ждали", "ждали"),
+            sat = plural(f.queued as u64, "садился", "садились", "садились"),
             evening = f.evening,
             sum = f.meals_sum,
             longest = f.longest_meal,
@@ -839,45 +1012,49 @@ impl Messages for Ru {
     }
     fn explain_gil(&self, f: &facts::Gil) -> String {
         let (rt, rp) = f.rust;
+        let (rt_s, rp_s) = (ratio(rt), ratio(rp));
         let threads = count(f.threads, "поток", "потока", "потоков");
         let mut text = if rt.max(rp) >= 1.2 {
             format!(
-                "В Rust {threads} работали на {cores} {cw} одновременно: {rt:.2}× потоками, \
-                 {rp:.2}× процессами (не больше числа ядер, на занятой машине — меньше).",
+                "В Rust {threads} {worked} на {cores} {cw} одновременно: {rt_s}× потоками, \
+                 {rp_s}× процессами (не больше числа ядер, на занятой машине — меньше).",
+                worked = plural(f.threads as u64, "работал", "работали", "работали"),
                 cores = f.cores,
                 cw = plural(f.cores as u64, "ядре", "ядрах", "ядрах"),
             )
         } else {
             format!(
-                "В Rust {threads} дали только {rt:.2}× (процессы {rp:.2}×): свободного ядра для \
+                "В Rust {threads} {gave} только {rt_s}× (процессы {rp_s}×): свободного ядра для \
                  них сейчас не нашлось, или порция работы одна. На {cores} свободных {cw} потоки \
                  Rust приближаются к {cores}×: GIL у них нет.",
+                gave = plural(f.threads as u64, "дал", "дали", "дали"),
                 cores = f.cores,
                 cw = plural(f.cores as u64, "ядре", "ядрах", "ядрах"),
             )
         };
         match f.python {
             Some((pt, pp)) => {
+                let (pt_s, pp_s) = (ratio(pt), ratio(pp));
                 if pt < 1.3 {
                     text.push_str(&format!(
                         "\nПотоки CPython держат GIL по очереди, поэтому потоками вышло \
-                         {pt:.2}× — не быстрее, чем по очереди."
+                         {pt_s}× — не быстрее, чем по очереди."
                     ));
                 } else {
                     text.push_str(&format!(
-                        "\nПотоки CPython дали здесь {pt:.2}×, хотя держат GIL по очереди: при \
+                        "\nПотоки CPython дали здесь {pt_s}×, хотя держат GIL по очереди: при \
                          такой маленькой работе замеры — в основном шум занятой машины (potok \
                          gil с --work по умолчанию показывает GIL ясно)."
                     ));
                 }
                 if pp >= 1.2 {
                     text.push_str(&format!(
-                        " У каждого процесса свой интерпретатор и свой GIL: {pp:.2}×."
+                        " У каждого процесса свой интерпретатор и свой GIL: {pp_s}×."
                     ));
                 } else {
                     text.push_str(&format!(
                         " Процессы, у каждого из которых свой интерпретатор и свой GIL, дали \
-                         здесь {pp:.2}×: без свободного ядра (или при слишком маленькой работе) \
+                         здесь {pp_s}×: без свободного ядра (или при слишком маленькой работе) \
                          им нечем было это показать."
                     ));
                 }
@@ -895,16 +1072,18 @@ impl Messages for Ru {
     }
     fn explain_read_files(&self, f: &facts::ReadFiles) -> String {
         let speedup = f.linear / f.processes.max(1e-9);
+        let speedup_s = ratio(speedup);
         let verdict = if speedup > 1.1 {
             format!(
-                "пул быстрее в {speedup:.2} раза: чтение и разбор строк — работа процессора, и \
-                 её делали {cores} {cw} одновременно",
+                "пул быстрее в {speedup_s} раза: чтение и разбор строк — работа процессора, и \
+                 её {did} {cores} {cw} одновременно",
+                did = plural(f.cores as u64, "делало", "делали", "делали"),
                 cores = f.cores,
                 cw = plural(f.cores as u64, "ядро", "ядра", "ядер")
             )
         } else {
             format!(
-                "пул не быстрее ({speedup:.2}×): запуск процессов и передача им работы стоят \
+                "пул не быстрее ({speedup_s}×): запуск процессов и передача им работы стоят \
                  времени, а {mb:.0} МБ — слишком мало, чтобы это окупилось (или свободного ядра \
                  нет)",
                 mb = f.megabytes
@@ -953,6 +1132,9 @@ impl Messages for Ru {
         "получено: "
     }
     fn check_all_hold(&self, n: usize) -> String {
+        if n == 1 {
+            return "единственное правило выполнено".to_owned();
+        }
         format!(
             "все {n} {} выполнены",
             plural(n as u64, "правило", "правила", "правил")
@@ -1036,12 +1218,21 @@ impl Messages for Ru {
         format!("взаимная блокировка: поток '{thread}' ждёт Lock, который держит сам")
     }
     fn check_hang_cycle(&self, n: usize) -> String {
+        if n == 2 {
+            return "взаимная блокировка: оба потока ждут друг друга".to_owned();
+        }
         format!(
             "взаимная блокировка: {n} {} ждут друг друга по кругу",
             plural(n as u64, "поток", "потока", "потоков")
         )
     }
     fn check_hang_stall(&self, secs: f64, n: usize) -> String {
+        if n == 1 {
+            return format!(
+                "программа зависла: {secs} с без вывода и без записей; единственный поток ждёт, \
+                 и разбудить его некому"
+            );
+        }
         format!(
             "программа зависла: {secs} с без вывода и без записей; {n} {} ждут, и ни один не \
              может разбудить другой",
@@ -1085,7 +1276,7 @@ impl Messages for Ru {
     }
     fn check_hang_fix_self(&self) -> &'static str {
         "как исправить: не берите снова Lock, который поток уже держит (RLock позволяет это \
-         одному потоку); сигнал между потоками - это Event или Condition"
+         одному потоку); сигнал между потоками — это Event или Condition"
     }
     fn check_hang_fix_order(&self, locks: &str) -> String {
         format!("как исправить: пусть все потоки берут эти замки в одном порядке ({locks})")
@@ -1141,7 +1332,7 @@ impl Messages for Ru {
         secs(s).replace('.', ",")
     }
     fn check_num(&self, x: f64) -> String {
-        x.to_string().replace('.', ",")
+        decimal(x)
     }
     fn rule_times(&self, n: usize) -> String {
         count(n, "раз", "раза", "раз")
@@ -1160,7 +1351,10 @@ impl Messages for Ru {
         format!("меньше {}", self.check_secs(s))
     }
     fn rule_threads_expected(&self, want: usize) -> String {
-        format!("не меньше {want} потоков программы живы одновременно")
+        format!(
+            "не меньше {want} {} программы живы одновременно",
+            plural(want as u64, "потока", "потоков", "потоков")
+        )
     }
     fn rule_threads_actual(&self, made: usize, most: usize) -> String {
         format!("потоков создано: {made}, одновременно живы не больше {most}")
@@ -1173,7 +1367,7 @@ impl Messages for Ru {
     }
     fn rule_threads_in_turn(&self) -> &'static str {
         "Записи потоков показывают, что они работали друг за другом: start() и сразу join() \
-         каждого по очереди - это последовательная программа. Запустите все, потом дождитесь \
+         каждого по очереди — это последовательная программа. Запустите все, потом дождитесь \
          всех."
     }
     fn rule_two_threads(&self) -> &'static str {
@@ -1234,7 +1428,7 @@ impl Messages for Ru {
     }
     fn rule_10_1_functions_why(&self, slept: f64) -> String {
         format!(
-            "Функции вызываются одна за другой, поэтому их время - сумма всех 340 записей по \
+            "Функции вызываются одна за другой, поэтому их время — сумма всех 340 записей по \
              0,1 с (check ускоряет сон: --time-scale). По записям программа спала {}.",
             self.check_secs(slept)
         )
@@ -1253,7 +1447,7 @@ impl Messages for Ru {
          потоки работали друг за другом."
     }
     fn rule_10_1_threads_why(&self) -> &'static str {
-        "Четыре потока спят одновременно, поэтому их общее время - время самого длинного файла \
+        "Четыре потока спят одновременно, поэтому их общее время — время самого длинного файла \
          (200 записей), а не сумма всех."
     }
 
@@ -1266,15 +1460,16 @@ impl Messages for Ru {
     }
     fn rule_10_2_days_why(&self, name: &str, power: i64, total: i64) -> String {
         format!(
-            "У {name} сила {power}: каждый день (1 с) врагов меньше на {power}, и через \
-             {total} дней их не остаётся. День считают с 1, врагов вычитают до печати."
+            "У {name} сила {power}: каждый день (1 с) врагов меньше на {power}, и через {} их \
+             не остаётся. День считают с 1, врагов вычитают до печати.",
+            count(total.max(0) as usize, "день", "дня", "дней")
         )
     }
     fn rule_10_2_after_victory(&self, name: &str) -> String {
         format!("после победы строк {name} нет")
     }
     fn rule_10_2_last(&self) -> &'static str {
-        "«Все битвы закончились!» - последняя строка, после обоих рыцарей"
+        "«Все битвы закончились!» — последняя строка, после обоих рыцарей"
     }
     fn rule_10_2_last_why(&self) -> &'static str {
         "Эту строку печатают после join() обоих рыцарей: тогда она выходит последней."
@@ -1282,9 +1477,10 @@ impl Messages for Ru {
     fn rule_10_2_battle(&self, slowest: i64, scale: f64, expected: f64, sum: i64) -> String {
         format!(
             "рыцари сражаются одновременно: битва длится ≈ дни медленного рыцаря ({slowest} × \
-             1 с × {} = {}), а не сумму ({sum} дней)",
+             1 с × {} = {}), а не сумму ({})",
             self.check_num(scale),
-            self.check_secs(expected)
+            self.check_secs(expected),
+            count(sum.max(0) as usize, "день", "дня", "дней")
         )
     }
     fn rule_10_2_battle_took(&self, took: f64) -> String {
@@ -1294,7 +1490,7 @@ impl Messages for Ru {
         )
     }
     fn rule_10_2_battle_why(&self) -> &'static str {
-        "Каждый рыцарь - свой поток, и их дни идут одновременно: вся битва длится столько, \
+        "Каждый рыцарь — свой поток, и их дни идут одновременно: вся битва длится столько, \
          сколько сражается самый медленный."
     }
 
@@ -1321,7 +1517,7 @@ impl Messages for Ru {
         format!("{} на запросы", count(n, "ответ", "ответа", "ответов"))
     }
     fn rule_10_3_last(&self) -> &'static str {
-        "«Итоговый баланс: …» - последняя строка, после обоих потоков"
+        "«Итоговый баланс: …» — последняя строка, после обоих потоков"
     }
     fn rule_10_3_final_any(&self) -> &'static str {
         "«Итоговый баланс: <баланс>»"
@@ -1333,7 +1529,7 @@ impl Messages for Ru {
         format!(
             "Напечатано пополнений на {deposited} и снятий на {taken}: {deposited} − {taken} = \
              {}. Баланс разошёлся с напечатанным: либо операция изменила его не на ту сумму, \
-             либо два потока меняли balance одновременно (balance += x - это чтение и запись, \
+             либо два потока меняли balance одновременно (balance += x — это чтение и запись, \
              между ними может вклиниться другой поток). Охраняйте balance замком.",
             deposited - taken
         )
@@ -1349,7 +1545,7 @@ impl Messages for Ru {
         "стол номер от 1 до 5"
     }
     fn rule_10_4_arrival(&self) -> &'static str {
-        "приход: первые двенадцать строк - Maria…Darya за столами 1…5, остальные семь в очереди \
+        "приход: первые двенадцать строк — Maria…Darya за столами 1…5, остальные семь в очереди \
          по порядку"
     }
     fn rule_10_4_arrival_why(&self) -> &'static str {
@@ -1376,7 +1572,7 @@ impl Messages for Ru {
     }
     fn rule_10_4_seating(&self) -> &'static str {
         "рассадка: стол не занят дважды, из очереди выходят по порядку (FIFO), за «покушал(-а)» \
-         - «Стол номер N свободен» его стола"
+         — «Стол номер N свободен» его стола"
     }
     fn rule_10_4_everyone(&self) -> &'static str {
         "все двенадцать гостей поели и ушли, очередь пуста, столы свободны"
@@ -1385,7 +1581,7 @@ impl Messages for Ru {
         "discuss_guests обслуживает, пока очередь не пуста или хоть один стол занят."
     }
     fn rule_10_4_threads(&self) -> &'static str {
-        "гости - потоки, за пятью столами едят одновременно; очередь - queue.Queue (7 put, 7 get)"
+        "гости — потоки, за пятью столами едят одновременно; очередь — queue.Queue (7 put, 7 get)"
     }
     fn rule_10_4_queue_ops(&self, n: usize) -> String {
         format!("{n} put и {n} get очереди queue.Queue")
@@ -1398,7 +1594,7 @@ impl Messages for Ru {
         "сообщения: «<время> (линейный)» и «<время> (многопроцессный)», по одному разу"
     }
     fn rule_10_5_processes(&self) -> &'static str {
-        "многопроцессное чтение - в дочерних процессах multiprocessing"
+        "многопроцессное чтение — в дочерних процессах multiprocessing"
     }
     fn rule_10_5_two_children(&self) -> &'static str {
         "не меньше двух дочерних процессов, работающих одновременно (Pool(processes=4))"
@@ -1426,7 +1622,11 @@ impl Messages for Ru {
         )
     }
     fn rule_10_5_speedup(&self, ratio: f64, cores: usize) -> String {
-        format!("ускорение ×{ratio:.1} на {cores} ядрах").replace('.', ",")
+        format!(
+            "ускорение ×{ratio:.1} на {cores} {}",
+            plural(cores as u64, "ядре", "ядрах", "ядрах")
+        )
+        .replace('.', ",")
     }
     fn rule_10_5_multi_took(&self, s: f64) -> String {
         format!("многопроцессное чтение {}", self.check_secs(s))
@@ -1438,7 +1638,7 @@ impl Messages for Ru {
     }
 
     fn rule_legacy_messages(&self) -> &'static str {
-        "сообщения: каждая строка - строка задания"
+        "сообщения: каждая строка — строка задания"
     }
     fn rule_legacy1_order(&self) -> &'static str {
         "числа 1…10 и буквы a…j, каждые по порядку"
@@ -1474,7 +1674,7 @@ impl Messages for Ru {
         format!("Deposited 100: {deposits}, Withdrew 150: {withdrawals}, последний баланс {last}")
     }
     fn rule_legacy3_threads(&self) -> &'static str {
-        "пополнения и снятия - в двух потоках"
+        "пополнения и снятия — в двух потоках"
     }
     fn rule_legacy4_arrive(&self) -> &'static str {
         "посетители 1…20 приходят по порядку"
@@ -1492,7 +1692,7 @@ impl Messages for Ru {
         format!("посетитель номер {c} сидит за столом, прежде чем уйти")
     }
     fn rule_legacy4_threads(&self) -> &'static str {
-        "посетители - потоки, едят одновременно"
+        "посетители — потоки, едят одновременно"
     }
     fn rule_legacy5_warehouse(&self) -> &'static str {
         "склад после заявок: {'product1': 70, 'product2': 100, 'product3': 200}"
@@ -1515,7 +1715,127 @@ impl Messages for Ru {
 
 #[cfg(test)]
 mod tests {
-    use super::plural;
+    use super::{facts, plural, Messages, Ru};
+
+    const NS: [usize; 8] = [1, 2, 5, 11, 21, 22, 25, 111];
+
+    /// Where numbers meet nouns (and verbs), the form follows the number.
+    #[test]
+    fn messages_agree_with_their_numbers() {
+        let runs = NS.map(|n| Ru.bank_never_hung(n as u64));
+        assert_eq!(
+            runs.map(|s| s.rsplit_once("за ").unwrap().1.to_owned()),
+            [
+                "1 запуск",
+                "2 запуска",
+                "5 запусков",
+                "11 запусков",
+                "21 запуск",
+                "22 запуска",
+                "25 запусков",
+                "111 запусков"
+            ]
+        );
+        let ops = NS.map(|n| Ru.bank_skipped(n));
+        assert_eq!(
+            ops,
+            [
+                "take: … 1 операция прошла успешно …",
+                "take: … 2 операции прошли успешно …",
+                "take: … 5 операций прошли успешно …",
+                "take: … 11 операций прошли успешно …",
+                "take: … 21 операция прошла успешно …",
+                "take: … 22 операции прошли успешно …",
+                "take: … 25 операций прошли успешно …",
+                "take: … 111 операций прошли успешно …",
+            ]
+        );
+        for (n, deposits) in [
+            (1, "1 пополнение,"),
+            (3, "3 пополнения,"),
+            (100, "100 пополнений,"),
+        ] {
+            assert!(Ru.bank_deposits(n, 1, 1).contains(deposits), "{n}");
+        }
+        for (n, want) in [
+            (1, "1 потока"),
+            (2, "2 потоков"),
+            (5, "5 потоков"),
+            (21, "21 потока"),
+        ] {
+            let line = Ru.rule_threads_expected(n);
+            assert!(line.starts_with(&format!("не меньше {want} ")), "{line}");
+        }
+        for (n, want) in [
+            (1, "1 ядре"),
+            (2, "2 ядрах"),
+            (11, "11 ядрах"),
+            (21, "21 ядре"),
+        ] {
+            assert!(Ru.rule_10_5_speedup(1.5, n).ends_with(want), "{n}");
+        }
+        for (n, want) in [
+            (3, "все 3 потока берут"),
+            (5, "все 5 потоков берут"),
+            (21, "все 21 поток берут"),
+        ] {
+            assert!(Ru.fix_lock_order("a", n).contains(want), "{n}");
+        }
+        let cafe = |queued| {
+            Ru.explain_cafe(&facts::Cafe {
+                tables: 1,
+                guests: 21,
+                queued,
+                longest_meal: 1,
+                meals_sum: 1,
+                evening: 1.0,
+            })
+        };
+        assert!(
+            cafe(1).starts_with("21 гость, 1 стол: 1 гость ждал в очереди"),
+            "{}",
+            cafe(1)
+        );
+        assert!(
+            cafe(22).contains(": 22 гостя ждали в очереди"),
+            "{}",
+            cafe(22)
+        );
+        assert!(
+            cafe(111).contains(": 111 гостей ждали в очереди"),
+            "{}",
+            cafe(111)
+        );
+        let days = Ru.rule_10_2_days_why("A", 50, 2);
+        assert!(days.contains("через 2 дня их"), "{days}");
+        let days = Ru.rule_10_2_days_why("A", 100, 1);
+        assert!(days.contains("через 1 день их"), "{days}");
+        assert_eq!(Ru.check_all_hold(1), "единственное правило выполнено");
+        assert_eq!(Ru.check_all_hold(5), "все 5 правил выполнены");
+        assert_eq!(Ru.check_some_fail(21, 30), "не выполнено 21 правило из 30");
+        assert!(Ru.rule_10_1_file_ends("f", 1).ends_with("после 1 строки"));
+        assert!(Ru.rule_10_1_file_ends("f", 25).ends_with("после 25 строк"));
+    }
+
+    #[test]
+    fn russian_numbers_have_a_decimal_comma() {
+        let text = Ru.explain_read_files(&facts::ReadFiles {
+            cores: 2,
+            megabytes: 12.0,
+            linear: 1.5,
+            processes: 1.0,
+            threads: 0.25,
+        });
+        assert!(
+            text.contains("по очереди 1,50 с, пулом процессов 1,00 с"),
+            "{text}"
+        );
+        assert!(text.contains("быстрее в 1,50 раза"), "{text}");
+        assert!(text.contains("её делали 2 ядра"), "{text}");
+        assert_eq!(super::secs(0.001), "0,001 с");
+        assert_eq!(super::secs(0.015), "0,015 с");
+        assert_eq!(super::secs(0.0), "0,00 с");
+    }
 
     #[test]
     fn russian_plurals() {
