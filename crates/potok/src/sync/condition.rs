@@ -97,7 +97,7 @@ const SPIN: Duration = Duration::from_micros(10);
 /// one halve it, down to zero.
 const MAX_CREDIT: u32 = 8;
 
-/// With no spin credit, one wait in this many spins all the same.
+/// With no spin credit, one wait in this many (a power of two) spins all the same.
 const PROBE_EVERY: u32 = 32;
 
 impl Default for Condition {
@@ -388,7 +388,7 @@ impl Condition {
     /// wait in [`PROBE_EVERY`] spins, to find out whether it pays off again.
     fn stay_awake(&self, seen: u64, deadline: Option<Instant>) {
         let credit = self.spin_credit.load(Ordering::Relaxed);
-        if credit == 0 && self.spin_skips.fetch_add(1, Ordering::Relaxed) % PROBE_EVERY != 0 {
+        if credit == 0 && self.spin_skips.fetch_add(1, Ordering::Relaxed) & (PROBE_EVERY - 1) != 0 {
             return;
         }
         let start = Instant::now();
@@ -396,7 +396,7 @@ impl Condition {
         let mut spins = 0u32;
         while self.notifies.load(Ordering::Acquire) == seen {
             spins += 1;
-            if spins % 16 == 0 && Instant::now() >= until {
+            if spins & 15 == 0 && Instant::now() >= until {
                 self.spin_credit.store(credit / 2, Ordering::Relaxed);
                 return;
             }
