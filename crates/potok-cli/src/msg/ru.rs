@@ -117,7 +117,7 @@ impl Messages for Ru {
     }
     fn help_seed(&self, draws: &str) -> String {
         format!(
-            "Повторяет то, что выбирается случайно ({draws}); но не порядок, в котором \
+            "Повторить то, что выбирается случайно ({draws}); но не порядок, в котором \
              чередуются потоки: его выбирает ОС [по умолчанию: выбирается и печатается в stderr]"
         )
     }
@@ -583,7 +583,9 @@ impl Messages for Ru {
         format!("potok: удалять нечего ({dir} нет)")
     }
     fn python_failed(&self, why: &str) -> String {
-        format!("potok: python3 завершился с ошибкой, строк CPython не будет: {why}")
+        format!(
+            "potok: python3 завершился с ошибкой, строк CPython не будет; python3 написал: «{why}»"
+        )
     }
     fn no_python(&self, err: &str) -> String {
         format!("potok: python3 не найден в PATH ({err}): строк CPython не будет")
@@ -785,9 +787,19 @@ impl Messages for Ru {
         }
     }
     fn report_resource(&self, kind: ResourceKind, name: &str, detail: Option<&str>) -> String {
+        // The library's details, each worded; one added later is shown as it is.
         let detail = detail.map(|d| match d {
             "empty" => "пуста",
             "full" => "полна",
+            "across processes" => "между процессами",
+            "no work" => "работы нет",
+            "to read" => "для чтения",
+            "to write" => "для записи",
+            "running" => "выполняется",
+            "pending" => "ждёт исполнителя",
+            "pending; only this thread could run it" => {
+                "ждёт исполнителя; выполнить её мог бы только этот поток"
+            }
             other => other,
         });
         match (kind, detail) {
@@ -1204,8 +1216,9 @@ impl Messages for Ru {
             self.io_error(err)
         )
     }
-    fn check_bad_records(&self, err: &str) -> String {
-        format!("записи shim не читаются как трасса Chrome: {err}")
+    fn check_bad_records(&self, _err: &str) -> String {
+        // The parser's text is English; these records are potok's own, so this is its bug.
+        "записи shim не читаются как трасса Chrome: это ошибка в коде potok".to_owned()
     }
 
     fn check_hang_silent(&self, secs: f64) -> String {
@@ -1815,6 +1828,25 @@ mod tests {
         assert_eq!(Ru.check_some_fail(21, 30), "не выполнено 21 правило из 30");
         assert!(Ru.rule_10_1_file_ends("f", 1).ends_with("после 1 строки"));
         assert!(Ru.rule_10_1_file_ends("f", 25).ends_with("после 25 строк"));
+    }
+
+    /// The details the library gives a waited-on object are worded, not shown in English.
+    #[test]
+    fn every_detail_of_a_report_is_worded() {
+        for detail in [
+            "empty",
+            "full",
+            "across processes",
+            "no work",
+            "to read",
+            "to write",
+            "running",
+            "pending",
+            "pending; only this thread could run it",
+        ] {
+            let line = Ru.report_resource(potok::deadlock::ResourceKind::Queue, "q", Some(detail));
+            assert!(!line.contains(detail), "{line}");
+        }
     }
 
     #[test]
