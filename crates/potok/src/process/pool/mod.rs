@@ -645,6 +645,7 @@ impl Pool {
     /// # Errors
     ///
     /// [`StillRunning`] if the pool was neither closed nor terminated.
+    #[track_caller]
     pub fn join(&self) -> Result<(), StillRunning> {
         if !self.shared.closed_or_terminated() {
             return Err(StillRunning);
