@@ -120,6 +120,7 @@ fn benches(c: &mut Criterion, url: &str, redis_pid: u32) {
     // 20 blocks of 100 round trips: the best and the median block (a loaded machine's
     // scheduling shows in the median, the code's own cost in the best).
     let before = cpu_of(&pids);
+    let each_before: Vec<Duration> = pids.iter().map(|p| cpu_of(&[*p])).collect();
     let t = Instant::now();
     let mut blocks: Vec<Duration> = (0..20)
         .map(|_| {
@@ -131,6 +132,19 @@ fn benches(c: &mut Criterion, url: &str, redis_pid: u32) {
         })
         .collect();
     let (wall_a, cpu_a) = (t.elapsed(), cpu_of(&pids) - before);
+    let by_process: Vec<String> = pids
+        .iter()
+        .zip(&each_before)
+        .zip(["worker", "worker", "caller", "redis-server"])
+        .map(|((p, b), who)| {
+            let us = (cpu_of(&[*p]) - *b).as_secs_f64() * 1e6 / 2_000.0;
+            format!("{who} {us:.0}")
+        })
+        .collect();
+    println!(
+        "cluster summary: CPU per apply_async round trip by process (us, clock ticks): {}",
+        by_process.join(", ")
+    );
     let mut each: Vec<Duration> = (0..2_000)
         .map(|_| {
             let s = Instant::now();

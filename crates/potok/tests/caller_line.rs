@@ -290,6 +290,76 @@ fn futures_as_completed() {
     });
 }
 
+/// Runs `body` on `t`, which holds the lock `held` while a thread it will wait for (found
+/// through `blocked_thread`, given the lock) is blocked acquiring it: `body`'s wait closes the
+/// cycle.
+fn waits_for_a_thread_blocked_on_my_lock<P>(
+    start: impl FnOnce(Arc<Lock>) -> (P, potok::Thread) + Send + 'static,
+    body: impl FnOnce(&P) + Send + 'static,
+) {
+    fails_at_marked_line(move || {
+        let lock = Arc::new(Lock::named("held"));
+        let held = lock.lock();
+        let (pool, blocked_thread) = start(Arc::clone(&lock));
+        support::blocked(&blocked_thread, ResourceKind::Lock, "held");
+        // Unwinding drops the guard before the pool: the blocked thread then finishes.
+        let _held = held;
+        body(&pool);
+    });
+}
+
+fn executor_shutdown() {
+    waits_for_a_thread_blocked_on_my_lock(
+        |lock| {
+            let executor = ThreadPoolExecutor::new(1);
+            let _stuck = executor.submit(move || drop(lock.lock()));
+            let worker = executor.threads()[0].clone();
+            (executor, worker)
+        },
+        |executor| {
+            mark(line!() + 1);
+            executor.shutdown(true, false);
+        },
+    );
+}
+
+/// `ThreadPool::join` after `close`, or `terminate`, waits for its workers.
+fn thread_pool_waits(terminate: bool) {
+    waits_for_a_thread_blocked_on_my_lock(
+        |lock| {
+            let pool = potok::ThreadPool::new(1);
+            let (tx, rx) = std::sync::mpsc::channel();
+            let _stuck = pool.apply_async(
+                move || {
+                    tx.send(potok::current_thread()).unwrap();
+                    drop(lock.lock());
+                },
+                (),
+            );
+            let worker = rx.recv().unwrap();
+            (pool, worker)
+        },
+        move |pool| {
+            if terminate {
+                mark(line!() + 1);
+                pool.terminate();
+            } else {
+                pool.close();
+                mark(line!() + 1);
+                let _ = pool.join();
+            }
+        },
+    );
+}
+
+fn thread_pool_join() {
+    thread_pool_waits(false);
+}
+
+fn thread_pool_terminate() {
+    thread_pool_waits(true);
+}
+
 fn main() -> ExitCode {
     let tests = [
         Test::new("mutex_lock", mutex_lock),
@@ -309,6 +379,9 @@ fn main() -> ExitCode {
         Test::new("future_result", future_result),
         Test::new("futures_wait", futures_wait),
         Test::new("futures_as_completed", futures_as_completed),
+        Test::new("executor_shutdown", executor_shutdown),
+        Test::new("thread_pool_join", thread_pool_join),
+        Test::new("thread_pool_terminate", thread_pool_terminate),
     ];
     support::run(tests.map(|t| t.reports(1).limit(Duration::from_secs(30))))
 }

@@ -139,6 +139,18 @@ fn map_20000_items_with_three_workers_in_order() {
     let pending = pool.apply_async(square, 5).unwrap();
     assert_eq!(pending.get().unwrap(), 25);
     assert!(pool.map(square, Vec::new()).unwrap().is_empty());
+    // A call queued with its read on the seat (see reader.rs): a short wait ends on time,
+    // not when that read's block would (200 ms), and the result still comes after.
+    let pending = pool.apply_async(nap_ms, 400).unwrap();
+    let t = Instant::now();
+    let pending = match pending.get_timeout(Duration::from_millis(30)) {
+        Err(potok::cluster::GetTimeoutError::Timeout(p)) => p,
+        other => panic!("{other:?}"),
+    };
+    let waited = t.elapsed();
+    assert!(waited < Duration::from_millis(150), "waited {waited:?}");
+    assert!(!pending.wait_timeout(Duration::from_millis(10)));
+    assert_eq!(pending.get().unwrap(), 400);
     // A panic is that task's result, not a retry, and the others are unaffected.
     let err = pool.map(panic_on_seven, 0..20).unwrap_err();
     match err {
@@ -523,6 +535,90 @@ fn a_dropped_pool_leaves_nothing_in_redis() {
     assert!(pending.is_empty(), "{pending:?}");
 }
 
+/// Calls racing `terminate()` from another thread, many times: each either is refused at once
+/// (`Closed`) or ends with every item failed `Terminated`; none is left waiting for an answer
+/// nobody will give, and none leaves entries behind in `potok:tasks`. No workers, so a call
+/// can only end through the pool: a chunk that terminate() missed would wait forever (each wait
+/// here is bounded instead, and the runner's watchdog bounds the whole test).
+fn calls_racing_terminate_all_end_and_leave_nothing_queued() {
+    let server = RedisServer::start();
+    let mut con = raw(&server);
+    let limit = Duration::from_secs(10);
+    let (mut refused, mut terminated) = (0usize, 0usize);
+    for round in 0..120u64 {
+        let pool = Pool::connect(&server.url()).unwrap();
+        let go = std::sync::Barrier::new(3);
+        std::thread::scope(|s| {
+            // A call of many chunks (several XADD round trips: terminate lands mid-submit).
+            let many = s.spawn(|| {
+                go.wait();
+                match pool.imap(square, 0..(300 + round % 7 * 100)) {
+                    Err(MapError::Closed) => None,
+                    Err(other) => panic!("{other:?}"),
+                    Ok(mut it) => {
+                        let mut n = 0;
+                        loop {
+                            match it.next_timeout(limit) {
+                                Ok(None) => break Some(n),
+                                Ok(Some(Err(e))) => {
+                                    assert_eq!(e.kind(), &TaskErrorKind::Terminated, "{e}");
+                                    n += 1;
+                                }
+                                Ok(Some(Ok(v))) => panic!("no worker, yet a result {v}"),
+                                Err(_) => panic!("round {round}: an item of imap hangs"),
+                            }
+                        }
+                    }
+                }
+            });
+            // A single call: the smallest window between the check and the registration.
+            let one = s.spawn(|| {
+                go.wait();
+                match pool.apply_async(square, round) {
+                    Err(closed) => {
+                        assert_eq!(closed.into_inner(), round);
+                        None
+                    }
+                    Ok(pending) => match pending.get_timeout(limit) {
+                        Err(potok::cluster::GetTimeoutError::Task(e)) => {
+                            assert_eq!(e.kind(), &TaskErrorKind::Terminated, "{e}");
+                            Some(1)
+                        }
+                        Err(potok::cluster::GetTimeoutError::Timeout(_)) => {
+                            panic!("round {round}: apply_async hangs")
+                        }
+                        other => panic!("{other:?}"),
+                    },
+                }
+            });
+            go.wait();
+            pool.terminate();
+            for h in [many, one] {
+                match h.join().unwrap() {
+                    None => refused += 1,
+                    Some(_) => terminated += 1,
+                }
+            }
+        });
+        // After terminate(), a call is refused at once.
+        let t = Instant::now();
+        assert!(pool.apply_async(square, 1).is_err());
+        assert!(matches!(pool.map(square, 0..3), Err(MapError::Closed)));
+        assert!(
+            t.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            t.elapsed()
+        );
+        drop(pool);
+        let queued: usize = redis::cmd("XLEN")
+            .arg("potok:tasks")
+            .query(&mut con)
+            .unwrap();
+        assert_eq!(queued, 0, "round {round}: entries left behind");
+    }
+    println!("({refused} calls refused, {terminated} failed Terminated)");
+}
+
 fn bad_urls_and_unreachable_brokers_are_one_clear_error() {
     for url in [
         "",
@@ -584,6 +680,7 @@ fn main() -> ExitCode {
         case!(a_task_that_always_crashes_ends_in_the_dead_letter_stream),
         case!(two_pools_share_the_workers),
         case!(a_dropped_pool_leaves_nothing_in_redis),
+        case!(calls_racing_terminate_all_end_and_leave_nothing_queued),
         case!(bad_urls_and_unreachable_brokers_are_one_clear_error),
     ])
 }

@@ -311,3 +311,109 @@ fn join_wakes_up_round_after_round() {
         workers.into_iter().for_each(|w| w.join().unwrap());
     });
 }
+
+/// More producers and consumers than the task counts have stripes (8), so some threads count on
+/// a stripe they own and some on the shared line, while a joiner joins in a loop: every `join`
+/// sees the counts settle, `unfinished_tasks` never exceeds the items put, and at the end one
+/// `task_done` too many is refused from every thread, exactly.
+#[test]
+fn task_counts_stay_exact_with_more_threads_than_stripes() {
+    within("task counts", || {
+        const THREADS: usize = 10;
+        const EACH: usize = 5_000;
+        let q = Queue::new(32);
+        let put = Arc::new(AtomicUsize::new(0));
+        let producers: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (q, put) = (q.clone(), Arc::clone(&put));
+                potok::spawn(move || {
+                    for i in 0..EACH {
+                        q.put(i).unwrap();
+                        put.fetch_add(1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        let consumers: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let q = q.clone();
+                potok::spawn(move || {
+                    let mut n = 0;
+                    for _ in &q {
+                        q.task_done().unwrap();
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        let joiner = {
+            let (q, put) = (q.clone(), Arc::clone(&put));
+            potok::spawn(move || {
+                let mut joins = 0;
+                while put.load(Ordering::SeqCst) < THREADS * EACH {
+                    // Items counted by `put` before the join are done when it returns.
+                    let before = put.load(Ordering::SeqCst);
+                    q.join();
+                    assert!(q.unfinished_tasks() <= THREADS * EACH - before);
+                    joins += 1;
+                }
+                joins
+            })
+        };
+        producers.into_iter().for_each(|p| p.join().unwrap());
+        q.join();
+        assert_eq!(q.unfinished_tasks(), 0);
+        assert!(joiner.join().unwrap() > 0);
+        q.shutdown(false);
+        let got: usize = consumers.into_iter().map(|c| c.join().unwrap()).sum();
+        assert_eq!(got, THREADS * EACH);
+        // One call too many, from many threads at once: every one refused.
+        let refused: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let q = q.clone();
+                potok::spawn(move || q.task_done().is_err())
+            })
+            .collect();
+        assert!(refused.into_iter().all(|r| r.join().unwrap()));
+        assert_eq!(q.unfinished_tasks(), 0);
+    });
+}
+
+/// Three producers and three consumers through one slot: nearly every put and get sleeps, and
+/// each wake-up is handed to one sleeper, who leaves the waiter count to its waker. A lost
+/// wake-up hangs (the watchdog fails it); a miscount shows as a lost or repeated item.
+#[test]
+fn many_sleepers_on_one_slot_all_wake() {
+    within("3x3 through one slot", || {
+        items_exactly_once_small(3, 3, 1, 30_000);
+        items_exactly_once_small(3, 3, 2, 30_000);
+    });
+}
+
+fn items_exactly_once_small(producers: u64, consumers: u64, maxsize: usize, items: u64) {
+    let q = Queue::new(maxsize);
+    let makers: Vec<_> = (0..producers)
+        .map(|p| {
+            let q = q.clone();
+            potok::spawn(move || {
+                (0..items)
+                    .filter(|i| i % producers == p)
+                    .for_each(|i| q.put(i).unwrap())
+            })
+        })
+        .collect();
+    let takers: Vec<_> = (0..consumers)
+        .map(|_| {
+            let q = q.clone();
+            potok::spawn(move || q.iter().fold((0u64, 0u64), |(n, sum), i| (n + 1, sum + i)))
+        })
+        .collect();
+    makers.into_iter().for_each(|m| m.join().unwrap());
+    q.shutdown(false);
+    let (n, sum) = takers
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .fold((0, 0), |(n, s), (a, b)| (n + a, s + b));
+    assert_eq!((n, sum), (items, items * (items - 1) / 2));
+}

@@ -384,6 +384,35 @@ impl Conn {
         out
     }
 
+    /// Writes the commands of `pipe` without reading any reply: the caller reads them later,
+    /// one [`recv`](Self::recv) each, in order (before anything else is sent that expects a
+    /// reply).
+    pub(crate) fn send(&mut self, pipe: &redis::Pipeline) -> Result<(), String> {
+        self.con
+            .send_packed_command(&pipe.get_packed_pipeline())
+            .map_err(|e| self.explain(&e))
+    }
+
+    /// Reads the next reply of what [`send`](Self::send) wrote, waiting at most `patience`
+    /// (at least the broker timeout); an error reply is an error.
+    pub(crate) fn recv(&mut self, patience: Duration) -> Result<Value, String> {
+        let patience = patience.max(self.timeout);
+        if patience != self.timeout {
+            self.con
+                .set_read_timeout(Some(patience))
+                .map_err(|e| self.explain(&e))?;
+        }
+        let out = self.con.recv_response();
+        if patience != self.timeout {
+            let _ = self.con.set_read_timeout(Some(self.timeout));
+        }
+        match out {
+            Ok(Value::ServerError(e)) => Err(format!("{}: {e:?}", self.shown)),
+            Ok(v) => Ok(v),
+            Err(e) => Err(self.explain(&e)),
+        }
+    }
+
     /// The EVALSHA command for `script` (keys first, then arguments added by the caller).
     pub(crate) fn script_cmd(&self, script: Script, keys: &[&str]) -> redis::Cmd {
         let mut cmd = redis::cmd("EVALSHA");

@@ -13,7 +13,7 @@ use super::broker::{self, Broker, Conn};
 use super::error::{BrokerError, ConnectError, MapError, TaskErrorKind};
 use super::identity::{build_id, TaskId};
 use super::local::LocalWorkers;
-use super::reader::{EntryId, Pump, Reading, Round, Turn, READ_BLOCK};
+use super::reader::{EntryId, Pump, Reading, Round, Seat, Sent, Turn, READ_BLOCK};
 use super::results::{AsyncResult, IMap, IMapUnordered, Results, Sink};
 use crate::process::{Closed, Data, StillRunning, Task};
 
@@ -150,6 +150,167 @@ impl Inner {
     }
 }
 
+impl Inner {
+    /// The XADD of one chunk (`no`, its encoded arguments `payload`) to `potok:tasks`.
+    fn xadd(&self, header: &[u8], no: u64, payload: &[u8]) -> redis::Cmd {
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg(broker::TASKS)
+            .arg("*")
+            .arg("p")
+            .arg(&self.id)
+            .arg("c")
+            .arg(no)
+            .arg("r")
+            .arg(self.retries)
+            .arg("l")
+            .arg(self.lease.as_millis() as u64)
+            .arg("b")
+            .arg(build_id())
+            .arg("h")
+            .arg(header)
+            .arg("d")
+            .arg(payload);
+        cmd
+    }
+
+    /// The entry ids the broker gave chunks `nos`: noted on each chunk (for `terminate`);
+    /// the entries of chunks that `terminate` took meanwhile (it could not know their ids) are
+    /// removed here. A chunk already answered needs nothing.
+    fn record_entries(&self, nos: &[u64], ids: &[redis::Value]) {
+        let mut orphans = Vec::new();
+        {
+            let mut st = self.state.lock();
+            let terminated = st.terminated;
+            for (no, id) in nos.iter().zip(ids) {
+                let id = broker::text(id);
+                match st.chunks.get_mut(no) {
+                    Some(chunk) => chunk.entry = Some(id),
+                    None if terminated => orphans.push(id),
+                    None => {}
+                }
+            }
+        }
+        if !orphans.is_empty() {
+            let mut pipe = redis::pipe();
+            pipe.cmd("XACK")
+                .arg(broker::TASKS)
+                .arg(broker::GROUP)
+                .arg(&orphans)
+                .ignore();
+            pipe.cmd("XDEL").arg(broker::TASKS).arg(&orphans).ignore();
+            // Best effort, as in `terminate`: workers drop a vanished pool's tasks anyway.
+            let _ = self.with_conn(|c| c.pipe(&pipe));
+        }
+    }
+
+    /// A new seat connection and its client id.
+    fn connect_seat(&self) -> Result<(Conn, Option<i64>), String> {
+        let mut conn = self.broker.connect_plain().map_err(|e| e.to_string())?;
+        let client = conn.query(redis::cmd("CLIENT").arg("ID"))?;
+        Ok((conn, broker::int(&client)))
+    }
+
+    /// Queues chunks `nos` (their XADDs in `xadds`) and an XREAD of the results in one write
+    /// on the seat's connection, without waiting for a reply, if the seat is free and holds
+    /// nothing unread (see `Sent` in `reader.rs`). False: send them the usual way.
+    fn send_with_read(&self, xadds: Vec<redis::Cmd>, nos: Vec<u64>) -> bool {
+        let Some(mut seat) = self.reading.try_seat() else {
+            return false;
+        };
+        if seat.has_sent() {
+            return false;
+        }
+        let mut pipe = redis::pipe();
+        let mut skip = 0;
+        if let Some(client) = seat.kick {
+            // As for a leader's read: the reader thread's XREAD returns, and it parks.
+            pipe.cmd("CLIENT").arg("UNBLOCK").arg(client);
+            skip = 1;
+        }
+        for cmd in xadds {
+            pipe.add_command(cmd);
+        }
+        pipe.add_command(self.xread(READ_BLOCK));
+        let written = seat
+            .conn(|| self.connect_seat())
+            .and_then(|conn| conn.send(&pipe));
+        match written {
+            Ok(()) => seat.set_sent(Sent {
+                skip,
+                chunks: nos,
+                at: Instant::now(),
+            }),
+            Err(why) => {
+                seat.drop_conn();
+                drop(seat);
+                self.break_with(why);
+                return true;
+            }
+        }
+        drop(seat);
+        if self.state.lock().terminated {
+            // `terminate` may have looked at the seat before this write: the ids are read
+            // here, and the entries removed.
+            self.drain_sent();
+        }
+        true
+    }
+
+    /// What `terminate` does with the seat: unblocks a leader's read, waits for its round to
+    /// end, reads the entry ids of what was sent unanswered (removing those entries, the pool
+    /// being terminated), and closes the seat's connection.
+    fn drain_sent(&self) {
+        if let Some(client) = self.reading.seat_client() {
+            let _ = self.with_conn(|c| c.query(redis::cmd("CLIENT").arg("UNBLOCK").arg(client)));
+        }
+        let mut seat = self.reading.lock_seat();
+        if let Some(sent) = seat.take_sent() {
+            let _ = self.read_ids(&mut seat, &sent);
+        }
+        seat.drop_conn();
+    }
+
+    /// Reads the replies before the XREAD of what was sent: skipped ones, then the entry ids
+    /// (noted on the chunks).
+    fn read_ids(&self, seat: &mut Seat<'_>, sent: &Sent) -> Result<(), String> {
+        let timeout = self.broker.timeout;
+        let conn = seat
+            .existing_conn()
+            .ok_or_else(|| "the seat's connection was closed".to_owned())?;
+        for _ in 0..sent.skip {
+            conn.recv(timeout)?;
+        }
+        let mut ids = Vec::with_capacity(sent.chunks.len());
+        for _ in &sent.chunks {
+            ids.push(conn.recv(timeout)?);
+        }
+        self.record_entries(&sent.chunks, &ids);
+        Ok(())
+    }
+
+    /// Reads every reply of what was sent on the seat: the ids, then the XREAD's entries (at
+    /// once if a result came; else when its block ends, or sooner if `deadline` asks: then
+    /// it is unblocked from the pool's own connection).
+    fn finish_sent(
+        &self,
+        seat: &mut Seat<'_>,
+        sent: &Sent,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<broker::Entry>, String> {
+        self.read_ids(seat, sent)?;
+        if deadline.is_some_and(|d| d < sent.at + READ_BLOCK) {
+            if let Some(client) = self.reading.seat_client() {
+                self.with_conn(|c| c.query(redis::cmd("CLIENT").arg("UNBLOCK").arg(client)))?;
+            }
+        }
+        let conn = seat
+            .existing_conn()
+            .ok_or_else(|| "the seat's connection was closed".to_owned())?;
+        let reply = conn.recv(READ_BLOCK + self.broker.timeout)?;
+        Ok(broker::read_reply(&reply))
+    }
+}
+
 impl Pump for Inner {
     fn read_round(&self, deadline: Option<Instant>) -> Round {
         let mut seat = match self.reading.try_lead() {
@@ -157,6 +318,20 @@ impl Pump for Inner {
             Err(true) => return Round::Follow,
             Err(false) => return Round::Stopped,
         };
+        if let Some(sent) = seat.take_sent() {
+            // A call's XADDs and XREAD went out together: their replies first.
+            match self.finish_sent(&mut seat, &sent, deadline) {
+                Ok(entries) => self.hand_out(&entries),
+                Err(why) => {
+                    seat.drop_conn();
+                    drop(seat);
+                    if !self.stop.load(Ordering::Acquire) {
+                        self.break_with(why);
+                    }
+                }
+            }
+            return Round::Read;
+        }
         if self.state.lock().broken.is_some() {
             // Every call in flight has failed already; nothing more will come.
             return Round::Stopped;
@@ -175,9 +350,8 @@ impl Pump for Inner {
             pipe.cmd("CLIENT").arg("UNBLOCK").arg(client).ignore();
         }
         pipe.add_command(self.xread(block));
-        let broker = &self.broker;
         let read = seat
-            .conn(|| broker.connect_plain().map_err(|e| e.to_string()))
+            .conn(|| self.connect_seat())
             .and_then(|conn| conn.pipe_blocking(&pipe, block));
         match read {
             Ok(replies) => {
@@ -529,23 +703,38 @@ impl Pool {
         let mut chunk_items: Vec<u8> = Vec::new();
         let mut chunk_first = 0;
         let mut chunk_count = 0;
-        let flush_chunk = |first: usize, count: usize, items: &mut Vec<u8>| -> (u64, Vec<u8>) {
-            let mut payload = postcard::to_allocvec(&(count as u64)).expect("a count encodes");
-            payload.append(items);
-            let mut st = self.inner.state.lock();
-            let no = st.next_chunk;
-            st.next_chunk += 1;
-            st.chunks.insert(
-                no,
-                Chunk {
-                    sink: Arc::clone(&sink),
-                    first,
-                    count,
-                    entry: None,
-                },
-            );
-            (no, payload)
-        };
+        // Registers a chunk, under the lock `terminate` and a lost broker take to fail every
+        // registered chunk: a chunk is either registered before (and failed by them) or, after
+        // them, failed here and never queued. Nothing falls between, so no call waits for an
+        // answer nobody will give.
+        let flush_chunk =
+            |first: usize, count: usize, items: &mut Vec<u8>| -> Option<(u64, Vec<u8>)> {
+                let mut payload = postcard::to_allocvec(&(count as u64)).expect("a count encodes");
+                payload.append(items);
+                let mut st = self.inner.state.lock();
+                let gone = if st.terminated {
+                    Some(TaskErrorKind::Terminated)
+                } else {
+                    st.broken.clone().map(TaskErrorKind::BrokerLost)
+                };
+                if let Some(kind) = gone {
+                    drop(st);
+                    sink.fail(first, count, kind);
+                    return None;
+                }
+                let no = st.next_chunk;
+                st.next_chunk += 1;
+                st.chunks.insert(
+                    no,
+                    Chunk {
+                        sink: Arc::clone(&sink),
+                        first,
+                        count,
+                        entry: None,
+                    },
+                );
+                Some((no, payload))
+            };
         let mut scratch: Vec<u8> = Vec::new();
         for (index, item) in items.into_iter().enumerate() {
             scratch.clear();
@@ -566,9 +755,10 @@ impl Pool {
                     }
                     if chunk_count > 0 && chunk_items.len() + scratch.len() > MAX_ENTRY_BYTES {
                         // Too much for one entry: the chunk ends before this item.
-                        let c = flush_chunk(chunk_first, chunk_count, &mut chunk_items);
-                        batch_bytes += c.1.len();
-                        batch.push(c);
+                        if let Some(c) = flush_chunk(chunk_first, chunk_count, &mut chunk_items) {
+                            batch_bytes += c.1.len();
+                            batch.push(c);
+                        }
                         chunk_count = 0;
                     }
                     if chunk_count == 0 {
@@ -588,68 +778,59 @@ impl Pool {
                     );
                     // A chunk covers consecutive items: the one before the gap goes now.
                     if chunk_count > 0 {
-                        let c = flush_chunk(chunk_first, chunk_count, &mut chunk_items);
-                        batch_bytes += c.1.len();
-                        batch.push(c);
+                        if let Some(c) = flush_chunk(chunk_first, chunk_count, &mut chunk_items) {
+                            batch_bytes += c.1.len();
+                            batch.push(c);
+                        }
                         chunk_count = 0;
                     }
                 }
             }
             if chunk_count == chunksize {
-                let c = flush_chunk(chunk_first, chunk_count, &mut chunk_items);
-                batch_bytes += c.1.len();
-                batch.push(c);
+                if let Some(c) = flush_chunk(chunk_first, chunk_count, &mut chunk_items) {
+                    batch_bytes += c.1.len();
+                    batch.push(c);
+                }
                 chunk_count = 0;
             }
             if batch.len() >= PIPELINE || batch_bytes >= MAX_ENTRY_BYTES {
-                self.send(&header, std::mem::take(&mut batch));
+                self.send(&header, std::mem::take(&mut batch), false);
                 batch_bytes = 0;
             }
         }
         if chunk_count > 0 {
-            batch.push(flush_chunk(chunk_first, chunk_count, &mut chunk_items));
+            batch.extend(flush_chunk(chunk_first, chunk_count, &mut chunk_items));
         }
         if !batch.is_empty() {
-            self.send(&header, batch);
+            self.send(&header, batch, true);
         }
         Ok(results)
     }
 
-    /// XADDs a batch of chunks in one round trip and records their entry ids.
-    fn send(&self, header: &[u8], batch: Vec<(u64, Vec<u8>)>) {
+    /// XADDs a batch of chunks in one round trip and records their entry ids. The `last`
+    /// batch of a call goes with an XREAD of the results on the seat's connection when the
+    /// seat is free, and returns without waiting for the broker (see `reader.rs`).
+    fn send(&self, header: &[u8], batch: Vec<(u64, Vec<u8>)>, last: bool) {
         let inner = &self.inner;
-        let lease_ms = inner.lease.as_millis() as u64;
+        let xadds: Vec<redis::Cmd> = batch
+            .iter()
+            .map(|(no, payload)| inner.xadd(header, *no, payload))
+            .collect();
+        let nos: Vec<u64> = batch.iter().map(|(no, _)| *no).collect();
+        drop(batch);
+        if last && inner.send_with_read(xadds.clone(), nos.clone()) {
+            return;
+        }
         let mut pipe = redis::pipe();
-        for (no, payload) in &batch {
-            pipe.cmd("XADD")
-                .arg(broker::TASKS)
-                .arg("*")
-                .arg("p")
-                .arg(&inner.id)
-                .arg("c")
-                .arg(*no)
-                .arg("r")
-                .arg(inner.retries)
-                .arg("l")
-                .arg(lease_ms)
-                .arg("b")
-                .arg(build_id())
-                .arg("h")
-                .arg(header)
-                .arg("d")
-                .arg(payload.as_slice());
+        for cmd in xadds {
+            pipe.add_command(cmd);
         }
         match inner.with_conn(|c| c.pipe(&pipe)) {
             Ok(ids) => {
-                let mut st = inner.state.lock();
-                for ((no, _), id) in batch.iter().zip(ids) {
-                    if let Some(chunk) = st.chunks.get_mut(no) {
-                        chunk.entry = Some(broker::text(&id));
-                    }
-                }
+                inner.record_entries(&nos, &ids);
                 // Lost meanwhile (by a reader): nobody reads any more, so these fail too.
-                if let Some(why) = st.broken.clone() {
-                    drop(st);
+                let broken = inner.state.lock().broken.clone();
+                if let Some(why) = broken {
                     inner.break_with(why);
                 }
             }
@@ -862,6 +1043,9 @@ impl Pool {
             }
         };
         self.inner.idle.notify_all();
+        // A call sent with its read may not have its entry ids read yet: read them now (the
+        // entries are removed, their chunks being gone from the table).
+        self.inner.drain_sent();
         let id = &self.inner.id;
         let mut pipe = redis::pipe();
         // The pool's key first: a worker that sees it gone drops the pool's tasks.

@@ -19,6 +19,21 @@
 //!
 //! Each reader reads from where the shared cursor stood and hands out only the entries past it
 //! (under its lock), so every entry reaches its call once whoever read it.
+//!
+//! A call can also leave its read on the seat ([`Sent`]): when the seat is free as the call is
+//! queued, its XADDs and an XREAD of the results go in one write on the seat's connection, and
+//! the call returns without waiting for either reply. The next leader (normally the same
+//! caller, in `get`) reads those replies first: the entry ids, then the XREAD's, which the
+//! broker answered as soon as a result came. The caller so waits on the broker once per call
+//! instead of twice (the XADD's reply, then the XREAD's), and the broker wakes once for both.
+//!
+//! ```text
+//!  apply_async ─ seat free? ─ yes ─▶ one write: [CLIENT UNBLOCK reader thread] XADD… XREAD BLOCK
+//!        │                           (the seat now holds what was Sent; nobody waits on it yet)
+//!        └─ no ─▶ XADD… on the pool's connection, waiting for the ids
+//!  get ─▶ leader ─ the seat holds Sent? ─ yes ─▶ read its replies (ids, then the XREAD's)
+//!                                       └ no ─▶ a new XREAD, as above
+//! ```
 
 use std::time::{Duration, Instant};
 
@@ -97,40 +112,91 @@ pub(crate) struct Reading {
     coord: Mutex<Coord>,
     /// The reader thread parks here.
     wake: Condvar,
-    /// The leader's connection (made on first use).
-    seat: Mutex<Option<Conn>>,
+    /// The leader's connection (made on first use), and what was sent on it unanswered.
+    seat: Mutex<SeatConn>,
     /// The last entry handed out.
     cursor: Mutex<EntryId>,
+    /// The seat connection's client id on the broker (for CLIENT UNBLOCK), once made.
+    seat_client: Mutex<Option<i64>>,
 }
 
-/// The seat, held by a leading caller for one round.
+/// Commands written on the seat's connection whose replies nobody has read yet: optionally a
+/// CLIENT UNBLOCK, then one XADD per chunk, then an XREAD of the result stream.
+#[derive(Debug)]
+pub(crate) struct Sent {
+    /// Replies to skip first (the CLIENT UNBLOCK of the reader thread).
+    pub(crate) skip: usize,
+    /// The chunks whose XADD replies (their entry ids) come next, in order.
+    pub(crate) chunks: Vec<u64>,
+    /// When the XREAD was written: the broker answers it by `at + READ_BLOCK`.
+    pub(crate) at: Instant,
+}
+
+#[derive(Debug, Default)]
+struct SeatConn {
+    conn: Option<Conn>,
+    sent: Option<Sent>,
+}
+
+/// The seat, held by a leading caller for one round (or by `terminate`, to read what was
+/// [`Sent`]).
 pub(crate) struct Seat<'a> {
     reading: &'a Reading,
-    conn: MutexGuard<'a, Option<Conn>>,
+    seat: MutexGuard<'a, SeatConn>,
+    /// Taken as the leader (the coordination is told when it leaves).
+    led: bool,
     /// The reader thread's client, to unblock in the same round trip.
     pub(crate) kick: Option<i64>,
 }
 
 impl Seat<'_> {
-    /// The seat's connection, made with `connect` if there is none.
+    /// The seat's connection, made with `connect` if there is none (which also gives its
+    /// client id).
     pub(crate) fn conn(
         &mut self,
-        connect: impl FnOnce() -> Result<Conn, String>,
+        connect: impl FnOnce() -> Result<(Conn, Option<i64>), String>,
     ) -> Result<&mut Conn, String> {
-        if self.conn.is_none() {
-            *self.conn = Some(connect()?);
+        if self.seat.conn.is_none() {
+            let (conn, client) = connect()?;
+            *self.reading.seat_client.lock() = client;
+            self.seat.conn = Some(conn);
         }
-        Ok(self.conn.as_mut().expect("just made"))
+        Ok(self.seat.conn.as_mut().expect("just made"))
     }
 
-    /// Forgets a broken connection.
+    /// The connection, if there is one.
+    pub(crate) fn existing_conn(&mut self) -> Option<&mut Conn> {
+        self.seat.conn.as_mut()
+    }
+
+    /// Forgets the connection (broken, or with replies nobody will read).
     pub(crate) fn drop_conn(&mut self) {
-        *self.conn = None;
+        self.seat.conn = None;
+        self.seat.sent = None;
+        *self.reading.seat_client.lock() = None;
+    }
+
+    /// Whether something was sent on the connection and not answered yet.
+    pub(crate) fn has_sent(&self) -> bool {
+        self.seat.sent.is_some()
+    }
+
+    /// What was sent and not answered, to read now.
+    pub(crate) fn take_sent(&mut self) -> Option<Sent> {
+        self.seat.sent.take()
+    }
+
+    /// Notes what was just written on the connection, for the next reader of the seat.
+    pub(crate) fn set_sent(&mut self, sent: Sent) {
+        self.seat.sent = Some(sent);
     }
 }
 
 impl Drop for Seat<'_> {
     fn drop(&mut self) {
+        if !self.led {
+            return;
+        }
         let mut c = self.reading.coord.lock();
         c.leader = false;
         c.left = Instant::now();
@@ -153,8 +219,9 @@ impl Reading {
                 stopping: false,
             }),
             wake: Condvar::new(),
-            seat: Mutex::new(None),
+            seat: Mutex::new(SeatConn::default()),
             cursor: Mutex::new(EntryId::default()),
+            seat_client: Mutex::new(None),
         }
     }
 
@@ -179,9 +246,49 @@ impl Reading {
         };
         Ok(Seat {
             reading: self,
-            conn: self.seat.lock(),
+            seat: self.seat.lock(),
+            led: true,
             kick,
         })
+    }
+
+    /// Takes the seat as the leader if it is free, without waiting or following (to queue a
+    /// call with its read, see [`Sent`]).
+    pub(crate) fn try_seat(&self) -> Option<Seat<'_>> {
+        let kick = {
+            let mut c = self.coord.lock();
+            if c.stopping || c.leader {
+                return None;
+            }
+            c.leader = true;
+            if c.thread_reading {
+                c.thread_client
+            } else {
+                None
+            }
+        };
+        Some(Seat {
+            reading: self,
+            seat: self.seat.lock(),
+            led: true,
+            kick,
+        })
+    }
+
+    /// The seat's connection, not as a leader: waits for a leader's round to end (`terminate`
+    /// unblocks its read first, see [`seat_client`](Self::seat_client)).
+    pub(crate) fn lock_seat(&self) -> Seat<'_> {
+        Seat {
+            reading: self,
+            seat: self.seat.lock(),
+            led: false,
+            kick: None,
+        }
+    }
+
+    /// The seat connection's client id, if it is connected.
+    pub(crate) fn seat_client(&self) -> Option<i64> {
+        *self.seat_client.lock()
     }
 
     /// Counts a waiter that wants results read for it without leading (`join`).

@@ -23,7 +23,12 @@ struct Completion<T: Send + 'static> {
 impl<T: Send + 'static> Completion<T> {
     fn new(fs: &[Future<T>]) -> Self {
         let futures = unique(fs);
-        let collector = Arc::new(Collector::new(format!("any of {} futures", futures.len())));
+        // The consumer keeps up with the workers: it waits awake a moment for the next one.
+        let spin = futures.iter().all(Future::spins);
+        let collector = Arc::new(Collector::new(
+            format!("any of {} futures", futures.len()),
+            spin,
+        ));
         let mut finished_before = VecDeque::new();
         for (index, future) in futures.iter().enumerate() {
             if future.watch(&collector, index).is_err() {

@@ -108,11 +108,11 @@ impl ThreadPoolExecutorBuilder {
         ThreadPoolExecutor::from_pool(Pool {
             state: Mutex::new(PoolState {
                 queue: VecDeque::new(),
-                idle: 0,
                 threads: Vec::new(),
                 shutdown: false,
                 broken: None,
             }),
+            idle: AtomicUsize::new(0),
             work: WaitList::new(),
             max_workers,
             prefix,

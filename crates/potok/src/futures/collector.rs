@@ -7,10 +7,12 @@
 //! waiter sleeps on the collector's wait list until a push wakes it.
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use super::spin::spin_until;
 use crate::deadlock::park::{Owner, Wait};
 use crate::deadlock::{ResourceKind, WaitList};
 
@@ -32,14 +34,24 @@ pub(crate) struct Collector {
     waiters: WaitList,
     /// What a waiter waits for, in deadlock reports (`any of 3 futures`).
     name: String,
+    /// Pushes so far (written under the lock): what a waiter watches while it waits awake.
+    pushes: AtomicUsize,
+    /// Whether a waiter waits awake for a moment before it parks (`as_completed` over
+    /// futures whose waiters spin; see `spin.rs`).
+    spin: bool,
 }
 
+/// How long a spinning waiter stays awake before it parks.
+const SPIN: Duration = Duration::from_micros(20);
+
 impl Collector {
-    pub(crate) fn new(name: String) -> Self {
+    pub(crate) fn new(name: String, spin: bool) -> Self {
         Collector {
             heard: Mutex::new(Heard::default()),
             waiters: WaitList::new(),
             name,
+            pushes: AtomicUsize::new(0),
+            spin,
         }
     }
 
@@ -50,6 +62,7 @@ impl Collector {
             heard.ready.push_back(index);
             heard.finished += 1;
             heard.failed += usize::from(failed);
+            self.pushes.fetch_add(1, Ordering::Release);
         }
         self.waiters.notify_all();
     }
@@ -70,7 +83,15 @@ impl Collector {
             resource: self as *const Collector as usize,
             owner: Owner::Nobody,
         };
-        let heard = self.heard.lock();
+        let mut heard = self.heard.lock();
+        if self.spin && !enough(&heard) {
+            let seen = self.pushes.load(Ordering::Acquire);
+            drop(heard);
+            spin_until(SPIN, deadline, || {
+                self.pushes.load(Ordering::Acquire) != seen
+            });
+            heard = self.heard.lock();
+        }
         let (mut heard, result) = self
             .waiters
             .wait_while(heard, &what, |h| !enough(h), deadline);

@@ -26,6 +26,7 @@ use parking_lot::{Mutex, MutexGuard};
 
 use super::collector::Collector;
 use super::error::{FutureError, TaskPanic};
+use super::spin::spin_until;
 use crate::deadlock::park::{Owner, Wait};
 use crate::deadlock::{ResourceKind, WaitList};
 use crate::sync::name::Name;
@@ -61,10 +62,10 @@ struct Shared<T> {
     spin: bool,
 }
 
-/// How long a waiter stays awake, checking, before it parks. A short task's result often
-/// comes back within a few microseconds, and a parked thread takes tens of microseconds to
-/// wake on a busy VM: waiting awake first saves both wake-ups' cost. Yielding in the loop
-/// leaves the CPU to the worker when they share one.
+/// How long a waiter stays awake, checking, before it parks (and only then registers with the
+/// deadlock detector). A short task's result often comes back within a few microseconds, and
+/// a parked thread takes tens of microseconds to wake on a busy VM: waiting awake first saves
+/// both wake-ups' cost (see `spin.rs`).
 const SPIN: Duration = Duration::from_micros(20);
 
 /// The result of a task that runs elsewhere: Python's `concurrent.futures.Future`.
@@ -306,22 +307,12 @@ impl<T: Send + 'static> Future<T> {
         if self.shared.finished.load(Ordering::Acquire) {
             return true;
         }
-        let start = Instant::now();
-        let spin_until = match deadline {
-            Some(d) => d.min(start + SPIN),
-            None => start + SPIN,
-        };
-        let mut spins = 0u32;
-        while self.shared.spin && !self.shared.finished.load(Ordering::Acquire) {
-            if spins % 64 == 63 && Instant::now() >= spin_until {
-                break;
-            }
-            spins += 1;
-            if spins & 7 == 0 {
-                std::thread::yield_now();
-            } else {
-                std::hint::spin_loop();
-            }
+        if self.shared.spin
+            && spin_until(SPIN, deadline, || {
+                self.shared.finished.load(Ordering::Acquire)
+            })
+        {
+            return true;
         }
         let me = crate::thread::current_ident_fast();
         let mut state = self.shared.state.lock();
@@ -419,6 +410,11 @@ impl<T: Send + 'static> Future<T> {
     pub(crate) fn unwatch(&self, collector: &Arc<Collector>) {
         let mut state = self.shared.state.lock();
         state.watchers.retain(|(c, _)| !Arc::ptr_eq(c, collector));
+    }
+
+    /// Whether its waiters wait awake a moment before they park.
+    pub(crate) fn spins(&self) -> bool {
+        self.shared.spin
     }
 
     /// The shared state's address: a future's identity.

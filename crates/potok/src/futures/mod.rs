@@ -24,6 +24,7 @@ mod future;
 mod map;
 #[cfg(target_os = "linux")]
 mod process_pool_executor;
+mod spin;
 mod thread_pool_executor;
 mod wait;
 mod work;

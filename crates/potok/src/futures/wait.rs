@@ -73,7 +73,7 @@ pub fn wait<T: Send + 'static>(
         ReturnWhen::FirstException => format!("a failure among {n} futures"),
         ReturnWhen::AllCompleted => format!("all of {n} futures"),
     };
-    let collector = Arc::new(Collector::new(what));
+    let collector = Arc::new(Collector::new(what, false));
     let (mut done_before, mut failed_before) = (0, 0);
     for (index, future) in unique.iter().enumerate() {
         if let Err(failed) = future.watch(&collector, index) {

@@ -15,12 +15,13 @@ use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::Mutex;
 
 use super::error::{FutureError, TaskPanic};
 use super::future::Future;
+use super::spin::spin_until;
 use crate::deadlock::park::{Owner, Wait};
 use crate::deadlock::{ResourceKind, WaitList};
 use crate::Thread;
@@ -111,8 +112,6 @@ fn err_of<T>(err: FutureError) -> Result<T, FutureError> {
 /// The executor's state, under [`Pool::state`].
 pub(crate) struct PoolState {
     pub(crate) queue: VecDeque<Box<dyn Job>>,
-    /// Workers without a job (waiting, or about to take one).
-    pub(crate) idle: usize,
     /// Every worker started, to join at shutdown.
     pub(crate) threads: Vec<Thread>,
     pub(crate) shutdown: bool,
@@ -123,6 +122,10 @@ pub(crate) struct PoolState {
 /// What the executor and its workers share.
 pub(crate) struct Pool {
     pub(crate) state: Mutex<PoolState>,
+    /// Workers without a job (waiting, or about to take one). Taken down under the state's
+    /// lock when a worker takes a job; put back without it, by the worker, just before it
+    /// finishes the job's future (so a submit that follows a `result()` sees it).
+    pub(crate) idle: AtomicUsize,
     /// Idle workers wait here.
     pub(crate) work: WaitList,
     pub(crate) max_workers: usize,
@@ -142,8 +145,7 @@ pub(crate) struct Pool {
 }
 
 /// How long an idle worker stays awake, watching for work, before it parks (a submit right
-/// after a result then needs no wake-up); yields in the loop so a submitter sharing its CPU
-/// runs.
+/// after a result then needs no wake-up; see `spin.rs`).
 const IDLE_SPIN: Duration = Duration::from_micros(20);
 
 impl fmt::Debug for Pool {
@@ -174,14 +176,15 @@ impl Pool {
         }
         state.queue.push_back(job);
         self.queued.store(state.queue.len(), Ordering::Release);
-        let start = state.queue.len() > state.idle && state.threads.len() < self.max_workers;
+        let start = state.queue.len() > self.idle.load(Ordering::Acquire)
+            && state.threads.len() < self.max_workers;
         if !start {
             drop(state);
             self.work.notify_one();
             return Ok(());
         }
         let index = state.threads.len();
-        state.idle += 1;
+        self.idle.fetch_add(1, Ordering::AcqRel);
         let name = format!("{}_{index}", self.prefix);
         let pool = Arc::clone(self);
         let spawned = crate::Builder::new()
@@ -194,7 +197,7 @@ impl Pool {
                 Ok(())
             }
             Err(e) => {
-                state.idle -= 1;
+                self.idle.fetch_sub(1, Ordering::AcqRel);
                 if state.threads.is_empty() {
                     // Nobody will ever run what is queued.
                     self.queued.store(0, Ordering::Release);
@@ -233,14 +236,18 @@ impl Pool {
         loop {
             if let Some(job) = state.queue.pop_front() {
                 self.queued.store(state.queue.len(), Ordering::Release);
-                state.idle -= 1;
+                self.idle.fetch_sub(1, Ordering::AcqRel);
                 drop(state);
-                job.run(&mut || self.state.lock().idle += 1);
+                job.run(&mut || {
+                    self.idle.fetch_add(1, Ordering::AcqRel);
+                });
+                // Idle again: watch for the next job before parking.
+                spun = false;
                 state = self.state.lock();
                 continue;
             }
             if state.shutdown || state.broken.is_some() {
-                state.idle -= 1;
+                self.idle.fetch_sub(1, Ordering::AcqRel);
                 return;
             }
             if !spun && self.spin {
@@ -262,19 +269,7 @@ impl Pool {
 
     /// Waits awake up to [`IDLE_SPIN`] for a job to be queued.
     fn watch_for_work(&self) {
-        let until = Instant::now() + IDLE_SPIN;
-        let mut spins = 0u32;
-        while self.queued.load(Ordering::Acquire) == 0 {
-            if spins % 64 == 63 && Instant::now() >= until {
-                return;
-            }
-            spins += 1;
-            if spins & 7 == 0 {
-                std::thread::yield_now();
-            } else {
-                std::hint::spin_loop();
-            }
-        }
+        spin_until(IDLE_SPIN, None, || self.queued.load(Ordering::Acquire) != 0);
     }
 
     /// Python's `_initializer_failed`: the executor breaks, and queued work fails.
@@ -290,7 +285,7 @@ impl Pool {
         eprintln!("potok: {text}; the executor {} is broken", self.prefix);
         let jobs: Vec<_> = {
             let mut state = self.state.lock();
-            state.idle -= 1;
+            self.idle.fetch_sub(1, Ordering::AcqRel);
             state.broken.get_or_insert(text.clone());
             self.queued.store(0, Ordering::Release);
             state.queue.drain(..).collect()

@@ -33,29 +33,17 @@
 //!
 //! # Task counting without a hot counter
 //!
-//! Python keeps one `unfinished_tasks` integer under the queue's lock. One shared atomic would
-//! make producers and consumers fight over a cache line on every item (on this kind of machine it
-//! cut crossbeam-channel's 2×2 throughput from about 40 to 6–11 M items/s, see BENCHMARKS.md), so
-//! there are three monotonic counters, each on its own cache line, each written by one side only:
-//!
-//! - `produced`: items put (written by putters, after the item is in the store);
-//! - `got`: items taken out (written by getters);
-//! - `done`: `task_done` calls plus items drained by `shutdown(true)` (written by consumers).
-//!
-//! `unfinished = produced - done`; `join` returns once `done >= produced`. `task_done` is allowed
-//! while `done < max(produced, got)`: `got` covers an item that a consumer already holds while its
-//! putter has not yet counted it, so `task_done` never fails spuriously, and since every item got
-//! was put, it never allows more calls than items put. The usual consumer (get, then task_done)
-//! is settled by `done < got` alone, and wakes joiners only when there are some, so `task_done`
-//! does not read `produced`, the line every put writes, at all.
+//! `task_done`/`join` counts live in [`Tasks`] (`tasks.rs`): striped per thread, so no cache
+//! line is written by every put or every get.
 
 use std::marker::PhantomData;
-use std::sync::atomic::{fence, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
-use crossbeam_utils::{Backoff, CachePadded};
+use crossbeam_utils::Backoff;
 
 use super::store::Store;
+use super::tasks::Tasks;
 use super::wait::WaitList;
 use crate::deadlock::park::{Owner, Wait};
 use crate::deadlock::ResourceKind;
@@ -111,12 +99,9 @@ pub(crate) struct Core<T, S> {
     maxsize: usize,
     kind: ResourceKind,
     name: Name,
-    /// Whether `task_done`/`join` are counted (not for `SimpleQueue`).
-    tracked: bool,
+    /// The `task_done`/`join` counts (none for `SimpleQueue`).
+    tasks: Option<Box<Tasks>>,
     state: AtomicU8,
-    produced: CachePadded<AtomicUsize>,
-    got: CachePadded<AtomicUsize>,
-    done: CachePadded<AtomicUsize>,
     not_empty: WaitList,
     not_full: WaitList,
     all_tasks_done: WaitList,
@@ -131,11 +116,8 @@ impl<T, S: Store<T>> Core<T, S> {
             maxsize,
             kind,
             name,
-            tracked,
+            tasks: tracked.then(|| Box::new(Tasks::new())),
             state: AtomicU8::new(OPEN),
-            produced: CachePadded::new(AtomicUsize::new(0)),
-            got: CachePadded::new(AtomicUsize::new(0)),
-            done: CachePadded::new(AtomicUsize::new(0)),
             not_empty: WaitList::new(),
             not_full: WaitList::new(),
             all_tasks_done: WaitList::new(),
@@ -164,8 +146,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     pub(crate) fn unfinished_tasks(&self) -> usize {
-        let done = self.done.load(Ordering::Acquire);
-        self.produced.load(Ordering::Acquire).saturating_sub(done)
+        self.tasks.as_ref().map_or(0, |tasks| tasks.unfinished())
     }
 
     /// Python's `put(item, block, timeout)`.
@@ -200,8 +181,8 @@ impl<T, S: Store<T>> Core<T, S> {
 
     fn after_push(&self) {
         crate::trace::counter(self.kind, || self.name(), || self.store.len());
-        if self.tracked {
-            self.produced.fetch_add(1, Ordering::Release);
+        if let Some(tasks) = &self.tasks {
+            tasks.put();
         }
         self.not_empty.notify_one();
         // The push was SeqCst and so is this load (Dekker with `shutdown(true)`: either its drain
@@ -242,8 +223,8 @@ impl<T, S: Store<T>> Core<T, S> {
     fn take(&self) -> Option<T> {
         let item = self.store.pop()?;
         crate::trace::counter(self.kind, || self.name(), || self.store.len());
-        if self.tracked {
-            self.got.fetch_add(1, Ordering::Relaxed);
+        if let Some(tasks) = &self.tasks {
+            tasks.got(1);
         }
         if self.maxsize > 0 {
             self.not_full.notify_one();
@@ -253,39 +234,18 @@ impl<T, S: Store<T>> Core<T, S> {
 
     /// Python's `task_done()`; `Err` for one call too many.
     pub(crate) fn task_done(&self) -> Result<(), ()> {
-        let mut done = self.done.load(Ordering::Relaxed);
-        loop {
-            // The usual caller got an item first, so `done < got` settles it on the consumers'
-            // own cache lines; only otherwise is `produced`, which every put writes, read.
-            if done >= self.got.load(Ordering::Acquire)
-                && done >= self.produced.load(Ordering::Acquire)
-            {
-                return Err(());
-            }
-            match self.done.compare_exchange_weak(
-                done,
-                done + 1,
-                Ordering::SeqCst,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => break,
-                Err(now) => done = now,
-            }
-        }
-        // Joiners are woken only when they exist and every task is done. The SeqCst increment
-        // above and the SeqCst read of the joiners' count make Dekker's handshake with `join`
-        // (which registers, then reads `done` and `produced`).
-        if self.all_tasks_done.has_waiters() && done + 1 >= self.produced.load(Ordering::SeqCst) {
+        let tasks = self.tasks.as_ref().ok_or(())?;
+        // Joiners are woken only when they exist and every task is done (the SeqCst count and
+        // the SeqCst read of the joiners' count make Dekker's handshake with `join`, which
+        // registers, then reads the counts).
+        if tasks.task_done(|| self.all_tasks_done.has_waiters())? {
             self.all_tasks_done.notify_all();
         }
         Ok(())
     }
 
     fn all_tasks_done(&self) -> bool {
-        // `done` first: if it then equals `produced`, every item put by the time `done` was read
-        // had been marked done at that moment (`produced` only grows).
-        let done = self.done.load(Ordering::SeqCst);
-        done >= self.produced.load(Ordering::SeqCst)
+        self.tasks.as_ref().is_none_or(|tasks| tasks.all_done())
     }
 
     /// Python's `join()`.
@@ -319,25 +279,8 @@ impl<T, S: Store<T>> Core<T, S> {
         if drained == 0 {
             return;
         }
-        if self.tracked {
-            self.got.fetch_add(drained, Ordering::AcqRel);
-            let mut done = self.done.load(Ordering::Relaxed);
-            loop {
-                let limit = self
-                    .produced
-                    .load(Ordering::Acquire)
-                    .max(self.got.load(Ordering::Acquire));
-                let new = (done + drained).min(limit).max(done);
-                match self.done.compare_exchange_weak(
-                    done,
-                    new,
-                    Ordering::SeqCst,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => break,
-                    Err(now) => done = now,
-                }
-            }
+        if let Some(tasks) = &self.tasks {
+            tasks.drained(drained);
             self.all_tasks_done.notify_all();
         }
         if self.maxsize > 0 {

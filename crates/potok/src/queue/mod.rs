@@ -9,7 +9,7 @@
 //!
 //! Every queue type is a clonable handle around one shared queue. The blocking rules, task
 //! counting and shutdown states are the same for all of them and live in `core.rs` (with the
-//! state machine); every wait goes through `wait.rs`.
+//! state machine; the task counts in `tasks.rs`); every wait goes through `wait.rs`.
 
 mod api;
 mod core;
@@ -20,6 +20,7 @@ mod lifo;
 mod priority;
 mod simple;
 mod store;
+mod tasks;
 mod wait;
 
 pub use error::{

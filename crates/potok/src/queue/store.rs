@@ -21,8 +21,9 @@ use parking_lot::Mutex;
 /// The items of one queue, in that queue's order.
 ///
 /// Contract (the wake-up handshake in `wait.rs` depends on it): a successful `push` or `pop`,
-/// and `len`, are sequentially consistent: either `SeqCst` atomic operations, or done under a
-/// lock that all three take.
+/// and `len`, are sequentially consistent (`SeqCst` atomic operations, or a `SeqCst` store of
+/// the new length made under the store's lock), and `len` and `has_items` only read atomics:
+/// they run under the parking lot's bucket lock, where taking a lock is not allowed.
 pub(crate) trait Store<T>: Send + Sync {
     /// An empty store holding at most `maxsize` items (0: unbounded).
     fn new(maxsize: usize) -> Self;
@@ -132,6 +133,8 @@ impl<T: Send> Store<T> for FifoStore<T> {
 /// Last in, first out: a `Vec` under a lock.
 pub(crate) struct LifoStore<T> {
     items: Mutex<Vec<T>>,
+    /// `items.len()`, stored under the lock after each change, read without it.
+    len: AtomicUsize,
     maxsize: usize,
 }
 
@@ -139,6 +142,7 @@ impl<T: Send> Store<T> for LifoStore<T> {
     fn new(maxsize: usize) -> Self {
         LifoStore {
             items: Mutex::new(Vec::new()),
+            len: AtomicUsize::new(0),
             maxsize,
         }
     }
@@ -149,21 +153,27 @@ impl<T: Send> Store<T> for LifoStore<T> {
             return Err(item);
         }
         items.push(item);
+        self.len.store(items.len(), Ordering::SeqCst);
         Ok(())
     }
 
     fn pop(&self) -> Option<T> {
-        self.items.lock().pop()
+        let mut items = self.items.lock();
+        let item = items.pop();
+        self.len.store(items.len(), Ordering::SeqCst);
+        item
     }
 
     fn len(&self) -> usize {
-        self.items.lock().len()
+        self.len.load(Ordering::SeqCst)
     }
 }
 
 /// Smallest first: a binary heap under a lock.
 pub(crate) struct HeapStore<T> {
     items: Mutex<BinaryHeap<Reverse<T>>>,
+    /// `items.len()`, stored under the lock after each change, read without it.
+    len: AtomicUsize,
     maxsize: usize,
 }
 
@@ -171,6 +181,7 @@ impl<T: Ord + Send> Store<T> for HeapStore<T> {
     fn new(maxsize: usize) -> Self {
         HeapStore {
             items: Mutex::new(BinaryHeap::new()),
+            len: AtomicUsize::new(0),
             maxsize,
         }
     }
@@ -181,14 +192,18 @@ impl<T: Ord + Send> Store<T> for HeapStore<T> {
             return Err(item);
         }
         items.push(Reverse(item));
+        self.len.store(items.len(), Ordering::SeqCst);
         Ok(())
     }
 
     fn pop(&self) -> Option<T> {
-        self.items.lock().pop().map(|Reverse(item)| item)
+        let mut items = self.items.lock();
+        let item = items.pop();
+        self.len.store(items.len(), Ordering::SeqCst);
+        item.map(|Reverse(item)| item)
     }
 
     fn len(&self) -> usize {
-        self.items.lock().len()
+        self.len.load(Ordering::SeqCst)
     }
 }

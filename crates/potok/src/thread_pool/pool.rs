@@ -350,6 +350,7 @@ impl ThreadPool {
 
     /// Cancels the work that has not started and waits for the running tasks: Python's
     /// `terminate()` (threads cannot be killed).
+    #[track_caller]
     pub fn terminate(&self) {
         self.state.store(TERMINATED, Ordering::Release);
         self.executor.shutdown(true, true);
