@@ -184,6 +184,55 @@ fn apply_and_async_result() {
     );
 }
 
+/// An `apply_async` job written straight to an idle worker has its answer read by its caller
+/// when the caller waits for it, and by the worker's thread otherwise: a handle kept and not
+/// waited on does not hold its worker from other work, a polled or dropped one gets its answer
+/// read, and a caller reading while its worker dies, or while the pool is terminated, gets an
+/// error, not a hang.
+fn an_apply_async_answer_is_read_by_whoever_waits_for_it() {
+    let pool = Pool::new(1).unwrap();
+    // Kept, not waited on: the map behind it still runs on the only worker.
+    let kept = pool.apply_async(square, 3).unwrap();
+    assert_eq!(pool.map(square, 0..10).unwrap()[9], 81);
+    assert_eq!(kept.get().unwrap(), 9);
+    // Polled: the answer arrives without a wait.
+    let polled = pool.apply_async(square, 4).unwrap();
+    assert!(support::eventually(Duration::from_secs(10), || polled.ready()));
+    assert_eq!(polled.get().unwrap(), 16);
+    // Waited on too briefly, then again: read by the worker's thread in between.
+    let slow = match pool
+        .apply_async(nap_ms, 50)
+        .unwrap()
+        .get_timeout(Duration::from_millis(1))
+    {
+        Err(GetTimeoutError::Timeout(again)) => again,
+        other => panic!("expected a timeout, got {other:?}"),
+    };
+    assert_eq!(slow.get().unwrap(), 50);
+    // Dropped: the worker's thread reads its answer, and the next call gets its own.
+    drop(pool.apply_async(nap_ms, 5).unwrap());
+    assert_eq!(pool.apply(square, 5).unwrap(), 25);
+    // The worker dies while its caller reads: that call fails, the pool goes on.
+    let err = pool
+        .apply_async(abort_on_five, 5)
+        .unwrap()
+        .get()
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), TaskErrorKind::WorkerDied(_)),
+        "{err:?}"
+    );
+    assert_eq!(pool.apply(square, 6).unwrap(), 36);
+    // Terminated while its caller waits (reading, or about to): the call fails as terminated.
+    let hanging = pool.apply_async(nap_ms, 20_000).unwrap();
+    std::thread::scope(|s| {
+        let waiter = s.spawn(move || hanging.get());
+        pool.terminate();
+        let err = waiter.join().unwrap().unwrap_err();
+        assert_eq!(err.kind(), &TaskErrorKind::Terminated);
+    });
+}
+
 fn a_panicking_task_fails_alone() {
     let pool = Pool::new(2).unwrap();
     let err = pool.map(panic_on_seven, 0..20).unwrap_err();
@@ -473,6 +522,62 @@ fn a_killed_fork_server_is_replaced() {
     drop(pool);
     support::assert_no_children(Duration::from_secs(5));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An initializer that kills the worker's fork server, once: in the first worker to create
+/// `marker`, and only if the worker's parent is not the pool's process (`pool_pid`), so that
+/// with `POTOK_FORK_SERVER=0` it does nothing. The worker then dies with its server.
+fn kill_my_server_once((pool_pid, marker): (u32, String)) {
+    let parent = std::os::unix::process::parent_id();
+    if parent == pool_pid {
+        return;
+    }
+    let first = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&marker)
+        .is_ok();
+    if first {
+        // SAFETY: kill(2) on this worker's own fork server.
+        unsafe {
+            libc::kill(parent as i32, libc::SIGKILL);
+        }
+        // It asked for SIGKILL when its parent dies: this is never left.
+        std::thread::sleep(Duration::from_secs(30));
+    }
+}
+
+/// The fork server dies while a new pool's first workers run their initializers: they die
+/// with it, and the pool starts its workers once more, from a new server, instead of failing
+/// to start.
+fn a_fork_server_dying_while_a_pool_starts_is_replaced() {
+    // A server exists already (so the new pool's workers come from it), and it is the one
+    // that dies.
+    drop(Pool::new(1).unwrap());
+    let first = testing::fork_server_pid();
+    let marker = std::env::temp_dir().join(format!("potok-kill-server-{}", std::process::id()));
+    let _ = std::fs::remove_file(&marker);
+    let marker = marker.to_string_lossy().into_owned();
+    let pool = Pool::builder()
+        .processes(2)
+        .initializer(kill_my_server_once, (std::process::id(), marker.clone()))
+        .build()
+        .expect("a pool whose fork server died as it started starts again");
+    if let Some(first) = first {
+        assert!(
+            std::path::Path::new(&marker).exists(),
+            "the initializer never ran in a forked worker"
+        );
+        assert_ne!(
+            testing::fork_server_pid(),
+            Some(first),
+            "the dead server in service"
+        );
+    }
+    assert_eq!(pool.map(square, 0..10).unwrap()[3], 9);
+    drop(pool);
+    support::assert_no_children(Duration::from_secs(5));
+    let _ = std::fs::remove_file(&marker);
 }
 
 fn an_idle_worker_that_dies_is_reaped_and_replaced() {
@@ -1000,6 +1105,7 @@ fn main() -> ExitCode {
             case!(chunksize_edge_cases),
             case!(imap_and_starmap),
             case!(apply_and_async_result),
+            case!(an_apply_async_answer_is_read_by_whoever_waits_for_it),
             case!(a_panicking_task_fails_alone),
             case!(several_panics_in_one_chunk),
             case!(an_aborting_worker_costs_one_task),
@@ -1009,6 +1115,7 @@ fn main() -> ExitCode {
             case!(an_idle_worker_that_dies_is_reaped_and_replaced),
             case!(workers_come_from_one_fork_server),
             case!(a_killed_fork_server_is_replaced),
+            case!(a_fork_server_dying_while_a_pool_starts_is_replaced),
             case!(maxtasksperchild_recycles_workers),
             case!(initializer_runs_in_each_worker),
             case!(initializers_run_side_by_side),

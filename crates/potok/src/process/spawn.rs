@@ -67,9 +67,29 @@ enum How {
     /// Forked by the fork server: the server's child, watched here through a pidfd (readable
     /// once it has ended) and reaped by the server when asked.
     Forked {
-        pidfd: OwnedFd,
+        pidfd: Arc<OwnedFd>,
         server: Arc<ForkServer>,
     },
+}
+
+/// Signals a child from elsewhere than its handle (a pool's `terminate`): through its pidfd
+/// if it was forked by the fork server, else by pid (the holder must then know the pid is not
+/// reaped yet).
+#[derive(Clone)]
+pub(crate) enum Signaller {
+    Pid(u32),
+    PidFd(Arc<OwnedFd>),
+}
+
+impl Signaller {
+    pub(crate) fn signal(&self, sig: Signal) {
+        match self {
+            Signaller::Pid(pid) => signal_pid(*pid, sig),
+            Signaller::PidFd(pidfd) => {
+                let _ = rustix::process::pidfd_send_signal(pidfd, sig);
+            }
+        }
+    }
 }
 
 impl Child {
@@ -84,6 +104,14 @@ impl Child {
             How::Forked { pidfd, .. } => {
                 let _ = rustix::process::pidfd_send_signal(pidfd, sig);
             }
+        }
+    }
+
+    /// What signals this child from elsewhere.
+    pub(crate) fn signaller(&self) -> Signaller {
+        match &self.how {
+            How::Exec(_) => Signaller::Pid(self.pid),
+            How::Forked { pidfd, .. } => Signaller::PidFd(Arc::clone(pidfd)),
         }
     }
 
@@ -492,7 +520,7 @@ impl ForkServer {
                 sock: Arc::new(spawned.sock),
                 progress,
                 how: How::Forked {
-                    pidfd,
+                    pidfd: Arc::new(pidfd),
                     server: Arc::clone(self),
                 },
                 reaped: None,

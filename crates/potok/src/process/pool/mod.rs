@@ -24,9 +24,7 @@ use state::Shared;
 
 use crate::process::cpu::cpu_count;
 use crate::process::data::{encode_into, Data};
-use crate::process::env::ChildKind;
 use crate::process::error::{Closed, MapError, StartError, StillRunning, TaskError};
-use crate::process::spawn::{self, Child};
 use crate::process::task::TaskId;
 
 /// A pool of worker processes: Python's `multiprocessing.Pool`.
@@ -194,20 +192,13 @@ impl PoolBuilder {
             .map_err(StartError::InitializerArgument)?;
         let processes = self.processes.unwrap_or_else(cpu_count);
         let shared = Arc::new(Shared::new(processes, initializer, self.maxtasksperchild));
-        // Start all children first, so they boot in parallel, then wait for each.
-        let mut children: Vec<Child> = Vec::with_capacity(processes);
-        for child in spawn::spawn_many(ChildKind::Worker, processes) {
-            children.push(child?);
-        }
-        // Then every initializer is sent before any answer is awaited: they run side by side.
-        let mut sent = Vec::with_capacity(processes);
-        for child in &mut children {
-            child.handshake(spawn::HANDSHAKE_TIMEOUT)?;
-            sent.push(worker::send_initializer(&shared, child)?);
-        }
-        for (child, sent) in children.iter_mut().zip(sent) {
-            worker::finish_initializer(child, sent)?;
-        }
+        let children = match worker::start_first(&shared, processes) {
+            Ok(children) => children,
+            // The fork server died while they started, and they with it: once more, with the
+            // new server the next spawn starts.
+            Err((_, true)) => worker::start_first(&shared, processes).map_err(|(err, _)| err)?,
+            Err((err, false)) => return Err(err),
+        };
         let mut threads = Vec::with_capacity(processes);
         for (slot, child) in children.into_iter().enumerate() {
             shared.publish_worker(slot, &child);
@@ -390,9 +381,9 @@ impl Pool {
         Args: Data,
         R: Data,
     {
-        match self.submit(star::task_id(f), vec![args], 1, false) {
-            Ok(results) => Ok(AsyncResult::new(results)),
-            Err(mut items) => Err(Closed::new(items.pop().expect("one item"))),
+        match submit::submit_one(&self.shared, star::task_id(f), args) {
+            Ok((results, direct)) => Ok(AsyncResult::with_direct(results, direct)),
+            Err(args) => Err(Closed::new(args)),
         }
     }
 

@@ -11,6 +11,7 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 use serde::de::DeserializeOwned;
 
 use super::job::{Indices, Sink};
+use super::worker::DirectRead;
 use std::error::Error;
 use std::fmt;
 
@@ -481,6 +482,9 @@ impl<R: fmt::Debug> Error for GetTimeoutError<R> {}
 /// ```
 pub struct AsyncResult<R> {
     results: Arc<Results<R>>,
+    /// While its job waits on an idle worker for this caller to read the answer (dropped, it
+    /// leaves the answer to the worker's thread).
+    direct: Option<DirectRead>,
 }
 
 impl<R> std::fmt::Debug for AsyncResult<R> {
@@ -493,7 +497,26 @@ impl<R> std::fmt::Debug for AsyncResult<R> {
 
 impl<R> AsyncResult<R> {
     pub(crate) fn new(results: Arc<Results<R>>) -> Self {
-        AsyncResult { results }
+        AsyncResult::with_direct(results, None)
+    }
+
+    pub(crate) fn with_direct(results: Arc<Results<R>>, direct: Option<DirectRead>) -> Self {
+        AsyncResult { results, direct }
+    }
+
+    /// Reads the answer from the worker here, if this caller may (waiting until `deadline`).
+    fn read_direct(&mut self, deadline: Option<Instant>) {
+        if let Some(mut direct) = self.direct.take() {
+            direct.read(deadline);
+        }
+    }
+
+    /// Leaves the answer to the worker's thread (for a look without waiting).
+    fn release_direct(&self) {
+        // (`&self`: the thread takes it over; the right itself goes with this handle.)
+        if let Some(direct) = &self.direct {
+            direct.release();
+        }
     }
 
     /// Waits for the result and returns it (Python's `get()`).
@@ -502,7 +525,8 @@ impl<R> AsyncResult<R> {
     ///
     /// The task's [`TaskError`]: it panicked, its worker died, its value could not be
     /// (de)serialized, or the pool was terminated.
-    pub fn get(self) -> Result<R, TaskError> {
+    pub fn get(mut self) -> Result<R, TaskError> {
+        self.read_direct(None);
         self.results
             .take(0, None)
             .expect("waiting without a deadline returns the outcome")
@@ -513,8 +537,10 @@ impl<R> AsyncResult<R> {
     /// # Errors
     ///
     /// [`GetTimeoutError::Timeout`] with this handle, to wait again; or the task's error.
-    pub fn get_timeout(self, timeout: Duration) -> Result<R, GetTimeoutError<R>> {
-        match self.results.take(0, deadline(timeout)) {
+    pub fn get_timeout(mut self, timeout: Duration) -> Result<R, GetTimeoutError<R>> {
+        let deadline = deadline(timeout);
+        self.read_direct(deadline);
+        match self.results.take(0, deadline) {
             Some(Ok(value)) => Ok(value),
             Some(Err(err)) => Err(GetTimeoutError::Task(err)),
             None => Err(GetTimeoutError::Timeout(self)),
@@ -523,6 +549,7 @@ impl<R> AsyncResult<R> {
 
     /// Waits until the result is ready (Python's `wait()`).
     pub fn wait(&self) {
+        self.release_direct();
         self.results.wait_all(None);
     }
 
@@ -530,11 +557,13 @@ impl<R> AsyncResult<R> {
     /// returns nothing: call [`ready`](Self::ready) after it there).
     #[must_use = "false means the wait timed out"]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        self.release_direct();
         self.results.wait_all(deadline(timeout))
     }
 
     /// Whether the result has arrived (Python's `ready()`).
     pub fn ready(&self) -> bool {
+        self.release_direct();
         self.results.is_filled(0)
     }
 
@@ -544,6 +573,7 @@ impl<R> AsyncResult<R> {
     ///
     /// [`NotReady`] while the task runs (Python raises `ValueError`).
     pub fn successful(&self) -> Result<bool, NotReady> {
+        self.release_direct();
         self.results.peek_ok(0).ok_or(NotReady)
     }
 }

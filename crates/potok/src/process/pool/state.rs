@@ -10,7 +10,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::job::Job;
 use crate::process::error::TaskErrorKind;
-use crate::process::spawn::{self, Child};
+use crate::process::spawn::{Child, Signaller};
 use crate::process::task::TaskId;
 use crate::process::wire;
 
@@ -71,12 +71,21 @@ impl Phase {
     }
 }
 
-/// A job a caller wrote straight to an idle worker's socket, for the slot's thread to collect.
+/// A job a caller wrote straight to an idle worker's socket, for the slot's thread to collect
+/// (or, [`Thread::Direct`], for the caller to read the answer of).
 pub(crate) struct Handoff {
-    seq: u64,
-    job: Job,
+    pub(crate) seq: u64,
+    pub(crate) job: Job,
     /// The socket it was written to: if the worker has been replaced since, it is written again.
-    sock: Arc<UnixStream>,
+    pub(crate) sock: Arc<UnixStream>,
+}
+
+/// Names a job written straight to an idle worker whose answer its caller means to read
+/// itself (see [`Thread::Direct`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ticket {
+    pub(crate) slot: usize,
+    seq: u64,
 }
 
 /// What a slot's thread is doing, as callers see it.
@@ -87,11 +96,22 @@ pub(crate) struct Handoff {
 ///                         └──a caller claims it (nothing queued)──▶ Claimed
 ///   Claimed ──the caller wrote the job──▶ HandedOff ──its thread collects it──▶ Busy
 ///   Claimed ──terminated or broken while writing──▶ Busy (the caller fails the job)
+///   Claimed ──the caller wrote an apply_async job──▶ Direct ──its caller waits──▶ Reading
+///   Direct ──work queued, its result dropped or polled, closed, or the idle check──▶ HandedOff
+///   Reading ──the answer read and stored──▶ Idle (Busy if work is queued)
+///   Reading ──no answer by the caller's deadline, or the worker died──▶ HandedOff
 /// ```
 ///
 /// Only an `Idle` slot with a worker in service is claimed, and a claimed slot's thread takes
 /// nothing from the queue until it has collected its hand-off, so its socket carries one job
 /// at a time.
+///
+/// `Direct` and `Reading` save the slot's thread two wake-ups per `apply_async(..).get()`
+/// (one to collect the job, one for its answer): the caller that wrote the job reads the
+/// answer itself when it waits for it, so only the worker and the caller wake. The thread
+/// sleeps meanwhile; the job becomes an ordinary hand-off as soon as nobody waits on it, so
+/// it never holds the worker from other work. `waited` says the thread woke meanwhile and
+/// waits to be told when the caller is done.
 #[derive(Default)]
 pub(crate) enum Thread {
     /// Running a job, starting or replacing a worker, or about to look for work.
@@ -100,9 +120,13 @@ pub(crate) enum Thread {
     /// Waiting on its condition variable for work.
     Idle,
     /// A caller is writing a job to its worker.
-    Claimed,
+    Claimed { waited: bool },
     /// A caller wrote a job to its worker.
     HandedOff(Handoff),
+    /// A caller wrote a job to its worker and may read the answer itself.
+    Direct(Handoff),
+    /// The caller is reading the answer to its job.
+    Reading { waited: bool },
 }
 
 /// One worker slot, as the pool state sees it.
@@ -110,6 +134,8 @@ pub(crate) enum Thread {
 pub(crate) struct Slot {
     /// The worker's pid while the child may be running.
     pid: Option<u32>,
+    /// What signals it meanwhile (its pidfd if it was forked by the fork server).
+    signaller: Option<Signaller>,
     /// The parent's end of the worker's socket while it is in service.
     sock: Option<Arc<UnixStream>>,
     thread: Thread,
@@ -127,8 +153,8 @@ impl State {
     fn drain_unowned(&mut self) -> Vec<Job> {
         let mut jobs: Vec<Job> = self.queue.drain(..).collect();
         for slot in &mut self.slots {
-            if let Thread::HandedOff(_) = slot.thread {
-                if let Thread::HandedOff(h) = std::mem::take(&mut slot.thread) {
+            if let Thread::HandedOff(_) | Thread::Direct(_) = slot.thread {
+                if let Thread::HandedOff(h) | Thread::Direct(h) = std::mem::take(&mut slot.thread) {
                     jobs.push(h.job);
                 }
             }
@@ -176,10 +202,12 @@ impl Shared {
     /// [`Next::Stop`] when there is none now.
     pub(crate) fn next_job(&self, slot: usize, wait: bool) -> Next {
         let mut st = self.state.lock();
+        let mut timed_out = false;
         loop {
             if st.phase.is_stopping() {
                 return Next::Stop;
             }
+            let closed = st.phase.is_closed();
             let me = &mut st.slots[slot];
             match std::mem::take(&mut me.thread) {
                 Thread::HandedOff(Handoff { seq, job, sock }) => {
@@ -189,8 +217,19 @@ impl Shared {
                         written_to: Some(sock),
                     });
                 }
-                // A caller is writing a job to this worker: wait for it, whatever `wait` says.
-                Thread::Claimed => me.thread = Thread::Claimed,
+                // Its caller did not come for the answer: this thread reads it.
+                Thread::Direct(Handoff { seq, job, sock }) if closed || timed_out => {
+                    return Next::Job(Assigned {
+                        seq,
+                        job,
+                        written_to: Some(sock),
+                    });
+                }
+                direct @ Thread::Direct(_) => me.thread = direct,
+                // A caller is writing a job to this worker, or reading its answer: wait until
+                // it is done, whatever `wait` says.
+                Thread::Claimed { .. } => me.thread = Thread::Claimed { waited: true },
+                Thread::Reading { .. } => me.thread = Thread::Reading { waited: true },
                 Thread::Busy | Thread::Idle => {
                     if let Some(job) = st.queue.pop_front() {
                         return Next::Job(Assigned {
@@ -205,7 +244,8 @@ impl Shared {
                     st.slots[slot].thread = Thread::Idle;
                 }
             }
-            if self.wake[slot].wait_for(&mut st, IDLE_CHECK).timed_out() {
+            timed_out = self.wake[slot].wait_for(&mut st, IDLE_CHECK).timed_out();
+            if timed_out {
                 let me = &mut st.slots[slot];
                 if let Thread::Idle = me.thread {
                     me.thread = Thread::Busy;
@@ -267,15 +307,106 @@ impl Shared {
         }
     }
 
-    /// Wakes one idle worker thread, if any (and marks it busy, so the next wake picks another).
+    /// Wakes one idle worker thread, if any (and marks it busy, so the next wake picks another);
+    /// else a thread whose worker's answer waits for a caller who is not reading it yet: the
+    /// thread takes it over, and is then free for the work.
     fn wake_one_idle(&self, st: &mut State) {
-        if let Some(slot) = st
+        let idle = st
             .slots
             .iter()
-            .position(|s| matches!(s.thread, Thread::Idle))
-        {
+            .position(|s| matches!(s.thread, Thread::Idle));
+        if let Some(slot) = idle {
             st.slots[slot].thread = Thread::Busy;
             self.wake[slot].notify_one();
+            return;
+        }
+        let direct = st
+            .slots
+            .iter()
+            .position(|s| matches!(s.thread, Thread::Direct(_)));
+        if let Some(slot) = direct {
+            Self::undirect(st, slot);
+            self.wake[slot].notify_one();
+        }
+    }
+
+    /// A `Direct` hand-off becomes an ordinary one, for the slot's thread.
+    fn undirect(st: &mut State, slot: usize) {
+        let me = &mut st.slots[slot];
+        if let Thread::Direct(h) = std::mem::take(&mut me.thread) {
+            me.thread = Thread::HandedOff(h);
+        }
+    }
+
+    /// Gives the caller of `ticket` its job to read the answer of, unless its slot's thread
+    /// has taken it over already.
+    pub(crate) fn take_direct(&self, ticket: Ticket) -> Option<Handoff> {
+        let mut st = self.state.lock();
+        let me = &mut st.slots[ticket.slot];
+        match std::mem::take(&mut me.thread) {
+            Thread::Direct(h) if h.seq == ticket.seq => {
+                me.thread = Thread::Reading { waited: false };
+                Some(h)
+            }
+            other => {
+                me.thread = other;
+                None
+            }
+        }
+    }
+
+    /// The caller of a [`take_direct`](Self::take_direct) is done: with `None` the answer was
+    /// read and stored; with the job, it was not (deadline, or the worker died), and the
+    /// slot's thread reads it (or finds out what happened).
+    pub(crate) fn end_direct(&self, slot: usize, unread: Option<Handoff>) {
+        let mut st = self.state.lock();
+        let Thread::Reading { waited } = st.slots[slot].thread else {
+            unreachable!("a slot being read by its caller changes only by that caller");
+        };
+        match unread {
+            None => {
+                let queued = !st.queue.is_empty();
+                st.slots[slot].thread = if queued { Thread::Busy } else { Thread::Idle };
+                if waited || queued || st.phase != Phase::Open {
+                    drop(st);
+                    self.wake[slot].notify_one();
+                }
+            }
+            Some(h) => {
+                let failure = match &st.phase {
+                    Phase::Terminated => Some(TaskErrorKind::Terminated),
+                    Phase::Broken { why, .. } => Some(TaskErrorKind::PoolBroken(why.clone())),
+                    Phase::Open | Phase::Closed => None,
+                };
+                let job = match failure {
+                    // Nobody would collect it: its thread stops, and terminate or the
+                    // breakage failed only what it found.
+                    Some(_) => {
+                        st.slots[slot].thread = Thread::Busy;
+                        Some(h.job)
+                    }
+                    None => {
+                        st.slots[slot].thread = Thread::HandedOff(h);
+                        None
+                    }
+                };
+                drop(st);
+                self.wake[slot].notify_one();
+                if let (Some(job), Some(kind)) = (job, failure) {
+                    job.fail_all(kind);
+                }
+            }
+        }
+    }
+
+    /// The caller of `ticket` will not read the answer itself (its result was dropped, or is
+    /// polled): the slot's thread reads it, if it has not already.
+    pub(crate) fn release_direct(&self, ticket: Ticket) {
+        let mut st = self.state.lock();
+        if matches!(&st.slots[ticket.slot].thread, Thread::Direct(h) if h.seq == ticket.seq) {
+            Self::undirect(&mut st, ticket.slot);
+            drop(st);
+            self.wake[ticket.slot].notify_one();
         }
     }
 
@@ -324,14 +455,15 @@ impl Shared {
         self.wake_all();
     }
 
-    /// Terminated: every worker is sent SIGKILL (under the lock, so no pid is reused meanwhile)
-    /// and every job that no worker holds fails.
+    /// Terminated: every worker is sent SIGKILL (under the lock, so that a worker signalled by
+    /// pid is not reaped, and its pid reused, meanwhile) and every job that no worker holds
+    /// fails.
     pub(crate) fn terminate(&self) {
         let unowned = {
             let mut st = self.state.lock();
             st.phase = Phase::Terminated;
-            for pid in st.slots.iter().filter_map(|s| s.pid) {
-                spawn::signal_pid(pid, rustix::process::Signal::KILL);
+            for signaller in st.slots.iter().filter_map(|s| s.signaller.as_ref()) {
+                signaller.signal(rustix::process::Signal::KILL);
             }
             st.drain_unowned()
         };
@@ -344,19 +476,23 @@ impl Shared {
     /// The slot's worker is gone or going: no signal or job may reach it any more.
     pub(crate) fn forget_worker(&self, slot: usize) {
         let mut st = self.state.lock();
-        st.slots[slot].pid = None;
-        st.slots[slot].sock = None;
+        let me = &mut st.slots[slot];
+        me.pid = None;
+        me.signaller = None;
+        me.sock = None;
     }
 
     /// Publishes a replacement worker's pid as soon as it is spawned, before its handshake and
     /// initializer, so that `Pool::terminate` can kill it while it starts; false if the pool
     /// was terminated meanwhile. No job is handed to it until [`publish_worker`](Self::publish_worker).
-    pub(crate) fn publish_pid(&self, slot: usize, pid: u32) -> bool {
+    pub(crate) fn publish_pid(&self, slot: usize, child: &Child) -> bool {
         let mut st = self.state.lock();
         if st.phase == Phase::Terminated {
             return false;
         }
-        st.slots[slot].pid = Some(pid);
+        let me = &mut st.slots[slot];
+        me.pid = Some(child.pid);
+        me.signaller = Some(child.signaller());
         true
     }
 
@@ -366,8 +502,10 @@ impl Shared {
         if st.phase == Phase::Terminated {
             return false;
         }
-        st.slots[slot].pid = Some(child.pid);
-        st.slots[slot].sock = Some(Arc::clone(&child.sock));
+        let me = &mut st.slots[slot];
+        me.pid = Some(child.pid);
+        me.signaller = Some(child.signaller());
+        me.sock = Some(Arc::clone(&child.sock));
         true
     }
 
@@ -398,6 +536,18 @@ impl Shared {
     /// that worker's thread a wake-up on the way there). `Err` gives the job back if the pool
     /// takes no more work.
     pub(crate) fn submit(&self, job: Job) -> Result<(), Job> {
+        self.submit_as(job, false).map(|_| ())
+    }
+
+    /// [`submit`](Self::submit), and if the job was written straight to an idle worker, a
+    /// ticket with which its caller may read the answer itself ([`Thread::Direct`]). Not with
+    /// `maxtasksperchild`, where the slot's thread counts every task its worker runs.
+    pub(crate) fn submit_direct(&self, job: Job) -> Result<Option<Ticket>, Job> {
+        let direct = self.maxtasksperchild.is_none();
+        self.submit_as(job, direct)
+    }
+
+    fn submit_as(&self, job: Job, direct: bool) -> Result<Option<Ticket>, Job> {
         let mut st = self.state.lock();
         match &st.phase {
             Phase::Open => {}
@@ -405,7 +555,7 @@ impl Shared {
                 let why = why.clone();
                 drop(st);
                 job.fail_all(TaskErrorKind::PoolBroken(why));
-                return Ok(());
+                return Ok(None);
             }
             Phase::Closed | Phase::Broken { closed: true, .. } | Phase::Terminated => {
                 return Err(job)
@@ -418,10 +568,10 @@ impl Shared {
         let Some(slot) = idle.filter(|_| st.queue.is_empty()) else {
             st.queue.push_back(job);
             self.wake_one_idle(&mut st);
-            return Ok(());
+            return Ok(None);
         };
         let me = &mut st.slots[slot];
-        me.thread = Thread::Claimed;
+        me.thread = Thread::Claimed { waited: false };
         let sock = Arc::clone(me.sock.as_ref().expect("checked above"));
         drop(st);
         let seq = self.next_seq();
@@ -443,11 +593,27 @@ impl Shared {
                 job.fail_all(TaskErrorKind::PoolBroken(why));
             }
             Phase::Open | Phase::Closed => {
-                st.slots[slot].thread = Thread::HandedOff(Handoff { seq, job, sock });
+                let me = &mut st.slots[slot];
+                let waited = matches!(me.thread, Thread::Claimed { waited: true });
+                let handoff = Handoff { seq, job, sock };
+                // Closed meanwhile: the thread is about to stop, and must collect it first.
+                let direct = direct && st.phase == Phase::Open;
+                let me = &mut st.slots[slot];
+                if direct {
+                    me.thread = Thread::Direct(handoff);
+                } else {
+                    me.thread = Thread::HandedOff(handoff);
+                }
                 drop(st);
-                self.wake[slot].notify_one();
+                // The thread sleeps through a Direct hand-off, unless it woke meanwhile.
+                if !direct || waited {
+                    self.wake[slot].notify_one();
+                }
+                if direct {
+                    return Ok(Some(Ticket { slot, seq }));
+                }
             }
         }
-        Ok(())
+        Ok(None)
     }
 }

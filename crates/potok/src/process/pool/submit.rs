@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::job::{Indices, Job, Offsets, Sink, MAX_JOB_BYTES};
 use super::results::Results;
 use super::state::Shared;
+use super::worker::DirectRead;
 
 use crate::process::data::{encode_into, item_offsets, Data};
 use crate::process::error::TaskErrorKind;
@@ -54,14 +55,7 @@ pub(super) fn submit<A: Data, R: Data>(
                 // Too much for one frame: the chunk ends before this item.
                 let item_bytes = job.bytes.split_off(mark);
                 if item_bytes.len() > MAX_JOB_BYTES {
-                    sink.fail(
-                        index,
-                        TaskErrorKind::Encode(format!(
-                            "the argument takes {} bytes encoded, more than a message may \
-                             carry ({MAX_JOB_BYTES})",
-                            item_bytes.len()
-                        )),
-                    );
+                    sink.fail(index, too_large(item_bytes.len()));
                     continue;
                 }
                 if job.len() > 0 {
@@ -77,13 +71,7 @@ pub(super) fn submit<A: Data, R: Data>(
             }
             Err(err) => {
                 job.bytes.truncate(mark);
-                sink.fail(
-                    index,
-                    TaskErrorKind::Encode(format!(
-                        "the argument could not be encoded as {}: {err}",
-                        std::any::type_name::<A>()
-                    )),
-                );
+                sink.fail(index, not_encoded::<A>(&err));
             }
         }
         // Each chunk is queued as soon as it is encoded, so workers start on it while the
@@ -101,4 +89,55 @@ pub(super) fn submit<A: Data, R: Data>(
         closed(&sink);
     }
     Ok(results)
+}
+
+/// An argument too large for one message.
+fn too_large(len: usize) -> TaskErrorKind {
+    TaskErrorKind::Encode(format!(
+        "the argument takes {len} bytes encoded, more than a message may carry \
+         ({MAX_JOB_BYTES})"
+    ))
+}
+
+fn not_encoded<A>(err: &impl std::fmt::Display) -> TaskErrorKind {
+    TaskErrorKind::Encode(format!(
+        "the argument could not be encoded as {}: {err}",
+        std::any::type_name::<A>()
+    ))
+}
+
+/// One call of one item (`apply_async`): like [`submit`], and if the job went straight to an
+/// idle worker, the caller's right to read the answer itself.
+pub(super) fn submit_one<A: Data, R: Data>(
+    shared: &Arc<Shared>,
+    task: TaskId,
+    item: A,
+) -> Result<(Arc<Results<R>>, Option<DirectRead>), A> {
+    if shared.closed_or_terminated() {
+        return Err(item);
+    }
+    let results = Results::<R>::new(1, false);
+    let sink: Arc<dyn Sink> = Arc::clone(&results) as Arc<dyn Sink>;
+    let mut job = Job::new(task, Arc::clone(&sink), item_offsets::<A>);
+    let failed = match encode_into(&item, &mut job.bytes) {
+        Ok(()) if job.bytes.len() <= MAX_JOB_BYTES => None,
+        Ok(()) => Some(too_large(job.bytes.len())),
+        Err(err) => Some(not_encoded::<A>(&err)),
+    };
+    if let Some(kind) = failed {
+        sink.fail(0, kind);
+        return Ok((results, None));
+    }
+    job.indices.push(0);
+    match shared.submit_direct(job) {
+        Ok(ticket) => Ok((
+            results,
+            ticket.map(|ticket| DirectRead::new(Arc::clone(shared), ticket)),
+        )),
+        Err(_) => {
+            // Closed while the call was being queued, as in `submit`.
+            sink.fail(0, TaskErrorKind::Terminated);
+            Ok((results, None))
+        }
+    }
 }

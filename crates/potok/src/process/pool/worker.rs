@@ -44,7 +44,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::job::Job;
-use super::state::{Assigned, Next, Shared};
+use super::state::{Assigned, Next, Shared, Ticket};
 use crate::process::env::ChildKind;
 use crate::process::error::{ChildExit, StartError, TaskErrorKind};
 use crate::process::progress::NO_ITEM;
@@ -177,6 +177,118 @@ fn settle(job: &Job, answer: Answer, buf: &[u8]) {
         job.fail_all(TaskErrorKind::Decode(format!(
             "decoding the result panicked: {msg}"
         )));
+    }
+}
+
+/// How long a caller reading its answer itself polls the socket awake before it sleeps in
+/// `poll` (the same reasoning as `SPIN` in results.rs).
+const DIRECT_SPIN: Duration = Duration::from_micros(60);
+
+/// The right of an `apply_async` caller to read its job's answer from the worker itself,
+/// while the slot's thread has not taken the job over (see `Thread::Direct` in state.rs): the
+/// worker's answer then wakes the caller, and no other thread. Dropped unused, it leaves the
+/// answer to the slot's thread at once.
+pub(crate) struct DirectRead {
+    shared: Arc<Shared>,
+    ticket: Ticket,
+    used: bool,
+}
+
+impl DirectRead {
+    pub(crate) fn new(shared: Arc<Shared>, ticket: Ticket) -> DirectRead {
+        DirectRead {
+            shared,
+            ticket,
+            used: false,
+        }
+    }
+
+    /// Reads the answer and stores it in the job's results, waiting until `deadline`; false if
+    /// it did not: the slot's thread had taken the job over, or does now (no answer by the
+    /// deadline, or none at all: the worker died or garbled it).
+    pub(crate) fn read(&mut self, deadline: Option<Instant>) -> bool {
+        if std::mem::replace(&mut self.used, true) {
+            return false;
+        }
+        let Some(handoff) = self.shared.take_direct(self.ticket) else {
+            return false;
+        };
+        let slot = self.ticket.slot;
+        if !wait_readable(&handoff.sock, deadline) {
+            // Nothing read yet: the thread reads it, as if it had been handed off.
+            self.shared.end_direct(slot, Some(handoff));
+            return false;
+        }
+        let mut buf = Vec::new();
+        let mut reader = BufReader::with_capacity(4096, &*handoff.sock);
+        let answer = read_answer(&mut reader, handoff.seq, &mut buf);
+        match answer {
+            // One answer for one job: nothing may follow it.
+            Ok(answer) if reader.buffer().is_empty() => {
+                settle(&handoff.job, answer, &buf);
+                self.shared.end_direct(slot, None);
+                true
+            }
+            _ => {
+                // Dead, or talking nonsense: with the socket shut, its thread finds it dead
+                // and does what it does for any dead worker (blame, replace).
+                let _ = handoff.sock.shutdown(std::net::Shutdown::Both);
+                self.shared.end_direct(slot, Some(handoff));
+                false
+            }
+        }
+    }
+}
+
+impl DirectRead {
+    /// Leaves the answer to the slot's thread, if it is still this caller's to read.
+    pub(crate) fn release(&self) {
+        if !self.used {
+            self.shared.release_direct(self.ticket);
+        }
+    }
+}
+
+impl Drop for DirectRead {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// Whether `sock` turns readable (or hangs up) by `deadline`: polled awake for [`DIRECT_SPIN`]
+/// first, then asleep.
+fn wait_readable(sock: &UnixStream, deadline: Option<Instant>) -> bool {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    let ready = |timeout: Option<Duration>| {
+        let timeout = timeout.map(|t| Timespec {
+            tv_sec: t.as_secs() as i64,
+            tv_nsec: i64::from(t.subsec_nanos()),
+        });
+        let mut fds = [PollFd::new(sock, PollFlags::IN)];
+        match poll(&mut fds, timeout.as_ref()) {
+            Ok(n) => Some(n > 0),
+            Err(rustix::io::Errno::INTR) => None,
+            // Cannot be polled: let the read find out what is wrong.
+            Err(_) => Some(true),
+        }
+    };
+    let spin_until = Instant::now() + DIRECT_SPIN;
+    loop {
+        let now = Instant::now();
+        let left = deadline.map(|d| d.saturating_duration_since(now));
+        let timeout = if now < spin_until {
+            Some(Duration::ZERO)
+        } else {
+            left
+        };
+        match ready(timeout) {
+            Some(true) => return true,
+            _ if left == Some(Duration::ZERO) => return false,
+            _ => {}
+        }
+        if now < spin_until {
+            std::hint::spin_loop();
+        }
     }
 }
 
@@ -343,12 +455,9 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
                         // Died while idle: no task is lost; reap and replace it.
                         shared.forget_worker(slot);
                         child.wait();
-                        match replace(&shared, slot) {
-                            Some(fresh) => child = fresh,
-                            None => return,
+                        if !renew(&shared, slot, &mut child, &mut answers, &mut inflight) {
+                            return;
                         }
-                        answers = Answers::of(&child);
-                        inflight.clear_for_new_worker();
                         done_by_this_child = 0;
                     }
                     continue;
@@ -373,13 +482,10 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
                     .maxtasksperchild
                     .is_some_and(|max| done_by_this_child >= max);
                 if recycle {
-                    retire(&shared, slot, child);
-                    match replace(&shared, slot) {
-                        Some(fresh) => child = fresh,
-                        None => return,
+                    retire(&shared, slot, &mut child);
+                    if !renew(&shared, slot, &mut child, &mut answers, &mut inflight) {
+                        return;
                     }
-                    answers = Answers::of(&child);
-                    inflight.clear_for_new_worker();
                     done_by_this_child = 0;
                 }
             }
@@ -393,12 +499,9 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
                     return;
                 }
                 blame(&shared, &child, &mut inflight, broken, exit);
-                match replace(&shared, slot) {
-                    Some(fresh) => child = fresh,
-                    None => return,
+                if !renew(&shared, slot, &mut child, &mut answers, &mut inflight) {
+                    return;
                 }
-                answers = Answers::of(&child);
-                inflight.clear_for_new_worker();
                 done_by_this_child = 0;
             }
         }
@@ -407,16 +510,67 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
         shared.forget_worker(slot);
         child.kill_and_reap();
     } else {
-        retire(&shared, slot, child);
+        retire(&shared, slot, &mut child);
     }
 }
 
+/// Starts a replacement for the slot's worker (gone, and reaped) and starts over with it;
+/// false if none could be started (the thread ends).
+fn renew(
+    shared: &Arc<Shared>,
+    slot: usize,
+    child: &mut Child,
+    answers: &mut Answers,
+    inflight: &mut InFlight,
+) -> bool {
+    let Some(fresh) = replace(shared, slot) else {
+        return false;
+    };
+    *child = fresh;
+    *answers = Answers::of(child);
+    inflight.clear_for_new_worker();
+    true
+}
+
 /// Closes a worker's socket (it exits on EOF) and reaps it.
-fn retire(shared: &Shared, slot: usize, mut child: Child) {
+fn retire(shared: &Shared, slot: usize, child: &mut Child) {
     // An idle worker exits as soon as it reads EOF.
     shared.forget_worker(slot);
     let _ = child.sock.shutdown(std::net::Shutdown::Both);
     child.wait();
+}
+
+/// Starts a new pool's first `processes` workers: all are spawned first, so that they boot in
+/// parallel, and every initializer is sent before any answer is awaited, so that they run side
+/// by side. The error says too whether a worker was lost with its fork server (that is worth
+/// another try: the next spawn starts a new server).
+pub(crate) fn start_first(
+    shared: &Shared,
+    processes: usize,
+) -> Result<Vec<Child>, (StartError, bool)> {
+    let mut children: Vec<Child> = Vec::with_capacity(processes);
+    for child in spawn::spawn_many(ChildKind::Worker, processes) {
+        // (A server found dead when asked to fork is replaced there.)
+        children.push(child.map_err(|err| (err, false))?);
+    }
+    let lost = |children: &[Child]| children.iter().any(Child::lost_with_its_server);
+    let mut sent = Vec::with_capacity(processes);
+    for k in 0..children.len() {
+        let child = &mut children[k];
+        match child
+            .handshake(spawn::HANDSHAKE_TIMEOUT)
+            .and_then(|()| send_initializer(shared, child))
+        {
+            Ok(one) => sent.push(one),
+            Err(err) => return Err((err, lost(&children))),
+        }
+    }
+    for (k, one) in sent.into_iter().enumerate() {
+        if let Err(err) = finish_initializer(&mut children[k], one) {
+            return Err((err, lost(&children)));
+        }
+    }
+    Ok(children)
 }
 
 /// Starts a replacement worker for `slot`; on failure the pool is broken and the thread ends.
@@ -435,7 +589,7 @@ fn replace(shared: &Arc<Shared>, slot: usize) -> Option<Child> {
         }
         let mut lost_with_server = false;
         let started = spawn::spawn(ChildKind::Worker).and_then(|mut child| {
-            if !shared.publish_pid(slot, child.pid) {
+            if !shared.publish_pid(slot, &child) {
                 // Terminated meanwhile: the child goes with its Drop.
                 return Ok(None);
             }
