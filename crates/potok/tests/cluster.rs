@@ -1,6 +1,7 @@
 //! potok::cluster against a real redis-server of its own: order over 20,000 items with three
-//! workers, killed, stopped and foreign workers, a broker killed mid-map, a task that always
-//! crashes, two pools sharing workers, a pool dropped mid-map, bad URLs.
+//! workers, killed, stopped and foreign workers, a broker killed mid-map, a worker and a pool
+//! that outlive a broker restart, a task that always crashes, two pools sharing workers, a pool
+//! dropped mid-map, calls racing terminate(), bad URLs.
 //!
 //! Runs with `harness = false` (see `support/mod.rs`): the local workers are this executable
 //! again, so `main` must dispatch them first.
@@ -347,7 +348,7 @@ fn wait_registered(pool: &Pool, name: &str, limit: Duration) {
     }
 }
 
-fn a_worker_survives_a_broker_restart() {
+fn a_worker_and_a_pool_survive_a_broker_restart() {
     let mut server = RedisServer::start();
     let url = server.url();
     // A worker of its own, not a pool's: this executable again, serving the broker.
@@ -424,10 +425,58 @@ fn a_worker_survives_a_broker_restart() {
         worker.0.try_wait().unwrap().is_none(),
         "the worker lives on"
     );
-    // The old pool stays broken (its state died with the broker), bounded as before.
+    // The old pool gets its broker back on its next call: its key made again, and the same
+    // worker serves it (the calls that failed while the broker was down stay failed).
     let t = Instant::now();
-    assert!(pool.map(square, 0..10).is_err());
+    let tagged = pool.map_chunked(pid_of, 0..1_000, 10).unwrap();
+    println!(
+        "(the old pool's first call after the restart took {:?})",
+        t.elapsed()
+    );
+    assert!(tagged.iter().enumerate().all(|(i, &(x, _))| x == i as u64));
+    assert!(tagged.iter().all(|&(_, p)| p == pid));
+    let exists: bool = redis::cmd("EXISTS")
+        .arg(format!("potok:pool:{}", pool.id()))
+        .query(&mut con)
+        .unwrap();
+    assert!(exists, "the old pool registered again");
+    assert_eq!(pool.apply(square, 9).unwrap(), 81);
+    // Nobody waits in `get`: the new reader thread takes the answer off the stream.
+    let pending = pool.apply_async(square, 4).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !pending.ready() {
+        assert!(
+            Instant::now() < deadline,
+            "the reader thread never read the answer"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(pending.get().unwrap(), 16);
+    let mut it = pool.imap(square, 0..300).unwrap();
+    assert_eq!(it.next().unwrap().unwrap(), 0);
+    assert_eq!(it.map(Result::unwrap).count(), 299);
+    assert_eq!(pool.duplicates().unwrap(), 0);
+
+    // Lost a second time, and back again: the same, bounded both ways.
+    server.kill();
+    let t = Instant::now();
+    let err = pool.apply(square, 2).unwrap_err();
     assert!(t.elapsed() < timeout * 2, "took {:?}", t.elapsed());
+    assert!(err.to_string().contains("lost the broker"), "{err}");
+    server.restart();
+    let mut con = raw(&server);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !redis::cmd("HEXISTS")
+        .arg("potok:workers")
+        .arg(&name)
+        .query::<bool>(&mut con)
+        .unwrap()
+    {
+        assert!(Instant::now() < deadline, "the worker did not come back");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(pool.map(square, 0..1_000).unwrap(), expected);
+    drop(pool2);
 }
 
 fn a_task_that_always_crashes_ends_in_the_dead_letter_stream() {
@@ -675,7 +724,7 @@ fn main() -> ExitCode {
         case!(a_sigkilled_worker_loses_its_task_to_another),
         case!(a_sigstopped_worker_loses_its_task_and_its_late_answer_is_dropped),
         case!(redis_killed_mid_map_fails_the_call_in_bounded_time),
-        case!(a_worker_survives_a_broker_restart),
+        case!(a_worker_and_a_pool_survive_a_broker_restart),
         case!(a_worker_of_another_build_refuses_and_the_error_says_so),
         case!(a_task_that_always_crashes_ends_in_the_dead_letter_stream),
         case!(two_pools_share_the_workers),

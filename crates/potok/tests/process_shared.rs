@@ -45,10 +45,20 @@ fn hold_forever(lock: Lock) -> u32 {
     0
 }
 
+/// A child: takes a lock whose holder (a sibling) died, and says whom the error names.
+fn take_from_the_dead(lock: Lock) -> String {
+    match lock.acquire() {
+        Ok(()) => "acquired without being told the holder died".to_owned(),
+        Err(died) => format!("{} {}", died.holder(), died.pid()),
+    }
+}
+
 /// A child: starts an update of the pair under its lock, then sleeps long (killed half-way).
-fn half_update(pair: Value<[u64; 2]>) -> u32 {
+fn half_update(args: (Value<[u64; 2]>, potok::process::Event)) -> u32 {
+    let (pair, half_done) = args;
     let mut guard = pair.lock().expect("a fresh value");
     guard[0] = 1;
+    half_done.set();
     std::thread::sleep(Duration::from_secs(120));
     guard[1] = 1;
     0
@@ -172,17 +182,16 @@ fn sigkill_holder_is_named_not_a_hang() {
 
 fn sigkill_mid_update_gives_the_value_back() {
     let pair = Value::new([0u64; 2]).unwrap();
-    let mut child = Process::new(half_update, pair.clone()).with_name("updater");
+    let half_done = potok::process::Event::new().unwrap();
+    let mut child =
+        Process::new(half_update, (pair.clone(), half_done.clone())).with_name("updater");
     child.start().unwrap();
     let pid = child.pid().unwrap();
-    wait_locked(pair.get_lock());
-    assert!(support::eventually(LIMIT, || {
-        // Peek without the lock (the test's own business): the first half is written.
-        let raw = SharedMemory::open(pair.name()).unwrap();
-        // SAFETY: the data starts 256 bytes in and holds two u64s; a volatile read of a plain
-        // integer another process may be writing, used as a test condition only.
-        unsafe { raw.as_ptr().add(256).cast::<u64>().read_volatile() == 1 }
-    }));
+    // The child has written the first half and still holds the lock.
+    assert!(
+        half_done.wait_timeout(LIMIT),
+        "the child never wrote the first half"
+    );
     child.kill();
     let err = pair.get().expect_err("the holder died");
     assert_eq!(err.pid(), pid);
@@ -193,6 +202,25 @@ fn sigkill_mid_update_gives_the_value_back() {
     pair.set([2, 2]).unwrap();
     assert_eq!(pair.get().unwrap(), [2, 2]);
     let _ = child.join_timeout(LIMIT);
+}
+
+/// The holder's name comes from the lock itself when the taker did not start the holder (a
+/// sibling): it is rewritten when another process than the last one takes the lock.
+fn a_sibling_names_the_dead_holder() {
+    let lock = Lock::named("shared log").unwrap();
+    // The parent holds it first, so the name recorded in the lock is MainProcess's.
+    lock.acquire().unwrap();
+    lock.release().unwrap();
+    let mut holder = Process::new(hold_forever, lock.clone()).with_name("first holder");
+    holder.start().unwrap();
+    let pid = holder.pid().unwrap();
+    wait_locked(&lock);
+    holder.kill();
+    let _ = holder.join_timeout(LIMIT);
+    let mut taker = Process::new(take_from_the_dead, lock.clone()).with_name("taker");
+    taker.start().unwrap();
+    let said = taker.join_timeout(LIMIT).expect("the taker ends");
+    assert_eq!(said, format!("first holder {pid}"));
 }
 
 fn no_segment_left_after_drop() {
@@ -360,6 +388,7 @@ fn main() -> ExitCode {
         case!(child_changes_an_array_the_parent_sees),
         case!(sigkill_holder_is_named_not_a_hang),
         case!(sigkill_mid_update_gives_the_value_back),
+        case!(a_sibling_names_the_dead_holder),
         case!(no_segment_left_after_drop),
         case!(bad_open_is_a_clear_error),
         case!(lock_basics_and_release_rules),

@@ -72,7 +72,9 @@ pub enum TaskErrorKind {
     /// A worker of the same build could not find the task's function in its executable (a
     /// corrupt or forged task); the text says why.
     Refused(String),
-    /// The broker went away or stopped answering; the text says how.
+    /// The broker went away or stopped answering while the task was queued or running, or
+    /// it was still away when the call was made; the text says how. The task is not run again
+    /// by the pool; the pool's next call tries to reconnect.
     BrokerLost(String),
     /// The pool was terminated or dropped before the task finished.
     Terminated,

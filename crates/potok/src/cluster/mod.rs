@@ -47,13 +47,17 @@
 //! # Failure never hangs
 //!
 //! Every wait on the broker is bounded ([`PoolBuilder::broker_timeout`], 5 s by default): a
-//! broker that goes away fails the calls in flight with [`TaskErrorKind::BrokerLost`], and every
-//! later call of that pool at once (a restarted broker has lost the pool's state: make a new
-//! pool). Workers outlive it: they reconnect with a growing pause (up to 5 s) for up to 10
-//! minutes, make their consumer group and registration again if the broker lost them, and
-//! serve the pools made after it came back. Dropping a pool removes its queued tasks and its
-//! result stream; a pool whose process vanished without dropping is forgotten after 60 s (its
-//! keys expire, and workers drop its tasks).
+//! broker that goes away fails the calls in flight with [`TaskErrorKind::BrokerLost`] (they
+//! are not queued again: a restarted broker may have lost them, or may still run them). Each
+//! later call of that pool first tries once to get the broker back: it connects again (within
+//! the broker timeout), makes the pool's key again, and reads its result stream on new
+//! connections; if the broker is still away, that call fails with `BrokerLost` at once. So a
+//! pool kept by a long-running program works again as soon as its broker does, without being
+//! made again. Workers outlive it too: they reconnect with a growing pause (up to 5 s) for up
+//! to 10 minutes, make their consumer group and registration again if the broker lost them,
+//! and serve every pool again. Dropping a pool removes its queued tasks and its result
+//! stream; a pool whose process vanished without dropping is forgotten after 60 s (its keys
+//! expire, and workers drop its tasks).
 //!
 //! # Security
 //!

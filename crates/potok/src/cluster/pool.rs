@@ -39,8 +39,12 @@ struct State {
     next_chunk: u64,
     closed: bool,
     terminated: bool,
-    /// Set once the broker is lost: every later call fails with it.
+    /// Set once the broker is lost: the calls in flight failed with it, and a later call
+    /// fails with it too unless the pool gets its broker back first (`Pool::revive`).
     broken: Option<String>,
+    /// How many times the pool got its broker back: an error seen on a connection of an
+    /// earlier generation is stale, and breaks nothing.
+    generation: u64,
 }
 
 struct Inner {
@@ -73,10 +77,20 @@ impl Inner {
         c
     }
 
-    /// The broker is gone: every chunk in flight fails, and so will every later call.
-    fn break_with(&self, why: String) {
+    /// The current generation (see `State::generation`), to hand to [`break_with`].
+    fn generation(&self) -> u64 {
+        self.state.lock().generation
+    }
+
+    /// The broker is gone (seen by an operation begun in generation `generation`): every
+    /// chunk in flight fails, and so will later calls until the pool gets its broker back.
+    fn break_with(&self, generation: u64, why: String) {
         let chunks: Vec<Chunk> = {
             let mut st = self.state.lock();
+            if st.generation != generation {
+                // Seen on a connection the pool has replaced since.
+                return;
+            }
             if st.broken.is_none() {
                 st.broken = Some(why.clone());
             }
@@ -213,7 +227,7 @@ impl Inner {
     /// Queues chunks `nos` (their XADDs in `xadds`) and an XREAD of the results in one write
     /// on the seat's connection, without waiting for a reply, if the seat is free and holds
     /// nothing unread (see `Sent` in `reader.rs`). False: send them the usual way.
-    fn send_with_read(&self, xadds: Vec<redis::Cmd>, nos: Vec<u64>) -> bool {
+    fn send_with_read(&self, generation: u64, xadds: Vec<redis::Cmd>, nos: Vec<u64>) -> bool {
         let Some(mut seat) = self.reading.try_seat() else {
             return false;
         };
@@ -243,7 +257,7 @@ impl Inner {
             Err(why) => {
                 seat.drop_conn();
                 drop(seat);
-                self.break_with(why);
+                self.break_with(generation, why);
                 return true;
             }
         }
@@ -313,6 +327,7 @@ impl Inner {
 
 impl Pump for Inner {
     fn read_round(&self, deadline: Option<Instant>) -> Round {
+        let generation = self.generation();
         let mut seat = match self.reading.try_lead() {
             Ok(seat) => seat,
             Err(true) => return Round::Follow,
@@ -326,7 +341,7 @@ impl Pump for Inner {
                     seat.drop_conn();
                     drop(seat);
                     if !self.stop.load(Ordering::Acquire) {
-                        self.break_with(why);
+                        self.break_with(generation, why);
                     }
                 }
             }
@@ -362,7 +377,7 @@ impl Pump for Inner {
                 seat.drop_conn();
                 drop(seat);
                 if !self.stop.load(Ordering::Acquire) {
-                    self.break_with(why);
+                    self.break_with(generation, why);
                 }
             }
         }
@@ -408,6 +423,8 @@ impl Pump for Inner {
 pub struct Pool {
     inner: Arc<Inner>,
     reader: std::sync::Mutex<Option<JoinHandle<()>>>,
+    /// Taken by the one caller that tries to get a lost broker back.
+    revive: Mutex<()>,
     local: Mutex<Option<LocalWorkers>>,
 }
 
@@ -504,24 +521,8 @@ impl PoolBuilder {
             NEXT.fetch_add(1, Ordering::Relaxed),
             nanos & 0xff_ffff
         );
-        let mut meta = redis::cmd("HSET");
-        meta.arg(broker::pool_key(&id))
-            .arg("name")
-            .arg(&self.name)
-            .arg("host")
-            .arg(&host)
-            .arg("pid")
-            .arg(pid)
-            .arg("build")
-            .arg(build_id())
-            .arg("duplicates")
-            .arg(0);
-        let mut pipe = redis::pipe();
-        pipe.add_command(meta);
-        pipe.cmd("PEXPIRE")
-            .arg(broker::pool_key(&id))
-            .arg(POOL_TTL.as_millis() as u64);
-        conn.pipe(&pipe).map_err(ConnectError::Broker)?;
+        conn.pipe(&register_pool(&id, &self.name))
+            .map_err(ConnectError::Broker)?;
         let reader_conn = broker.connect()?;
         let inner = Arc::new(Inner {
             results_key: broker::results_key(&id),
@@ -543,12 +544,13 @@ impl PoolBuilder {
             let inner = Arc::clone(&inner);
             std::thread::Builder::new()
                 .name("potok-cluster-results".into())
-                .spawn(move || read_results(&inner, reader_conn))
+                .spawn(move || read_results(&inner, reader_conn, 0))
                 .map_err(|e| ConnectError::LocalWorkers(format!("no reader thread: {e}")))?
         };
         let pool = Pool {
             inner,
             reader: std::sync::Mutex::new(Some(reader)),
+            revive: Mutex::new(()),
             local: Mutex::new(None),
         };
         if self.local_workers > 0 {
@@ -674,6 +676,79 @@ impl Pool {
         len.div_ceil(4 * workers).max(1)
     }
 
+    /// The broker was lost: tries once to get it back (bounded by the broker timeout), for
+    /// the call about to be made. On success the pool works as before: its key made again,
+    /// new connections, a new reader thread, and the result stream read from past what it
+    /// held (the calls that were in flight have failed already and stay failed). On failure
+    /// the call fails with [`TaskErrorKind::BrokerLost`], as before.
+    fn revive(&self) {
+        let _one = self.revive.lock();
+        let (generation, why) = {
+            let mut st = self.inner.state.lock();
+            let Some(why) = st.broken.clone() else {
+                return; // another caller got it back meanwhile
+            };
+            if st.terminated {
+                return;
+            }
+            // From here on, what the old connections report breaks nothing.
+            st.generation += 1;
+            (st.generation, why)
+        };
+        let inner = &self.inner;
+        let fail = |again: String| {
+            let mut st = inner.state.lock();
+            st.broken = Some(format!("{why}; reconnecting failed: {again}"));
+        };
+        let mut conn = match inner.broker.connect() {
+            Ok(conn) => conn,
+            Err(e) => return fail(e.to_string()),
+        };
+        let mut pipe = register_pool(&inner.id, &inner.name);
+        // The newest result: what the stream holds up to it answers calls that failed already.
+        pipe.cmd("XREVRANGE")
+            .arg(&inner.results_key)
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1);
+        let newest = match conn.pipe(&pipe) {
+            Ok(replies) => replies.last().map(broker::entries).unwrap_or_default(),
+            Err(e) => return fail(e),
+        };
+        let reader_conn = match inner.broker.connect() {
+            Ok(conn) => conn,
+            Err(e) => return fail(e.to_string()),
+        };
+        // The old reader thread stops (unblocked if it waits on a live connection).
+        if let Some(client) = inner.reading.nudge() {
+            let _ = conn.query(redis::cmd("CLIENT").arg("UNBLOCK").arg(client));
+        }
+        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(old) = reader.take() {
+            let _ = old.join();
+        }
+        // The seat's connection is made again on first use.
+        inner.reading.lock_seat().drop_conn();
+        if let Some(id) = newest.first().and_then(|e| EntryId::parse(&e.id)) {
+            inner.reading.skip_to(id);
+        }
+        *inner.conn.lock() = Some(conn);
+        let spawned = {
+            let inner = Arc::clone(inner);
+            std::thread::Builder::new()
+                .name("potok-cluster-results".into())
+                .spawn(move || read_results(&inner, reader_conn, generation))
+        };
+        match spawned {
+            Ok(handle) => {
+                *reader = Some(handle);
+                inner.state.lock().broken = None;
+            }
+            Err(e) => fail(format!("no reader thread: {e}")),
+        }
+    }
+
     /// Cuts the items into chunks of `chunksize`, registers each and queues it in Redis.
     fn submit<F: Task>(
         &self,
@@ -687,6 +762,9 @@ impl Pool {
             if st.closed || st.terminated {
                 return Err(items);
             }
+        }
+        if self.inner.state.lock().broken.is_some() {
+            self.revive();
         }
         let len = items.len();
         let pump: Arc<dyn Pump> = self.inner.clone();
@@ -818,7 +896,8 @@ impl Pool {
             .collect();
         let nos: Vec<u64> = batch.iter().map(|(no, _)| *no).collect();
         drop(batch);
-        if last && inner.send_with_read(xadds.clone(), nos.clone()) {
+        let generation = inner.generation();
+        if last && inner.send_with_read(generation, xadds.clone(), nos.clone()) {
             return;
         }
         let mut pipe = redis::pipe();
@@ -831,10 +910,10 @@ impl Pool {
                 // Lost meanwhile (by a reader): nobody reads any more, so these fail too.
                 let broken = inner.state.lock().broken.clone();
                 if let Some(why) = broken {
-                    inner.break_with(why);
+                    inner.break_with(generation, why);
                 }
             }
-            Err(why) => inner.break_with(why),
+            Err(why) => inner.break_with(generation, why),
         }
     }
 
@@ -1138,6 +1217,28 @@ impl Drop for Pool {
     }
 }
 
+/// The commands that make (or make again) the pool's key `potok:pool:ID`, with its TTL.
+fn register_pool(id: &str, name: &str) -> redis::Pipeline {
+    let key = broker::pool_key(id);
+    let mut pipe = redis::pipe();
+    pipe.cmd("HSET")
+        .arg(&key)
+        .arg("name")
+        .arg(name)
+        .arg("host")
+        .arg(broker::hostname())
+        .arg("pid")
+        .arg(std::process::id())
+        .arg("build")
+        .arg(build_id());
+    // Kept if the broker still had it (it only stalled).
+    pipe.cmd("HSETNX").arg(&key).arg("duplicates").arg(0);
+    pipe.cmd("PEXPIRE")
+        .arg(&key)
+        .arg(POOL_TTL.as_millis() as u64);
+    pipe
+}
+
 /// The workers alive on the broker (and forgets those whose liveness key expired).
 fn live_workers(conn: &mut Conn) -> Result<Vec<String>, String> {
     let names = conn.query(redis::cmd("HKEYS").arg(broker::WORKERS))?;
@@ -1168,7 +1269,7 @@ fn live_workers(conn: &mut Conn) -> Result<Vec<String>, String> {
 /// The reader thread: takes finished chunks off the pool's result stream when no waiting
 /// caller does (see `reader.rs`); keeps the pool's keys alive; fails everything if the broker
 /// goes.
-fn read_results(inner: &Inner, mut conn: Conn) {
+fn read_results(inner: &Inner, mut conn: Conn, generation: u64) {
     let meta = broker::pool_key(&inner.id);
     let who = broker::who_key(&inner.id);
     let client = conn
@@ -1179,9 +1280,11 @@ fn read_results(inner: &Inner, mut conn: Conn) {
     let results = &inner.results_key;
     let mut last_upkeep = Instant::now();
     loop {
-        let turn = inner
-            .reading
-            .thread_turn(|| inner.in_flight(), last_upkeep + Duration::from_secs(1));
+        let turn = inner.reading.thread_turn(
+            || inner.in_flight(),
+            last_upkeep + Duration::from_secs(1),
+            || inner.generation() != generation,
+        );
         match turn {
             Turn::Stop => return,
             Turn::Upkeep => {}
@@ -1192,7 +1295,7 @@ fn read_results(inner: &Inner, mut conn: Conn) {
                     Ok(r) => inner.hand_out(&broker::read_reply(&r)),
                     Err(why) => {
                         if !inner.stop.load(Ordering::Acquire) {
-                            inner.break_with(why);
+                            inner.break_with(generation, why);
                         }
                         return;
                     }
@@ -1214,17 +1317,20 @@ fn read_results(inner: &Inner, mut conn: Conn) {
             match conn.pipe(&pipe) {
                 Ok(replies) => {
                     if broker::int(replies.last().unwrap_or(&redis::Value::Nil)) == Some(0) {
-                        inner.break_with(format!(
+                        inner.break_with(
+                            generation,
+                            format!(
                             "{}: the pool's state is gone from the broker (restarted, flushed, \
                              or the pool stalled for more than {POOL_TTL:?})",
                             conn.shown
-                        ));
+                        ),
+                        );
                         return;
                     }
                 }
                 Err(why) => {
                     if !inner.stop.load(Ordering::Acquire) {
-                        inner.break_with(why);
+                        inner.break_with(generation, why);
                     }
                     return;
                 }

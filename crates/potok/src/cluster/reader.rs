@@ -311,11 +311,17 @@ impl Reading {
     }
 
     /// Parks the reader thread until it should read (`in_flight` says whether results are
-    /// due), or until `upkeep`, or until the pool stops.
-    pub(crate) fn thread_turn(&self, in_flight: impl Fn() -> bool, upkeep: Instant) -> Turn {
+    /// due), or until `upkeep`, or until the pool stops or replaces this thread (`replaced`;
+    /// see [`nudge`](Self::nudge)).
+    pub(crate) fn thread_turn(
+        &self,
+        in_flight: impl Fn() -> bool,
+        upkeep: Instant,
+        replaced: impl Fn() -> bool,
+    ) -> Turn {
         let mut c = self.coord.lock();
         loop {
-            if c.stopping {
+            if c.stopping || replaced() {
                 return Turn::Stop;
             }
             let now = Instant::now();
@@ -333,6 +339,27 @@ impl Reading {
                 now + GRACE
             };
             self.wake.wait_until(&mut c, until.min(upkeep));
+        }
+    }
+
+    /// Wakes the reader thread to look again (it is being replaced); the id of its client if
+    /// it is blocked in an XREAD (to unblock).
+    pub(crate) fn nudge(&self) -> Option<i64> {
+        let c = self.coord.lock();
+        self.wake.notify_all();
+        if c.thread_reading {
+            c.thread_client
+        } else {
+            None
+        }
+    }
+
+    /// Moves the cursor to `to` if it is behind (the pool got its broker back: what the
+    /// result stream holds up to `to` is stale).
+    pub(crate) fn skip_to(&self, to: EntryId) {
+        let mut cursor = self.cursor.lock();
+        if *cursor < to {
+            *cursor = to;
         }
     }
 

@@ -130,6 +130,7 @@ impl Lock {
     /// # Panics
     ///
     /// If the calling thread holds the lock already.
+    #[inline]
     pub fn acquire(&self) -> Result<(), OwnerDied> {
         if word::try_lock_fast(self.seg.header()) {
             return Ok(());
@@ -176,6 +177,7 @@ impl Lock {
     ///
     /// [`ReleaseError::Unlocked`] if it is not locked, [`ReleaseError::NotOwner`] if another
     /// thread (of this or another process) holds it; nothing changes.
+    #[inline]
     pub fn release(&self) -> Result<(), ReleaseError> {
         word::unlock(&self.seg.header().word).map_err(|err| match err {
             NotReleased::Unlocked => ReleaseError::Unlocked,
@@ -202,6 +204,7 @@ impl Lock {
             != 0
     }
 
+    #[inline]
     fn guard(&self) -> LockGuard<'_> {
         LockGuard {
             lock: self,
@@ -219,6 +222,7 @@ impl Lock {
     /// # Panics
     ///
     /// As [`acquire`](Self::acquire).
+    #[inline]
     pub fn lock(&self) -> Result<LockGuard<'_>, OwnerDied<LockGuard<'_>>> {
         match self.acquire() {
             Ok(()) => Ok(self.guard()),
@@ -321,6 +325,7 @@ impl LockGuard<'_> {
 }
 
 impl Drop for LockGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
         let _ = self.lock.release();
     }

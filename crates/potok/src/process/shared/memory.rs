@@ -195,6 +195,7 @@ impl SharedMemory {
     /// The first byte of this process's mapping; [`size`](Self::size) bytes follow, page
     /// aligned. Reading and writing them is `unsafe` because other processes may write them
     /// at the same time.
+    #[inline]
     pub fn as_ptr(&self) -> *mut u8 {
         self.map.ptr.as_ptr()
     }

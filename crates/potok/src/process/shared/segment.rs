@@ -1,5 +1,6 @@
-//! The layout of a potok object in shared memory: a header (what the segment holds, the lock
-//! word, who holds it) at offset 0, the data at [`DATA_OFFSET`].
+//! The layout of a potok object in shared memory: the lock (its word, who holds it) in the
+//! first cache line, with a small value beside it; what the segment holds on the next line;
+//! the data at [`DATA_OFFSET`].
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -47,32 +48,53 @@ pub(crate) enum Kind {
 /// process wrote are a valid value, and sharing it between processes is sound.
 pub(crate) unsafe trait State: Sized {}
 
-/// The header at the start of every potok segment. All atomics: every process may read and
-/// write it at any time. A fresh segment is zero-filled, which is a valid header (magic 0
-/// means "not ready").
+/// The lock's part of a segment, at offset 0: everything an acquire and a release touch, in
+/// one cache line (the word, who holds it, what the holder's process calls itself), so a lock
+/// handed from one process to another moves one line between caches. The rest of the line,
+/// from [`INLINE_OFFSET`], holds a small [`Value`](super::Value)'s data, so a counter under its
+/// lock moves with it. All atomics: every process may read and write it at any time; a fresh
+/// segment is zero-filled, which is a valid (free) lock.
 #[repr(C)]
 pub(crate) struct Header {
-    magic: AtomicU32,
-    kind: AtomicU32,
     /// The lock word (see `word.rs`): 0 when free, else the holder's thread id, with
     /// `WAITERS` set when someone may sleep on it.
     pub(crate) word: AtomicU32,
-    /// The pid of the holder, written by the holder right after it takes the word.
-    pub(crate) holder_pid: AtomicU32,
-    /// The thread id the `holder_*` fields belong to (they are stale when it differs from
-    /// the word's holder).
-    pub(crate) holder_tid: AtomicU32,
-    _reserved: AtomicU32,
+    /// The pid whose name [`label`](Self::label) holds (0: none yet, or being rewritten).
+    pub(crate) label_pid: AtomicU32,
+    /// `pid << 32 | tid` of the holder, one store by the holder right after it takes the
+    /// word (stale when its tid is not the word's holder).
+    pub(crate) holder: AtomicU64,
+    /// What process [`label_pid`](Self::label_pid) calls itself (`MainProcess`,
+    /// `Process-1`, ...), written again only when a lock is taken by another process than
+    /// the last one recorded.
+    pub(crate) label: [AtomicU64; 4],
+}
+
+/// Where a small [`Value`](super::Value)'s data sits: in the lock's cache line, right after
+/// the [`Header`].
+pub(crate) const INLINE_OFFSET: usize = 48;
+
+/// The largest value (size and alignment) kept at [`INLINE_OFFSET`].
+pub(crate) const INLINE_MAX: usize = 16;
+
+/// What the segment is, at [`META_OFFSET`]: written once by the creator, read by openers.
+#[repr(C)]
+struct Meta {
+    magic: AtomicU32,
+    kind: AtomicU32,
     /// Identifies the element type of a `Value` or `Array` (0 for a bare lock).
     type_hash: AtomicU64,
     /// The number of elements (1 for a `Value`, 0 for a bare lock).
     len: AtomicU64,
     lock_name: [AtomicU64; 8],
-    /// What the holder calls its process (`MainProcess`, `process child`, ...).
-    pub(crate) holder_label: [AtomicU64; 4],
 }
 
-const _: () = assert!(std::mem::size_of::<Header>() <= DATA_OFFSET);
+/// Where [`Meta`] starts: on the line after the lock's.
+const META_OFFSET: usize = 64;
+
+const _: () = assert!(std::mem::size_of::<Header>() == INLINE_OFFSET);
+const _: () = assert!(INLINE_OFFSET + INLINE_MAX <= META_OFFSET);
+const _: () = assert!(META_OFFSET + std::mem::size_of::<Meta>() <= DATA_OFFSET);
 
 /// Packs the first bytes of `s` (cut at a character boundary) into `slots`, zero-terminated
 /// unless it fills them.
@@ -150,12 +172,12 @@ impl Segment {
             .ok_or(SharedMemoryError::ZeroSize)?;
         let mem = SharedMemory::create(bytes)?;
         let seg = Segment { mem };
-        let header = seg.header();
-        header.kind.store(kind as u32, Ordering::Relaxed);
-        header.type_hash.store(type_hash, Ordering::Relaxed);
-        header.len.store(len as u64, Ordering::Relaxed);
-        store_str(&header.lock_name, lock_name.unwrap_or(seg.name()));
-        header.magic.store(MAGIC, Ordering::Release);
+        let meta = seg.meta();
+        meta.kind.store(kind as u32, Ordering::Relaxed);
+        meta.type_hash.store(type_hash, Ordering::Relaxed);
+        meta.len.store(len as u64, Ordering::Relaxed);
+        store_str(&meta.lock_name, lock_name.unwrap_or(seg.name()));
+        meta.magic.store(MAGIC, Ordering::Release);
         Ok(seg)
     }
 
@@ -171,17 +193,17 @@ impl Segment {
             return Err(wrong());
         }
         let seg = Segment { mem };
-        let header = seg.header();
-        if header.magic.load(Ordering::Acquire) != MAGIC {
+        let meta = seg.meta();
+        if meta.magic.load(Ordering::Acquire) != MAGIC {
             return Err(wrong());
         }
         if let Some(kind) = expect.kind {
-            if header.kind.load(Ordering::Relaxed) != kind as u32
-                || header.type_hash.load(Ordering::Relaxed) != expect.type_hash
+            if meta.kind.load(Ordering::Relaxed) != kind as u32
+                || meta.type_hash.load(Ordering::Relaxed) != expect.type_hash
             {
                 return Err(wrong());
             }
-            let len = usize::try_from(header.len.load(Ordering::Relaxed)).unwrap_or(usize::MAX);
+            let len = usize::try_from(meta.len.load(Ordering::Relaxed)).unwrap_or(usize::MAX);
             let expected = len
                 .checked_mul(expect.elem_size)
                 .and_then(|b| b.checked_add(DATA_OFFSET));
@@ -237,6 +259,7 @@ impl Segment {
         self.mem.as_ptr() as usize
     }
 
+    #[inline]
     pub(crate) fn header(&self) -> &Header {
         // SAFETY: the mapping is at least DATA_OFFSET bytes (checked in `open`, made so in
         // `create`) and page aligned, so the header is in bounds and aligned; it is all
@@ -245,7 +268,23 @@ impl Segment {
         unsafe { &*self.mem.as_ptr().cast::<Header>() }
     }
 
+    fn meta(&self) -> &Meta {
+        // SAFETY: as for `header`: META_OFFSET + size_of::<Meta>() <= DATA_OFFSET (asserted at
+        // compile time) is within the mapping, META_OFFSET (64) is a multiple of Meta's
+        // alignment (8), and Meta is all atomics.
+        unsafe { &*self.mem.as_ptr().add(META_OFFSET).cast::<Meta>() }
+    }
+
+    /// Where a small value's data is (see [`INLINE_OFFSET`]): inside the mapping, outside
+    /// [`Header`] and [`Meta`].
+    #[inline]
+    pub(crate) fn inline_data(&self) -> *mut u8 {
+        // SAFETY: INLINE_OFFSET is within the mapping (see `header`).
+        unsafe { self.mem.as_ptr().add(INLINE_OFFSET) }
+    }
+
     /// The first byte of the data.
+    #[inline]
     pub(crate) fn data(&self) -> *mut u8 {
         // SAFETY: DATA_OFFSET is within the mapping (see `header`).
         unsafe { self.mem.as_ptr().add(DATA_OFFSET) }
@@ -253,7 +292,7 @@ impl Segment {
 
     /// The number of elements recorded.
     pub(crate) fn len(&self) -> usize {
-        usize::try_from(self.header().len.load(Ordering::Relaxed)).unwrap_or(0)
+        usize::try_from(self.meta().len.load(Ordering::Relaxed)).unwrap_or(0)
     }
 
     pub(crate) fn name(&self) -> &str {
@@ -261,7 +300,7 @@ impl Segment {
     }
 
     pub(crate) fn lock_name(&self) -> String {
-        load_str(&self.header().lock_name)
+        load_str(&self.meta().lock_name)
     }
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::error::{OwnerDied, SharedMemoryError};
 use super::lock::{Lock, LockGuard};
-use super::segment::{type_hash, Expect, Kind, Segment, DATA_OFFSET};
+use super::segment::{type_hash, Expect, Kind, Segment, DATA_OFFSET, INLINE_MAX};
 
 /// One value of plain data (`T: Pod`: numbers, bools as `u8`, fixed-size arrays of them, or
 /// your own `#[repr(C)]` struct deriving `Pod`) shared between processes, with a process
@@ -82,7 +82,7 @@ impl<T: Pod> Value<T> {
         )?;
         // SAFETY: the segment was just made, nobody else has its name yet; the data is in
         // bounds (size_of::<T>() bytes after DATA_OFFSET) and aligned (checked above).
-        unsafe { seg.data().cast::<T>().write(value) };
+        unsafe { Value::<T>::data(&seg).write(value) };
         Ok(Value {
             lock: Lock::in_segment(seg),
             _type: PhantomData,
@@ -105,6 +105,20 @@ impl<T: Pod> Value<T> {
         })
     }
 
+    /// Where the value is: beside the lock word, in the same cache line, when it is small
+    /// (a counter under its lock then moves between processes with the lock), else after the
+    /// header. Every process computes the same place from `T`, which `open` checks.
+    #[inline]
+    fn data(seg: &Segment) -> *mut T {
+        let small =
+            std::mem::size_of::<T>() <= INLINE_MAX && std::mem::align_of::<T>() <= INLINE_MAX;
+        if small {
+            seg.inline_data().cast::<T>()
+        } else {
+            seg.data().cast::<T>()
+        }
+    }
+
     /// The segment's name.
     pub fn name(&self) -> &str {
         self.lock.segment().name()
@@ -115,10 +129,11 @@ impl<T: Pod> Value<T> {
         &self.lock
     }
 
+    #[inline]
     fn guard<'a>(&'a self, guard: LockGuard<'a>) -> ValueGuard<'a, T> {
         ValueGuard {
             _guard: guard,
-            ptr: self.lock.segment().data().cast::<T>(),
+            ptr: Value::<T>::data(self.lock.segment()),
             _type: PhantomData,
         }
     }
@@ -132,6 +147,7 @@ impl<T: Pod> Value<T> {
     /// # Panics
     ///
     /// If this thread holds the value's lock already.
+    #[inline]
     pub fn lock(&self) -> Result<ValueGuard<'_, T>, OwnerDied<ValueGuard<'_, T>>> {
         match self.lock.lock() {
             Ok(guard) => Ok(self.guard(guard)),

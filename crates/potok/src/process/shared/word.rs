@@ -2,8 +2,13 @@
 //!
 //! The word is 0 when free, else the holding thread's id (a Linux tid: unique among the live
 //! threads of the whole system), with [`WAITERS`] set once a waiter may be asleep on it. Taking
-//! it is one compare-and-swap from 0; giving it back is a swap to 0, and a `FUTEX_WAKE` only
-//! when [`WAITERS`] was set. A waiter sleeps in `FUTEX_WAIT` (shared, not private: the word is
+//! it is one compare-and-swap from 0 and one store of who took it (`pid << 32 | tid`; the
+//! process's name is written again only when another process than the last one recorded
+//! takes it); giving it back is a swap to 0, and a `FUTEX_WAKE` only when [`WAITERS`] was set
+//! (the three states of a futex lock: free, held, held with sleepers). All of it is in one
+//! cache line (see [`Header`]). A waiter first spins a little ([`SPINS`] looks) while nobody
+//! sleeps on the word, which under contention takes most locks with no system call on either
+//! side; then it sets [`WAITERS`] and sleeps in `FUTEX_WAIT` (shared, not private: the word is
 //! in memory mapped by several processes) for at most [`SLICE`] at a time; each time a slice
 //! ends with the word unchanged, it checks whether the holder thread still exists
 //! (`/proc/TID/status`: gone, a zombie, or now a thread of another process means dead). A dead
@@ -29,6 +34,10 @@ use super::segment::{pack_str, Header};
 
 /// Set in the word when a waiter may be asleep on it.
 pub(crate) const WAITERS: u32 = 1 << 31;
+
+/// How many times a waiter looks at a held word before it sleeps (as std's futex mutex: a
+/// few microseconds at most), while nobody sleeps on it already.
+const SPINS: u32 = 100;
 
 /// How long a waiter sleeps before it checks that the holder is alive.
 pub(crate) const SLICE: Duration = Duration::from_millis(20);
@@ -57,6 +66,7 @@ thread_local! {
 }
 
 /// This thread's id (cached: one system call per thread).
+#[inline]
 pub(crate) fn my_tid() -> u32 {
     TID.with(|cell| {
         let tid = cell.get();
@@ -70,6 +80,7 @@ pub(crate) fn my_tid() -> u32 {
 }
 
 /// This process's pid and what it calls itself, packed for the header.
+#[inline]
 pub(crate) fn me() -> &'static (u32, [u64; 4]) {
     static ME: OnceLock<(u32, [u64; 4])> = OnceLock::new();
     ME.get_or_init(|| {
@@ -78,14 +89,27 @@ pub(crate) fn me() -> &'static (u32, [u64; 4]) {
     })
 }
 
-/// Writes who holds the word now (right after taking it).
+/// Writes who holds the word now (right after taking it): one store, plus the process's name
+/// when the last name recorded is another process's.
+#[inline]
 fn record(header: &Header, tid: u32) {
     let (pid, label) = me();
-    header.holder_pid.store(*pid, Ordering::Relaxed);
-    for (slot, word) in header.holder_label.iter().zip(label) {
+    header
+        .holder
+        .store((u64::from(*pid) << 32) | u64::from(tid), Ordering::Relaxed);
+    if header.label_pid.load(Ordering::Relaxed) != *pid {
+        record_label(header, *pid, label);
+    }
+}
+
+#[cold]
+fn record_label(header: &Header, pid: u32, label: &[u64; 4]) {
+    // 0 first: a process killed half-way leaves no label claimed by the wrong pid.
+    header.label_pid.store(0, Ordering::Relaxed);
+    for (slot, word) in header.label.iter().zip(label) {
         slot.store(*word, Ordering::Relaxed);
     }
-    header.holder_tid.store(tid, Ordering::Relaxed);
+    header.label_pid.store(pid, Ordering::Relaxed);
 }
 
 /// Takes the word if it is free.
@@ -127,14 +151,17 @@ fn is_dead(tid: u32, pid: u32) -> bool {
 
 /// What the header says about holder `tid` (pid 0 when its record is stale).
 fn holder_record(header: &Header, tid: u32) -> (u32, String) {
-    if header.holder_tid.load(Ordering::Relaxed) == tid {
-        (
-            header.holder_pid.load(Ordering::Relaxed),
-            super::segment::load_str(&header.holder_label),
-        )
-    } else {
-        (0, "unknown: it died before recording itself".to_owned())
+    let holder = header.holder.load(Ordering::Relaxed);
+    if holder as u32 != tid {
+        return (0, "unknown: it died before recording itself".to_owned());
     }
+    let pid = (holder >> 32) as u32;
+    let label = if header.label_pid.load(Ordering::Relaxed) == pid {
+        super::segment::load_str(&header.label)
+    } else {
+        format!("process {pid}")
+    };
+    (pid, label)
 }
 
 /// Takes over the word from a dead holder if it still holds `seen`.
@@ -191,8 +218,34 @@ pub(crate) fn lock_until(
         return Ok(None);
     }
     let me = my_tid();
+    // First spin a little while the holder is the only one waiting for (no WAITERS):
+    // critical sections are short, and a lock taken this way costs its holder no
+    // FUTEX_WAKE and us no FUTEX_WAIT (two system calls and a sleep, far more than the few
+    // microseconds spun).
+    let mut spins = 0;
     loop {
         let seen = header.word.load(Ordering::Relaxed);
+        if spins < SPINS {
+            if seen == 0 {
+                if header
+                    .word
+                    .compare_exchange(0, me, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    record(header, me);
+                    return Ok(None);
+                }
+                spins += 1;
+                continue;
+            }
+            if seen & WAITERS == 0 && seen != me {
+                std::hint::spin_loop();
+                spins += 1;
+                continue;
+            }
+            // Others sleep already, or it is our own: go to sleep at once.
+            spins = SPINS;
+        }
         if seen == 0 {
             // Someone may be asleep behind us: take it with WAITERS set, so our release
             // wakes them.
