@@ -64,7 +64,7 @@
 //! | `multiprocessing.Semaphore(n)`, `BoundedSemaphore(n)` (a holder killed: its permits lost) | [`process::Semaphore`], [`process::BoundedSemaphore`]: the thread ones' methods; a dead holder's permits come back with [`process::HolderDied`] naming it |
 //! | `multiprocessing.Event()` | [`process::Event`]: `set`, `clear`, `is_set`, `wait`, `wait_timeout`, in every process it is handed to |
 //! | `multiprocessing.Condition(lock)`: `wait`, `wait_for`, `notify(n)`, `notify_all` | [`process::Condition`] over a process `RLock` (default) or `Lock`: the same names; a process that had it open dying ends the waits with [`process::WaitError::ProcessDied`] |
-//! | `multiprocessing.Barrier(n)`: `wait`, `abort`, `reset`, `broken` | [`process::Barrier`]: `wait` → arrival index or [`process::BrokenBarrierError`] (also when a party's process died, naming it) |
+//! | `multiprocessing.Barrier(n, action, timeout)`: `wait`, `abort`, `reset`, `broken` | [`process::Barrier`]: `wait` → arrival index or [`process::BrokenBarrierError`] (also when a party's process died, naming it); [`with_action`](process::Barrier::with_action) (a plain `fn()`, run in the last party's process), [`with_timeout`](process::Barrier::with_timeout) |
 //! | `Value(typecode, v)`, `Array(typecode, xs)`, `get_lock()`, `shared_memory.SharedMemory` | [`process::Value`], [`process::Array`] (`get`, `set`, `lock`, `get_lock`), [`process::SharedMemory`] |
 //!
 //! # Examples

@@ -468,6 +468,53 @@ fn condition_notify_all_wakes_everyone() {
     });
 }
 
+/// A notify made under a recursive hold wakes the waiter once the lock is free: potok wakes
+/// the notified threads when the notifier releases the RLock (so that they do not wake only to
+/// find it held), and a release that leaves it held must not lose them.
+#[test]
+fn condition_notified_under_a_recursive_hold_wakes_at_the_last_release() {
+    bounded(|| {
+        let cond = Arc::new(Condition::named("deferred"));
+        let woken = Arc::new(AtomicUsize::new(0));
+        let waiters = start_waiters(&cond, 2, &woken);
+        cond.acquire();
+        cond.acquire();
+        cond.notify(1).unwrap();
+        cond.release().unwrap();
+        // Still held once: the notified waiter cannot have got the lock back.
+        assert!(cond.try_acquire(), "reentrant for the holder");
+        cond.release().unwrap();
+        assert_eq!(woken.load(Ordering::SeqCst), 0);
+        cond.release().unwrap();
+        until(|| woken.load(Ordering::SeqCst) == 1);
+        cond.lock().notify(1);
+        for w in waiters {
+            assert!(w.join().unwrap(), "both were notified, not timed out");
+        }
+    });
+}
+
+/// Over a `Lock`, which any thread may release, a notified waiter is woken at once, and gets
+/// the lock when another thread releases it.
+#[test]
+fn condition_over_a_lock_released_by_another_thread_wakes_the_notified() {
+    bounded(|| {
+        let cond = Arc::new(Condition::with_lock(Lock::new()));
+        let woken = Arc::new(AtomicUsize::new(0));
+        let waiters = start_waiters(&cond, 1, &woken);
+        cond.acquire();
+        cond.notify(1).unwrap();
+        let other = Arc::clone(&cond);
+        potok::spawn(move || other.release().unwrap())
+            .join()
+            .unwrap();
+        for w in waiters {
+            assert!(w.join().unwrap(), "notified, not timed out");
+        }
+        assert_eq!(woken.load(Ordering::SeqCst), 1);
+    });
+}
+
 #[test]
 fn condition_timeout() {
     let cond = Condition::new();

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use potok::deadlock::{DeadlockError, DeadlockKind, ResourceKind};
 use potok::futures::ThreadPoolExecutor;
-use potok::{Barrier, Builder, Condition, Event, Lock, Panicked, Queue, Semaphore};
+use potok::{Barrier, Builder, Condition, Event, Lock, Mutex, Panicked, Queue, RLock, Semaphore};
 
 /// Ends the whole run if it takes longer than this: a hang is a failure, never a stuck suite.
 const LIMIT: Duration = Duration::from_secs(240);
@@ -213,6 +213,126 @@ fn cycle_lock_with_the_test_thread() {
     assert_eq!(err.kind(), DeadlockKind::Cycle, "{err}");
     drop(_mine);
     holder.join().unwrap();
+}
+
+/// Of two threads, exactly one failed with a DeadlockError (the one whose block closed the
+/// cycle; unwinding freed its lock and the other went on): that error.
+fn one_of(r1: Result<(), Panicked>, r2: Result<(), Panicked>) -> DeadlockError {
+    match (r1, r2) {
+        (Err(p), Ok(())) | (Ok(()), Err(p)) => match p.downcast::<DeadlockError>() {
+            Ok(err) => *err,
+            Err(other) => panic!("panicked with something else: {other:?}"),
+        },
+        other => panic!("exactly one thread should fail: {other:?}"),
+    }
+}
+
+#[test]
+fn cycle_two_mutexes() {
+    watchdog();
+    let a = Arc::new(Mutex::named("mutex A", ()));
+    let b = Arc::new(Mutex::named("mutex B", ()));
+    let both = Arc::new(Barrier::new(2));
+    let take = |first: &Arc<Mutex<()>>, second: &Arc<Mutex<()>>, name: &str| {
+        let (first, second, both) = (Arc::clone(first), Arc::clone(second), Arc::clone(&both));
+        Builder::new()
+            .name(name)
+            .spawn(move || {
+                let _one = first.lock();
+                let _ = both.wait();
+                let _two = second.lock();
+            })
+            .unwrap()
+    };
+    let t1 = take(&a, &b, "mutex A then B");
+    let t2 = take(&b, &a, "mutex B then A");
+    let err = one_of(t1.join(), t2.join());
+    assert_eq!(err.kind(), DeadlockKind::Cycle, "{err}");
+    let mut names: Vec<&str> = err.objects().iter().map(|o| o.name()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names, ["mutex A", "mutex B"], "{err}");
+}
+
+#[test]
+fn cycle_two_rlocks_held_twice() {
+    watchdog();
+    let a = Arc::new(RLock::named("rlock A"));
+    let b = Arc::new(RLock::named("rlock B"));
+    let both = Arc::new(Barrier::new(2));
+    let take = |first: &Arc<RLock>, second: &Arc<RLock>, name: &str| {
+        let (first, second, both) = (Arc::clone(first), Arc::clone(second), Arc::clone(&both));
+        Builder::new()
+            .name(name)
+            .spawn(move || {
+                let _one = first.lock();
+                let _again = first.lock(); // recursion is no cycle
+                let _ = both.wait();
+                let _two = second.lock();
+            })
+            .unwrap()
+    };
+    let t1 = take(&a, &b, "rlock A then B");
+    let t2 = take(&b, &a, "rlock B then A");
+    let err = one_of(t1.join(), t2.join());
+    assert_eq!(err.kind(), DeadlockKind::Cycle, "{err}");
+    assert!(
+        err.threads()
+            .iter()
+            .all(|t| t.waits_for().kind() == ResourceKind::RLock),
+        "{err}"
+    );
+}
+
+#[test]
+fn stall_semaphore_nobody_releases() {
+    watchdog();
+    let none = Semaphore::named("no permits", 0);
+    let err = deadlock_of(|| none.acquire());
+    assert_eq!(err.kind(), DeadlockKind::Stall);
+    assert_eq!(err.threads().len(), 1, "{err}");
+    assert_eq!(
+        err.threads()[0].waits_for().to_string(),
+        "Semaphore 'no permits'"
+    );
+}
+
+#[test]
+fn stall_barrier_too_few_parties() {
+    watchdog();
+    let three = Arc::new(Barrier::named("three parties", 3));
+    let other = Builder::new()
+        .name("second party")
+        .spawn({
+            let three = Arc::clone(&three);
+            move || three.wait()
+        })
+        .unwrap();
+    // The test's thread is the first party; with the other one, everyone is blocked.
+    let mine = panic::catch_unwind(AssertUnwindSafe(|| three.wait()));
+    let theirs = other.join();
+    let err = match (mine, theirs) {
+        (Err(payload), Ok(Err(potok::BrokenBarrierError))) => *payload
+            .downcast::<DeadlockError>()
+            .unwrap_or_else(|_| panic!("the test thread panicked with something else")),
+        (Ok(Err(potok::BrokenBarrierError)), Err(p)) => match p.downcast::<DeadlockError>() {
+            Ok(err) => *err,
+            Err(other) => panic!("panicked with something else: {other:?}"),
+        },
+        (mine, theirs) => panic!(
+            "one fails, the other sees the barrier broken: {:?} / {theirs:?}",
+            mine.as_ref().map_err(|_| "a panic")
+        ),
+    };
+    assert_eq!(err.kind(), DeadlockKind::Stall);
+    assert_eq!(err.threads().len(), 2, "{err}");
+    assert!(
+        err.threads()
+            .iter()
+            .all(|t| t.waits_for().to_string() == "Barrier 'three parties'"),
+        "{err}"
+    );
+    assert!(three.broken());
 }
 
 /// A plain std thread started without a name wakes the test: it is a thread potok does not

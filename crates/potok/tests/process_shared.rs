@@ -96,6 +96,52 @@ fn counter_under_lock_four_processes_is_exact() {
     assert!(!counter.get_lock().locked());
 }
 
+/// A pool task: reads the value it was handed.
+fn read_value(v: Value<u64>) -> u64 {
+    v.get().expect("no holder dies")
+}
+
+/// A pool initializer's argument, kept in each worker.
+static FROM_INIT: std::sync::OnceLock<Value<u64>> = std::sync::OnceLock::new();
+
+fn keep_for_tasks(v: Value<u64>) {
+    let _ = FROM_INIT.set(v);
+}
+
+fn read_init_value(_: ()) -> u64 {
+    FROM_INIT
+        .get()
+        .expect("the initializer ran")
+        .get()
+        .expect("no holder dies")
+}
+
+/// A Value whose only handle is a pool task's argument (moved into `apply_async` or `map`)
+/// or an initializer's: the pool keeps it until the worker has answered (the pool's life, for
+/// the initializer's), so the worker always finds the segment, as a `Process` child does.
+fn pool_task_arguments_are_kept_alive() {
+    let pool = Pool::new(2).unwrap();
+    let pending: Vec<_> = (0..20u64)
+        .map(|i| {
+            pool.apply_async(read_value, Value::new(i).unwrap())
+                .unwrap()
+        })
+        .collect();
+    for (i, result) in (0..20u64).zip(pending) {
+        assert_eq!(result.get_timeout(LIMIT).expect("the value was found"), i);
+    }
+    let values: Vec<Value<u64>> = (0..20u64).map(|i| Value::new(i * 10).unwrap()).collect();
+    let read = pool.map(read_value, values).expect("every value was found");
+    assert_eq!(read, (0..20u64).map(|i| i * 10).collect::<Vec<_>>());
+    drop(pool);
+    let pool = Pool::builder()
+        .processes(2)
+        .initializer(keep_for_tasks, Value::new(42u64).unwrap())
+        .build()
+        .expect("the initializer found its value");
+    assert_eq!(pool.map(read_init_value, vec![(); 4]).unwrap(), vec![42; 4]);
+}
+
 fn pool_tasks_share_a_value() {
     let counter = Value::new(0u64).unwrap();
     let pool = Pool::new(2).unwrap();
@@ -385,6 +431,7 @@ fn main() -> ExitCode {
     support::run(vec![
         case!(counter_under_lock_four_processes_is_exact),
         case!(pool_tasks_share_a_value),
+        case!(pool_task_arguments_are_kept_alive),
         case!(child_changes_an_array_the_parent_sees),
         case!(sigkill_holder_is_named_not_a_hang),
         case!(sigkill_mid_update_gives_the_value_back),

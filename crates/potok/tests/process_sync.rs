@@ -298,6 +298,117 @@ fn at_barrier(barrier: Barrier) -> (usize, usize) {
     (first, second)
 }
 
+/// This process's handle on the counter the Barrier's action bumps (an action is a plain
+/// `fn()`: it finds its data through a static, as a Python action would through a global).
+static ROUNDS: std::sync::OnceLock<Value<u64>> = std::sync::OnceLock::new();
+/// How many times the action ran in this process.
+static ACTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+fn count_a_round() {
+    ACTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let rounds = ROUNDS.get().expect("set before the first wait");
+    *rounds.lock().unwrap() += 1;
+}
+
+/// A child: two rounds at a barrier with an action; after each, the action must have run
+/// (in whichever process was last). Returns how many times it ran here, or 100 + round when
+/// a round was let go before its action had run.
+fn at_barrier_with_action(args: (Barrier, Value<u64>)) -> u32 {
+    let (barrier, rounds) = args;
+    ROUNDS.set(rounds.clone()).expect("set once");
+    for round in 0..2u64 {
+        barrier.wait().expect("a round");
+        if rounds.get().unwrap() < round + 1 {
+            return 100 + round as u32;
+        }
+    }
+    ACTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+fn barrier_action_runs_once_a_round_before_anyone_goes_on() {
+    let rounds = Value::new(0u64).unwrap();
+    let barrier = Barrier::named("with action", 3)
+        .unwrap()
+        .with_action(count_a_round)
+        .with_timeout(LIMIT);
+    assert_eq!(barrier.timeout(), Some(LIMIT));
+    let mut children: Vec<Process<u32>> = (0..3)
+        .map(|_| Process::new(at_barrier_with_action, (barrier.clone(), rounds.clone())))
+        .collect();
+    for c in &mut children {
+        c.start().unwrap();
+    }
+    let ran: Vec<u32> = children
+        .iter_mut()
+        .map(|c| c.join_timeout(LIMIT).unwrap())
+        .collect();
+    assert!(
+        ran.iter().all(|&n| n < 100),
+        "a round went on before its action: {ran:?}"
+    );
+    assert_eq!(
+        ran.iter().sum::<u32>(),
+        2,
+        "once a round, in one process: {ran:?}"
+    );
+    assert_eq!(rounds.get().unwrap(), 2);
+    assert!(!barrier.broken());
+    assert_eq!(barrier.n_waiting(), 0);
+}
+
+fn boom() {
+    panic!("the action failed");
+}
+
+/// A child: waits at the barrier; true when it was broken (by the last party's action).
+fn broken_out(barrier: Barrier) -> bool {
+    barrier.wait_timeout(LIMIT).is_err() && barrier.broken()
+}
+
+fn a_panicking_action_breaks_the_barrier_in_every_process() {
+    let barrier = Barrier::named("failing action", 2)
+        .unwrap()
+        .with_action(boom);
+    let mut child = Process::new(broken_out, barrier.clone());
+    child.start().unwrap();
+    assert!(support::eventually(LIMIT, || barrier.n_waiting() == 1));
+    // This process arrives last, so it runs the action: its wait panics with it.
+    let panicked = std::panic::catch_unwind(|| barrier.wait()).expect_err("the action panics");
+    assert_eq!(panicked.downcast_ref::<&str>(), Some(&"the action failed"));
+    assert!(barrier.broken());
+    assert!(
+        child.join_timeout(LIMIT).unwrap(),
+        "the waiting child was not broken out"
+    );
+    assert!(barrier.wait().is_err());
+    barrier.reset();
+    assert!(!barrier.broken());
+}
+
+/// A child: waits with the barrier's default timeout, alone; how long it took, and whether it
+/// ended broken.
+fn wait_alone(barrier: Barrier) -> (bool, Duration) {
+    let start = Instant::now();
+    let broken = barrier.wait().is_err() && barrier.broken();
+    (broken, start.elapsed())
+}
+
+fn barrier_default_timeout_applies_in_every_process() {
+    let timeout = Duration::from_millis(100);
+    let barrier = Barrier::new(2).unwrap().with_timeout(timeout);
+    let mut child = Process::new(wait_alone, barrier.clone());
+    child.start().unwrap();
+    let (broken, waited) = child.join_timeout(LIMIT).unwrap();
+    assert!(broken, "the child's wait did not break the barrier");
+    assert!(waited >= timeout && waited < LIMIT, "waited {waited:?}");
+    assert!(barrier.broken());
+    // wait_timeout overrides the default; reset makes it usable again.
+    barrier.reset();
+    let start = Instant::now();
+    assert!(barrier.wait_timeout(Duration::from_millis(10)).is_err());
+    assert!(start.elapsed() < timeout + LIMIT / 2);
+}
+
 fn barrier_of_three_processes() {
     let barrier = Barrier::named("three", 3).unwrap();
     assert_eq!(barrier.parties(), 3);
@@ -589,6 +700,9 @@ fn main() -> ExitCode {
         case!(semaphore_bounds_four_processes),
         case!(bounded_semaphore_refuses_an_over_release_in_any_process),
         case!(barrier_of_three_processes),
+        case!(barrier_action_runs_once_a_round_before_anyone_goes_on),
+        case!(a_panicking_action_breaks_the_barrier_in_every_process),
+        case!(barrier_default_timeout_applies_in_every_process),
         case!(condition_notify_across_processes),
         case!(sigkilled_holders_are_named_not_a_hang),
         case!(no_segment_or_memfd_left_after_drop),

@@ -944,8 +944,7 @@ impl Messages for Ru {
              В четырёх потоках они спали одновременно, поэтому этап длился примерно столько же, \
              сколько самый длинный файл ({max_words} × 0,1 с, ожидалось {max}, измерено \
              {threads}), а не сумма.\n\
-             Потоки закончили по размеру, а не по порядку запуска: {order}. В example8 {max_half}, \
-             а в example7 {max_words}, поэтому example8 готов раньше, хотя запущен позже.\n\
+             {finish}\n\
              О подписи: в примере курса на обеих строках времени напечатано «Работа потоков» — \
              это опечатка; potok пишет в первой строке «Работа функций».",
             decimal(f.scale),
@@ -955,7 +954,23 @@ impl Messages for Ru {
             max_words = words(f.words_max),
             max = secs(max),
             threads = secs(f.threads),
-            max_half = words(f.words_max / 2),
+            finish = if f.eight_before_seven() {
+                format!(
+                    "Потоки закончили по размеру, а не по порядку запуска: {order}. В example8 \
+                     {}, а в example7 {}, поэтому example8 готов раньше, хотя запущен позже.",
+                    words(f.words_max / 2),
+                    words(f.words_max)
+                )
+            } else {
+                format!(
+                    "Потоки закончили в таком порядке: {order}. По размеру example8 ({}) должен \
+                     был закончить раньше example7 ({}), хотя запущен позже; в этот раз машина \
+                     была занята, и поток example8 дольше ждал процессора (при --time-scale 1 так \
+                     почти не бывает).",
+                    words(f.words_max / 2),
+                    words(f.words_max)
+                )
+            },
         )
     }
     fn explain_knights(&self, f: &facts::Knights) -> String {
@@ -1828,6 +1843,26 @@ mod tests {
         assert_eq!(Ru.check_some_fail(21, 30), "не выполнено 21 правило из 30");
         assert!(Ru.rule_10_1_file_ends("f", 1).ends_with("после 1 строки"));
         assert!(Ru.rule_10_1_file_ends("f", 25).ends_with("после 25 строк"));
+    }
+
+    /// The finish order is explained as it happened: example8 first, or late on a busy machine.
+    #[test]
+    fn the_finish_order_is_explained_as_it_happened() {
+        let run = |order: [&str; 4]| {
+            Ru.explain_write_words(&facts::WriteWords {
+                scale: 1.0,
+                functions: 34.0,
+                threads: 20.0,
+                words_sum: 340,
+                words_max: 200,
+                finish_order: order.map(str::to_owned).to_vec(),
+            })
+        };
+        let usual = run(["example5", "example6", "example8", "example7"]);
+        assert!(usual.contains("поэтому example8 готов раньше"), "{usual}");
+        let late = run(["example5", "example6", "example7", "example8"]);
+        assert!(late.contains("в этот раз машина была занята"), "{late}");
+        assert!(!late.contains("готов раньше"), "{late}");
     }
 
     /// The details the library gives a waited-on object are worded, not shown in English.

@@ -12,7 +12,8 @@
 //! - A `Dummy-N` whose OS thread name (`/proc/thread-self/comm`) is the OS name of a thread of
 //!   a family joins that family: a plain `std::thread` started without a name inherits its
 //!   starter's OS name, so a helper thread a test starts with `std::thread::spawn` is in the
-//!   test's family.
+//!   test's family. The same holds the other way round: the main thread, or a test's thread,
+//!   registering after a helper it started joins the helper's family.
 //! - Families are merged (union-find, never split) when work crosses between them through
 //!   potok: [`handoff`] (an executor or pool created in one family given work by another).
 //!
@@ -181,9 +182,12 @@ pub(crate) fn joined(family: u64, name: &str, origin: Origin) {
     };
     let mut fams = lock();
     let mut root = fams.find(family);
-    if let (Origin::Foreign, Some(comm)) = (&origin, &comm) {
+    if let (Origin::Foreign | Origin::Main, Some(comm)) = (&origin, &comm) {
         // A plain std thread inherits the OS name of the thread that started it: it may hold
-        // anything that thread's family holds.
+        // anything that thread's family holds. Either may register first: a Dummy-N joins
+        // the family of a thread with its name, and a thread potok did not start that
+        // registers after such a Dummy-N (the main thread too, which a program's unnamed
+        // helper may beat to its first potok call) joins the Dummy-N's family.
         let matching: Vec<u64> = fams
             .map
             .iter()

@@ -36,7 +36,8 @@
 //!   starter could reach. Starting a thread registers the starter, so it counts while it runs.
 //! - A `Dummy-N` whose OS thread name is the OS name of a thread of a family joins that
 //!   family: `std::thread::spawn` gives the new thread its starter's OS name, so a helper a
-//!   test starts that way is in the test's family.
+//!   test starts that way is in the test's family. It works both ways: the main thread, or a
+//!   test's thread, that registers only after such a helper did joins the helper's family.
 //! - Families are merged, for good, when work crosses between them through potok: a task given
 //!   to an executor (`ThreadPoolExecutor`, `ThreadPool`) made by another family.
 //! - potok's own plain std helper threads (named `potok-…`: process pool workers, cluster

@@ -48,7 +48,15 @@ struct State<T> {
     watchers: Vec<(Arc<Collector>, usize)>,
 }
 
-struct Shared<T> {
+/// What a future's allocation carries besides its state: the task, until a worker takes it
+/// (see `work.rs`), or nothing.
+pub(crate) trait Carried: Send + Sync {}
+
+impl<J: Send + Sync> Carried for J {}
+
+/// A future's state, and the task that fills it: one allocation per submitted task, shared by
+/// the executor's queue (as a job) and the future's handles.
+pub(crate) struct Shared<T, J: ?Sized = dyn Carried> {
     state: Mutex<State<T>>,
     waiters: WaitList,
     name: Name,
@@ -60,6 +68,27 @@ struct Shared<T> {
     /// Whether a waiter spins for a moment before it parks (not for process tasks: their
     /// worker process needs the CPU more than the waiter).
     spin: bool,
+    /// The task, for the executor's workers.
+    pub(crate) job: J,
+}
+
+impl<T, J> Shared<T, J> {
+    /// A pending future's state carrying `job`; `sole_runner` as on the field.
+    pub(crate) fn pending(sole_runner: Option<Arc<AtomicU64>>, spin: bool, job: J) -> Self {
+        Shared {
+            state: Mutex::new(State {
+                status: Status::Pending,
+                callbacks: Vec::new(),
+                watchers: Vec::new(),
+            }),
+            waiters: WaitList::new(),
+            name: Name::new(),
+            sole_runner,
+            finished: AtomicBool::new(false),
+            spin,
+            job,
+        }
+    }
 }
 
 /// How long a waiter stays awake, checking, before it parks (and only then registers with the
@@ -88,6 +117,13 @@ pub struct Future<T> {
     shared: Arc<Shared<T>>,
 }
 
+impl<T: Send + 'static> Future<T> {
+    /// A handle to the future whose state (and task) `shared` is.
+    pub(crate) fn from_shared<J: Carried + 'static>(shared: Arc<Shared<T, J>>) -> Self {
+        Future { shared }
+    }
+}
+
 impl<T> Clone for Future<T> {
     fn clone(&self) -> Self {
         Future {
@@ -97,24 +133,6 @@ impl<T> Clone for Future<T> {
 }
 
 impl<T: Send + 'static> Future<T> {
-    /// A pending future; `sole_runner` as on [`Shared`].
-    pub(crate) fn pending(sole_runner: Option<Arc<AtomicU64>>, spin: bool) -> Self {
-        Future {
-            shared: Arc::new(Shared {
-                state: Mutex::new(State {
-                    status: Status::Pending,
-                    callbacks: Vec::new(),
-                    watchers: Vec::new(),
-                }),
-                waiters: WaitList::new(),
-                name: Name::new(),
-                sole_runner,
-                finished: AtomicBool::new(false),
-                spin,
-            }),
-        }
-    }
-
     /// The future's name in deadlock reports (`Future-3`).
     pub fn name(&self) -> &str {
         self.shared.name.get(ResourceKind::Future)
@@ -298,7 +316,7 @@ impl<T: Send + 'static> Future<T> {
     /// A pending future that no executor runs: finished by whoever holds a clone (an
     /// assembly of several futures' results, say).
     pub(crate) fn detached() -> Self {
-        Future::pending(None, false)
+        Future::from_shared(Arc::new(Shared::pending(None, false, ())))
     }
 
     /// Waits until finished or `deadline`; returns whether it is finished.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::builder::ThreadPoolExecutorBuilder;
 use super::error::{FutureError, TaskPanic};
-use super::future::Future;
+use super::future::{Future, Shared};
 use super::map::{Chunk, Map};
 use super::work::{FallibleTask, Pool, Task};
 
@@ -95,12 +95,13 @@ impl ThreadPoolExecutor {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let future = Future::pending(self.pool.sole_runner.clone(), self.pool.spin);
-        let job = Box::new(Task {
-            f,
-            future: future.clone(),
-        });
-        if let Err((job, why)) = self.pool.push(job) {
+        let shared = Arc::new(Shared::pending(
+            self.pool.sole_runner.clone(),
+            self.pool.spin,
+            Task::new(f),
+        ));
+        let future = Future::from_shared(Arc::clone(&shared));
+        if let Err((job, why)) = self.pool.push(shared) {
             job.fail(why);
         }
         future
@@ -113,12 +114,13 @@ impl ThreadPoolExecutor {
         F: FnOnce() -> Result<T, FutureError> + Send + 'static,
         T: Send + 'static,
     {
-        let future = Future::pending(self.pool.sole_runner.clone(), self.pool.spin);
-        let job = Box::new(FallibleTask {
-            f,
-            future: future.clone(),
-        });
-        if let Err((job, why)) = self.pool.push(job) {
+        let shared = Arc::new(Shared::pending(
+            self.pool.sole_runner.clone(),
+            self.pool.spin,
+            FallibleTask::new(f),
+        ));
+        let future = Future::from_shared(Arc::clone(&shared));
+        if let Err((job, why)) = self.pool.push(shared) {
             job.fail(why);
         }
         future

@@ -20,88 +20,96 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use super::error::{FutureError, TaskPanic};
-use super::future::Future;
+use super::future::{Future, Shared};
 use super::spin::spin_until;
 use crate::deadlock::park::{Owner, Wait};
 use crate::deadlock::{ResourceKind, WaitList};
 use crate::Thread;
 
-/// A task and its future, type-erased for the queue.
-pub(crate) trait Job: Send {
+/// A task and its future, type-erased for the queue: the future's own allocation
+/// ([`Shared`] carrying the task), so a submit allocates once.
+pub(crate) trait Job: Send + Sync {
     /// Runs the task unless its future was cancelled, calling `before_finish` exactly once,
     /// before the future finishes (or at once if it does not run).
-    fn run(self: Box<Self>, before_finish: &mut dyn FnMut());
+    fn run(self: Arc<Self>, before_finish: &mut dyn FnMut());
     /// Finishes the future with `err` without running the task (if it is still pending).
-    fn fail(self: Box<Self>, err: FutureError);
+    fn fail(self: Arc<Self>, err: FutureError);
 }
 
-/// `f` with the future it fills.
-pub(crate) struct Task<F, T> {
-    pub(crate) f: F,
-    pub(crate) future: Future<T>,
+/// A task `f` whose value fills its future.
+pub(crate) struct Task<F>(Mutex<Option<F>>);
+
+/// A task whose own result may be a [`FutureError`] (a process pool's task, handed over by a
+/// feeder thread): its future holds the flattened outcome.
+pub(crate) struct FallibleTask<F>(Mutex<Option<F>>);
+
+impl<F> Task<F> {
+    pub(crate) fn new(f: F) -> Self {
+        Task(Mutex::new(Some(f)))
+    }
 }
 
-impl<F, T> Job for Task<F, T>
+impl<F> FallibleTask<F> {
+    pub(crate) fn new(f: F) -> Self {
+        FallibleTask(Mutex::new(Some(f)))
+    }
+}
+
+/// The outcome of a task that panicked.
+fn panicked<T>(payload: &(dyn std::any::Any + Send)) -> Result<T, FutureError> {
+    let location = crate::thread::take_panic_location();
+    Err(FutureError::Panicked(Box::new(TaskPanic::from_payload(
+        payload, location,
+    ))))
+}
+
+impl<F, T> Job for Shared<T, Task<F>>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    fn run(self: Box<Self>, before_finish: &mut dyn FnMut()) {
-        let Task { f, future } = *self;
-        if !future.set_running() {
+    fn run(self: Arc<Self>, before_finish: &mut dyn FnMut()) {
+        let f = self.job.0.lock().take();
+        let future = Future::from_shared(self);
+        let Some(f) = f.filter(|_| future.set_running()) else {
             before_finish();
             return;
-        }
+        };
         // The future's name is made only when a trace records it.
         let span = crate::trace::on()
             .then(|| crate::trace::span(crate::trace::Cat::Task, "Future", future.name(), 0));
-        let outcome = panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-            let location = crate::thread::take_panic_location();
-            FutureError::Panicked(Box::new(TaskPanic::from_payload(&*payload, location)))
-        });
+        let outcome = panic::catch_unwind(AssertUnwindSafe(f)).or_else(|p| panicked(&*p));
         drop(span);
         before_finish();
         future.finish(outcome);
     }
 
-    fn fail(self: Box<Self>, err: FutureError) {
-        self.future.finish(err_of(err));
+    fn fail(self: Arc<Self>, err: FutureError) {
+        drop(self.job.0.lock().take());
+        Future::from_shared(self).finish(err_of(err));
     }
 }
 
-/// A task whose own result may be a [`FutureError`] (a process pool's task, handed over by a
-/// feeder thread): its future holds the flattened outcome.
-pub(crate) struct FallibleTask<F, T> {
-    pub(crate) f: F,
-    pub(crate) future: Future<T>,
-}
-
-impl<F, T> Job for FallibleTask<F, T>
+impl<F, T> Job for Shared<T, FallibleTask<F>>
 where
     F: FnOnce() -> Result<T, FutureError> + Send + 'static,
     T: Send + 'static,
 {
-    fn run(self: Box<Self>, before_finish: &mut dyn FnMut()) {
-        let FallibleTask { f, future } = *self;
-        if !future.set_running() {
+    fn run(self: Arc<Self>, before_finish: &mut dyn FnMut()) {
+        let f = self.job.0.lock().take();
+        let future = Future::from_shared(self);
+        let Some(f) = f.filter(|_| future.set_running()) else {
             before_finish();
             return;
-        }
-        let outcome = match panic::catch_unwind(AssertUnwindSafe(f)) {
-            Ok(outcome) => outcome,
-            Err(payload) => {
-                let location = crate::thread::take_panic_location();
-                Err(FutureError::Panicked(Box::new(TaskPanic::from_payload(
-                    &*payload, location,
-                ))))
-            }
         };
+        let outcome = panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| panicked(&*p));
         before_finish();
         future.finish(outcome);
     }
 
-    fn fail(self: Box<Self>, err: FutureError) {
-        self.future.finish(err_of(err));
+    fn fail(self: Arc<Self>, err: FutureError) {
+        drop(self.job.0.lock().take());
+        Future::from_shared(self).finish(err_of(err));
     }
 }
 
@@ -111,7 +119,7 @@ fn err_of<T>(err: FutureError) -> Result<T, FutureError> {
 
 /// The executor's state, under [`Pool::state`].
 pub(crate) struct PoolState {
-    pub(crate) queue: VecDeque<Box<dyn Job>>,
+    pub(crate) queue: VecDeque<Arc<dyn Job>>,
     /// Every worker started, to join at shutdown.
     pub(crate) threads: Vec<Thread>,
     pub(crate) shutdown: bool,
@@ -162,8 +170,8 @@ impl Pool {
     /// takes work, with the reason.
     pub(crate) fn push(
         self: &Arc<Self>,
-        job: Box<dyn Job>,
-    ) -> Result<(), (Box<dyn Job>, FutureError)> {
+        job: Arc<dyn Job>,
+    ) -> Result<(), (Arc<dyn Job>, FutureError)> {
         // The job may carry anything the submitter can reach to the workers.
         crate::deadlock::family::handoff(self.family);
         let mut state = self.state.lock();

@@ -217,6 +217,25 @@ fn address(offset: i64) -> usize {
     anchor_addr().wrapping_add(offset as usize)
 }
 
+/// A plain `fn()` named across processes of this executable, for state kept in shared memory
+/// (a process `Barrier`'s action): its offset from the anchor and this executable's layout.
+pub(crate) fn plain_fn_id(f: fn()) -> (i64, u64) {
+    (offset(f as usize), layout_fingerprint())
+}
+
+/// The `fn()` that [`plain_fn_id`] named, in this process; `None` when it was named by another
+/// executable or falls outside this one's code.
+pub(crate) fn plain_fn_at(offset: i64, layout: u64) -> Option<fn()> {
+    let addr = address(offset);
+    if layout != layout_fingerprint() || !in_code(addr) {
+        return None;
+    }
+    // SAFETY: the layout fingerprint says the offset was taken by `plain_fn_id` in a process
+    // running this very executable, where it was the address of an `fn()`; the same distance
+    // from the anchor is that function here, and it lies inside this executable's code.
+    Some(unsafe { std::mem::transmute::<usize, fn()>(addr) })
+}
+
 /// A fingerprint of this executable's layout, compared in the handshake: the distance between
 /// two functions of this crate and the code segment's size.
 pub(crate) fn layout_fingerprint() -> u64 {

@@ -269,6 +269,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     /// Empties the store for `shutdown(true)`, counting each item as done, as CPython does.
+    #[cold]
     fn drain(&self) {
         fence(Ordering::SeqCst);
         let mut drained = 0;
@@ -290,6 +291,7 @@ impl<T, S: Store<T>> Core<T, S> {
 
     /// The one place where a queue's thread blocks (see `wait.rs`); an untimed wait takes part
     /// in deadlock detection, described by the queue's kind, name and `waiting`'s detail.
+    #[cold]
     #[track_caller]
     fn wait(&self, waiting: Waiting, deadline: Option<Instant>) {
         let (list, detail) = match waiting {

@@ -72,6 +72,7 @@ pub(crate) struct Tasks {
 }
 
 /// The calling thread's token (never 0) and stripe, picked the first time it counts.
+#[inline]
 fn me() -> (u64, usize) {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     thread_local! {

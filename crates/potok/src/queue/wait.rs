@@ -99,6 +99,7 @@ impl WaitList {
     }
 
     /// Whether a thread waits here (a `SeqCst` read: the waker's half of the handshake).
+    #[inline]
     pub(crate) fn has_waiters(&self) -> bool {
         self.waiters.load(Ordering::SeqCst) > 0
     }

@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex as StateMutex;
@@ -25,13 +26,17 @@ enum CondLock {
 /// waiters' idents and wakes exactly the notified threads).
 ///
 /// A waiter's life: pushed on `queue` (holding the Condition's lock) -> the lock is released
-/// -> it sleeps -> `notify` moves it from `queue` to `notified` and wakes it -> it removes
-/// itself from `notified` and re-acquires the lock. On a timeout it removes itself from
-/// `queue` instead.
+/// -> it may stay awake a little, watching `Condition::notifies` (see `stay_awake`) -> it
+/// sleeps (registered with the deadlock detector only now) -> `notify` moves it from `queue`
+/// to `notified` (and, over an RLock, to `to_wake`: the notifier wakes it when it releases
+/// the lock; over a Lock, at once) -> it removes itself from `notified` and re-acquires the
+/// lock. On a timeout it removes itself from `queue` instead.
 #[derive(Default)]
 struct Waiters {
     queue: VecDeque<u64>,
     notified: Vec<u64>,
+    /// Notified threads not woken yet: they are woken when the lock is next released.
+    to_wake: Vec<u64>,
 }
 
 /// Python's `threading.Condition`: a lock, and threads that wait under it until notified.
@@ -68,9 +73,32 @@ struct Waiters {
 pub struct Condition {
     lock: CondLock,
     waiters: StateMutex<Waiters>,
+    /// How many notifies chose a waiter so far: a waiter awake before it sleeps watches it
+    /// (see [`SPIN`]), without taking `waiters`' lock.
+    notifies: AtomicU64,
+    /// Whether `Waiters::to_wake` has threads in it.
+    to_wake: AtomicBool,
+    /// Whether waiters should spin before they sleep: see [`stay_awake`](Self::stay_awake).
+    spin_credit: AtomicU32,
+    /// Waits that did not spin, for lack of credit.
+    spin_skips: AtomicU32,
     list: WaitList,
     name: Name,
 }
+
+/// How long a waiter stays awake, watching for a notify, before it sleeps. In a ping-pong the
+/// other side usually notifies within a microsecond or two, while a thread that slept takes
+/// several microseconds to wake on a VM (tens on a busy one), and a notifier that finds the
+/// waiter awake makes no system call. The deadlock detector only hears of the wait when the
+/// thread sleeps, so a stall is declared this much later.
+const SPIN: Duration = Duration::from_micros(10);
+
+/// The spin credit of a Condition whose waiters' spins see notifies: spins that end without
+/// one halve it, down to zero.
+const MAX_CREDIT: u32 = 8;
+
+/// With no spin credit, one wait in this many (a power of two) spins all the same.
+const PROBE_EVERY: u32 = 32;
 
 impl Default for Condition {
     fn default() -> Self {
@@ -87,7 +115,12 @@ impl Condition {
             waiters: parking_lot::const_mutex(Waiters {
                 queue: VecDeque::new(),
                 notified: Vec::new(),
+                to_wake: Vec::new(),
             }),
+            notifies: AtomicU64::new(0),
+            to_wake: AtomicBool::new(false),
+            spin_credit: AtomicU32::new(MAX_CREDIT),
+            spin_skips: AtomicU32::new(0),
             list: WaitList::new(),
             name: Name::new(),
         }
@@ -167,6 +200,23 @@ impl Condition {
         match &self.lock {
             CondLock::RLock(l) => l.release(),
             CondLock::Lock(l) => l.release(),
+        }?;
+        self.wake_notified();
+        Ok(())
+    }
+
+    /// Wakes the threads notified while the lock was held (see [`notify`](Self::notify)).
+    fn wake_notified(&self) {
+        if !self.to_wake.load(Ordering::Acquire) {
+            return;
+        }
+        let woken = {
+            let mut waiters = self.waiters.lock();
+            self.to_wake.store(false, Ordering::Relaxed);
+            std::mem::take(&mut waiters.to_wake)
+        };
+        for id in woken {
+            self.list.notify_thread(id);
         }
     }
 
@@ -196,10 +246,12 @@ impl Condition {
 
     /// Releases the lock completely, remembering how to take it back.
     fn release_save(&self) -> Result<usize, ReleaseError> {
-        match &self.lock {
+        let saved = match &self.lock {
             CondLock::RLock(l) => l.release_all(),
             CondLock::Lock(l) => l.release().map(|()| 1),
-        }
+        }?;
+        self.wake_notified();
+        Ok(saved)
     }
 
     #[track_caller]
@@ -285,6 +337,8 @@ impl Condition {
         }
         let me = current_ident_fast();
         self.waiters.lock().queue.push_back(me);
+        // Read with the lock held: a notify that chooses this thread comes after it.
+        let seen = self.notifies.load(Ordering::Relaxed);
         let saved = match self.release_save() {
             Ok(saved) => saved,
             Err(e) => {
@@ -292,6 +346,7 @@ impl Condition {
                 return Err(e);
             }
         };
+        self.stay_awake(seen, deadline);
         let what = Wait {
             kind: ResourceKind::Condition,
             name: self.name(),
@@ -323,6 +378,35 @@ impl Condition {
         }
     }
 
+    /// Stays awake, spinning, until a notify after `seen`, [`SPIN`] or `deadline`, if spinning
+    /// has paid off lately on this Condition; whether it was this thread that was notified is
+    /// checked afterwards, under `waiters`' lock.
+    ///
+    /// A spin pays off only while the notifier runs on another CPU. When the two share one (a
+    /// loaded machine), the spinner only delays it: a spin that ends without a notify halves
+    /// the credit, one that sees a notify fills it again, and with no credit left only one
+    /// wait in [`PROBE_EVERY`] spins, to find out whether it pays off again.
+    fn stay_awake(&self, seen: u64, deadline: Option<Instant>) {
+        let credit = self.spin_credit.load(Ordering::Relaxed);
+        if credit == 0 && self.spin_skips.fetch_add(1, Ordering::Relaxed) & (PROBE_EVERY - 1) != 0 {
+            return;
+        }
+        let start = Instant::now();
+        let until = deadline.map_or(start + SPIN, |d| d.min(start + SPIN));
+        let mut spins = 0u32;
+        while self.notifies.load(Ordering::Acquire) == seen {
+            spins += 1;
+            if spins & 15 == 0 && Instant::now() >= until {
+                self.spin_credit.store(credit / 2, Ordering::Relaxed);
+                return;
+            }
+            std::hint::spin_loop();
+        }
+        if credit != MAX_CREDIT {
+            self.spin_credit.store(MAX_CREDIT, Ordering::Relaxed);
+        }
+    }
+
     /// Wakes up to `n` waiting threads, oldest first: Python's `notify(n)`.
     ///
     /// # Errors
@@ -332,15 +416,31 @@ impl Condition {
         if !self.is_owned() {
             return Err(ReleaseError::NotOwner);
         }
+        // Over an RLock, only this thread can release the lock, and it does so through the
+        // Condition: the waiters are woken then, so that they do not wake only to find the
+        // lock still held. A Lock may be released by any thread, behind the Condition's back.
+        let defer = matches!(self.lock, CondLock::RLock(_));
         let mut chosen = Vec::new();
         {
             let mut waiters = self.waiters.lock();
-            while chosen.len() < n {
+            let mut count = 0;
+            while count < n {
                 let Some(id) = waiters.queue.pop_front() else {
                     break;
                 };
+                count += 1;
                 waiters.notified.push(id);
-                chosen.push(id);
+                if defer {
+                    waiters.to_wake.push(id);
+                } else {
+                    chosen.push(id);
+                }
+            }
+            if count > 0 {
+                if defer {
+                    self.to_wake.store(true, Ordering::Relaxed);
+                }
+                self.notifies.fetch_add(1, Ordering::Release);
             }
         }
         for id in chosen {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::process::error::TaskErrorKind;
+use crate::process::keep::Kept;
 use crate::process::task::TaskId;
 use crate::process::wire::MAX_FRAME;
 
@@ -75,6 +76,9 @@ pub(crate) struct Job {
     offsets: Offsets,
     /// Times the job went back to the queue because a worker died before starting any item.
     pub(crate) attempts: u32,
+    /// The shared memory handles in its items, kept until the job is answered (or dropped):
+    /// the worker opens them by name (see `keep.rs`).
+    pub(crate) kept: Option<Arc<Kept>>,
 }
 
 impl Job {
@@ -86,6 +90,7 @@ impl Job {
             sink,
             offsets,
             attempts: 0,
+            kept: None,
         }
     }
 

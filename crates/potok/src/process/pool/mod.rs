@@ -25,6 +25,7 @@ use state::Shared;
 use crate::process::cpu::cpu_count;
 use crate::process::data::{encode_into, Data};
 use crate::process::error::{Closed, MapError, StartError, StillRunning, TaskError};
+use crate::process::keep::{self, Kept};
 use crate::process::task::TaskId;
 
 /// A pool of worker processes: Python's `multiprocessing.Pool`.
@@ -81,6 +82,8 @@ pub struct Pool {
     shared: Arc<Shared>,
     threads: std::sync::Mutex<Vec<JoinHandle<()>>>,
     processes: usize,
+    /// The shared memory handles in the initializer's argument.
+    _kept: Kept,
 }
 
 impl std::fmt::Debug for Pool {
@@ -123,6 +126,8 @@ pub struct PoolBuilder {
     /// by `build`).
     initializer: Option<Result<(TaskId, Vec<u8>), String>>,
     maxtasksperchild: Option<usize>,
+    /// The shared memory handles in the initializer's argument.
+    kept: Kept,
 }
 
 impl std::fmt::Debug for PoolBuilder {
@@ -154,7 +159,11 @@ impl PoolBuilder {
     /// [`StartError::InitializerArgument`].
     pub fn initializer<T: Data>(mut self, f: fn(T), arg: T) -> Self {
         let mut bytes = Vec::new();
-        self.initializer = Some(match encode_into(&arg, &mut bytes) {
+        // The pool keeps the shared memory handles in `arg` for as long as it lives: every
+        // new worker opens them by name (see `keep.rs`).
+        let (encoded, kept) = keep::keeping(|| encode_into(&arg, &mut bytes));
+        self.kept = kept;
+        self.initializer = Some(match encoded {
             Ok(_) => Ok((TaskId::of(f), bytes)),
             Err(err) => Err(format!(
                 "{} does not serialize: {err}",
@@ -213,6 +222,7 @@ impl PoolBuilder {
             shared,
             threads: std::sync::Mutex::new(threads),
             processes,
+            _kept: self.kept,
         })
     }
 }

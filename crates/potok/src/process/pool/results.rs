@@ -507,6 +507,7 @@ impl<R> AsyncResult<R> {
     /// Reads the answer from the worker here, if this caller may (waiting until `deadline`).
     fn read_direct(&mut self, deadline: Option<Instant>) {
         if let Some(mut direct) = self.direct.take() {
+            let _traced = crate::trace::pool_results();
             direct.read(deadline);
         }
     }

@@ -12,6 +12,7 @@ use super::worker::DirectRead;
 
 use crate::process::data::{encode_into, item_offsets, Data};
 use crate::process::error::TaskErrorKind;
+use crate::process::keep;
 use crate::process::task::TaskId;
 
 /// Encodes `items` (numbered from `first`) into jobs of `chunksize` and queues them; their
@@ -43,6 +44,9 @@ pub(super) fn submit<A: Data, R: Data>(
             sink.fail(index, TaskErrorKind::Terminated);
         }
     };
+    // The shared memory handles in the items are kept with the job that carries them, until
+    // it is answered (see `keep.rs`); collected as they are encoded, taken once per job.
+    let collecting = keep::Collecting::start();
     for (index, item) in (first..).zip(items) {
         let mark = job.bytes.len();
         match encode_into(&item, &mut job.bytes) {
@@ -59,8 +63,12 @@ pub(super) fn submit<A: Data, R: Data>(
                     continue;
                 }
                 if job.len() > 0 {
-                    let full =
+                    let mut full =
                         std::mem::replace(&mut job, Job::new(task, Arc::clone(&sink), offsets));
+                    // The handles of this item were collected with the full job's: both
+                    // jobs keep them all.
+                    full.kept = collecting.take().with(full.kept.take());
+                    job.kept = full.kept.clone();
                     if shared.submit(full).is_err() {
                         closed(&sink);
                         return Ok(results);
@@ -78,13 +86,15 @@ pub(super) fn submit<A: Data, R: Data>(
         // rest is being encoded.
         if job.len() == chunksize {
             let next = Job::new(task, Arc::clone(&sink), offsets);
-            let full = std::mem::replace(&mut job, next);
+            let mut full = std::mem::replace(&mut job, next);
+            full.kept = collecting.take().with(full.kept.take());
             if shared.submit(full).is_err() {
                 closed(&sink);
                 return Ok(results);
             }
         }
     }
+    job.kept = collecting.take().with(job.kept.take());
     if job.len() > 0 && shared.submit(job).is_err() {
         closed(&sink);
     }
@@ -119,7 +129,9 @@ pub(super) fn submit_one<A: Data, R: Data>(
     let results = Results::<R>::new(1, false);
     let sink: Arc<dyn Sink> = Arc::clone(&results) as Arc<dyn Sink>;
     let mut job = Job::new(task, Arc::clone(&sink), item_offsets::<A>);
-    let failed = match encode_into(&item, &mut job.bytes) {
+    let (encoded, kept) = keep::keeping(|| encode_into(&item, &mut job.bytes));
+    job.kept = kept.with(None);
+    let failed = match encoded {
         Ok(()) if job.bytes.len() <= MAX_JOB_BYTES => None,
         Ok(()) => Some(too_large(job.bytes.len())),
         Err(err) => Some(not_encoded::<A>(&err)),

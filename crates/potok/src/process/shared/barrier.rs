@@ -13,6 +13,7 @@ use super::segment::{Kind, Segment, State};
 use super::table::{Member, Obituary, Table, WithTable};
 use super::word::SLICE;
 use crate::deadlock::ResourceKind;
+use crate::process::task;
 
 /// The Barrier's words in its segment.
 #[repr(C)]
@@ -28,6 +29,14 @@ pub(crate) struct BarrierState {
     broken: AtomicU32,
     /// How many times it was reset (a waiter of an older reset is broken out).
     resets: AtomicU32,
+    /// 1 when [`action`](Self::action) holds an action.
+    has_action: AtomicU32,
+    /// The action's offset and the layout of the executable that set it (see
+    /// `task::plain_fn_id`).
+    action: AtomicU64,
+    action_layout: AtomicU64,
+    /// The default timeout of `wait`, in nanoseconds plus one (0: none).
+    timeout: AtomicU64,
     /// Who broke it by dying, if anyone.
     obituary: Obituary,
     /// The processes that have it open.
@@ -59,6 +68,11 @@ fn arrived(phase: u64) -> u32 {
 /// last). It lives in a small shared memory segment; handed to a child in
 /// [`Process`](crate::process::Process) or pool-task arguments it travels as the segment's
 /// name.
+///
+/// Python's `Barrier(parties, action, timeout)`: [`with_action`](Self::with_action) (a plain
+/// `fn()`, run by the last party to arrive, in whichever process that is, before any party
+/// goes on) and [`with_timeout`](Self::with_timeout) (the default timeout of `wait`). Both are
+/// kept in the shared segment, so every process that opens the barrier has them.
 ///
 /// # A party that dies
 ///
@@ -137,6 +151,67 @@ impl Barrier {
         self.member.state()
     }
 
+    /// Runs `action` once per round, in the last party to arrive (in that party's process),
+    /// before any party goes on: Python's `action=`. If it panics, the barrier breaks (every
+    /// waiter gets [`BrokenBarrierError`]) and that party's `wait` panics with it.
+    ///
+    /// The action is a plain function (it has to mean the same in every process: a closure's
+    /// captures cannot travel). It is stored in the shared segment: set it before the
+    /// barrier is handed to other processes, or at least before a round in which it must run.
+    /// It is named by its place in the executable, so a process of another executable that
+    /// opens this barrier by name cannot run it: its `wait`, if last, breaks the barrier and
+    /// panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use potok::process::Barrier;
+    ///
+    /// fn tripped() {
+    ///     println!("all arrived");
+    /// }
+    /// let b = Barrier::new(1).unwrap().with_action(tripped);
+    /// assert_eq!(b.wait().unwrap(), 0); // prints "all arrived" first
+    /// ```
+    #[must_use]
+    pub fn with_action(self, action: fn()) -> Self {
+        let state = self.state();
+        let (offset, layout) = task::plain_fn_id(action);
+        state.has_action.store(0, Ordering::SeqCst);
+        state.action.store(offset as u64, Ordering::SeqCst);
+        state.action_layout.store(layout, Ordering::SeqCst);
+        state.has_action.store(1, Ordering::SeqCst);
+        self
+    }
+
+    /// The timeout [`wait`](Self::wait) uses in every process (Python's `timeout=`): when it
+    /// passes before all parties have arrived, the barrier breaks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use potok::process::Barrier;
+    ///
+    /// let b = Barrier::new(2).unwrap().with_timeout(Duration::from_millis(10));
+    /// assert!(b.wait().is_err()); // nobody else came: broken after 10 ms
+    /// assert!(b.broken());
+    /// ```
+    #[must_use]
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        let nanos = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX - 1);
+        self.state().timeout.store(nanos + 1, Ordering::SeqCst);
+        self
+    }
+
+    /// The default timeout of [`wait`](Self::wait), if one was set.
+    pub fn timeout(&self) -> Option<Duration> {
+        match self.state().timeout.load(Ordering::SeqCst) {
+            0 => None,
+            n => Some(Duration::from_nanos(n - 1)),
+        }
+    }
+
     /// The barrier's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -171,21 +246,30 @@ impl Barrier {
     }
 
     /// Waits until all parties have arrived; returns this one's arrival index: Python's
-    /// `wait()`.
+    /// `wait()`. With a default timeout ([`with_timeout`](Self::with_timeout)), as
+    /// [`wait_timeout`](Self::wait_timeout) with it.
     ///
     /// # Errors
     ///
     /// [`BrokenBarrierError`] if the barrier is or gets broken (aborted, reset, a timed-out
-    /// wait, or a dead party: see [`Barrier`]).
+    /// wait, a failed action, or a dead party: see [`Barrier`]).
+    ///
+    /// # Panics
+    ///
+    /// With the action's panic, in the party that ran it.
     #[track_caller]
     pub fn wait(&self) -> Result<usize, BrokenBarrierError> {
-        self.wait_until(None)
+        self.wait_until(self.timeout().and_then(|t| Instant::now().checked_add(t)))
     }
 
-    /// Like [`wait`](Self::wait), for at most `timeout`: when it passes, the barrier breaks
-    /// (as in Python) and this returns [`BrokenBarrierError`].
+    /// Like [`wait`](Self::wait), for at most `timeout` (instead of the default): when it
+    /// passes, the barrier breaks (as in Python) and this returns [`BrokenBarrierError`].
     ///
     /// # Errors
+    ///
+    /// As [`wait`](Self::wait).
+    ///
+    /// # Panics
     ///
     /// As [`wait`](Self::wait).
     #[track_caller]
@@ -200,12 +284,21 @@ impl Barrier {
         }
         let resets = state.resets.load(Ordering::SeqCst);
         let parties = state.parties.load(Ordering::Relaxed);
+        let acts = state.has_action.load(Ordering::SeqCst) != 0;
         let mut seen = state.phase.load(Ordering::SeqCst);
         let (generation_at_arrival, index) = loop {
             let (g, n) = (generation(seen), arrived(seen));
-            let next = if n + 1 >= parties {
+            if n >= parties {
+                // The last party of this round runs the action: wait for the next round.
+                self.sleep_until_changed(deadline)?;
+                seen = state.phase.load(Ordering::SeqCst);
+                continue;
+            }
+            let next = if n + 1 >= parties && !acts {
                 u64::from(g.wrapping_add(1)) << 32
             } else {
+                // With an action, the last party counts itself in (n + 1 == parties:
+                // "acting") and lets the others go once the action has run.
                 (u64::from(g) << 32) | u64::from(n + 1)
             };
             match state
@@ -217,6 +310,9 @@ impl Barrier {
             }
         };
         if index + 1 >= parties {
+            if acts {
+                self.act(generation_at_arrival);
+            }
             self.wake_all();
             return Ok(index as usize);
         }
@@ -244,6 +340,67 @@ impl Barrier {
                     state.obituary.record(&dead);
                     self.abort();
                 }
+            }
+        }
+    }
+
+    /// Sleeps until the barrier's epoch moves (a round released, a break, a reset) or a slice
+    /// passes; `Err` once broken or past the deadline (which breaks it).
+    fn sleep_until_changed(&self, deadline: Option<Instant>) -> Result<(), BrokenBarrierError> {
+        let state = self.state();
+        let epoch = state.epoch.load(Ordering::SeqCst);
+        if self.broken() {
+            return Err(self.error());
+        }
+        let Ok(slice) = futex::next_sleep(SLICE, deadline) else {
+            self.abort();
+            return Err(self.error());
+        };
+        futex::wait(&state.epoch, epoch, Some(slice));
+        Ok(())
+    }
+
+    /// The last party's turn, with an action: runs it, then starts the next round (which
+    /// releases the others). A panicking action breaks the barrier first.
+    fn act(&self, generation_at_arrival: u32) {
+        let state = self.state();
+        let action = task::plain_fn_at(
+            state.action.load(Ordering::SeqCst) as i64,
+            state.action_layout.load(Ordering::SeqCst),
+        );
+        let ran = match action {
+            Some(action) => std::panic::catch_unwind(action),
+            None => Err(Box::new(format!(
+                "process Barrier '{}': its action was set by another executable and cannot \
+                 run in this one",
+                self.name
+            )) as Box<dyn std::any::Any + Send>),
+        };
+        let next = u64::from(generation_at_arrival.wrapping_add(1)) << 32;
+        let acting = (u64::from(generation_at_arrival) << 32)
+            | u64::from(state.parties.load(Ordering::Relaxed));
+        match ran {
+            Ok(()) => {
+                // An abort() during the action keeps the others out; a reset() has emptied
+                // the round already: leave it so.
+                if self.broken() {
+                    return;
+                }
+                let _ =
+                    state
+                        .phase
+                        .compare_exchange(acting, next, Ordering::SeqCst, Ordering::SeqCst);
+            }
+            Err(panic) => {
+                state.broken.store(1, Ordering::SeqCst);
+                let _ = state.phase.compare_exchange(
+                    acting,
+                    u64::from(generation_at_arrival) << 32,
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                );
+                self.wake_all();
+                std::panic::resume_unwind(panic);
             }
         }
     }

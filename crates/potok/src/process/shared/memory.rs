@@ -26,9 +26,14 @@ use super::error::SharedMemoryError;
 /// that to a resource tracker). Handles opened elsewhere keep their mapping until they drop, but
 /// the name is gone: open it by name only while the creator still holds it. (A segment in a
 /// [`Process`](crate::process::Process) argument is held by the parent until the child ends,
-/// so a child always finds it.) [`persist`](Self::persist) keeps the segment
-/// after the creator is gone; [`unlink`](Self::unlink) removes the name at once. A creator
-/// killed by a signal cannot clean up: its segment stays until unlinked.
+/// and one in a pool task's argument until the task is answered, so a child always finds it.)
+/// [`persist`](Self::persist) keeps the segment after the creator is gone;
+/// [`unlink`](Self::unlink) removes the name at once.
+///
+/// A creator killed by a signal it cannot handle (`SIGKILL`) cannot clean up: its segments
+/// stay in `/dev/shm` until unlinked (as Python's, when its resource tracker is killed too).
+/// The unnamed ones are called `potok_PID_N` after the creator's pid, so what a dead process
+/// left is `rm /dev/shm/potok_PID_*` with its pid; potok does not remove them by itself.
 ///
 /// The bytes themselves are reached through [`as_ptr`](Self::as_ptr): the operating system
 /// lets every process write them at any time, so reading them while another process writes is
