@@ -637,37 +637,6 @@ fn as_completed_over_twenty_thousand_futures() {
     assert_eq!(count, 20_000);
 }
 
-fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// CPython checks that many submits do not leak threads; here batches of 100,000 submits stay
-/// within `max_workers` threads, and later batches do not grow the memory the first settled at.
-#[test]
-fn a_hundred_thousand_submits_without_growth() {
-    let ex = ThreadPoolExecutor::new(4);
-    let batch = |ex: &ThreadPoolExecutor| {
-        let fs: Vec<_> = (0..100_000u32).map(|i| ex.submit(move || i ^ 1)).collect();
-        let w = wait(&fs, Some(LIMIT), ReturnWhen::AllCompleted);
-        assert!(w.not_done.is_empty());
-    };
-    // The allocator settles after a batch or two; then three more batches must not grow it
-    // by anything like a leak of even 100 bytes a future (30 MB for 300,000).
-    batch(&ex);
-    batch(&ex);
-    let settled = rss_kib();
-    for _ in 0..3 {
-        batch(&ex);
-    }
-    let after = rss_kib();
-    assert!(ex.threads().len() <= 4);
-    if let (Some(a), Some(b)) = (settled, after) {
-        assert!(b < a + 16 * 1024, "RSS grew from {a} KiB to {b} KiB");
-    }
-}
-
 /// Python's documented executor deadlock: a one-worker executor whose task waits for a
 /// second task submitted to the same executor. potok reports it by name instead of hanging:
 /// the outer task fails with the DeadlockError, and the inner one then runs.

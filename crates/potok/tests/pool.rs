@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use potok::process::{testing, GetTimeoutError, MapError, Pool, StartError, TaskErrorKind};
+use potok::process::{testing, GetTimeoutError, MapError, Pool, StartError, TaskErrorKind, Value};
 use serde::{Deserialize, Serialize};
 use support::case;
 
@@ -774,12 +774,27 @@ fn no_worker_holds_a_progress_memfd() {
     support::assert_no_children(Duration::from_secs(5));
 }
 
+/// Counts itself as started in `started` (shared memory), then naps far longer than any test.
+fn started_nap(started: Value<u32>) -> u64 {
+    *started.lock().expect("no process dies holding the count") += 1;
+    nap_ms(20_000)
+}
+
 fn terminate_while_busy_leaves_no_child() {
     let pool = Pool::new(2).unwrap();
+    let started = Value::new(0_u32).unwrap();
     let pending: Vec<_> = (0..4)
-        .map(|_| pool.apply_async(nap_ms, 20_000).unwrap())
+        .map(|_| pool.apply_async(started_nap, started.clone()).unwrap())
         .collect();
-    std::thread::sleep(Duration::from_millis(100));
+    // Busy, observed rather than assumed: both workers have counted their task as started.
+    let limit = Instant::now() + Duration::from_secs(30);
+    while started.get().unwrap() < 2 {
+        assert!(
+            Instant::now() < limit,
+            "the workers never started their tasks"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
     let t = Instant::now();
     pool.terminate();
     for p in pending {
