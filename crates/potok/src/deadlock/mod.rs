@@ -82,11 +82,15 @@
 //!   (libtest's main thread, waiting for its tests' results), is taken to hold nothing a
 //!   family waits on; a program's own `main` that holds a handle while it waits with a
 //!   timeout on a std channel or `Condvar` is not seen. A main thread that runs, sleeps or
-//!   waits without a limit holds every verdict back, known to potok or not. So does
-//!   libtest's own main thread under `--test-threads=1`, which waits for its one test without
-//!   a limit: there a stall inside a test is not declared (it hangs, as before) (a benchmark's `main` starting the producers of a consumer that already
-//!   waits: `main_thread_starting_the_producer_is_no_false_alarm` in
-//!   `tests/unknown_main.rs`);
+//!   waits without a limit holds every verdict back, known to potok or not (a benchmark's
+//!   `main` starting the producers of a consumer that already waits:
+//!   `main_thread_starting_the_producer_is_no_false_alarm` in `tests/unknown_main.rs`). So
+//!   does libtest's own main thread whenever it waits without a limit: under
+//!   `--test-threads=1` (for its one test), and at any thread count once every running test
+//!   has passed libtest's 60-second "has been running for over 60 seconds" warning (libtest
+//!   stops timing its wait then). A stall inside a test is then not declared and hangs until
+//!   the test's own watchdog, as before: a stall not declared within its test's first 60 s
+//!   never is;
 //! - libraries loaded after the first untimed wait (their statics look like heap memory).
 //!
 //! And it is quiet where it cannot judge: without `/proc` (not Linux) only the whole-program
