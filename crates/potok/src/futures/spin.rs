@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 const PURE_ROUNDS: u32 = 7;
 
 /// Watches `ready` for up to `limit` (and not past `deadline`); returns whether it held.
+/// The yielding rounds are [`try_for`](crate::thread::try_for)'s, as a joiner's.
 pub(crate) fn spin_until(
     limit: Duration,
     deadline: Option<Instant>,
@@ -31,17 +32,6 @@ pub(crate) fn spin_until(
             return true;
         }
     }
-    let mut until = Instant::now() + limit;
-    if let Some(d) = deadline {
-        until = until.min(d);
-    }
-    loop {
-        std::thread::yield_now();
-        if ready() {
-            return true;
-        }
-        if Instant::now() >= until {
-            return false;
-        }
-    }
+    // Then the rounds that yield: the joiner's look-before-sleeping, shared.
+    crate::thread::try_for(limit, deadline, ready)
 }
