@@ -9,7 +9,7 @@ use super::builder::ThreadPoolExecutorBuilder;
 use super::error::{FutureError, TaskPanic};
 use super::future::{Future, Shared};
 use super::map::{Chunk, Map};
-use super::work::{FallibleTask, Pool, Task};
+use super::work::{FallibleTask, Job, Pool, Task};
 
 /// A pool of potok threads that runs closures and hands back [`Future`]s: Python's
 /// `concurrent.futures.ThreadPoolExecutor`.
@@ -95,16 +95,7 @@ impl ThreadPoolExecutor {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let shared = Arc::new(Shared::pending(
-            self.pool.sole_runner.clone(),
-            self.pool.spin,
-            Task::new(f),
-        ));
-        let future = Future::from_shared(Arc::clone(&shared));
-        if let Err((job, why)) = self.pool.push(shared) {
-            job.fail(why);
-        }
-        future
+        self.queue(Task::new(f))
     }
 
     /// [`submit`](Self::submit) for a task whose result may be an error: the future holds it
@@ -114,10 +105,21 @@ impl ThreadPoolExecutor {
         F: FnOnce() -> Result<T, FutureError> + Send + 'static,
         T: Send + 'static,
     {
+        self.queue(FallibleTask::new(f))
+    }
+
+    /// Puts `task` in a future's shared state and queues it; a task the executor no longer
+    /// takes fails at once, with the reason.
+    fn queue<T, J>(&self, task: J) -> Future<T>
+    where
+        T: Send + 'static,
+        J: Send + Sync + 'static,
+        Shared<T, J>: Job + 'static,
+    {
         let shared = Arc::new(Shared::pending(
             self.pool.sole_runner.clone(),
             self.pool.spin,
-            FallibleTask::new(f),
+            task,
         ));
         let future = Future::from_shared(Arc::clone(&shared));
         if let Err((job, why)) = self.pool.push(shared) {
