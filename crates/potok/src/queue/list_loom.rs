@@ -1,8 +1,9 @@
 //! loom models of [`List`](super::list::List): the same `list.rs`, compiled over loom's atomics,
 //! cells and lock (`list_sync` below) with blocks of 2 slots, so a few items cross blocks and
 //! every block is freed. loom checks each interleaving (within a preemption bound): the
-//! `UnsafeCell` accesses (a value read before its write finished, or a block freed while read,
-//! fail the model), values neither lost nor taken twice, and FIFO order per producer.
+//! `UnsafeCell` accesses (a value read before its write finished, or a block freed while read:
+//! freeing counts as a write, fail the model), values neither lost nor taken twice, and FIFO
+//! order per producer. Each model fails if a slot's `WRITE` or `READ` store is made relaxed.
 //! Run with `cargo test -p potok --lib loom`.
 
 #[allow(dead_code)]
@@ -49,6 +50,14 @@ mod list_sync {
         pub(crate) unsafe fn take(&self) -> T {
             // SAFETY: initialised and exclusively ours, by the caller's contract (loom checks it).
             self.0.with(|p| unsafe { (*p).assume_init_read() })
+        }
+    }
+
+    impl<T> Drop for ValueCell<T> {
+        /// Freeing a block counts as writing its cells: loom then fails a model in which a
+        /// block is freed while a reader may still be inside.
+        fn drop(&mut self) {
+            self.0.with_mut(|_| ());
         }
     }
 }
