@@ -156,6 +156,32 @@ fn misspelled_message_fails_the_messages_rule_in_russian_too() {
     assert!(text.contains("получено:  Запрос отклонен"), "{text}");
 }
 
+/// The misspelled line is printed only for a refused request, so the variant must refuse one
+/// in every interleaving; under load, with one shared unseeded generator, it once ran every
+/// deposit first, granted every request, and the check above found all rules holding. Here
+/// the deposits are all done before the first request, the interleaving that refuses least.
+#[test]
+fn the_misspelled_variant_refuses_a_request_even_when_every_deposit_comes_first() {
+    if !have_python() {
+        return;
+    }
+    let source = std::fs::read_to_string(variant("misspelled_10_3.py")).unwrap();
+    let start = "th1.start()\nth2.start()\n";
+    assert!(source.contains(start), "{source}");
+    let dir = tempfile::tempdir().unwrap();
+    let deposits_first = dir.path().join("deposits_first_10_3.py");
+    std::fs::write(
+        &deposits_first,
+        source.replace(start, "th1.start()\nth1.join()\nth2.start()\n"),
+    )
+    .unwrap();
+    let printed = python(&deposits_first, None);
+    assert!(
+        printed.contains("Запрос отклонен, недостаточно средств"),
+        "{printed}"
+    );
+}
+
 #[test]
 fn threads_run_one_after_another_fail_the_threads_rule() {
     if !have_python() {
