@@ -62,7 +62,8 @@ mod list_sync {
     }
 }
 
-#[allow(dead_code)]
+// The same file as `queue::list`, on purpose: here over loom's `list_sync`.
+#[allow(dead_code, clippy::duplicate_mod)]
 #[path = "list.rs"]
 mod list;
 
