@@ -304,7 +304,7 @@ const LOW_WATER: usize = DEPTH / 2;
 /// (about 200 KiB on Linux) a write never blocks: the thread is never stuck writing while the
 /// worker is stuck writing answers it does not read. A larger job is written only when
 /// nothing else is in flight (the worker then reads it whole before it answers).
-const MAX_BYTES_IN_FLIGHT: usize = 48 * 1024;
+const MAX_BYTES_IN_FLIGHT: usize = 96 * 1024;
 
 /// The parent's buffered reader of a worker's answers (several answers per read).
 struct Answers {
@@ -449,7 +449,10 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
             inflight.depth = 1;
             inflight.last_answer = None;
             match shared.next_job(slot, true) {
-                Next::Job(assigned) => inflight.push(assigned, &child),
+                Next::Job(assigned) => {
+                    inflight.push(assigned, &child);
+                    inflight.last_answer = Some(Instant::now());
+                }
                 Next::Check => {
                     if child.has_exited() {
                         // Died while idle: no task is lost; reap and replace it.
