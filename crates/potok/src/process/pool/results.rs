@@ -183,15 +183,12 @@ impl<R> Results<R> {
         }
     }
 
-    /// Waits awake, for at most [`SPIN`] (and not past `deadline`), for a store after `seen`.
+    /// Looks for a store after `seen` for at most [`SPIN`] (and not past `deadline`), yielding
+    /// the CPU between looks (the thread that stores may be waiting for this CPU).
     fn spin(&self, seen: usize, deadline: Option<Instant>) {
-        let mut until = Instant::now() + SPIN;
-        if let Some(d) = deadline {
-            until = until.min(d);
-        }
-        while self.stores.load(Ordering::Acquire) == seen && Instant::now() < until {
-            std::hint::spin_loop();
-        }
+        crate::thread::try_for(SPIN, deadline, || {
+            self.stores.load(Ordering::Acquire) != seen
+        });
     }
 
     /// Waits until every slot is filled, or until `deadline`; true when all are filled.
