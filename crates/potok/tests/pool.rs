@@ -469,7 +469,11 @@ fn workers_come_from_one_fork_server() {
         server
     } else {
         assert_eq!(server, None, "no fork server when it is off");
-        assert_eq!(testing::fork_server_pid(), None, "no fork server when it is off");
+        assert_eq!(
+            testing::fork_server_pid(),
+            None,
+            "no fork server when it is off"
+        );
         std::process::id()
     };
     for pid in first.pids().into_iter().chain(second.pids()) {
@@ -515,7 +519,11 @@ fn a_killed_fork_server_is_replaced() {
         }
         Some(server)
     } else {
-        assert_eq!(testing::fork_server_pid(), None, "no fork server when it is off");
+        assert_eq!(
+            testing::fork_server_pid(),
+            None,
+            "no fork server when it is off"
+        );
         kill_all(&pool.pids());
         None
     };
