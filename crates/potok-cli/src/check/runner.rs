@@ -2,6 +2,13 @@
 //! on the Python path, its output lines timestamped as they arrive, stopped when it makes no
 //! progress for `--hang-after` seconds (after asking the shim for its state), and never leaving
 //! a process behind.
+//!
+//! The hang clock starts once the interpreter has started: when the program's process catches
+//! SIGUSR1 (the shim's state handler is installed, read from `/proc/<pid>/status`). A loaded
+//! machine can take longer than a short `--hang-after` to start `python3` and import the shim;
+//! counted as "no progress", that startup was declared a hang, and the state request (whose
+//! default action ends a process) killed the interpreter before it could answer. A process
+//! that does not catch SIGUSR1 is never sent it.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -15,8 +22,14 @@ use rustix::process::{Pid, Signal};
 /// The shim, shipped inside the binary; written as `sitecustomize.py` for each run.
 const SHIM: &str = include_str!("shim.py");
 
-/// How long the shim gets to write its state after the request.
-const STATE_WAIT: Duration = Duration::from_secs(2);
+/// How long the shim gets to write its state after the request (the wait ends as soon as every
+/// asked process has answered; the limit only matters for one that cannot, e.g. in C code).
+const STATE_WAIT: Duration = Duration::from_secs(5);
+
+/// How long the interpreter may take to start (to install the shim's state handler) before
+/// the time without progress counts anyway: generous, for a loaded machine; it bounds the wait
+/// when the shim never installs its handler.
+const STARTUP_LIMIT: Duration = Duration::from_secs(60);
 
 /// What to run and how.
 #[derive(Debug)]
@@ -148,13 +161,26 @@ pub(crate) fn run(plan: &Plan<'_>) -> std::io::Result<Run> {
     };
 
     let events_path = plan.shim_dir.join("events.jsonl");
+    let shim_error = plan.shim_dir.join("shim-error.txt");
     let mut events_len = 0;
     let mut last_progress = Duration::ZERO;
+    let mut interpreter_started = false;
     let end = loop {
         if let Some(status) = child.try_wait()? {
             break End::Exited(status.code());
         }
         let now = started.elapsed();
+        if !interpreter_started {
+            // Until then nothing can be asked; the clock starts now. A shim that failed to
+            // install (it says so in shim-error.txt) will not catch the signal: the clock runs.
+            if catches_state_request(child.id() as i32) || shim_error.exists() {
+                interpreter_started = true;
+                last_progress = now;
+            } else if now < STARTUP_LIMIT {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
+        }
         let len = std::fs::metadata(&events_path).map_or(0, |m| m.len());
         if len != events_len {
             events_len = len;
@@ -191,11 +217,14 @@ fn read_events(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Sends the state request (SIGUSR1) to the program and to every Python process under it,
-/// and collects the documents written within [`STATE_WAIT`].
+/// Sends the state request (SIGUSR1) to the program and to every process under it that
+/// catches it (runs the shim, started far enough to have its handler), and collects the
+/// documents written within [`STATE_WAIT`]. The others are not sent it: its default action
+/// would end them, and they could not answer.
 fn ask_state(child: &Child, shim_dir: &Path) -> Vec<serde_json::Value> {
     let mut pids = vec![child.id() as i32];
     pids.extend(descendants(child.id() as i32));
+    pids.retain(|&pid| catches_state_request(pid));
     for &pid in &pids {
         if let Some(pid) = Pid::from_raw(pid) {
             let _ = rustix::process::kill_process(pid, Signal::USR1);
@@ -220,6 +249,24 @@ fn ask_state(child: &Child, shim_dir: &Path) -> Vec<serde_json::Value> {
         }
     }
     states
+}
+
+/// Whether process `pid` has a handler for SIGUSR1 (the shim's state request), by the `SigCgt`
+/// mask in `/proc/<pid>/status`. False for a process that is gone.
+fn catches_state_request(pid: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("SigCgt:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & sig_bit(Signal::USR1) != 0)
+}
+
+/// The bit of `signal` in a `/proc/<pid>/status` signal mask (signal n is bit n - 1).
+fn sig_bit(signal: Signal) -> u64 {
+    1 << (signal.as_raw() - 1)
 }
 
 /// Stops the program (if it still runs) and every process that descends from potok: stopped
