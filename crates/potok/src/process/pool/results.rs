@@ -186,7 +186,7 @@ impl<R> Results<R> {
     /// Looks for a store after `seen` for at most [`SPIN`] (and not past `deadline`), yielding
     /// the CPU between looks (the thread that stores may be waiting for this CPU).
     fn spin(&self, seen: usize, deadline: Option<Instant>) {
-        crate::thread::try_for(SPIN, deadline, || {
+        crate::thread::look_for(SPIN, deadline, None, || {
             self.stores.load(Ordering::Acquire) != seen
         });
     }

@@ -277,9 +277,10 @@ fn wait_readable(sock: &UnixStream, deadline: Option<Instant>) -> bool {
             Err(_) => Some(true),
         }
     };
-    if crate::thread::try_for(DIRECT_SPIN, deadline, || {
+    let looked = crate::thread::look_for(DIRECT_SPIN, deadline, None, || {
         ready(Some(Duration::ZERO)) == Some(true)
-    }) {
+    });
+    if looked == crate::thread::Looked::Ready {
         return true;
     }
     loop {
