@@ -716,32 +716,99 @@ fn request_wake(key: usize, ident: u64) {
     request(|r| r.wake.push((key, ident)));
 }
 
+/// The rechecker's timing: its loop's state machine, apart from its lock and its sleeps (so
+/// that it can be tested without threads or clocks).
+///
+/// A suspected stall asks for a check *after the current delay* (`Requests::recheck`): the
+/// first such request sets `due`, and when `due` has passed, every suspect asked for so far
+/// is woken (with the newest waiter, if every live thread is blocked), the delay doubles (up
+/// to [`MAX_DELAY`]) if anyone was woken, and `due` is cleared until the next request. A
+/// request to wake a thread at once (`Requests::wake`) is served as soon as it comes, and
+/// never takes the place of the suspects' round: when both are ready, both are served
+/// (each suspect re-blocks, checks again and asks again while it is still suspected, so no
+/// suspect may be dropped, or it would sleep undeclared for good).
+struct Schedule {
+    delay: Duration,
+    due: Option<Instant>,
+}
+
+/// What the rechecker does next (from [`Schedule::step`]).
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    /// Sleep until a request comes, or until this instant.
+    Sleep(Option<Instant>),
+    /// Wake `wake` now; and if `round`, the suspects' delay has passed: wake `suspects`
+    /// (and the newest waiter, if every live thread is blocked), then
+    /// [`Schedule::round_done`].
+    Run {
+        wake: Vec<(usize, u64)>,
+        suspects: Vec<(usize, u64)>,
+        round: bool,
+    },
+}
+
+impl Schedule {
+    const fn new() -> Self {
+        Schedule {
+            delay: FIRST_DELAY,
+            due: None,
+        }
+    }
+
+    /// The next step at `now`, taking what it serves out of `r`.
+    fn step(&mut self, r: &mut Requests, now: Instant) -> Step {
+        if r.recheck {
+            r.recheck = false;
+            self.due.get_or_insert(now + self.delay);
+        }
+        let round = self.due.is_some_and(|at| now >= at);
+        if !round && r.wake.is_empty() {
+            return Step::Sleep(self.due);
+        }
+        let suspects = if round {
+            self.due = None;
+            std::mem::take(&mut r.suspects)
+        } else {
+            Vec::new()
+        };
+        Step::Run {
+            wake: std::mem::take(&mut r.wake),
+            suspects,
+            round,
+        }
+    }
+
+    /// A round is done; `woke` says whether it woke anyone (then the stall is still
+    /// suspected: check less often), else the delay starts again from [`FIRST_DELAY`].
+    fn round_done(&mut self, woke: bool) {
+        self.delay = if woke {
+            (self.delay * 2).min(MAX_DELAY)
+        } else {
+            FIRST_DELAY
+        };
+    }
+}
+
 fn recheck_loop() {
-    let mut delay = FIRST_DELAY;
-    let mut due: Option<Instant> = None;
+    let mut schedule = Schedule::new();
     loop {
-        let (wake, suspects) = {
+        let (wake, suspects, round) = {
             let mut r = requests();
             loop {
-                if r.recheck {
-                    r.recheck = false;
-                    due.get_or_insert_with(|| Instant::now() + delay);
-                }
-                if !r.wake.is_empty() {
-                    break (std::mem::take(&mut r.wake), Vec::new());
-                }
-                match due {
-                    Some(at) if Instant::now() >= at => {
-                        break (Vec::new(), std::mem::take(&mut r.suspects))
-                    }
-                    Some(at) => {
+                match schedule.step(&mut r, Instant::now()) {
+                    Step::Run {
+                        wake,
+                        suspects,
+                        round,
+                    } => break (wake, suspects, round),
+                    Step::Sleep(Some(at)) => {
                         let left = at.saturating_duration_since(Instant::now());
                         r = REQUESTS_CV
                             .wait_timeout(r, left)
                             .unwrap_or_else(PoisonError::into_inner)
                             .0;
                     }
-                    None => {
+                    Step::Sleep(None) => {
                         r = REQUESTS_CV.wait(r).unwrap_or_else(PoisonError::into_inner);
                     }
                 }
@@ -750,22 +817,119 @@ fn recheck_loop() {
         for (key, ident) in wake {
             wake_for_recheck(key, ident);
         }
-        if due.is_some_and(|at| Instant::now() >= at) {
-            due = None;
+        if round {
             // A suspect woken checks again, and asks again if it is still suspected.
-            let mut any = !suspects.is_empty();
+            let mut woke = !suspects.is_empty();
             for (key, ident) in suspects {
                 wake_for_recheck(key, ident);
             }
             if let Some((key, ident)) = newest_if_all_blocked() {
                 wake_for_recheck(key, ident);
-                any = true;
+                woke = true;
             }
-            delay = if any {
-                (delay * 2).min(MAX_DELAY)
-            } else {
-                FIRST_DELAY
-            };
+            schedule.round_done(woke);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Requests, Schedule, Step, FIRST_DELAY, MAX_DELAY};
+    use std::time::Instant;
+
+    fn suspected(who: (usize, u64)) -> Requests {
+        Requests {
+            recheck: true,
+            wake: Vec::new(),
+            suspects: vec![who],
+        }
+    }
+
+    /// What hung `deadlock_libtest::stall_event_alone` under load: the test's thread was a
+    /// suspect (a thread potok did not know yet ran beside it), and a join in the test beside
+    /// it asked the rechecker to wake another thread at once. The rechecker, running late,
+    /// served that wake and cleared the suspects' round without waking them: the suspect slept
+    /// undeclared until the next suspected stall anywhere, which never came.
+    #[test]
+    fn a_wake_served_after_the_suspects_delay_wakes_the_suspects_too() {
+        let t0 = Instant::now();
+        let mut schedule = Schedule::new();
+        let mut r = suspected((1, 10));
+        assert_eq!(
+            schedule.step(&mut r, t0),
+            Step::Sleep(Some(t0 + FIRST_DELAY))
+        );
+        r.wake.push((2, 20));
+        let late = t0 + FIRST_DELAY * 5;
+        assert_eq!(
+            schedule.step(&mut r, late),
+            Step::Run {
+                wake: vec![(2, 20)],
+                suspects: vec![(1, 10)],
+                round: true,
+            }
+        );
+        schedule.round_done(true);
+        assert_eq!(schedule.step(&mut r, late), Step::Sleep(None));
+    }
+
+    /// A wake served before the suspects' delay passes leaves their round due.
+    #[test]
+    fn a_wake_served_before_the_suspects_delay_keeps_their_round() {
+        let t0 = Instant::now();
+        let mut schedule = Schedule::new();
+        let mut r = suspected((1, 10));
+        let due = t0 + FIRST_DELAY;
+        assert_eq!(schedule.step(&mut r, t0), Step::Sleep(Some(due)));
+        r.wake.push((2, 20));
+        let early = t0 + FIRST_DELAY / 2;
+        assert_eq!(
+            schedule.step(&mut r, early),
+            Step::Run {
+                wake: vec![(2, 20)],
+                suspects: Vec::new(),
+                round: false,
+            }
+        );
+        // Serving the wake took past the due time: the round still comes.
+        assert_eq!(
+            schedule.step(&mut r, due),
+            Step::Run {
+                wake: Vec::new(),
+                suspects: vec![(1, 10)],
+                round: true,
+            }
+        );
+    }
+
+    /// While a stall stays suspected the delay doubles up to its cap; a round that wakes
+    /// nobody starts it again from the first delay.
+    #[test]
+    fn the_delay_doubles_while_suspected_and_starts_again_after_a_quiet_round() {
+        let mut now = Instant::now();
+        let mut schedule = Schedule::new();
+        let mut delays = Vec::new();
+        for _ in 0..12 {
+            let mut r = suspected((1, 10));
+            let Step::Sleep(Some(at)) = schedule.step(&mut r, now) else {
+                panic!("a suspect waits for its delay");
+            };
+            delays.push(at - now);
+            now = at;
+            assert!(matches!(
+                schedule.step(&mut r, now),
+                Step::Run { round: true, .. }
+            ));
+            schedule.round_done(true);
+        }
+        assert_eq!(delays[0], FIRST_DELAY);
+        assert_eq!(delays[1], FIRST_DELAY * 2);
+        assert_eq!(*delays.last().unwrap(), MAX_DELAY);
+        schedule.round_done(false);
+        let mut r = suspected((1, 10));
+        assert_eq!(
+            schedule.step(&mut r, now),
+            Step::Sleep(Some(now + FIRST_DELAY))
+        );
     }
 }
