@@ -235,8 +235,10 @@ fn machine_parallel_speedup() -> f64 {
 fn gil_table_shows_rust_threads_helping() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Load on the machine can only lower a measured speedup, never raise it: one run above 1.5×
-    // shows the threads ran in parallel. If none does, the test asks what two plain threads
-    // get right now; only a machine with a free core for them makes the failure potok's.
+    // shows the threads ran in parallel. A run that does not is followed at once by what two
+    // plain threads get right now: the failure is potok's only if the machine had a free core
+    // for them after every one of the five runs (load comes and goes: a check made once, after
+    // all five, could find the machine free after runs that were all slowed).
     let mut seen = Vec::new();
     for _ in 0..5 {
         let (ok, lines, stderr) = potok(&["--lang", "en", "gil", "--threads", "2", "--work", "10"]);
@@ -261,18 +263,20 @@ fn gil_table_shows_rust_threads_helping() {
         if cores < 2 || rust > 1.5 {
             return;
         }
-        seen.push(rust);
-    }
-    let machine = machine_parallel_speedup();
-    if machine < 1.7 {
-        eprintln!(
-            "gil: Rust threads reached only {seen:?}, but two plain threads get {machine:.2}× on this \
-             busy machine right now: the 1.5× check needs a free core and is not asserted"
-        );
-        return;
+        let machine = machine_parallel_speedup();
+        seen.push((rust, machine));
+        if machine < 1.7 {
+            eprintln!(
+                "gil: Rust threads reached only {rust:.2}×, but two plain threads get \
+                 {machine:.2}× on this busy machine right now: the 1.5× check needs a free core \
+                 and is not asserted"
+            );
+            return;
+        }
     }
     panic!(
-        "Rust threads never beat 1.5× on {cores} cores: {seen:?} (plain threads: {machine:.2}×)"
+        "Rust threads never beat 1.5× on {cores} cores, though two plain threads did 1.7× or more \
+         after each run: (potok, plain) {seen:?}"
     );
 }
 

@@ -5,11 +5,13 @@
 //! cargo run --release -p potok --example pool_timing -- start 200
 //! cargo run --release -p potok --example pool_timing -- map 300
 //! cargo run --release -p potok --example pool_timing -- map1 20
+//! cargo run --release -p potok --example pool_timing -- apply 20
 //! ```
 //!
 //! `start N`: `Pool::new(2)`, the first `apply`, and the drop (workers killed and reaped),
 //! each timed, N times; `map N`: `map` of an identity function over 100,000 integers on one
-//! pool of 2, N times; `map1 N`: the same over 10,000 with chunk size 1. Prints medians.
+//! pool of 2, N times; `map1 N`: the same over 10,000 with chunk size 1; `apply N`: N rounds
+//! of 1,000 `apply_async(..).get()` round trips. Prints medians (per item: per round trip).
 
 use std::time::{Duration, Instant};
 
@@ -75,6 +77,21 @@ fn map_chunksize_1(n: usize) {
     println!("median: map chunksize 1 {per_item:.0} ns/item");
 }
 
+fn apply_async(n: usize) {
+    let pool = potok::process::Pool::new(2).unwrap();
+    let times = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..1_000 {
+                assert_eq!(pool.apply_async(ident, 7).unwrap().get().unwrap(), 7);
+            }
+            t.elapsed()
+        })
+        .collect();
+    let per_item = median(times).as_nanos() as f64 / 1_000.0;
+    println!("median: apply_async round trip {per_item:.0} ns/item");
+}
+
 fn main() {
     potok::process::init();
     let mut args = std::env::args().skip(1);
@@ -88,6 +105,7 @@ fn main() {
         "start" => start(n),
         "map" => map(n),
         "map1" => map_chunksize_1(n),
-        _ => eprintln!("usage: pool_timing start|map|map1 [N]"),
+        "apply" => apply_async(n),
+        _ => eprintln!("usage: pool_timing start|map|map1|apply [N]"),
     }
 }

@@ -25,6 +25,12 @@ fn pid_of(_: u32) -> u32 {
     std::process::id()
 }
 
+/// `pid_of` after 20 ms, so that a few of them spread over the workers that are up.
+fn slow_pid_of(_: u32) -> u32 {
+    std::thread::sleep(Duration::from_millis(20));
+    std::process::id()
+}
+
 fn nap_ms(ms: u64) -> u64 {
     std::thread::sleep(Duration::from_millis(ms));
     ms
@@ -439,20 +445,39 @@ fn ppid_of(pid: u32) -> Option<u32> {
     after.split(' ').nth(1)?.parse().ok()
 }
 
+/// Whether this run forks workers from a fork server (the default), or starts each by exec
+/// from this process (`POTOK_FORK_SERVER=0`).
+fn fork_server_on() -> bool {
+    std::env::var_os("POTOK_FORK_SERVER").is_none_or(|v| v != "0")
+}
+
 /// Pool workers are forked by one fork server, started with the first pool and kept for the
-/// next ones: a single-threaded child of this process, whose children the workers are.
+/// next ones: a single-threaded child of this process, whose children the workers are. With
+/// `POTOK_FORK_SERVER=0` there is no server, and every worker is a child of this process.
 fn workers_come_from_one_fork_server() {
     let first = Pool::new(2).unwrap();
-    let server = testing::fork_server_pid().expect("a fork server runs");
+    let server = testing::fork_server_pid();
     let second = Pool::new(1).unwrap();
-    assert_eq!(testing::fork_server_pid(), Some(server), "the same server");
-    assert_eq!(ppid_of(server), Some(std::process::id()));
-    let threads = std::fs::read_dir(format!("/proc/{server}/task"))
-        .unwrap()
-        .count();
-    assert_eq!(threads, 1, "the fork server has one thread");
+    let parent = if fork_server_on() {
+        let server = server.expect("a fork server runs");
+        assert_eq!(testing::fork_server_pid(), Some(server), "the same server");
+        assert_eq!(ppid_of(server), Some(std::process::id()));
+        let threads = std::fs::read_dir(format!("/proc/{server}/task"))
+            .unwrap()
+            .count();
+        assert_eq!(threads, 1, "the fork server has one thread");
+        server
+    } else {
+        assert_eq!(server, None, "no fork server when it is off");
+        assert_eq!(
+            testing::fork_server_pid(),
+            None,
+            "no fork server when it is off"
+        );
+        std::process::id()
+    };
     for pid in first.pids().into_iter().chain(second.pids()) {
-        assert_eq!(ppid_of(pid), Some(server), "worker {pid}'s parent");
+        assert_eq!(ppid_of(pid), Some(parent), "worker {pid}'s parent");
     }
     assert_eq!(first.map(square, 0..100).unwrap()[9], 81);
     assert_eq!(second.apply(square, 5).unwrap(), 25);
@@ -462,6 +487,9 @@ fn workers_come_from_one_fork_server() {
 /// asked for SIGKILL on its parent's death), the two tasks fail naming a worker killed by
 /// SIGKILL, a new server forks their replacements, and the pool goes on. Then the same while
 /// the pool is idle: nothing fails, both workers are replaced. Nothing hangs, no child is left.
+///
+/// With `POTOK_FORK_SERVER=0` there is no server to kill: what its death does to the workers
+/// is done to them directly (both SIGKILLed, busy and then idle), and the pool goes on the same.
 fn a_killed_fork_server_is_replaced() {
     let pool = Pool::new(2).unwrap();
     let dir = std::env::temp_dir().join(format!("potok-server-{}", std::process::id()));
@@ -483,11 +511,22 @@ fn a_killed_fork_server_is_replaced() {
             .all(|p| std::fs::read_to_string(p).is_ok_and(|s| !s.is_empty()))),
         "the tasks never started"
     );
-    let server = testing::fork_server_pid().expect("a fork server runs");
-    // SAFETY: kill(2) on our own fork server.
-    unsafe {
-        libc::kill(server as i32, libc::SIGKILL);
-    }
+    let server = if fork_server_on() {
+        let server = testing::fork_server_pid().expect("a fork server runs");
+        // SAFETY: kill(2) on our own fork server.
+        unsafe {
+            libc::kill(server as i32, libc::SIGKILL);
+        }
+        Some(server)
+    } else {
+        assert_eq!(
+            testing::fork_server_pid(),
+            None,
+            "no fork server when it is off"
+        );
+        kill_all(&pool.pids());
+        None
+    };
     for victim in victims {
         match victim.get_timeout(Duration::from_secs(10)) {
             Err(GetTimeoutError::Task(e)) => assert_eq!(
@@ -499,20 +538,45 @@ fn a_killed_fork_server_is_replaced() {
         }
     }
     assert_eq!(pool.map(square, 0..10).unwrap()[3], 9);
-    let second = testing::fork_server_pid().expect("a new fork server");
-    assert_ne!(second, server);
+    let second = server.map(|server| {
+        let second = testing::fork_server_pid().expect("a new fork server");
+        assert_ne!(second, server);
+        second
+    });
 
+    if second.is_none() {
+        // Without a server a worker killed while it starts up breaks the pool (its
+        // replacement failed to start), so the kill waits until both have answered a task.
+        assert!(
+            support::eventually(Duration::from_secs(10), || {
+                let mut answered = pool.map_chunked(slow_pid_of, 0..4, 1).unwrap();
+                let mut pids = pool.pids();
+                answered.sort_unstable();
+                answered.dedup();
+                pids.sort_unstable();
+                answered == pids
+            }),
+            "both workers never answered: {:?}",
+            pool.pids()
+        );
+    }
     let before = pool.pids();
-    // SAFETY: kill(2) on our own fork server.
-    unsafe {
-        libc::kill(second as i32, libc::SIGKILL);
+    match second {
+        // SAFETY: kill(2) on our own fork server.
+        Some(second) => unsafe {
+            libc::kill(second as i32, libc::SIGKILL);
+        },
+        None => kill_all(&before),
     }
     assert!(
         support::eventually(Duration::from_secs(10), || {
             let pids = pool.pids();
             pids.len() == 2
                 && pids.iter().all(|p| !before.contains(p))
-                && testing::fork_server_pid().is_some_and(|s| s != second)
+                && match second {
+                    Some(second) => testing::fork_server_pid().is_some_and(|s| s != second),
+                    None => testing::fork_server_pid().is_none(),
+                }
         }),
         "workers {:?} (before {before:?}), server {:?}, {pool:?}",
         pool.pids(),
@@ -522,6 +586,16 @@ fn a_killed_fork_server_is_replaced() {
     drop(pool);
     support::assert_no_children(Duration::from_secs(5));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// SIGKILLs the processes `pids` (workers of our own pools).
+fn kill_all(pids: &[u32]) {
+    for &pid in pids {
+        // SAFETY: kill(2) on a worker of our own pool.
+        unsafe {
+            libc::kill(pid as i32, libc::SIGKILL);
+        }
+    }
 }
 
 /// An initializer that kills the worker's fork server, once: in the first worker to create

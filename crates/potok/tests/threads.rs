@@ -436,3 +436,42 @@ mod joined_log {
         }
     }
 }
+
+/// What the OS and std know a potok thread as: its name (the kernel keeps 15 bytes of it);
+/// a NUL, which the OS name cannot hold, shows as `␀` there while potok's name keeps it.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_os_and_std_see_the_threads_name() {
+    fn seen() -> (String, Option<String>, String) {
+        let comm = std::fs::read_to_string("/proc/thread-self/comm").unwrap();
+        (
+            potok::current_thread().name().to_owned(),
+            std::thread::current().name().map(str::to_owned),
+            comm.trim_end_matches('\n').to_owned(),
+        )
+    }
+    let (name, std_name, comm) = potok::spawn(seen).join().unwrap();
+    assert!(name.starts_with("Thread-"), "{name}");
+    assert_eq!(std_name.as_deref(), Some(name.as_str()));
+    assert_eq!(comm, name);
+
+    let (name, std_name, comm) = potok::Builder::new()
+        .name("a\0b")
+        .spawn(seen)
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(name, "a\0b");
+    assert_eq!(std_name.as_deref(), Some("a\u{2400}b"));
+    assert_eq!(comm, "a\u{2400}b");
+
+    let long = "a-name-longer-than-fifteen-bytes";
+    let (name, _, comm) = potok::Builder::new()
+        .name(long)
+        .spawn(seen)
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(name, long);
+    assert_eq!(comm, &long[..15]);
+}

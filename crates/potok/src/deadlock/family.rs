@@ -25,6 +25,7 @@
 //! the OS thread ids potok knows (registered threads once running, potok's own helper
 //! threads), so that the detector can list the threads of the process potok does not know.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -175,10 +176,16 @@ pub(crate) enum Origin {
 
 /// A thread was registered: it counts as a live thread of `family`.
 pub(crate) fn joined(family: u64, name: &str, origin: Origin) {
-    let comm = match origin {
-        Origin::Spawned => Some(comm_of_name(name)),
-        Origin::Foreign => current_comm(),
-        Origin::Main => comm_of_tid(u64::from(std::process::id())),
+    // A spawn's usual name is borrowed: it is copied only if it is new to the family.
+    let comm: Option<Cow<'_, [u8]>> = match origin {
+        Origin::Spawned if !name.contains('\0') => {
+            Some(Cow::Borrowed(&name.as_bytes()[..name.len().min(COMM_LEN)]))
+        }
+        Origin::Spawned => Some(Cow::Owned(comm_of_name(name).into_vec())),
+        Origin::Foreign => current_comm().map(|c| Cow::Owned(c.into_vec())),
+        Origin::Main => {
+            comm_of_tid(u64::from(std::process::id())).map(|c| Cow::Owned(c.into_vec()))
+        }
     };
     let mut fams = lock();
     let mut root = fams.find(family);
@@ -192,7 +199,7 @@ pub(crate) fn joined(family: u64, name: &str, origin: Origin) {
             .map
             .iter()
             .filter(|(id, f)| {
-                f.parent == **id && *id != &root && (f.wide || f.comms.contains(comm))
+                f.parent == **id && *id != &root && (f.wide || f.comms.contains(&**comm))
             })
             .map(|(id, _)| *id)
             .collect();
@@ -206,7 +213,9 @@ pub(crate) fn joined(family: u64, name: &str, origin: Origin) {
     let f = fams.entry(root);
     f.live += 1;
     if let Some(comm) = comm {
-        add_comm(f, comm);
+        if !f.wide && !f.comms.contains(&*comm) {
+            add_comm(f, comm.into_owned().into_boxed_slice());
+        }
     }
 }
 

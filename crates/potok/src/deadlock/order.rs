@@ -440,21 +440,22 @@ impl Inbox {
 
 struct Stack {
     held: Vec<Held>,
-    inbox: Option<Arc<Inbox>>,
+    /// The calling thread's record, which holds its inbox.
+    me: Option<crate::Thread>,
     inbox_looked_up: bool,
 }
 
 thread_local! {
     static STACK: RefCell<Stack> = const {
-        RefCell::new(Stack { held: Vec::new(), inbox: None, inbox_looked_up: false })
+        RefCell::new(Stack { held: Vec::new(), me: None, inbox_looked_up: false })
     };
 }
 
 impl Stack {
     #[inline]
     fn drain_inbox(&mut self) {
-        let pending = match &self.inbox {
-            Some(inbox) => inbox.pending.load(Ordering::Relaxed),
+        let pending = match &self.me {
+            Some(me) => me.inner.order_inbox.pending.load(Ordering::Relaxed),
             None => !self.inbox_looked_up,
         };
         if pending {
@@ -466,9 +467,9 @@ impl Stack {
     fn drain_inbox_slow(&mut self) {
         if !self.inbox_looked_up {
             self.inbox_looked_up = true;
-            self.inbox = crate::thread::current_known().map(|t| Arc::clone(&t.inner.order_inbox));
+            self.me = crate::thread::current_known();
         }
-        if let Some(inbox) = &self.inbox {
+        if let Some(inbox) = self.me.as_ref().map(|me| &me.inner.order_inbox) {
             if inbox.pending.swap(false, Ordering::Acquire) {
                 let addrs = std::mem::take(
                     &mut *inbox.addrs.lock().unwrap_or_else(PoisonError::into_inner),

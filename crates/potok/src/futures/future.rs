@@ -430,6 +430,11 @@ impl<T: Send + 'static> Future<T> {
         state.watchers.retain(|(c, _)| !Arc::ptr_eq(c, collector));
     }
 
+    /// Whether it is finished, without taking its lock (see `Shared::finished`).
+    pub(crate) fn finished(&self) -> bool {
+        self.shared.finished.load(Ordering::Acquire)
+    }
+
     /// Whether its waiters wait awake a moment before they park.
     pub(crate) fn spins(&self) -> bool {
         self.shared.spin

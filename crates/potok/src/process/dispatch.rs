@@ -278,18 +278,7 @@ fn run_job(payload: &[u8], progress: &Progress) -> Result<FrameBuf, String> {
 }
 
 /// Most answer bytes a worker holds back before it writes them.
-const ANSWER_BATCH: usize = 64 * 1024;
-
-/// Whether the parent has written more (without waiting).
-fn readable_now(sock: &UnixStream) -> bool {
-    use rustix::event::{poll, PollFd, PollFlags, Timespec};
-    let mut fds = [PollFd::new(sock, PollFlags::IN)];
-    let zero = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    poll(&mut fds, Some(&zero)).is_ok_and(|n| n > 0)
-}
+const ANSWER_BATCH: usize = 16 * 1024;
 
 /// Runs jobs until the parent closes the socket. The parent keeps several jobs in flight, so
 /// jobs are read through a buffer (several per read), and answers are written several at a
@@ -322,7 +311,10 @@ fn worker_loop(sock: &mut UnixStream, progress: &Progress) -> Result<i32, String
                         &format!("the chunk's results do not fit: {err}"),
                     )?),
                 }
-                let more_now = !reader.buffer().is_empty() || readable_now(sock);
+                // Only a job already read counts: asking the socket would be a system call per
+                // job, and the parent writes jobs in flight several at a time, so the ones
+                // that came together are read together.
+                let more_now = !reader.buffer().is_empty();
                 if !more_now || out.len() >= ANSWER_BATCH {
                     wire::send_all(sock, &out)
                         .map_err(|e| format!("writing to the parent: {e}"))?;

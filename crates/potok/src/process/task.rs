@@ -325,6 +325,8 @@ fn run_items<F: Task>(
     // `catch_unwind` around each call: in the function, the item's outcome is `Panicked`; in
     // decoding an argument or encoding a result (a panicking serde impl), the panic goes on
     // and ends the worker, which blames the item through the progress page.
+    // Whether this job is recorded is looked up once, not once per item.
+    let traced = crate::trace::on();
     let mut at = 0u64;
     let mut stage = Stage::Decode;
     let mut decoded_ok = true;
@@ -332,7 +334,7 @@ fn run_items<F: Task>(
         let run = panic::catch_unwind(AssertUnwindSafe(|| {
             while at < count {
                 progress.set_item(at);
-                let _task = crate::trace::task(type_name::<F>(), at);
+                let _task = traced.then(|| crate::trace::task(type_name::<F>(), at));
                 if decoded_ok {
                     stage = Stage::Decode;
                     match F::Args::deserialize(&mut de) {
@@ -413,3 +415,6 @@ fn encode_err(err: ItemError, out: &mut Vec<u8>) {
 
 /// postcard's encoding of `Result::Ok`'s variant index (a varint, one byte).
 pub(crate) const OK_VARIANT: u8 = 0;
+
+/// postcard's encoding of `Result::Err`'s variant index.
+pub(crate) const ERR_VARIANT: u8 = 1;

@@ -188,7 +188,14 @@ impl Builder {
         excepthook::install_panic_hook();
 
         // The OS name cannot hold NUL bytes (std would panic); potok's own name keeps them.
-        let os_name = thread.name().replace('\0', "\u{2400}");
+        // Room for the NUL std adds, so that std's C string is this allocation.
+        let os_name = if thread.name().contains('\0') {
+            thread.name().replace('\0', "\u{2400}")
+        } else {
+            let mut os_name = String::with_capacity(thread.name().len() + 1);
+            os_name.push_str(thread.name());
+            os_name
+        };
         let mut native = std::thread::Builder::new().name(os_name);
         if let Some(bytes) = self.stack_size {
             native = native.stack_size(bytes);

@@ -49,10 +49,15 @@ pub(crate) fn next_ident() -> u64 {
     NEXT_IDENT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Python's `_newname`: `Thread-1`, `Dummy-2`, … from one counter.
+/// Python's `_newname`: `Thread-1`, `Dummy-2`, … from one counter. One allocation, of the
+/// name's exact length (a spawn makes one of these).
 pub(crate) fn new_name(prefix: &str) -> Box<str> {
+    use std::fmt::Write;
     let n = NAME_COUNTER.fetch_add(1, Ordering::Relaxed) + 1;
-    format!("{prefix}-{n}").into_boxed_str()
+    let digits = n.checked_ilog10().map_or(1, |d| d as usize + 1);
+    let mut name = String::with_capacity(prefix.len() + 1 + digits);
+    let _ = write!(name, "{prefix}-{n}");
+    name.into_boxed_str()
 }
 
 pub(crate) fn register(thread: &Thread) {

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use super::job::{Indices, Sink};
 use super::worker::DirectRead;
@@ -16,7 +17,7 @@ use std::error::Error;
 use std::fmt;
 
 use crate::process::error::{NotReady, TaskError, TaskErrorKind};
-use crate::process::task::{ItemError, OK_VARIANT};
+use crate::process::task::{ItemError, ERR_VARIANT, OK_VARIANT};
 use crate::process::timeout::deadline;
 use crate::process::wire::take_varint;
 
@@ -182,15 +183,12 @@ impl<R> Results<R> {
         }
     }
 
-    /// Waits awake, for at most [`SPIN`] (and not past `deadline`), for a store after `seen`.
+    /// Looks for a store after `seen` for at most [`SPIN`] (and not past `deadline`), yielding
+    /// the CPU between looks (the thread that stores may be waiting for this CPU).
     fn spin(&self, seen: usize, deadline: Option<Instant>) {
-        let mut until = Instant::now() + SPIN;
-        if let Some(d) = deadline {
-            until = until.min(d);
-        }
-        while self.stores.load(Ordering::Acquire) == seen && Instant::now() < until {
-            std::hint::spin_loop();
-        }
+        crate::thread::look_for(SPIN, deadline, None, || {
+            self.stores.load(Ordering::Acquire) != seen
+        });
     }
 
     /// Waits until every slot is filled, or until `deadline`; true when all are filled.
@@ -322,17 +320,15 @@ impl<R: DeserializeOwned + Send> Results<R> {
             Ok((n, _)) => Some(format!("the worker sent {n} results for {count} tasks")),
             Err(err) => Some(err.to_string()),
         };
+        // One deserializer for the whole run of outcomes (not one per item).
+        let mut de = postcard::Deserializer::from_bytes(rest);
         let mut values = Vec::with_capacity(count);
         let mut first: Option<Result<R, ItemError>> = None;
         if broken.is_none() {
             while values.len() < count {
-                match decode_outcome::<R>(rest) {
-                    Ok((Ok(value), tail)) => {
-                        rest = tail;
-                        values.push(value);
-                    }
-                    Ok((outcome, tail)) => {
-                        rest = tail;
+                match next_outcome::<R>(&mut de) {
+                    Ok(Ok(value)) => values.push(value),
+                    Ok(outcome) => {
                         first = Some(outcome);
                         break;
                     }
@@ -367,9 +363,8 @@ impl<R: DeserializeOwned + Send> Results<R> {
                 outcomes.push(fail(k, TaskErrorKind::Decode(why.clone())));
                 continue;
             }
-            match decode_outcome::<R>(rest) {
-                Ok((outcome, tail)) => {
-                    rest = tail;
+            match next_outcome::<R>(&mut de) {
+                Ok(outcome) => {
                     outcomes.push(Some(outcome.map_err(|err| {
                         Box::new(TaskError::new(index_of(k), item_error(err)))
                     })));
@@ -414,17 +409,17 @@ impl<R: DeserializeOwned + Send> Sink for Results<R> {
     }
 }
 
-/// Decodes one `Result<R, ItemError>`, the `Ok` case (nearly every item) without going
-/// through serde's enum machinery.
+/// Decodes the next `Result<R, ItemError>` as postcard encodes it (its variant index, one
+/// byte for 0 or 1, then the value), without going through serde's enum machinery: nearly
+/// every item is `Ok`.
 #[inline]
-fn decode_outcome<R: DeserializeOwned>(
-    bytes: &[u8],
-) -> postcard::Result<(Result<R, ItemError>, &[u8])> {
-    match bytes.split_first() {
-        Some((&OK_VARIANT, rest)) => {
-            postcard::take_from_bytes::<R>(rest).map(|(value, tail)| (Ok(value), tail))
-        }
-        _ => postcard::take_from_bytes::<Result<R, ItemError>>(bytes),
+fn next_outcome<'de, R: DeserializeOwned>(
+    de: &mut postcard::Deserializer<'de, postcard::de_flavors::Slice<'de>>,
+) -> postcard::Result<Result<R, ItemError>> {
+    match u8::deserialize(&mut *de)? {
+        OK_VARIANT => R::deserialize(&mut *de).map(Ok),
+        ERR_VARIANT => ItemError::deserialize(&mut *de).map(Err),
+        _ => Err(postcard::Error::DeserializeBadEnum),
     }
 }
 
