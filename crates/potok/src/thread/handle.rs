@@ -116,22 +116,50 @@ pub(crate) const TRY_BEFORE_SLEEP: Duration = Duration::from_micros(50);
 pub(crate) fn try_for(
     limit: Duration,
     deadline: Option<Instant>,
-    mut ready: impl FnMut() -> bool,
+    ready: impl FnMut() -> bool,
 ) -> bool {
+    matches!(look_for(limit, deadline, None, ready), Looked::Ready)
+}
+
+/// How [`look_for`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Looked {
+    /// `ready` held.
+    Ready,
+    /// The limit (or the deadline) passed.
+    Expired,
+    /// One yield came back later than the `late` given: other threads had the CPU meanwhile.
+    LateYield,
+}
+
+/// [`try_for`], and with `late` given, it stops at the first yield that takes longer than
+/// `late` (a crowded machine: other threads had the CPU meanwhile).
+pub(crate) fn look_for(
+    limit: Duration,
+    deadline: Option<Instant>,
+    late: Option<Duration>,
+    mut ready: impl FnMut() -> bool,
+) -> Looked {
     if ready() {
-        return true;
+        return Looked::Ready;
     }
-    let mut until = Instant::now() + limit;
+    let mut before = Instant::now();
+    let mut until = before + limit;
     if let Some(d) = deadline {
         until = until.min(d);
     }
-    while Instant::now() < until {
+    while before < until {
         std::thread::yield_now();
         if ready() {
-            return true;
+            return Looked::Ready;
         }
+        let after = Instant::now();
+        if late.is_some_and(|late| after.saturating_duration_since(before) > late) {
+            return Looked::LateYield;
+        }
+        before = after;
     }
-    false
+    Looked::Expired
 }
 
 /// A handle to a thread potok knows about: Python's `threading.Thread` object.
