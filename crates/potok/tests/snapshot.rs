@@ -34,6 +34,14 @@ fn states_holders_and_since() {
         })
         .unwrap();
     let h = blocked(holder.thread(), ResourceKind::Event, "snap-go");
+    // The test's own thread runs: the detector says so for the holder's untimed wait.
+    let (why, _) = h
+        .not_declared()
+        .expect("an untimed wait the detector checked");
+    assert!(
+        why.contains("live threads of its family are blocked"),
+        "{why}"
+    );
     assert_eq!(
         h.state(),
         &ThreadState::Blocked {
