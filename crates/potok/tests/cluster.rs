@@ -649,15 +649,13 @@ fn calls_racing_terminate_all_end_and_leave_nothing_queued() {
                 }
             }
         });
-        // After terminate(), a call is refused at once.
+        // After terminate(), a call is refused at once: not after a wait on the broker (5 s,
+        // the default broker timeout). The bound is far from both: 100 ms, as it was, is a
+        // scheduler's stall on a loaded machine, and 120 rounds give it as many chances.
         let t = Instant::now();
         assert!(pool.apply_async(square, 1).is_err());
         assert!(matches!(pool.map(square, 0..3), Err(MapError::Closed)));
-        assert!(
-            t.elapsed() < Duration::from_millis(100),
-            "{:?}",
-            t.elapsed()
-        );
+        assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
         drop(pool);
         let queued: usize = redis::cmd("XLEN")
             .arg("potok:tasks")

@@ -12,7 +12,11 @@
 //!
 //! The watchdog is a plain std thread that registers itself with potok (`current_thread`):
 //! a thread potok does not know at all stops every stall from being declared while it runs,
-//! since it might hold a handle to anything.
+//! since it might hold a handle to anything. A hang explains itself: after [`FIRST_DUMP`]
+//! (before libtest's 60 s warning, after which its main thread waits without a limit and a
+//! stall can no longer be declared) and again before the watchdog ends the run, it prints
+//! `potok::deadlock::dump()`, where each thread blocked without a timeout says why the
+//! detector declared nothing at its last check (`no deadlock declared ...: REASON`).
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,6 +30,11 @@ use potok::{Barrier, Builder, Condition, Event, Lock, Mutex, Panicked, Queue, RL
 /// Ends the whole run if it takes longer than this: a hang is a failure, never a stuck suite.
 const LIMIT: Duration = Duration::from_secs(240);
 
+/// Prints what every thread is doing if the run is still going after this long (the whole
+/// file takes well under a second on a quiet machine, and about a minute beside a dozen busy
+/// loops, where the dump is then only noise on stderr).
+const FIRST_DUMP: Duration = Duration::from_secs(50);
+
 fn watchdog() {
     static START: Once = Once::new();
     START.call_once(|| {
@@ -35,13 +44,32 @@ fn watchdog() {
                 // Known to potok (a thread of its own family), so it does not count as a
                 // stranger that might wake anyone.
                 let _ = potok::current_thread();
-                std::thread::sleep(LIMIT);
-                eprintln!("deadlock_libtest: still running after {LIMIT:?}: aborting");
+                std::thread::sleep(FIRST_DUMP);
+                // Not eprintln!: libtest captures what the macros print on a test's thread,
+                // and a test that never ends never shows it. This thread is not a test's,
+                // but a direct write is what `dump` does too.
+                say(&format!(
+                    "deadlock_libtest: still running after {FIRST_DUMP:?}; what every thread \
+                     is doing:"
+                ));
+                potok::deadlock::dump();
+                std::thread::sleep(LIMIT - FIRST_DUMP);
+                say(&format!(
+                    "deadlock_libtest: still running after {LIMIT:?}; what every thread is \
+                     doing, then abort:"
+                ));
+                potok::deadlock::dump();
                 std::process::abort();
             })
             .expect("the watchdog thread");
     });
     // Reports go to the test's own output (captured by libtest): keep them, they are short.
+}
+
+/// A line on stderr, uncaptured.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// Runs `f`, which must panic with a `DeadlockError`, and returns it.
@@ -362,6 +390,61 @@ fn no_alarm_woken_by_unknown_std_thread() {
     });
     event.wait();
     stranger.join().unwrap();
+}
+
+/// A stall held back says why in the snapshot (and so in `dump`): here a plain std thread
+/// potok does not know runs beside the test, which blocks. That thread waits until the
+/// test's thread is shown blocked and not declared because of it (its own OS thread id in
+/// the reason), then wakes it.
+#[test]
+fn held_back_stall_names_the_unknown_thread_in_the_dump() {
+    watchdog();
+    let event = Arc::new(Event::named("held back by a stranger"));
+    let me = potok::current_thread();
+    let stranger = std::thread::spawn({
+        let event = Arc::clone(&event);
+        move || {
+            let tid = format!("tid {}", potok::get_native_id());
+            let start = std::time::Instant::now();
+            let seen = loop {
+                // Only looks (snapshot does not register the caller).
+                let snap = potok::deadlock::snapshot();
+                let why = snap
+                    .threads()
+                    .iter()
+                    .find(|t| {
+                        t.ident() == me.ident()
+                            && t.is_blocked_on(ResourceKind::Event, "held back by a stranger")
+                    })
+                    .and_then(|t| t.not_declared().map(|(why, _)| why.to_owned()));
+                // Under --test-threads=1 libtest's main thread waits without a limit, and is
+                // the reason given first.
+                if let Some(why) = why.filter(|w| w.contains(&tid) || w.contains("main thread")) {
+                    break Ok((why, snap.to_string()));
+                }
+                if start.elapsed() > Duration::from_secs(60) {
+                    break Err(snap.to_string());
+                }
+                std::thread::yield_now();
+            };
+            event.set();
+            seen.map(|(why, text)| (why, text, tid))
+        }
+    });
+    event.wait();
+    let (why, text, tid) = stranger
+        .join()
+        .unwrap()
+        .unwrap_or_else(|last| panic!("never shown held back by the stranger:\n{last}"));
+    assert!(
+        why.starts_with(&format!("a thread potok does not know runs: {tid}"))
+            || why.starts_with("the main thread is not asleep in a timed wait"),
+        "{why}"
+    );
+    assert!(
+        text.contains("no deadlock declared (") && text.contains(&why),
+        "{text}"
+    );
 }
 
 /// A plain std thread started without a name that registers with potok (it blocks on a potok

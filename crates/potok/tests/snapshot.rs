@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,6 +34,14 @@ fn states_holders_and_since() {
         })
         .unwrap();
     let h = blocked(holder.thread(), ResourceKind::Event, "snap-go");
+    // The test's own thread runs: the detector says so for the holder's untimed wait.
+    let (why, _) = h
+        .not_declared()
+        .expect("an untimed wait the detector checked");
+    assert!(
+        why.contains("live threads of its family are blocked"),
+        "{why}"
+    );
     assert_eq!(
         h.state(),
         &ThreadState::Blocked {
@@ -67,9 +76,19 @@ fn states_holders_and_since() {
         .unwrap();
     let j = blocked(joiner.thread(), ResourceKind::Thread, "snap-waiter");
     assert_eq!(j.state().to_string(), "joining 'snap-waiter'");
+    // Timed sleeps, one after another until told to stop: a single 300 ms sleep, as it was,
+    // could be over before a loaded machine let this thread look.
+    let stop = Arc::new(AtomicBool::new(false));
     let sleeper = Builder::new()
         .name("snap-sleeper")
-        .spawn(|| potok::sleep(Duration::from_millis(300)))
+        .spawn({
+            let stop = Arc::clone(&stop);
+            move || {
+                while !stop.load(Ordering::Relaxed) {
+                    potok::sleep(Duration::from_millis(50));
+                }
+            }
+        })
         .unwrap();
 
     let start = Instant::now();
@@ -110,6 +129,7 @@ fn states_holders_and_since() {
     );
 
     go.set();
+    stop.store(true, Ordering::Relaxed);
     holder.join().unwrap();
     waiter.join().unwrap();
     joiner.join().unwrap();

@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use potok::deadlock::ResourceKind;
 use serde_json::Value;
+
+mod support;
 
 /// A recording is process-wide: the tests here take turns.
 fn serial() -> MutexGuard<'static, ()> {
@@ -109,20 +112,19 @@ fn check_perfetto_fields(v: &Value) {
     }
 }
 
-/// Runs `scenario` under a recording until the waiter's span shows up: the scenario gives the
-/// waiter `delay` to block before it is released; a waiter that was slower than that did not
-/// block, so the run is repeated with a longer delay (bounded).
-fn recorded(cat: &str, lane_name: &str, object: &str, scenario: impl Fn(Duration)) -> Value {
+/// Runs `scenario` under a recording and gives the trace, which must hold the waiter's span.
+/// A scenario releases its waiter only once `support::blocked` has seen it blocked (a wait
+/// that did not block has no span): the order is observed, not assumed after a sleep.
+fn recorded(cat: &str, lane_name: &str, object: &str, scenario: impl FnOnce()) -> Value {
     let _turn = serial();
-    for attempt in 1..=25u64 {
-        let recording = potok::trace::start();
-        scenario(Duration::from_millis(2 * attempt));
-        let v = parse(&recording.finish());
-        if !spans(&v, cat, lane_name, object).is_empty() {
-            return v;
-        }
-    }
-    panic!("no {cat} span on {object} in lane {lane_name} after 25 runs");
+    let recording = potok::trace::start();
+    scenario();
+    let v = parse(&recording.finish());
+    assert!(
+        !spans(&v, cat, lane_name, object).is_empty(),
+        "no {cat} span on {object} in lane {lane_name}"
+    );
+    v
 }
 
 fn waiter(name: &str, f: impl FnOnce() + Send + 'static) -> potok::JoinHandle<()> {
@@ -155,12 +157,12 @@ fn main_lane() -> String {
 #[test]
 fn lock_wait_hold_and_wake() {
     let me = main_lane();
-    let v = recorded("lock", "lock-waiter", "bank", |delay| {
+    let v = recorded("lock", "lock-waiter", "bank", || {
         let lock = Arc::new(potok::Lock::named("bank"));
         lock.acquire();
         let l = Arc::clone(&lock);
         let w = waiter("lock-waiter", move || drop(l.lock()));
-        potok::sleep(delay);
+        support::blocked(w.thread(), ResourceKind::Lock, "bank");
         lock.release().unwrap();
         w.join().unwrap();
     });
@@ -178,13 +180,13 @@ fn lock_wait_hold_and_wake() {
 
 #[test]
 fn rlock_wait() {
-    recorded("rlock", "rlock-waiter", "tree", |delay| {
+    recorded("rlock", "rlock-waiter", "tree", || {
         let lock = Arc::new(potok::RLock::named("tree"));
         lock.acquire();
         lock.acquire(); // reentered: still one hold
         let l = Arc::clone(&lock);
         let w = waiter("rlock-waiter", move || drop(l.lock()));
-        potok::sleep(delay);
+        support::blocked(w.thread(), ResourceKind::RLock, "tree");
         lock.release().unwrap();
         lock.release().unwrap();
         w.join().unwrap();
@@ -193,12 +195,12 @@ fn rlock_wait() {
 
 #[test]
 fn mutex_wait() {
-    recorded("mutex", "mutex-waiter", "balance", |delay| {
+    recorded("mutex", "mutex-waiter", "balance", || {
         let m = Arc::new(potok::Mutex::named("balance", 0));
         let guard = m.lock();
         let m2 = Arc::clone(&m);
         let w = waiter("mutex-waiter", move || *m2.lock() += 1);
-        potok::sleep(delay);
+        support::blocked(w.thread(), ResourceKind::Mutex, "balance");
         drop(guard);
         w.join().unwrap();
     });
@@ -207,7 +209,7 @@ fn mutex_wait() {
 #[test]
 fn rwlock_wait_and_overlapping_read_holds() {
     let me = main_lane();
-    let v = recorded("rwlock", "rw-writer", "config", |delay| {
+    let v = recorded("rwlock", "rw-writer", "config", || {
         let lock = Arc::new(potok::RwLock::named("config", 0_u32));
         let first = lock.read();
         let again = lock.read(); // a recursive read: still one hold
@@ -223,7 +225,7 @@ fn rwlock_wait_and_overlapping_read_holds() {
         held_rx.recv_timeout(Duration::from_secs(60)).unwrap();
         let l = Arc::clone(&lock);
         let writer = waiter("rw-writer", move || *l.write() += 1);
-        potok::sleep(delay);
+        support::blocked(writer.thread(), ResourceKind::RwLock, "config");
         drop(again);
         drop(first);
         go_tx.send(()).unwrap();
@@ -280,7 +282,7 @@ fn rwlock_wait_and_overlapping_read_holds() {
 #[test]
 fn condition_wait_and_notify_arrow() {
     let me = main_lane();
-    let v = recorded("condition", "cv-waiter", "cv", |delay| {
+    let v = recorded("condition", "cv-waiter", "cv", || {
         let cv = Arc::new(potok::Condition::named("cv"));
         let ready = Arc::new(AtomicBool::new(false));
         let (c, r) = (Arc::clone(&cv), Arc::clone(&ready));
@@ -288,7 +290,7 @@ fn condition_wait_and_notify_arrow() {
             let mut g = c.lock();
             g.wait_for(|| r.load(Ordering::SeqCst));
         });
-        potok::sleep(delay);
+        support::blocked(w.thread(), ResourceKind::Condition, "cv");
         let g = cv.lock();
         ready.store(true, Ordering::SeqCst);
         g.notify_all();
@@ -300,11 +302,11 @@ fn condition_wait_and_notify_arrow() {
 
 #[test]
 fn semaphore_wait() {
-    recorded("semaphore", "sem-waiter", "slots", |delay| {
+    recorded("semaphore", "sem-waiter", "slots", || {
         let sem = Arc::new(potok::Semaphore::named("slots", 0));
         let s = Arc::clone(&sem);
         let w = waiter("sem-waiter", move || s.acquire());
-        potok::sleep(delay);
+        support::blocked(w.thread(), ResourceKind::Semaphore, "slots");
         sem.release(1);
         w.join().unwrap();
     });
@@ -313,11 +315,11 @@ fn semaphore_wait() {
 #[test]
 fn event_wait_and_set_arrow() {
     let me = main_lane();
-    let v = recorded("event", "event-waiter", "go", |delay| {
+    let v = recorded("event", "event-waiter", "go", || {
         let ev = Arc::new(potok::Event::named("go"));
         let e = Arc::clone(&ev);
         let w = waiter("event-waiter", move || e.wait());
-        potok::sleep(delay);
+        support::blocked(w.thread(), ResourceKind::Event, "go");
         ev.set();
         w.join().unwrap();
     });
@@ -326,13 +328,13 @@ fn event_wait_and_set_arrow() {
 
 #[test]
 fn barrier_wait() {
-    recorded("barrier", "barrier-waiter", "start line", |delay| {
+    recorded("barrier", "barrier-waiter", "start line", || {
         let b = Arc::new(potok::Barrier::named("start line", 2));
         let b2 = Arc::clone(&b);
         let w = waiter("barrier-waiter", move || {
             b2.wait().unwrap();
         });
-        potok::sleep(delay);
+        support::blocked(w.thread(), ResourceKind::Barrier, "start line");
         b.wait().unwrap();
         w.join().unwrap();
     });
@@ -340,13 +342,13 @@ fn barrier_wait() {
 
 #[test]
 fn queue_get_when_empty_and_sizes() {
-    let v = recorded("queue", "queue-waiter", "orders", |delay| {
+    let v = recorded("queue", "queue-waiter", "orders", || {
         let q = potok::Queue::named("orders", 2);
         let q2 = q.clone();
         let w = waiter("queue-waiter", move || {
             q2.get().unwrap();
         });
-        potok::sleep(delay);
+        support::blocked(w.thread(), ResourceKind::Queue, "orders");
         q.put(1).unwrap();
         w.join().unwrap();
         q.put(2).unwrap();
@@ -364,22 +366,27 @@ fn queue_get_when_empty_and_sizes() {
 
 #[test]
 fn join_wait() {
-    recorded("join", "joiner", "sleeper", |delay| {
+    recorded("join", "joiner", "sleeper", || {
+        // The sleeper waits for an Event, set once the joiner is seen waiting for it.
+        let hold = Arc::new(potok::Event::named("hold"));
+        let h = Arc::clone(&hold);
         let j = waiter("joiner", move || {
             let s = potok::Builder::new()
                 .name("sleeper")
-                .spawn(move || potok::sleep(delay))
+                .spawn(move || h.wait())
                 .unwrap();
             s.join().unwrap();
         });
+        support::blocked(j.thread(), ResourceKind::Thread, "sleeper");
+        hold.set();
         j.join().unwrap();
     });
 }
 
 #[test]
 fn sleep_span_and_thread_instants() {
-    let v = recorded("sleep", "napper", "sleep", |delay| {
-        waiter("napper", move || potok::sleep(delay))
+    let v = recorded("sleep", "napper", "sleep", || {
+        waiter("napper", || potok::sleep(Duration::from_millis(2)))
             .join()
             .unwrap();
     });

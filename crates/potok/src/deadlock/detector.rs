@@ -78,6 +78,8 @@ struct Record {
     /// Its thread's family (see `family.rs`), as it was born; `Families::find` gives the
     /// family it belongs to now.
     family: u64,
+    /// Why its last check declared nothing, and when (for `snapshot` and `dump`).
+    held_back: Option<(HeldBack, Instant)>,
 }
 
 impl Record {
@@ -224,11 +226,18 @@ pub(crate) fn register(me: &Thread, key: usize, wait: &Wait<'_>) -> Verdict {
         owner,
         reported: false,
         family: me.inner.family,
+        held_back: None,
     };
     st.insert(ident, record);
-    match st.check(ident) {
-        Check::Clear => Verdict::Park(None),
-        Check::Suspected(who) => Verdict::Park(Some(Later::Recheck(who))),
+    let check = st.check(ident);
+    if let Check::Clear(why) | Check::Suspected(_, why) = &check {
+        if let Some(r) = st.blocked.get_mut(&ident) {
+            r.held_back = Some((why.clone(), Instant::now()));
+        }
+    }
+    match check {
+        Check::Clear(_) => Verdict::Park(None),
+        Check::Suspected(who, _) => Verdict::Park(Some(Later::Recheck(who))),
         Check::Redirect(key, ident) => Verdict::Park(Some(Later::Wake(key, ident))),
         Check::Deadlock(err) => match super::policy() {
             super::Policy::Panic => {
@@ -293,9 +302,10 @@ pub(crate) fn thread_exited(family: u64) {
 }
 
 enum Check {
-    Clear,
-    /// Maybe a stall: check again later (see [`Later::Recheck`]).
-    Suspected(Option<(usize, u64)>),
+    /// No stall, for this reason: nothing to do until a thread blocks or exits.
+    Clear(HeldBack),
+    /// Maybe a stall, held back for this reason: check again later (see [`Later::Recheck`]).
+    Suspected(Option<(usize, u64)>, HeldBack),
     /// A stall completed by a join: the joined side should fail instead (see `check`).
     Redirect(usize, u64),
     Deadlock(DeadlockError),
@@ -326,14 +336,14 @@ impl State {
         }
         // Some threads are stuck while others run: a family's stall (see `family.rs`).
         match self.family_stall(me) {
-            FamilyCheck::Running => {
+            FamilyCheck::Running(why) => {
                 if all_blocked {
-                    Check::Suspected(None)
+                    Check::Suspected(None, why)
                 } else {
-                    Check::Clear
+                    Check::Clear(why)
                 }
             }
-            FamilyCheck::Unknown(newest) => Check::Suspected(Some(newest)),
+            FamilyCheck::Unknown(newest, why) => Check::Suspected(Some(newest), why),
             FamilyCheck::Stall(idents) => self.stuck(me, cycle.as_deref(), &idents),
         }
     }
@@ -370,10 +380,10 @@ impl State {
     fn family_stall(&self, me: u64) -> FamilyCheck {
         if !cfg!(target_os = "linux") {
             // No list of the process's threads: unknown threads cannot be ruled out.
-            return FamilyCheck::Running;
+            return FamilyCheck::Running(HeldBack::NoThreadList);
         }
         let Some(first) = self.blocked.get(&me) else {
-            return FamilyCheck::Running;
+            return FamilyCheck::Running(HeldBack::NoThreadList);
         };
         let fams = super::family::lock();
         let root = fams.find(first.family);
@@ -385,7 +395,10 @@ impl State {
             .map(|(_, n)| n)
             .sum();
         if blocked < fams.live(root) {
-            return FamilyCheck::Running;
+            return FamilyCheck::Running(HeldBack::FamilyRuns {
+                blocked,
+                live: fams.live(root),
+            });
         }
         let mut roots = vec![root];
         // potok's own helper threads, if any registered, may serve any family.
@@ -406,16 +419,19 @@ impl State {
             );
             if members.len() - start < fams.live(root) {
                 // A live thread of the family is not blocked: it may wake the others.
-                return FamilyCheck::Running;
+                return FamilyCheck::Running(HeldBack::FamilyRuns {
+                    blocked: members.len() - start,
+                    live: fams.live(root),
+                });
             }
             for r in &members[start..] {
                 if !owner_only(r.kind) && super::statics::contains(r.resource) {
-                    return FamilyCheck::Running;
+                    return FamilyCheck::Running(HeldBack::Static(r.resource()));
                 }
                 for owner in r.owners() {
                     // An owner that is not blocked runs (or is not potok's to judge).
                     let Some(o) = self.blocked.get(&owner) else {
-                        return FamilyCheck::Running;
+                        return FamilyCheck::Running(HeldBack::OwnerRuns(owner));
                     };
                     let f = fams.find(o.family);
                     if !roots.contains(&f) {
@@ -430,8 +446,8 @@ impl State {
             .map_or((first.key, me), |r| (r.key, r.thread.ident()));
         let main = u64::from(std::process::id());
         let main_stuck = members.iter().any(|r| r.thread.native_id() == Some(main));
-        if foreign_threads_exist(&fams, main_stuck) {
-            return FamilyCheck::Unknown(newest);
+        if let Some(why) = foreign_thread(&fams, main_stuck) {
+            return FamilyCheck::Unknown(newest, why);
         }
         members.sort_unstable_by_key(|r| r.seq);
         FamilyCheck::Stall(members.iter().map(|r| r.thread.ident()).collect())
@@ -544,13 +560,83 @@ impl State {
 
 /// What [`State::family_stall`] found.
 enum FamilyCheck {
-    /// Some thread that might wake them runs.
-    Running,
+    /// Some thread that might wake them runs (this one).
+    Running(HeldBack),
     /// Everyone of the families is blocked, but the process has threads potok does not know
-    /// (one might wake them): check again later, at the newest waiter.
-    Unknown((usize, u64)),
+    /// (one might wake them: this one): check again later, at the newest waiter.
+    Unknown((usize, u64), HeldBack),
     /// They are stuck: these threads, by when they blocked.
     Stall(Vec<u64>),
+}
+
+/// Why a check of a blocked thread declared nothing: shown for that thread by
+/// [`snapshot`](super::snapshot) and [`dump`](super::dump), so that a hang explains itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum HeldBack {
+    /// Not every live registered thread of its family (with the families it waits on) is
+    /// blocked: one of them may wake it.
+    FamilyRuns { blocked: usize, live: usize },
+    /// The owner (this ident) of what a thread of the set waits for is not blocked.
+    OwnerRuns(u64),
+    /// A thread of the set waits on this primitive, which lives in static memory: any thread
+    /// may reach it.
+    Static(Resource),
+    /// A thread potok does not know runs in the process (OS thread id, OS name).
+    Unknown(u64, Option<Box<str>>),
+    /// The main thread, outside the set, is not asleep in a timed futex wait (what its
+    /// `/proc/.../syscall` said).
+    Main(Box<str>),
+    /// The OS's list of the process's threads cannot be read (or this is not Linux).
+    NoThreadList,
+}
+
+impl std::fmt::Display for HeldBack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HeldBack::FamilyRuns { blocked, live } => write!(
+                f,
+                "{blocked} of the {live} live threads of its family are blocked; the others may \
+                 wake it"
+            ),
+            HeldBack::OwnerRuns(id) => write!(
+                f,
+                "thread #{id}, which holds what a thread of its family waits for, is not blocked"
+            ),
+            HeldBack::Static(r) => write!(
+                f,
+                "a thread of its family waits on {r}, which is in static memory (any thread may \
+                 wake it)"
+            ),
+            HeldBack::Unknown(tid, comm) => {
+                write!(f, "a thread potok does not know runs: tid {tid}")?;
+                match comm {
+                    Some(comm) => write!(f, " '{comm}'"),
+                    None => f.write_str(" (gone)"),
+                }
+            }
+            HeldBack::Main(call) => write!(
+                f,
+                "the main thread is not asleep in a timed wait (its system call: {call})"
+            ),
+            HeldBack::NoThreadList => {
+                f.write_str("the OS's list of the process's threads cannot be read")
+            }
+        }
+    }
+}
+
+/// Why the last check of each blocked thread (by ident) declared nothing, and when: for
+/// [`snapshot`](super::snapshot).
+pub(crate) fn held_back() -> Vec<(u64, HeldBack, Instant)> {
+    state()
+        .blocked
+        .iter()
+        .filter_map(|(id, r)| {
+            r.held_back
+                .as_ref()
+                .map(|(why, at)| (*id, why.clone(), *at))
+        })
+        .collect()
 }
 
 /// Kinds only their owner can let go of (a thread, for a join): a wait on one is as stuck as
@@ -562,46 +648,52 @@ fn owner_only(kind: ResourceKind) -> bool {
     )
 }
 
-/// Whether the process runs threads that may wake a stuck set: a thread that is neither
-/// registered and running nor one of potok's helpers, by OS thread id; and the main thread,
-/// known or not, unless it is in the set (`main_stuck`) or asleep in a timed futex wait as
-/// libtest's is. A program's own `main` (a benchmark's, say) started the threads of every
-/// family and may still hold a handle of any of them, even when potok knows it under a family
-/// of its own.
-fn foreign_threads_exist(fams: &super::family::Families, main_stuck: bool) -> bool {
+/// A thread of the process that may wake a stuck set, if there is one: a thread that is
+/// neither registered and running nor one of potok's helpers, by OS thread id; and the main
+/// thread, known or not, unless it is in the set (`main_stuck`) or asleep in a timed futex
+/// wait as libtest's is. A program's own `main` (a benchmark's, say) started the threads of
+/// every family and may still hold a handle of any of them, even when potok knows it under a
+/// family of its own.
+fn foreign_thread(fams: &super::family::Families, main_stuck: bool) -> Option<HeldBack> {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return true;
+        return Some(HeldBack::NoThreadList);
     };
     let main = u64::from(std::process::id());
     for task in tasks {
         let Ok(task) = task else {
-            return true;
+            return Some(HeldBack::NoThreadList);
         };
         let Some(tid) = task
             .file_name()
             .to_str()
             .and_then(|t| t.parse::<u64>().ok())
         else {
-            return true;
+            return Some(HeldBack::NoThreadList);
         };
         if tid == main {
-            if !main_stuck && !main_waits_with_a_limit(main) {
-                return true;
+            if !main_stuck {
+                if let Err(syscall) = main_waits_with_a_limit(main) {
+                    return Some(HeldBack::Main(syscall));
+                }
             }
         } else if !fams.knows_tid(tid) {
-            return true;
+            let comm = super::family::comm_of_tid(tid)
+                .map(|c| String::from_utf8_lossy(&c).into_owned().into_boxed_str());
+            return Some(HeldBack::Unknown(tid, comm));
         }
     }
-    false
+    None
 }
 
 /// Whether the process's main thread is asleep in the kernel on a futex *with a time limit*,
 /// as libtest's main thread is (in `recv_timeout`, for the results of the test threads it
 /// started). Only then is a main thread outside the stuck set taken to hold nothing it waits
 /// on. A main thread that runs (a benchmark's or a program's own `main`, still starting the
-/// producers its consumers wait for), sleeps, or waits without a limit may wake them. Read from `/proc/self/task/MAIN/syscall`: the call's number, then its
-/// arguments; `futex`'s fourth argument is the timeout's address, `0x0` when there is none.
-fn main_waits_with_a_limit(main: u64) -> bool {
+/// producers its consumers wait for), sleeps, or waits without a limit may wake them. Read
+/// from `/proc/self/task/MAIN/syscall`: the call's number, then its arguments; `futex`'s
+/// fourth argument is the timeout's address, `0x0` when there is none. When it is not, the
+/// error is what the file said (`running`, or the call and its arguments).
+fn main_waits_with_a_limit(main: u64) -> Result<(), Box<str>> {
     const FUTEX: Option<&str> = if cfg!(target_arch = "x86_64") {
         Some("202")
     } else if cfg!(target_arch = "aarch64") {
@@ -610,13 +702,17 @@ fn main_waits_with_a_limit(main: u64) -> bool {
         None
     };
     let Some(futex) = FUTEX else {
-        return false;
+        return Err("(not read on this architecture)".into());
     };
     let Ok(call) = std::fs::read_to_string(format!("/proc/self/task/{main}/syscall")) else {
-        return false;
+        return Err("(unreadable)".into());
     };
     let mut fields = call.split_whitespace();
-    fields.next() == Some(futex) && fields.nth(3).is_some_and(|timeout| timeout != "0x0")
+    if fields.next() == Some(futex) && fields.nth(3).is_some_and(|timeout| timeout != "0x0") {
+        Ok(())
+    } else {
+        Err(call.trim().into())
+    }
 }
 
 /// The newest record (key, ident), if every live thread is blocked.

@@ -61,7 +61,10 @@
 //!    and potok's helpers). A thread potok does not know might hold a handle to anything, so
 //!    while one runs the stall is only suspected and checked again later (after 0.2 ms,
 //!    doubling to 50 ms): a stall beside a test that has not touched potok yet is declared
-//!    once that test has.
+//!    once that test has. Every suspect is checked again until it is declared or a thread
+//!    of its set runs (a wake the detector asks for elsewhere, for a stall completed by a
+//!    join, is served beside the suspects' round, never instead of it: that lost a suspect
+//!    under load, which then slept undeclared).
 //!
 //! Why that is enough: a blocked thread is woken only through the primitive it waits on, by a
 //! thread holding a handle to it. A handle reaches a thread by being there when the thread is
@@ -140,7 +143,11 @@
 //! known to hold; [`dump`] prints it to stderr. [`watch_for_dumps`] (started by
 //! [`potok::main`](crate::main)) prints it on `SIGQUIT` and once after `POTOK_DUMP_AFTER`
 //! seconds: a program stuck in a timed wait or in I/O is no deadlock, but the dump shows
-//! where it is. [`wait_until_blocked`] waits until a thread is blocked on a given primitive,
+//! where it is. Under each thread blocked without a timeout it also says why the detector
+//! declared no deadlock when it last checked that wait
+//! ([`ThreadSnapshot::not_declared`]: a live thread of its family that is not blocked, an
+//! owner that runs, a primitive in static memory, a thread potok does not know by OS id and
+//! name, or what the main thread's system call was), so that a hang explains itself. [`wait_until_blocked`] waits until a thread is blocked on a given primitive,
 //! for tests that must reach a state before they act.
 //!
 //! # Inside potok: the blocking building block

@@ -95,6 +95,7 @@ pub struct ThreadSnapshot {
     state: ThreadState,
     since: Option<Instant>,
     holds: Vec<Resource>,
+    not_declared: Option<(String, Instant)>,
 }
 
 impl ThreadSnapshot {
@@ -137,6 +138,18 @@ impl ThreadSnapshot {
         &self.holds
     }
 
+    /// For a thread blocked without a timeout: why the deadlock detector, when it last checked
+    /// this thread's wait, did not declare a deadlock, and when that was. For example
+    /// `a thread potok does not know runs: tid 4242 'worker'` (checked again, later), or
+    /// `1 of the 2 live threads of its family are blocked; the others may wake it` (checked
+    /// again when one of them blocks or exits). `None` while the thread runs or waits with a
+    /// timeout. [`dump`] prints it under the thread, so that a hang explains itself.
+    pub fn not_declared(&self) -> Option<(&str, Instant)> {
+        self.not_declared
+            .as_ref()
+            .map(|(why, at)| (why.as_str(), *at))
+    }
+
     /// Whether it is blocked (or joining) on `kind` named `name`, with or without a timeout.
     pub fn is_blocked_on(&self, kind: ResourceKind, name: &str) -> bool {
         self.state
@@ -176,6 +189,13 @@ impl ThreadSnapshot {
                 write!(f, "{r}")?;
             }
         }
+        if let Some((why, at)) = &self.not_declared {
+            write!(
+                f,
+                "\n    no deadlock declared ({:.2} s ago): {why}",
+                now.saturating_duration_since(*at).as_secs_f64()
+            )?;
+        }
         Ok(())
     }
 }
@@ -198,6 +218,14 @@ impl fmt::Display for ThreadSnapshot {
 ///     holds Mutex 'b'
 ///   thread 'other' (tid 4243): sleeping for 1.00 s, 9.00 s left
 ///     holds Lock 'a'
+/// ```
+///
+/// A thread blocked without a timeout that the deadlock detector did not declare stuck gets
+/// a line saying why ([`ThreadSnapshot::not_declared`]):
+///
+/// ```text
+///   thread 'Dummy-3' (tid 4250): blocked on Event 'go' for 61.20 s, no timeout
+///     no deadlock declared (0.04 s ago): a thread potok does not know runs: tid 4251 'helper'
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
@@ -266,6 +294,7 @@ pub fn snapshot() -> Snapshot {
     crate::main_thread();
     let taken = Instant::now();
     let live = thread::live_threads();
+    let held_back = super::detector::held_back();
     let records: Vec<_> = live.iter().map(|t| t.inner.activity.read()).collect();
     let name_of = |id: u64| -> String {
         live.iter()
@@ -334,6 +363,10 @@ pub fn snapshot() -> Snapshot {
                 state,
                 since,
                 holds,
+                not_declared: held_back
+                    .iter()
+                    .find(|(id, _, _)| *id == t.ident())
+                    .map(|(_, why, at)| (why.to_string(), *at)),
             }
         })
         .collect();

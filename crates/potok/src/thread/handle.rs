@@ -133,7 +133,7 @@ pub(crate) enum Looked {
 }
 
 /// [`try_for`], and with `late` given, it stops at the first yield that takes longer than
-/// `late` (see `futures/spin.rs`, which turns its waiting awake off on a crowded machine).
+/// `late` (a crowded machine: other threads had the CPU meanwhile).
 pub(crate) fn look_for(
     limit: Duration,
     deadline: Option<Instant>,

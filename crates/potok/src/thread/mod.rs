@@ -43,7 +43,7 @@ pub use scope::{scope, Scope, ScopedJoinHandle};
 pub use sleep::sleep;
 
 pub(crate) use excepthook::{install_panic_hook, take_panic_location};
-pub(crate) use handle::{look_for, Looked};
+pub(crate) use handle::{look_for, try_for, Looked};
 pub(crate) use join::payload_message;
 pub(crate) use registry::{
     current_family, current_ident_fast, current_known, describe_current, find, live_count,

@@ -197,6 +197,9 @@ impl Watchdog {
                     let now = Instant::now();
                     if now >= deadline {
                         eprintln!("test {name} ... TIMED OUT after {limit:?}: ending the run");
+                        // What every thread is doing, and why the deadlock detector declared
+                        // nothing for the ones blocked without a timeout.
+                        potok::deadlock::dump();
                         std::process::exit(101);
                     }
                     current = self
