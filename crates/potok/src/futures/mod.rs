@@ -36,7 +36,5 @@ pub use future::Future;
 pub use map::Map;
 #[cfg(target_os = "linux")]
 pub use process_pool_executor::{ProcessPoolExecutor, ProcessPoolExecutorBuilder};
-// The awake wait before parking, also a process pool caller's (process/pool/).
-pub(crate) use spin::spin_until;
 pub use thread_pool_executor::ThreadPoolExecutor;
 pub use wait::{wait, ReturnWhen, Waited};

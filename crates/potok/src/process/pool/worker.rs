@@ -256,15 +256,13 @@ impl Drop for DirectRead {
 }
 
 /// Whether `sock` turns readable (or hangs up) by `deadline`: looked at for [`DIRECT_SPIN`]
-/// first, then waited for asleep.
+/// first, yielding the CPU between looks (as a joiner does), then waited for asleep.
 ///
-/// The looks are the thread executor's ([`spin_until`](crate::futures::spin_until)): a few
-/// rounds of spinning, then rounds that yield the CPU, and on a crowded machine (a yield came
-/// back late) one look only. A caller that spins holds its CPU from the worker that is to
-/// write the answer when that worker waits for this very CPU; one that yields on a machine
-/// whose CPUs other programs keep busy gets its CPU back a time slice later. Beside two
-/// CPU-bound processes, the round trip took 24-56 µs spinning, 7-48 µs yielding, and 8-40 µs
-/// (median 26) with the crowded machine told apart (measured, 5 rounds each).
+/// Yielding, not spinning: on a machine whose CPUs are all busy, the worker that is to write
+/// the answer may be waiting for this very CPU, and a caller spinning on it holds the answer
+/// up. Beside CPython's pool running round trips of its own, a round trip took 10-54 µs
+/// spinning and 7-23 µs yielding (6 rounds each, measured); beside two CPU-bound processes,
+/// 24-56 µs and 7-48 µs (5 rounds).
 fn wait_readable(sock: &UnixStream, deadline: Option<Instant>) -> bool {
     use rustix::event::{poll, PollFd, PollFlags, Timespec};
     let ready = |timeout: Option<Duration>| {
@@ -280,9 +278,10 @@ fn wait_readable(sock: &UnixStream, deadline: Option<Instant>) -> bool {
             Err(_) => Some(true),
         }
     };
-    if crate::futures::spin_until(DIRECT_SPIN, deadline, || {
+    let looked = crate::thread::look_for(DIRECT_SPIN, deadline, None, || {
         ready(Some(Duration::ZERO)) == Some(true)
-    }) {
+    });
+    if looked == crate::thread::Looked::Ready {
         return true;
     }
     loop {
