@@ -33,7 +33,43 @@ fn two_by_two_through_a_large_bound() {
     items_exactly_once("2x2 large bound", 400_000, 2, 2, 100_000);
 }
 
-/// `PRODUCERS` × `CONSUMERS` threads move `ITEMS` items through a queue bounded at `MAXSIZE`.
+/// The same through an unbounded queue (potok's own list of blocks, `queue/list.rs`): every
+/// item exactly once, in blocks freed while the other side runs.
+#[test]
+fn two_by_two_unbounded_through_the_block_list() {
+    items_exactly_once("2x2 unbounded", 400_000, 2, 2, 0);
+}
+
+/// Items left in an unbounded queue, partly taken by racing consumers, are dropped with the
+/// queue: none leaks and none is dropped twice (each holds an `Arc`, counted at the end).
+#[test]
+fn items_left_in_an_unbounded_queue_are_dropped_with_it() {
+    within("unbounded drop", || {
+        let item = Arc::new(());
+        let q = Queue::new(0);
+        let producers: Vec<_> = (0..2)
+            .map(|_| {
+                let (q, item) = (q.clone(), Arc::clone(&item));
+                potok::spawn(move || (0..10_000).for_each(|_| q.put(Arc::clone(&item)).unwrap()))
+            })
+            .collect();
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let q = q.clone();
+                potok::spawn(move || (0..7_000).for_each(|_| drop(q.get().unwrap())))
+            })
+            .collect();
+        producers.into_iter().for_each(|p| p.join().unwrap());
+        consumers.into_iter().for_each(|c| c.join().unwrap());
+        assert_eq!(q.qsize(), 6_000);
+        assert_eq!(Arc::strong_count(&item), 6_001);
+        drop(q);
+        assert_eq!(Arc::strong_count(&item), 1);
+    });
+}
+
+/// `PRODUCERS` × `CONSUMERS` threads move `ITEMS` items through a queue bounded at `MAXSIZE`
+/// (0: unbounded).
 fn items_exactly_once(
     what: &'static str,
     items: usize,
@@ -82,7 +118,7 @@ fn items_exactly_once(
                 potok::spawn(move || {
                     for item in (p..items).step_by(producers_n) {
                         q.put(item).unwrap();
-                        if item % 1024 == 0 {
+                        if item % 1024 == 0 && maxsize > 0 {
                             assert!(q.qsize() <= maxsize);
                         }
                     }
@@ -112,7 +148,7 @@ fn items_exactly_once(
             sum.wrapping_add(i.wrapping_mul(2_654_435_761))
         });
         assert_eq!(checksum.load(Ordering::Relaxed), expected);
-        assert!(max_seen.load(Ordering::Relaxed) <= maxsize);
+        assert!(maxsize == 0 || max_seen.load(Ordering::Relaxed) <= maxsize);
         assert_eq!(q.task_done(), Err(potok::TaskDoneError));
     });
 }

@@ -21,9 +21,9 @@ use super::store::FifoStore;
 /// q.put(std::rc::Rc::new(1)).unwrap();
 /// ```
 ///
-/// Storage is lock-free (crossbeam's `ArrayQueue` for `maxsize` up to 65,536, a segmented queue
-/// beyond that and for unbounded queues); threads sleep only when they have to, and a put or get
-/// that finds nobody asleep on the other side makes no system call.
+/// Storage is lock-free (crossbeam's `ArrayQueue` for `maxsize` up to 65,536, potok's own list
+/// of blocks beyond that and for unbounded queues); threads sleep only when they have to, and a
+/// put or get that finds nobody asleep on the other side makes no system call.
 ///
 /// # Examples
 ///

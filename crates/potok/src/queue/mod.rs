@@ -17,6 +17,12 @@ mod error;
 mod fifo;
 mod iter;
 mod lifo;
+mod list;
+#[cfg(test)]
+mod list_loom;
+mod list_sync;
+#[cfg(test)]
+mod list_tests;
 mod priority;
 mod simple;
 mod store;

@@ -5,7 +5,7 @@
 //!
 //! | store | used by | how |
 //! |---|---|---|
-//! | [`FifoStore`] | `Queue`, `SimpleQueue` | lock-free: crossbeam's `ArrayQueue` (bounded) or `SegQueue` (unbounded, or bounded too large to preallocate) |
+//! | [`FifoStore`] | `Queue`, `SimpleQueue` | lock-free: crossbeam's `ArrayQueue` (bounded) or potok's own block list, [`List`] (unbounded, or bounded too large to preallocate) |
 //! | [`LifoStore`] | `LifoQueue` | a `Vec` under a `parking_lot::Mutex` |
 //! | [`HeapStore`] | `PriorityQueue` | a `BinaryHeap<Reverse<T>>` under a `parking_lot::Mutex` (smallest first, like `heapq`) |
 //!
@@ -15,8 +15,10 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crossbeam_queue::{ArrayQueue, SegQueue};
+use crossbeam_queue::ArrayQueue;
 use parking_lot::Mutex;
+
+use super::list::List;
 
 /// The items of one queue, in that queue's order.
 ///
@@ -41,17 +43,17 @@ pub(crate) trait Store<T>: Send + Sync {
 }
 
 /// Bounded queues up to this many slots preallocate a ring (crossbeam's `ArrayQueue`); larger
-/// bounds (Python allows `Queue(maxsize=10**9)`, which allocates nothing up front) use a
-/// segmented queue with a separate slot count instead.
+/// bounds (Python allows `Queue(maxsize=10**9)`, which allocates nothing up front) use the
+/// block list with a separate slot count instead.
 const RING_LIMIT: usize = 1 << 16;
 
 /// First in, first out, lock-free.
 pub(crate) enum FifoStore<T> {
-    Unbounded(SegQueue<T>),
+    Unbounded(List<T>),
     Ring(ArrayQueue<T>),
     /// `slots` counts items in the queue plus pushes in flight, and never exceeds `maxsize`.
     Large {
-        items: SegQueue<T>,
+        items: List<T>,
         slots: AtomicUsize,
         maxsize: usize,
     },
@@ -60,10 +62,10 @@ pub(crate) enum FifoStore<T> {
 impl<T: Send> Store<T> for FifoStore<T> {
     fn new(maxsize: usize) -> Self {
         match maxsize {
-            0 => FifoStore::Unbounded(SegQueue::new()),
+            0 => FifoStore::Unbounded(List::new()),
             1..=RING_LIMIT => FifoStore::Ring(ArrayQueue::new(maxsize)),
             _ => FifoStore::Large {
-                items: SegQueue::new(),
+                items: List::new(),
                 slots: AtomicUsize::new(0),
                 maxsize,
             },
