@@ -277,7 +277,9 @@ fn run_job(payload: &[u8], progress: &Progress) -> Result<FrameBuf, String> {
     }
 }
 
-/// Most answer bytes a worker holds back before it writes them.
+/// Most answer bytes a worker holds back before it writes them: the answers of many small jobs
+/// go out together, and the answer of a large chunk goes out at once, so that the parent can
+/// write the next chunk while this one runs.
 const ANSWER_BATCH: usize = 16 * 1024;
 
 /// Runs jobs until the parent closes the socket. The parent keeps several jobs in flight, so

@@ -42,7 +42,8 @@ use crate::process::task::TaskId;
 /// Jobs (chunks, or single tasks) are written to a worker ahead of time, up to 32 at once, and
 /// it sends its answers back several at a time, so small tasks do not pay a round trip each.
 /// How far ahead adapts: after a pause a worker gets one job at a time, and more only while
-/// its answers come back quickly (within half a millisecond of each other); one slow task puts
+/// its answers come back quickly (within half a millisecond of each other, the first of the
+/// job it started with); one slow task puts
 /// it back to one at a time. So a slow task can hold up the jobs already written behind it on
 /// its worker (at most those written while it was answering quickly), even while another
 /// worker is idle; a worker that dies with jobs in flight costs only the item it was running.

@@ -184,7 +184,8 @@ impl<R> Results<R> {
     }
 
     /// Looks for a store after `seen` for at most [`SPIN`] (and not past `deadline`), yielding
-    /// the CPU between looks (the thread that stores may be waiting for this CPU).
+    /// the CPU between looks, as the caller that reads its own answer does (see
+    /// `wait_readable` in worker.rs).
     fn spin(&self, seen: usize, deadline: Option<Instant>) {
         crate::thread::look_for(SPIN, deadline, None, || {
             self.stores.load(Ordering::Acquire) != seen
