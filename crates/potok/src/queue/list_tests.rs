@@ -1,5 +1,5 @@
 //! Unit tests of [`List`](super::list::List) on std's atomics (its loom models are in
-//! `list_loom.rs`): order across blocks, values dropped with the list, and threads racing.
+//! `store_loom.rs`): order across blocks, values dropped with the list, and threads racing.
 
 use super::list::{List, BLOCK_CAP};
 
