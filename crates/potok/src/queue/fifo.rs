@@ -21,8 +21,8 @@ use super::store::FifoStore;
 /// q.put(std::rc::Rc::new(1)).unwrap();
 /// ```
 ///
-/// Storage is lock-free (crossbeam's `ArrayQueue` for `maxsize` up to 65,536, potok's own list
-/// of blocks beyond that and for unbounded queues); threads sleep only when they have to, and a
+/// Storage is lock-free (potok's own ring for `maxsize` up to 65,536, its own list of blocks
+/// beyond that and for unbounded queues); threads sleep only when they have to, and a
 /// put or get that finds nobody asleep on the other side makes no system call.
 ///
 /// # Examples

@@ -1,6 +1,7 @@
-//! What [`List`](super::list::List) is built from: std's atomics, a value cell, a lock and a
-//! backoff. The loom model (`list_loom.rs`) compiles the same `list.rs` over loom's instead,
-//! with smaller blocks, to check the list over every interleaving.
+//! What the lock-free stores, [`List`](super::list::List) and [`Ring`](super::ring::Ring), are
+//! built from: std's atomics, a value cell, a lock and a backoff. The loom models
+//! (`store_loom.rs`) compile the same `list.rs` and `ring.rs` over loom's instead, with smaller
+//! blocks, to check them over every interleaving.
 
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;

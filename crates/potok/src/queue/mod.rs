@@ -18,14 +18,17 @@ mod fifo;
 mod iter;
 mod lifo;
 mod list;
-#[cfg(test)]
-mod list_loom;
 mod list_sync;
 #[cfg(test)]
 mod list_tests;
 mod priority;
+mod ring;
+#[cfg(test)]
+mod ring_tests;
 mod simple;
 mod store;
+#[cfg(test)]
+mod store_loom;
 mod tasks;
 mod wait;
 

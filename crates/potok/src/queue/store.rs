@@ -5,7 +5,7 @@
 //!
 //! | store | used by | how |
 //! |---|---|---|
-//! | [`FifoStore`] | `Queue`, `SimpleQueue` | lock-free: crossbeam's `ArrayQueue` (bounded) or potok's own block list, [`List`] (unbounded, or bounded too large to preallocate) |
+//! | [`FifoStore`] | `Queue`, `SimpleQueue` | lock-free: potok's own ring, [`Ring`] (bounded), or its own block list, [`List`] (unbounded, or bounded too large to preallocate) |
 //! | [`LifoStore`] | `LifoQueue` | a `Vec` under a `parking_lot::Mutex` |
 //! | [`HeapStore`] | `PriorityQueue` | a `BinaryHeap<Reverse<T>>` under a `parking_lot::Mutex` (smallest first, like `heapq`) |
 //!
@@ -15,10 +15,10 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crossbeam_queue::ArrayQueue;
 use parking_lot::Mutex;
 
 use super::list::List;
+use super::ring::Ring;
 
 /// The items of one queue, in that queue's order.
 ///
@@ -42,7 +42,7 @@ pub(crate) trait Store<T>: Send + Sync {
     }
 }
 
-/// Bounded queues up to this many slots preallocate a ring (crossbeam's `ArrayQueue`); larger
+/// Bounded queues up to this many slots preallocate a ring ([`Ring`]); larger
 /// bounds (Python allows `Queue(maxsize=10**9)`, which allocates nothing up front) use the
 /// block list with a separate slot count instead.
 const RING_LIMIT: usize = 1 << 16;
@@ -50,7 +50,7 @@ const RING_LIMIT: usize = 1 << 16;
 /// First in, first out, lock-free.
 pub(crate) enum FifoStore<T> {
     Unbounded(List<T>),
-    Ring(ArrayQueue<T>),
+    Ring(Ring<T>),
     /// `slots` counts items in the queue plus pushes in flight, and never exceeds `maxsize`.
     Large {
         items: List<T>,
@@ -63,7 +63,7 @@ impl<T: Send> Store<T> for FifoStore<T> {
     fn new(maxsize: usize) -> Self {
         match maxsize {
             0 => FifoStore::Unbounded(List::new()),
-            1..=RING_LIMIT => FifoStore::Ring(ArrayQueue::new(maxsize)),
+            1..=RING_LIMIT => FifoStore::Ring(Ring::new(maxsize)),
             _ => FifoStore::Large {
                 items: List::new(),
                 slots: AtomicUsize::new(0),

@@ -20,7 +20,7 @@
 //! This is Dekker's handshake: either the waker sees `waiters > 0`, or the sleeper's `ready()`
 //! sees the new state. It holds because both sides' state accesses are sequentially consistent
 //! too, which is the contract of [`Store`](super::store::Store) and of the queue's counters (a
-//! successful push or pop of crossbeam's `ArrayQueue` or of potok's `List` (`list.rs`) is a
+//! successful push or pop of potok's `Ring` (`ring.rs`) or `List` (`list.rs`) is a
 //! `SeqCst` compare-exchange and their `len` reads `SeqCst`; the `Vec` and heap stores publish their length in a `SeqCst`
 //! atomic). `ready()` runs under the parking lot's bucket lock, which the waker's unpark takes
 //! too, so a waker that saw `waiters > 0` either finds the sleeper queued or its state change

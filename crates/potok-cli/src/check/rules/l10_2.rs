@@ -1,6 +1,6 @@
 //! 10_2 «Потоки на классах»: two knights as thread classes, each against 100 enemies.
 
-use super::{threads_at_once, unknown_line, Input, Msg, Verdict};
+use super::{at_once_limit, threads_at_once, unknown_line, Input, Msg, Verdict};
 
 /// The task's knights: (name, power).
 const KNIGHTS: [(&str, i64); 2] = [("Sir Lancelot", 10), ("Sir Galahad", 20)];
@@ -145,10 +145,88 @@ fn battle(input: &Input<'_>) -> Verdict {
         return Verdict::fail(title, m.check_secs(expected), input.none());
     }
     let took = (last - first) / 1e6;
-    let limit = (slowest + sum) as f64 / 2.0 * input.scale;
-    if took < expected * 0.85 || took > limit + 0.05 {
+    let limit = at_once_limit(input, expected, sum as f64 * input.scale, first, last);
+    if took < expected * 0.85 || took > limit {
         return Verdict::fail(title, m.rule_about(expected), m.rule_10_2_battle_took(took))
             .because(m.rule_10_2_battle_why().to_owned());
     }
     Verdict::pass(title)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::records::Records;
+    use super::super::super::runner::Line;
+    use super::super::classify;
+    use super::*;
+    use crate::context::Lang;
+
+    /// The battle's lines, spread over `took` seconds (µs on the records' clock), and records
+    /// of the two knights' threads alive together whose 15 sleeps of `scale` s each really
+    /// lasted `overshoot` times as long.
+    fn battle_of(took: f64, scale: f64, overshoot: f64) -> bool {
+        let mut lines = Vec::new();
+        for (name, power) in KNIGHTS {
+            let days = days(power);
+            lines.push(attacked(name));
+            for day in 1..=days {
+                lines.push(format!(
+                    "{name}, сражается {day} день(дня)..., осталось {} воинов.",
+                    ENEMIES - power * day
+                ));
+            }
+            lines.push(format!("{name} одержал победу спустя {days} дней(дня)!"));
+        }
+        let n = lines.len();
+        let lines: Vec<Line> = lines
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| Line {
+                text,
+                at_us: 1e6 * took * i as f64 / (n - 1) as f64,
+            })
+            .collect();
+        let mut events = Vec::new();
+        for (i, (name, _)) in KNIGHTS.iter().enumerate() {
+            events.push(
+                serde_json::json!({"ph": "X", "cat": "thread", "name": "thread",
+                "ts": 0.0, "dur": 1e6 * took, "tid": i,
+                "args": {"object": name, "user": true}}),
+            );
+        }
+        for day in 0..15 {
+            events.push(
+                serde_json::json!({"ph": "X", "cat": "sleep", "name": "sleep",
+                "ts": 1.0 + f64::from(day), "dur": 1e6 * scale * overshoot,
+                "args": {"seconds": 1.0}}),
+            );
+        }
+        let records = Records::new(events, scale);
+        let (msgs, unknown, glued) = classify(&lines, &templates());
+        let input = Input {
+            lang: Lang::En,
+            scale,
+            msgs,
+            unknown,
+            glued,
+            records: &records,
+            work: std::path::Path::new("."),
+            cores: 2,
+            load: 0.0,
+        };
+        battle(&input).failure.is_none()
+    }
+
+    /// Beside busy loops a correct battle at ×0.05 took 0.77 s, over the 0.675 s halfway
+    /// between at once (0.5 s) and in turn (0.75 s): every sleep overshot, and both figures
+    /// with them. The sleeps' recorded overshoot now stretches the limit.
+    #[test]
+    fn a_battle_slowed_with_its_sleeps_is_still_at_once() {
+        assert!(battle_of(0.77, 0.05, 1.5));
+        assert!(battle_of(0.55, 0.05, 1.0));
+        // Without overshoot, 0.77 s is the knights one after another.
+        assert!(!battle_of(0.77, 0.05, 1.0));
+        // And one after another stays so on a loaded machine: 0.75 s × 1.5.
+        assert!(!battle_of(1.2, 0.05, 1.5));
+    }
 }

@@ -445,6 +445,23 @@ pub(crate) fn threads_at_once(input: &Input<'_>, want: usize) -> Option<Failure>
     })
 }
 
+/// The longest that threads which sleep at the same time may take, from `from_us` to `to_us`,
+/// and still count as running at once: halfway between the seconds their sleeps ask for at
+/// once (`at_once`) and one after another (`in_turn`), both stretched by how much the sleeps
+/// recorded in that window overshot (a loaded machine lengthens every sleep, and both
+/// figures with them), plus 50 ms. Unstretched, a correct program beside busy loops was
+/// judged "one after another" (0.77 s where the limit was 0.675 s).
+pub(crate) fn at_once_limit(
+    input: &Input<'_>,
+    at_once: f64,
+    in_turn: f64,
+    from_us: f64,
+    to_us: f64,
+) -> f64 {
+    let (overshoot, _) = input.records.overshoot(from_us, to_us);
+    (at_once + in_turn) / 2.0 * overshoot + 0.05
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

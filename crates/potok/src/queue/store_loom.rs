@@ -1,10 +1,11 @@
-//! loom models of [`List`](super::list::List): the same `list.rs`, compiled over loom's atomics,
-//! cells and lock (`list_sync` below) with blocks of 2 slots, so a few items cross blocks and
-//! every block is freed. loom checks each interleaving (within a preemption bound): the
-//! `UnsafeCell` accesses (a value read before its write finished, or a block freed while read:
-//! freeing counts as a write, fail the model), values neither lost nor taken twice, and FIFO
-//! order per producer. Each model fails if a slot's `WRITE` or `READ` store is made relaxed.
-//! Run with `cargo test -p potok --lib loom`.
+//! loom models of the lock-free stores, [`List`](super::list::List) and
+//! [`Ring`](super::ring::Ring): the same `list.rs` and `ring.rs`, compiled over loom's atomics,
+//! cells and lock (`list_sync` below), with blocks of 2 slots and rings of 2, so a few items
+//! cross blocks (wrap around) and every block is freed. loom checks each interleaving (within a
+//! preemption bound): the `UnsafeCell` accesses (a value read before its write finished, or a
+//! block freed while read: freeing counts as a write, fail the model), values neither lost nor
+//! taken twice, and FIFO order per producer. A relaxed `WRITE` or `READ` mark (list) or stamp
+//! store (ring) fails a model. Run with `cargo test -p potok --lib loom`.
 
 #[allow(dead_code)]
 mod list_sync {
@@ -62,13 +63,17 @@ mod list_sync {
     }
 }
 
-// The same file as `queue::list`, on purpose: here over loom's `list_sync`.
+// The same files as `queue::list` and `queue::ring`, on purpose: here over loom's `list_sync`.
 #[allow(dead_code, clippy::duplicate_mod)]
 #[path = "list.rs"]
 mod list;
+#[allow(dead_code, clippy::duplicate_mod)]
+#[path = "ring.rs"]
+mod ring;
 
 use list::List;
 use loom::sync::Arc;
+use ring::Ring;
 
 fn model(f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
@@ -156,6 +161,107 @@ fn loom_drop_frees_values_left() {
         drop(list.pop());
         producer.join().unwrap();
         drop(list);
+        assert_eq!(Arc::strong_count(&value), 1);
+    });
+}
+
+/// Pops from the ring until a value comes.
+fn ring_pop(ring: &Ring<usize>) -> usize {
+    loop {
+        if let Some(value) = ring.pop() {
+            return value;
+        }
+        loom::thread::yield_now();
+    }
+}
+
+/// Pushes into the ring until there is room.
+fn ring_push(ring: &Ring<usize>, value: usize) {
+    let mut value = value;
+    while let Err(back) = ring.push(value) {
+        value = back;
+        loom::thread::yield_now();
+    }
+}
+
+#[test]
+fn loom_ring_one_producer_one_consumer_wrapping() {
+    model(|| {
+        let ring = Arc::new(Ring::new(2));
+        let producer = {
+            let ring = Arc::clone(&ring);
+            loom::thread::spawn(move || (0..3).for_each(|i| ring_push(&ring, i)))
+        };
+        for i in 0..3 {
+            assert_eq!(ring_pop(&ring), i);
+        }
+        producer.join().unwrap();
+        assert_eq!(ring.len(), 0);
+        assert_eq!(ring.pop(), None);
+    });
+}
+
+#[test]
+fn loom_ring_full_and_empty_are_never_wrong_once_settled() {
+    model(|| {
+        let ring = Arc::new(Ring::new(1));
+        ring.push(0).unwrap();
+        let consumer = {
+            let ring = Arc::clone(&ring);
+            loom::thread::spawn(move || ring.pop())
+        };
+        // Racing the pop: either full (the pop has not finished) or room.
+        let pushed = ring.push(1).is_ok();
+        let popped = consumer.join().unwrap();
+        assert_eq!(popped, Some(0));
+        // Once the pop has finished, there is room (or the push above took it).
+        if !pushed {
+            ring.push(1).unwrap();
+        }
+        assert_eq!(ring.push(2), Err(2));
+        assert_eq!(ring.pop(), Some(1));
+        assert_eq!(ring.pop(), None);
+    });
+}
+
+#[test]
+fn loom_ring_two_producers_two_consumers() {
+    model(|| {
+        let ring = Arc::new(Ring::new(2));
+        let producer = {
+            let ring = Arc::clone(&ring);
+            loom::thread::spawn(move || ring_push(&ring, 10))
+        };
+        let consumer = {
+            let ring = Arc::clone(&ring);
+            loom::thread::spawn(move || ring_pop(&ring))
+        };
+        ring_push(&ring, 0);
+        let mine = ring_pop(&ring);
+        producer.join().unwrap();
+        let theirs = consumer.join().unwrap();
+        let mut all = [mine, theirs];
+        all.sort_unstable();
+        assert_eq!(all, [0, 10]);
+        assert_eq!(ring.len(), 0);
+    });
+}
+
+#[test]
+fn loom_ring_drop_frees_values_left() {
+    model(|| {
+        let value = Arc::new(());
+        let ring = Arc::new(Ring::new(2));
+        let producer = {
+            let (ring, value) = (Arc::clone(&ring), Arc::clone(&value));
+            loom::thread::spawn(move || {
+                let _ = ring.push(Arc::clone(&value));
+                let _ = ring.push(Arc::clone(&value));
+            })
+        };
+        drop(ring.pop());
+        producer.join().unwrap();
+        drop(ring);
         assert_eq!(Arc::strong_count(&value), 1);
     });
 }
