@@ -1,6 +1,9 @@
 //! Unit tests of [`List`](super::list::List) on std's atomics (its loom models are in
 //! `store_loom.rs`): order across blocks, values dropped with the list, and threads racing.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
 use super::list::{List, BLOCK_CAP};
 
 #[test]
@@ -35,28 +38,39 @@ fn drop_frees_what_is_left() {
 
 #[test]
 fn many_threads_lose_and_duplicate_nothing() {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::{Duration, Instant};
-    const PER: usize = 20_000;
-    const TOTAL: usize = 3 * PER;
     let list = List::new();
+    three_by_three_exactly_once(|i| list.push(i), || list.pop());
+    assert!(list.is_empty());
+    assert_eq!(list.len(), 0);
+}
+
+/// Items per producer in [`three_by_three_exactly_once`].
+pub(super) const PER: usize = 20_000;
+
+/// Three producers `push` `0..3 * PER` (producer `p` the `p`-th `PER` of them), three consumers
+/// `pop` until every item is taken (or 60 s have passed): each item is taken exactly once, and
+/// one producer's items come out in the order it put them.
+pub(super) fn three_by_three_exactly_once(
+    push: impl Fn(usize) + Sync,
+    pop: impl Fn() -> Option<usize> + Sync,
+) {
+    const TOTAL: usize = 3 * PER;
     let taken = AtomicUsize::new(0);
     let seen = std::sync::Mutex::new(vec![false; TOTAL]);
+    let deadline = Instant::now() + Duration::from_secs(60);
     std::thread::scope(|s| {
         for p in 0..3 {
-            let list = &list;
-            s.spawn(move || (p * PER..(p + 1) * PER).for_each(|i| list.push(i)));
+            let push = &push;
+            s.spawn(move || (p * PER..(p + 1) * PER).for_each(push));
         }
         for _ in 0..3 {
             s.spawn(|| {
                 let mut last = [None; 3];
                 let mut mine = Vec::new();
-                let deadline = Instant::now() + Duration::from_secs(60);
                 while taken.load(Ordering::SeqCst) < TOTAL && Instant::now() < deadline {
-                    match list.pop() {
+                    match pop() {
                         Some(i) => {
                             taken.fetch_add(1, Ordering::SeqCst);
-                            // Each producer's items come out in the order it put them.
                             assert!(last[i / PER].is_none_or(|l| l < i), "{i} out of order");
                             last[i / PER] = Some(i);
                             mine.push(i);
@@ -76,6 +90,4 @@ fn many_threads_lose_and_duplicate_nothing() {
         seen.into_inner().unwrap().iter().all(|&s| s),
         "an item was lost"
     );
-    assert!(list.is_empty());
-    assert_eq!(list.len(), 0);
 }

@@ -2,10 +2,10 @@
 //! `store_loom.rs`): order and bounds over many laps, values dropped with the ring, and threads
 //! racing through a small ring.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::list_tests::three_by_three_exactly_once;
 use super::ring::Ring;
 
 #[test]
@@ -50,53 +50,16 @@ fn drop_frees_what_is_left() {
 
 #[test]
 fn many_threads_through_a_small_ring_lose_and_duplicate_nothing() {
-    const PER: usize = 20_000;
-    const TOTAL: usize = 3 * PER;
     let ring = Ring::new(4);
-    let taken = AtomicUsize::new(0);
-    let seen = std::sync::Mutex::new(vec![false; TOTAL]);
     let deadline = Instant::now() + Duration::from_secs(60);
-    std::thread::scope(|s| {
-        for p in 0..3 {
-            let ring = &ring;
-            s.spawn(move || {
-                for i in p * PER..(p + 1) * PER {
-                    let mut value = i;
-                    while let Err(back) = ring.push(value) {
-                        assert!(Instant::now() < deadline, "push never found room");
-                        value = back;
-                        std::thread::yield_now();
-                    }
-                    assert!(ring.len() <= 4);
-                }
-            });
+    let push = |mut value| {
+        while let Err(back) = ring.push(value) {
+            assert!(Instant::now() < deadline, "push never found room");
+            value = back;
+            std::thread::yield_now();
         }
-        for _ in 0..3 {
-            s.spawn(|| {
-                let mut last = [None; 3];
-                let mut mine = Vec::new();
-                while taken.load(Ordering::SeqCst) < TOTAL && Instant::now() < deadline {
-                    match ring.pop() {
-                        Some(i) => {
-                            taken.fetch_add(1, Ordering::SeqCst);
-                            assert!(last[i / PER].is_none_or(|l| l < i), "{i} out of order");
-                            last[i / PER] = Some(i);
-                            mine.push(i);
-                        }
-                        None => std::thread::yield_now(),
-                    }
-                }
-                let mut seen = seen.lock().unwrap();
-                for i in mine {
-                    assert!(!seen[i], "{i} taken twice");
-                    seen[i] = true;
-                }
-            });
-        }
-    });
-    assert!(
-        seen.into_inner().unwrap().iter().all(|&s| s),
-        "an item was lost"
-    );
+        assert!(ring.len() <= 4);
+    };
+    three_by_three_exactly_once(push, || ring.pop());
     assert_eq!((ring.len(), ring.pop()), (0, None));
 }
