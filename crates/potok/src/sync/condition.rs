@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex as StateMutex;
@@ -12,6 +12,7 @@ use super::error::ReleaseError;
 use super::lock::Lock;
 use super::name::Name;
 use super::rlock::RLock;
+use super::stay_awake::StayAwake;
 use crate::deadlock::park::{Owner, Wait};
 use crate::deadlock::{ResourceKind, WaitList};
 use crate::thread::current_ident_fast;
@@ -26,7 +27,7 @@ enum CondLock {
 /// waiters' idents and wakes exactly the notified threads).
 ///
 /// A waiter's life: pushed on `queue` (holding the Condition's lock) -> the lock is released
-/// -> it may stay awake a little, watching `Condition::notifies` (see `stay_awake`) -> it
+/// -> it may stay awake a little, watching `Condition::notifies` (see `StayAwake`) -> it
 /// sleeps (registered with the deadlock detector only now) -> `notify` moves it from `queue`
 /// to `notified` (and, over an RLock, to `to_wake`: the notifier wakes it when it releases
 /// the lock; over a Lock, at once) -> it removes itself from `notified` and re-acquires the
@@ -74,31 +75,15 @@ pub struct Condition {
     lock: CondLock,
     waiters: StateMutex<Waiters>,
     /// How many notifies chose a waiter so far: a waiter awake before it sleeps watches it
-    /// (see [`SPIN`]), without taking `waiters`' lock.
+    /// (see [`StayAwake`]), without taking `waiters`' lock.
     notifies: AtomicU64,
     /// Whether `Waiters::to_wake` has threads in it.
     to_wake: AtomicBool,
-    /// Whether waiters should spin before they sleep: see [`stay_awake`](Self::stay_awake).
-    spin_credit: AtomicU32,
-    /// Waits that did not spin, for lack of credit.
-    spin_skips: AtomicU32,
+    /// Whether waiters spin before they sleep (see [`StayAwake`]).
+    awake: StayAwake,
     list: WaitList,
     name: Name,
 }
-
-/// How long a waiter stays awake, watching for a notify, before it sleeps. In a ping-pong the
-/// other side usually notifies within a microsecond or two, while a thread that slept takes
-/// several microseconds to wake on a VM (tens on a busy one), and a notifier that finds the
-/// waiter awake makes no system call. The deadlock detector only hears of the wait when the
-/// thread sleeps, so a stall is declared this much later.
-const SPIN: Duration = Duration::from_micros(10);
-
-/// The spin credit of a Condition whose waiters' spins see notifies: spins that end without
-/// one halve it, down to zero.
-const MAX_CREDIT: u32 = 8;
-
-/// With no spin credit, one wait in this many (a power of two) spins all the same.
-const PROBE_EVERY: u32 = 32;
 
 impl Default for Condition {
     fn default() -> Self {
@@ -119,8 +104,7 @@ impl Condition {
             }),
             notifies: AtomicU64::new(0),
             to_wake: AtomicBool::new(false),
-            spin_credit: AtomicU32::new(MAX_CREDIT),
-            spin_skips: AtomicU32::new(0),
+            awake: StayAwake::new(),
             list: WaitList::new(),
             name: Name::new(),
         }
@@ -346,7 +330,8 @@ impl Condition {
                 return Err(e);
             }
         };
-        self.stay_awake(seen, deadline);
+        self.awake
+            .watch(deadline, || self.notifies.load(Ordering::Acquire) != seen);
         let what = Wait {
             kind: ResourceKind::Condition,
             name: self.name(),
@@ -375,35 +360,6 @@ impl Condition {
         match result {
             Ok(_) => Ok(notified),
             Err(err) => crate::deadlock::fail(err),
-        }
-    }
-
-    /// Stays awake, spinning, until a notify after `seen`, [`SPIN`] or `deadline`, if spinning
-    /// has paid off lately on this Condition; whether it was this thread that was notified is
-    /// checked afterwards, under `waiters`' lock.
-    ///
-    /// A spin pays off only while the notifier runs on another CPU. When the two share one (a
-    /// loaded machine), the spinner only delays it: a spin that ends without a notify halves
-    /// the credit, one that sees a notify fills it again, and with no credit left only one
-    /// wait in [`PROBE_EVERY`] spins, to find out whether it pays off again.
-    fn stay_awake(&self, seen: u64, deadline: Option<Instant>) {
-        let credit = self.spin_credit.load(Ordering::Relaxed);
-        if credit == 0 && self.spin_skips.fetch_add(1, Ordering::Relaxed) & (PROBE_EVERY - 1) != 0 {
-            return;
-        }
-        let start = Instant::now();
-        let until = deadline.map_or(start + SPIN, |d| d.min(start + SPIN));
-        let mut spins = 0u32;
-        while self.notifies.load(Ordering::Acquire) == seen {
-            spins += 1;
-            if spins & 15 == 0 && Instant::now() >= until {
-                self.spin_credit.store(credit / 2, Ordering::Relaxed);
-                return;
-            }
-            std::hint::spin_loop();
-        }
-        if credit != MAX_CREDIT {
-            self.spin_credit.store(MAX_CREDIT, Ordering::Relaxed);
         }
     }
 

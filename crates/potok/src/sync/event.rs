@@ -1,11 +1,13 @@
 //! [`Event`]: Python's `threading.Event`.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex as StateMutex;
 
 use super::name::Name;
+use super::stay_awake::StayAwake;
 use crate::deadlock::park::{Owner, Wait};
 use crate::deadlock::{ResourceKind, WaitList};
 
@@ -39,6 +41,11 @@ struct State {
 #[derive(Default)]
 pub struct Event {
     state: StateMutex<State>,
+    /// `State::sets`, stored after each `set`: a waiter awake before it sleeps watches it
+    /// without taking `state`'s lock.
+    sets: AtomicU64,
+    /// Whether waiters spin before they sleep (see [`StayAwake`]).
+    awake: StayAwake,
     waiters: WaitList,
     name: Name,
 }
@@ -51,6 +58,8 @@ impl Event {
                 flag: false,
                 sets: 0,
             }),
+            sets: AtomicU64::new(0),
+            awake: StayAwake::new(),
             waiters: WaitList::new(),
             name: Name::new(),
         }
@@ -63,6 +72,8 @@ impl Event {
                 flag: false,
                 sets: 0,
             }),
+            sets: AtomicU64::new(0),
+            awake: StayAwake::new(),
             waiters: WaitList::new(),
             name: Name::named(name),
         }
@@ -84,6 +95,7 @@ impl Event {
             let mut state = self.state.lock();
             state.flag = true;
             state.sets = state.sets.wrapping_add(1);
+            self.sets.store(state.sets, Ordering::Release);
         }
         self.waiters.notify_all();
     }
@@ -121,8 +133,15 @@ impl Event {
             resource: self as *const Event as usize,
             owner: Owner::Nobody,
         };
-        let state = self.state.lock();
+        let mut state = self.state.lock();
         let sets = state.sets;
+        if !state.flag {
+            // Stay awake a little first: in a hand-off the setter is often a microsecond away.
+            drop(state);
+            self.awake
+                .watch(deadline, || self.sets.load(Ordering::Acquire) != sets);
+            state = self.state.lock();
+        }
         // Woken by a set() that a clear() already undid, a waiter still returns true, as in
         // Python (every thread waiting when set() ran is released): hence the count of sets.
         let (state, result) =

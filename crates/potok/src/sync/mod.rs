@@ -18,6 +18,7 @@ mod raw;
 mod rlock;
 mod rwlock;
 mod semaphore;
+mod stay_awake;
 mod timer;
 
 pub use barrier::{Barrier, BrokenBarrierError};
