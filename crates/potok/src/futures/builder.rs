@@ -120,6 +120,8 @@ impl ThreadPoolExecutorBuilder {
             sole_runner: (max_workers == 1).then(|| Arc::new(AtomicU64::new(0))),
             queued: AtomicUsize::new(0),
             spin: !self.no_spin,
+            watch_cpu: std::sync::atomic::AtomicU32::new(super::spin::NO_CPU),
+            watching: AtomicUsize::new(0),
             family: crate::deadlock::family::current(),
         })
     }

@@ -119,6 +119,7 @@ impl ThreadPoolExecutor {
         let shared = Arc::new(Shared::pending(
             self.pool.sole_runner.clone(),
             self.pool.spin,
+            self.pool.watch_cpu.load(std::sync::atomic::Ordering::Relaxed),
             task,
         ));
         let future = Future::from_shared(Arc::clone(&shared));
