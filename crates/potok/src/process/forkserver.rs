@@ -12,14 +12,24 @@
 //! ```text
 //!  exec (POTOK_CHILD=server:…) ──▶ init(): HELLO to the parent, then serve():
 //!      ┌─▶ read a request from the parent ── EOF: the parent is gone ──▶ exit 0
-//!      │      FORK(env) ──▶ socket pair + progress page, fork() ─┬─ parent side: FORKED(pid)
-//!      │                                                         │  with the parent's end of
-//!      │                                                         │  the socket and the page
-//!      │                                                         └─ child side: serve()
-//!      │                                                            returns: a worker
+//!      │      FORK ──▶ socket pair + progress page, fork() ─┬─ parent side: FORKED(pid)
+//!      │                                                    │  with the parent's end of
+//!      │                                                    │  the socket and the page
+//!      │                                                    └─ child side: serve()
+//!      │                                                       returns: a worker, which
+//!      │                                                       says HELLO and waits for its
+//!      │                                                       IDENTITY
 //!      │      REAP(pid) ──▶ waitpid(pid) ──▶ REAPED(how it ended)
 //!      └──────┘
 //! ```
+//!
+//! A forked worker knows nothing of the pool it will serve until it is handed to one: the
+//! pool's process then writes IDENTITY (its name, number and the recording's variable) on the
+//! worker's own socket, ahead of its first job, and the worker adopts it before it reads any
+//! job. So a worker can be forked before any pool asks for it: the pool's process keeps a few
+//! forked ahead of need (see `stock.rs`), and a new pool takes them without waiting for a
+//! fork. A worker that reads EOF instead of its IDENTITY (the program dropped it) exits
+//! quietly.
 //!
 //! A forked worker asks for SIGKILL when the server dies, and the server when the program
 //! dies, so no worker outlives the program. The server never reaps a worker by itself: only
@@ -45,8 +55,6 @@ pub(crate) struct Forked {
     pub(crate) sock: UnixStream,
     /// Its progress page's memfd (the pool's process maps the same page).
     pub(crate) progress: OwnedFd,
-    /// Environment variables the parent asked this worker to have (the trace recording's).
-    pub(crate) env: Vec<(OsString, OsString)>,
     /// The server's pid: the worker's parent, whose death it must not outlive.
     pub(crate) server: i32,
     /// The pid of the program's process (the pool's), the worker's parent as the program sees it.
@@ -90,7 +98,7 @@ pub(crate) fn serve(control: UnixStream, program: u32) -> Forked {
             Some(&tag::server::FORK) if threads != 1 => refusal(&format!(
                 "the fork server has {threads} threads, and a fork would copy only one"
             )),
-            Some(&tag::server::FORK) => match fork_worker(&control, &buf, server, program) {
+            Some(&tag::server::FORK) => match fork_worker(&control, server, program) {
                 Ok(Some(forked)) => return forked,
                 // Answered already (with the descriptors).
                 Ok(None) => continue,
@@ -115,16 +123,9 @@ fn refusal(why: &str) -> Vec<u8> {
     frame.finish().expect("a short message fits a frame")
 }
 
-/// Forks a worker for the FORK request in `request`. In the worker: `Some` (its start-up
-/// kit); in the server: `None` once FORKED has been sent.
-fn fork_worker(
-    control: &UnixStream,
-    request: &[u8],
-    server: i32,
-    program: u32,
-) -> io::Result<Option<Forked>> {
-    let env = decode_env(Fields::new(request).rest())
-        .ok_or_else(|| io::Error::other("a garbled environment in FORK"))?;
+/// Forks a worker for a FORK request. In the worker: `Some` (its start-up kit); in the
+/// server: `None` once FORKED has been sent.
+fn fork_worker(control: &UnixStream, server: i32, program: u32) -> io::Result<Option<Forked>> {
     let (parent_end, child_end) = UnixStream::pair()?;
     let progress = super::progress::create_memfd()?;
     // SAFETY: fork() in a process that has exactly one thread (`serve` checked, and nothing in
@@ -144,7 +145,6 @@ fn fork_worker(
         return Ok(Some(Forked {
             sock: child_end,
             progress,
-            env,
             server,
             program,
         }));
@@ -219,19 +219,71 @@ fn decode_env(mut bytes: &[u8]) -> Option<Vec<(OsString, OsString)>> {
     Some(env)
 }
 
-/// Asks the server at `control` for a worker with `env` set (the pool's process side of a
-/// FORK). `Err(Refused)` when the server cannot fork (it then stays usable); `Err(Gone)` when
-/// the connection broke: the server is dead.
-pub(crate) fn request_fork(
-    control: &mut UnixStream,
-    env: &[(&OsStr, &OsStr)],
-) -> Result<Spawned, RequestError> {
-    let mut frame = FrameBuf::new(tag::server::FORK);
+/// Writes an IDENTITY frame with `env` on a forked worker's own socket: the worker sets these
+/// variables (its name and number, the recording's) before it reads its first job. A worker
+/// that is gone is an error; its pool finds it dead as it would any worker.
+pub(crate) fn send_identity(sock: &UnixStream, env: &[(&OsStr, &OsStr)]) -> io::Result<()> {
+    let mut frame = FrameBuf::new(tag::server::IDENTITY);
     frame.bytes(&encode_env(env));
+    let frame = frame.finish().map_err(|e| io::Error::other(e.to_string()))?;
+    wire::send_all(sock, &frame)
+}
+
+/// The forked worker's side of [`send_identity`]: the variables to set, or `None` if its
+/// socket closed first (nobody will use this worker: it exits).
+pub(crate) fn receive_identity(
+    sock: &mut UnixStream,
+) -> Result<Option<Vec<(OsString, OsString)>>, String> {
+    let mut buf = Vec::new();
+    match wire::read_frame(sock, &mut buf) {
+        Ok(true) => {}
+        Ok(false) => return Ok(None),
+        Err(err) => return Err(format!("reading its identity: {err}")),
+    }
+    if buf.first() != Some(&tag::server::IDENTITY) {
+        return Err(format!(
+            "its first message was not IDENTITY (tag {:?})",
+            buf.first()
+        ));
+    }
+    decode_env(Fields::new(&buf).rest())
+        .map(Some)
+        .ok_or_else(|| "a garbled IDENTITY".to_string())
+}
+
+/// Writes a FORK request; the answer ([`Answer::Forked`] or [`Answer::Refused`]) comes later,
+/// in order (see [`read_answer`]). `Err(Gone)`: the connection broke.
+pub(crate) fn send_fork(control: &UnixStream) -> Result<(), RequestError> {
+    let frame = FrameBuf::new(tag::server::FORK)
+        .finish()
+        .map_err(|e| RequestError::Garbled(e.to_string()))?;
+    wire::send_all(control, &frame).map_err(|_| RequestError::Gone)
+}
+
+/// Writes a REAP request for the worker `pid`, which has ended; the answer
+/// ([`Answer::Reaped`]) comes later, in order.
+pub(crate) fn send_reap(control: &UnixStream, pid: u32) -> Result<(), RequestError> {
+    let mut frame = FrameBuf::new(tag::server::REAP);
+    frame.u64(u64::from(pid));
     let frame = frame
         .finish()
-        .map_err(|e| RequestError::Refused(e.to_string()))?;
-    wire::send_all(control, &frame).map_err(|_| RequestError::Gone)?;
+        .map_err(|e| RequestError::Garbled(e.to_string()))?;
+    wire::send_all(control, &frame).map_err(|_| RequestError::Gone)
+}
+
+/// One answer of the server, to the oldest request not answered yet.
+pub(crate) enum Answer {
+    /// FORKED: a new worker.
+    Forked(Spawned),
+    /// FORK_FAILED: the server cannot fork (it stays usable).
+    Refused(String),
+    /// REAPED: how the worker ended.
+    Reaped(ChildExit),
+}
+
+/// Reads the server's next answer (waiting for it). `Err(Gone)`: the connection broke, the
+/// server is dead; `Err(Garbled)`: the answer made no sense.
+pub(crate) fn read_answer(control: &mut UnixStream) -> Result<Answer, RequestError> {
     let mut buf = Vec::new();
     let received = fdpass::receive_frame(control, &mut buf);
     // The descriptors that came with the answer, taken before anything else can fail.
@@ -243,62 +295,38 @@ pub(crate) fn request_fork(
         Err(WireError::Corrupt(why)) => return Err(RequestError::Garbled(why)),
         Err(_) => return Err(RequestError::Gone),
     }
+    let mut fields = Fields::new(&buf);
+    let garbled = |e: WireError| RequestError::Garbled(e.to_string());
     match buf.first() {
         Some(&tag::server::FORKED) => {
-            let pid = Fields::new(&buf)
-                .u64()
-                .map_err(|e| RequestError::Garbled(e.to_string()))?;
+            let pid = fields.u64().map_err(garbled)?;
             match (u32::try_from(pid), sock, progress) {
-                (Ok(pid), Some(sock), Some(progress)) => Ok(Spawned {
+                (Ok(pid), Some(sock), Some(progress)) => Ok(Answer::Forked(Spawned {
                     pid,
                     sock: UnixStream::from(sock),
                     progress,
-                }),
+                })),
                 _ => Err(RequestError::Garbled(
                     "FORKED without a pid and two descriptors".into(),
                 )),
             }
         }
-        Some(&tag::server::FORK_FAILED) => Err(RequestError::Refused(
-            String::from_utf8_lossy(Fields::new(&buf).rest()).into_owned(),
+        Some(&tag::server::FORK_FAILED) => Ok(Answer::Refused(
+            String::from_utf8_lossy(fields.rest()).into_owned(),
         )),
+        Some(&tag::server::REAPED) => {
+            let kind = fields.u64().map_err(garbled)?;
+            let value = fields.u64().map_err(garbled)? as i64 as i32;
+            Ok(Answer::Reaped(if kind == 1 {
+                ChildExit::Signal(value)
+            } else {
+                ChildExit::Code(value)
+            }))
+        }
         other => Err(RequestError::Garbled(format!(
             "unexpected message tag {other:?}"
         ))),
     }
-}
-
-/// Asks the server at `control` to reap its worker `pid`, which has ended, and how it ended.
-pub(crate) fn request_reap(control: &mut UnixStream, pid: u32) -> Result<ChildExit, RequestError> {
-    let mut frame = FrameBuf::new(tag::server::REAP);
-    frame.u64(u64::from(pid));
-    let frame = frame
-        .finish()
-        .map_err(|e| RequestError::Garbled(e.to_string()))?;
-    wire::send_all(control, &frame).map_err(|_| RequestError::Gone)?;
-    let mut buf = Vec::new();
-    match wire::read_frame(control, &mut buf) {
-        Ok(true) => {}
-        Ok(false) | Err(WireError::Truncated) | Err(WireError::Io(_)) => {
-            return Err(RequestError::Gone)
-        }
-        Err(WireError::Corrupt(why)) => return Err(RequestError::Garbled(why)),
-    }
-    if buf.first() != Some(&tag::server::REAPED) {
-        return Err(RequestError::Garbled(format!(
-            "unexpected message tag {:?}",
-            buf.first()
-        )));
-    }
-    let mut fields = Fields::new(&buf);
-    let garbled = |e: WireError| RequestError::Garbled(e.to_string());
-    let kind = fields.u64().map_err(garbled)?;
-    let value = fields.u64().map_err(garbled)? as i64 as i32;
-    Ok(if kind == 1 {
-        ChildExit::Signal(value)
-    } else {
-        ChildExit::Code(value)
-    })
 }
 
 /// Why a request to the fork server failed.
