@@ -192,12 +192,17 @@ fn forked_worker(forked: Forked) -> Result<i32, String> {
         return Ok(0);
     };
     for (name, value) in &env {
-        // A single-threaded process (the server's copy), so no other thread reads the
-        // environment meanwhile.
-        std::env::set_var(name, value);
+        if name == super::identity::ENV {
+            // Its parent, as the program sees it, is the pool's process, not the server.
+            // (Adopted straight away: setting and removing the variable cost a forked
+            // worker more than the rest of its start-up, measured.)
+            super::identity::adopt(&value.to_string_lossy(), forked.program);
+        } else {
+            // A single-threaded process (the server's copy), so no other thread reads the
+            // environment meanwhile.
+            std::env::set_var(name, value);
+        }
     }
-    // Its parent, as the program sees it, is the pool's process, not the server.
-    super::identity::adopt_from_env(forked.program);
     crate::trace::init_child("pool worker");
     worker_loop(&mut sock, &progress)
 }

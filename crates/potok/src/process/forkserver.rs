@@ -19,8 +19,8 @@
 //!      │                                                       returns: a worker, which
 //!      │                                                       says HELLO and waits for its
 //!      │                                                       IDENTITY
-//!      │      REAP(pid) ──▶ waitpid(pid) ──▶ REAPED(how it ended)
-//!      └──────┘
+//!      │      REAP(pid) ──▶ waitpid(pid) ──▶ REAPED(pid, how it ended)
+//!      └──────┘   (requests that have arrived together: the REAPs first, then the FORKs)
 //! ```
 //!
 //! A forked worker knows nothing of the pool it will serve until it is handed to one: the
@@ -37,9 +37,11 @@
 //! stays reserved, and safe to signal, for as long as the parent holds it. Which side of this
 //! the parent holds is `spawn.rs`.
 
+use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::time::Duration;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixStream;
 
@@ -84,16 +86,32 @@ pub(crate) fn serve(control: UnixStream, program: u32) -> Forked {
     // its workers by exec instead). Nothing in the loop below starts a thread.
     let threads = thread_count();
     let server = rustix::process::getpid().as_raw_nonzero().get();
-    let mut buf = Vec::new();
-    loop {
+    // Requests read and not handled yet: a REAP goes before the FORKs waiting here (its pool
+    // waits for it; the stock's FORKs nobody waits for), so it never waits behind forks.
+    let mut requests: VecDeque<Vec<u8>> = VecDeque::new();
+    let read_one = |requests: &mut VecDeque<Vec<u8>>| {
+        let mut buf = Vec::new();
         match wire::read_frame(&mut &control, &mut buf) {
-            Ok(true) => {}
+            Ok(true) => requests.push_back(buf),
             Ok(false) => std::process::exit(0),
             Err(err) => {
                 eprintln!("potok fork server {server}: reading from the parent: {err}");
                 std::process::exit(super::env::EXIT_PROTOCOL);
             }
         }
+    };
+    loop {
+        if requests.is_empty() {
+            read_one(&mut requests);
+        }
+        while readable(&control, Some(Duration::ZERO)) {
+            read_one(&mut requests);
+        }
+        let next = requests
+            .iter()
+            .position(|r| r.first() == Some(&tag::server::REAP))
+            .unwrap_or(0);
+        let buf = requests.remove(next).expect("a request was read");
         let reply = match buf.first() {
             Some(&tag::server::FORK) if threads != 1 => refusal(&format!(
                 "the fork server has {threads} threads, and a fork would copy only one"
@@ -165,11 +183,9 @@ fn fork_worker(control: &UnixStream, server: i32, program: u32) -> io::Result<Op
 /// how it ended.
 fn reap(request: &[u8]) -> Vec<u8> {
     let mut frame = FrameBuf::new(tag::server::REAPED);
-    let pid = Fields::new(request)
-        .u64()
-        .ok()
-        .and_then(|pid| i32::try_from(pid).ok())
-        .and_then(Pid::from_raw);
+    let asked = Fields::new(request).u64().unwrap_or(0);
+    frame.u64(asked);
+    let pid = i32::try_from(asked).ok().and_then(Pid::from_raw);
     let status = pid.and_then(|pid| loop {
         match rustix::process::waitpid(Some(pid), WaitOptions::empty()) {
             Ok(found) => break found.map(|(_, status)| status),
@@ -230,14 +246,15 @@ pub(crate) fn send_identity(sock: &UnixStream, env: &[(&OsStr, &OsStr)]) -> io::
 }
 
 /// The forked worker's side of [`send_identity`]: the variables to set, or `None` if its
-/// socket closed first (nobody will use this worker: it exits).
+/// socket closed or broke first (nobody will use this worker: it exits; a program that ends
+/// with its HELLO unread resets the socket).
 pub(crate) fn receive_identity(
     sock: &mut UnixStream,
 ) -> Result<Option<Vec<(OsString, OsString)>>, String> {
     let mut buf = Vec::new();
     match wire::read_frame(sock, &mut buf) {
         Ok(true) => {}
-        Ok(false) => return Ok(None),
+        Ok(false) | Err(WireError::Truncated) | Err(WireError::Io(_)) => return Ok(None),
         Err(err) => return Err(format!("reading its identity: {err}")),
     }
     if buf.first() != Some(&tag::server::IDENTITY) {
@@ -252,7 +269,7 @@ pub(crate) fn receive_identity(
 }
 
 /// Writes a FORK request; the answer ([`Answer::Forked`] or [`Answer::Refused`]) comes later,
-/// in order (see [`read_answer`]). `Err(Gone)`: the connection broke.
+/// in the order of the FORKs (see [`read_answer`]). `Err(Gone)`: the connection broke.
 pub(crate) fn send_fork(control: &UnixStream) -> Result<(), RequestError> {
     let frame = FrameBuf::new(tag::server::FORK)
         .finish()
@@ -261,7 +278,7 @@ pub(crate) fn send_fork(control: &UnixStream) -> Result<(), RequestError> {
 }
 
 /// Writes a REAP request for the worker `pid`, which has ended; the answer
-/// ([`Answer::Reaped`]) comes later, in order.
+/// ([`Answer::Reaped`], naming `pid`) comes later, before those of FORKs not yet handled.
 pub(crate) fn send_reap(control: &UnixStream, pid: u32) -> Result<(), RequestError> {
     let mut frame = FrameBuf::new(tag::server::REAP);
     frame.u64(u64::from(pid));
@@ -271,14 +288,14 @@ pub(crate) fn send_reap(control: &UnixStream, pid: u32) -> Result<(), RequestErr
     wire::send_all(control, &frame).map_err(|_| RequestError::Gone)
 }
 
-/// One answer of the server, to the oldest request not answered yet.
+/// One answer of the server: to the oldest FORK not answered yet, or to a REAP.
 pub(crate) enum Answer {
     /// FORKED: a new worker.
     Forked(Spawned),
     /// FORK_FAILED: the server cannot fork (it stays usable).
     Refused(String),
-    /// REAPED: how the worker ended.
-    Reaped(ChildExit),
+    /// REAPED: how the worker `pid` ended.
+    Reaped { pid: u32, exit: ChildExit },
 }
 
 /// Reads the server's next answer (waiting for it). `Err(Gone)`: the connection broke, the
@@ -315,13 +332,17 @@ pub(crate) fn read_answer(control: &mut UnixStream) -> Result<Answer, RequestErr
             String::from_utf8_lossy(fields.rest()).into_owned(),
         )),
         Some(&tag::server::REAPED) => {
+            let pid = fields.u64().map_err(garbled)?;
             let kind = fields.u64().map_err(garbled)?;
             let value = fields.u64().map_err(garbled)? as i64 as i32;
-            Ok(Answer::Reaped(if kind == 1 {
-                ChildExit::Signal(value)
-            } else {
-                ChildExit::Code(value)
-            }))
+            Ok(Answer::Reaped {
+                pid: pid as u32,
+                exit: if kind == 1 {
+                    ChildExit::Signal(value)
+                } else {
+                    ChildExit::Code(value)
+                },
+            })
         }
         other => Err(RequestError::Garbled(format!(
             "unexpected message tag {other:?}"
@@ -346,6 +367,25 @@ impl std::fmt::Display for RequestError {
             RequestError::Refused(why) => write!(f, "it refused: {why}"),
             RequestError::Gone => f.write_str("its connection broke"),
             RequestError::Garbled(why) => write!(f, "a garbled answer: {why}"),
+        }
+    }
+}
+
+/// Waits until `fd` is readable (a pidfd: its process has ended; a socket: something to read
+/// or a hang-up), at most `timeout`; whether it is.
+pub(crate) fn readable(fd: &impl AsFd, timeout: Option<Duration>) -> bool {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    let timeout = timeout.map(|t| Timespec {
+        tv_sec: t.as_secs() as i64,
+        tv_nsec: i64::from(t.subsec_nanos()),
+    });
+    loop {
+        let mut fds = [PollFd::new(fd, PollFlags::IN)];
+        match poll(&mut fds, timeout.as_ref()) {
+            Ok(n) => return n > 0,
+            Err(rustix::io::Errno::INTR) => continue,
+            // Cannot be polled: take it as ready rather than hang.
+            Err(_) => return true,
         }
     }
 }

@@ -39,7 +39,7 @@ use super::children;
 use super::env::{ChildKind, ENV, EXIT_NOT_DISPATCHED};
 use super::error::{ChildExit, StartError};
 use super::forkserver::{self, RequestError};
-use super::stock::{self, Link};
+use super::stock::Link;
 use super::identity::{self, ProcessInfo};
 use super::progress::Progress;
 use super::task::layout_fingerprint;
@@ -135,7 +135,7 @@ impl Child {
                 }
             },
             How::Forked { pidfd, server } => {
-                stock::readable(&**pidfd, None);
+                forkserver::readable(&**pidfd, None);
                 server.reap(self.pid)
             }
         };
@@ -152,7 +152,7 @@ impl Child {
         }
         match &self.how {
             How::Exec(_) => peek_exit(self.pid, false),
-            How::Forked { pidfd, .. } => stock::readable(&**pidfd, Some(Duration::ZERO)),
+            How::Forked { pidfd, .. } => forkserver::readable(&**pidfd, Some(Duration::ZERO)),
         }
     }
 

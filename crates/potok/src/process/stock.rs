@@ -16,20 +16,30 @@
 //! so they die with it (and it with the program); they are no processes of the program's
 //! until a pool takes them (`active_children()` does not list them).
 //!
-//! Requests are answered in order; [`Link`] keeps the list of the answers owed, so that a
-//! REAP waited for collects the FORKED answers before it into the stock.
+//! The server answers a REAP before the FORKs it has not started yet (a pool being dropped
+//! waits for its REAPs; nobody waits for the stock's FORKs), else in order; [`Link`] keeps
+//! the list of the answers owed, so that a REAP waited for collects the FORKED answers that
+//! come before it into the stock.
 
 use std::collections::VecDeque;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use rustix::process::{Pid, PidfdFlags, Signal};
 
 use super::cpu::cpu_count;
 use super::error::ChildExit;
-use super::forkserver::{self, Answer, RequestError, Spawned};
+use super::forkserver::{self, readable, Answer, RequestError, Spawned};
 use super::progress::Progress;
+
+/// The number of CPUs, looked up once: each look reads the cgroup's CPU quota files, and once
+/// per worker taken that was about 3% of the CPU time of a pool's start-up (measured).
+fn cpus() -> usize {
+    static CPUS: OnceLock<usize> = OnceLock::new();
+    *CPUS.get_or_init(cpu_count)
+}
 
 /// A forked worker: in the stock, or just taken from it.
 pub(crate) struct Waiting {
@@ -45,7 +55,7 @@ pub(crate) struct Waiting {
 enum Owed {
     Fork,
     /// `wanted`: somebody waits for it (else it reaps a discarded stock worker).
-    Reap { wanted: bool },
+    Reap { pid: u32, wanted: bool },
 }
 
 /// The connection to the fork server, with the answers it owes and the stock.
@@ -75,7 +85,7 @@ impl Link {
     /// written, not waited for) to `want`, the most workers asked for at once so far, at most
     /// the number of CPUs.
     pub(crate) fn take(&mut self, want: usize) -> Result<Waiting, RequestError> {
-        self.target = self.target.max(want.min(cpu_count()).max(1));
+        self.target = self.target.max(want.min(cpus()).max(1));
         self.collect_arrived()?;
         loop {
             while let Some(worker) = self.stock.pop_front() {
@@ -100,7 +110,7 @@ impl Link {
     /// Reaps the server's worker `pid`, which has ended, and says how it ended.
     pub(crate) fn reap(&mut self, pid: u32) -> Result<ChildExit, RequestError> {
         forkserver::send_reap(&self.control, pid)?;
-        self.owed.push_back(Owed::Reap { wanted: true });
+        self.owed.push_back(Owed::Reap { pid, wanted: true });
         loop {
             if let Some(exit) = self.read_one()? {
                 return Ok(exit);
@@ -147,10 +157,25 @@ impl Link {
     /// Reads the next answer (waiting for it): a fork goes into the stock; the exit of a
     /// waited-for REAP is returned.
     fn read_one(&mut self) -> Result<Option<ChildExit>, RequestError> {
-        let owed = self.owed.pop_front().ok_or_else(|| {
-            RequestError::Garbled("waiting for an answer that nothing asked for".into())
-        })?;
+        if self.owed.is_empty() {
+            return Err(RequestError::Garbled(
+                "waiting for an answer that nothing asked for".into(),
+            ));
+        }
         let answer = forkserver::read_answer(&mut self.control)?;
+        let owed = match &answer {
+            Answer::Forked(_) | Answer::Refused(_) => self
+                .owed
+                .iter()
+                .position(|owed| matches!(owed, Owed::Fork)),
+            Answer::Reaped { pid, .. } => self
+                .owed
+                .iter()
+                .position(|owed| matches!(owed, Owed::Reap { pid: p, .. } if p == pid)),
+        };
+        let owed = owed.and_then(|at| self.owed.remove(at)).ok_or_else(|| {
+            RequestError::Garbled("an answer to a request that was not made".into())
+        })?;
         match (owed, answer) {
             (Owed::Fork, Answer::Forked(spawned)) => {
                 self.absorb(spawned)?;
@@ -160,11 +185,8 @@ impl Link {
                 self.refused = Some(why);
                 Ok(None)
             }
-            (Owed::Reap { wanted: true }, Answer::Reaped(exit)) => Ok(Some(exit)),
-            (Owed::Reap { wanted: false }, Answer::Reaped(_)) => Ok(None),
-            _ => Err(RequestError::Garbled(
-                "an answer to another request than the one owed".into(),
-            )),
+            (Owed::Reap { wanted: true, .. }, Answer::Reaped { exit, .. }) => Ok(Some(exit)),
+            _ => Ok(None),
         }
     }
 
@@ -198,7 +220,10 @@ impl Link {
                     let _ = rustix::process::kill_process(pid, Signal::KILL);
                 }
                 forkserver::send_reap(&self.control, spawned.pid)?;
-                self.owed.push_back(Owed::Reap { wanted: false });
+                self.owed.push_back(Owed::Reap {
+                    pid: spawned.pid,
+                    wanted: false,
+                });
                 self.refused = Some(format!("could not watch the forked worker: {why}"));
                 Ok(())
             }
@@ -210,26 +235,7 @@ impl Link {
         let pid = worker.pid;
         drop(worker);
         forkserver::send_reap(&self.control, pid)?;
-        self.owed.push_back(Owed::Reap { wanted: false });
+        self.owed.push_back(Owed::Reap { pid, wanted: false });
         Ok(())
-    }
-}
-
-/// Waits until `fd` is readable (a pidfd: its process has ended; a socket: something to read
-/// or a hang-up), at most `timeout`; whether it is.
-pub(crate) fn readable(fd: &impl AsFd, timeout: Option<Duration>) -> bool {
-    use rustix::event::{poll, PollFd, PollFlags, Timespec};
-    let timeout = timeout.map(|t| Timespec {
-        tv_sec: t.as_secs() as i64,
-        tv_nsec: i64::from(t.subsec_nanos()),
-    });
-    loop {
-        let mut fds = [PollFd::new(fd, PollFlags::IN)];
-        match poll(&mut fds, timeout.as_ref()) {
-            Ok(n) => return n > 0,
-            Err(rustix::io::Errno::INTR) => continue,
-            // Cannot be polled: take it as ready rather than hang.
-            Err(_) => return true,
-        }
     }
 }

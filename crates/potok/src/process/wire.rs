@@ -248,7 +248,8 @@ pub(crate) mod tag {
         pub(crate) const FORK_FAILED: u8 = 42;
         /// parent -> server: reap the worker that has ended (`pid`).
         pub(crate) const REAP: u8 = 43;
-        /// server -> parent: how it ended (`0` and the exit code, or `1` and the signal).
+        /// server -> parent: how it ended (`pid`, then `0` and the exit code, or `1` and the
+        /// signal). Answered before the FORKs that wait with it.
         pub(crate) const REAPED: u8 = 44;
         /// pool's process -> forked worker, on the worker's own socket, before its first job:
         /// its environment (name, value, ... as length-prefixed strings).
