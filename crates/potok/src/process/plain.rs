@@ -154,6 +154,16 @@ pub(crate) fn take<T: 'static>(src: &[u8], out: &mut Option<T>) -> Option<usize>
 /// bytes as that width needs, and no bits beyond it in the last one.
 #[inline(always)]
 fn take_varint<T>(src: &[u8]) -> Option<(u64, usize)> {
+    // Where ten bytes are left (all but the last values of a job), the loop below reads them
+    // without a bounds check per byte.
+    match src.first_chunk::<MAX_LEN>() {
+        Some(head) => varint_in::<T>(head),
+        None => varint_in::<T>(src),
+    }
+}
+
+#[inline(always)]
+fn varint_in<T>(src: &[u8]) -> Option<(u64, usize)> {
     let bits = 8 * std::mem::size_of::<T>();
     let max = bits.div_ceil(7);
     let last_max = (1u8 << (bits % 7)) - 1;
@@ -180,31 +190,43 @@ mod tests {
 
     /// Every value writes postcard's bytes and reads back from them; postcard's own bytes read
     /// back the same.
-    fn check<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug + 'static>(v: T) {
+    fn check<T: Serialize + DeserializeOwned + PartialEq + Copy + std::fmt::Debug + 'static>(v: T) {
         assert!(is_plain::<T>());
         let theirs = postcard::to_allocvec(&v).unwrap();
         let mut dst = [0u8; MAX_LEN];
         let n = put(&v, &mut dst).unwrap();
         assert_eq!(&dst[..n], &theirs[..], "{v:?}");
         let mut back = None;
-        let mut src = theirs.clone();
-        src.push(0xEE); // what follows is not read
-        assert_eq!(take::<T>(&src, &mut back), Some(n), "{v:?}");
-        assert_eq!(back, Some(v));
+        // What follows is not read: one byte (the bytes near a job's end), or ten.
+        for pad in [1, MAX_LEN] {
+            let mut src = theirs.clone();
+            src.extend(std::iter::repeat_n(0xEE, pad));
+            assert_eq!(take::<T>(&src, &mut back), Some(n), "{v:?}");
+            assert_eq!(back.take(), Some(v));
+        }
         // Cut short: not a value.
         assert_eq!(take::<T>(&theirs[..n - 1], &mut None), None);
     }
 
     #[test]
     fn plain_values_are_postcards_bytes() {
-        for v in [0u64, 1, 127, 128, 300, 16_383, 16_384, 1 << 40, u64::MAX] {
+        let edges = (0..64).flat_map(|bit| [(1u64 << bit) - 1, 1 << bit, (1 << bit) + 1]);
+        for v in [0u64, 1, 127, 128, 300, 16_383, 16_384, 1 << 40, u64::MAX]
+            .into_iter()
+            .chain(edges)
+        {
             check(v);
             check(v as usize);
             check(v as u32);
             check(v as u16);
             check(v as u8);
         }
-        for v in [0i64, 1, -1, 63, -64, 64, -65, 1 << 40, i64::MIN, i64::MAX] {
+        let edges =
+            (0..63).flat_map(|bit| [1i64 << bit, -(1 << bit), (1 << bit) - 1, -(1 << bit) - 1]);
+        for v in [0i64, 1, -1, 63, -64, 64, -65, 1 << 40, i64::MIN, i64::MAX]
+            .into_iter()
+            .chain(edges)
+        {
             check(v);
             check(v as isize);
             check(v as i32);
