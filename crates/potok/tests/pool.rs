@@ -675,7 +675,11 @@ fn a_stock_worker_killed_while_it_waits_is_not_handed_out() {
         assert!(stock.is_empty(), "a stock without a fork server: {stock:?}");
         return;
     }
-    assert_eq!(stock.len(), 2, "workers forked ahead for the next pool of 2");
+    assert_eq!(
+        stock.len(),
+        2,
+        "workers forked ahead for the next pool of 2"
+    );
     let listed: Vec<u32> = potok::process::active_children()
         .iter()
         .map(|child| child.pid())

@@ -41,9 +41,9 @@ use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::time::Duration;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixStream;
+use std::time::Duration;
 
 use rustix::process::{Pid, WaitOptions};
 
@@ -241,7 +241,9 @@ fn decode_env(mut bytes: &[u8]) -> Option<Vec<(OsString, OsString)>> {
 pub(crate) fn send_identity(sock: &UnixStream, env: &[(&OsStr, &OsStr)]) -> io::Result<()> {
     let mut frame = FrameBuf::new(tag::server::IDENTITY);
     frame.bytes(&encode_env(env));
-    let frame = frame.finish().map_err(|e| io::Error::other(e.to_string()))?;
+    let frame = frame
+        .finish()
+        .map_err(|e| io::Error::other(e.to_string()))?;
     wire::send_all(sock, &frame)
 }
 

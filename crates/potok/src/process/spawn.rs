@@ -39,9 +39,9 @@ use super::children;
 use super::env::{ChildKind, ENV, EXIT_NOT_DISPATCHED};
 use super::error::{ChildExit, StartError};
 use super::forkserver::{self, RequestError};
-use super::stock::Link;
 use super::identity::{self, ProcessInfo};
 use super::progress::Progress;
+use super::stock::Link;
 use super::task::layout_fingerprint;
 use super::wire::{self, tag, Fields, WireError};
 
@@ -403,7 +403,10 @@ pub(crate) fn fork_server_stock() -> Vec<u32> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .clone();
     current.filter(|s| !s.is_dead()).map_or_else(Vec::new, |s| {
-        let mut conn = s.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut conn = s
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         match conn.0.stock_pids() {
             Ok(pids) => pids,
             Err(err) => {

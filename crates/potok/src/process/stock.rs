@@ -55,7 +55,10 @@ pub(crate) struct Waiting {
 enum Owed {
     Fork,
     /// `wanted`: somebody waits for it (else it reaps a discarded stock worker).
-    Reap { pid: u32, wanted: bool },
+    Reap {
+        pid: u32,
+        wanted: bool,
+    },
 }
 
 /// The connection to the fork server, with the answers it owes and the stock.
@@ -164,10 +167,9 @@ impl Link {
         }
         let answer = forkserver::read_answer(&mut self.control)?;
         let owed = match &answer {
-            Answer::Forked(_) | Answer::Refused(_) => self
-                .owed
-                .iter()
-                .position(|owed| matches!(owed, Owed::Fork)),
+            Answer::Forked(_) | Answer::Refused(_) => {
+                self.owed.iter().position(|owed| matches!(owed, Owed::Fork))
+            }
             Answer::Reaped { pid, .. } => self
                 .owed
                 .iter()
