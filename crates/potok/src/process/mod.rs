@@ -90,6 +90,7 @@ mod identity;
 mod joinable;
 mod keep;
 mod pipe;
+mod plain;
 mod pool;
 mod proc;
 mod progress;

@@ -18,7 +18,8 @@
 //!
 //! postcard was chosen for the values: a documented, stable encoding (postcard 1.0), varints
 //! (a small integer is one byte, which matters when a map sends 100,000 of them), and no
-//! allocation besides the output buffer.
+//! allocation besides the output buffer. Plain numbers are written and read without serde
+//! (`plain.rs`), in the same bytes.
 
 use std::fmt;
 use std::io::{self, Read};
