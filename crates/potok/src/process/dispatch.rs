@@ -284,7 +284,7 @@ fn run_job(payload: &[u8], progress: &Progress) -> Result<FrameBuf, String> {
     // Room for the answer at once: each outcome takes a byte more than its argument (the
     // `Ok`), for the numbers a map is given, so the argument bytes alone came short by a
     // reallocation and a copy per job.
-    let mut frame = FrameBuf::with_capacity(tag::DONE, 2 * items.len() + 16);
+    let mut frame = FrameBuf::with_capacity(tag::DONE, 2 * items.len() + 32);
     frame.u64(seq);
     match trampoline(function, id.fingerprint, items, frame.vec(), progress) {
         Ok(()) => Ok(frame),
