@@ -120,8 +120,7 @@ impl Link {
         let mut exits = vec![None; pids.len()];
         while exits.iter().any(Option::is_none) {
             if let Some((pid, exit)) = self.read_one()? {
-                if let Some(at) = (0..pids.len()).find(|&k| pids[k] == pid && exits[k].is_none())
-                {
+                if let Some(at) = (0..pids.len()).find(|&k| pids[k] == pid && exits[k].is_none()) {
                     exits[at] = Some(exit);
                 }
             }
