@@ -654,6 +654,60 @@ fn a_fork_server_dying_while_a_pool_starts_is_replaced() {
     let _ = std::fs::remove_file(&marker);
 }
 
+/// Whether `pid` has ended (a zombie not reaped yet, or gone).
+fn has_ended(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rfind(')')
+            .is_some_and(|at| stat[at + 1..].trim_start().starts_with('Z')),
+        Err(_) => true,
+    }
+}
+
+/// The fork server keeps workers forked ahead of need (its stock), which are not the
+/// program's processes until a pool takes them. Stock workers killed while they wait are
+/// never handed to a pool: the next pool gets live workers and works, and the dead ones are
+/// reaped. With `POTOK_FORK_SERVER=0` there is no stock.
+fn a_stock_worker_killed_while_it_waits_is_not_handed_out() {
+    drop(Pool::new(2).unwrap());
+    let stock = testing::fork_server_stock();
+    if !fork_server_on() {
+        assert!(stock.is_empty(), "a stock without a fork server: {stock:?}");
+        return;
+    }
+    assert_eq!(
+        stock.len(),
+        2,
+        "workers forked ahead for the next pool of 2"
+    );
+    let listed: Vec<u32> = potok::process::active_children()
+        .iter()
+        .map(|child| child.pid())
+        .collect();
+    assert!(
+        stock.iter().all(|pid| !listed.contains(pid)),
+        "stock workers {stock:?} listed as the program's children {listed:?}"
+    );
+    kill_all(&stock);
+    assert!(
+        support::eventually(Duration::from_secs(10), || stock
+            .iter()
+            .all(|&pid| has_ended(pid))),
+        "the stock workers {stock:?} never died"
+    );
+    let pool = Pool::new(2).unwrap();
+    let pids = pool.pids();
+    assert!(
+        pids.iter().all(|pid| !stock.contains(pid)),
+        "a killed stock worker was handed out: pool {pids:?}, killed {stock:?}"
+    );
+    assert_eq!(pool.map_chunked(square, 0..10, 1).unwrap()[3], 9);
+    assert_eq!(pool.apply(square, 4).unwrap(), 16);
+    drop(pool);
+    // The killed ones were reaped (and the pool's workers too).
+    support::assert_no_children(Duration::from_secs(5));
+}
+
 fn an_idle_worker_that_dies_is_reaped_and_replaced() {
     let pool = Pool::new(2).unwrap();
     let victim = pool.pids()[0];
@@ -1202,6 +1256,7 @@ fn main() -> ExitCode {
             case!(a_worker_dying_with_jobs_in_flight_costs_one_task),
             case!(a_killed_worker_costs_one_task),
             case!(an_idle_worker_that_dies_is_reaped_and_replaced),
+            case!(a_stock_worker_killed_while_it_waits_is_not_handed_out),
             case!(workers_come_from_one_fork_server),
             case!(a_killed_fork_server_is_replaced),
             case!(a_fork_server_dying_while_a_pool_starts_is_replaced),

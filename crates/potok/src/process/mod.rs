@@ -98,6 +98,7 @@ mod queue;
 mod shared;
 mod simple_queue;
 mod spawn;
+mod stock;
 mod task;
 #[doc(hidden)]
 pub mod testing;

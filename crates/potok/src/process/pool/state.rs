@@ -91,6 +91,7 @@ pub(crate) struct Ticket {
 /// What a slot's thread is doing, as callers see it.
 ///
 /// ```text
+///   (a new pool's first workers: Idle before their threads start)
 ///   Busy ──no job now──▶ Idle ──a job queued (wake_one_idle), or the idle check──▶ Busy
 ///                         │
 ///                         └──a caller claims it (nothing queued)──▶ Claimed
@@ -174,7 +175,8 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// The state of a new pool of `processes` slots, all `Busy` (their threads start later).
+    /// The state of a new pool of `processes` slots, all `Busy` (their first workers are
+    /// published with [`publish_first_worker`](Self::publish_first_worker)).
     pub(crate) fn new(
         processes: usize,
         initializer: Option<(TaskId, Vec<u8>)>,
@@ -507,6 +509,16 @@ impl Shared {
         me.signaller = Some(child.signaller());
         me.sock = Some(Arc::clone(&child.sock));
         true
+    }
+
+    /// Publishes one of a new pool's first workers, before its slot's thread starts. The slot
+    /// is `Idle` at once, so that the first task is handed to the worker by its caller
+    /// without waiting for the thread to start (on a loaded machine a new thread may wait
+    /// milliseconds for a CPU); the thread finds the hand-off when it looks for work.
+    pub(crate) fn publish_first_worker(&self, slot: usize, child: &Child) {
+        if self.publish_worker(slot, child) {
+            self.state.lock().slots[slot].thread = Thread::Idle;
+        }
     }
 
     /// No worker can be started any more: every waiting task fails, and so will new ones.

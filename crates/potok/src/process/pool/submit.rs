@@ -98,7 +98,8 @@ pub(super) fn submit<A: Data, R: Data>(
         if job.len() == chunksize {
             room = room.max(job.bytes.len() + job.bytes.len() / 8);
             let mut next = Job::new(task, Arc::clone(&sink), offsets);
-            next.bytes.reserve(room);
+            // (At least a plain value's window: a chunk of one item allocates once.)
+            next.bytes.reserve(room.max(64));
             let mut full = std::mem::replace(&mut job, next);
             full.kept = collecting.take().with(full.kept.take());
             if shared.submit(full).is_err() {
