@@ -954,6 +954,29 @@ fn drop_leaves_no_child() {
     }
 }
 
+/// A terminated pool's threads leave their workers for the last of them to reap, all at
+/// once: `terminate` alone (no `join`) still leaves no zombie, and once `join` (or the drop)
+/// returns every worker is gone, at once (no wait).
+fn terminate_reaps_every_worker_without_join() {
+    let pool = Pool::new(3).unwrap();
+    let pids = pool.pids();
+    assert_eq!(pids.len(), 3);
+    assert_eq!(pool.map_chunked(square, 0..30, 1).unwrap()[5], 25);
+    pool.terminate();
+    support::assert_no_children(Duration::from_secs(5));
+    pool.join().unwrap();
+    let second = Pool::new(2).unwrap();
+    let pids = second.pids();
+    assert_eq!(second.apply(square, 3).unwrap(), 9);
+    drop(second);
+    for pid in pids {
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "worker {pid} left after the drop returned"
+        );
+    }
+}
+
 fn close_then_join_finishes_the_work() {
     let pool = Pool::new(2).unwrap();
     let pending: Vec<_> = (0..6)
@@ -1267,6 +1290,7 @@ fn main() -> ExitCode {
             case!(terminate_while_busy_leaves_no_child),
             case!(no_worker_holds_a_progress_memfd),
             case!(drop_leaves_no_child),
+            case!(terminate_reaps_every_worker_without_join),
             case!(close_then_join_finishes_the_work),
             case!(bad_values_are_errors),
             case!(corrupt_frames_and_unknown_functions),

@@ -279,15 +279,20 @@ pub(crate) fn send_fork(control: &UnixStream) -> Result<(), RequestError> {
     wire::send_all(control, &frame).map_err(|_| RequestError::Gone)
 }
 
-/// Writes a REAP request for the worker `pid`, which has ended; the answer
-/// ([`Answer::Reaped`], naming `pid`) comes later, before those of FORKs not yet handled.
-pub(crate) fn send_reap(control: &UnixStream, pid: u32) -> Result<(), RequestError> {
-    let mut frame = FrameBuf::new(tag::server::REAP);
-    frame.u64(u64::from(pid));
-    let frame = frame
-        .finish()
-        .map_err(|e| RequestError::Garbled(e.to_string()))?;
-    wire::send_all(control, &frame).map_err(|_| RequestError::Gone)
+/// Writes a REAP request for each of the workers `pids`, which have ended, in one write (so
+/// that the server reads them together); the answers ([`Answer::Reaped`], each naming its
+/// pid) come later, before those of FORKs not yet handled.
+pub(crate) fn send_reaps(control: &UnixStream, pids: &[u32]) -> Result<(), RequestError> {
+    let mut frames = Vec::new();
+    for &pid in pids {
+        let mut frame = FrameBuf::new(tag::server::REAP);
+        frame.u64(u64::from(pid));
+        let frame = frame
+            .finish()
+            .map_err(|e| RequestError::Garbled(e.to_string()))?;
+        frames.extend_from_slice(&frame);
+    }
+    wire::send_all(control, &frames).map_err(|_| RequestError::Gone)
 }
 
 /// One answer of the server: to the oldest FORK not answered yet, or to a REAP.

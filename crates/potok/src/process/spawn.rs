@@ -136,7 +136,7 @@ impl Child {
             },
             How::Forked { pidfd, server } => {
                 forkserver::readable(&**pidfd, None);
-                server.reap(self.pid)
+                server.reap(&[self.pid])[0]
             }
         };
         self.reaped = Some(exit);
@@ -238,6 +238,44 @@ impl Child {
     pub(crate) fn kill_and_reap(&mut self) -> ChildExit {
         self.signal(Signal::KILL);
         self.wait()
+    }
+}
+
+/// Waits for every child in `children` to end and reaps them all, as [`Child::wait`] does each
+/// (a child reaped already is left as it is). The fork server's workers are reaped with one
+/// request per worker written at once, so a pool being dropped waits for one answer from the
+/// server, not one per worker in turn.
+pub(crate) fn wait_all(children: &mut [Child]) {
+    let mut forked = Vec::new();
+    for (at, child) in children.iter_mut().enumerate() {
+        if child.reaped.is_some() {
+            continue;
+        }
+        let How::Forked { pidfd, .. } = &child.how else {
+            child.wait();
+            continue;
+        };
+        forkserver::readable(&**pidfd, None);
+        if let Some(before_reap) = child.before_reap.take() {
+            before_reap();
+        }
+        children::ending(child.pid);
+        forked.push(at);
+    }
+    while let Some(&first) = forked.first() {
+        let How::Forked { server, .. } = &children[first].how else {
+            unreachable!("only forked children are gathered here")
+        };
+        let server = Arc::clone(server);
+        let (same, rest): (Vec<usize>, Vec<usize>) = forked.iter().partition(|&&at| {
+            matches!(&children[at].how, How::Forked { server: s, .. } if Arc::ptr_eq(s, &server))
+        });
+        let pids: Vec<u32> = same.iter().map(|&at| children[at].pid).collect();
+        for (&at, exit) in same.iter().zip(server.reap(&pids)) {
+            children[at].reaped = Some(exit);
+            children::reaped(children[at].pid);
+        }
+        forked = rest;
     }
 }
 
@@ -559,11 +597,11 @@ impl ForkServer {
         })
     }
 
-    /// Reaps a worker that has ended, and says how it ended. If the server died, its workers
-    /// died with it, killed by the signal they asked for (`PR_SET_PDEATHSIG`, SIGKILL), and were
-    /// reaped by the system: that is what is reported.
-    fn reap(&self, pid: u32) -> ChildExit {
-        let killed_with_server = ChildExit::Signal(Signal::KILL.as_raw());
+    /// Reaps workers that have ended (all asked at once), and says how each ended. If the
+    /// server died, its workers died with it, killed by the signal they asked for
+    /// (`PR_SET_PDEATHSIG`, SIGKILL), and were reaped by the system: that is what is reported.
+    fn reap(&self, pids: &[u32]) -> Vec<ChildExit> {
+        let killed_with_server = vec![ChildExit::Signal(Signal::KILL.as_raw()); pids.len()];
         let mut conn = self
             .conn
             .lock()
@@ -571,8 +609,8 @@ impl ForkServer {
         if self.is_dead() {
             return killed_with_server;
         }
-        match conn.0.reap(pid) {
-            Ok(exit) => exit,
+        match conn.0.reap(pids) {
+            Ok(exits) => exits,
             Err(err) => {
                 self.died(&mut conn, &err);
                 killed_with_server

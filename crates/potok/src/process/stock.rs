@@ -110,15 +110,22 @@ impl Link {
         }
     }
 
-    /// Reaps the server's worker `pid`, which has ended, and says how it ended.
-    pub(crate) fn reap(&mut self, pid: u32) -> Result<ChildExit, RequestError> {
-        forkserver::send_reap(&self.control, pid)?;
-        self.owed.push_back(Owed::Reap { pid, wanted: true });
-        loop {
-            if let Some(exit) = self.read_one()? {
-                return Ok(exit);
+    /// Reaps the server's workers `pids`, which have ended, and says how each ended (in the
+    /// order of `pids`): all asked at once, so the server answers them in one go.
+    pub(crate) fn reap(&mut self, pids: &[u32]) -> Result<Vec<ChildExit>, RequestError> {
+        forkserver::send_reaps(&self.control, pids)?;
+        for &pid in pids {
+            self.owed.push_back(Owed::Reap { pid, wanted: true });
+        }
+        let mut exits = vec![None; pids.len()];
+        while exits.iter().any(Option::is_none) {
+            if let Some((pid, exit)) = self.read_one()? {
+                if let Some(at) = (0..pids.len()).find(|&k| pids[k] == pid && exits[k].is_none()) {
+                    exits[at] = Some(exit);
+                }
             }
         }
+        Ok(exits.into_iter().flatten().collect())
     }
 
     /// The pids of the workers in the stock, once every answer owed has been read (for
@@ -157,9 +164,9 @@ impl Link {
         Ok(())
     }
 
-    /// Reads the next answer (waiting for it): a fork goes into the stock; the exit of a
-    /// waited-for REAP is returned.
-    fn read_one(&mut self) -> Result<Option<ChildExit>, RequestError> {
+    /// Reads the next answer (waiting for it): a fork goes into the stock; the pid and exit
+    /// of a waited-for REAP are returned.
+    fn read_one(&mut self) -> Result<Option<(u32, ChildExit)>, RequestError> {
         if self.owed.is_empty() {
             return Err(RequestError::Garbled(
                 "waiting for an answer that nothing asked for".into(),
@@ -187,7 +194,9 @@ impl Link {
                 self.refused = Some(why);
                 Ok(None)
             }
-            (Owed::Reap { wanted: true, .. }, Answer::Reaped { exit, .. }) => Ok(Some(exit)),
+            (Owed::Reap { wanted: true, .. }, Answer::Reaped { pid, exit }) => {
+                Ok(Some((pid, exit)))
+            }
             _ => Ok(None),
         }
     }
@@ -221,7 +230,7 @@ impl Link {
                 if let Some(pid) = pid {
                     let _ = rustix::process::kill_process(pid, Signal::KILL);
                 }
-                forkserver::send_reap(&self.control, spawned.pid)?;
+                forkserver::send_reaps(&self.control, &[spawned.pid])?;
                 self.owed.push_back(Owed::Reap {
                     pid: spawned.pid,
                     wanted: false,
@@ -236,7 +245,7 @@ impl Link {
     fn discard(&mut self, worker: Waiting) -> Result<(), RequestError> {
         let pid = worker.pid;
         drop(worker);
-        forkserver::send_reap(&self.control, pid)?;
+        forkserver::send_reaps(&self.control, &[pid])?;
         self.owed.push_back(Owed::Reap { pid, wanted: false });
         Ok(())
     }

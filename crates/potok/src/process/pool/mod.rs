@@ -656,6 +656,7 @@ impl Pool {
         for thread in threads {
             let _ = thread.join();
         }
+        self.shared.reap_left();
         Ok(())
     }
 }

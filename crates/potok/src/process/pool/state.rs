@@ -10,7 +10,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::job::Job;
 use crate::process::error::TaskErrorKind;
-use crate::process::spawn::{Child, Signaller};
+use crate::process::spawn::{self, Child, Signaller};
 use crate::process::task::TaskId;
 use crate::process::wire;
 
@@ -167,6 +167,9 @@ impl State {
 /// What the pool and its worker threads share.
 pub(crate) struct Shared {
     state: Mutex<State>,
+    /// The workers of a terminated pool, left by their threads as they end (see
+    /// [`leave_to_reap`](Self::leave_to_reap)).
+    left: Mutex<Vec<Child>>,
     /// One per slot: its thread waits there for work.
     wake: Vec<Condvar>,
     seq: AtomicU64,
@@ -183,6 +186,7 @@ impl Shared {
         maxtasksperchild: Option<usize>,
     ) -> Shared {
         Shared {
+            left: Mutex::new(Vec::new()),
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 phase: Phase::Open,
@@ -509,6 +513,30 @@ impl Shared {
         me.signaller = Some(child.signaller());
         me.sock = Some(Arc::clone(&child.sock));
         true
+    }
+
+    /// A terminated pool's thread leaves its worker here (told to die) as it ends; the last of
+    /// the pool's threads to do so reaps them all at once (`spawn::wait_all`: one request to
+    /// the fork server for all, instead of one round trip per thread in turn). Workers of a
+    /// pool whose threads did not all end this way are reaped by [`reap_left`](Self::reap_left).
+    pub(crate) fn leave_to_reap(&self, child: Child) {
+        let mut all = {
+            let mut left = self.left.lock();
+            left.push(child);
+            if left.len() == self.wake.len() {
+                std::mem::take(&mut *left)
+            } else {
+                Vec::new()
+            }
+        };
+        spawn::wait_all(&mut all);
+    }
+
+    /// Reaps the workers left by [`leave_to_reap`](Self::leave_to_reap) and not reaped yet
+    /// (`Pool::join`, once every thread has ended).
+    pub(crate) fn reap_left(&self) {
+        let mut left = std::mem::take(&mut *self.left.lock());
+        spawn::wait_all(&mut left);
     }
 
     /// Publishes one of a new pool's first workers, before its slot's thread starts. The slot
