@@ -11,7 +11,7 @@
 //! `start N`: `Pool::new(2)`, the first `apply`, and the drop (workers killed and reaped),
 //! each timed, N times; `map N`: `map` of an identity function over 100,000 integers on one
 //! pool of 2, N times; `map1 N`: the same over 10,000 with chunk size 1; `apply N`: N rounds
-//! of 1,000 `apply_async(..).get()` round trips. Prints medians (per item: per round trip).
+//! of 1,000 `apply_async(..).get()` round trips. Prints medians (per item: per round trip); `start` also means and 90th percentiles (criterion reports means).
 
 use std::time::{Duration, Instant};
 
@@ -22,6 +22,15 @@ fn ident(x: u64) -> u64 {
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
+}
+
+fn mean(times: &[Duration]) -> Duration {
+    times.iter().sum::<Duration>() / times.len() as u32
+}
+
+fn quantile(mut times: Vec<Duration>, q: f64) -> Duration {
+    times.sort();
+    times[((times.len() - 1) as f64 * q) as usize]
 }
 
 fn start(n: usize) {
@@ -40,9 +49,21 @@ fn start(n: usize) {
     }
     println!(
         "median: new {:?}, first apply {:?}, drop {:?}",
-        median(new),
-        median(apply),
-        median(drop)
+        median(new.clone()),
+        median(apply.clone()),
+        median(drop.clone())
+    );
+    println!(
+        "mean:   new {:?}, first apply {:?}, drop {:?}",
+        mean(&new),
+        mean(&apply),
+        mean(&drop)
+    );
+    println!(
+        "p90:    new {:?}, first apply {:?}, drop {:?}",
+        quantile(new, 0.9),
+        quantile(apply, 0.9),
+        quantile(drop, 0.9)
     );
 }
 

@@ -193,8 +193,10 @@ fn a_sigkilled_worker_loses_its_task_to_another() {
     let second = wait_new_pid(&dir, &HashSet::from([first]), Duration::from_secs(10));
     let taken_over = killed_at.elapsed();
     println!("(the killed worker's task restarted elsewhere {taken_over:?} after SIGKILL; lease {lease:?})");
+    // Taken over by the lease's expiry (nothing else restarts it; the wait above gives up
+    // at 10 s): the slack covers a loaded machine's late renewal check and the new start.
     assert!(
-        taken_over <= lease + Duration::from_secs(1),
+        taken_over <= lease + Duration::from_secs(3),
         "took {taken_over:?} to restart the task"
     );
     assert_eq!(pending.get().unwrap(), second);

@@ -654,6 +654,60 @@ fn a_fork_server_dying_while_a_pool_starts_is_replaced() {
     let _ = std::fs::remove_file(&marker);
 }
 
+/// Whether `pid` has ended (a zombie not reaped yet, or gone).
+fn has_ended(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rfind(')')
+            .is_some_and(|at| stat[at + 1..].trim_start().starts_with('Z')),
+        Err(_) => true,
+    }
+}
+
+/// The fork server keeps workers forked ahead of need (its stock), which are not the
+/// program's processes until a pool takes them. Stock workers killed while they wait are
+/// never handed to a pool: the next pool gets live workers and works, and the dead ones are
+/// reaped. With `POTOK_FORK_SERVER=0` there is no stock.
+fn a_stock_worker_killed_while_it_waits_is_not_handed_out() {
+    drop(Pool::new(2).unwrap());
+    let stock = testing::fork_server_stock();
+    if !fork_server_on() {
+        assert!(stock.is_empty(), "a stock without a fork server: {stock:?}");
+        return;
+    }
+    assert_eq!(
+        stock.len(),
+        2,
+        "workers forked ahead for the next pool of 2"
+    );
+    let listed: Vec<u32> = potok::process::active_children()
+        .iter()
+        .map(|child| child.pid())
+        .collect();
+    assert!(
+        stock.iter().all(|pid| !listed.contains(pid)),
+        "stock workers {stock:?} listed as the program's children {listed:?}"
+    );
+    kill_all(&stock);
+    assert!(
+        support::eventually(Duration::from_secs(10), || stock
+            .iter()
+            .all(|&pid| has_ended(pid))),
+        "the stock workers {stock:?} never died"
+    );
+    let pool = Pool::new(2).unwrap();
+    let pids = pool.pids();
+    assert!(
+        pids.iter().all(|pid| !stock.contains(pid)),
+        "a killed stock worker was handed out: pool {pids:?}, killed {stock:?}"
+    );
+    assert_eq!(pool.map_chunked(square, 0..10, 1).unwrap()[3], 9);
+    assert_eq!(pool.apply(square, 4).unwrap(), 16);
+    drop(pool);
+    // The killed ones were reaped (and the pool's workers too).
+    support::assert_no_children(Duration::from_secs(5));
+}
+
 fn an_idle_worker_that_dies_is_reaped_and_replaced() {
     let pool = Pool::new(2).unwrap();
     let victim = pool.pids()[0];
@@ -897,6 +951,29 @@ fn drop_leaves_no_child() {
     support::assert_no_children(Duration::from_secs(1));
     for pid in pids {
         assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+    }
+}
+
+/// A terminated pool's threads leave their workers for the last of them to reap, all at
+/// once: `terminate` alone (no `join`) still leaves no zombie, and once `join` (or the drop)
+/// returns every worker is gone, at once (no wait).
+fn terminate_reaps_every_worker_without_join() {
+    let pool = Pool::new(3).unwrap();
+    let pids = pool.pids();
+    assert_eq!(pids.len(), 3);
+    assert_eq!(pool.map_chunked(square, 0..30, 1).unwrap()[5], 25);
+    pool.terminate();
+    support::assert_no_children(Duration::from_secs(5));
+    pool.join().unwrap();
+    let second = Pool::new(2).unwrap();
+    let pids = second.pids();
+    assert_eq!(second.apply(square, 3).unwrap(), 9);
+    drop(second);
+    for pid in pids {
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "worker {pid} left after the drop returned"
+        );
     }
 }
 
@@ -1202,6 +1279,7 @@ fn main() -> ExitCode {
             case!(a_worker_dying_with_jobs_in_flight_costs_one_task),
             case!(a_killed_worker_costs_one_task),
             case!(an_idle_worker_that_dies_is_reaped_and_replaced),
+            case!(a_stock_worker_killed_while_it_waits_is_not_handed_out),
             case!(workers_come_from_one_fork_server),
             case!(a_killed_fork_server_is_replaced),
             case!(a_fork_server_dying_while_a_pool_starts_is_replaced),
@@ -1212,6 +1290,7 @@ fn main() -> ExitCode {
             case!(terminate_while_busy_leaves_no_child),
             case!(no_worker_holds_a_progress_memfd),
             case!(drop_leaves_no_child),
+            case!(terminate_reaps_every_worker_without_join),
             case!(close_then_join_finishes_the_work),
             case!(bad_values_are_errors),
             case!(corrupt_frames_and_unknown_functions),

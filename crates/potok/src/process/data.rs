@@ -6,6 +6,8 @@ use std::panic;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::plain;
+
 /// Data that can cross a process boundary: serde both ways, sendable, owned. Every type with
 /// `Serialize`, `DeserializeOwned` and `Send` is `Data`: task arguments and results, a
 /// [`Process`](crate::process::Process)'s argument and result, a process
@@ -77,6 +79,103 @@ impl postcard::ser_flavors::Flavor for Appender<'_> {
     fn finalize(self) -> postcard::Result<()> {
         Ok(())
     }
+}
+
+/// Why [`encode_run`] stopped before it had encoded as many items as it was asked to.
+pub(crate) enum RunStop {
+    /// The item last taken made the bytes longer than the limit; its bytes start at this
+    /// offset (they are still in the buffer, after the items encoded before it).
+    Over(usize),
+    /// The item last taken could not be encoded; nothing of it is in the buffer.
+    Failed(postcard::Error),
+}
+
+/// Encodes up to `max` items taken from `items` into `out`, one after another, each as
+/// [`encode_into`] would; returns how many were encoded, and why it stopped early, if it did
+/// (the item it stopped at has been taken). `limit` is the most bytes `out` may hold.
+///
+/// This is the caller's hot loop in a `map` (a fifth of its CPU was encoding). Plain numbers
+/// are written straight into a zero-filled window of `out`'s capacity, at a position kept in a
+/// register (see `plain.rs`), not byte by byte through serde and `Vec::push`.
+#[inline]
+pub(crate) fn encode_run<T: Serialize + 'static>(
+    items: &mut impl Iterator<Item = T>,
+    max: usize,
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> (usize, Option<RunStop>) {
+    if plain::is_plain::<T>() {
+        return encode_plain_run(items, max, limit, out);
+    }
+    let mut done = 0;
+    while done < max {
+        let Some(item) = items.next() else {
+            break;
+        };
+        let mark = out.len();
+        if let Err(err) = encode_into(&item, out) {
+            out.truncate(mark);
+            return (done, Some(RunStop::Failed(err)));
+        }
+        if out.len() > limit {
+            return (done, Some(RunStop::Over(mark)));
+        }
+        done += 1;
+    }
+    (done, None)
+}
+
+/// [`encode_run`] for a plain `T`.
+#[inline]
+fn encode_plain_run<T: 'static>(
+    items: &mut impl Iterator<Item = T>,
+    max: usize,
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> (usize, Option<RunStop>) {
+    let mut len = out.len();
+    let mut done = 0;
+    while done < max {
+        let Some(item) = items.next() else {
+            break;
+        };
+        let end = {
+            let window = room_for::<{ plain::MAX_LEN }>(out, len);
+            len + plain::put(&item, window).expect("a plain value")
+        };
+        if end > limit {
+            out.truncate(end);
+            return (done, Some(RunStop::Over(len)));
+        }
+        len = end;
+        done += 1;
+    }
+    out.truncate(len);
+    (done, None)
+}
+
+/// The `N` bytes of `out` from `len` on, its zero-filled window (its length is the window's
+/// end, `len` where the bytes written so far end) made larger first if need be. Callers
+/// truncate `out` to their `len` once done.
+#[inline(always)]
+pub(crate) fn room_for<const N: usize>(out: &mut Vec<u8>, len: usize) -> &mut [u8; N] {
+    if out.len() < len + N {
+        grow(out, len + N);
+    }
+    (&mut out[len..len + N])
+        .try_into()
+        .expect("a window of N bytes")
+}
+
+/// Makes the window at least `end` bytes long, zero-filled: all of `out`'s capacity, which is
+/// doubled first if it is short. (Small: a job of one item must not pay for kilobytes, which
+/// made `map` with chunk size 1 twice as slow when the least was 4 KiB.)
+#[cold]
+fn grow(out: &mut Vec<u8>, end: usize) {
+    if out.capacity() < end {
+        out.reserve(end.max(2 * out.len()).max(64) - out.len());
+    }
+    out.resize(out.capacity(), 0);
 }
 
 thread_local! {

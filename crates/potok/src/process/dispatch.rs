@@ -19,7 +19,8 @@
 //!                                   terminated, the others waited for ─▶ exit 0 (1 if it panicked)
 //!                     ──▶ [server]  forkserver::serve(): forks on request; in each fork
 //!                                   it returns, and the fork becomes a [worker] (its own
-//!                                   parent-death signal, identity, progress page, HELLO)
+//!                                   parent-death signal, progress page, HELLO, then the
+//!                                   IDENTITY its pool sends when it takes it)
 //! ```
 //!
 //! A broken frame from the parent ends the child with exit code 70 and a line on stderr; the
@@ -175,23 +176,34 @@ fn say_hello(sock: &mut UnixStream) -> Result<(), String> {
 }
 
 /// A worker the fork server forked: like a worker started by exec from here on, except that
-/// its parent is the server, and its progress page and environment came with the request.
+/// its parent is the server, its progress page came with the fork, and it learns who it is
+/// (its environment) from the IDENTITY frame the pool's process writes when it takes this
+/// worker, which may be long after the fork (see `forkserver.rs`).
 fn forked_worker(forked: Forked) -> Result<i32, String> {
     die_with_parent(forked.server)?;
-    for (name, value) in &forked.env {
-        // A single-threaded process (the server's copy), so no other thread reads the
-        // environment meanwhile.
-        std::env::set_var(name, value);
-    }
-    // Its parent, as the program sees it, is the pool's process, not the server.
-    super::identity::adopt_from_env(forked.program);
-    crate::trace::init_child("pool worker");
     let progress = Progress::map(forked.progress.as_fd())
         .or_else(|_| Progress::private())
         .map_err(|e| format!("no progress page: {e}"))?;
     drop(forked.progress);
     let mut sock = forked.sock;
     say_hello(&mut sock)?;
+    let Some(env) = super::forkserver::receive_identity(&mut sock)? else {
+        // Forked ahead of need and never handed to a pool: nothing to do.
+        return Ok(0);
+    };
+    for (name, value) in &env {
+        if name == super::identity::ENV {
+            // Its parent, as the program sees it, is the pool's process, not the server.
+            // (Adopted straight away: setting and removing the variable cost a forked
+            // worker more than the rest of its start-up, measured.)
+            super::identity::adopt(&value.to_string_lossy(), forked.program);
+        } else {
+            // A single-threaded process (the server's copy), so no other thread reads the
+            // environment meanwhile.
+            std::env::set_var(name, value);
+        }
+    }
+    crate::trace::init_child("pool worker");
     worker_loop(&mut sock, &progress)
 }
 
@@ -269,7 +281,10 @@ fn run_job(payload: &[u8], progress: &Progress) -> Result<FrameBuf, String> {
         Ok(found) => found,
         Err(why) => return Ok(refuse(why)),
     };
-    let mut frame = FrameBuf::with_capacity(tag::DONE, items.len() + 16);
+    // Room for the answer at once: each outcome takes a byte more than its argument (the
+    // `Ok`), for the numbers a map is given, so the argument bytes alone came short by a
+    // reallocation and a copy per job.
+    let mut frame = FrameBuf::with_capacity(tag::DONE, 2 * items.len() + 32);
     frame.u64(seq);
     match trampoline(function, id.fingerprint, items, frame.vec(), progress) {
         Ok(()) => Ok(frame),

@@ -12,14 +12,24 @@
 //! ```text
 //!  exec (POTOK_CHILD=server:…) ──▶ init(): HELLO to the parent, then serve():
 //!      ┌─▶ read a request from the parent ── EOF: the parent is gone ──▶ exit 0
-//!      │      FORK(env) ──▶ socket pair + progress page, fork() ─┬─ parent side: FORKED(pid)
-//!      │                                                         │  with the parent's end of
-//!      │                                                         │  the socket and the page
-//!      │                                                         └─ child side: serve()
-//!      │                                                            returns: a worker
-//!      │      REAP(pid) ──▶ waitpid(pid) ──▶ REAPED(how it ended)
-//!      └──────┘
+//!      │      FORK ──▶ socket pair + progress page, fork() ─┬─ parent side: FORKED(pid)
+//!      │                                                    │  with the parent's end of
+//!      │                                                    │  the socket and the page
+//!      │                                                    └─ child side: serve()
+//!      │                                                       returns: a worker, which
+//!      │                                                       says HELLO and waits for its
+//!      │                                                       IDENTITY
+//!      │      REAP(pid) ──▶ waitpid(pid) ──▶ REAPED(pid, how it ended)
+//!      └──────┘   (requests that have arrived together: the REAPs first, then the FORKs)
 //! ```
+//!
+//! A forked worker knows nothing of the pool it will serve until it is handed to one: the
+//! pool's process then writes IDENTITY (its name, number and the recording's variable) on the
+//! worker's own socket, ahead of its first job, and the worker adopts it before it reads any
+//! job. So a worker can be forked before any pool asks for it: the pool's process keeps a few
+//! forked ahead of need (see `stock.rs`), and a new pool takes them without waiting for a
+//! fork. A worker that reads EOF instead of its IDENTITY (the program dropped it) exits
+//! quietly.
 //!
 //! A forked worker asks for SIGKILL when the server dies, and the server when the program
 //! dies, so no worker outlives the program. The server never reaps a worker by itself: only
@@ -27,11 +37,13 @@
 //! stays reserved, and safe to signal, for as long as the parent holds it. Which side of this
 //! the parent holds is `spawn.rs`.
 
+use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixStream;
+use std::time::Duration;
 
 use rustix::process::{Pid, WaitOptions};
 
@@ -45,8 +57,6 @@ pub(crate) struct Forked {
     pub(crate) sock: UnixStream,
     /// Its progress page's memfd (the pool's process maps the same page).
     pub(crate) progress: OwnedFd,
-    /// Environment variables the parent asked this worker to have (the trace recording's).
-    pub(crate) env: Vec<(OsString, OsString)>,
     /// The server's pid: the worker's parent, whose death it must not outlive.
     pub(crate) server: i32,
     /// The pid of the program's process (the pool's), the worker's parent as the program sees it.
@@ -76,21 +86,37 @@ pub(crate) fn serve(control: UnixStream, program: u32) -> Forked {
     // its workers by exec instead). Nothing in the loop below starts a thread.
     let threads = thread_count();
     let server = rustix::process::getpid().as_raw_nonzero().get();
-    let mut buf = Vec::new();
-    loop {
+    // Requests read and not handled yet: a REAP goes before the FORKs waiting here (its pool
+    // waits for it; the stock's FORKs nobody waits for), so it never waits behind forks.
+    let mut requests: VecDeque<Vec<u8>> = VecDeque::new();
+    let read_one = |requests: &mut VecDeque<Vec<u8>>| {
+        let mut buf = Vec::new();
         match wire::read_frame(&mut &control, &mut buf) {
-            Ok(true) => {}
+            Ok(true) => requests.push_back(buf),
             Ok(false) => std::process::exit(0),
             Err(err) => {
                 eprintln!("potok fork server {server}: reading from the parent: {err}");
                 std::process::exit(super::env::EXIT_PROTOCOL);
             }
         }
+    };
+    loop {
+        if requests.is_empty() {
+            read_one(&mut requests);
+        }
+        while readable(&control, Some(Duration::ZERO)) {
+            read_one(&mut requests);
+        }
+        let next = requests
+            .iter()
+            .position(|r| r.first() == Some(&tag::server::REAP))
+            .unwrap_or(0);
+        let buf = requests.remove(next).expect("a request was read");
         let reply = match buf.first() {
             Some(&tag::server::FORK) if threads != 1 => refusal(&format!(
                 "the fork server has {threads} threads, and a fork would copy only one"
             )),
-            Some(&tag::server::FORK) => match fork_worker(&control, &buf, server, program) {
+            Some(&tag::server::FORK) => match fork_worker(&control, server, program) {
                 Ok(Some(forked)) => return forked,
                 // Answered already (with the descriptors).
                 Ok(None) => continue,
@@ -115,16 +141,9 @@ fn refusal(why: &str) -> Vec<u8> {
     frame.finish().expect("a short message fits a frame")
 }
 
-/// Forks a worker for the FORK request in `request`. In the worker: `Some` (its start-up
-/// kit); in the server: `None` once FORKED has been sent.
-fn fork_worker(
-    control: &UnixStream,
-    request: &[u8],
-    server: i32,
-    program: u32,
-) -> io::Result<Option<Forked>> {
-    let env = decode_env(Fields::new(request).rest())
-        .ok_or_else(|| io::Error::other("a garbled environment in FORK"))?;
+/// Forks a worker for a FORK request. In the worker: `Some` (its start-up kit); in the
+/// server: `None` once FORKED has been sent.
+fn fork_worker(control: &UnixStream, server: i32, program: u32) -> io::Result<Option<Forked>> {
     let (parent_end, child_end) = UnixStream::pair()?;
     let progress = super::progress::create_memfd()?;
     // SAFETY: fork() in a process that has exactly one thread (`serve` checked, and nothing in
@@ -144,7 +163,6 @@ fn fork_worker(
         return Ok(Some(Forked {
             sock: child_end,
             progress,
-            env,
             server,
             program,
         }));
@@ -165,11 +183,9 @@ fn fork_worker(
 /// how it ended.
 fn reap(request: &[u8]) -> Vec<u8> {
     let mut frame = FrameBuf::new(tag::server::REAPED);
-    let pid = Fields::new(request)
-        .u64()
-        .ok()
-        .and_then(|pid| i32::try_from(pid).ok())
-        .and_then(Pid::from_raw);
+    let asked = Fields::new(request).u64().unwrap_or(0);
+    frame.u64(asked);
+    let pid = i32::try_from(asked).ok().and_then(Pid::from_raw);
     let status = pid.and_then(|pid| loop {
         match rustix::process::waitpid(Some(pid), WaitOptions::empty()) {
             Ok(found) => break found.map(|(_, status)| status),
@@ -219,19 +235,79 @@ fn decode_env(mut bytes: &[u8]) -> Option<Vec<(OsString, OsString)>> {
     Some(env)
 }
 
-/// Asks the server at `control` for a worker with `env` set (the pool's process side of a
-/// FORK). `Err(Refused)` when the server cannot fork (it then stays usable); `Err(Gone)` when
-/// the connection broke: the server is dead.
-pub(crate) fn request_fork(
-    control: &mut UnixStream,
-    env: &[(&OsStr, &OsStr)],
-) -> Result<Spawned, RequestError> {
-    let mut frame = FrameBuf::new(tag::server::FORK);
+/// Writes an IDENTITY frame with `env` on a forked worker's own socket: the worker sets these
+/// variables (its name and number, the recording's) before it reads its first job. A worker
+/// that is gone is an error; its pool finds it dead as it would any worker.
+pub(crate) fn send_identity(sock: &UnixStream, env: &[(&OsStr, &OsStr)]) -> io::Result<()> {
+    let mut frame = FrameBuf::new(tag::server::IDENTITY);
     frame.bytes(&encode_env(env));
     let frame = frame
         .finish()
-        .map_err(|e| RequestError::Refused(e.to_string()))?;
-    wire::send_all(control, &frame).map_err(|_| RequestError::Gone)?;
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    wire::send_all(sock, &frame)
+}
+
+/// The forked worker's side of [`send_identity`]: the variables to set, or `None` if its
+/// socket closed or broke first (nobody will use this worker: it exits; a program that ends
+/// with its HELLO unread resets the socket).
+pub(crate) fn receive_identity(
+    sock: &mut UnixStream,
+) -> Result<Option<Vec<(OsString, OsString)>>, String> {
+    let mut buf = Vec::new();
+    match wire::read_frame(sock, &mut buf) {
+        Ok(true) => {}
+        Ok(false) | Err(WireError::Truncated) | Err(WireError::Io(_)) => return Ok(None),
+        Err(err) => return Err(format!("reading its identity: {err}")),
+    }
+    if buf.first() != Some(&tag::server::IDENTITY) {
+        return Err(format!(
+            "its first message was not IDENTITY (tag {:?})",
+            buf.first()
+        ));
+    }
+    decode_env(Fields::new(&buf).rest())
+        .map(Some)
+        .ok_or_else(|| "a garbled IDENTITY".to_string())
+}
+
+/// Writes a FORK request; the answer ([`Answer::Forked`] or [`Answer::Refused`]) comes later,
+/// in the order of the FORKs (see [`read_answer`]). `Err(Gone)`: the connection broke.
+pub(crate) fn send_fork(control: &UnixStream) -> Result<(), RequestError> {
+    let frame = FrameBuf::new(tag::server::FORK)
+        .finish()
+        .map_err(|e| RequestError::Garbled(e.to_string()))?;
+    wire::send_all(control, &frame).map_err(|_| RequestError::Gone)
+}
+
+/// Writes a REAP request for each of the workers `pids`, which have ended, in one write (so
+/// that the server reads them together); the answers ([`Answer::Reaped`], each naming its
+/// pid) come later, before those of FORKs not yet handled.
+pub(crate) fn send_reaps(control: &UnixStream, pids: &[u32]) -> Result<(), RequestError> {
+    let mut frames = Vec::new();
+    for &pid in pids {
+        let mut frame = FrameBuf::new(tag::server::REAP);
+        frame.u64(u64::from(pid));
+        let frame = frame
+            .finish()
+            .map_err(|e| RequestError::Garbled(e.to_string()))?;
+        frames.extend_from_slice(&frame);
+    }
+    wire::send_all(control, &frames).map_err(|_| RequestError::Gone)
+}
+
+/// One answer of the server: to the oldest FORK not answered yet, or to a REAP.
+pub(crate) enum Answer {
+    /// FORKED: a new worker.
+    Forked(Spawned),
+    /// FORK_FAILED: the server cannot fork (it stays usable).
+    Refused(String),
+    /// REAPED: how the worker `pid` ended.
+    Reaped { pid: u32, exit: ChildExit },
+}
+
+/// Reads the server's next answer (waiting for it). `Err(Gone)`: the connection broke, the
+/// server is dead; `Err(Garbled)`: the answer made no sense.
+pub(crate) fn read_answer(control: &mut UnixStream) -> Result<Answer, RequestError> {
     let mut buf = Vec::new();
     let received = fdpass::receive_frame(control, &mut buf);
     // The descriptors that came with the answer, taken before anything else can fail.
@@ -243,62 +319,42 @@ pub(crate) fn request_fork(
         Err(WireError::Corrupt(why)) => return Err(RequestError::Garbled(why)),
         Err(_) => return Err(RequestError::Gone),
     }
+    let mut fields = Fields::new(&buf);
+    let garbled = |e: WireError| RequestError::Garbled(e.to_string());
     match buf.first() {
         Some(&tag::server::FORKED) => {
-            let pid = Fields::new(&buf)
-                .u64()
-                .map_err(|e| RequestError::Garbled(e.to_string()))?;
+            let pid = fields.u64().map_err(garbled)?;
             match (u32::try_from(pid), sock, progress) {
-                (Ok(pid), Some(sock), Some(progress)) => Ok(Spawned {
+                (Ok(pid), Some(sock), Some(progress)) => Ok(Answer::Forked(Spawned {
                     pid,
                     sock: UnixStream::from(sock),
                     progress,
-                }),
+                })),
                 _ => Err(RequestError::Garbled(
                     "FORKED without a pid and two descriptors".into(),
                 )),
             }
         }
-        Some(&tag::server::FORK_FAILED) => Err(RequestError::Refused(
-            String::from_utf8_lossy(Fields::new(&buf).rest()).into_owned(),
+        Some(&tag::server::FORK_FAILED) => Ok(Answer::Refused(
+            String::from_utf8_lossy(fields.rest()).into_owned(),
         )),
+        Some(&tag::server::REAPED) => {
+            let pid = fields.u64().map_err(garbled)?;
+            let kind = fields.u64().map_err(garbled)?;
+            let value = fields.u64().map_err(garbled)? as i64 as i32;
+            Ok(Answer::Reaped {
+                pid: pid as u32,
+                exit: if kind == 1 {
+                    ChildExit::Signal(value)
+                } else {
+                    ChildExit::Code(value)
+                },
+            })
+        }
         other => Err(RequestError::Garbled(format!(
             "unexpected message tag {other:?}"
         ))),
     }
-}
-
-/// Asks the server at `control` to reap its worker `pid`, which has ended, and how it ended.
-pub(crate) fn request_reap(control: &mut UnixStream, pid: u32) -> Result<ChildExit, RequestError> {
-    let mut frame = FrameBuf::new(tag::server::REAP);
-    frame.u64(u64::from(pid));
-    let frame = frame
-        .finish()
-        .map_err(|e| RequestError::Garbled(e.to_string()))?;
-    wire::send_all(control, &frame).map_err(|_| RequestError::Gone)?;
-    let mut buf = Vec::new();
-    match wire::read_frame(control, &mut buf) {
-        Ok(true) => {}
-        Ok(false) | Err(WireError::Truncated) | Err(WireError::Io(_)) => {
-            return Err(RequestError::Gone)
-        }
-        Err(WireError::Corrupt(why)) => return Err(RequestError::Garbled(why)),
-    }
-    if buf.first() != Some(&tag::server::REAPED) {
-        return Err(RequestError::Garbled(format!(
-            "unexpected message tag {:?}",
-            buf.first()
-        )));
-    }
-    let mut fields = Fields::new(&buf);
-    let garbled = |e: WireError| RequestError::Garbled(e.to_string());
-    let kind = fields.u64().map_err(garbled)?;
-    let value = fields.u64().map_err(garbled)? as i64 as i32;
-    Ok(if kind == 1 {
-        ChildExit::Signal(value)
-    } else {
-        ChildExit::Code(value)
-    })
 }
 
 /// Why a request to the fork server failed.
@@ -318,6 +374,25 @@ impl std::fmt::Display for RequestError {
             RequestError::Refused(why) => write!(f, "it refused: {why}"),
             RequestError::Gone => f.write_str("its connection broke"),
             RequestError::Garbled(why) => write!(f, "a garbled answer: {why}"),
+        }
+    }
+}
+
+/// Waits until `fd` is readable (a pidfd: its process has ended; a socket: something to read
+/// or a hang-up), at most `timeout`; whether it is.
+pub(crate) fn readable(fd: &impl AsFd, timeout: Option<Duration>) -> bool {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    let timeout = timeout.map(|t| Timespec {
+        tv_sec: t.as_secs() as i64,
+        tv_nsec: i64::from(t.subsec_nanos()),
+    });
+    loop {
+        let mut fds = [PollFd::new(fd, PollFlags::IN)];
+        match poll(&mut fds, timeout.as_ref()) {
+            Ok(n) => return n > 0,
+            Err(rustix::io::Errno::INTR) => continue,
+            // Cannot be polled: take it as ready rather than hang.
+            Err(_) => return true,
         }
     }
 }

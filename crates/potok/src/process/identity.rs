@@ -100,7 +100,12 @@ pub(crate) fn adopt_from_env(parent_pid: u32) {
     };
     // Children of this child must not see it.
     std::env::remove_var(ENV);
-    let spec = spec.to_string_lossy();
+    adopt(&spec.to_string_lossy(), parent_pid);
+}
+
+/// Takes the identity `spec` (a value of [`ENV`], see [`env_for`]) as this process's; a
+/// forked pool worker gets it in its IDENTITY frame instead of its environment.
+pub(crate) fn adopt(spec: &str, parent_pid: u32) {
     let mut fields = spec.splitn(4, SEP);
     let daemon = fields.next() == Some("1");
     let number = fields.next().unwrap_or_default().to_owned();

@@ -24,6 +24,12 @@
 //! the next worker is asked of a new server. `POTOK_FORK_SERVER=0` in the environment starts
 //! workers from the executable too.
 //!
+//! The server keeps a few workers forked ahead of need (as many as the largest pool start
+//! asked for, at most the number of CPUs): a new pool takes them at once, without waiting for
+//! a fork, and they are replaced in the background. They are the server's children,
+//! idle until a pool takes them (then they learn their name), not listed by
+//! [`active_children`], and die with the server and the program.
+//!
 //! Every child asks the kernel to kill it when its parent dies, and every child is reaped by
 //! its parent as soon as it ends (a forked worker by the fork server, when the pool's process
 //! asks): no orphans, no zombies. At the end of
@@ -56,7 +62,8 @@
 //!   bound, postcard in and out) is `data.rs`; how a function is named across processes is
 //!   `task.rs`.
 //! - **Child start-up**: the parent side (spawning, the handshake, reaping, the fork server's
-//!   client) is `spawn.rs`; the fork server itself and its requests are `forkserver.rs`; what
+//!   client) is `spawn.rs`; its connection to the server and the workers forked ahead of need
+//!   are `stock.rs`; the fork server itself and its requests are `forkserver.rs`; what
 //!   marks a child and its exit codes is `env.rs`; the child side ([`init`], the worker and
 //!   process loops) is `dispatch.rs`; its progress page (which item it runs, read after a
 //!   crash) is `progress.rs`, its panic text `unwind.rs`.
@@ -90,6 +97,7 @@ mod identity;
 mod joinable;
 mod keep;
 mod pipe;
+mod plain;
 mod pool;
 mod proc;
 mod progress;
@@ -97,6 +105,7 @@ mod queue;
 mod shared;
 mod simple_queue;
 mod spawn;
+mod stock;
 mod task;
 #[doc(hidden)]
 pub mod testing;

@@ -24,7 +24,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 use rustix::process::{Pid, Signal};
 use std::os::unix::net::UnixStream;
@@ -41,6 +41,7 @@ use super::error::{ChildExit, StartError};
 use super::forkserver::{self, RequestError};
 use super::identity::{self, ProcessInfo};
 use super::progress::Progress;
+use super::stock::Link;
 use super::task::layout_fingerprint;
 use super::wire::{self, tag, Fields, WireError};
 
@@ -134,8 +135,8 @@ impl Child {
                 }
             },
             How::Forked { pidfd, server } => {
-                poll_readable(pidfd, None);
-                server.reap(self.pid)
+                forkserver::readable(&**pidfd, None);
+                server.reap(&[self.pid])[0]
             }
         };
         self.reaped = Some(exit);
@@ -151,7 +152,7 @@ impl Child {
         }
         match &self.how {
             How::Exec(_) => peek_exit(self.pid, false),
-            How::Forked { pidfd, .. } => poll_readable(pidfd, Some(Duration::ZERO)),
+            How::Forked { pidfd, .. } => forkserver::readable(&**pidfd, Some(Duration::ZERO)),
         }
     }
 
@@ -237,6 +238,44 @@ impl Child {
     pub(crate) fn kill_and_reap(&mut self) -> ChildExit {
         self.signal(Signal::KILL);
         self.wait()
+    }
+}
+
+/// Waits for every child in `children` to end and reaps them all, as [`Child::wait`] does each
+/// (a child reaped already is left as it is). The fork server's workers are reaped with one
+/// request per worker written at once, so a pool being dropped waits for one answer from the
+/// server, not one per worker in turn.
+pub(crate) fn wait_all(children: &mut [Child]) {
+    let mut forked = Vec::new();
+    for (at, child) in children.iter_mut().enumerate() {
+        if child.reaped.is_some() {
+            continue;
+        }
+        let How::Forked { pidfd, .. } = &child.how else {
+            child.wait();
+            continue;
+        };
+        forkserver::readable(&**pidfd, None);
+        if let Some(before_reap) = child.before_reap.take() {
+            before_reap();
+        }
+        children::ending(child.pid);
+        forked.push(at);
+    }
+    while let Some(&first) = forked.first() {
+        let How::Forked { server, .. } = &children[first].how else {
+            unreachable!("only forked children are gathered here")
+        };
+        let server = Arc::clone(server);
+        let (same, rest): (Vec<usize>, Vec<usize>) = forked.iter().partition(|&&at| {
+            matches!(&children[at].how, How::Forked { server: s, .. } if Arc::ptr_eq(s, &server))
+        });
+        let pids: Vec<u32> = same.iter().map(|&at| children[at].pid).collect();
+        for (&at, exit) in same.iter().zip(server.reap(&pids)) {
+            children[at].reaped = Some(exit);
+            children::reaped(children[at].pid);
+        }
+        forked = rest;
     }
 }
 
@@ -330,9 +369,10 @@ fn spawn_with(kind: ChildKind, who: Vec<Option<Identity>>) -> Vec<Result<Child, 
         return who.iter().map(|_| Err(StartError::Daemonic)).collect();
     }
     if kind == ChildKind::Worker && fork_server_wanted() {
+        let want = who.len();
         match who
             .iter()
-            .map(|_| fork_worker())
+            .map(|_| fork_worker(want))
             .collect::<Option<Vec<_>>>()
         {
             Some(forked) => return forked,
@@ -393,12 +433,36 @@ pub(crate) fn fork_server_pid() -> Option<u32> {
     current.as_ref().filter(|s| !s.is_dead()).map(|s| s.pid)
 }
 
-/// A worker forked by the fork server: `Some(Ok)`; `Some(Err)` if no server could be started
-/// (that error is the pool's); `None` if the server cannot fork (start by exec instead).
+/// The pids of the workers the fork server forked ahead of need and no pool has taken yet
+/// (for potok's tests).
+pub(crate) fn fork_server_stock() -> Vec<u32> {
+    let current = FORK_SERVER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    current.filter(|s| !s.is_dead()).map_or_else(Vec::new, |s| {
+        let mut conn = s
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match conn.0.stock_pids() {
+            Ok(pids) => pids,
+            Err(err) => {
+                s.died(&mut conn, &err);
+                Vec::new()
+            }
+        }
+    })
+}
+
+/// A worker forked by the fork server (from its stock, see `stock.rs`), told who it is:
+/// `Some(Ok)`; `Some(Err)` if no server could be started (that error is the pool's); `None` if
+/// the server cannot fork (start by exec instead). `want`: how many workers the caller starts
+/// at once (the stock is kept at that many).
 ///
 /// A server found dead is replaced once per call: its workers died with it (their pool's
 /// threads replace them through here), and so the next one is asked of a new server.
-fn fork_worker() -> Option<Result<Child, StartError>> {
+fn fork_worker(want: usize) -> Option<Result<Child, StartError>> {
     let who = Identity::pool_worker();
     let me = identity::env_for(&who.name, &who.number, who.daemon);
     let trace = crate::trace::child_env();
@@ -412,8 +476,11 @@ fn fork_worker() -> Option<Result<Child, StartError>> {
             Ok(server) => server,
             Err(err) => return Some(Err(err)),
         };
-        match server.fork(&env) {
+        match server.fork(want) {
             Ok(child) => {
+                // Who it is, ahead of any job (a worker that died meanwhile is found dead by
+                // its pool, as any worker is).
+                let _ = forkserver::send_identity(&child.sock, &env);
                 let info = ProcessInfo::new(who.name, child.pid, who.daemon);
                 children::register(child.pid, ChildKind::Worker, info);
                 return Some(Ok(child));
@@ -433,12 +500,14 @@ fn fork_worker() -> Option<Result<Child, StartError>> {
 
 /// The parent's side of the fork server: the server process and the connection to it.
 ///
-/// Requests go one at a time (the lock), each answered before the next is sent; a reap is
-/// asked only once the worker has ended (its pidfd said so), so the server never waits long.
+/// One caller at a time uses the connection (the lock); FORK requests for the stock are
+/// written without waiting for their answers (see `stock.rs`); a reap is asked only once the
+/// worker has ended (its pidfd said so), so the server never waits long.
 pub(crate) struct ForkServer {
     pid: u32,
-    /// The connection, and the server's handle (this process's own child, reaped here).
-    conn: Mutex<(UnixStream, Option<Child>)>,
+    /// The connection (with the stock), and the server's handle (this process's own child,
+    /// reaped here).
+    conn: Mutex<(Link, Option<Child>)>,
     dead: AtomicBool,
 }
 
@@ -459,7 +528,7 @@ impl ForkServer {
         let control = child.sock.try_clone().map_err(StartError::Spawn)?;
         let server = Arc::new(ForkServer {
             pid: child.pid,
-            conn: Mutex::new((control, Some(child))),
+            conn: Mutex::new((Link::new(control), Some(child))),
             dead: AtomicBool::new(false),
         });
         *current = Some(Arc::clone(&server));
@@ -478,7 +547,7 @@ impl ForkServer {
 
     /// The connection broke: the server is killed (if it was not dead yet) and reaped, and the
     /// next request starts a new one.
-    fn died(&self, conn: &mut (UnixStream, Option<Child>), why: &RequestError) {
+    fn died(&self, conn: &mut (Link, Option<Child>), why: &RequestError) {
         self.dead.store(true, Ordering::Release);
         if let Some(mut child) = conn.1.take() {
             let exit = child.kill_and_reap();
@@ -491,8 +560,9 @@ impl ForkServer {
         }
     }
 
-    /// Forks a worker.
-    fn fork(self: &Arc<Self>, env: &[(&OsStr, &OsStr)]) -> Result<Child, RequestError> {
+    /// A forked worker, from the stock (see [`Link::take`]); `want` workers are being started
+    /// at once.
+    fn fork(self: &Arc<Self>, want: usize) -> Result<Child, RequestError> {
         let mut conn = self
             .conn
             .lock()
@@ -500,8 +570,13 @@ impl ForkServer {
         if self.is_dead() {
             return Err(RequestError::Gone);
         }
-        let spawned = match forkserver::request_fork(&mut conn.0, env) {
-            Ok(spawned) => spawned,
+        if self.has_died() {
+            // Its stock died with it: a new server forks the next worker.
+            self.died(&mut conn, &RequestError::Gone);
+            return Err(RequestError::Gone);
+        }
+        let worker = match conn.0.take(want) {
+            Ok(worker) => worker,
             Err(err @ RequestError::Refused(_)) => return Err(err),
             Err(err) => {
                 self.died(&mut conn, &err);
@@ -509,47 +584,24 @@ impl ForkServer {
             }
         };
         drop(conn);
-        let pid = i32::try_from(spawned.pid).ok().and_then(Pid::from_raw);
-        // Not reaped before we ask, so the pid is still this worker's.
-        let pidfd =
-            pid.map(|pid| rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()));
-        let progress = Progress::map(spawned.progress.as_fd());
-        match (pidfd, progress) {
-            (Some(Ok(pidfd)), Ok(progress)) => Ok(Child {
-                pid: spawned.pid,
-                sock: Arc::new(spawned.sock),
-                progress,
-                how: How::Forked {
-                    pidfd: Arc::new(pidfd),
-                    server: Arc::clone(self),
-                },
-                reaped: None,
-                before_reap: None,
-            }),
-            (pidfd, progress) => {
-                // The worker exits when its socket closes (dropped here); it is reaped so.
-                let why = match (pidfd, progress) {
-                    (Some(Err(err)), _) => err.to_string(),
-                    (_, Err(err)) => err.to_string(),
-                    _ => "a pid out of range".to_string(),
-                };
-                drop(spawned.sock);
-                if let Some(pid) = pid {
-                    let _ = rustix::process::kill_process(pid, Signal::KILL);
-                }
-                let _ = self.reap(spawned.pid);
-                Err(RequestError::Refused(format!(
-                    "could not watch the forked worker: {why}"
-                )))
-            }
-        }
+        Ok(Child {
+            pid: worker.pid,
+            sock: Arc::new(worker.sock),
+            progress: worker.progress,
+            how: How::Forked {
+                pidfd: Arc::new(worker.pidfd),
+                server: Arc::clone(self),
+            },
+            reaped: None,
+            before_reap: None,
+        })
     }
 
-    /// Reaps a worker that has ended, and says how it ended. If the server died, its workers
-    /// died with it, killed by the signal they asked for (`PR_SET_PDEATHSIG`, SIGKILL), and were
-    /// reaped by the system: that is what is reported.
-    fn reap(&self, pid: u32) -> ChildExit {
-        let killed_with_server = ChildExit::Signal(Signal::KILL.as_raw());
+    /// Reaps workers that have ended (all asked at once), and says how each ended. If the
+    /// server died, its workers died with it, killed by the signal they asked for
+    /// (`PR_SET_PDEATHSIG`, SIGKILL), and were reaped by the system: that is what is reported.
+    fn reap(&self, pids: &[u32]) -> Vec<ChildExit> {
+        let killed_with_server = vec![ChildExit::Signal(Signal::KILL.as_raw()); pids.len()];
         let mut conn = self
             .conn
             .lock()
@@ -557,31 +609,12 @@ impl ForkServer {
         if self.is_dead() {
             return killed_with_server;
         }
-        match forkserver::request_reap(&mut conn.0, pid) {
-            Ok(exit) => exit,
+        match conn.0.reap(pids) {
+            Ok(exits) => exits,
             Err(err) => {
                 self.died(&mut conn, &err);
                 killed_with_server
             }
-        }
-    }
-}
-
-/// Waits until `fd` is readable (a pidfd: its process has ended), at most `timeout`; whether
-/// it is.
-fn poll_readable(fd: &OwnedFd, timeout: Option<Duration>) -> bool {
-    use rustix::event::{poll, PollFd, PollFlags, Timespec};
-    let timeout = timeout.map(|t| Timespec {
-        tv_sec: t.as_secs() as i64,
-        tv_nsec: i64::from(t.subsec_nanos()),
-    });
-    loop {
-        let mut fds = [PollFd::new(fd, PollFlags::IN)];
-        match poll(&mut fds, timeout.as_ref()) {
-            Ok(n) => return n > 0,
-            Err(rustix::io::Errno::INTR) => continue,
-            // A pidfd that cannot be polled: take the process as ended rather than hang.
-            Err(_) => return true,
         }
     }
 }

@@ -34,7 +34,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::data::{encode_into, Data};
+use super::data::{encode_into, room_for, Data};
+use super::plain;
 use super::progress::Progress;
 use super::wire::{push_varint, tag, take_varint, FrameBuf};
 
@@ -318,6 +319,14 @@ fn run_items<F: Task>(
     let f = unsafe { F::from_addr(func) };
     let (count, rest) = take_varint(input).map_err(|e| e.to_string())?;
     push_varint(out, count);
+    // Whether this job is recorded is looked up once, not once per item.
+    let traced = crate::trace::on();
+    let mut at = 0u64;
+    let mut rest = rest;
+    if !traced && plain::is_plain::<F::Args>() && plain::is_plain::<F::Output>() {
+        let used = run_plain(f, count, rest, &mut at, out, progress);
+        rest = &rest[used..];
+    }
     let mut de = postcard::Deserializer::from_bytes(rest);
     // One `catch_unwind` for a run of items rather than one per item: it is left only when an
     // item's function panics, and the loop then goes on with the next item. `at` is the item
@@ -325,9 +334,6 @@ fn run_items<F: Task>(
     // `catch_unwind` around each call: in the function, the item's outcome is `Panicked`; in
     // decoding an argument or encoding a result (a panicking serde impl), the panic goes on
     // and ends the worker, which blames the item through the progress page.
-    // Whether this job is recorded is looked up once, not once per item.
-    let traced = crate::trace::on();
-    let mut at = 0u64;
     let mut stage = Stage::Decode;
     let mut decoded_ok = true;
     while at < count {
@@ -379,6 +385,57 @@ fn run_items<F: Task>(
         }
     }
     Ok(())
+}
+
+/// The loop of [`run_items`] for a task whose argument and result are plain numbers (see
+/// `plain.rs`): from item `*at` on, while the arguments decode as plain values; returns how
+/// many input bytes it used (an argument that does not decode is left to the serde loop, which
+/// says what is wrong with it). As there, one `catch_unwind` covers a run of items, and a panic
+/// in the function is the outcome of its item (decoding and encoding a plain value cannot
+/// panic).
+fn run_plain<F: Task>(
+    f: F,
+    count: u64,
+    input: &[u8],
+    at: &mut u64,
+    out: &mut Vec<u8>,
+    progress: &Progress,
+) -> usize {
+    let mut used = 0;
+    let mut len = out.len();
+    while *at < count {
+        let run = panic::catch_unwind(AssertUnwindSafe(|| {
+            while *at < count {
+                progress.set_item(*at);
+                let mut arg = None;
+                let Some(n) = plain::take::<F::Args>(&input[used..], &mut arg) else {
+                    return false;
+                };
+                used += n;
+                let result = f.call(arg.expect("a decoded argument"));
+                let window = room_for::<{ 1 + plain::MAX_LEN }>(out, len);
+                let [variant, value @ ..] = window;
+                *variant = OK_VARIANT;
+                len += 1 + plain::put(&result, value).expect("a plain result");
+                *at += 1;
+            }
+            true
+        }));
+        out.truncate(len);
+        match run {
+            Ok(true) => break,
+            Ok(false) => return used,
+            Err(payload) => {
+                encode_err(
+                    ItemError::Panicked(super::unwind::panic_text(&*payload)),
+                    out,
+                );
+                len = out.len();
+                *at += 1;
+            }
+        }
+    }
+    used
 }
 
 /// What the item loop of `run_items` is doing.

@@ -111,3 +111,9 @@ pub unsafe fn send_raw_to_worker(bytes: &[u8]) -> RawReply {
 pub fn fork_server_pid() -> Option<u32> {
     spawn::fork_server_pid()
 }
+
+/// The pids of the workers the fork server forked ahead of need that no pool has taken yet
+/// (they are the server's children, waiting to be handed to a pool).
+pub fn fork_server_stock() -> Vec<u32> {
+    spawn::fork_server_stock()
+}

@@ -18,7 +18,8 @@
 //!
 //! postcard was chosen for the values: a documented, stable encoding (postcard 1.0), varints
 //! (a small integer is one byte, which matters when a map sends 100,000 of them), and no
-//! allocation besides the output buffer.
+//! allocation besides the output buffer. Plain numbers are written and read without serde
+//! (`plain.rs`), in the same bytes.
 
 use std::fmt;
 use std::io::{self, Read};
@@ -239,8 +240,7 @@ pub(crate) mod tag {
 
     /// The tags between the pool's process and its fork server (see `forkserver.rs`).
     pub(crate) mod server {
-        /// parent -> server: fork a worker (its environment: name, value, ... as
-        /// length-prefixed strings).
+        /// parent -> server: fork a worker (no fields: it learns who it is from IDENTITY).
         pub(crate) const FORK: u8 = 40;
         /// server -> parent: forked (`pid`), with the parent's end of the worker's socket and
         /// its progress memfd attached (`SCM_RIGHTS`).
@@ -249,8 +249,12 @@ pub(crate) mod tag {
         pub(crate) const FORK_FAILED: u8 = 42;
         /// parent -> server: reap the worker that has ended (`pid`).
         pub(crate) const REAP: u8 = 43;
-        /// server -> parent: how it ended (`0` and the exit code, or `1` and the signal).
+        /// server -> parent: how it ended (`pid`, then `0` and the exit code, or `1` and the
+        /// signal). Answered before the FORKs that wait with it.
         pub(crate) const REAPED: u8 = 44;
+        /// pool's process -> forked worker, on the worker's own socket, before its first job:
+        /// its environment (name, value, ... as length-prefixed strings).
+        pub(crate) const IDENTITY: u8 = 45;
     }
 
     /// The tags of a [`Queue`](crate::process::Queue)'s broker protocol (see `queue.rs`).

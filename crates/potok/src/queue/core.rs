@@ -26,10 +26,11 @@
 //! # Blocking
 //!
 //! A get that finds the store empty (or a put that finds it full) first retries a few times,
-//! spinning and then yielding (crossbeam's `Backoff`, as crossbeam-channel does), because on a
-//! busy queue the other side usually acts within microseconds; only then does it sleep, through
-//! `Core::wait`, the one place a queue's thread blocks (deadlock detection hooks in there). On
-//! the 2×2 benchmarks the short spin doubled throughput.
+//! spinning (`spin.rs`; never yielding: a yield on a crowded machine gives the core away for a
+//! whole time slice), because on a busy queue the other side usually acts within a
+//! microsecond; only then does it sleep, through `Core::wait`, the one place a queue's thread
+//! blocks (deadlock detection hooks in there). On the 2×2 benchmarks the short spin doubled
+//! throughput.
 //!
 //! # Task counting without a hot counter
 //!
@@ -40,8 +41,7 @@ use std::marker::PhantomData;
 use std::sync::atomic::{fence, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
-use crossbeam_utils::Backoff;
-
+use super::spin::Spin;
 use super::store::Store;
 use super::tasks::Tasks;
 use super::wait::WaitList;
@@ -152,7 +152,7 @@ impl<T, S: Store<T>> Core<T, S> {
     /// Python's `put(item, block, timeout)`.
     #[track_caller]
     pub(crate) fn put(&self, mut item: T, block: Block) -> Result<(), PutFail<T>> {
-        let backoff = Backoff::new();
+        let mut spin = Spin::new();
         loop {
             if self.is_shut_down() {
                 return Err(PutFail::ShutDown(item));
@@ -171,10 +171,8 @@ impl<T, S: Store<T>> Core<T, S> {
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 return Err(PutFail::Full(item));
             }
-            if backoff.is_completed() {
+            if !spin.spin() {
                 self.wait(Waiting::NotFull, deadline);
-            } else {
-                backoff.snooze();
             }
         }
     }
@@ -195,7 +193,7 @@ impl<T, S: Store<T>> Core<T, S> {
     /// Python's `get(block, timeout)`.
     #[track_caller]
     pub(crate) fn get(&self, block: Block) -> Result<T, GetFail> {
-        let backoff = Backoff::new();
+        let mut spin = Spin::new();
         loop {
             if let Some(item) = self.take() {
                 return Ok(item);
@@ -211,10 +209,8 @@ impl<T, S: Store<T>> Core<T, S> {
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 return Err(GetFail::Empty);
             }
-            if backoff.is_completed() {
+            if !spin.spin() {
                 self.wait(Waiting::NotEmpty, deadline);
-            } else {
-                backoff.snooze();
             }
         }
     }

@@ -26,6 +26,7 @@ mod ring;
 #[cfg(test)]
 mod ring_tests;
 mod simple;
+mod spin;
 mod store;
 #[cfg(test)]
 mod store_loom;

@@ -21,6 +21,7 @@
 //!   treated as a daemon, as in Python; it leaves the registry when the OS thread exits.
 
 mod builder;
+pub(crate) mod crowded;
 mod excepthook;
 mod handle;
 mod join;

@@ -5,14 +5,29 @@ use std::time::{Duration, Instant};
 
 /// The pids of this process's children (running or zombie), from /proc. Pool workers are the
 /// fork server's children: they are listed instead of the server, a helper that lives as
-/// long as this process (a dead server not reaped yet is listed too).
+/// long as this process (a dead server not reaped yet is listed too). The workers the server
+/// forked ahead of need, which no pool has taken, are helpers too: not listed (a stock worker
+/// that has ended and is not reaped yet is).
 pub(crate) fn children() -> Vec<u32> {
     let mut kids = children_of(std::process::id());
     if let Some(server) = potok::process::testing::fork_server_pid() {
         kids.retain(|&kid| kid != server);
-        kids.extend(children_of(server));
+        let stock = potok::process::testing::fork_server_stock();
+        kids.extend(
+            children_of(server)
+                .into_iter()
+                .filter(|kid| !stock.contains(kid) || is_zombie(*kid)),
+        );
     }
     kids
+}
+
+/// Whether `pid` has ended and waits to be reaped.
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rfind(')')
+            .is_some_and(|at| stat[at + 1..].trim_start().starts_with('Z'))
+    })
 }
 
 /// The children of process `me`, from /proc.

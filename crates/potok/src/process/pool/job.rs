@@ -35,6 +35,20 @@ impl Indices {
         (0..self.len()).map(|i| self.get(i))
     }
 
+    /// Pushes the `n` indices `first..first + n`.
+    #[inline]
+    pub(crate) fn push_range(&mut self, first: usize, n: usize) {
+        match self {
+            Indices::Range { start, len } if *start + *len == first || *len == 0 => {
+                if *len == 0 {
+                    *start = first;
+                }
+                *len += n;
+            }
+            _ => (first..first + n).for_each(|index| self.push(index)),
+        }
+    }
+
     pub(crate) fn push(&mut self, index: usize) {
         match self {
             Indices::Range { start, len } if *len == 0 => {

@@ -211,7 +211,7 @@ impl PoolBuilder {
         };
         let mut threads = Vec::with_capacity(processes);
         for (slot, child) in children.into_iter().enumerate() {
-            shared.publish_worker(slot, &child);
+            shared.publish_first_worker(slot, &child);
             let shared = Arc::clone(&shared);
             let thread = std::thread::Builder::new()
                 .name(format!("potok-pool-worker-{slot}"))
@@ -656,6 +656,7 @@ impl Pool {
         for thread in threads {
             let _ = thread.join();
         }
+        self.shared.reap_left();
         Ok(())
     }
 }

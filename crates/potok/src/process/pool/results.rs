@@ -17,6 +17,7 @@ use std::error::Error;
 use std::fmt;
 
 use crate::process::error::{NotReady, TaskError, TaskErrorKind};
+use crate::process::plain;
 use crate::process::task::{ItemError, ERR_VARIANT, OK_VARIANT};
 use crate::process::timeout::deadline;
 use crate::process::wire::take_varint;
@@ -308,7 +309,7 @@ impl<R> Results<R> {
     }
 }
 
-impl<R: DeserializeOwned + Send> Results<R> {
+impl<R: DeserializeOwned + Send + 'static> Results<R> {
     /// Decodes the outcomes of `count` items (`index_of(k)` is item `k`'s index in the call):
     /// plain values while every item succeeds, outcomes from the first that did not.
     fn decode(count: usize, bytes: &[u8], index_of: impl Fn(usize) -> usize) -> Items<R> {
@@ -321,9 +322,12 @@ impl<R: DeserializeOwned + Send> Results<R> {
             Ok((n, _)) => Some(format!("the worker sent {n} results for {count} tasks")),
             Err(err) => Some(err.to_string()),
         };
+        let mut values = Vec::with_capacity(count);
+        if broken.is_none() && plain::is_plain::<R>() {
+            rest = take_plain(count, rest, &mut values);
+        }
         // One deserializer for the whole run of outcomes (not one per item).
         let mut de = postcard::Deserializer::from_bytes(rest);
-        let mut values = Vec::with_capacity(count);
         let mut first: Option<Result<R, ItemError>> = None;
         if broken.is_none() {
             while values.len() < count {
@@ -384,7 +388,7 @@ impl<R: DeserializeOwned + Send> Results<R> {
     }
 }
 
-impl<R: DeserializeOwned + Send> Sink for Results<R> {
+impl<R: DeserializeOwned + Send + 'static> Sink for Results<R> {
     fn deliver(&self, indices: &Indices, outcomes: &[u8]) {
         match indices {
             Indices::Range { start, len } => {
@@ -408,6 +412,25 @@ impl<R: DeserializeOwned + Send> Sink for Results<R> {
         let outcome = Err(Box::new(TaskError::new(index, kind)));
         self.store([(index, Items::Outcomes(vec![Some(outcome)]))]);
     }
+}
+
+/// Takes the `Ok` outcomes of plain values (see `plain.rs`) into `values` while they come, up
+/// to `count` in all; returns the bytes after them (the rest, if any, is decoded with serde,
+/// which says what is wrong or decodes the error).
+#[inline]
+fn take_plain<'a, R: 'static>(count: usize, mut rest: &'a [u8], values: &mut Vec<R>) -> &'a [u8] {
+    while values.len() < count {
+        let [OK_VARIANT, tail @ ..] = rest else {
+            break;
+        };
+        let mut value = None;
+        let Some(n) = plain::take(tail, &mut value) else {
+            break;
+        };
+        values.push(value.expect("a decoded value"));
+        rest = &tail[n..];
+    }
+    rest
 }
 
 /// Decodes the next `Result<R, ItemError>` as postcard encodes it (its variant index, one

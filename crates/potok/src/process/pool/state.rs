@@ -10,7 +10,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::job::Job;
 use crate::process::error::TaskErrorKind;
-use crate::process::spawn::{Child, Signaller};
+use crate::process::spawn::{self, Child, Signaller};
 use crate::process::task::TaskId;
 use crate::process::wire;
 
@@ -91,6 +91,7 @@ pub(crate) struct Ticket {
 /// What a slot's thread is doing, as callers see it.
 ///
 /// ```text
+///   (a new pool's first workers: Idle before their threads start)
 ///   Busy ──no job now──▶ Idle ──a job queued (wake_one_idle), or the idle check──▶ Busy
 ///                         │
 ///                         └──a caller claims it (nothing queued)──▶ Claimed
@@ -166,6 +167,9 @@ impl State {
 /// What the pool and its worker threads share.
 pub(crate) struct Shared {
     state: Mutex<State>,
+    /// The workers of a terminated pool, left by their threads as they end (see
+    /// [`leave_to_reap`](Self::leave_to_reap)).
+    left: Mutex<Vec<Child>>,
     /// One per slot: its thread waits there for work.
     wake: Vec<Condvar>,
     seq: AtomicU64,
@@ -174,13 +178,15 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// The state of a new pool of `processes` slots, all `Busy` (their threads start later).
+    /// The state of a new pool of `processes` slots, all `Busy` (their first workers are
+    /// published with [`publish_first_worker`](Self::publish_first_worker)).
     pub(crate) fn new(
         processes: usize,
         initializer: Option<(TaskId, Vec<u8>)>,
         maxtasksperchild: Option<usize>,
     ) -> Shared {
         Shared {
+            left: Mutex::new(Vec::new()),
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 phase: Phase::Open,
@@ -507,6 +513,40 @@ impl Shared {
         me.signaller = Some(child.signaller());
         me.sock = Some(Arc::clone(&child.sock));
         true
+    }
+
+    /// A terminated pool's thread leaves its worker here (told to die) as it ends; the last of
+    /// the pool's threads to do so reaps them all at once (`spawn::wait_all`: one request to
+    /// the fork server for all, instead of one round trip per thread in turn). Workers of a
+    /// pool whose threads did not all end this way are reaped by [`reap_left`](Self::reap_left).
+    pub(crate) fn leave_to_reap(&self, child: Child) {
+        let mut all = {
+            let mut left = self.left.lock();
+            left.push(child);
+            if left.len() == self.wake.len() {
+                std::mem::take(&mut *left)
+            } else {
+                Vec::new()
+            }
+        };
+        spawn::wait_all(&mut all);
+    }
+
+    /// Reaps the workers left by [`leave_to_reap`](Self::leave_to_reap) and not reaped yet
+    /// (`Pool::join`, once every thread has ended).
+    pub(crate) fn reap_left(&self) {
+        let mut left = std::mem::take(&mut *self.left.lock());
+        spawn::wait_all(&mut left);
+    }
+
+    /// Publishes one of a new pool's first workers, before its slot's thread starts. The slot
+    /// is `Idle` at once, so that the first task is handed to the worker by its caller
+    /// without waiting for the thread to start (on a loaded machine a new thread may wait
+    /// milliseconds for a CPU); the thread finds the hand-off when it looks for work.
+    pub(crate) fn publish_first_worker(&self, slot: usize, child: &Child) {
+        if self.publish_worker(slot, child) {
+            self.state.lock().slots[slot].thread = Thread::Idle;
+        }
     }
 
     /// No worker can be started any more: every waiting task fails, and so will new ones.

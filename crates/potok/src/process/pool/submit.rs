@@ -5,12 +5,12 @@
 
 use std::sync::Arc;
 
-use super::job::{Indices, Job, Offsets, Sink, MAX_JOB_BYTES};
+use super::job::{Job, Offsets, Sink, MAX_JOB_BYTES};
 use super::results::Results;
 use super::state::Shared;
 use super::worker::DirectRead;
 
-use crate::process::data::{encode_into, item_offsets, Data};
+use crate::process::data::{encode_into, encode_run, item_offsets, Data, RunStop};
 use crate::process::error::TaskErrorKind;
 use crate::process::keep;
 use crate::process::task::TaskId;
@@ -47,19 +47,29 @@ pub(super) fn submit<A: Data, R: Data>(
     // The shared memory handles in the items are kept with the job that carries them, until
     // it is answered (see `keep.rs`); collected as they are encoded, taken once per job.
     let collecting = keep::Collecting::start();
-    for (index, item) in (first..).zip(items) {
-        let mark = job.bytes.len();
-        match encode_into(&item, &mut job.bytes) {
-            Ok(()) if job.bytes.len() <= MAX_JOB_BYTES => match &mut job.indices {
-                // The common case, kept out of `push` (which the compiler does not inline).
-                Indices::Range { start, len } if *start + *len == index => *len += 1,
-                indices => indices.push(index),
-            },
-            Ok(()) => {
+    let mut items = items.into_iter();
+    let mut index = first;
+    // The bytes of the last full chunk: the next one gets as much room from the start.
+    let mut room = 0;
+    while items.len() > 0 {
+        // The items encode into the job as one run, until the chunk is full or an item is
+        // out of the ordinary (too large, or not encodable).
+        let (done, stop) = encode_run(
+            &mut items,
+            chunksize - job.len(),
+            MAX_JOB_BYTES,
+            &mut job.bytes,
+        );
+        job.indices.push_range(index, done);
+        index += done;
+        match stop {
+            None => {}
+            Some(RunStop::Over(mark)) => {
                 // Too much for one frame: the chunk ends before this item.
                 let item_bytes = job.bytes.split_off(mark);
                 if item_bytes.len() > MAX_JOB_BYTES {
                     sink.fail(index, too_large(item_bytes.len()));
+                    index += 1;
                     continue;
                 }
                 if job.len() > 0 {
@@ -76,16 +86,20 @@ pub(super) fn submit<A: Data, R: Data>(
                 }
                 job.bytes = item_bytes;
                 job.indices.push(index);
+                index += 1;
             }
-            Err(err) => {
-                job.bytes.truncate(mark);
+            Some(RunStop::Failed(err)) => {
                 sink.fail(index, not_encoded::<A>(&err));
+                index += 1;
             }
         }
         // Each chunk is queued as soon as it is encoded, so workers start on it while the
         // rest is being encoded.
         if job.len() == chunksize {
-            let next = Job::new(task, Arc::clone(&sink), offsets);
+            room = room.max(job.bytes.len() + job.bytes.len() / 8);
+            let mut next = Job::new(task, Arc::clone(&sink), offsets);
+            // (At least a plain value's window: a chunk of one item allocates once.)
+            next.bytes.reserve(room.max(64));
             let mut full = std::mem::replace(&mut job, next);
             full.kept = collecting.take().with(full.kept.take());
             if shared.submit(full).is_err() {

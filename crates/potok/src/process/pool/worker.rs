@@ -513,7 +513,8 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
     }
     if shared.is_terminated() {
         shared.forget_worker(slot);
-        child.kill_and_reap();
+        child.signal(rustix::process::Signal::KILL);
+        shared.leave_to_reap(child);
     } else {
         retire(&shared, slot, &mut child);
     }
