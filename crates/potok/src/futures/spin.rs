@@ -131,7 +131,7 @@ pub(crate) fn spin_until(
             return true;
         }
         round += 1;
-        if round % 4 == 0 && (Instant::now() >= until || shared()) {
+        if round & 3 == 0 && (Instant::now() >= until || shared()) {
             return false;
         }
     }
