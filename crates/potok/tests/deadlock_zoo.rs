@@ -33,6 +33,7 @@ fn main() -> ExitCode {
             case!(lock_signal_after_signaller_ends).reports(1),
             case!(lock_signal_given_is_no_deadlock).reports(0),
             case!(lock_cycle_a_third_thread_breaks).reports(0),
+            case!(lock_cycle_closed_before_the_stall_fails_its_closer).reports(1),
             case!(timed_waits_are_never_reported).reports(0),
             case!(report_and_wait_policy).reports(1),
         ]
@@ -454,6 +455,44 @@ fn lock_cycle_a_third_thread_breaks() {
     a.join().unwrap();
     b.join().unwrap();
     assert_eq!(*data.lock(), 2);
+}
+
+/// A cycle through a Lock (t holds it and joins w, which waits for it) is final only once no
+/// other thread can release the Lock: here when MainThread, which ran, joins t. The thread
+/// that fails is the one whose block closed the cycle (t's join), as when the stall is
+/// complete before the cycle closes, not the Lock's waiter (once it was w: whether t or w
+/// failed depended on whether MainThread's join came before t's).
+fn lock_cycle_closed_before_the_stall_fails_its_closer() {
+    let (tx, rx) = std::sync::mpsc::channel::<potok::Thread>();
+    let t = Builder::new()
+        .name("t")
+        .spawn(move || {
+            let held = Arc::new(Lock::named("held"));
+            let _guard = held.lock();
+            let w = Builder::new()
+                .name("w")
+                .spawn({
+                    let held = Arc::clone(&held);
+                    move || drop(held.lock())
+                })
+                .unwrap();
+            blocked(w.thread(), ResourceKind::Lock, "held");
+            tx.send(w.thread().clone()).unwrap();
+            let _ = w.join();
+        })
+        .unwrap();
+    let w = rx.recv().expect("w's handle");
+    blocked(t.thread(), ResourceKind::Thread, "w");
+    let err = deadlock_of(t.join().expect_err("t's join closed the cycle"));
+    assert_eq!(err.kind(), DeadlockKind::Cycle);
+    assert_eq!(names(&err), ["t", "w"]);
+    assert_eq!(
+        err.thread("t").unwrap().waits_for().kind(),
+        ResourceKind::Thread
+    );
+    assert_eq!(err.thread("w").unwrap().held_by(), Some("t"));
+    // t's guard went with its unwinding: w took the Lock and finished.
+    w.join().expect("w finishes once t has let go");
 }
 
 /// Everybody blocked, but with timeouts: they will wake on their own. No report.

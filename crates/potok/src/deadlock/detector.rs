@@ -353,14 +353,25 @@ impl State {
         if let Some(cycle) = cycle {
             return Check::Deadlock(self.report(DeadlockKind::Cycle, cycle, me));
         }
-        // A stall completed by a join is failed at a thread that does not join (the newest):
-        // its panic reaches the joiners through `join`, which can handle it, and the joiners
-        // go on. That thread is woken to check again, and its own block completes the stall.
+        // A stall completed by a join is failed at another thread, woken to check again so
+        // that its own block completes the stall. If the stuck threads hold a cycle (through a
+        // Lock, or it would have failed when it closed), that is the cycle's newest member,
+        // the one whose block closed it: the same thread fails whether the join came before
+        // or after it. Else it is a thread that does not join (the newest): its panic reaches
+        // the joiners through `join`, which can handle it, and the joiners go on.
         if self
             .blocked
             .get(&me)
             .is_some_and(|r| r.kind == ResourceKind::Thread)
         {
+            if let Some(closer) = idents
+                .iter()
+                .filter(|&&id| id != me && self.find_cycle(id).is_some())
+                .filter_map(|id| self.blocked.get(id))
+                .max_by_key(|r| r.seq)
+            {
+                return Check::Redirect(closer.key, closer.thread.ident());
+            }
             if let Some(leaf) = idents
                 .iter()
                 .filter_map(|id| self.blocked.get(id))

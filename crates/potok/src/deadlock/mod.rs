@@ -110,7 +110,10 @@
 //! Under [`Policy::Panic`] (the default), the report is printed once to stderr (unless
 //! [`set_print_reports`]`(false)`) and the
 //! thread whose block closed the cycle or completed the stall panics with the
-//! [`DeadlockError`] as payload. Unwinding frees its locks, so the others go on;
+//! [`DeadlockError`] as payload. A stall completed by a `join` fails elsewhere, so that the
+//! joiner sees the panic through its join and goes on: at the thread whose block closed a
+//! cycle among the stuck (a cycle through a `Lock` is final only once the stall is
+//! complete), else at the newest one that does not join. Unwinding frees its locks, so the others go on;
 //! [`JoinHandle::join`](crate::JoinHandle::join) returns the panic, and
 //! [`Panicked::downcast`](crate::Panicked::downcast) gives the error back. Under
 //! [`Policy::ReportAndWait`] the report is printed and the thread keeps waiting, as Python
