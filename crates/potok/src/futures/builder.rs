@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -120,6 +120,8 @@ impl ThreadPoolExecutorBuilder {
             sole_runner: (max_workers == 1).then(|| Arc::new(AtomicU64::new(0))),
             queued: AtomicUsize::new(0),
             spin: !self.no_spin,
+            watch_cpu: AtomicU32::new(super::spin::NO_CPU),
+            watching: AtomicUsize::new(0),
             family: crate::deadlock::family::current(),
         })
     }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::spin::spin_until;
+use super::spin::spin_then_yield;
 use crate::deadlock::park::{Owner, Wait};
 use crate::deadlock::{ResourceKind, WaitList};
 
@@ -87,7 +87,7 @@ impl Collector {
         if self.spin && !enough(&heard) {
             let seen = self.pushes.load(Ordering::Acquire);
             drop(heard);
-            spin_until(SPIN, deadline, || {
+            spin_then_yield(SPIN, deadline, || {
                 self.pushes.load(Ordering::Acquire) != seen
             });
             heard = self.heard.lock();

@@ -18,7 +18,7 @@
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,7 +26,7 @@ use parking_lot::{Mutex, MutexGuard};
 
 use super::collector::Collector;
 use super::error::{FutureError, TaskPanic};
-use super::spin::spin_until;
+use super::spin::{self, spin_until};
 use crate::deadlock::park::{Owner, Wait};
 use crate::deadlock::{ResourceKind, WaitList};
 use crate::sync::name::Name;
@@ -46,6 +46,9 @@ struct State<T> {
     status: Status<T>,
     callbacks: Vec<Callback<T>>,
     watchers: Vec<(Arc<Collector>, usize)>,
+    /// Waiters asleep with a description that says "pending": the worker that starts the
+    /// future wakes them so that they describe it again (as running, by whom).
+    pending_sleepers: usize,
 }
 
 /// What a future's allocation carries besides its state: the task, until a worker takes it
@@ -68,24 +71,38 @@ pub(crate) struct Shared<T, J: ?Sized = dyn Carried> {
     /// Whether a waiter spins for a moment before it parks (not for process tasks: their
     /// worker process needs the CPU more than the waiter).
     spin: bool,
+    /// The CPU of the thread expected to finish it (the worker running it, or while pending
+    /// the idle worker expected to take it), `NO_CPU` if unknown (see `spin.rs`).
+    peer_cpu: AtomicU32,
+    /// The CPU of the thread that last began waiting for it, `NO_CPU` if none did: the
+    /// worker that finishes it watches that CPU for the next job (see `work.rs`).
+    waiter_cpu: AtomicU32,
     /// The task, for the executor's workers.
     pub(crate) job: J,
 }
 
 impl<T, J> Shared<T, J> {
     /// A pending future's state carrying `job`; `sole_runner` as on the field.
-    pub(crate) fn pending(sole_runner: Option<Arc<AtomicU64>>, spin: bool, job: J) -> Self {
+    pub(crate) fn pending(
+        sole_runner: Option<Arc<AtomicU64>>,
+        spin: bool,
+        peer_cpu: u32,
+        job: J,
+    ) -> Self {
         Shared {
             state: Mutex::new(State {
                 status: Status::Pending,
                 callbacks: Vec::new(),
                 watchers: Vec::new(),
+                pending_sleepers: 0,
             }),
             waiters: WaitList::new(),
             name: Name::new(),
             sole_runner,
             finished: AtomicBool::new(false),
             spin,
+            peer_cpu: AtomicU32::new(peer_cpu),
+            waiter_cpu: AtomicU32::new(spin::NO_CPU),
             job,
         }
     }
@@ -96,6 +113,10 @@ impl<T, J> Shared<T, J> {
 /// a parked thread takes tens of microseconds to wake on a busy VM: waiting awake first saves
 /// both wake-ups' cost (see `spin.rs`).
 const SPIN: Duration = Duration::from_micros(20);
+
+/// How long a waiter first sleeps without telling the deadlock detector (which then hears of
+/// a blocked `result()` this much later).
+const FIRST_SLEEP: Duration = Duration::from_millis(1);
 
 /// The result of a task that runs elsewhere: Python's `concurrent.futures.Future`.
 ///
@@ -316,7 +337,7 @@ impl<T: Send + 'static> Future<T> {
     /// A pending future that no executor runs: finished by whoever holds a clone (an
     /// assembly of several futures' results, say).
     pub(crate) fn detached() -> Self {
-        Future::from_shared(Arc::new(Shared::pending(None, false, ())))
+        Future::from_shared(Arc::new(Shared::pending(None, false, spin::NO_CPU, ())))
     }
 
     /// Waits until finished or `deadline`; returns whether it is finished.
@@ -325,15 +346,29 @@ impl<T: Send + 'static> Future<T> {
         if self.shared.finished.load(Ordering::Acquire) {
             return true;
         }
+        if self.shared.spin {
+            self.shared.waiter_cpu.store(spin::cpu(), Ordering::Relaxed);
+        }
         if self.shared.spin
-            && spin_until(SPIN, deadline, || {
+            && spin_until(SPIN, deadline, &self.shared.peer_cpu, || {
                 self.shared.finished.load(Ordering::Acquire)
             })
         {
             return true;
         }
-        let me = crate::thread::current_ident_fast();
         let mut state = self.shared.state.lock();
+        if self.shared.spin && !matches!(state.status, Status::Finished(_)) {
+            // A short sleep first, unknown to the deadlock detector (a timed wait): most
+            // results come within it, and the worker that starts the task need not wake this
+            // thread to have it describe its wait again (see `set_running`).
+            let first = Instant::now() + FIRST_SLEEP;
+            let until = deadline.map_or(first, |d| d.min(first));
+            state = self.sleep_until(state, until);
+            if matches!(state.status, Status::Finished(_)) {
+                return true;
+            }
+        }
+        let me = crate::thread::current_ident_fast();
         loop {
             let (detail, owner) = match state.status {
                 Status::Finished(_) => return true,
@@ -361,13 +396,36 @@ impl<T: Send + 'static> Future<T> {
                 resource: Arc::as_ptr(&self.shared) as *const () as usize,
                 owner,
             };
+            let pending = matches!(state.status, Status::Pending);
+            state.pending_sleepers += usize::from(pending);
             let (guard, result) = self.shared.waiters.wait(state, &what, deadline);
             state = guard;
+            state.pending_sleepers -= usize::from(pending);
             if let Err(err) = result {
                 drop(state);
                 crate::deadlock::fail(err);
             }
         }
+    }
+
+    /// Sleeps (a timed wait, not seen by the deadlock detector) until the future is finished
+    /// or `until` passes.
+    fn sleep_until<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State<T>>,
+        until: Instant,
+    ) -> MutexGuard<'a, State<T>> {
+        let what = Wait {
+            kind: ResourceKind::Future,
+            name: self.name(),
+            detail: None,
+            resource: Arc::as_ptr(&self.shared) as *const () as usize,
+            owner: Owner::Nobody,
+        };
+        while !matches!(state.status, Status::Finished(_)) && Instant::now() < until {
+            state = self.shared.waiters.wait(state, &what, Some(until)).0;
+        }
+        state
     }
 
     /// A worker takes the future: `Pending -> Running`; false if it is no longer pending
@@ -378,9 +436,16 @@ impl<T: Send + 'static> Future<T> {
             return false;
         }
         state.status = Status::Running(crate::thread::current_ident_fast());
+        let describe_again = state.pending_sleepers > 0;
         drop(state);
-        // Waiters describe what they wait for by state (who runs it): let them look again.
-        self.shared.waiters.notify_all();
+        if self.shared.spin {
+            self.shared.peer_cpu.store(spin::cpu(), Ordering::Relaxed);
+        }
+        // Waiters asleep describe what they wait for by state (who runs it): let them look
+        // again. Those in their first short sleep describe nothing to the detector yet.
+        if describe_again {
+            self.shared.waiters.notify_all();
+        }
         true
     }
 
@@ -433,6 +498,11 @@ impl<T: Send + 'static> Future<T> {
     /// Whether it is finished, without taking its lock (see `Shared::finished`).
     pub(crate) fn finished(&self) -> bool {
         self.shared.finished.load(Ordering::Acquire)
+    }
+
+    /// The CPU of the thread that last began waiting for it (see `Shared::waiter_cpu`).
+    pub(crate) fn waiter_cpu(&self) -> u32 {
+        self.shared.waiter_cpu.load(Ordering::Relaxed)
     }
 
     /// Whether its waiters wait awake a moment before they park.

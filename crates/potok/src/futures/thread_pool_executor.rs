@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::builder::ThreadPoolExecutorBuilder;
@@ -119,6 +120,7 @@ impl ThreadPoolExecutor {
         let shared = Arc::new(Shared::pending(
             self.pool.sole_runner.clone(),
             self.pool.spin,
+            self.pool.watch_cpu.load(Ordering::Relaxed),
             task,
         ));
         let future = Future::from_shared(Arc::clone(&shared));

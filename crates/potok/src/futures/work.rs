@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ use parking_lot::Mutex;
 
 use super::error::{FutureError, TaskPanic};
 use super::future::{Future, Shared};
-use super::spin::spin_until;
+use super::spin::{self, spin_until};
 use crate::deadlock::park::{Owner, Wait};
 use crate::deadlock::{ResourceKind, WaitList};
 use crate::Thread;
@@ -30,8 +30,9 @@ use crate::Thread;
 /// ([`Shared`] carrying the task), so a submit allocates once.
 pub(crate) trait Job: Send + Sync {
     /// Runs the task unless its future was cancelled, calling `before_finish` exactly once,
-    /// before the future finishes (or at once if it does not run).
-    fn run(self: Arc<Self>, before_finish: &mut dyn FnMut());
+    /// before the future finishes (or at once if it does not run). Returns the CPU of the
+    /// thread that waited for the future (`NO_CPU` if none did; see `spin.rs`).
+    fn run(self: Arc<Self>, before_finish: &mut dyn FnMut()) -> u32;
     /// Finishes the future with `err` without running the task (if it is still pending).
     fn fail(self: Arc<Self>, err: FutureError);
 }
@@ -68,12 +69,12 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    fn run(self: Arc<Self>, before_finish: &mut dyn FnMut()) {
+    fn run(self: Arc<Self>, before_finish: &mut dyn FnMut()) -> u32 {
         let f = self.job.0.lock().take();
         let future = Future::from_shared(self);
         let Some(f) = f.filter(|_| future.set_running()) else {
             before_finish();
-            return;
+            return spin::NO_CPU;
         };
         // The future's name is made only when a trace records it.
         let span = crate::trace::on()
@@ -82,6 +83,7 @@ where
         drop(span);
         before_finish();
         future.finish(outcome);
+        future.waiter_cpu()
     }
 
     fn fail(self: Arc<Self>, err: FutureError) {
@@ -95,16 +97,17 @@ where
     F: FnOnce() -> Result<T, FutureError> + Send + 'static,
     T: Send + 'static,
 {
-    fn run(self: Arc<Self>, before_finish: &mut dyn FnMut()) {
+    fn run(self: Arc<Self>, before_finish: &mut dyn FnMut()) -> u32 {
         let f = self.job.0.lock().take();
         let future = Future::from_shared(self);
         let Some(f) = f.filter(|_| future.set_running()) else {
             before_finish();
-            return;
+            return spin::NO_CPU;
         };
         let outcome = panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| panicked(&*p));
         before_finish();
         future.finish(outcome);
+        future.waiter_cpu()
     }
 
     fn fail(self: Arc<Self>, err: FutureError) {
@@ -147,6 +150,11 @@ pub(crate) struct Pool {
     /// Whether idle workers, and waiters for this executor's futures, spin a moment before
     /// they park (off for a process pool's feeders).
     pub(crate) spin: bool,
+    /// The CPU of the last worker that began watching for work.
+    pub(crate) watch_cpu: AtomicU32,
+    /// Workers watching for work awake (see `watch_for_work`): a submit need not wake a
+    /// parked worker for a job one of them will take.
+    pub(crate) watching: AtomicUsize,
     /// The deadlock detector's family of the thread that made the executor (see
     /// `deadlock/family.rs`): whoever submits work joins it.
     pub(crate) family: u64,
@@ -155,6 +163,15 @@ pub(crate) struct Pool {
 /// How long an idle worker stays awake, watching for work, before it parks (a submit right
 /// after a result then needs no wake-up; see `spin.rs`).
 const IDLE_SPIN: Duration = Duration::from_micros(20);
+
+/// Takes a watcher off [`Pool::watching`] when it stops watching.
+struct Unwatch<'a>(&'a AtomicUsize);
+
+impl Drop for Unwatch<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 impl fmt::Debug for Pool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -187,8 +204,13 @@ impl Pool {
         let start = state.queue.len() > self.idle.load(Ordering::Acquire)
             && state.threads.len() < self.max_workers;
         if !start {
+            // A worker watching awake takes the job without a wake-up; it looks at the queue
+            // again, under the lock, before it parks.
+            let wake = state.queue.len() > self.watching.load(Ordering::SeqCst);
             drop(state);
-            self.work.notify_one();
+            if wake {
+                self.work.notify_one();
+            }
             return Ok(());
         }
         let index = state.threads.len();
@@ -241,14 +263,17 @@ impl Pool {
         };
         let mut state = self.state.lock();
         let mut spun = false;
+        // Where the waiter for the last job's future runs: it submits the next job, likely.
+        let waiter = AtomicU32::new(spin::NO_CPU);
         loop {
             if let Some(job) = state.queue.pop_front() {
                 self.queued.store(state.queue.len(), Ordering::Release);
                 self.idle.fetch_sub(1, Ordering::AcqRel);
                 drop(state);
-                job.run(&mut || {
+                let cpu = job.run(&mut || {
                     self.idle.fetch_add(1, Ordering::AcqRel);
                 });
+                waiter.store(cpu, Ordering::Relaxed);
                 // Idle again: watch for the next job before parking.
                 spun = false;
                 state = self.state.lock();
@@ -261,7 +286,7 @@ impl Pool {
             if !spun && self.spin {
                 spun = true;
                 drop(state);
-                self.watch_for_work();
+                self.watch_for_work(&waiter);
                 state = self.state.lock();
                 continue;
             }
@@ -276,8 +301,19 @@ impl Pool {
     }
 
     /// Waits awake up to [`IDLE_SPIN`] for a job to be queued.
-    fn watch_for_work(&self) {
-        spin_until(IDLE_SPIN, None, || self.queued.load(Ordering::Acquire) != 0);
+    /// Waits awake up to [`IDLE_SPIN`] for a job to be queued. `waiter` is where the thread
+    /// that waited for the last job's result runs (it likely submits the next job), `NO_CPU`
+    /// if nobody waited (see `spin.rs`).
+    fn watch_for_work(&self, waiter: &AtomicU32) {
+        self.watch_cpu.store(spin::cpu(), Ordering::Relaxed);
+        self.watching.fetch_add(1, Ordering::SeqCst);
+        let _done = Unwatch(&self.watching);
+        let queued = || self.queued.load(Ordering::Acquire) != 0;
+        if waiter.load(Ordering::Relaxed) == spin::NO_CPU {
+            spin::spin_then_yield(IDLE_SPIN, None, queued);
+        } else {
+            spin_until(IDLE_SPIN, None, waiter, queued);
+        }
     }
 
     /// Python's `_initializer_failed`: the executor breaks, and queued work fails.
