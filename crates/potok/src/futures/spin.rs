@@ -108,13 +108,8 @@ pub(crate) fn spin_until(
     if dear && shared() {
         return false;
     }
-    for round in 0..PURE_ROUNDS {
-        for _ in 0..1u32 << round {
-            std::hint::spin_loop();
-        }
-        if ready() {
-            return true;
-        }
+    if pure_spin(&mut ready) {
+        return true;
     }
     let start = Instant::now();
     let until = deadline.map_or(start + limit, |d| d.min(start + limit));
@@ -169,6 +164,15 @@ pub(crate) fn spin_then_yield(
     if ready() {
         return true;
     }
+    if pure_spin(&mut ready) {
+        return true;
+    }
+    crate::thread::try_for(limit, deadline, ready)
+}
+
+/// The rounds of pure spinning, a growing number of `spin_loop` hints between looks; returns
+/// whether `ready` held.
+fn pure_spin(ready: &mut impl FnMut() -> bool) -> bool {
     for round in 0..PURE_ROUNDS {
         for _ in 0..1u32 << round {
             std::hint::spin_loop();
@@ -177,5 +181,5 @@ pub(crate) fn spin_then_yield(
             return true;
         }
     }
-    crate::thread::try_for(limit, deadline, ready)
+    false
 }
