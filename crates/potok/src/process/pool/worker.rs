@@ -367,8 +367,7 @@ impl InFlight {
             .as_ref()
             .is_some_and(|sock| Arc::ptr_eq(sock, &child.sock));
         if !written {
-            self.out
-                .extend_from_slice(&assigned.job.frame(assigned.seq));
+            assigned.job.frame_into(assigned.seq, &mut self.out);
         }
         self.bytes += assigned.job.bytes.len();
         self.sent += 1;
