@@ -257,8 +257,8 @@ fn send(sock: &mut UnixStream, frame: FrameBuf) -> Result<(), String> {
     wire::send_all(sock, &bytes).map_err(|e| format!("writing to the parent: {e}"))
 }
 
-/// Runs one JOB frame; returns the answer frame and whether the (first) item panicked.
-fn run_job(payload: &[u8], progress: &Progress) -> Result<FrameBuf, String> {
+/// Runs one JOB frame; returns the answer frame (built in `spare`'s memory).
+fn run_job(payload: &[u8], progress: &Progress, spare: Vec<u8>) -> Result<FrameBuf, String> {
     let mut fields = Fields::new(payload);
     let read = |f: &mut Fields<'_>| f.u64().map_err(|e| e.to_string());
     let seq = read(&mut fields)?;
@@ -284,7 +284,7 @@ fn run_job(payload: &[u8], progress: &Progress) -> Result<FrameBuf, String> {
     // Room for the answer at once: each outcome takes a byte more than its argument (the
     // `Ok`), for the numbers a map is given, so the argument bytes alone came short by a
     // reallocation and a copy per job.
-    let mut frame = FrameBuf::with_capacity(tag::DONE, 2 * items.len() + 32);
+    let mut frame = FrameBuf::reusing(spare, tag::DONE, 2 * items.len() + 32);
     frame.u64(seq);
     match trampoline(function, id.fingerprint, items, frame.vec(), progress) {
         Ok(()) => Ok(frame),
@@ -304,8 +304,11 @@ const ANSWER_BATCH: usize = 16 * 1024;
 fn worker_loop(sock: &mut UnixStream, progress: &Progress) -> Result<i32, String> {
     let mut buf = Vec::new();
     let reader = sock.try_clone().map_err(|e| e.to_string())?;
-    let mut reader = std::io::BufReader::with_capacity(64 * 1024, reader);
+    let mut reader = std::io::BufReader::with_capacity(wire::READ_BUFFER, reader);
     let mut out: Vec<u8> = Vec::new();
+    // The memory of the answer before last, for the next one: a fresh buffer per job was
+    // allocated, faulted in and zeroed each time.
+    let mut spare: Vec<u8> = Vec::new();
     loop {
         let idle = crate::trace::idle();
         let read = wire::read_frame(&mut reader, &mut buf);
@@ -317,10 +320,13 @@ fn worker_loop(sock: &mut UnixStream, progress: &Progress) -> Result<i32, String
                 return Ok(0);
             }
             Ok(true) if buf.first() == Some(&tag::JOB) => {
-                let answer = run_job(&buf, progress)?;
+                let answer = run_job(&buf, progress, std::mem::take(&mut spare))?;
                 match answer.finish() {
-                    Ok(bytes) if out.is_empty() => out = bytes,
-                    Ok(bytes) => out.extend_from_slice(&bytes),
+                    Ok(bytes) if out.is_empty() => spare = std::mem::replace(&mut out, bytes),
+                    Ok(bytes) => {
+                        out.extend_from_slice(&bytes);
+                        spare = bytes;
+                    }
                     // The results are too large for one message: refuse the chunk by name
                     // rather than die (which would blame one item for all).
                     Err(err) => out.extend_from_slice(&refusal(
@@ -360,7 +366,7 @@ fn process_once(sock: &mut UnixStream, progress: &Progress) -> Result<i32, Strin
     if buf.first() != Some(&tag::JOB) {
         return Err(format!("unexpected message tag {:?}", buf.first()));
     }
-    let answer = run_job(&buf, progress)?;
+    let answer = run_job(&buf, progress, Vec::new())?;
     let bytes = answer.finish().map_err(|e| e.to_string())?;
     // DONE: seq (8 bytes), then a one-item sequence: its length (1), then the Result variant
     // (0 = Ok, 1 = Err).

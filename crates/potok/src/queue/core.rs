@@ -173,6 +173,7 @@ impl<T, S: Store<T>> Core<T, S> {
             }
             if !spin.spin() {
                 self.wait(Waiting::NotFull, deadline);
+                spin = Spin::new();
             }
         }
     }
@@ -211,6 +212,7 @@ impl<T, S: Store<T>> Core<T, S> {
             }
             if !spin.spin() {
                 self.wait(Waiting::NotEmpty, deadline);
+                spin = Spin::new();
             }
         }
     }

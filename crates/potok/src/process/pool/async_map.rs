@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use super::on_complete::OnComplete;
-use super::results::{AsyncResult, Results};
+use super::results::{AsyncResult, Results, Taken};
 use super::state::Shared;
 use super::submit::submit;
 
@@ -32,7 +32,7 @@ pub(super) fn run_async<A: Data, R: Data>(
     items: Vec<A>,
     callbacks: Option<Callbacks<R>>,
 ) -> Result<AsyncResult<Vec<R>>, Closed<Vec<A>>> {
-    let whole = Results::<Vec<R>>::new(1, false);
+    let whole = Results::<Vec<R>>::new(1, Taken::ByIndex);
     let finish = {
         let whole = Arc::clone(&whole);
         move |outcome: MapOutcome<R>| {
@@ -53,7 +53,15 @@ pub(super) fn run_async<A: Data, R: Data>(
     let wrap = |results: &Arc<Results<R>>| {
         OnComplete::sink(results, Box::new(move |results| finish(results.collect())))
     };
-    match submit(shared, task, items, 0, chunksize, false, wrap) {
+    match submit(
+        shared,
+        task,
+        items,
+        0,
+        chunksize,
+        Taken::whole(chunksize).list_now(),
+        wrap,
+    ) {
         Ok(_) => Ok(AsyncResult::new(whole)),
         Err(items) => Err(Closed::new(items)),
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::process::error::TaskErrorKind;
 use crate::process::keep::Kept;
 use crate::process::task::TaskId;
-use crate::process::wire::MAX_FRAME;
+use crate::process::wire::{self, MAX_FRAME};
 
 /// The indices (in their call) of a job's items: a range in the common case, a list once an
 /// item was left out (it did not encode) or the job was split.
@@ -146,10 +146,18 @@ impl Job {
 
     /// The frame that asks a worker to run this job as number `seq`.
     pub(crate) fn frame(&self, seq: u64) -> Vec<u8> {
-        let mut frame = self.task.job_frame(seq, self.len(), self.bytes.len());
-        frame.bytes(&self.bytes);
+        let mut frame = Vec::new();
+        self.frame_into(seq, &mut frame);
         frame
-            .finish()
-            .expect("submit keeps every job's bytes under MAX_JOB_BYTES")
+    }
+
+    /// Appends [`frame`](Self::frame) to `out` (frames gathered for one write), without a
+    /// frame of its own in between.
+    pub(crate) fn frame_into(&self, seq: u64, out: &mut Vec<u8>) {
+        let head = self.task.job_frame(seq, self.len(), 0);
+        out.reserve(head.len() + self.bytes.len());
+        let start = head.start_in(out);
+        out.extend_from_slice(&self.bytes);
+        wire::seal(&mut out[start..]).expect("submit keeps every job's bytes under MAX_JOB_BYTES");
     }
 }

@@ -21,7 +21,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::job::Sink;
 use super::on_complete::OnComplete;
-use super::results::Results;
+use super::results::{Results, Taken};
 use super::state::Shared;
 use super::submit::submit;
 
@@ -130,6 +130,11 @@ impl<I: Iterator<Item = T>, T: Data, R: Data> Feed<R> for Feeder<I, T, R> {
         let (first, id, len) = (self.index, self.id, items.len());
         self.index += len;
         self.id += 1;
+        let taken = if arrivals.is_some() {
+            Taken::ByArrival
+        } else {
+            Taken::ByIndex
+        };
         let wrap = |results: &Arc<Results<R>>| -> Arc<dyn Sink> {
             match arrivals {
                 Some(arrivals) => {
@@ -145,7 +150,7 @@ impl<I: Iterator<Item = T>, T: Data, R: Data> Feed<R> for Feeder<I, T, R> {
             items,
             first,
             self.chunksize,
-            arrivals.is_some(),
+            taken,
             wrap,
         ) {
             Ok(results) => results,
@@ -153,7 +158,7 @@ impl<I: Iterator<Item = T>, T: Data, R: Data> Feed<R> for Feeder<I, T, R> {
                 // Closed or terminated while the input was being read: these items fail, and
                 // no more are read.
                 self.stopped = true;
-                let results = Results::new(len, arrivals.is_some());
+                let results = Results::new(len, taken);
                 let sink = wrap(&results);
                 for index in first..first + len {
                     sink.fail(index, TaskErrorKind::Terminated);

@@ -19,7 +19,7 @@ pub use results::{AsyncResult, GetTimeoutError};
 pub use star::{Arity, StarTask};
 
 use job::Sink;
-use results::Results;
+use results::{Results, Taken};
 use state::Shared;
 
 use crate::process::cpu::cpu_count;
@@ -269,17 +269,11 @@ impl Pool {
         task: TaskId,
         items: Vec<A>,
         chunksize: usize,
-        track_arrival: bool,
+        taken: Taken,
     ) -> Result<Arc<Results<R>>, Vec<A>> {
-        submit::submit(
-            &self.shared,
-            task,
-            items,
-            0,
-            chunksize,
-            track_arrival,
-            |r| Arc::clone(r) as Arc<dyn Sink>,
-        )
+        submit::submit(&self.shared, task, items, 0, chunksize, taken, |r| {
+            Arc::clone(r) as Arc<dyn Sink>
+        })
     }
 
     /// Applies `f` to every item, in parallel, and returns the results in order (Python's
@@ -346,8 +340,9 @@ impl Pool {
     ) -> Result<Vec<R>, MapError> {
         let chunksize = chunksize.unwrap_or_else(|| self.default_chunksize(items.len()));
         let results = self
-            .submit(task, items, chunksize, false)
+            .submit(task, items, chunksize, Taken::whole(chunksize))
             .map_err(|_| MapError::Closed)?;
+        results.make_list();
         Ok(results.collect()?)
     }
 

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::job::{Job, Offsets, Sink, MAX_JOB_BYTES};
-use super::results::Results;
+use super::results::{Results, Taken};
 use super::state::Shared;
 use super::worker::DirectRead;
 
@@ -25,14 +25,14 @@ pub(super) fn submit<A: Data, R: Data>(
     items: Vec<A>,
     first: usize,
     chunksize: usize,
-    track_arrival: bool,
+    taken: Taken,
     wrap: impl FnOnce(&Arc<Results<R>>) -> Arc<dyn Sink>,
 ) -> Result<Arc<Results<R>>, Vec<A>> {
     if shared.closed_or_terminated() {
         return Err(items);
     }
     let len = items.len();
-    let results = Results::<R>::new(len, track_arrival);
+    let results = Results::<R>::new(len, taken);
     let sink: Arc<dyn Sink> = wrap(&results);
     let chunksize = chunksize.max(1);
     let offsets: Offsets = item_offsets::<A>;
@@ -140,7 +140,7 @@ pub(super) fn submit_one<A: Data, R: Data>(
     if shared.closed_or_terminated() {
         return Err(item);
     }
-    let results = Results::<R>::new(1, false);
+    let results = Results::<R>::new(1, Taken::ByIndex);
     let sink: Arc<dyn Sink> = Arc::clone(&results) as Arc<dyn Sink>;
     let mut job = Job::new(task, Arc::clone(&sink), item_offsets::<A>);
     let (encoded, kept) = keep::keeping(|| encode_into(&item, &mut job.bytes));

@@ -325,7 +325,7 @@ impl Read for Sock {
 impl Answers {
     fn of(child: &Child) -> Answers {
         Answers {
-            reader: BufReader::with_capacity(64 * 1024, Sock(Arc::clone(&child.sock))),
+            reader: BufReader::with_capacity(wire::READ_BUFFER, Sock(Arc::clone(&child.sock))),
         }
     }
 
@@ -367,8 +367,7 @@ impl InFlight {
             .as_ref()
             .is_some_and(|sock| Arc::ptr_eq(sock, &child.sock));
         if !written {
-            self.out
-                .extend_from_slice(&assigned.job.frame(assigned.seq));
+            assigned.job.frame_into(assigned.seq, &mut self.out);
         }
         self.bytes += assigned.job.bytes.len();
         self.sent += 1;
