@@ -327,6 +327,52 @@ fn an_aborting_worker_costs_one_task() {
     assert!(matches!(&err, MapError::Task(e) if e.index() == 5), "{err}");
 }
 
+fn abort_on_1100(x: u64) -> u64 {
+    if x == 1100 {
+        std::process::abort();
+    }
+    x + 1
+}
+
+fn panic_on_777_and_1500(x: u64) -> u64 {
+    if x == 777 || x == 1500 {
+        panic!("no {x}");
+    }
+    x + 1
+}
+
+/// `map`'s default chunks of a long input (250 items each here): the answers are decoded
+/// straight into the returned list, in order, whichever chunk comes back first; a panic or a
+/// dead worker in the middle of a middle chunk fails that item, and the lowest failed index
+/// is the error.
+fn a_long_map_fills_its_list_in_order_and_fails_in_the_middle() {
+    let pool = Pool::new(2).unwrap();
+    let expected: Vec<u64> = (0..20_000).map(|x| x * x).collect();
+    for _ in 0..3 {
+        assert_eq!(pool.map(square, 0..20_000).unwrap(), expected);
+    }
+    let err = pool.map(panic_on_777_and_1500, 0..2000).unwrap_err();
+    assert!(
+        matches!(&err, MapError::Task(e) if e.index() == 777 && matches!(e.kind(), TaskErrorKind::Panicked(_))),
+        "{err}"
+    );
+    // Item 1100 sits in the fifth chunk of 250: its worker dies there, the rest of the chunk
+    // runs again (split around it), and only that item fails.
+    let err = pool.map(abort_on_1100, 0..2000).unwrap_err();
+    assert!(
+        matches!(&err, MapError::Task(e) if e.index() == 1100 && matches!(e.kind(), TaskErrorKind::WorkerDied(_))),
+        "{err}"
+    );
+    let outcomes: Vec<_> = pool
+        .imap_chunked(abort_on_1100, 0..2000, 250)
+        .unwrap()
+        .collect();
+    assert!(outcomes[1100].is_err());
+    assert_eq!(outcomes.iter().filter(|o| o.is_err()).count(), 1);
+    // And the pool goes on.
+    assert_eq!(pool.map(square, 0..5000).unwrap(), expected[..5000]);
+}
+
 /// With chunk size 1 a worker holds several jobs at once (written ahead, answers sent back
 /// several at a time). When it dies, the item it ran fails, and every other item still gets
 /// its result: the ones it had finished but not yet sent, and the ones it had not started.
@@ -1275,6 +1321,7 @@ fn main() -> ExitCode {
             case!(a_panicking_task_fails_alone),
             case!(several_panics_in_one_chunk),
             case!(an_aborting_worker_costs_one_task),
+            case!(a_long_map_fills_its_list_in_order_and_fails_in_the_middle),
             case!(a_segfaulting_worker_costs_one_task),
             case!(a_worker_dying_with_jobs_in_flight_costs_one_task),
             case!(a_killed_worker_costs_one_task),

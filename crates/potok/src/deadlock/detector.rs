@@ -23,10 +23,15 @@
 //!   the stall condition below holds too (no other thread could release it), and a thread
 //!   waiting for a `Lock` it holds itself is left to the stall check alone.
 //! - Stall: as many records as live registered threads (every record belongs to a live
-//!   registered thread, so the sets are equal), and no thread potok does not know in the
-//!   process (the OS's thread count). With unknown threads, or with a thread that is still
-//!   exiting, the stall is *suspected*: the rechecker wakes the newest waiter later, with a
-//!   growing delay, and it checks again.
+//!   registered thread, so the sets are equal), and every thread the OS lists for the process
+//!   (`/proc/self/task`) is one of the blocked (by OS thread id) or one of potok's own helpers.
+//!   The list is compared with the records, which cannot change during the check (it holds
+//!   the state's lock), never with a count read at another moment: a thread that registers
+//!   while the check runs is listed and not blocked, so it holds the verdict back (comparing
+//!   the OS's thread count with the registry's, read one after the other, once declared a
+//!   consumer stuck while a second consumer registered between the two reads). With unknown
+//!   threads, or with a thread that is still exiting, the stall is *suspected*: the
+//!   rechecker wakes the newest waiter later, with a growing delay, and it checks again.
 //! - Family stall (when the whole-program stall does not hold): the blocked threads of the
 //!   new waiter's family, with the families of the owners they wait for, make up every live
 //!   registered thread of those families; no owner followed runs; none waits without an owner
@@ -42,7 +47,7 @@
 //!   panic reaches its joiners through `join` (which returns it), instead of unwinding the
 //!   joiner and leaving the joined thread blocked forever.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -323,7 +328,7 @@ impl State {
             }
         }
         let all_blocked = self.all_blocked();
-        if all_blocked && !unknown_threads_exist() {
+        if all_blocked && self.only_blocked_threads_run() {
             // The whole program is stuck (`potok::main`, or every thread potok knows).
             let mut all: Vec<(u64, u64)> = self
                 .blocked
@@ -743,27 +748,49 @@ fn wake_for_recheck(key: usize, ident: u64) {
     park::unpark_thread_with(key, ident, TOKEN_RECHECK);
 }
 
-/// Whether the process has threads that are not in potok's registry (they might wake the
-/// blocked ones), not counting the rechecker.
-fn unknown_threads_exist() -> bool {
-    match os_thread_count() {
-        Some(n) => n > thread::live_count() + super::internal_threads(),
-        None => false,
+impl State {
+    /// Whether every thread of the process is blocked here or is one of potok's own helpers,
+    /// by the OS's list of the process's threads against the OS ids of the blocked records:
+    /// then nobody can wake anybody. The records cannot change while the caller holds the
+    /// state's lock; a thread that starts or registers meanwhile is listed and not blocked,
+    /// so the answer errs only towards "no". Without the list (not Linux) the registry is
+    /// trusted.
+    fn only_blocked_threads_run(&self) -> bool {
+        if !cfg!(target_os = "linux") {
+            return true;
+        }
+        let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+            return false;
+        };
+        let mut listed = Vec::new();
+        for task in tasks {
+            let tid = task
+                .ok()
+                .and_then(|t| t.file_name().to_str()?.parse::<u64>().ok());
+            match tid {
+                Some(tid) => listed.push(tid),
+                None => return false,
+            }
+        }
+        let blocked: BTreeSet<u64> = self
+            .blocked
+            .values()
+            .filter_map(|r| r.thread.native_id())
+            .collect();
+        let fams = super::family::lock();
+        first_other_thread(listed, &blocked, |tid| fams.is_helper(tid)).is_none()
     }
 }
 
-#[cfg(target_os = "linux")]
-fn os_thread_count() -> Option<usize> {
-    // Field 20 of /proc/self/stat, counted after the command name (which may hold spaces).
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(17)?.parse().ok()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn os_thread_count() -> Option<usize> {
-    // No portable count: trust the registry.
-    None
+/// The first of `listed` (OS thread ids) that is neither `blocked` nor a helper.
+fn first_other_thread(
+    listed: impl IntoIterator<Item = u64>,
+    blocked: &BTreeSet<u64>,
+    is_helper: impl Fn(u64) -> bool,
+) -> Option<u64> {
+    listed
+        .into_iter()
+        .find(|tid| !blocked.contains(tid) && !is_helper(*tid))
 }
 
 // The rechecker: a plain std thread (not a potok thread, never blocked on potok primitives),
@@ -941,8 +968,37 @@ fn recheck_loop() {
 
 #[cfg(test)]
 mod tests {
-    use super::{Requests, Schedule, Step, FIRST_DELAY, MAX_DELAY};
+    use super::{first_other_thread, Requests, Schedule, Step, FIRST_DELAY, MAX_DELAY};
+    use std::collections::BTreeSet;
     use std::time::Instant;
+
+    /// The threads listed when the count-based rule declared a consumer stuck alone (the
+    /// queue's 2 × 2 cell on plain std threads): `main` (not known), the rechecker (a helper),
+    /// the blocked consumer, the second consumer (registered during the check, running) and
+    /// two producers (not known). Any of the running ones may wake the consumer.
+    #[test]
+    fn a_listed_thread_that_is_not_blocked_holds_the_whole_program_verdict_back() {
+        let (main, rechecker, waiting, second, producers) = (4023, 4037, 4136, 4137, [4138, 4139]);
+        let blocked = BTreeSet::from([waiting]);
+        let helper = |tid| tid == rechecker;
+        let listed = [main, rechecker, waiting, second, producers[0], producers[1]];
+        assert_eq!(first_other_thread(listed, &blocked, helper), Some(main));
+        let listed = [rechecker, waiting, second];
+        assert_eq!(
+            first_other_thread(listed, &blocked, helper),
+            Some(second),
+            "a registered thread that runs is no less able to wake it than an unknown one"
+        );
+        assert_eq!(
+            first_other_thread([rechecker, waiting], &blocked, helper),
+            None
+        );
+        let both = BTreeSet::from([waiting, second]);
+        assert_eq!(
+            first_other_thread([waiting, rechecker, second], &both, helper),
+            None
+        );
+    }
 
     fn suspected(who: (usize, u64)) -> Requests {
         Requests {

@@ -59,11 +59,15 @@ pub(crate) struct Families {
     /// OS thread ids of the threads potok knows: registered threads once running, and
     /// potok's own helper threads.
     tids: BTreeSet<u64>,
+    /// Of those, potok's own helper threads (the detector's rechecker, the dump watchers):
+    /// they never wake a blocked thread of a program.
+    helpers: BTreeSet<u64>,
 }
 
 static FAMILIES: Mutex<Families> = Mutex::new(Families {
     map: BTreeMap::new(),
     tids: BTreeSet::new(),
+    helpers: BTreeSet::new(),
 });
 
 pub(crate) fn lock() -> MutexGuard<'static, Families> {
@@ -123,6 +127,11 @@ impl Families {
     /// Whether `tid` is a thread potok knows.
     pub(crate) fn knows_tid(&self, tid: u64) -> bool {
         self.tids.contains(&tid)
+    }
+
+    /// Whether `tid` is one of potok's own helper threads (started by `spawn_internal`).
+    pub(crate) fn is_helper(&self, tid: u64) -> bool {
+        self.helpers.contains(&tid)
     }
 }
 
@@ -235,9 +244,18 @@ pub(crate) fn running(tid: u64) {
     lock().tids.insert(tid);
 }
 
+/// One of potok's own helper threads runs as OS thread `tid`.
+pub(crate) fn helper_starts(tid: u64) {
+    let mut fams = lock();
+    fams.tids.insert(tid);
+    fams.helpers.insert(tid);
+}
+
 /// One of potok's helper threads with OS thread id `tid` ends.
 pub(crate) fn helper_ends(tid: u64) {
-    lock().tids.remove(&tid);
+    let mut fams = lock();
+    fams.tids.remove(&tid);
+    fams.helpers.remove(&tid);
 }
 
 /// Work made in the caller's family is handed to something of `family` (an executor's or

@@ -15,7 +15,7 @@
 //!
 //! No false alarms: a thread blocked in I/O, in a sleep, in a foreign primitive or in a timed
 //! wait counts as running; a thread being woken stops counting as blocked before it runs;
-//! and while the process has threads potok does not know (the OS's count of the process's
+//! and while the process has threads potok does not know (the OS's list of the process's
 //! threads says so, on Linux), no stall is declared: one of them might wake the others. Such a
 //! suspected stall is checked again later (after 0.2 ms, doubling up to 50 ms), so a stall
 //! that waited only for an exiting thread to be gone is still found.
@@ -208,7 +208,7 @@ pub use snapshot::{
     dump, snapshot, wait_until_blocked, NotBlocked, Snapshot, ThreadSnapshot, ThreadState,
 };
 pub(crate) use wait_list::WaitList;
-pub(crate) use watch::{internal_threads, spawn_internal};
+pub(crate) use watch::spawn_internal;
 pub use watch::{watch_for_dumps, DUMP_AFTER_VAR};
 
 pub(crate) use detector::thread_exited;

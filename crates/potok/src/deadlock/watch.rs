@@ -4,37 +4,27 @@
 //!
 //! The watchers are plain std threads, not potok threads: they never block on potok
 //! primitives, and the stall detector does not count them as threads that might wake others
-//! (see [`internal_threads`]).
+//! (see [`spawn_internal`]).
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// Live threads potok started for itself (the watchers, the detector's rechecker): the stall
-/// detector subtracts them from the OS's count of the process's threads.
-static INTERNAL: AtomicUsize = AtomicUsize::new(0);
-
-/// How many of potok's own helper threads are running.
-pub(crate) fn internal_threads() -> usize {
-    INTERNAL.load(Ordering::Acquire)
-}
-
-/// Starts one of potok's own helper threads (counted in [`internal_threads`] while it runs).
+/// Starts one of potok's own helper threads (known to the stall detector by its OS thread id
+/// while it runs: it never wakes a program's blocked thread).
 pub(crate) fn spawn_internal(
     name: &str,
     body: impl FnOnce() + Send + 'static,
 ) -> std::io::Result<()> {
-    // Counted from inside the thread, from its first to its last instruction: before and after
-    // that the OS lists one thread more than potok counts, which makes the detector suspect
-    // (and check again later), never declare, a stall.
+    // Known from inside the thread, from its first to its last instruction: before and after
+    // that the OS lists a thread potok does not know, which makes the detector suspect (and
+    // check again later), never declare, a stall.
     std::thread::Builder::new()
         .name(name.to_owned())
         .spawn(move || {
-            INTERNAL.fetch_add(1, Ordering::AcqRel);
             let tid = crate::thread::get_native_id();
-            super::family::running(tid);
+            super::family::helper_starts(tid);
             body();
             super::family::helper_ends(tid);
-            INTERNAL.fetch_sub(1, Ordering::AcqRel);
         })
         .map(drop)
 }

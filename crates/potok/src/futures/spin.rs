@@ -8,34 +8,37 @@
 //! (the other side may need this core), until the limit. Only then does it park, and only
 //! then is it registered with the deadlock detector.
 //!
-//! **When yields are dear.** Under Linux's EEVDF scheduler (6.6 and later) a `sched_yield`
-//! pushes the yielder's virtual deadline a whole time slice later: when the CPU also holds a
-//! busy process (`yes > /dev/null`, a long build step), the yield hands it a full slice,
-//! milliseconds, and a thread that yields again and again falls further behind. On 2 vCPUs
-//! beside two busy loops, `submit(f).result()` took 0.4-6.9 ms per round trip with yielding
-//! waits (rayon's, which yield too, 0.4-5.7 ms), against CPython's 20-38 µs there; a thread
-//! that parks is woken with a fresh deadline and runs soon. So every yield is timed, and one
-//! that comes back more than [`LATE`] later starts a *dear spell*, process-wide: 10 ms at
-//! first, twice as long when a yield is late again soon after a spell ends (up to 1 s), so
-//! that beside busy loops the spells join up, while a rare late yield on a machine that is
-//! busy with ordinary work costs little. During a spell nobody yields:
+//! **Where the other side runs.** [`spin_until`]'s `peer` is the CPU where the thread that will
+//! end the wait last ran (the worker running a future, or the idle worker expected to take
+//! it; for an idle worker, the thread that waited for its last result, who submits the next
+//! job). When it is this CPU, that thread cannot run while this one spins: the waiter skips
+//! the pure spinning and hands the CPU over at once (a yield; a park while the machine is
+//! crowded). Beside the queue bench on 2 vCPUs the caller, the worker and a queue thread often
+//! all share one CPU; there each leg of a round trip used to be the other side's pure spin
+//! (127 `spin_loop` hints, about 8 µs here) before its yield.
 //!
-//! - where the thread that will end the wait last ran is known ([`spin_until`]'s `peer`: the
-//!   worker running a future, or the idle worker expected to take it; for an idle worker,
-//!   the thread that waited for its last result, who submits the next job) and it is this
-//!   CPU, the waiter parks at once (that thread cannot run while this one spins);
-//! - otherwise it spins, up to the limit, then parks.
+//! **When the machine is crowded** (the process's one verdict, `thread/crowded.rs`: a yield
+//! came back late lately). Under Linux's EEVDF scheduler (6.6 and later) a `sched_yield`
+//! pushes the yielder's virtual deadline a whole time slice later: when the CPU also holds a
+//! busy process, the yield hands it a full slice, milliseconds, and a thread that yields
+//! again and again falls further behind; a thread that parks is woken with a fresh deadline
+//! and runs soon. So every yield here is timed through `thread::crowded`, and while the
+//! verdict holds nobody yields: a waiter whose peer shares its CPU parks at once, any other
+//! spins up to the limit (its peer runs elsewhere, the answer may be close), then parks.
 //!
 //! Tried and not kept: parking for 100 ms after a yield that came back 200 µs late,
 //! whatever the CPUs (a round trip took 118 µs once the load dropped, a halted vCPU waking);
-//! never yielding where the peer is known, parking at once on a shared CPU (beside builds,
-//! where a yield usually goes to the other side of the hand-over, `submit` + `result` and
-//! `map` were 1.5-2x slower); spells of a shorter [`LATE`] (50 µs: builds made them so
-//! frequent that `map` and `as_completed` parked, and slowed, 1.5-2.5x).
+//! never yielding where the peer is known, parking at once on a shared CPU while the machine
+//! is not crowded (beside builds, where a yield usually goes to the other side of the
+//! hand-over, `submit` + `result` and `map` were 1.5-2x slower); an executor verdict of its
+//! own (a yield 500 µs late started a "dear spell" of 10 ms, doubling): one verdict for the
+//! process now, the queue's, with its parameters (the executor's yields counted late only
+//! past 500 µs measured the same beside the queue bench and others' builds).
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
+
+use crate::thread::crowded;
 
 /// Rounds of pure spinning (with a growing number of `spin_loop` hints, as crossbeam's
 /// `Backoff` does) before [`spin_then_yield`]'s rounds start yielding.
@@ -47,48 +50,6 @@ pub(crate) const NO_CPU: u32 = u32::MAX;
 /// The CPU the calling thread runs on now (a vDSO call, a few nanoseconds).
 pub(crate) fn cpu() -> u32 {
     u32::try_from(rustix::thread::sched_getcpu()).unwrap_or(NO_CPU)
-}
-
-/// A yield that takes longer than this handed the CPU to another process for a slice.
-const LATE: Duration = Duration::from_micros(500);
-
-/// The first dear spell (microseconds).
-const FIRST_SPELL_US: u64 = 10_000;
-
-/// The longest dear spell (microseconds).
-const LONGEST_SPELL_US: u64 = 1_000_000;
-
-/// The clock of the spells: microseconds since the first look.
-fn micros() -> u64 {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    let epoch = *EPOCH.get_or_init(Instant::now);
-    u64::try_from(epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
-}
-
-/// When the current (or last) dear spell ends, in [`micros`]; 0 if there never was one.
-static SPELL_UNTIL: AtomicU64 = AtomicU64::new(0);
-/// Its length.
-static SPELL_LEN: AtomicU64 = AtomicU64::new(FIRST_SPELL_US);
-
-/// Whether yields are dear now.
-fn yields_dear() -> bool {
-    let until = SPELL_UNTIL.load(Ordering::Relaxed);
-    until != 0 && micros() < until
-}
-
-/// A yield came back late: a dear spell begins, twice as long as the last if that one ended
-/// less than its own length ago.
-fn late_yield() {
-    let now = micros();
-    let until = SPELL_UNTIL.load(Ordering::Relaxed);
-    let len = SPELL_LEN.load(Ordering::Relaxed);
-    let len = if until != 0 && now < until.saturating_add(len) {
-        len.saturating_mul(2).min(LONGEST_SPELL_US)
-    } else {
-        FIRST_SPELL_US
-    };
-    SPELL_LEN.store(len, Ordering::Relaxed);
-    SPELL_UNTIL.store(now.saturating_add(len).max(1), Ordering::Relaxed);
 }
 
 /// Watches `ready` for up to `limit` (and not past `deadline`); returns whether it held.
@@ -103,20 +64,24 @@ pub(crate) fn spin_until(
     if ready() {
         return true;
     }
-    let dear = yields_dear();
+    let crowded = crowded::holds();
     let shared = || peer.load(Ordering::Relaxed) == cpu();
-    if dear && shared() {
-        return false;
+    let until = || {
+        let end = Instant::now() + limit;
+        deadline.map_or(end, |d| d.min(end))
+    };
+    if shared() {
+        // The other side cannot run while this thread spins: hand the CPU over at once.
+        return !crowded && yield_until(until(), ready);
     }
     if pure_spin(&mut ready) {
         return true;
     }
-    let start = Instant::now();
-    let until = deadline.map_or(start + limit, |d| d.min(start + limit));
-    if !dear {
+    let until = until();
+    if !crowded {
         return yield_until(until, ready);
     }
-    // A dear spell: spin on, unless the other side is (now) on this CPU.
+    // Crowded: spin on, unless the other side is (now) on this CPU.
     let mut round = 0u32;
     loop {
         for _ in 0..16 {
@@ -132,21 +97,16 @@ pub(crate) fn spin_until(
     }
 }
 
-/// Yields until `ready` holds or `until` passes (false); a late yield starts a dear spell and
-/// ends the watch.
+/// Yields until `ready` holds or `until` passes (false); a late yield (the machine is
+/// crowded: `thread::crowded` records it) ends the watch.
 fn yield_until(until: Instant, mut ready: impl FnMut() -> bool) -> bool {
-    let mut before = Instant::now();
-    while before < until {
-        std::thread::yield_now();
-        let after = Instant::now();
-        if after.saturating_duration_since(before) > LATE {
-            late_yield();
+    while Instant::now() < until {
+        if !crowded::yield_now() {
             return ready();
         }
         if ready() {
             return true;
         }
-        before = after;
     }
     false
 }
@@ -154,7 +114,7 @@ fn yield_until(until: Instant, mut ready: impl FnMut() -> bool) -> bool {
 /// The plain watch, for a wait nobody in particular ends (`as_completed`'s consumer; an idle
 /// worker whose last job nobody waited for, a burst of submits): a few rounds of pure
 /// spinning, then rounds that yield, as a joiner looks before it sleeps, whether yields are
-/// dear or not. There a parked worker would cost each submit a wake-up (measured: 20,000
+/// crowded or not. There a parked worker would cost each submit a wake-up (measured: 20,000
 /// futures' `as_completed` 1.3-1.9x slower), and a yield usually goes to the submitter.
 pub(crate) fn spin_then_yield(
     limit: Duration,

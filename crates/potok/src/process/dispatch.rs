@@ -304,7 +304,7 @@ const ANSWER_BATCH: usize = 16 * 1024;
 fn worker_loop(sock: &mut UnixStream, progress: &Progress) -> Result<i32, String> {
     let mut buf = Vec::new();
     let reader = sock.try_clone().map_err(|e| e.to_string())?;
-    let mut reader = std::io::BufReader::with_capacity(64 * 1024, reader);
+    let mut reader = std::io::BufReader::with_capacity(wire::READ_BUFFER, reader);
     let mut out: Vec<u8> = Vec::new();
     // The memory of the answer before last, for the next one: a fresh buffer per job was
     // allocated, faulted in and zeroed each time.

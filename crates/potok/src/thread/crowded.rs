@@ -1,7 +1,8 @@
 //! Whether the machine is crowded: more runnable threads than CPUs, so that a `yield_now`
 //! hands the core to another process for its whole time slice (milliseconds) instead of
 //! coming back within a microsecond. Threads that wait awake for another thread (a queue's
-//! blocked `get` / `put`, a join) yield only while yields come back quickly; once one comes
+//! blocked `get` / `put`; an executor's idle worker and a future's waiter,
+//! `futures/spin.rs`) yield only while yields come back quickly; once one comes
 //! back later than [`SLOW_YIELD`], they park instead for a while: 1 ms, doubling with each
 //! further late yield up to about a second, shortening by one step with each quick one. The first yield after
 //! that while is the probe. One verdict for the process: the load is the machine's.

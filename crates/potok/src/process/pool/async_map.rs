@@ -53,7 +53,15 @@ pub(super) fn run_async<A: Data, R: Data>(
     let wrap = |results: &Arc<Results<R>>| {
         OnComplete::sink(results, Box::new(move |results| finish(results.collect())))
     };
-    match submit(shared, task, items, 0, chunksize, Taken::Whole, wrap) {
+    match submit(
+        shared,
+        task,
+        items,
+        0,
+        chunksize,
+        Taken::whole(chunksize).list_now(),
+        wrap,
+    ) {
         Ok(_) => Ok(AsyncResult::new(whole)),
         Err(items) => Err(Closed::new(items)),
     }

@@ -340,7 +340,7 @@ impl Pool {
     ) -> Result<Vec<R>, MapError> {
         let chunksize = chunksize.unwrap_or_else(|| self.default_chunksize(items.len()));
         let results = self
-            .submit(task, items, chunksize, Taken::WholeListLater)
+            .submit(task, items, chunksize, Taken::whole(chunksize))
             .map_err(|_| MapError::Closed)?;
         results.make_list();
         Ok(results.collect()?)

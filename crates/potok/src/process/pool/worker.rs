@@ -325,7 +325,7 @@ impl Read for Sock {
 impl Answers {
     fn of(child: &Child) -> Answers {
         Answers {
-            reader: BufReader::with_capacity(64 * 1024, Sock(Arc::clone(&child.sock))),
+            reader: BufReader::with_capacity(wire::READ_BUFFER, Sock(Arc::clone(&child.sock))),
         }
     }
 
