@@ -10,6 +10,9 @@
 //! default. `QUEUE_LOOP_EACH=1` prints every round's two times too; `QUEUE_LOOP_ONLY=potok` (or
 //! `crossbeam`) runs one side only, for `perf stat` or `strace -c -f`.
 
+#[path = "support/alternate.rs"]
+mod alternate;
+
 use std::time::{Duration, Instant};
 
 const ITEMS: u64 = 100_000;
@@ -102,22 +105,16 @@ fn main() {
             );
             continue;
         }
-        let time = |run: Run| {
-            let start = Instant::now();
-            assert_eq!(run(bound, threads, threads), expected);
-            start.elapsed()
-        };
-        time(peer_run);
-        time(potok_run);
+        let check = |run: Run| move || assert_eq!(run(bound, threads, threads), expected);
+        let times = alternate::Rounds {
+            peer: "crossbeam",
+            what: "round",
+            batch: 1,
+            rounds,
+        }
+        .measure(&mut check(peer_run), &mut check(potok_run));
         let (mut ours, mut theirs, mut ratios) = (vec![], vec![], vec![]);
-        for round in 0..rounds {
-            let (peer, potok) = if round % 2 == 0 {
-                let peer = time(peer_run);
-                (peer, time(potok_run))
-            } else {
-                let potok = time(potok_run);
-                (time(peer_run), potok)
-            };
+        for (round, &(peer, potok)) in times.iter().enumerate() {
             if each {
                 println!("{name} round {round}: crossbeam {peer:?} potok {potok:?}");
             }

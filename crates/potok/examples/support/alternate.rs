@@ -16,9 +16,13 @@ pub(crate) struct Rounds<'a> {
 }
 
 impl Rounds<'_> {
-    /// Warms both sides up with a batch each, runs the rounds and prints the means per call,
-    /// the quartiles and the median of the rounds' potok/peer ratios.
-    pub(crate) fn run(&self, peer: &mut dyn FnMut(), potok: &mut dyn FnMut()) {
+    /// Warms both sides up with a batch each, then runs the rounds, the sides in turns;
+    /// returns each round's time per call of the peer and of potok.
+    pub(crate) fn measure(
+        &self,
+        peer: &mut dyn FnMut(),
+        potok: &mut dyn FnMut(),
+    ) -> Vec<(Duration, Duration)> {
         let batch = |f: &mut dyn FnMut()| {
             let start = Instant::now();
             for _ in 0..self.batch {
@@ -28,20 +32,30 @@ impl Rounds<'_> {
         };
         batch(peer);
         batch(potok);
-        let mut ratios = Vec::with_capacity(self.rounds);
-        let (mut peer_total, mut potok_total) = (Duration::ZERO, Duration::ZERO);
-        for round in 0..self.rounds {
-            let (theirs, ours) = if round % 2 == 0 {
-                let theirs = batch(peer);
-                (theirs, batch(potok))
-            } else {
-                let ours = batch(potok);
-                (batch(peer), ours)
-            };
-            peer_total += theirs;
-            potok_total += ours;
-            ratios.push(ours.as_secs_f64() / theirs.as_secs_f64());
-        }
+        (0..self.rounds)
+            .map(|round| {
+                if round % 2 == 0 {
+                    let theirs = batch(peer);
+                    (theirs, batch(potok))
+                } else {
+                    let ours = batch(potok);
+                    (batch(peer), ours)
+                }
+            })
+            .collect()
+    }
+
+    /// [`measure`](Self::measure)s, then prints the means per call, the quartiles and the
+    /// median of the rounds' potok/peer ratios.
+    #[allow(dead_code)] // each `*_loop` example includes this file; not all of them report so
+    pub(crate) fn run(&self, peer: &mut dyn FnMut(), potok: &mut dyn FnMut()) {
+        let times = self.measure(peer, potok);
+        let peer_total: Duration = times.iter().map(|t| t.0).sum();
+        let potok_total: Duration = times.iter().map(|t| t.1).sum();
+        let mut ratios: Vec<f64> = times
+            .iter()
+            .map(|(theirs, ours)| ours.as_secs_f64() / theirs.as_secs_f64())
+            .collect();
         ratios.sort_by(f64::total_cmp);
         let (n, peer_name) = (self.rounds, self.peer);
         let rounds = u32::try_from(n).expect("few rounds");

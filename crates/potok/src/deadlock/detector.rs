@@ -671,21 +671,11 @@ fn owner_only(kind: ResourceKind) -> bool {
 /// every family and may still hold a handle of any of them, even when potok knows it under a
 /// family of its own.
 fn foreign_thread(fams: &super::family::Families, main_stuck: bool) -> Option<HeldBack> {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+    let Some(tasks) = os_threads() else {
         return Some(HeldBack::NoThreadList);
     };
     let main = u64::from(std::process::id());
-    for task in tasks {
-        let Ok(task) = task else {
-            return Some(HeldBack::NoThreadList);
-        };
-        let Some(tid) = task
-            .file_name()
-            .to_str()
-            .and_then(|t| t.parse::<u64>().ok())
-        else {
-            return Some(HeldBack::NoThreadList);
-        };
+    for tid in tasks {
         if tid == main {
             if !main_stuck {
                 if let Err(syscall) = main_waits_with_a_limit(main) {
@@ -759,19 +749,9 @@ impl State {
         if !cfg!(target_os = "linux") {
             return true;
         }
-        let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        let Some(listed) = os_threads() else {
             return false;
         };
-        let mut listed = Vec::new();
-        for task in tasks {
-            let tid = task
-                .ok()
-                .and_then(|t| t.file_name().to_str()?.parse::<u64>().ok());
-            match tid {
-                Some(tid) => listed.push(tid),
-                None => return false,
-            }
-        }
         let blocked: BTreeSet<u64> = self
             .blocked
             .values()
@@ -780,6 +760,14 @@ impl State {
         let fams = super::family::lock();
         first_other_thread(listed, &blocked, |tid| fams.is_helper(tid)).is_none()
     }
+}
+
+/// The OS thread ids of the process's threads (`/proc/self/task`), if the OS lists them.
+fn os_threads() -> Option<Vec<u64>> {
+    std::fs::read_dir("/proc/self/task")
+        .ok()?
+        .map(|task| task.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
 }
 
 /// The first of `listed` (OS thread ids) that is neither `blocked` nor a helper.
