@@ -26,6 +26,35 @@ fn map_in_order_with_default_and_explicit_chunks() {
     assert_eq!(pool.map(|x: u64| x, Vec::new()).unwrap(), Vec::<u64>::new());
 }
 
+/// The chunks are split off the back of the input and joined in the first one's buffer:
+/// every length and chunk size keeps the input order, whether the results fit in the
+/// items' place (`u64` to `u64`) or not (`u64` to `String`).
+#[test]
+fn map_keeps_order_for_every_length_and_chunk_size() {
+    let pool = ThreadPool::new(2);
+    for len in 0..26u64 {
+        let expected: Vec<u64> = (0..len).map(|x| x * 3).collect();
+        let names: Vec<String> = (0..len).map(|x| x.to_string()).collect();
+        for chunksize in 1..9 {
+            assert_eq!(
+                pool.map_chunked(|x: u64| x * 3, 0..len, chunksize).unwrap(),
+                expected,
+                "len {len}, chunks of {chunksize}"
+            );
+            assert_eq!(
+                pool.map_chunked(|x: u64| x.to_string(), 0..len, chunksize)
+                    .unwrap(),
+                names,
+                "len {len}, chunks of {chunksize}"
+            );
+        }
+        assert_eq!(
+            pool.map_async(|x: u64| x * 3, 0..len).get().unwrap(),
+            expected
+        );
+    }
+}
+
 #[test]
 fn map_runs_on_the_pool_threads() {
     let pool = ThreadPool::new(2);

@@ -5,6 +5,7 @@ mod async_result;
 pub(crate) mod callbacks;
 mod error;
 mod imap;
+mod joined;
 mod pool;
 mod star;
 
