@@ -19,7 +19,7 @@
 //!      │                                                       returns: a worker, which
 //!      │                                                       says HELLO and waits for its
 //!      │                                                       IDENTITY
-//!      │      REAP(pid) ──▶ waitpid(pid) ──▶ REAPED(pid, how it ended)
+//!      │      REAP(pid) ──▶ SIGKILL, waitpid(pid) ──▶ REAPED(pid, how it ended)
 //!      └──────┘   (requests that have arrived together: the REAPs first, then the FORKs)
 //! ```
 //!
@@ -33,8 +33,9 @@
 //!
 //! A forked worker asks for SIGKILL when the server dies, and the server when the program
 //! dies, so no worker outlives the program. The server never reaps a worker by itself: only
-//! when the parent asks (after seeing the worker end through its pidfd), so a worker's pid
-//! stays reserved, and safe to signal, for as long as the parent holds it. Which side of this
+//! when the parent asks (after seeing the worker end through its pidfd, or to have it killed
+//! and reaped at once, as a terminated pool does), so a worker's pid stays reserved, and safe
+//! to signal, for as long as the parent holds it. Which side of this
 //! the parent holds is `spawn.rs`.
 
 use std::collections::VecDeque;
@@ -179,13 +180,18 @@ fn fork_worker(control: &UnixStream, server: i32, program: u32) -> io::Result<Op
     Ok(None)
 }
 
-/// Answers a REAP request: waits for the worker (the parent asks once it has ended) and says
-/// how it ended.
+/// Answers a REAP request: kills the worker (nothing happens to one that has ended: the
+/// parent asks once it has, or once it wants the worker gone, as a terminated pool does),
+/// waits for it and says how it ended. The pid is this server's child and not reaped yet, so
+/// it names that worker still.
 fn reap(request: &[u8]) -> Vec<u8> {
     let mut frame = FrameBuf::new(tag::server::REAPED);
     let asked = Fields::new(request).u64().unwrap_or(0);
     frame.u64(asked);
     let pid = i32::try_from(asked).ok().and_then(Pid::from_raw);
+    if let Some(pid) = pid {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+    }
     let status = pid.and_then(|pid| loop {
         match rustix::process::waitpid(Some(pid), WaitOptions::empty()) {
             Ok(found) => break found.map(|(_, status)| status),
@@ -235,19 +241,16 @@ fn decode_env(mut bytes: &[u8]) -> Option<Vec<(OsString, OsString)>> {
     Some(env)
 }
 
-/// Writes an IDENTITY frame with `env` on a forked worker's own socket: the worker sets these
-/// variables (its name and number, the recording's) before it reads its first job. A worker
-/// that is gone is an error; its pool finds it dead as it would any worker.
-pub(crate) fn send_identity(sock: &UnixStream, env: &[(&OsStr, &OsStr)]) -> io::Result<()> {
+/// An IDENTITY frame with `env`, for a forked worker's own socket: the worker sets these
+/// variables (its name and number, the recording's) before it reads its first job. Its pool
+/// writes it with that first job (see `child_sock.rs`).
+pub(crate) fn identity_frame(env: &[(&OsStr, &OsStr)]) -> io::Result<Vec<u8>> {
     let mut frame = FrameBuf::new(tag::server::IDENTITY);
     frame.bytes(&encode_env(env));
-    let frame = frame
-        .finish()
-        .map_err(|e| io::Error::other(e.to_string()))?;
-    wire::send_all(sock, &frame)
+    frame.finish().map_err(|e| io::Error::other(e.to_string()))
 }
 
-/// The forked worker's side of [`send_identity`]: the variables to set, or `None` if its
+/// The forked worker's side of [`identity_frame`]: the variables to set, or `None` if its
 /// socket closed or broke first (nobody will use this worker: it exits; a program that ends
 /// with its HELLO unread resets the socket).
 pub(crate) fn receive_identity(

@@ -85,6 +85,7 @@
 //! with `harness = false` in `Cargo.toml` and a `main` that calls [`init`] (or `potok::main`)
 //! before running its test functions; potok's own `tests/pool.rs` is an example.
 
+mod child_sock;
 mod children;
 mod cpu;
 mod data;
@@ -102,6 +103,7 @@ mod pool;
 mod proc;
 mod progress;
 mod queue;
+mod reap_cell;
 mod shared;
 mod simple_queue;
 mod spawn;

@@ -181,7 +181,10 @@ impl<R: Data> Process<R> {
                 )
             })?;
             let frame = frame.finish().map_err(|e| e.to_string())?;
-            fdpass::send_frame(&child.sock, &frame, &fds).map_err(|e| e.to_string())?;
+            child
+                .sock
+                .send_with_fds(&frame, &fds)
+                .map_err(|e| e.to_string())?;
             // Our copies of handed-over descriptors close with `arg`, as the parent's copies
             // would in Python once the `Process` object is gone. Its shared memory segments
             // stay open in `kept` until the child ends, so the child always finds them.
@@ -401,7 +404,7 @@ impl<R: Data> Process<R> {
 /// The watcher thread: reads the child's answer, waits for it to end, reaps it.
 fn watch<R: DeserializeOwned>(mut child: Child, shared: &Shared<R>, kept: Kept) {
     let mut buf = Vec::new();
-    let answer = wire::read_frame(&mut &*child.sock, &mut buf);
+    let answer = wire::read_frame(&mut child.sock.stream(), &mut buf);
     // Wait for it to end without reaping it yet.
     super::spawn::peek_exit(child.pid, true);
     shared.watch.lock().exited = true;

@@ -35,12 +35,14 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use super::child_sock::ChildSock;
 use super::children;
 use super::env::{ChildKind, ENV, EXIT_NOT_DISPATCHED};
 use super::error::{ChildExit, StartError};
 use super::forkserver::{self, RequestError};
 use super::identity::{self, ProcessInfo};
 use super::progress::Progress;
+use super::reap_cell::{Claim, ReapCell};
 use super::stock::Link;
 use super::task::layout_fingerprint;
 use super::wire::{self, tag, Fields, WireError};
@@ -52,7 +54,7 @@ pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) struct Child {
     pub(crate) pid: u32,
     /// The parent's end of the socket; shared so a caller can hand an idle worker its job.
-    pub(crate) sock: Arc<UnixStream>,
+    pub(crate) sock: Arc<ChildSock>,
     pub(crate) progress: Progress,
     how: How,
     reaped: Option<ChildExit>,
@@ -66,11 +68,21 @@ enum How {
     /// By exec, from a spawner thread: this process's own child.
     Exec(std::process::Child),
     /// Forked by the fork server: the server's child, watched here through a pidfd (readable
-    /// once it has ended) and reaped by the server when asked.
+    /// once it has ended) and reaped by the server when asked, once (see `reap_cell.rs`).
     Forked {
         pidfd: Arc<OwnedFd>,
         server: Arc<ForkServer>,
+        reap: Arc<ReapCell>,
     },
+}
+
+/// What kills and reaps a forked worker from elsewhere than its `Child` (a pool being
+/// terminated, see [`kill_and_reap_now`]).
+#[derive(Clone)]
+pub(crate) struct Reaper {
+    pid: u32,
+    server: Arc<ForkServer>,
+    reap: Arc<ReapCell>,
 }
 
 /// Signals a child from elsewhere than its handle (a pool's `terminate`): through its pidfd
@@ -108,6 +120,19 @@ impl Child {
         }
     }
 
+    /// What kills and reaps this child from elsewhere, if it was forked by the fork server
+    /// (a child started by exec is reaped through its handle only).
+    pub(crate) fn reaper(&self) -> Option<Reaper> {
+        match &self.how {
+            How::Exec(_) => None,
+            How::Forked { server, reap, .. } => Some(Reaper {
+                pid: self.pid,
+                server: Arc::clone(server),
+                reap: Arc::clone(reap),
+            }),
+        }
+    }
+
     /// What signals this child from elsewhere.
     pub(crate) fn signaller(&self) -> Signaller {
         match &self.how {
@@ -134,10 +159,20 @@ impl Child {
                     Err(_) => break ChildExit::Code(-1),
                 }
             },
-            How::Forked { pidfd, server } => {
-                forkserver::readable(&**pidfd, None);
-                server.reap(&[self.pid])[0]
-            }
+            How::Forked {
+                pidfd,
+                server,
+                reap,
+            } => match reap.claim() {
+                Claim::Mine => {
+                    forkserver::readable(&**pidfd, None);
+                    let exit = server.reap(&[self.pid])[0];
+                    reap.finish(exit);
+                    exit
+                }
+                Claim::Theirs => reap.wait(),
+                Claim::Done(exit) => exit,
+            },
         };
         self.reaped = Some(exit);
         children::reaped(self.pid);
@@ -168,11 +203,13 @@ impl Child {
     /// Waits for the child's HELLO.
     pub(crate) fn handshake(&mut self, timeout: Duration) -> Result<(), StartError> {
         self.sock
+            .stream()
             .set_read_timeout(Some(timeout))
             .map_err(StartError::Spawn)?;
         let mut buf = Vec::new();
-        let outcome = wire::read_frame(&mut &*self.sock, &mut buf);
+        let outcome = wire::read_frame(&mut self.sock.stream(), &mut buf);
         self.sock
+            .stream()
             .set_read_timeout(None)
             .map_err(StartError::Spawn)?;
         match outcome {
@@ -247,14 +284,27 @@ impl Child {
 /// server, not one per worker in turn.
 pub(crate) fn wait_all(children: &mut [Child]) {
     let mut forked = Vec::new();
+    let mut theirs = Vec::new();
     for (at, child) in children.iter_mut().enumerate() {
         if child.reaped.is_some() {
             continue;
         }
-        let How::Forked { pidfd, .. } = &child.how else {
+        let How::Forked { pidfd, reap, .. } = &child.how else {
             child.wait();
             continue;
         };
+        match reap.claim() {
+            Claim::Mine => {}
+            Claim::Theirs => {
+                theirs.push(at);
+                continue;
+            }
+            Claim::Done(exit) => {
+                child.reaped = Some(exit);
+                children::reaped(child.pid);
+                continue;
+            }
+        }
         forkserver::readable(&**pidfd, None);
         if let Some(before_reap) = child.before_reap.take() {
             before_reap();
@@ -272,10 +322,52 @@ pub(crate) fn wait_all(children: &mut [Child]) {
         });
         let pids: Vec<u32> = same.iter().map(|&at| children[at].pid).collect();
         for (&at, exit) in same.iter().zip(server.reap(&pids)) {
+            if let How::Forked { reap, .. } = &children[at].how {
+                reap.finish(exit);
+            }
             children[at].reaped = Some(exit);
             children::reaped(children[at].pid);
         }
         forked = rest;
+    }
+    for at in theirs {
+        if let How::Forked { reap, .. } = &children[at].how {
+            children[at].reaped = Some(reap.wait());
+        }
+    }
+}
+
+/// Kills the forked workers of `reapers` and reaps them, at once: one write of REAPs to each
+/// fork server, which kills each worker (if it has not ended) and reaps it, and one wait for
+/// the answers (so a terminated pool's caller waits for the server once, not for its threads).
+/// A worker somebody else is reaping already is waited for.
+pub(crate) fn kill_and_reap_now(reapers: &[Reaper]) {
+    let mut mine: Vec<&Reaper> = Vec::new();
+    let mut theirs = Vec::new();
+    for reaper in reapers {
+        match reaper.reap.claim() {
+            Claim::Mine => {
+                children::ending(reaper.pid);
+                mine.push(reaper);
+            }
+            Claim::Theirs => theirs.push(reaper),
+            Claim::Done(_) => {}
+        }
+    }
+    while let Some(first) = mine.first() {
+        let server = Arc::clone(&first.server);
+        let (same, rest): (Vec<&Reaper>, Vec<&Reaper>) = mine
+            .iter()
+            .partition(|reaper| Arc::ptr_eq(&reaper.server, &server));
+        let pids: Vec<u32> = same.iter().map(|reaper| reaper.pid).collect();
+        for (reaper, exit) in same.iter().zip(server.reap(&pids)) {
+            reaper.reap.finish(exit);
+            children::reaped(reaper.pid);
+        }
+        mine = rest;
+    }
+    for reaper in theirs {
+        reaper.reap.wait();
     }
 }
 
@@ -478,9 +570,12 @@ fn fork_worker(want: usize) -> Option<Result<Child, StartError>> {
         };
         match server.fork(want) {
             Ok(child) => {
-                // Who it is, ahead of any job (a worker that died meanwhile is found dead by
-                // its pool, as any worker is).
-                let _ = forkserver::send_identity(&child.sock, &env);
+                // Who it is, ahead of its first job, in the same write (a worker that died
+                // meanwhile is found dead by its pool, as any worker is).
+                match forkserver::identity_frame(&env) {
+                    Ok(frame) => child.sock.hold_ahead(frame),
+                    Err(err) => return Some(Err(StartError::Spawn(err))),
+                }
                 let info = ProcessInfo::new(who.name, child.pid, who.daemon);
                 children::register(child.pid, ChildKind::Worker, info);
                 return Some(Ok(child));
@@ -502,7 +597,8 @@ fn fork_worker(want: usize) -> Option<Result<Child, StartError>> {
 ///
 /// One caller at a time uses the connection (the lock); FORK requests for the stock are
 /// written without waiting for their answers (see `stock.rs`); a reap is asked only once the
-/// worker has ended (its pidfd said so), so the server never waits long.
+/// worker has ended (its pidfd said so) or to kill it (the server sends SIGKILL first), so the
+/// server never waits long.
 pub(crate) struct ForkServer {
     pid: u32,
     /// The connection (with the stock), and the server's handle (this process's own child,
@@ -525,7 +621,7 @@ impl ForkServer {
             .pop()
             .expect("one child asked for")?;
         child.handshake(HANDSHAKE_TIMEOUT)?;
-        let control = child.sock.try_clone().map_err(StartError::Spawn)?;
+        let control = child.sock.stream().try_clone().map_err(StartError::Spawn)?;
         let server = Arc::new(ForkServer {
             pid: child.pid,
             conn: Mutex::new((Link::new(control), Some(child))),
@@ -586,11 +682,12 @@ impl ForkServer {
         drop(conn);
         Ok(Child {
             pid: worker.pid,
-            sock: Arc::new(worker.sock),
+            sock: Arc::new(ChildSock::new(worker.sock)),
             progress: worker.progress,
             how: How::Forked {
                 pidfd: Arc::new(worker.pidfd),
                 server: Arc::clone(self),
+                reap: Arc::new(ReapCell::new()),
             },
             reaped: None,
             before_reap: None,
@@ -687,7 +784,7 @@ fn spawn_here(kind: ChildKind, who: Option<Identity>) -> io::Result<Child> {
     }
     Ok(Child {
         pid: proc.id(),
-        sock: Arc::new(parent_end),
+        sock: Arc::new(ChildSock::new(parent_end)),
         progress,
         how: How::Exec(proc),
         reaped: None,

@@ -82,11 +82,14 @@ pub fn job_frame_with_offsets(
 /// Frames that are corrupt or cut short are always fine: the worker rejects them unread.
 pub unsafe fn send_raw_to_worker(bytes: &[u8]) -> RawReply {
     let mut child = spawn::start(ChildKind::Worker).expect("a worker starts");
-    let _ = wire::send_all(&child.sock, bytes);
-    let _ = child.sock.shutdown(std::net::Shutdown::Write);
-    let _ = child.sock.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = child.sock.send_all(bytes);
+    let _ = child.sock.stream().shutdown(std::net::Shutdown::Write);
+    let _ = child
+        .sock
+        .stream()
+        .set_read_timeout(Some(Duration::from_secs(10)));
     let mut buf = Vec::new();
-    let answer = match wire::read_frame(&mut &*child.sock, &mut buf) {
+    let answer = match wire::read_frame(&mut child.sock.stream(), &mut buf) {
         Ok(true) => Some(match buf.first() {
             Some(&tag::DONE) => "DONE".to_string(),
             Some(&tag::REFUSED) => format!("REFUSED: {}", String::from_utf8_lossy(&buf[9..])),

@@ -630,7 +630,9 @@ impl Pool {
 
     /// Stops the workers at once (SIGKILL): running and queued tasks fail with
     /// [`TaskErrorKind::Terminated`](crate::process::TaskErrorKind::Terminated) (Python's
-    /// `terminate`).
+    /// `terminate`). Workers forked by the fork server (all of them unless
+    /// `POTOK_FORK_SERVER=0`) are reaped before it returns, as Python's `terminate` joins
+    /// them; others by the pool's threads, by the time [`join`](Self::join) returns.
     pub fn terminate(&self) {
         self.shared.terminate();
     }
@@ -657,8 +659,21 @@ impl Pool {
 }
 
 impl Drop for Pool {
+    /// Terminates the pool: every worker is killed and reaped before the drop returns (as
+    /// Python's `with Pool() as p:` does). The pool's threads are not waited for when
+    /// `terminate` reaped every worker itself: each has only to see that it is to stop (on a
+    /// loaded machine a thread may wait milliseconds for a CPU to do so), and holds nothing
+    /// that outlives the pool but the outcomes of the tasks it was running, which it fails
+    /// as terminated (an [`AsyncResult`] of such a task waits for that).
     fn drop(&mut self) {
-        self.terminate();
-        let _ = self.join();
+        if self.shared.terminate() {
+            // Detached: each ends on its own, having nothing left to reap.
+            self.threads
+                .get_mut()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
+        } else {
+            let _ = self.join();
+        }
     }
 }

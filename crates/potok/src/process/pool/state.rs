@@ -2,17 +2,16 @@
 //! one lock, with the condition variables the worker threads wait on.
 
 use std::collections::VecDeque;
-use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex};
 
 use super::job::Job;
+use crate::process::child_sock::ChildSock;
 use crate::process::error::TaskErrorKind;
-use crate::process::spawn::{self, Child, Signaller};
+use crate::process::spawn::{self, Child, Reaper, Signaller};
 use crate::process::task::TaskId;
-use crate::process::wire;
 
 /// A job given to a worker thread: its sequence number, and the socket a caller already wrote
 /// it to, if it was handed to an idle worker (if that worker has been replaced since, the job
@@ -20,7 +19,7 @@ use crate::process::wire;
 pub(crate) struct Assigned {
     pub(crate) seq: u64,
     pub(crate) job: Job,
-    pub(crate) written_to: Option<Arc<UnixStream>>,
+    pub(crate) written_to: Option<Arc<ChildSock>>,
 }
 
 /// What a worker thread is to do next.
@@ -77,7 +76,7 @@ pub(crate) struct Handoff {
     pub(crate) seq: u64,
     pub(crate) job: Job,
     /// The socket it was written to: if the worker has been replaced since, it is written again.
-    pub(crate) sock: Arc<UnixStream>,
+    pub(crate) sock: Arc<ChildSock>,
 }
 
 /// Names a job written straight to an idle worker whose answer its caller means to read
@@ -137,8 +136,10 @@ pub(crate) struct Slot {
     pid: Option<u32>,
     /// What signals it meanwhile (its pidfd if it was forked by the fork server).
     signaller: Option<Signaller>,
+    /// What kills and reaps it from here, if it was forked by the fork server.
+    reaper: Option<Reaper>,
     /// The parent's end of the worker's socket while it is in service.
-    sock: Option<Arc<UnixStream>>,
+    sock: Option<Arc<ChildSock>>,
     thread: Thread,
 }
 
@@ -463,20 +464,31 @@ impl Shared {
 
     /// Terminated: every worker is sent SIGKILL (under the lock, so that a worker signalled by
     /// pid is not reaped, and its pid reused, meanwhile) and every job that no worker holds
-    /// fails.
-    pub(crate) fn terminate(&self) {
-        let unowned = {
+    /// fails. The workers forked by the fork server are reaped here and now, with one request
+    /// to the server for all (their threads, woken to stop, find them reaped); the others by
+    /// their threads. True if every slot's worker was reaped here: each thread then only
+    /// stops (it starts no new worker once terminated), and nobody needs to wait for it.
+    ///
+    /// Reaping them here takes the threads off the way: a thread woken to kill and reap its
+    /// worker may wait milliseconds for a CPU on a loaded machine, and then its answer from
+    /// the server as long again (see `reap_cell.rs`).
+    pub(crate) fn terminate(&self) -> bool {
+        let (unowned, reapers, every_slot) = {
             let mut st = self.state.lock();
             st.phase = Phase::Terminated;
             for signaller in st.slots.iter().filter_map(|s| s.signaller.as_ref()) {
                 signaller.signal(rustix::process::Signal::KILL);
             }
-            st.drain_unowned()
+            let reapers: Vec<Reaper> = st.slots.iter().filter_map(|s| s.reaper.clone()).collect();
+            let every_slot = reapers.len() == st.slots.len();
+            (st.drain_unowned(), reapers, every_slot)
         };
         self.wake_all();
         for job in unowned {
             job.fail_all(TaskErrorKind::Terminated);
         }
+        spawn::kill_and_reap_now(&reapers);
+        every_slot
     }
 
     /// The slot's worker is gone or going: no signal or job may reach it any more.
@@ -485,6 +497,7 @@ impl Shared {
         let me = &mut st.slots[slot];
         me.pid = None;
         me.signaller = None;
+        me.reaper = None;
         me.sock = None;
     }
 
@@ -499,6 +512,7 @@ impl Shared {
         let me = &mut st.slots[slot];
         me.pid = Some(child.pid);
         me.signaller = Some(child.signaller());
+        me.reaper = child.reaper();
         true
     }
 
@@ -511,6 +525,7 @@ impl Shared {
         let me = &mut st.slots[slot];
         me.pid = Some(child.pid);
         me.signaller = Some(child.signaller());
+        me.reaper = child.reaper();
         me.sock = Some(Arc::clone(&child.sock));
         true
     }
@@ -616,7 +631,7 @@ impl Shared {
         drop(st);
         let seq = self.next_seq();
         // A failed write means the worker is dead: its thread finds out on reading.
-        let _ = wire::send_all(&sock, &job.frame(seq));
+        let _ = sock.send_all(&job.frame(seq));
         let mut st = self.state.lock();
         match &st.phase {
             Phase::Terminated => {

@@ -45,6 +45,7 @@ use std::time::{Duration, Instant};
 
 use super::job::Job;
 use super::state::{Assigned, Next, Shared, Ticket};
+use crate::process::child_sock::ChildSock;
 use crate::process::env::ChildKind;
 use crate::process::error::{ChildExit, StartError, TaskErrorKind};
 use crate::process::progress::NO_ITEM;
@@ -121,7 +122,7 @@ pub(crate) fn send_initializer(
     let frame = frame
         .finish()
         .map_err(|e| StartError::Handshake(e.to_string()))?;
-    Ok(if wire::send_all(&child.sock, &frame).is_ok() {
+    Ok(if child.sock.send_all(&frame).is_ok() {
         InitializerSent::Sent
     } else {
         InitializerSent::Failed
@@ -136,7 +137,7 @@ pub(crate) fn finish_initializer(
     let mut buf = Vec::new();
     let answer = match sent {
         InitializerSent::None => return Ok(()),
-        InitializerSent::Sent => read_answer(&mut &*child.sock, 0, &mut buf),
+        InitializerSent::Sent => read_answer(&mut child.sock.stream(), 0, &mut buf),
         InitializerSent::Failed => Err(Broken::Died),
     };
     let failure = match answer {
@@ -214,13 +215,13 @@ impl DirectRead {
             return false;
         };
         let slot = self.ticket.slot;
-        if !wait_readable(&handoff.sock, deadline) {
+        if !wait_readable(handoff.sock.stream(), deadline) {
             // Nothing read yet: the thread reads it, as if it had been handed off.
             self.shared.end_direct(slot, Some(handoff));
             return false;
         }
         let mut buf = Vec::new();
-        let mut reader = BufReader::with_capacity(4096, &*handoff.sock);
+        let mut reader = BufReader::with_capacity(4096, handoff.sock.stream());
         let answer = read_answer(&mut reader, handoff.seq, &mut buf);
         match answer {
             // One answer for one job: nothing may follow it.
@@ -232,7 +233,7 @@ impl DirectRead {
             _ => {
                 // Dead, or talking nonsense: with the socket shut, its thread finds it dead
                 // and does what it does for any dead worker (blame, replace).
-                let _ = handoff.sock.shutdown(std::net::Shutdown::Both);
+                let _ = handoff.sock.stream().shutdown(std::net::Shutdown::Both);
                 self.shared.end_direct(slot, Some(handoff));
                 false
             }
@@ -314,11 +315,11 @@ struct Answers {
 }
 
 /// Reads a shared socket.
-struct Sock(Arc<UnixStream>);
+struct Sock(Arc<ChildSock>);
 
 impl Read for Sock {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        (&*self.0).read(buf)
+        self.0.stream().read(buf)
     }
 }
 
@@ -378,7 +379,7 @@ impl InFlight {
     /// finds out.
     fn flush(&mut self, child: &Child) {
         if !self.out.is_empty() {
-            let _ = wire::send_all(&child.sock, &self.out);
+            let _ = child.sock.send_all(&self.out);
             self.out.clear();
         }
     }
@@ -541,7 +542,7 @@ fn renew(
 fn retire(shared: &Shared, slot: usize, child: &mut Child) {
     // An idle worker exits as soon as it reads EOF.
     shared.forget_worker(slot);
-    let _ = child.sock.shutdown(std::net::Shutdown::Both);
+    let _ = child.sock.stream().shutdown(std::net::Shutdown::Both);
     child.wait();
 }
 
