@@ -55,6 +55,21 @@ fn map_keeps_order_for_every_length_and_chunk_size() {
     }
 }
 
+/// A map from large items to small results does not hand back the items' buffer (whose
+/// first chunk the results were computed in) with it.
+#[test]
+fn map_to_smaller_results_does_not_keep_the_inputs_memory() {
+    let pool = ThreadPool::new(2);
+    let items: Vec<[u64; 16]> = (0..1000).map(|i| [i; 16]).collect();
+    let out = pool.map(|a: [u64; 16]| a[0], items).unwrap();
+    assert_eq!(out, (0..1000).collect::<Vec<u64>>());
+    assert!(
+        out.capacity() <= 2 * out.len(),
+        "capacity {}",
+        out.capacity()
+    );
+}
+
 #[test]
 fn map_runs_on_the_pool_threads() {
     let pool = ThreadPool::new(2);

@@ -5,7 +5,8 @@
 /// `ThreadPool`'s chunking (`pool.rs`) makes the first chunk the input's own buffer and, when
 /// `R` fits in `T`'s place, `collect` leaves its results there with the input's capacity: the
 /// other chunks' results are then appended without allocating. Otherwise the first push
-/// reserves room for every result, so there is one allocation either way.
+/// reserves room for every result, so there is one allocation either way (and at most one
+/// shrink, see [`finish`](Self::finish)).
 pub(crate) struct Joined<R> {
     out: Option<Vec<R>>,
     /// How many results there will be in all.
@@ -30,9 +31,15 @@ impl<R> Joined<R> {
         }
     }
 
-    /// Every result pushed, in order.
+    /// Every result pushed, in order. A buffer more than twice the size the results need (a
+    /// map from large items to small results, whose first chunk kept the items' buffer) is
+    /// shrunk, so the result does not hold the input's memory.
     pub(crate) fn finish(self) -> Vec<R> {
-        self.out.unwrap_or_default()
+        let mut out = self.out.unwrap_or_default();
+        if out.capacity() / 2 > out.len() {
+            out.shrink_to_fit();
+        }
+        out
     }
 }
 
@@ -67,5 +74,17 @@ mod tests {
         joined.push(vec![2, 3, 4]);
         assert_eq!(joined.finish(), [1, 2, 3, 4]);
         assert!(Joined::<u8>::new(0).finish().is_empty());
+    }
+
+    #[test]
+    fn a_first_buffer_far_larger_than_the_results_is_shrunk() {
+        let mut first = Vec::with_capacity(100);
+        first.extend([1u64, 2]);
+        let mut joined = Joined::new(3);
+        joined.push(first);
+        joined.push(vec![3]);
+        let out = joined.finish();
+        assert_eq!(out, [1, 2, 3]);
+        assert!(out.capacity() < 100, "capacity {}", out.capacity());
     }
 }
