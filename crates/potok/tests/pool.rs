@@ -936,13 +936,19 @@ fn progress_fds(pid: u32) -> Vec<String> {
 }
 
 fn no_worker_holds_a_progress_memfd() {
-    // Each worker maps its own page and closes the descriptor before its HELLO; workers are
-    // spawned concurrently, so one that inherited a sibling's memfd would still hold it.
+    // Each worker maps its own page and closes the descriptor before it waits for its first
+    // job (a worker started by exec, before its HELLO; a forked one says no HELLO, so a new
+    // pool may hold workers that have not run yet: the check waits until each has, for at most
+    // 10 s). Workers are spawned concurrently, so one that inherited a sibling's memfd would
+    // still hold it then.
     for _ in 0..5 {
         let pool = Pool::new(8).unwrap();
         for pid in pool.pids() {
-            let held = progress_fds(pid);
-            assert!(held.is_empty(), "worker {pid} holds {held:?}");
+            assert!(
+                support::eventually(Duration::from_secs(10), || progress_fds(pid).is_empty()),
+                "worker {pid} holds {:?}",
+                progress_fds(pid)
+            );
         }
     }
     support::assert_no_children(Duration::from_secs(5));

@@ -19,8 +19,8 @@
 //!                                   terminated, the others waited for ─▶ exit 0 (1 if it panicked)
 //!                     ──▶ [server]  forkserver::serve(): forks on request; in each fork
 //!                                   it returns, and the fork becomes a [worker] (its own
-//!                                   parent-death signal, progress page, HELLO, then the
-//!                                   IDENTITY its pool sends when it takes it)
+//!                                   parent-death signal, progress page, then the IDENTITY
+//!                                   its pool sends with its first job; no HELLO)
 //! ```
 //!
 //! A broken frame from the parent ends the child with exit code 70 and a line on stderr; the
@@ -186,7 +186,10 @@ fn forked_worker(forked: Forked) -> Result<i32, String> {
         .map_err(|e| format!("no progress page: {e}"))?;
     drop(forked.progress);
     let mut sock = forked.sock;
-    say_hello(&mut sock)?;
+    // No HELLO: a fork of the server runs the server's executable, which said its own, and
+    // whatever else could go wrong shows as this worker's death, which its pool handles as
+    // any worker's. So a pool taking it need not wait until it has run (see
+    // `Child::handshake`).
     let Some(env) = super::forkserver::receive_identity(&mut sock)? else {
         // Forked ahead of need and never handed to a pool: nothing to do.
         return Ok(0);

@@ -17,8 +17,8 @@
 //!      │                                                    │  the socket and the page
 //!      │                                                    └─ child side: serve()
 //!      │                                                       returns: a worker, which
-//!      │                                                       says HELLO and waits for its
-//!      │                                                       IDENTITY
+//!      │                                                       waits for its IDENTITY
+//!      │                                                       (it says no HELLO)
 //!      │      REAP(pid) ──▶ SIGKILL, waitpid(pid) ──▶ REAPED(pid, how it ended)
 //!      └──────┘   (requests that have arrived together: the REAPs first, then the FORKs)
 //! ```
@@ -251,8 +251,7 @@ pub(crate) fn identity_frame(env: &[(&OsStr, &OsStr)]) -> io::Result<Vec<u8>> {
 }
 
 /// The forked worker's side of [`identity_frame`]: the variables to set, or `None` if its
-/// socket closed or broke first (nobody will use this worker: it exits; a program that ends
-/// with its HELLO unread resets the socket).
+/// socket closed or broke first (nobody will use this worker: it exits).
 pub(crate) fn receive_identity(
     sock: &mut UnixStream,
 ) -> Result<Option<Vec<(OsString, OsString)>>, String> {

