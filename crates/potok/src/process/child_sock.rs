@@ -32,6 +32,8 @@ pub(crate) struct ChildSock {
     ahead: Mutex<Option<Vec<u8>>>,
     /// Whether `ahead` holds bytes (so that every later write skips the lock).
     pending: AtomicBool,
+    /// Whether the child has answered anything yet (see [`has_answered`](Self::has_answered)).
+    answered: AtomicBool,
 }
 
 impl ChildSock {
@@ -40,6 +42,22 @@ impl ChildSock {
             stream,
             ahead: Mutex::new(None),
             pending: AtomicBool::new(false),
+            answered: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether an answer of the child's has been read. Its first one comes only after its
+    /// first run since it was forked (page faults, its IDENTITY), far later than a round trip
+    /// of a worker that has run before: a caller waiting for it sleeps at once instead of
+    /// looking for it awake first (see `wait_readable` in `pool/worker.rs`).
+    pub(crate) fn has_answered(&self) -> bool {
+        self.answered.load(Ordering::Relaxed)
+    }
+
+    /// An answer of the child's was read.
+    pub(crate) fn answered(&self) {
+        if !self.answered.load(Ordering::Relaxed) {
+            self.answered.store(true, Ordering::Relaxed);
         }
     }
 

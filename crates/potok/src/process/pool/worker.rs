@@ -146,7 +146,10 @@ pub(crate) fn finish_initializer(
                 .ok()
                 .and_then(|(_, rest)| postcard::from_bytes::<Result<(), ItemError>>(rest).ok());
             match outcome {
-                Some(Ok(())) => return Ok(()),
+                Some(Ok(())) => {
+                    child.sock.answered();
+                    return Ok(());
+                }
                 Some(Err(ItemError::Panicked(msg))) => StartError::Initializer(msg),
                 Some(Err(err)) => StartError::Initializer(format!("{err:?}")),
                 None => StartError::Handshake("garbled answer to the initializer".into()),
@@ -215,7 +218,8 @@ impl DirectRead {
             return false;
         };
         let slot = self.ticket.slot;
-        if !wait_readable(handoff.sock.stream(), deadline) {
+        let look_first = handoff.sock.has_answered();
+        if !wait_readable(handoff.sock.stream(), deadline, look_first) {
             // Nothing read yet: the thread reads it, as if it had been handed off.
             self.shared.end_direct(slot, Some(handoff));
             return false;
@@ -226,6 +230,7 @@ impl DirectRead {
         match answer {
             // One answer for one job: nothing may follow it.
             Ok(answer) if reader.buffer().is_empty() => {
+                handoff.sock.answered();
                 settle(&handoff.job, answer, &buf);
                 self.shared.end_direct(slot, None);
                 true
@@ -257,14 +262,20 @@ impl Drop for DirectRead {
 }
 
 /// Whether `sock` turns readable (or hangs up) by `deadline`: looked at for [`DIRECT_SPIN`]
-/// first, yielding the CPU between looks (as a joiner does), then waited for asleep.
+/// first (if `look_first`), yielding the CPU between looks (as a joiner does), then waited for
+/// asleep.
+///
+/// Not for a worker's first answer (`look_first` false): it needs the worker's first run
+/// since its fork, longer than the looking, and a caller that yields its CPU to a busy
+/// process meanwhile stays runnable behind that process's time slice when the answer comes
+/// (seen beside `pool.py`: 3.5 ms), where one asleep in `poll` is woken.
 ///
 /// Yielding, not spinning: on a machine whose CPUs are all busy, the worker that is to write
 /// the answer may be waiting for this very CPU, and a caller spinning on it holds the answer
 /// up. Beside CPython's pool running round trips of its own, a round trip took 10-54 µs
 /// spinning and 7-23 µs yielding (6 rounds each, measured); beside two CPU-bound processes,
 /// 24-56 µs and 7-48 µs (5 rounds).
-fn wait_readable(sock: &UnixStream, deadline: Option<Instant>) -> bool {
+fn wait_readable(sock: &UnixStream, deadline: Option<Instant>, look_first: bool) -> bool {
     use rustix::event::{poll, PollFd, PollFlags, Timespec};
     let ready = |timeout: Option<Duration>| {
         let timeout = timeout.map(|t| Timespec {
@@ -279,11 +290,13 @@ fn wait_readable(sock: &UnixStream, deadline: Option<Instant>) -> bool {
             Err(_) => Some(true),
         }
     };
-    let looked = crate::thread::look_for(DIRECT_SPIN, deadline, None, || {
-        ready(Some(Duration::ZERO)) == Some(true)
-    });
-    if looked == crate::thread::Looked::Ready {
-        return true;
+    if look_first {
+        let looked = crate::thread::look_for(DIRECT_SPIN, deadline, None, || {
+            ready(Some(Duration::ZERO)) == Some(true)
+        });
+        if looked == crate::thread::Looked::Ready {
+            return true;
+        }
     }
     loop {
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
@@ -474,6 +487,7 @@ pub(crate) fn run(shared: Arc<Shared>, slot: usize, mut child: Child) {
         let seq = inflight.jobs.front().expect("a job is in flight").seq;
         match read_answer(&mut answers.reader, seq, &mut buf) {
             Ok(answer) => {
+                child.sock.answered();
                 let assigned = inflight.pop().expect("a job is in flight");
                 inflight.answered();
                 done_by_this_child += 1;
