@@ -295,8 +295,8 @@ impl Child {
 /// request per worker written at once, so a pool being dropped waits for one answer from the
 /// server, not one per worker in turn.
 pub(crate) fn wait_all(children: &mut [Child]) {
+    let mut mine = Vec::new();
     let mut forked = Vec::new();
-    let mut theirs = Vec::new();
     for (at, child) in children.iter_mut().enumerate() {
         if child.reaped.is_some() {
             continue;
@@ -306,43 +306,26 @@ pub(crate) fn wait_all(children: &mut [Child]) {
             continue;
         };
         match reap.claim() {
-            Claim::Mine => {}
-            Claim::Theirs => {
-                theirs.push(at);
-                continue;
+            Claim::Mine => {
+                forkserver::readable(&**pidfd, None);
+                if let Some(before_reap) = child.before_reap.take() {
+                    before_reap();
+                }
+                children::ending(child.pid);
+                mine.extend(child.reaper());
             }
+            Claim::Theirs => {}
             Claim::Done(exit) => {
                 child.reaped = Some(exit);
                 children::reaped(child.pid);
                 continue;
             }
         }
-        forkserver::readable(&**pidfd, None);
-        if let Some(before_reap) = child.before_reap.take() {
-            before_reap();
-        }
-        children::ending(child.pid);
         forked.push(at);
     }
-    while let Some(&first) = forked.first() {
-        let How::Forked { server, .. } = &children[first].how else {
-            unreachable!("only forked children are gathered here")
-        };
-        let server = Arc::clone(server);
-        let (same, rest): (Vec<usize>, Vec<usize>) = forked.iter().partition(|&&at| {
-            matches!(&children[at].how, How::Forked { server: s, .. } if Arc::ptr_eq(s, &server))
-        });
-        let pids: Vec<u32> = same.iter().map(|&at| children[at].pid).collect();
-        for (&at, exit) in same.iter().zip(server.reap(&pids)) {
-            if let How::Forked { reap, .. } = &children[at].how {
-                reap.finish(exit);
-            }
-            children[at].reaped = Some(exit);
-            children::reaped(children[at].pid);
-        }
-        forked = rest;
-    }
-    for at in theirs {
+    reap_claimed(&mine);
+    // Reaped now, by this call or by whoever had claimed them (waited for).
+    for at in forked {
         if let How::Forked { reap, .. } = &children[at].how {
             children[at].reaped = Some(reap.wait());
         }
@@ -354,21 +337,32 @@ pub(crate) fn wait_all(children: &mut [Child]) {
 /// the answers (so a terminated pool's caller waits for the server once, not for its threads).
 /// A worker somebody else is reaping already is waited for.
 pub(crate) fn kill_and_reap_now(reapers: &[Reaper]) {
-    let mut mine: Vec<&Reaper> = Vec::new();
+    let mut mine = Vec::new();
     let mut theirs = Vec::new();
     for reaper in reapers {
         match reaper.reap.claim() {
             Claim::Mine => {
                 children::ending(reaper.pid);
-                mine.push(reaper);
+                mine.push(reaper.clone());
             }
             Claim::Theirs => theirs.push(reaper),
             Claim::Done(_) => {}
         }
     }
-    while let Some(first) = mine.first() {
+    reap_claimed(&mine);
+    for reaper in theirs {
+        reaper.reap.wait();
+    }
+}
+
+/// Reaps the forked workers of `mine`, whose reaping the caller has claimed: one request per
+/// fork server for all of its workers (written at once, answered at once), each worker's cell
+/// finished with how it ended and the worker taken off the children's table.
+fn reap_claimed(mine: &[Reaper]) {
+    let mut left: Vec<&Reaper> = mine.iter().collect();
+    while let Some(first) = left.first() {
         let server = Arc::clone(&first.server);
-        let (same, rest): (Vec<&Reaper>, Vec<&Reaper>) = mine
+        let (same, rest): (Vec<&Reaper>, Vec<&Reaper>) = left
             .iter()
             .partition(|reaper| Arc::ptr_eq(&reaper.server, &server));
         let pids: Vec<u32> = same.iter().map(|reaper| reaper.pid).collect();
@@ -376,10 +370,7 @@ pub(crate) fn kill_and_reap_now(reapers: &[Reaper]) {
             reaper.reap.finish(exit);
             children::reaped(reaper.pid);
         }
-        mine = rest;
-    }
-    for reaper in theirs {
-        reaper.reap.wait();
+        left = rest;
     }
 }
 

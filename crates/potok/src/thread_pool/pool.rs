@@ -230,8 +230,8 @@ impl ThreadPool {
         R: Send + 'static,
     {
         let items: Vec<T> = items.into_iter().collect();
-        let (len, chunksize) = (items.len(), self.default_chunksize(items.len()));
-        AsyncResult::new(assemble(self.chunks(f, items, chunksize), len, None))
+        let chunksize = self.default_chunksize(items.len());
+        AsyncResult::new(assemble(self.chunks(f, items, chunksize), None))
     }
 
     /// [`map_async`](Self::map_async) with Python's `callback` and `error_callback`: once
@@ -268,13 +268,9 @@ impl ThreadPool {
         R: Send + 'static,
     {
         let items: Vec<T> = items.into_iter().collect();
-        let (len, chunksize) = (items.len(), self.default_chunksize(items.len()));
+        let chunksize = self.default_chunksize(items.len());
         let callbacks = callbacks(callback, error_callback);
-        AsyncResult::new(assemble(
-            self.chunks(f, items, chunksize),
-            len,
-            Some(callbacks),
-        ))
+        AsyncResult::new(assemble(self.chunks(f, items, chunksize), Some(callbacks)))
     }
 
     /// [`starmap`](Self::starmap) without waiting: Python's `starmap_async`.
@@ -417,13 +413,10 @@ impl fmt::Debug for ThreadPool {
 /// part order); `callbacks` run with it just before the future finishes.
 fn assemble<R: Send + 'static>(
     parts: Vec<Future<Vec<R>>>,
-    len: usize,
     callbacks: Option<Callbacks<R>>,
 ) -> Future<Vec<R>> {
     struct Assembly<R> {
         parts: Vec<Option<Vec<R>>>,
-        /// How many results the parts hold together.
-        len: usize,
         left: usize,
         error: Option<(usize, FutureError)>,
     }
@@ -445,7 +438,6 @@ fn assemble<R: Send + 'static>(
     let finish = Arc::new(Mutex::new(Some(finish)));
     let assembly = Arc::new(Mutex::new(Assembly {
         parts: parts.iter().map(|_| None).collect(),
-        len,
         left: parts.len(),
         error: None,
     }));
@@ -474,7 +466,8 @@ fn assemble<R: Send + 'static>(
             let result = match a.error.take() {
                 Some((_, e)) => Err(e),
                 None => {
-                    let mut out = Joined::new(a.len);
+                    let len = a.parts.iter().flatten().map(Vec::len).sum();
+                    let mut out = Joined::new(len);
                     for part in &mut a.parts {
                         out.push(part.take().unwrap_or_default());
                     }
