@@ -4,7 +4,7 @@
 //! # Worker state machine (one per pool slot, run by its thread)
 //!
 //! ```text
-//!            start child + HELLO + initializer   (Busy holds 1..DEPTH jobs in flight)
+//!   start child (+ HELLO if exec'd) + initializer (Busy holds 1..DEPTH jobs in flight)
 //!  Starting ──────────────────────────────────▶ Idle ◀──────────────────────────────────┐
 //!     │ fails: pool Broken                        │ a caller wrote a job to the worker    │
 //!     ▼                                           │ (hand-off), or a job from the queue   │
